@@ -1,0 +1,1 @@
+"""Evaluations, comparisons, assignments, ratings and the annotator pages."""

@@ -1,0 +1,250 @@
+"""Evaluations, their comparisons, the annotators' assignments and ratings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from generations.models import ChatModel, Generation, Prompt, PromptSet
+
+from . import scales
+
+
+class Evaluation(models.Model):
+    """Chat models compared pairwise on a prompt set."""
+
+    class Kind(models.TextChoices):
+        HEAD_TO_HEAD = "head_to_head", "Head-to-head (candidate vs baseline)"
+        TOURNAMENT = "tournament", "Tournament (several chat models)"
+
+    class Scale(models.TextChoices):
+        SEVEN = "seven", "Seven-point"
+        THREE = "three", "Three-point (A / tie / B)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for rating"
+        CLOSED = "closed", "Closed"
+
+    class Source(models.TextChoices):
+        NATIVE = "native", "Rated here"
+        IMPORTED = "imported", "Imported"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.HEAD_TO_HEAD
+    )
+    prompt_set = models.ForeignKey(
+        PromptSet, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    candidate = models.ForeignKey(
+        ChatModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations_as_candidate",
+    )
+    baseline = models.ForeignKey(
+        ChatModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations_as_baseline",
+    )
+    chat_models = models.ManyToManyField(ChatModel, related_name="evaluations")
+    scale = models.CharField(max_length=10, choices=Scale.choices, default=Scale.SEVEN)
+    annotators_per_pair = models.PositiveSmallIntegerField(default=3)
+    lease_minutes = models.PositiveSmallIntegerField(default=30)
+    pool = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="evaluation_pools", blank=True
+    )
+    guidelines = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.NATIVE
+    )
+    left_out = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Prompts left out when the comparisons were built, by reason.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("rate_evaluation", "Can rate comparisons of evaluations in their pool"),
+            ("view_report", "Can read reports and download data"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annotators_per_pair__gte=1),
+                name="evaluation_annotators_per_pair_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="tournament")
+                | Q(candidate__isnull=False, baseline__isnull=False),
+                name="evaluation_head_to_head_has_both_sides",
+            ),
+            models.CheckConstraint(
+                condition=~Q(candidate=F("baseline")),
+                name="evaluation_candidate_is_not_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:evaluation", args=[self.pk])
+
+    @property
+    def scale_labels(self) -> list[tuple[int, str]]:
+        return scales.labels(self.scale)
+
+
+class Comparison(models.Model):
+    """One pair of generations for one prompt; candidate vs baseline (or model x vs y)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="comparisons"
+    )
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.PROTECT, related_name="comparisons"
+    )
+    candidate_generation = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+"
+    )
+    baseline_generation = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+"
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["evaluation", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "evaluation",
+                    "prompt",
+                    "candidate_generation",
+                    "baseline_generation",
+                ],
+                name="comparison_unique_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(candidate_generation=F("baseline_generation")),
+                name="comparison_two_different_generations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} / {self.prompt.external_id} #{self.pk}"
+
+
+class Assignment(models.Model):
+    """One annotator on one comparison, with the side order that annotator was shown."""
+
+    class State(models.TextChoices):
+        LEASED = "leased", "Leased"
+        SUBMITTED = "submitted", "Submitted"
+        EXPIRED = "expired", "Expired"
+        SKIPPED = "skipped", "Skipped"
+        FLAGGED = "flagged", "Flagged as broken"
+
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.CASCADE, related_name="assignments"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    candidate_on_left = models.BooleanField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.LEASED)
+    leased_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text="The annotator's note on a flag.")
+
+    class Meta:
+        ordering = ["-leased_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "annotator"],
+                name="assignment_once_per_annotator",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["comparison", "state"]),
+            models.Index(fields=["annotator", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotator} on comparison {self.comparison_id} ({self.state})"
+
+
+class Rating(models.Model):
+    """A submitted answer, as shown (A/B) and from the candidate's point of view."""
+
+    class Source(models.TextChoices):
+        NATIVE = "native", "Rated here"
+        IMPORTED = "imported", "Imported"
+
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.CASCADE, related_name="ratings"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings"
+    )
+    assignment = models.OneToOneField(
+        Assignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rating",
+    )
+    scale = models.CharField(max_length=10, choices=Evaluation.Scale.choices)
+    choice = models.SmallIntegerField(
+        help_text="As shown: positive prefers Model A (left), negative Model B."
+    )
+    candidate_on_left = models.BooleanField()
+    score = models.SmallIntegerField(
+        help_text="From the candidate's point of view: positive prefers the candidate."
+    )
+    seconds = models.FloatField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.NATIVE
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["comparison", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "annotator"], name="rating_once_per_annotator"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale="seven", choice__gte=-3, choice__lte=3)
+                | Q(scale="three", choice__gte=-1, choice__lte=1),
+                name="rating_choice_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(candidate_on_left=True, score=F("choice"))
+                | Q(candidate_on_left=False, score=F("choice") * -1),
+                name="rating_score_is_candidate_view",
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds__isnull=True) | Q(seconds__gte=0),
+                name="rating_seconds_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotator} on comparison {self.comparison_id}: {self.choice:+d}"

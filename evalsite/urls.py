@@ -1,0 +1,28 @@
+"""Root URLs: annotator pages, generation and report pages, the REST API and its schema."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("generations/", include("generations.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("generations.api_urls")),
+    path("api/", include("annotations.api_urls")),
+    path("api/", include("reports.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    path("", include("annotations.urls")),
+]

@@ -1,0 +1,5 @@
+"""REST endpoints of the generations app."""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,282 @@
+"""Prompt sets and prompts, chat models, generations and generation jobs."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from . import presets
+
+PAPER_CATEGORIES = [
+    "factual questions",
+    "writing and content creation",
+    "language assistance",
+    "recommendations",
+    "dialogue",
+]
+
+
+class PromptSet(models.Model):
+    """A named upload of prompts."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    categories = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Allowed categories; empty accepts any category in the file.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prompt(models.Model):
+    """One prompt of a set: a dialogue that ends with a user turn."""
+
+    class CollectionMethod(models.TextChoices):
+        CHATGPT = "chatgpt", "ChatGPT as interaction model"
+        LLAMA2CHAT = "llama2chat", "Llama 2-Chat as interaction model"
+        BEST_OF_BOTH = "best_of_both", "Best response of the two at every turn"
+        ALTERNATING = "alternating", "Alternating"
+
+    prompt_set = models.ForeignKey(
+        PromptSet, on_delete=models.CASCADE, related_name="prompts"
+    )
+    external_id = models.CharField(max_length=200)
+    turns = models.JSONField(help_text='A list of {"role": ..., "content": ...}.')
+    categories = models.JSONField(default=list)
+    collection_method = models.CharField(
+        max_length=20, choices=CollectionMethod.choices, blank=True
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    num_turns = models.PositiveSmallIntegerField(
+        default=1, help_text="Number of user turns."
+    )
+    word_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["prompt_set", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt_set", "external_id"], name="prompt_unique_external_id"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(num_turns__gte=1), name="prompt_has_a_user_turn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set} / {self.external_id}"
+
+    @property
+    def is_multi_turn(self) -> bool:
+        return self.num_turns > 1
+
+    @property
+    def final_user_turn(self) -> str:
+        return self.turns[-1]["content"] if self.turns else ""
+
+    def clean(self) -> None:
+        if not 1 <= len(self.categories or []) <= 2:
+            raise ValidationError({"categories": "A prompt has one or two categories."})
+        if self.num_turns == 1 and len(self.categories) != 1:
+            raise ValidationError(
+                {"categories": "A single-turn prompt has exactly one category."}
+            )
+
+
+class ChatModel(models.Model):
+    """A chat model as a researcher set it up: backend, system prompt, limits."""
+
+    class Backend(models.TextChoices):
+        OPENAI = "openai", "OpenAI-compatible chat completions"
+        IMPORTED = "imported", "None (responses imported)"
+
+    class SystemPromptPreset(models.TextChoices):
+        NONE = "none", "No system prompt"
+        LLAMA2 = "llama2", "Llama 2-Chat (also ChatGPT, PaLM, Falcon)"
+        MPT = "mpt", "MPT"
+        VICUNA = "vicuna", "Vicuna"
+        CUSTOM = "custom", "Custom text"
+
+    class Limits(models.TextChoices):
+        OPEN = "open", "Open models: 1000 context / 1000 new tokens"
+        CLOSED = "closed", "Closed models: 2000 context / 2000 new tokens"
+        CUSTOM = "custom", "Custom"
+
+    name = models.CharField(max_length=200, unique=True)
+    backend = models.CharField(
+        max_length=20, choices=Backend.choices, default=Backend.OPENAI
+    )
+    base_url = models.URLField(blank=True, max_length=500)
+    model_id = models.CharField(
+        max_length=200, blank=True, help_text="The model's name at the backend."
+    )
+    api_key_env = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Name of the environment variable holding the API key.",
+    )
+    system_prompt_preset = models.CharField(
+        max_length=20,
+        choices=SystemPromptPreset.choices,
+        default=SystemPromptPreset.NONE,
+    )
+    system_prompt = models.TextField(
+        blank=True, help_text="The system prompt sent; empty sends none."
+    )
+    limits = models.CharField(max_length=10, choices=Limits.choices, default=Limits.OPEN)
+    context_limit = models.PositiveIntegerField(default=1000)
+    generation_limit = models.PositiveIntegerField(default=1000)
+    temperature = models.FloatField(default=0.0)
+    top_p = models.FloatField(default=1.0)
+    decoding = models.JSONField(
+        default=dict, blank=True, help_text="Further decoding parameters sent as is."
+    )
+    tokenizer = models.CharField(
+        max_length=300,
+        default="backend",
+        help_text='"backend", a tokenizer file path, or "tiktoken:ENCODING".',
+    )
+    max_concurrency = models.PositiveSmallIntegerField(
+        default=8, help_text="Requests in flight at once to this server."
+    )
+    request_timeout = models.FloatField(default=120.0, help_text="Read timeout, seconds.")
+    organisation = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(context_limit__gte=1, generation_limit__gte=1),
+                name="chat_model_limits_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(top_p__gt=0, top_p__lte=1),
+                name="chat_model_top_p_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.system_prompt_preset not in (
+            self.SystemPromptPreset.NONE,
+            self.SystemPromptPreset.CUSTOM,
+        ):
+            expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
+            if self.system_prompt and self.system_prompt != expected:
+                raise ValidationError(
+                    {"system_prompt": "Differs from the preset; choose 'custom'."}
+                )
+        if self.limits != self.Limits.CUSTOM:
+            context, generation = presets.LIMITS[self.limits]
+            if (self.context_limit, self.generation_limit) != (context, generation):
+                raise ValidationError(
+                    {"context_limit": "Differs from the preset; choose 'custom'."}
+                )
+        if self.backend == self.Backend.OPENAI and not self.base_url:
+            raise ValidationError({"base_url": "An OpenAI-compatible model needs a URL."})
+
+
+class GenerationJob(models.Model):
+    """A set of prompts x chat models submitted together."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        CANCELLED = "cancelled", "Cancelled"
+        FINISHED = "finished", "Finished"
+
+    name = models.CharField(max_length=200, blank=True)
+    prompt_sets = models.ManyToManyField(PromptSet, related_name="jobs")
+    chat_models = models.ManyToManyField(ChatModel, related_name="jobs")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or f"Job {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generations:job-detail", args=[self.pk])
+
+
+class Generation(models.Model):
+    """The response of one chat model to one prompt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        FILTERED = "filtered", "Filtered (over the context limit)"
+
+    class Source(models.TextChoices):
+        GENERATED = "generated", "Generated"
+        IMPORTED = "imported", "Imported"
+
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.CASCADE, related_name="generations"
+    )
+    chat_model = models.ForeignKey(
+        ChatModel, on_delete=models.CASCADE, related_name="generations"
+    )
+    jobs = models.ManyToManyField(GenerationJob, related_name="generations", blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.GENERATED
+    )
+    text = models.TextField(blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=50, blank=True)
+    latency_seconds = models.FloatField(null=True, blank=True)
+    request = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The exact request: system prompt, limits, decoding, model id.",
+    )
+    backend_model_id = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["prompt", "chat_model"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "chat_model"], name="generation_unique_per_model"
+            ),
+        ]
+        indexes = [models.Index(fields=["chat_model", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.chat_model} on {self.prompt}"

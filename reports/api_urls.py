@@ -1,0 +1,5 @@
+"""REST endpoints of the reports app."""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,94 @@
+"""Fixtures shared by every test: users in each role, the database kind, a browser."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from annotations import roles
+
+from .factories import UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+
+
+def make_user(username: str, role: str | None, **extra):
+    user = UserFactory(username=username, **extra)
+    if role:
+        user.groups.add(roles.groups_ensure()[role])
+    if role == roles.ADMIN:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+@pytest.fixture
+def annotator(db):
+    return make_user("ann1", roles.ANNOTATOR)
+
+
+@pytest.fixture
+def researcher(db):
+    return make_user("res1", roles.RESEARCHER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("adm1", roles.ADMIN)
+
+
+@pytest.fixture
+def on_postgres(db) -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, live_server, username: str, password: str = "pw-for-tests"):
+    """Log in through the real login page."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
