@@ -150,13 +150,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A killed worker's unacknowledged tasks come back after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Generation tasks: retries of transient inference errors (exponential backoff, jitter).
+EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)
+EVALSITE_GENERATION_BACKOFF = env.float("EVALSITE_GENERATION_BACKOFF", default=5.0)
+EVALSITE_GENERATION_BACKOFF_MAX = env.float("EVALSITE_GENERATION_BACKOFF_MAX", default=600)
+EVALSITE_GENERATION_SOFT_TIME_LIMIT = env.int(
+    "EVALSITE_GENERATION_SOFT_TIME_LIMIT", default=900
+)
 
 LOGGING = {
     "version": 1,

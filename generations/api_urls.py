@@ -2,4 +2,47 @@
 
 from django.urls import path
 
-urlpatterns: list = []
+from . import api, api_imports
+
+urlpatterns: list = [
+    path(
+        "imports/prompts/",
+        api_imports.PromptImportView.as_view(),
+        name="api-import-prompts",
+    ),
+    path(
+        "imports/generations/",
+        api_imports.GenerationImportView.as_view(),
+        name="api-import-generations",
+    ),
+    path(
+        "chat-models/",
+        api.ChatModelViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-chat-model-list",
+    ),
+    path(
+        "chat-models/<int:pk>/",
+        api.ChatModelViewSet.as_view({"get": "retrieve"}),
+        name="api-chat-model-detail",
+    ),
+    path(
+        "jobs/",
+        api.GenerationJobViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-job-list",
+    ),
+    path(
+        "jobs/<int:pk>/",
+        api.GenerationJobViewSet.as_view({"get": "retrieve"}),
+        name="api-job-detail",
+    ),
+    path(
+        "jobs/<int:pk>/cancel/",
+        api.GenerationJobViewSet.as_view({"post": "cancel"}),
+        name="api-job-cancel",
+    ),
+    path(
+        "jobs/<int:pk>/resume/",
+        api.GenerationJobViewSet.as_view({"post": "resume"}),
+        name="api-job-resume",
+    ),
+]

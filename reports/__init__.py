@@ -1,1 +1,1 @@
-"""Everything computed from ratings: outcomes, intervals, breakdowns, agreement, exports."""
+"""Everything computed from ratings: outcomes, intervals, breakdowns, agreement."""

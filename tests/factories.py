@@ -65,6 +65,7 @@ class GenerationFactory(factory.django.DjangoModelFactory):
 class EvaluationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Evaluation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"evaluation-{n}")
     prompt_set = factory.SubFactory(PromptSetFactory)

@@ -1,0 +1,167 @@
+"""Django admin for evaluations, comparisons, assignments and ratings, with a ratings upload."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path
+
+from generations.importing import ImportFileError
+from generations.uploads import UploadForm, render_upload
+
+from .models import Assignment, Comparison, Evaluation, Rating
+from .services.evaluations import comparisons_build
+from .services.imports import ratings_import
+
+
+class RatingUploadForm(UploadForm):
+    evaluation = forms.CharField(max_length=200, help_text="Created when missing.")
+    scale = forms.ChoiceField(choices=Evaluation.Scale.choices)
+    candidate = forms.CharField(
+        max_length=200, required=False, help_text="Head-to-head: the candidate's name."
+    )
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "prompt_set",
+        "candidate",
+        "baseline",
+        "scale",
+        "annotators_per_pair",
+        "comparison_count",
+        "status",
+        "source",
+    ]
+    list_filter = ["kind", "scale", "status", "source", "prompt_set"]
+    search_fields = ["name", "candidate__name", "baseline__name", "guidelines"]
+    list_select_related = ["prompt_set", "candidate", "baseline"]
+    filter_horizontal = ["pool", "chat_models"]
+    readonly_fields = ["left_out", "created_by", "created_at"]
+    change_list_template = "admin/annotations/evaluation/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            comparison_count=Count("comparisons")
+        )
+
+    @admin.display(description="Comparisons", ordering="comparison_count")
+    def comparison_count(self, obj: Evaluation) -> int:
+        return obj.comparison_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        evaluation = form.instance
+        if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
+            evaluation.chat_models.add(evaluation.candidate, evaluation.baseline)
+        result = comparisons_build(evaluation=evaluation)
+        if result.created or result.left_out:
+            reasons = "; ".join(f"{k}: {v}" for k, v in sorted(result.left_out.items()))
+            messages.info(
+                request,
+                f"{result.created} comparisons added; {result.left_out_total} left out"
+                + (f" ({reasons})" if reasons else "."),
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "upload-ratings/",
+                self.admin_site.admin_view(self.upload_ratings),
+                name="annotations_evaluation_upload_ratings",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_ratings(self, request):
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = RatingUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = ratings_import(
+                    prompt_set_name=form.cleaned_data["prompt_set"],
+                    evaluation_name=form.cleaned_data["evaluation"],
+                    scale=form.cleaned_data["scale"],
+                    candidate_name=form.cleaned_data["candidate"] or None,
+                    file_name=upload.name,
+                    data=upload.read(),
+                )
+            except ImportFileError as exc:
+                for error in exc.errors:
+                    form.add_error("file", str(error))
+            else:
+                messages.success(
+                    request,
+                    f"{upload.name}: {result.created} ratings created, "
+                    f"{result.unchanged} unchanged.",
+                )
+                return redirect("admin:annotations_evaluation_changelist")
+        return render_upload(
+            request,
+            self.admin_site,
+            form,
+            title="Upload ratings",
+            help_text="JSONL or CSV: prompt_id, model_a, model_b, annotator, choice, "
+            "optional created_at, seconds, comment.",
+        )
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin):
+    list_display = ["id", "evaluation", "prompt", "candidate_generation", "external_id"]
+    list_filter = ["evaluation"]
+    search_fields = ["prompt__external_id", "external_id", "evaluation__name"]
+    list_select_related = [
+        "evaluation",
+        "prompt__prompt_set",
+        "candidate_generation__chat_model",
+        "candidate_generation__prompt__prompt_set",
+    ]
+    raw_id_fields = ["prompt", "candidate_generation", "baseline_generation"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "annotator",
+        "comparison",
+        "state",
+        "candidate_on_left",
+        "leased_at",
+        "expires_at",
+    ]
+    list_filter = ["state", "comparison__evaluation", "candidate_on_left"]
+    search_fields = ["annotator__username", "comment"]
+    list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
+    raw_id_fields = ["comparison"]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "comparison",
+        "annotator",
+        "choice",
+        "score",
+        "candidate_on_left",
+        "seconds",
+        "source",
+        "created_at",
+    ]
+    list_filter = ["source", "scale", "score", "comparison__evaluation"]
+    search_fields = ["annotator__username", "comment", "comparison__prompt__external_id"]
+    list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
+    raw_id_fields = ["comparison", "assignment"]
+    date_hierarchy = "created_at"

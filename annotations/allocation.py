@@ -1,0 +1,86 @@
+"""The assignment rule of DESIGN.md section 4 as pure functions over plain data.
+
+Nothing here touches Django: the service in ``annotations.services.assignments``
+gathers the facts about candidate pairs under row locks, and these functions decide.
+
+Definitions used throughout:
+
+- a pair's *occupied* slots are its ratings plus its live leases (leased and not yet
+  expired); a pair takes at most ``per_pair`` occupied slots;
+- a pair is *partly rated* when 0 < occupied < per_pair;
+- an annotator may take a pair they have never finished, skipped or flagged; an
+  annotator whose own lease on a pair expired may take the same pair again (their
+  assignment row is reused, with the side order they were first shown).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class OwnState(StrEnum):
+    """What the asking annotator has already done with a pair."""
+
+    NONE = "none"
+    LEASE_EXPIRED = "lease_expired"
+    LEASED = "leased"
+    DONE = "done"  # submitted, skipped or flagged: never offered again
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One pair as the rule sees it."""
+
+    comparison_id: int
+    occupied: int
+    own: OwnState = OwnState.NONE
+
+
+def is_eligible(candidate: Candidate, *, per_pair: int) -> bool:
+    """May this annotator take this pair now?"""
+    if candidate.own in (OwnState.DONE, OwnState.LEASED):
+        return False
+    return candidate.occupied < per_pair
+
+
+def rank(candidates: Iterable[Candidate], *, per_pair: int) -> list[Candidate]:
+    """The eligible pairs in the order they should be offered.
+
+    Partly rated pairs come first, the fullest first, so pairs are finished before
+    untouched ones are started; ties go to the oldest pair (lowest id) so the order is
+    stable and reproducible.
+    """
+    eligible = [c for c in candidates if is_eligible(c, per_pair=per_pair)]
+    return sorted(eligible, key=lambda c: (-c.occupied, c.comparison_id))
+
+
+def choose(candidates: Sequence[Candidate], *, per_pair: int) -> Candidate | None:
+    """The pair to offer next, or None when nothing is left for this annotator."""
+    ranked = rank(candidates, per_pair=per_pair)
+    return ranked[0] if ranked else None
+
+
+def has_room(*, occupied_by_others: int, per_pair: int) -> bool:
+    """May one more annotator (re)take a slot of a pair others occupy this much?"""
+    return occupied_by_others < per_pair
+
+
+def draw_candidate_on_left(rng: random.Random | None = None) -> bool:
+    """The side order of one assignment: a fair coin, drawn independently each time."""
+    return (rng or _system_random).random() < 0.5
+
+
+def lease_expiry(now: datetime, *, minutes: int) -> datetime:
+    return now + timedelta(minutes=minutes)
+
+
+def is_live(*, state: str, expires_at: datetime, now: datetime) -> bool:
+    """Does a lease in this state still hold its slot at ``now``?"""
+    return state == "leased" and expires_at > now
+
+
+_system_random = random.SystemRandom()

@@ -1,0 +1,106 @@
+"""REST endpoints for importing ratings and creating evaluations."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from generations.api_imports import ImportSerializer, ImportView, RESPONSES
+from generations.models import ChatModel, PromptSet
+
+from .models import Evaluation
+from .services.evaluations import EvaluationError, evaluation_create
+from .services.imports import ratings_import
+
+
+class RatingImportSerializer(ImportSerializer):
+    evaluation = serializers.CharField(max_length=200)
+    scale = serializers.ChoiceField(choices=Evaluation.Scale.choices)
+    candidate = serializers.CharField(max_length=200, required=False)
+
+
+class RatingImportView(ImportView):
+    required_perm = "annotations.add_rating"
+    serializer_class = RatingImportSerializer
+
+    def call_service(self, data: dict, upload) -> object:
+        return ratings_import(
+            prompt_set_name=data["prompt_set"],
+            evaluation_name=data["evaluation"],
+            scale=data["scale"],
+            candidate_name=data.get("candidate"),
+            file_name=upload.name,
+            data=upload.read(),
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": RatingImportSerializer}, responses=RESPONSES
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class EvaluationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    prompt_set = serializers.SlugRelatedField(
+        slug_field="name", queryset=PromptSet.objects.all()
+    )
+    candidate = serializers.SlugRelatedField(
+        slug_field="name", queryset=ChatModel.objects.all(), required=False
+    )
+    baseline = serializers.SlugRelatedField(
+        slug_field="name", queryset=ChatModel.objects.all(), required=False
+    )
+    chat_models = serializers.SlugRelatedField(
+        slug_field="name", queryset=ChatModel.objects.all(), many=True, required=False
+    )
+    scale = serializers.ChoiceField(choices=Evaluation.Scale.choices, default="seven")
+    annotators_per_pair = serializers.IntegerField(min_value=1, default=3)
+    pairs_per_prompt = serializers.IntegerField(min_value=1, required=False)
+    guidelines = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class EvaluationCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    comparisons = serializers.IntegerField()
+    left_out = serializers.DictField(child=serializers.IntegerField())
+
+
+class CanAddEvaluation(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("annotations.add_evaluation")
+
+
+class EvaluationCreateView(APIView):
+    permission_classes = [permissions.IsAuthenticated, CanAddEvaluation]
+
+    @extend_schema(
+        request=EvaluationCreateSerializer, responses={201: EvaluationCreatedSerializer}
+    )
+    def post(self, request):
+        serializer = EvaluationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = evaluation_create(
+                name=data["name"],
+                prompt_set=data["prompt_set"],
+                candidate=data.get("candidate"),
+                baseline=data.get("baseline"),
+                chat_models=data.get("chat_models") or None,
+                scale=data["scale"],
+                annotators_per_pair=data["annotators_per_pair"],
+                pairs_per_prompt=data.get("pairs_per_prompt"),
+                guidelines=data["guidelines"],
+                created_by=request.user,
+            )
+        except EvaluationError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        body = {
+            "id": result.evaluation.pk,
+            "name": result.evaluation.name,
+            "comparisons": result.created,
+            "left_out": result.left_out,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

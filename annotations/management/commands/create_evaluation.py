@@ -1,0 +1,56 @@
+"""python manage.py create_evaluation NAME --prompt-set S (--candidate C --baseline B | --model M...)"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.services.evaluations import EvaluationError, evaluation_create
+from generations.models import ChatModel, PromptSet
+
+
+class Command(BaseCommand):
+    help = "Create an evaluation and its comparisons from finished generations."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--prompt-set", required=True)
+        parser.add_argument("--candidate")
+        parser.add_argument("--baseline")
+        parser.add_argument("--model", action="append", default=[], dest="models",
+                            help="a tournament's chat models (repeat)")
+        parser.add_argument("--scale", choices=["seven", "three"], default="seven")
+        parser.add_argument("--annotators-per-pair", type=int, default=3)
+        parser.add_argument("--pairs-per-prompt", type=int)
+        parser.add_argument("--guidelines", default="")
+
+    def handle(self, *args, **options) -> None:
+        def model(name: str) -> ChatModel:
+            try:
+                return ChatModel.objects.get(name=name)
+            except ChatModel.DoesNotExist:
+                raise CommandError(f"no chat model named {name!r}") from None
+
+        try:
+            prompt_set = PromptSet.objects.get(name=options["prompt_set"])
+        except PromptSet.DoesNotExist:
+            raise CommandError(f"no prompt set named {options['prompt_set']!r}") from None
+        try:
+            result = evaluation_create(
+                name=options["name"],
+                prompt_set=prompt_set,
+                candidate=model(options["candidate"]) if options["candidate"] else None,
+                baseline=model(options["baseline"]) if options["baseline"] else None,
+                chat_models=[model(name) for name in options["models"]] or None,
+                scale=options["scale"],
+                annotators_per_pair=options["annotators_per_pair"],
+                pairs_per_prompt=options["pairs_per_prompt"],
+                guidelines=options["guidelines"],
+            )
+        except EvaluationError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.evaluation.name}: {result.created} comparisons; "
+                f"{result.left_out_total} left out"
+            )
+        )
+        for reason, count in sorted(result.left_out.items()):
+            self.stdout.write(f"  left out, {reason}: {count}")

@@ -1,0 +1,25 @@
+"""python manage.py load_demo: LLMFAO's real data as a demo, and a login per role."""
+
+from django.core.management.base import BaseCommand
+
+from annotations.services.demo import CROWD_EVALUATION, HEAD_TO_HEAD, demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the LLMFAO demo (prompts, 59 models' responses, 8,931 crowd votes as an "
+        "imported tournament, a fresh head-to-head evaluation) and demo users."
+    )
+
+    def handle(self, *args, **options) -> None:
+        result = demo_load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {result.prompts} prompts, {result.generations} responses, "
+                f"{result.ratings} crowd ratings in '{CROWD_EVALUATION}', "
+                f"{result.comparisons} comparisons to rate in '{HEAD_TO_HEAD}'."
+            )
+        )
+        self.stdout.write("Demo logins (role: username / password):")
+        for role, username, password in result.logins:
+            self.stdout.write(f"  {role:<10} {username} / {password}")

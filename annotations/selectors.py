@@ -1,0 +1,215 @@
+"""Reads of the annotations app: what an annotator is shown, and evaluation progress."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from . import scales
+from .models import Assignment, Comparison, Evaluation, Rating
+from .rendering import render_markdown
+from .services.assignments import open_pairs
+
+State = Assignment.State
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    html: str
+
+
+@dataclass(frozen=True)
+class PairView:
+    """Everything an annotator sees of one assignment; no trace of the chat models."""
+
+    assignment_id: int
+    evaluation_id: int
+    evaluation_title: str
+    guidelines_html: str
+    history: list[Turn]
+    final_turn: Turn
+    turns: list[dict]
+    response_a: str
+    response_b: str
+    response_a_html: str
+    response_b_html: str
+    labels: list[tuple[int, str]]
+    question: str
+    expires_at: datetime
+    done: int = 0
+    left: int = 0
+    keys: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def annotator_title(evaluation: Evaluation) -> str:
+    """The evaluation's name, unless it would reveal a chat model's name."""
+    name = evaluation.name
+    models = [m for m in (evaluation.candidate, evaluation.baseline) if m is not None]
+    models += list(evaluation.chat_models.all()) if evaluation.pk else []
+    lowered = name.lower()
+    if any(m.name and m.name.lower() in lowered for m in models):
+        return f"Evaluation {evaluation.pk}"
+    return name
+
+
+def assignment_for_annotator(
+    *, assignment_id: int, annotator: AbstractBaseUser
+) -> Assignment:
+    """The annotator's own assignment; Assignment.DoesNotExist for anyone else's."""
+    return Assignment.objects.select_related(
+        "comparison__evaluation",
+        "comparison__prompt",
+        "comparison__candidate_generation",
+        "comparison__baseline_generation",
+    ).get(pk=assignment_id, annotator=annotator)
+
+
+def annotator_counts(
+    *, evaluation: Evaluation, annotator: AbstractBaseUser, now: datetime | None = None
+) -> tuple[int, int]:
+    """(pairs this annotator rated, pairs still open to them) in one evaluation.
+
+    Pairs left include the one the annotator holds now."""
+    now = now or timezone.now()
+    done = Rating.objects.filter(
+        comparison__evaluation=evaluation, annotator=annotator
+    ).count()
+    left = open_pairs(evaluation=evaluation, annotator=annotator, now=now).count()
+    left += Assignment.objects.filter(
+        comparison__evaluation=evaluation,
+        annotator=annotator,
+        state=State.LEASED,
+        expires_at__gt=now,
+    ).count()
+    return done, left
+
+
+def pair_view(assignment: Assignment, *, with_counts: bool = True) -> PairView:
+    comparison = assignment.comparison
+    evaluation = comparison.evaluation
+    candidate = comparison.candidate_generation.text
+    baseline = comparison.baseline_generation.text
+    a, b = (
+        (candidate, baseline) if assignment.candidate_on_left else (baseline, candidate)
+    )
+    turns = [
+        {"role": t.get("role", "user"), "content": t.get("content", "")}
+        for t in comparison.prompt.turns
+    ]
+    rendered = [Turn(t["role"], render_markdown(t["content"])) for t in turns]
+    labels = scales.labels(evaluation.scale)
+    done, left = (
+        annotator_counts(evaluation=evaluation, annotator=assignment.annotator)
+        if with_counts
+        else (0, 0)
+    )
+    return PairView(
+        assignment_id=assignment.pk,
+        evaluation_id=evaluation.pk,
+        evaluation_title=annotator_title(evaluation),
+        guidelines_html=render_markdown(evaluation.guidelines),
+        history=rendered[:-1],
+        final_turn=rendered[-1] if rendered else Turn("user", ""),
+        turns=turns,
+        response_a=a,
+        response_b=b,
+        response_a_html=render_markdown(a),
+        response_b_html=render_markdown(b),
+        labels=labels,
+        question=scales.QUESTION,
+        expires_at=assignment.expires_at,
+        done=done,
+        left=left,
+        keys=[(i + 1, value, label) for i, (value, label) in enumerate(labels)],
+    )
+
+
+def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
+    """The evaluations in the annotator's pools with pairs done and pairs left."""
+    now = timezone.now()
+    rows = []
+    for evaluation in annotator.evaluation_pools.select_related(
+        "candidate", "baseline"
+    ).order_by("name"):
+        done, left = annotator_counts(
+            evaluation=evaluation, annotator=annotator, now=now
+        )
+        rows.append(
+            {
+                "id": evaluation.pk,
+                "title": annotator_title(evaluation),
+                "is_open": evaluation.status == Evaluation.Status.OPEN,
+                "done": done,
+                "left": left,
+            }
+        )
+    return rows
+
+
+def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) -> dict:
+    """Comparisons complete / partly rated / untouched, ratings per annotator,
+    outstanding leases and flags of one evaluation."""
+    now = now or timezone.now()
+    per_pair = evaluation.annotators_per_pair
+    live = Q(assignments__state=State.LEASED, assignments__expires_at__gt=now)
+    pairs = Comparison.objects.filter(evaluation=evaluation).annotate(
+        n_ratings=Count("ratings", distinct=True),
+        n_leases=Count("assignments", filter=live, distinct=True),
+    )
+    complete = partly = untouched = 0
+    for n_ratings, n_leases in pairs.values_list("n_ratings", "n_leases"):
+        if n_ratings >= per_pair:
+            complete += 1
+        elif n_ratings or n_leases:
+            partly += 1
+        else:
+            untouched += 1
+    ratings = Rating.objects.filter(comparison__evaluation=evaluation)
+    counts: dict[str, int] = {}
+    seconds: dict[str, list[float]] = {}
+    for username, spent in ratings.values_list("annotator__username", "seconds"):
+        counts[username] = counts.get(username, 0) + 1
+        if spent is not None:
+            seconds.setdefault(username, []).append(spent)
+    assignments = Assignment.objects.filter(comparison__evaluation=evaluation)
+    skips = dict(
+        assignments.filter(state=State.SKIPPED)
+        .values_list("annotator__username")
+        .annotate(n=Count("pk"))
+    )
+    per_annotator = [
+        {
+            "username": name,
+            "ratings": counts.get(name, 0),
+            "median_seconds": (
+                statistics.median(seconds[name]) if seconds.get(name) else None
+            ),
+            "skips": skips.get(name, 0),
+        }
+        for name in sorted(set(counts) | set(skips))
+    ]
+    flags = assignments.filter(state=State.FLAGGED).select_related(
+        "annotator", "comparison__prompt"
+    )
+    return {
+        "comparisons": complete + partly + untouched,
+        "complete": complete,
+        "partly": partly,
+        "untouched": untouched,
+        "ratings": ratings.count(),
+        "ratings_needed": (complete + partly + untouched) * per_pair,
+        "per_annotator": per_annotator,
+        "leases_live": assignments.filter(
+            state=State.LEASED, expires_at__gt=now
+        ).count(),
+        "leases_expired": assignments.filter(
+            Q(state=State.EXPIRED) | Q(state=State.LEASED, expires_at__lte=now)
+        ).count(),
+        "flags": list(flags.order_by("-ended_at")),
+    }

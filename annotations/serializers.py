@@ -1,0 +1,80 @@
+"""Serializers of the annotator API; they carry no trace of the chat models."""
+
+from rest_framework import serializers
+
+from .services.assignments import MAX_COMMENT, MAX_SECONDS
+
+
+class TurnSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    content = serializers.CharField()
+
+
+class LabelSerializer(serializers.Serializer):
+    key = serializers.IntegerField(help_text="The keyboard key that picks it, 1 to 7.")
+    value = serializers.IntegerField(
+        help_text="3 = A is much better ... -3 = B is much better"
+    )
+    label = serializers.CharField()
+
+
+class PairSerializer(serializers.Serializer):
+    """One leased assignment as the annotator sees it."""
+
+    assignment = serializers.IntegerField(source="assignment_id")
+    evaluation = serializers.IntegerField(source="evaluation_id")
+    turns = TurnSerializer(many=True)
+    response_a = serializers.CharField()
+    response_b = serializers.CharField()
+    question = serializers.CharField()
+    labels = serializers.SerializerMethodField()
+    expires_at = serializers.DateTimeField()
+
+    def get_labels(self, view) -> list[dict]:
+        return LabelSerializer(
+            [{"key": k, "value": v, "label": label} for k, v, label in view.keys],
+            many=True,
+        ).data
+
+
+class RatingInSerializer(serializers.Serializer):
+    choice = serializers.IntegerField(
+        help_text="As shown: 3 = A is much better, 0 = about the same, "
+        "-3 = B is much better (three-point scale: 1, 0, -1)."
+    )
+    seconds = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_SECONDS,
+        help_text="Seconds spent on the pair; the lease's age when left out.",
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_COMMENT
+    )
+
+
+class RatingOutSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(source="assignment_id")
+    choice = serializers.IntegerField()
+    seconds = serializers.FloatField(allow_null=True)
+    created = serializers.BooleanField(
+        help_text="False when this assignment had already been submitted: "
+        "the first answer stands."
+    )
+
+
+class FlagInSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_COMMENT
+    )
+
+
+class AssignmentStateSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(source="pk")
+    state = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

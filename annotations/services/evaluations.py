@@ -1,0 +1,139 @@
+"""Creating evaluations and building their comparisons from finished generations."""
+
+import itertools
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from generations.models import ChatModel, Generation, PromptSet
+
+from ..models import Comparison, Evaluation
+
+
+class EvaluationError(ValueError):
+    """The evaluation cannot be created as asked."""
+
+
+@dataclass
+class BuildResult:
+    evaluation: Evaluation
+    created: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def left_out_total(self) -> int:
+        return sum(self.left_out.values())
+
+
+def _reason(model: ChatModel, generation: Generation | None) -> str | None:
+    if generation is None:
+        return f"no generation by {model.name}"
+    if generation.status != Generation.Status.DONE:
+        return f"{model.name} {generation.get_status_display().split(' ')[0].lower()}"
+    return None
+
+
+@transaction.atomic
+def evaluation_create(
+    *,
+    name: str,
+    prompt_set: PromptSet,
+    candidate: ChatModel | None = None,
+    baseline: ChatModel | None = None,
+    chat_models: list[ChatModel] | None = None,
+    scale: str = Evaluation.Scale.SEVEN,
+    annotators_per_pair: int = 3,
+    lease_minutes: int = 30,
+    guidelines: str = "",
+    pairs_per_prompt: int | None = None,
+    seed: int = 0,
+    created_by=None,
+) -> BuildResult:
+    """Create a head-to-head (candidate and baseline) or tournament (chat_models)
+    evaluation and its comparisons: one per prompt and pair of chat models whose
+    generations are both done. Prompts left out are counted by reason.
+    """
+    if Evaluation.objects.filter(name=name).exists():
+        raise EvaluationError(f"an evaluation named {name!r} already exists")
+    if chat_models:
+        models = list(dict.fromkeys(chat_models))
+        if len(models) < 2:
+            raise EvaluationError("a tournament needs at least two chat models")
+        kind = Evaluation.Kind.TOURNAMENT
+    else:
+        if candidate is None or baseline is None:
+            raise EvaluationError("give a candidate and a baseline, or chat models")
+        if candidate == baseline:
+            raise EvaluationError("the candidate and the baseline must differ")
+        models = [candidate, baseline]
+        kind = Evaluation.Kind.HEAD_TO_HEAD
+    evaluation = Evaluation(
+        name=name,
+        kind=kind,
+        prompt_set=prompt_set,
+        candidate=candidate if kind == Evaluation.Kind.HEAD_TO_HEAD else None,
+        baseline=baseline if kind == Evaluation.Kind.HEAD_TO_HEAD else None,
+        scale=scale,
+        annotators_per_pair=annotators_per_pair,
+        lease_minutes=lease_minutes,
+        guidelines=guidelines,
+        created_by=created_by,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    evaluation.chat_models.set(models)
+    return comparisons_build(
+        evaluation=evaluation, pairs_per_prompt=pairs_per_prompt, seed=seed
+    )
+
+
+@transaction.atomic
+def comparisons_build(
+    *, evaluation: Evaluation, pairs_per_prompt: int | None = None, seed: int = 0
+) -> BuildResult:
+    """Add the comparisons an evaluation lacks; idempotent. Records the left-out counts."""
+    if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
+        models = [evaluation.candidate, evaluation.baseline]
+        pairs = [(evaluation.candidate, evaluation.baseline)]
+    else:
+        models = list(evaluation.chat_models.order_by("name"))
+        pairs = list(itertools.combinations(models, 2))
+    generations = {
+        (generation.prompt_id, generation.chat_model_id): generation
+        for generation in Generation.objects.filter(
+            prompt__prompt_set=evaluation.prompt_set, chat_model__in=models
+        )
+    }
+    existing = set(
+        Comparison.objects.filter(evaluation=evaluation).values_list(
+            "prompt_id", "candidate_generation_id", "baseline_generation_id"
+        )
+    )
+    rng = random.Random(seed)
+    new, left_out = [], Counter()
+    for prompt in evaluation.prompt_set.prompts.order_by("id"):
+        chosen = pairs
+        if pairs_per_prompt and len(pairs) > pairs_per_prompt:
+            chosen = rng.sample(pairs, pairs_per_prompt)
+        for first, second in chosen:
+            one = generations.get((prompt.pk, first.pk))
+            two = generations.get((prompt.pk, second.pk))
+            reason = _reason(first, one) or _reason(second, two)
+            if reason:
+                left_out[reason] += 1
+                continue
+            if (prompt.pk, one.pk, two.pk) not in existing:
+                new.append(
+                    Comparison(
+                        evaluation=evaluation,
+                        prompt=prompt,
+                        candidate_generation=one,
+                        baseline_generation=two,
+                    )
+                )
+    Comparison.objects.bulk_create(new, batch_size=2000)
+    evaluation.left_out = dict(sorted(left_out.items()))
+    evaluation.save(update_fields=["left_out"])
+    return BuildResult(evaluation=evaluation, created=len(new), left_out=dict(left_out))

@@ -1,0 +1,187 @@
+"""Django admin for prompt sets, prompts, chat models, generations and jobs, with uploads."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.html import format_html
+
+from .importing import ImportFileError
+from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
+from .services.imports import generations_import, prompts_import
+from .uploads import UploadForm, render_upload
+
+
+class PromptInline(admin.TabularInline):
+    model = Prompt
+    fields = ["external_id", "categories", "num_turns", "word_count"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    max_num = 0
+
+
+@admin.register(PromptSet)
+class PromptSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "prompt_count", "uploaded_by", "source_name", "created_at"]
+    search_fields = ["name", "description", "source_name"]
+    list_filter = ["created_at"]
+    readonly_fields = ["source_name", "source_sha256", "created_at"]
+    change_list_template = "admin/generations/promptset/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prompt_count=Count("prompts"))
+
+    @admin.display(description="Prompts", ordering="prompt_count")
+    def prompt_count(self, obj: PromptSet) -> int:
+        return obj.prompt_count
+
+    def get_urls(self):
+        return [
+            path(
+                "upload-prompts/",
+                self.admin_site.admin_view(self.upload_prompts),
+                name="generations_promptset_upload_prompts",
+            ),
+            path(
+                "upload-generations/",
+                self.admin_site.admin_view(self.upload_generations),
+                name="generations_promptset_upload_generations",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _upload(self, request, *, title: str, service, help_text: str):
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = service(
+                    prompt_set_name=form.cleaned_data["prompt_set"],
+                    file_name=upload.name,
+                    data=upload.read(),
+                )
+            except ImportFileError as exc:
+                for error in exc.errors:
+                    form.add_error("file", str(error))
+            else:
+                messages.success(
+                    request,
+                    f"{upload.name}: {result.created} created, "
+                    f"{result.unchanged} unchanged.",
+                )
+                return redirect("admin:generations_promptset_changelist")
+        return render_upload(
+            request, self.admin_site, form, title=title, help_text=help_text
+        )
+
+    def upload_prompts(self, request):
+        return self._upload(
+            request,
+            title="Upload prompts",
+            service=prompts_import,
+            help_text="JSONL: id, turns or prompt, categories or category, "
+            "optional collection_method and metadata. CSV: id,prompt,category.",
+        )
+
+    def upload_generations(self, request):
+        return self._upload(
+            request,
+            title="Upload generations",
+            service=generations_import,
+            help_text="JSONL or CSV: prompt_id, model, text, optional prompt_tokens, "
+            "completion_tokens, metadata.",
+        )
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "prompt_set",
+        "category_list",
+        "num_turns",
+        "word_count",
+    ]
+    list_filter = ["prompt_set", "num_turns", "collection_method"]
+    search_fields = ["external_id", "turns"]
+    list_select_related = ["prompt_set"]
+
+    @admin.display(description="Categories")
+    def category_list(self, obj: Prompt) -> str:
+        return ", ".join(obj.categories)
+
+
+@admin.register(ChatModel)
+class ChatModelAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "backend",
+        "model_id",
+        "system_prompt_preset",
+        "context_limit",
+        "generation_limit",
+        "organisation",
+    ]
+    list_filter = ["backend", "system_prompt_preset", "limits"]
+    search_fields = ["name", "model_id", "base_url", "organisation"]
+    fieldsets = [
+        (None, {"fields": ["name", "organisation", "backend"]}),
+        ("Connection", {"fields": ["base_url", "model_id", "api_key_env"]}),
+        ("System prompt", {"fields": ["system_prompt_preset", "system_prompt"]}),
+        ("Limits", {"fields": ["limits", "context_limit", "generation_limit"]}),
+        (
+            "Decoding and serving",
+            {
+                "fields": [
+                    "temperature",
+                    "top_p",
+                    "decoding",
+                    "tokenizer",
+                    "max_concurrency",
+                    "request_timeout",
+                ]
+            },
+        ),
+        ("More", {"fields": ["metadata"], "classes": ["collapse"]}),
+    ]
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "chat_model",
+        "prompt_external_id",
+        "status",
+        "source",
+        "prompt_tokens",
+        "completion_tokens",
+        "finish_reason",
+        "attempts",
+    ]
+    list_filter = ["status", "source", "chat_model", "prompt__prompt_set"]
+    search_fields = ["text", "prompt__external_id", "chat_model__name", "last_error"]
+    list_select_related = ["chat_model", "prompt"]
+    raw_id_fields = ["prompt"]
+    readonly_fields = ["created_at", "updated_at", "finished_at"]
+    filter_horizontal = ["jobs"]
+
+    @admin.display(description="Prompt", ordering="prompt__external_id")
+    def prompt_external_id(self, obj: Generation) -> str:
+        return obj.prompt.external_id
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "created_by", "created_at", "progress_link"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["prompt_sets", "chat_models"]
+    readonly_fields = ["started_at", "finished_at", "created_at"]
+
+    @admin.display(description="Progress")
+    def progress_link(self, obj: GenerationJob):
+        return format_html('<a href="{}">progress</a>', obj.get_absolute_url())

@@ -1,0 +1,90 @@
+"""REST API of the generations app: chat models and generation jobs."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import selectors, tasks
+from .models import ChatModel, GenerationJob
+from .serializers import ChatModelSerializer, GenerationJobSerializer
+from .services import chat_models, jobs
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions, with the view permission required to read."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+def _drf_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+    )
+
+
+class ChatModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Chat models; creating one resolves the system-prompt and limit presets."""
+
+    queryset = ChatModel.objects.all()
+    serializer_class = ChatModelSerializer
+    permission_classes = [ModelPermissions]
+
+    def perform_create(self, serializer: ChatModelSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("backend", None)
+        try:
+            serializer.instance = chat_models.chat_model_create(**data)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+
+
+class GenerationJobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Jobs: POST starts one; ``cancel`` and ``resume`` act on it."""
+
+    queryset = selectors.job_list()
+    serializer_class = GenerationJobSerializer
+    permission_classes = [ModelPermissions]
+
+    def perform_create(self, serializer: GenerationJobSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            job = jobs.job_create(
+                prompt_sets=data["prompt_sets"],
+                chat_models=data["chat_models"],
+                name=data.get("name", ""),
+                created_by=self.request.user,
+            )
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+        tasks.job_launch(job_id=job.pk)
+        job.refresh_from_db()
+        serializer.instance = job
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = jobs.job_cancel(job=self.get_object())
+        return Response(self.get_serializer(job).data)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        tasks.job_launch(job_id=job.pk)
+        job = GenerationJob.objects.get(pk=job.pk)
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

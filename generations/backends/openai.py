@@ -1,0 +1,162 @@
+"""OpenAI-compatible chat completions (vLLM, TGI Messages, llama.cpp, hosted APIs)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from .base import (
+    ChatBackend,
+    ChatRequest,
+    ChatResponse,
+    Connection,
+    ContextExceededError,
+    Message,
+    PermanentBackendError,
+    TokenizeUnsupportedError,
+    TransientBackendError,
+)
+
+_CONTEXT_EXCEEDED = re.compile(
+    r"exceed_context_size|context_length_exceeded|maximum context length|"
+    r"exceeds the available context|context size|must be <= \d+",
+    re.IGNORECASE,
+)
+_clients: dict[tuple, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(connection: Connection) -> httpx.Client:
+    """One pooled client per server and timeout, shared by a worker's threads."""
+    key = (connection.base_url, connection.connect_timeout, connection.read_timeout)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = httpx.Client(
+                timeout=httpx.Timeout(
+                    connection.read_timeout,
+                    connect=connection.connect_timeout,
+                    pool=connection.read_timeout,
+                ),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+            )
+        return _clients[key]
+
+
+def split_base_url(base_url: str) -> tuple[str, str]:
+    """(API root ending in /v1, server root) from a URL given with or without /v1."""
+    base = base_url.rstrip("/")
+    if base.endswith("/v1"):
+        return base, base[: -len("/v1")]
+    return f"{base}/v1", base
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:2000] or response.reason_phrase
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("detail") or error)[:2000]
+    return str(error)[:2000]
+
+
+class OpenAIChatBackend(ChatBackend):
+    """POST /v1/chat/completions; tokens counted by llama.cpp's or vLLM's /tokenize."""
+
+    def __init__(self, connection: Connection):
+        super().__init__(connection)
+        self.api_root, self.server_root = split_base_url(connection.base_url)
+
+    def _headers(self) -> dict[str, str]:
+        if self.connection.api_key:
+            return {"Authorization": f"Bearer {self.connection.api_key}"}
+        return {}
+
+    def _post(self, url: str, payload: dict[str, Any]) -> httpx.Response:
+        try:
+            response = _client(self.connection).post(
+                url, json=payload, headers=self._headers()
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientBackendError(f"timeout: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise TransientBackendError(f"connection error: {exc!r}") from exc
+        return response
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = f"HTTP {status}: {_error_message(response)}"
+        if status == 429 or status >= 500:
+            raise TransientBackendError(message, status_code=status)
+        if _CONTEXT_EXCEEDED.search(response.text):
+            raise ContextExceededError(message, status_code=status)
+        raise PermanentBackendError(message, status_code=status)
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        payload: dict[str, Any] = {
+            "model": self.connection.model_id,
+            "messages": request.messages,
+            "max_tokens": request.max_new_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            **request.extra,
+        }
+        started = time.perf_counter()
+        response = self._post(f"{self.api_root}/chat/completions", payload)
+        latency = time.perf_counter() - started
+        self._raise_for_status(response)
+        try:
+            body = response.json()
+            choice = body["choices"][0]
+            usage = body.get("usage") or {}
+            return ChatResponse(
+                text=choice["message"].get("content") or "",
+                finish_reason=choice.get("finish_reason") or "",
+                prompt_tokens=usage.get("prompt_tokens"),
+                completion_tokens=usage.get("completion_tokens"),
+                model_id=body.get("model") or self.connection.model_id,
+                latency_seconds=latency,
+            )
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise PermanentBackendError(
+                f"unexpected response: {response.text[:500]}"
+            ) from exc
+
+    def count_prompt_tokens(self, messages: list[Message]) -> int:
+        """llama.cpp: /apply-template then /tokenize; vLLM: /tokenize with messages."""
+        response = self._post(
+            f"{self.server_root}/apply-template", {"messages": messages}
+        )
+        if response.status_code == 200 and "prompt" in response.json():
+            prompt = response.json()["prompt"]
+            response = self._post(
+                f"{self.server_root}/tokenize", {"content": prompt, "add_special": True}
+            )
+            self._raise_for_status(response)
+            return len(response.json()["tokens"])
+        if response.status_code >= 500:
+            self._raise_for_status(response)
+        response = self._post(
+            f"{self.server_root}/tokenize",
+            {
+                "model": self.connection.model_id,
+                "messages": messages,
+                "add_generation_prompt": True,
+            },
+        )
+        if response.status_code in (404, 405):
+            raise TokenizeUnsupportedError(
+                f"{self.server_root} has no /tokenize endpoint; set a tokenizer file"
+            )
+        self._raise_for_status(response)
+        body = response.json()
+        if "count" in body:
+            return int(body["count"])
+        raise TokenizeUnsupportedError(f"/tokenize answered without a count: {body}")

@@ -1,0 +1,13 @@
+"""python manage.py import_generations FILE --prompt-set NAME"""
+
+from generations.management.importcommand import ImportCommand
+from generations.services.imports import generations_import
+
+
+class Command(ImportCommand):
+    help = "Import responses made elsewhere (JSONL or CSV) for a prompt set's prompts."
+
+    def run_import(self, path, *, data, file_name, **options):
+        return generations_import(
+            prompt_set_name=options["prompt_set"], file_name=file_name, data=data
+        )

@@ -1,0 +1,95 @@
+"""Reads of the generations app: job progress and what is left to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from .models import Generation, GenerationJob
+
+RATE_WINDOW = timedelta(minutes=5)
+ENDED = (Generation.Status.DONE, Generation.Status.FAILED, Generation.Status.FILTERED)
+
+
+@dataclass
+class JobProgress:
+    """Counts by status, throughput and the latest errors of one job."""
+
+    job_id: int
+    status: str
+    total: int
+    counts: dict[str, int]
+    per_minute: float | None
+    eta_seconds: float | None
+    latest_errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ended(self) -> int:
+        return sum(self.counts[s] for s in ENDED)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.ended / self.total if self.total else 100.0
+
+    def as_dict(self) -> dict:
+        return {
+            "job": self.job_id,
+            "status": self.status,
+            "total": self.total,
+            "ended": self.ended,
+            "percent": round(self.percent, 1),
+            "counts": self.counts,
+            "per_minute": self.per_minute,
+            "eta_seconds": self.eta_seconds,
+            "latest_errors": self.latest_errors,
+        }
+
+
+def job_progress(*, job: GenerationJob, errors: int = 5) -> JobProgress:
+    """Progress of ``job``; the rate is over the last five minutes (or since start)."""
+    generations = Generation.objects.filter(jobs=job)
+    rows = generations.values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in Generation.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    total = sum(counts.values())
+    now = timezone.now()
+    since = max(filter(None, [job.started_at, now - RATE_WINDOW]), default=None)
+    per_minute = eta = None
+    if since is not None and job.status == GenerationJob.Status.RUNNING:
+        recent = generations.filter(status__in=ENDED, finished_at__gte=since).count()
+        minutes = max((now - since).total_seconds() / 60, 1 / 60)
+        per_minute = round(recent / minutes, 1)
+        remaining = total - sum(counts[s] for s in ENDED)
+        eta = round(60 * remaining / per_minute) if per_minute else None
+    latest = (
+        generations.exclude(last_error="")
+        .order_by("-updated_at")
+        .select_related("chat_model", "prompt")[:errors]
+    )
+    return JobProgress(
+        job_id=job.pk,
+        status=job.status,
+        total=total,
+        counts=counts,
+        per_minute=per_minute,
+        eta_seconds=eta,
+        latest_errors=[
+            {
+                "generation": g.pk,
+                "chat_model": g.chat_model.name,
+                "prompt": g.prompt.external_id,
+                "status": g.status,
+                "error": g.last_error[:500],
+                "at": g.updated_at.isoformat(),
+            }
+            for g in latest
+        ],
+    )
+
+
+def job_list():
+    """Jobs, newest first, with their models and prompt sets."""
+    return GenerationJob.objects.prefetch_related("chat_models", "prompt_sets")

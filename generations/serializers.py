@@ -1,0 +1,69 @@
+"""REST representations of chat models and generation jobs."""
+
+from rest_framework import serializers
+
+from .models import ChatModel, GenerationJob, PromptSet
+
+
+class ChatModelSerializer(serializers.ModelSerializer):
+    system_prompt = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, default=None
+    )
+    context_limit = serializers.IntegerField(required=False, min_value=1, default=None)
+    generation_limit = serializers.IntegerField(
+        required=False, min_value=1, default=None
+    )
+
+    class Meta:
+        model = ChatModel
+        fields = [
+            "id",
+            "name",
+            "backend",
+            "base_url",
+            "model_id",
+            "api_key_env",
+            "system_prompt_preset",
+            "system_prompt",
+            "limits",
+            "context_limit",
+            "generation_limit",
+            "temperature",
+            "top_p",
+            "decoding",
+            "tokenizer",
+            "max_concurrency",
+            "request_timeout",
+            "created_at",
+        ]
+        read_only_fields = ["id", "backend", "created_at"]
+
+
+class GenerationJobSerializer(serializers.ModelSerializer):
+    prompt_sets = serializers.SlugRelatedField(
+        many=True, slug_field="name", queryset=PromptSet.objects.all()
+    )
+    chat_models = serializers.SlugRelatedField(
+        many=True, slug_field="name", queryset=ChatModel.objects.all()
+    )
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id",
+            "name",
+            "prompt_sets",
+            "chat_models",
+            "status",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progress",
+        ]
+        read_only_fields = ["id", "status", "created_at", "started_at", "finished_at"]
+
+    def get_progress(self, job: GenerationJob) -> dict:
+        from .selectors import job_progress
+
+        return job_progress(job=job).as_dict()

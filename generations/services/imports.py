@@ -1,0 +1,333 @@
+"""Importing prompt sets and generations made elsewhere; all or nothing per file."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..importing import (
+    FieldError,
+    ImportFileError,
+    ImportResult,
+    LineError,
+    Record,
+    check_records,
+    optional_int,
+    optional_object,
+    read_records,
+    required,
+    sha256,
+    text_field,
+)
+from ..models import ChatModel, Generation, Prompt, PromptSet
+
+ROLES = ("system", "user", "assistant")
+PROMPT_FIELDS = {"id", "turns", "prompt", "categories", "category"}
+PROMPT_FIELDS |= {"collection_method", "metadata"}
+GENERATION_FIELDS = {"prompt_id", "model", "text", "prompt_tokens", "completion_tokens"}
+GENERATION_FIELDS |= {"metadata"}
+
+
+@dataclass(frozen=True)
+class PromptRow:
+    external_id: str
+    turns: list[dict[str, str]]
+    categories: list[str]
+    collection_method: str
+    metadata: dict[str, Any]
+
+    @property
+    def num_turns(self) -> int:
+        return sum(1 for turn in self.turns if turn["role"] == "user")
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(turn["content"].split()) for turn in self.turns)
+
+
+def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
+    if "turns" in data and "prompt" in data:
+        raise FieldError("turns", "give either 'turns' or 'prompt', not both")
+    if "prompt" in data or "turns" not in data:
+        if "turns" not in data and "prompt" not in data:
+            raise FieldError("turns", "required field is missing (or give 'prompt')")
+        return [{"role": "user", "content": text_field(data, "prompt")}]
+    turns = data["turns"]
+    if not isinstance(turns, list) or not turns:
+        raise FieldError("turns", "expected a non-empty list of turns")
+    clean = []
+    for index, turn in enumerate(turns):
+        name = f"turns[{index}]"
+        if not isinstance(turn, dict):
+            raise FieldError(name, 'expected {"role": ..., "content": ...}')
+        role = turn.get("role")
+        if role not in ROLES:
+            raise FieldError(f"{name}.role", f"unknown role {role!r} (one of {ROLES})")
+        if role == "system" and index != 0:
+            raise FieldError(f"{name}.role", "a system turn may only come first")
+        content = turn.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise FieldError(f"{name}.content", "expected non-empty text")
+        clean.append({"role": role, "content": content})
+    dialogue = [turn["role"] for turn in clean if turn["role"] != "system"]
+    if not dialogue or dialogue[-1] != "user":
+        raise FieldError("turns", "the last turn must be a user turn")
+    for position, role in enumerate(dialogue):
+        if role != ("user" if position % 2 == 0 else "assistant"):
+            raise FieldError("turns", "user and assistant turns must alternate")
+    return clean
+
+
+def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
+    if "categories" in data and "category" in data:
+        raise FieldError("categories", "give either 'categories' or 'category'")
+    if "category" in data:
+        categories = [text_field(data, "category")]
+        name = "category"
+    else:
+        value = required(data, "categories")
+        name = "categories"
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
+            raise FieldError(name, "expected a list of category names")
+        categories = [item.strip() for item in value]
+    if not 1 <= len(categories) <= 2:
+        raise FieldError(
+            name, f"a prompt has one or two categories, got {len(categories)}"
+        )
+    if len(set(categories)) != len(categories):
+        raise FieldError(name, "a category is repeated")
+    unknown = [item for item in categories if allowed and item not in allowed]
+    if unknown:
+        raise FieldError(name, f"unknown category {unknown[0]!r} (one of {allowed})")
+    return categories
+
+
+def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
+    data = record.data
+    external_id = text_field(data, "id")
+    turns = _turns(data)
+    categories = _categories(data, allowed)
+    user_turns = sum(1 for turn in turns if turn["role"] == "user")
+    if user_turns == 1 and len(categories) != 1:
+        raise FieldError("categories", "a single-turn prompt has exactly one category")
+    method = data.get("collection_method") or ""
+    if method and method not in Prompt.CollectionMethod.values:
+        raise FieldError(
+            "collection_method",
+            f"unknown method {method!r} (one of {Prompt.CollectionMethod.values})",
+        )
+    if method and user_turns == 1:
+        raise FieldError("collection_method", "only multi-turn prompts have one")
+    metadata = optional_object(data, "metadata")
+    extra = {key: value for key, value in data.items() if key not in PROMPT_FIELDS}
+    return PromptRow(external_id, turns, categories, method, {**extra, **metadata})
+
+
+def _reject_duplicates(checked: list[tuple[Record, Any]], key, field: str) -> None:
+    seen: dict[Any, int] = {}
+    errors = []
+    for record, row in checked:
+        value = key(row)
+        if value in seen:
+            errors.append(
+                LineError(record.line, field, f"duplicate of line {seen[value]}")
+            )
+        seen.setdefault(value, record.line)
+    if errors:
+        raise ImportFileError(errors)
+
+
+def prompts_import(
+    *,
+    prompt_set_name: str,
+    file_name: str,
+    data: bytes,
+    uploaded_by=None,
+    description: str = "",
+) -> ImportResult:
+    """Import a JSONL or CSV prompt file into the named set (created when missing).
+
+    Re-importing the same prompts changes nothing; a prompt id already in the set
+    with different content is an error, since generations and ratings refer to it.
+    """
+    records = read_records(
+        file_name=file_name, data=data, csv_columns=("id", "prompt", "category")
+    )
+    prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
+    allowed = list(prompt_set.categories) if prompt_set else []
+    checked = check_records(records, lambda record: _prompt_row(record, allowed))
+    _reject_duplicates(checked, lambda row: row.external_id, "id")
+
+    with transaction.atomic():
+        if prompt_set is None:
+            prompt_set = PromptSet.objects.create(
+                name=prompt_set_name,
+                description=description,
+                uploaded_by=uploaded_by,
+                source_name=file_name,
+                source_sha256=sha256(data),
+            )
+        existing = {
+            prompt.external_id: prompt
+            for prompt in Prompt.objects.select_for_update().filter(
+                prompt_set=prompt_set
+            )
+        }
+        new, errors, unchanged = [], [], 0
+        for record, row in checked:
+            old = existing.get(row.external_id)
+            if old is None:
+                new.append(
+                    Prompt(
+                        prompt_set=prompt_set,
+                        external_id=row.external_id,
+                        turns=row.turns,
+                        categories=row.categories,
+                        collection_method=row.collection_method,
+                        metadata=row.metadata,
+                        num_turns=row.num_turns,
+                        word_count=row.word_count,
+                    )
+                )
+            elif (old.turns, old.categories) == (row.turns, row.categories):
+                unchanged += 1
+            else:
+                errors.append(
+                    LineError(
+                        record.line,
+                        "id",
+                        f"prompt {row.external_id!r} is already in set "
+                        f"{prompt_set_name!r} with other content",
+                    )
+                )
+        if errors:
+            raise ImportFileError(errors[:50])
+        Prompt.objects.bulk_create(new, batch_size=2000)
+    return ImportResult(
+        created=len(new), unchanged=unchanged, details={"prompt_set": prompt_set.name}
+    )
+
+
+@dataclass(frozen=True)
+class GenerationRow:
+    prompt_id: str
+    model: str
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    metadata: dict[str, Any]
+
+
+def _generation_row(record: Record) -> GenerationRow:
+    data = record.data
+    metadata = optional_object(data, "metadata")
+    extra = {key: value for key, value in data.items() if key not in GENERATION_FIELDS}
+    return GenerationRow(
+        prompt_id=text_field(data, "prompt_id"),
+        model=text_field(data, "model"),
+        text=text_field(data, "text", allow_empty=True),
+        prompt_tokens=optional_int(data, "prompt_tokens"),
+        completion_tokens=optional_int(data, "completion_tokens"),
+        metadata={**extra, **metadata},
+    )
+
+
+def generations_import(
+    *, prompt_set_name: str, file_name: str, data: bytes
+) -> ImportResult:
+    """Import responses made elsewhere; chat models are created by name when missing.
+
+    A response already stored for the same prompt and model is left as it is when
+    its text is the same and is an error when it differs.
+    """
+    records = read_records(
+        file_name=file_name, data=data, csv_columns=("prompt_id", "model", "text")
+    )
+    checked = check_records(records, _generation_row)
+    _reject_duplicates(checked, lambda row: (row.prompt_id, row.model), "model")
+    prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
+    if prompt_set is None:
+        raise ImportFileError(
+            [LineError(None, "prompt_set", f"no prompt set named {prompt_set_name!r}")]
+        )
+    prompts = dict(
+        Prompt.objects.filter(prompt_set=prompt_set).values_list("external_id", "id")
+    )
+    errors = [
+        LineError(
+            record.line,
+            "prompt_id",
+            f"no prompt {row.prompt_id!r} in set {prompt_set_name!r}",
+        )
+        for record, row in checked
+        if row.prompt_id not in prompts
+    ]
+    if errors:
+        raise ImportFileError(errors[:50])
+
+    now = timezone.now()
+    with transaction.atomic():
+        models = _chat_models_ensure({row.model for _, row in checked})
+        existing = {
+            (generation.prompt_id, generation.chat_model_id): generation
+            for generation in Generation.objects.select_for_update().filter(
+                prompt__prompt_set=prompt_set
+            )
+        }
+        new, replaced, unchanged, errors = [], [], 0, []
+        for record, row in checked:
+            key = (prompts[row.prompt_id], models[row.model].pk)
+            old = existing.get(key)
+            fields = {
+                "status": Generation.Status.DONE,
+                "source": Generation.Source.IMPORTED,
+                "text": row.text,
+                "prompt_tokens": row.prompt_tokens,
+                "completion_tokens": row.completion_tokens,
+                "metadata": row.metadata,
+                "finished_at": now,
+                "last_error": "",
+                "updated_at": now,
+            }
+            if old is None:
+                new.append(Generation(prompt_id=key[0], chat_model_id=key[1], **fields))
+            elif old.status == Generation.Status.DONE:
+                if old.text == row.text:
+                    unchanged += 1
+                else:
+                    errors.append(
+                        LineError(
+                            record.line,
+                            "text",
+                            f"{row.model!r} already has another response to prompt "
+                            f"{row.prompt_id!r}",
+                        )
+                    )
+            else:
+                for name, value in fields.items():
+                    setattr(old, name, value)
+                replaced.append(old)
+        if errors:
+            raise ImportFileError(errors[:50])
+        Generation.objects.bulk_create(new, batch_size=1000)
+        Generation.objects.bulk_update(replaced, fields=list(fields), batch_size=1000)
+    return ImportResult(
+        created=len(new) + len(replaced),
+        unchanged=unchanged,
+        details={"chat_models": sorted(models)},
+    )
+
+
+def _chat_models_ensure(names: set[str]) -> dict[str, ChatModel]:
+    models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
+    missing = [
+        ChatModel(name=name, backend=ChatModel.Backend.IMPORTED)
+        for name in sorted(names - set(models))
+    ]
+    ChatModel.objects.bulk_create(missing, ignore_conflicts=True)
+    return {model.name: model for model in ChatModel.objects.filter(name__in=names)}

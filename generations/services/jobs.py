@@ -1,0 +1,117 @@
+"""Generation jobs: create, start, cancel, resume, finish. Callers enqueue on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from generations.models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
+
+TO_RUN = (
+    Generation.Status.PENDING,
+    Generation.Status.RUNNING,
+    Generation.Status.FAILED,
+)
+
+
+@transaction.atomic
+def job_create(
+    *,
+    prompt_sets: Iterable[PromptSet],
+    chat_models: Iterable[ChatModel],
+    name: str = "",
+    created_by=None,
+) -> GenerationJob:
+    """A queued job over every prompt of ``prompt_sets`` x ``chat_models``.
+
+    Generations that already exist (done ones included) are attached, not duplicated.
+    """
+    prompt_sets, chat_models = list(prompt_sets), list(chat_models)
+    if not prompt_sets:
+        raise ValidationError({"prompt_sets": "Choose at least one prompt set."})
+    if not chat_models:
+        raise ValidationError({"chat_models": "Choose at least one chat model."})
+    unusable = [m.name for m in chat_models if m.backend == ChatModel.Backend.IMPORTED]
+    if unusable:
+        names = ", ".join(unusable)
+        raise ValidationError(
+            {"chat_models": f"No inference backend (imported only): {names}"}
+        )
+    job = GenerationJob(name=name, created_by=created_by)
+    job.full_clean()
+    job.save()
+    job.prompt_sets.set(prompt_sets)
+    job.chat_models.set(chat_models)
+    prompt_ids = list(
+        Prompt.objects.filter(prompt_set__in=prompt_sets).values_list("id", flat=True)
+    )
+    for chat_model in chat_models:
+        Generation.objects.bulk_create(
+            [Generation(prompt_id=pid, chat_model=chat_model) for pid in prompt_ids],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+    generation_ids = Generation.objects.filter(
+        prompt_id__in=prompt_ids, chat_model__in=chat_models
+    ).values_list("id", flat=True)
+    through = GenerationJob.generations.through
+    through.objects.bulk_create(
+        [through(generationjob_id=job.pk, generation_id=gid) for gid in generation_ids],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return job
+
+
+@transaction.atomic
+def job_start(*, job: GenerationJob) -> list[int]:
+    """Mark the job running; failed generations go back to pending.
+
+    Returns the ids of the generations still to do (the caller enqueues them on commit);
+    a job with nothing left to do is finished at once.
+    """
+    job = GenerationJob.objects.select_for_update().get(pk=job.pk)
+    job.generations.filter(status=Generation.Status.FAILED).update(
+        status=Generation.Status.PENDING, updated_at=timezone.now()
+    )
+    ids = list(
+        job.generations.filter(status__in=TO_RUN)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    now = timezone.now()
+    job.status = GenerationJob.Status.RUNNING if ids else GenerationJob.Status.FINISHED
+    job.started_at = job.started_at or now
+    job.finished_at = None if ids else now
+    job.save(update_fields=["status", "started_at", "finished_at"])
+    return ids
+
+
+@transaction.atomic
+def job_cancel(*, job: GenerationJob) -> GenerationJob:
+    """Stop a job: queued tasks of it skip; requests in flight still finish."""
+    job = GenerationJob.objects.select_for_update().get(pk=job.pk)
+    if job.status in (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING):
+        job.status = GenerationJob.Status.CANCELLED
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def jobs_finish_if_complete(*, generation_id: int) -> None:
+    """Finish each running job of the generation that has nothing left open."""
+    running = GenerationJob.objects.filter(
+        generations=generation_id, status=GenerationJob.Status.RUNNING
+    )
+    for job_id in running.values_list("id", flat=True):
+        open_left = Generation.objects.filter(
+            jobs=job_id,
+            status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
+        ).exists()
+        if not open_left:
+            GenerationJob.objects.filter(
+                pk=job_id, status=GenerationJob.Status.RUNNING
+            ).update(status=GenerationJob.Status.FINISHED, finished_at=timezone.now())

@@ -1,0 +1,60 @@
+// Live progress of a generation job: polls the progress JSON every two seconds while it runs.
+(function () {
+  "use strict";
+  const root = document.getElementById("job-progress");
+  if (!root) return;
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
+    return m ? `${m} min ${s} s` : `${s} s`;
+  }
+
+  function render(data) {
+    field("status").textContent = data.status;
+    field("bar").value = data.percent;
+    field("ended").textContent = data.ended;
+    field("total").textContent = data.total;
+    field("per_minute").textContent = data.per_minute === null ? "–" : data.per_minute;
+    field("eta").textContent = duration(data.eta_seconds);
+    for (const [status, n] of Object.entries(data.counts)) {
+      const cell = root.querySelector(`[data-count="${status}"]`);
+      if (cell) cell.textContent = n;
+    }
+    const list = field("errors");
+    list.replaceChildren();
+    for (const e of data.latest_errors) {
+      const item = document.createElement("li");
+      const who = document.createElement("strong");
+      who.textContent = `${e.chat_model} / ${e.prompt}`;
+      item.append(who, ` (${e.status}): ${e.error}`);
+      list.append(item);
+    }
+    if (!data.latest_errors.length) {
+      const item = document.createElement("li");
+      item.className = "muted";
+      item.textContent = "None.";
+      list.append(item);
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const data = await response.json();
+        render(data);
+        if (data.status === "finished" || data.status === "cancelled") {
+          if (data.status !== root.dataset.initialStatus) window.setTimeout(() => location.reload(), 500);
+          return;
+        }
+      }
+    } catch (err) {
+      // A network blip: try again on the next tick.
+    }
+    window.setTimeout(poll, 2000);
+  }
+  root.dataset.initialStatus = field("status").textContent;
+  poll();
+})();

@@ -1,0 +1,78 @@
+"""Celery tasks of the generations app: thin wrappers around the services."""
+
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from .backends import TransientBackendError
+from .services import execution
+
+SOFT_TIME_LIMIT = settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential backoff with jitter: half fixed, half random, capped."""
+    ceiling = min(
+        settings.EVALSITE_GENERATION_BACKOFF_MAX,
+        settings.EVALSITE_GENERATION_BACKOFF * 2**retries,
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=SOFT_TIME_LIMIT + 60,
+)
+def generation_generate(self, generation_id: int, job_id: int | None = None) -> str:
+    """Generate one response; idempotent, retried on transient errors only."""
+    final = self.request.retries >= settings.EVALSITE_GENERATION_MAX_RETRIES
+    try:
+        return execution.generation_execute(
+            generation_id=generation_id, job_id=job_id, final_attempt=final
+        )
+    except TransientBackendError as exc:
+        raise self.retry(countdown=backoff_seconds(self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        execution.generation_release(
+            generation_id=generation_id,
+            error=f"soft time limit of {SOFT_TIME_LIMIT}s exceeded",
+            final_attempt=final,
+        )
+        if final:
+            return "failed"
+        raise self.retry(countdown=backoff_seconds(self.request.retries)) from None
+
+
+@shared_task(acks_late=True)
+def job_dispatch(job_id: int, generation_ids: list[int]) -> int:
+    """Enqueue one generation task per id; returns how many."""
+    for generation_id in generation_ids:
+        generation_generate.delay(generation_id, job_id)
+    return len(generation_ids)
+
+
+def job_enqueue(job_id: int, generation_ids: list[int]) -> None:
+    """Hand a started job's generations to the workers (call on commit)."""
+    if generation_ids:
+        job_dispatch.delay(job_id, generation_ids)
+
+
+def job_launch(*, job_id: int) -> int:
+    """Start (or resume) a job and enqueue its open generations once committed."""
+    from django.db import transaction
+
+    from .models import GenerationJob
+    from .services import jobs
+
+    with transaction.atomic():
+        ids = jobs.job_start(job=GenerationJob.objects.get(pk=job_id))
+        transaction.on_commit(lambda: job_enqueue(job_id, ids))
+    return len(ids)

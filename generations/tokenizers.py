@@ -1,0 +1,118 @@
+"""Token counting on the formatted input (system prompt + dialogue, chat template).
+
+A chat model's ``tokenizer`` is "backend" (the server's own /tokenize), a tokenizer file
+(sentencepiece ``.model`` or Hugging Face ``tokenizer.json``), or "tiktoken:ENCODING".
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .backends import ChatBackend, Message
+
+BACKEND = "backend"
+TIKTOKEN_PREFIX = "tiktoken:"
+
+
+class TokenizerError(ValueError):
+    """The tokenizer setting names nothing that can be loaded."""
+
+
+def build_messages(system_prompt: str, turns: list[Message]) -> list[Message]:
+    """The messages sent: the chat model's system prompt replaces any in the prompt."""
+    dialogue = [
+        {"role": turn["role"], "content": turn["content"]}
+        for turn in turns
+        if not (system_prompt and turn["role"] == "system")
+    ]
+    if system_prompt:
+        return [{"role": "system", "content": system_prompt}, *dialogue]
+    return dialogue
+
+
+def validate_spec(spec: str) -> None:
+    """Raise TokenizerError unless ``spec`` can be used to count tokens."""
+    if spec == BACKEND:
+        return
+    if spec.startswith(TIKTOKEN_PREFIX):
+        _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX))
+        return
+    if not Path(spec).expanduser().is_file():
+        raise TokenizerError(
+            f'tokenizer {spec!r}: not "backend", "tiktoken:ENCODING" or a file'
+        )
+
+
+def count_tokens(
+    spec: str, messages: list[Message], backend: ChatBackend | None = None
+) -> int:
+    """Tokens of ``messages`` as the model sees them, counted the way ``spec`` says.
+
+    Tokenizer files are applied with the Llama 2 chat template (the paper's format);
+    tiktoken encodings with OpenAI's chat overhead (3 tokens a message, 3 to prime).
+    """
+    if spec == BACKEND:
+        if backend is None:
+            raise TokenizerError('tokenizer "backend" needs a backend')
+        return backend.count_prompt_tokens(messages)
+    if spec.startswith(TIKTOKEN_PREFIX):
+        encoding = _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX))
+        return 3 + sum(
+            3 + len(encoding.encode(m["role"])) + len(encoding.encode(m["content"]))
+            for m in messages
+        )
+    encode = _file_tokenizer(str(Path(spec).expanduser()))
+    return sum(
+        len(encode(segment)) + special
+        for segment, special in _llama2_segments(messages)
+    )
+
+
+def _llama2_segments(messages: list[Message]) -> list[tuple[str, int]]:
+    """(text, special tokens) per turn of the Llama 2 chat template."""
+    system = ""
+    if messages and messages[0]["role"] == "system":
+        system, messages = messages[0]["content"], messages[1:]
+    segments = []
+    for index, message in enumerate(messages):
+        content = message["content"]
+        if index == 0 and system:
+            content = f"<<SYS>>\n{system}\n<</SYS>>\n\n{content}"
+        if message["role"] == "user":
+            segments.append((f"[INST] {content.strip()} [/INST]", 1))  # + BOS
+        else:
+            segments.append((f" {content.strip()} ", 1))  # + EOS
+    return segments
+
+
+@lru_cache(maxsize=16)
+def _tiktoken(name: str) -> Any:
+    import tiktoken
+
+    for candidate in (f"{name}_offline", name):
+        try:
+            return tiktoken.get_encoding(candidate)
+        except (ValueError, OSError):
+            continue
+        except Exception as exc:  # tiktoken downloads unknown files: no network here
+            raise TokenizerError(f"tiktoken encoding {name!r}: {exc}") from exc
+    raise TokenizerError(f"unknown tiktoken encoding {name!r}")
+
+
+@lru_cache(maxsize=16)
+def _file_tokenizer(path: str) -> Any:
+    """An encode function (text -> ids, no special tokens) for a tokenizer file."""
+    if not Path(path).is_file():
+        raise TokenizerError(f"tokenizer file {path!r} not found")
+    if path.endswith(".model"):
+        import sentencepiece
+
+        processor = sentencepiece.SentencePieceProcessor(model_file=path)
+        return processor.encode
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(path)
+    return lambda text: tokenizer.encode(text, add_special_tokens=False).ids

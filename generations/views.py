@@ -1,0 +1,83 @@
+"""Generation job pages: list, start, live progress, cancel and resume."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, tasks
+from .forms import JobForm
+from .models import GenerationJob
+from .services import jobs
+
+VIEW = "generations.view_generationjob"
+ADD = "generations.add_generationjob"
+CHANGE = "generations.change_generationjob"
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def job_list(request: HttpRequest) -> HttpResponse:
+    rows = [(job, selectors.job_progress(job=job)) for job in selectors.job_list()[:50]]
+    return render(request, "generations/job_list.html", {"rows": rows})
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def job_new(request: HttpRequest) -> HttpResponse:
+    form = JobForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.job_create(
+                prompt_sets=form.cleaned_data["prompt_sets"],
+                chat_models=form.cleaned_data["chat_models"],
+                name=form.cleaned_data["name"],
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            queued = tasks.job_launch(job_id=job.pk)
+            messages.success(request, f"Job started: {queued} generations queued.")
+            return redirect(job)
+    return render(request, "generations/job_new.html", {"form": form})
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(selectors.job_list(), pk=pk)
+    progress = selectors.job_progress(job=job)
+    return render(
+        request,
+        "generations/job_detail.html",
+        {"job": job, "progress": progress, "can_change": request.user.has_perm(CHANGE)},
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(GenerationJob, pk=pk)
+    return JsonResponse(selectors.job_progress(job=job).as_dict())
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = jobs.job_cancel(job=get_object_or_404(GenerationJob, pk=pk))
+    messages.success(request, f"{job} is {job.get_status_display().lower()}.")
+    return redirect(job)
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(GenerationJob, pk=pk)
+    queued = tasks.job_launch(job_id=job.pk)
+    messages.success(request, f"{job} resumed: {queued} generations queued.")
+    return redirect(job)

@@ -1,0 +1,66 @@
+"""Pure statistics over pandas frames, free of Django: outcomes to agreement."""
+
+from .agreement import (
+    WEIGHTS,
+    cohen_kappa_pairs,
+    count_matrix,
+    fleiss_kappa,
+    gwet_ac,
+    krippendorff_alpha,
+    percent_agreement,
+    rating_pairs,
+    weight_matrix,
+)
+from .annotators import annotator_table, position_bias
+from .breakdowns import (
+    breakdowns,
+    explode_categories,
+    group_shares,
+    prompt_counts_table,
+    word_quintiles,
+)
+from .intervals import bootstrap_shares, wilson, wilson_shares
+from .outcomes import (
+    LOSS,
+    RULE_TEXT,
+    RULES,
+    TIE,
+    WIN,
+    outcome_of,
+    pair_outcomes,
+    shares,
+)
+from .tournament import bradley_terry, ranks_of, win_matrix
+
+__all__ = [
+    "LOSS",
+    "RULES",
+    "RULE_TEXT",
+    "TIE",
+    "WEIGHTS",
+    "WIN",
+    "annotator_table",
+    "bootstrap_shares",
+    "bradley_terry",
+    "breakdowns",
+    "cohen_kappa_pairs",
+    "count_matrix",
+    "explode_categories",
+    "fleiss_kappa",
+    "group_shares",
+    "gwet_ac",
+    "krippendorff_alpha",
+    "outcome_of",
+    "pair_outcomes",
+    "percent_agreement",
+    "position_bias",
+    "prompt_counts_table",
+    "ranks_of",
+    "rating_pairs",
+    "shares",
+    "weight_matrix",
+    "wilson",
+    "wilson_shares",
+    "win_matrix",
+    "word_quintiles",
+]

@@ -1,0 +1,117 @@
+"""Breakdowns of outcomes (DESIGN.md 5.5): category, turns, words, method."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .intervals import SHARE_NAMES, bootstrap_shares, wilson_shares
+from .outcomes import shares
+
+
+def word_quintiles(word_counts: pd.Series) -> tuple[pd.Series, list[dict]]:
+    """Five equal-frequency bins over the given pairs, and each bin's edges.
+
+    Pairs are ordered by word count (ties kept in their given order) and cut into
+    five runs whose sizes differ by at most one; bin k (1..5) holds ranks
+    ``floor((rank - 1) * 5 / n) == k - 1``. Returns the bin of every row and, per
+    bin, ``{"quintile", "min_words", "max_words", "n"}``.
+    """
+    n = len(word_counts)
+    if n == 0:
+        return pd.Series([], dtype=int, index=word_counts.index), []
+    ranks = word_counts.rank(method="first").to_numpy()
+    bins = pd.Series(
+        (np.floor((ranks - 1) * 5 / n) + 1).astype(int), index=word_counts.index
+    )
+    edges = []
+    for k, values in word_counts.groupby(bins, sort=True):
+        edges.append(
+            {
+                "quintile": int(k),
+                "min_words": int(values.min()),
+                "max_words": int(values.max()),
+                "n": len(values),
+            }
+        )
+    return bins, edges
+
+
+def explode_categories(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per (outcome, category): a prompt in two categories counts in both.
+
+    Expects a ``categories`` column holding lists; adds ``category``.
+    """
+    exploded = outcomes.explode("categories").rename(columns={"categories": "category"})
+    return exploded[exploded["category"].notna()]
+
+
+def group_shares(
+    outcomes: pd.DataFrame,
+    key: str,
+    *,
+    interval: str = "bootstrap",
+    resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Shares and intervals per value of ``key``.
+
+    Expects ``prompt_id``, ``outcome`` and ``key``. Returns one row per group with
+    ``group``, ``n`` (outcomes), ``n_prompts``, the shares and ``<share>_low`` /
+    ``<share>_high``.
+    """
+    rows = []
+    for group, part in outcomes.groupby(key, sort=True):
+        row: dict = {"group": group, "n_prompts": int(part["prompt_id"].nunique())}
+        row.update(shares(part["outcome"]))
+        if interval == "wilson":
+            bounds = wilson_shares(part["outcome"])
+        else:
+            bounds = bootstrap_shares(part, resamples=resamples, seed=seed)
+        for name in SHARE_NAMES:
+            row[f"{name}_low"], row[f"{name}_high"] = bounds[name]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def breakdowns(
+    outcomes: pd.DataFrame,
+    *,
+    interval: str = "bootstrap",
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, object]:
+    """All breakdowns of a set of outcomes.
+
+    Expects ``prompt_id``, ``outcome``, ``categories`` (lists), ``num_turns``,
+    ``word_count`` and ``collection_method`` ("" for none). Returns tables (DataFrames)
+    ``category``, ``turns``, ``turn_kind``, ``quintile``, ``collection_method`` and
+    ``quintile_edges`` (a list of dicts).
+    """
+    options = {"interval": interval, "resamples": resamples, "seed": seed}
+    frame = outcomes.copy()
+    frame["turn_kind"] = np.where(frame["num_turns"] > 1, "multi-turn", "single-turn")
+    frame["quintile"], edges = word_quintiles(frame["word_count"])
+    multi = frame[(frame["num_turns"] > 1) & (frame["collection_method"] != "")]
+    return {
+        "category": group_shares(explode_categories(frame), "category", **options),
+        "turns": group_shares(frame, "num_turns", **options),
+        "turn_kind": group_shares(frame, "turn_kind", **options),
+        "quintile": group_shares(frame, "quintile", **options),
+        "collection_method": group_shares(multi, "collection_method", **options),
+        "quintile_edges": edges,
+    }
+
+
+def prompt_counts_table(prompts: pd.DataFrame) -> dict[str, int]:
+    """Prompt counts as in the paper's Table 32.
+
+    Expects one row per prompt with ``num_turns``. Returns total, single- and
+    multi-turn counts.
+    """
+    single = int((prompts["num_turns"] <= 1).sum())
+    return {
+        "prompts": len(prompts),
+        "single_turn": single,
+        "multi_turn": len(prompts) - single,
+    }

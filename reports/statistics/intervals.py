@@ -1,0 +1,106 @@
+"""95% intervals (DESIGN.md 5.4): seeded bootstrap over prompts; Wilson."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import LOSS, TIE, WIN
+
+SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
+
+
+def wilson(
+    successes: int, n: int, *, z: float = 1.959963984540054
+) -> tuple[float, float]:
+    """Wilson score interval for a binomial share; (nan, nan) when n is 0."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def wilson_shares(outcomes: pd.Series | np.ndarray) -> dict[str, tuple[float, float]]:
+    """Wilson intervals for each share of a set of outcomes (-1, 0, 1)."""
+    values = np.asarray(outcomes)
+    wins, ties, losses = ((values == k).sum() for k in (WIN, TIE, LOSS))
+    n = len(values)
+    return {
+        "win": wilson(int(wins), n),
+        "tie": wilson(int(ties), n),
+        "loss": wilson(int(losses), n),
+        "win_no_ties": wilson(int(wins), int(wins + losses)),
+    }
+
+
+def prompt_counts(outcomes: pd.DataFrame) -> np.ndarray:
+    """Per prompt, the number of loss, tie and win outcomes: an array (prompts x 3).
+
+    Expects columns ``prompt_id`` and ``outcome``.
+    """
+    codes, _ = pd.factorize(outcomes["prompt_id"], sort=True)
+    column = outcomes["outcome"].to_numpy().astype(int) + 1
+    counts = np.zeros((codes.max() + 1 if len(codes) else 0, 3))
+    np.add.at(counts, (codes, column), 1)
+    return counts
+
+
+def _resampled_totals(
+    counts: np.ndarray, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Loss, tie and win totals of ``resamples`` draws of prompts with replacement.
+
+    Prompts with the same (loss, tie, win) counts are interchangeable, so drawing
+    n prompts with replacement is the same as drawing how many times each distinct
+    count vector is picked: a multinomial over the distinct vectors with their
+    frequencies. Exact, and independent of the number of prompts.
+    """
+    kinds, frequency = np.unique(counts, axis=0, return_counts=True)
+    n_prompts = int(frequency.sum())
+    picks = rng.multinomial(n_prompts, frequency / n_prompts, size=resamples)
+    return picks @ kinds
+
+
+def bootstrap_shares(
+    outcomes: pd.DataFrame,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals of the shares, resampling prompts.
+
+    A drawn prompt brings all its outcomes (all its pairs, or all its ratings under
+    the per-rating rule). Expects columns ``prompt_id`` and ``outcome``. The same
+    seed and data give the same intervals.
+    """
+    counts = prompt_counts(outcomes)
+    n_prompts = len(counts)
+    if n_prompts == 0 or resamples < 1:
+        nan = (float("nan"), float("nan"))
+        return dict.fromkeys(SHARE_NAMES, nan)
+    totals = _resampled_totals(counts, resamples, np.random.default_rng(seed))
+    losses, ties, wins = totals[:, 0], totals[:, 1], totals[:, 2]
+    n = totals.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = {
+            "win": wins / n,
+            "tie": ties / n,
+            "loss": losses / n,
+            "win_no_ties": wins / (wins + losses),
+        }
+    tail = (1 - level) / 2 * 100
+    result = {}
+    for name, values in draws.items():
+        finite = values[np.isfinite(values)]
+        if len(finite) == 0:
+            result[name] = (float("nan"), float("nan"))
+        else:
+            low, high = np.percentile(finite, [tail, 100 - tail])
+            result[name] = (float(low), float(high))
+    return result

@@ -1,0 +1,57 @@
+"""Fixtures for the annotator workflow: evaluations with comparisons and a pool."""
+
+import pytest
+
+from annotations import roles
+from tests.conftest import make_user
+from tests.factories import (
+    ChatModelFactory,
+    ComparisonFactory,
+    EvaluationFactory,
+    PromptFactory,
+)
+
+# Names that must never reach an annotator; tests grep pages and JSON for them.
+SECRET_CANDIDATE = "Zephyrine-70B-Candidate"
+SECRET_BASELINE = "Quokkaline-13B-Baseline"
+
+
+def build_evaluation(*, pairs: int, annotators: int, per_pair: int = 3, **extra):
+    """An open evaluation with ``pairs`` comparisons and a pool of new annotators."""
+    evaluation = EvaluationFactory(
+        candidate=ChatModelFactory(name=SECRET_CANDIDATE),
+        baseline=ChatModelFactory(name=SECRET_BASELINE),
+        annotators_per_pair=per_pair,
+        **extra,
+    )
+    comparisons = [ComparisonFactory(evaluation=evaluation) for _ in range(pairs)]
+    group = roles.groups_ensure()[roles.ANNOTATOR]
+    users = []
+    for index in range(annotators):
+        user = make_user(f"pool-{evaluation.pk}-{index}", None)
+        user.groups.add(group)
+        users.append(user)
+    evaluation.pool.add(*users)
+    return evaluation, comparisons, users
+
+
+@pytest.fixture
+def small_evaluation(db):
+    """Four comparisons, N = 3, five annotators in the pool."""
+    return build_evaluation(pairs=4, annotators=5)
+
+
+@pytest.fixture
+def multi_turn_comparison(db):
+    evaluation, _, users = build_evaluation(pairs=0, annotators=1, per_pair=1)
+    prompt = PromptFactory(
+        prompt_set=evaluation.prompt_set,
+        turns=[
+            {"role": "user", "content": "Name a **prime** number."},
+            {"role": "assistant", "content": "Seven is prime."},
+            {"role": "user", "content": "And an even one?"},
+        ],
+        categories=["dialogue", "factual questions"],
+    )
+    comparison = ComparisonFactory(evaluation=evaluation, prompt=prompt)
+    return evaluation, comparison, users[0]

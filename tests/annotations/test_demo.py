@@ -1,0 +1,101 @@
+"""load_demo loads LLMFAO through the real imports; the admin lists what it loaded."""
+
+import csv
+
+import pytest
+from django.core.management import call_command
+
+from annotations.models import Comparison, Evaluation, Rating
+from annotations.services.demo import CROWD_EVALUATION, DATA_DIR, HEAD_TO_HEAD
+from generations.models import ChatModel, Generation, Prompt
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_demo_loads_every_prompt_response_and_crowd_vote(demo):
+    assert Prompt.objects.filter(prompt_set__name="llmfao").count() == 19
+    assert Generation.objects.count() == 1133
+    assert (
+        Rating.objects.filter(comparison__evaluation__name=CROWD_EVALUATION).count()
+        == 8931
+    )
+    crowd = Evaluation.objects.get(name=CROWD_EVALUATION)
+    assert crowd.kind == Evaluation.Kind.TOURNAMENT
+    assert crowd.scale == Evaluation.Scale.THREE
+    assert Comparison.objects.filter(evaluation=crowd).count() == 2139
+
+
+def test_demo_votes_keep_side_order_and_winner(demo):
+    with (DATA_DIR / "crowd-comparisons.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    left_wins = sum(1 for row in rows if row["winner"] == "left")
+    ties = sum(1 for row in rows if row["winner"] == "tie")
+    ratings = Rating.objects.filter(comparison__evaluation__name=CROWD_EVALUATION)
+    assert ratings.filter(choice=1).count() == left_wins
+    assert ratings.filter(choice=0).count() == ties
+    # In the crowd file model_x is always shown on the left: the candidate's view equals it.
+    assert ratings.filter(candidate_on_left=True).count() == 8931
+    first = rows[0]
+    rating = ratings.get(
+        comparison__external_id=first["id"],
+        annotator__username=f"crowd-{first['worker']}",
+    )
+    assert rating.comparison.candidate_generation.chat_model.name == first["left"]
+
+
+def test_demo_head_to_head_is_fresh_and_has_a_pool(demo):
+    evaluation = Evaluation.objects.get(name=HEAD_TO_HEAD)
+    assert evaluation.candidate.name == "LLaMA-2-Chat (70B)"
+    assert evaluation.baseline.name == "GPT 3.5 Turbo"
+    assert evaluation.comparisons.count() == 19
+    assert not Rating.objects.filter(comparison__evaluation=evaluation).exists()
+    assert evaluation.pool.filter(username="annotator").exists()
+
+
+def test_load_demo_twice_changes_nothing(demo):
+    before = (
+        Rating.objects.count(),
+        Comparison.objects.count(),
+        ChatModel.objects.count(),
+    )
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (
+        Rating.objects.count(),
+        Comparison.objects.count(),
+        ChatModel.objects.count(),
+    ) == before
+
+
+def test_admin_lists_the_demo_data(demo, client):
+    assert client.login(username="admin", password="admin-demo-pw")
+    ratings = client.get("/admin/annotations/rating/")
+    assert ratings.status_code == 200
+    assert "8931 ratings" in ratings.content.decode()
+    generations = client.get("/admin/generations/generation/?q=&all=")
+    assert "1133 generations" in generations.content.decode()
+    prompts = client.get("/admin/generations/prompt/")
+    assert "19 prompts" in prompts.content.decode()
+    for url in (
+        "/admin/generations/chatmodel/",
+        "/admin/annotations/evaluation/",
+        "/admin/annotations/comparison/",
+        "/admin/generations/promptset/",
+        "/admin/annotations/assignment/",
+        "/admin/generations/generationjob/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("researcher", "researcher-demo-pw"), ("annotator", "annotator-demo-pw")],
+)
+def test_demo_logins_work_and_non_admins_cannot_enter_the_admin(
+    demo, client, username, password
+):
+    assert client.login(username=username, password=password)
+    assert client.get("/").status_code == 200
+    assert client.get("/admin/annotations/rating/").status_code == 302

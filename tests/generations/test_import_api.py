@@ -1,0 +1,80 @@
+"""The import endpoints and admin upload pages call the same services."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from generations.models import Prompt
+
+ROWS = b'{"id": "1", "prompt": "Hi?", "category": "dialogue"}\n'
+
+
+@pytest.mark.django_db
+def test_admin_imports_prompts_through_the_api(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        "/api/imports/prompts/",
+        {"prompt_set": "api-set", "file": SimpleUploadedFile("p.jsonl", ROWS)},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 1
+    assert Prompt.objects.filter(prompt_set__name="api-set").count() == 1
+
+
+@pytest.mark.django_db
+def test_api_import_errors_name_line_and_field(client, admin_user):
+    client.force_login(admin_user)
+    data = ROWS + b'{"id": "2", "category": "dialogue"}\n'
+    response = client.post(
+        "/api/imports/prompts/",
+        {"prompt_set": "api-set", "file": SimpleUploadedFile("p.jsonl", data)},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "line": 2,
+        "field": "turns",
+        "message": "required field is missing (or give 'prompt')",
+    }
+    assert Prompt.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["annotator", "researcher"])
+def test_only_admins_may_import(client, who, request):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(
+        "/api/imports/prompts/",
+        {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", ROWS)},
+    )
+    assert response.status_code == 403
+    assert Prompt.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_admin_upload_page_imports_and_shows_errors(client, admin_user):
+    client.force_login(admin_user)
+    url = "/admin/generations/promptset/upload-prompts/"
+    assert client.get(url).status_code == 200
+    bad = client.post(
+        url, {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", b"[1]\n")}
+    )
+    assert bad.status_code == 200
+    assert "line 1: expected a JSON object" in bad.content.decode()
+    good = client.post(url, {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", ROWS)})
+    assert good.status_code == 302
+    assert Prompt.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_token_authentication_works_for_imports(client, admin_user):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=admin_user)
+    response = client.post(
+        "/api/imports/prompts/",
+        {"prompt_set": "t", "file": SimpleUploadedFile("p.jsonl", ROWS)},
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
+    assert response.status_code == 201
+    assert json.loads(response.content)["created"] == 1

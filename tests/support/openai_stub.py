@@ -1,0 +1,145 @@
+"""A scriptable OpenAI-compatible server: fixed latency, injected faults, request log.
+
+Speaks POST /v1/chat/completions, /apply-template and /tokenize (llama.cpp's shapes).
+A message containing BAD-REQUEST gets a 400; one containing TOO-LONG gets llama.cpp's
+context-exceeded 400. ``fail_500`` / ``hang`` make the next N chat requests answer 500
+or stall past the client's timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class StubState:
+    def __init__(self, latency: float = 0.0):
+        self.latency = latency
+        self.fail_500 = 0
+        self.hang = 0
+        self.hang_seconds = 5.0
+        self.lock = threading.Lock()
+        self.completed: Counter[str] = Counter()
+        self.requests = 0
+
+    def take_fault(self) -> str | None:
+        with self.lock:
+            self.requests += 1
+            if self.fail_500:
+                self.fail_500 -= 1
+                return "500"
+            if self.hang:
+                self.hang -= 1
+                return "hang"
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: StubState
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._send(200, {"status": "ok"})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        if self.path == "/apply-template":
+            text = "\n".join(m["content"] for m in body["messages"])
+            return self._send(200, {"prompt": text})
+        if self.path == "/tokenize":
+            return self._send(
+                200, {"tokens": list(range(len(body["content"].split()) + 1))}
+            )
+        if self.path != "/v1/chat/completions":
+            return self._send(404, {"error": {"message": "not found"}})
+        self._chat(body)
+
+    def _chat(self, body: dict) -> None:
+        text = "\n".join(m["content"] for m in body["messages"])
+        if "BAD-REQUEST" in text:
+            return self._send(
+                400,
+                {
+                    "error": {
+                        "message": "bad request: unsupported input",
+                        "type": "invalid_request_error",
+                    }
+                },
+            )
+        if "TOO-LONG" in text:
+            return self._send(
+                400,
+                {
+                    "error": {
+                        "message": "request exceeds the available context size",
+                        "type": "exceed_context_size_error",
+                    }
+                },
+            )
+        fault = self.state.take_fault()
+        if fault == "500":
+            return self._send(500, {"error": {"message": "internal error"}})
+        time.sleep(self.state.hang_seconds if fault == "hang" else self.state.latency)
+        last = body["messages"][-1]["content"]
+        with self.state.lock:
+            self.state.completed[last] += 1
+        words = len(text.split()) + 1
+        self._send(
+            200,
+            {
+                "model": "stub-model",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {
+                            "role": "assistant",
+                            "content": f"Answer to {last}",
+                        },
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": words,
+                    "completion_tokens": 3,
+                    "total_tokens": words + 3,
+                },
+            },
+        )
+
+
+class StubServer:
+    """The stub in a background thread of this process."""
+
+    def __init__(self, port: int, latency: float = 0.0):
+        self.state = StubState(latency)
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        ThreadingHTTPServer.request_queue_size = 256
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> StubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,114 @@
+"""A real ``celery -A evalsite worker`` subprocess on the test database and Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def redis_broker() -> str | None:
+    url = settings.CELERY_BROKER_URL
+    return url if url.startswith(("redis://", "rediss://")) else None
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL of the database this test runs on (pytest-django's)."""
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        raise RuntimeError("worker tests need PostgreSQL")
+    user = db["USER"] or "postgres"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def flush_broker() -> None:
+    """Empty this test run's Redis database: queued tasks, unacked ones, slots."""
+    import redis
+
+    redis.Redis.from_url(redis_broker()).flushdb()
+
+
+class Worker:
+    """Start, SIGKILL and stop a worker; its log goes to ``log_path``."""
+
+    def __init__(self, log_path: Path, concurrency: int = 4, **env: str):
+        self.log_path = log_path
+        self.concurrency = concurrency
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_VISIBILITY_TIMEOUT": "5",
+            "EVALSITE_GENERATION_BACKOFF": "0.2",
+            "EVALSITE_GENERATION_BACKOFF_MAX": "2",
+            "EVALSITE_GENERATION_MAX_RETRIES": "4",
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> Worker:
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "evalsite",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(self.concurrency),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"worker exited:\n{self.log_path.read_text()[-3000:]}"
+                )
+            if " ready." in self.log_path.read_text():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise TimeoutError("worker did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL, as when the machine or the OOM killer takes the worker down."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+        self.log_path.write_text(self.log_path.read_text() + "\n--- killed ---\n")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
