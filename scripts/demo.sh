@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up and start evalsite with the LLMFAO demo on the embedded defaults:
+# SQLite under var/, a filesystem Celery broker, gunicorn and a Celery worker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-8000}
+bash scripts/setup.sh
+export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/python manage.py load_demo
+
+.venv/bin/python -m celery -A evalsite worker --loglevel=warning --concurrency=2 \
+  --pool=threads >var/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+
+echo
+echo "evalsite is running at http://127.0.0.1:${PORT}/  (admin: /admin/, API docs: /api/docs/)"
+echo "Celery worker log: var/worker.log. Press Ctrl-C to stop."
+.venv/bin/python -m gunicorn evalsite.wsgi:application --bind "127.0.0.1:${PORT}" \
+  --workers 2 --access-logfile - --log-level warning

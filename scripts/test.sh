@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run the test suite. With no DATABASE_URL / CELERY_BROKER_URL it runs on the
+# embedded defaults (tests that need PostgreSQL or Redis skip); .ci/run points both at
+# real services. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUIREMENTS=requirements-dev.txt bash scripts/setup.sh
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+    || echo "warning: could not install Chromium; browser tests will skip" >&2
+fi
+.venv/bin/python scripts/llama_vocab.py || echo "warning: no llama vocabulary; llama tests will skip" >&2
+.venv/bin/python -m ruff check .
+.venv/bin/python manage.py check
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+exec .venv/bin/python -m pytest "$@"
