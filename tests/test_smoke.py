@@ -21,3 +21,26 @@ def test_home_requires_login(client):
     response = client.get("/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_site_stylesheet_is_served(client):
+    response = client.get("/static/evalsite/site.css")
+    assert response.status_code == 200
+
+
+def test_login_and_logout_through_the_pages(client, researcher):
+    response = client.post(
+        "/accounts/login/", {"username": "res1", "password": "pw-for-tests"}
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_openapi_schema_is_served(client, researcher):
+    client.force_login(researcher)
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/imports/prompts/" in response.content

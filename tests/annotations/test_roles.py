@@ -1,0 +1,45 @@
+"""The three roles carry the permissions of DESIGN.md section 7."""
+
+import pytest
+
+from annotations import roles
+
+
+@pytest.mark.django_db
+def test_researchers_read_everything_and_change_nothing(researcher):
+    assert researcher.has_perm("annotations.view_report")
+    assert researcher.has_perm("annotations.view_rating")
+    assert researcher.has_perm("generations.view_generation")
+    for perm in ("add", "change", "delete"):
+        assert not researcher.has_perm(f"annotations.{perm}_rating")
+        assert not researcher.has_perm(f"generations.{perm}_prompt")
+    assert not researcher.has_perm("annotations.rate_evaluation")
+
+
+@pytest.mark.django_db
+def test_annotators_may_only_rate(annotator):
+    assert annotator.has_perm("annotations.rate_evaluation")
+    assert not annotator.has_perm("annotations.view_report")
+    assert not annotator.has_perm("generations.view_chatmodel")
+    assert not annotator.has_perm("annotations.view_rating")
+
+
+@pytest.mark.django_db
+def test_admins_change_everything(admin_user):
+    assert admin_user.is_staff
+    for perm in (
+        "generations.add_prompt",
+        "generations.change_chatmodel",
+        "generations.add_generationjob",
+        "annotations.add_evaluation",
+        "annotations.change_evaluation",
+        "annotations.view_report",
+    ):
+        assert admin_user.has_perm(perm), perm
+
+
+@pytest.mark.django_db
+def test_groups_ensure_is_idempotent():
+    first = {name: set(group.permissions.all()) for name, group in roles.groups_ensure().items()}
+    second = {name: set(group.permissions.all()) for name, group in roles.groups_ensure().items()}
+    assert first == second
