@@ -1,4 +1,4 @@
-"""Django admin for evaluations, comparisons, assignments and ratings, with a ratings upload."""
+"""Django admin for evaluations, comparisons, assignments and ratings; ratings upload."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -44,8 +44,10 @@ class EvaluationAdmin(admin.ModelAdmin):
     change_list_template = "admin/annotations/evaluation/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            comparison_count=Count("comparisons")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(comparison_count=Count("comparisons"))
         )
 
     @admin.display(description="Comparisons", ordering="comparison_count")
@@ -161,7 +163,11 @@ class RatingAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["source", "scale", "score", "comparison__evaluation"]
-    search_fields = ["annotator__username", "comment", "comparison__prompt__external_id"]
+    search_fields = [
+        "annotator__username",
+        "comment",
+        "comparison__prompt__external_id",
+    ]
     list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
     raw_id_fields = ["comparison", "assignment"]
     date_hierarchy = "created_at"

@@ -58,7 +58,9 @@ class Evaluation(models.Model):
         settings.AUTH_USER_MODEL, related_name="evaluation_pools", blank=True
     )
     guidelines = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     source = models.CharField(
         max_length=10, choices=Source.choices, default=Source.NATIVE
     )

@@ -53,7 +53,9 @@ def parse_choice(scale: str, raw: object) -> int:
         except ValueError:
             allowed = ", ".join(label for _, label in labels(scale))
             words = "a, b, tie" if scale == "three" else f"{high} to {low}"
-            raise ValueError(f"{text!r} is not on the scale ({words}; {allowed})") from None
+            raise ValueError(
+                f"{text!r} is not on the scale ({words}; {allowed})"
+            ) from None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if not isinstance(raw, int) or not low <= raw <= high:

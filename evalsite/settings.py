@@ -1,4 +1,4 @@
-"""Settings for evalsite; every value that varies between deployments comes from the environment."""
+"""Settings for evalsite; deploy-varying values come from the environment."""
 
 from pathlib import Path
 
@@ -88,7 +88,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _cache_url = env.str("CACHE_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
         if _cache_url.startswith("redis")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -121,7 +124,9 @@ STORAGES = {
 }
 
 # Uploads: the import services read the whole file; cap it.
-EVALSITE_MAX_UPLOAD_BYTES = env.int("EVALSITE_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+EVALSITE_MAX_UPLOAD_BYTES = env.int(
+    "EVALSITE_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = EVALSITE_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -153,9 +158,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # A killed worker's unacknowledged tasks come back after this many seconds.
+    # A killed worker's unacknowledged tasks come back after the visibility timeout,
+    # found by a sweep every interval x throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -167,7 +175,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Generation tasks: retries of transient inference errors (exponential backoff, jitter).
 EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)
 EVALSITE_GENERATION_BACKOFF = env.float("EVALSITE_GENERATION_BACKOFF", default=5.0)
-EVALSITE_GENERATION_BACKOFF_MAX = env.float("EVALSITE_GENERATION_BACKOFF_MAX", default=600)
+EVALSITE_GENERATION_BACKOFF_MAX = env.float(
+    "EVALSITE_GENERATION_BACKOFF_MAX", default=600
+)
 EVALSITE_GENERATION_SOFT_TIME_LIMIT = env.int(
     "EVALSITE_GENERATION_SOFT_TIME_LIMIT", default=900
 )

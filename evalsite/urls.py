@@ -1,4 +1,4 @@
-"""Root URLs: annotator pages, generation and report pages, the REST API and its schema."""
+"""Root URLs: annotator, generation and report pages, the REST API and its schema."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views

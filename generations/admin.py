@@ -1,4 +1,4 @@
-"""Django admin for prompt sets, prompts, chat models, generations and jobs, with uploads."""
+"""Django admin for prompt sets, prompts, chat models, generations, jobs; uploads."""
 
 from django.contrib import admin, messages
 from django.db.models import Count

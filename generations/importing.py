@@ -1,4 +1,4 @@
-"""Reading uploaded JSONL and CSV files into records, with errors that name line and field.
+"""Reading uploaded JSONL and CSV files into records; errors name the line and field.
 
 Every import service reads its file here, checks every record, and stores nothing
 unless the whole file is clean. Errors are collected (up to a limit) so a user can

@@ -135,7 +135,9 @@ class ChatModel(models.Model):
     system_prompt = models.TextField(
         blank=True, help_text="The system prompt sent; empty sends none."
     )
-    limits = models.CharField(max_length=10, choices=Limits.choices, default=Limits.OPEN)
+    limits = models.CharField(
+        max_length=10, choices=Limits.choices, default=Limits.OPEN
+    )
     context_limit = models.PositiveIntegerField(default=1000)
     generation_limit = models.PositiveIntegerField(default=1000)
     temperature = models.FloatField(default=0.0)
@@ -151,7 +153,9 @@ class ChatModel(models.Model):
     max_concurrency = models.PositiveSmallIntegerField(
         default=8, help_text="Requests in flight at once to this server."
     )
-    request_timeout = models.FloatField(default=120.0, help_text="Read timeout, seconds.")
+    request_timeout = models.FloatField(
+        default=120.0, help_text="Read timeout, seconds."
+    )
     organisation = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -189,7 +193,9 @@ class ChatModel(models.Model):
                     {"context_limit": "Differs from the preset; choose 'custom'."}
                 )
         if self.backend == self.Backend.OPENAI and not self.base_url:
-            raise ValidationError({"base_url": "An OpenAI-compatible model needs a URL."})
+            raise ValidationError(
+                {"base_url": "An OpenAI-compatible model needs a URL."}
+            )
 
 
 class GenerationJob(models.Model):

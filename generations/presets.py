@@ -1,4 +1,4 @@
-"""Presets from the Llama 2 paper: Table 31's system prompts and the token limits of A.3.7."""
+"""Presets from the Llama 2 paper: Table 31's system prompts, A.3.7's token limits."""
 
 LLAMA2_SYSTEM_PROMPT = (
     "You are a helpful, respectful and honest assistant. Always answer as helpfully as "

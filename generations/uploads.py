@@ -1,4 +1,4 @@
-"""The admin's upload form and page, shared by the prompt, generation and rating imports."""
+"""The admin's upload form and page, shared by the three imports."""
 
 from django import forms
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""The demo: LLMFAO's real prompts, responses and crowd votes, through the real imports."""
+"""The demo: LLMFAO's prompts, responses and crowd votes, through the real imports."""
 
 import csv
 import json
@@ -73,7 +73,10 @@ def llmfao_files() -> dict[str, bytes]:
             "prompt_id": str(row["prompt"]),
             "model": models[row["model"]]["name"],
             "text": row["result"] or "",
-            "metadata": {"duration_ms": row["duration"], "tokens_per_second": row["rate"]},
+            "metadata": {
+                "duration_ms": row["duration"],
+                "tokens_per_second": row["rate"],
+            },
         }
         for row in _read_jsonl("results.jsonl")
     ]
@@ -117,7 +120,9 @@ def demo_load() -> DemoResult:
     """Load the demo; running it again changes nothing."""
     files = llmfao_files()
     prompts = prompts_import(
-        prompt_set_name=PROMPT_SET, file_name="prompts.jsonl", data=files["prompts.jsonl"]
+        prompt_set_name=PROMPT_SET,
+        file_name="prompts.jsonl",
+        data=files["prompts.jsonl"],
     )
     generations = generations_import(
         prompt_set_name=PROMPT_SET,
@@ -155,4 +160,3 @@ def demo_load() -> DemoResult:
         comparisons=evaluation.comparisons.count(),
         logins=logins,
     )
-

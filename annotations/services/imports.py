@@ -1,4 +1,4 @@
-"""Importing pairwise ratings made elsewhere into an evaluation; all or nothing per file."""
+"""Importing pairwise ratings made elsewhere into an evaluation; all or nothing."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,7 +143,9 @@ def ratings_import(
                 models=models,
                 candidate_name=candidate_name,
             )
-        comparisons = _comparisons_ensure(evaluation, rows, prompts, models, generations)
+        comparisons = _comparisons_ensure(
+            evaluation, rows, prompts, models, generations
+        )
         annotators = _annotators_ensure({row.annotator for row in rows})
         created, unchanged = _ratings_store(
             evaluation, checked, comparisons, annotators, models
@@ -217,7 +219,9 @@ def _evaluation_create(*, name, prompt_set, scale, rows, models, candidate_name)
         baseline = models[next(n for n in names if n != first)]
     evaluation = Evaluation.objects.create(
         name=name,
-        kind=Evaluation.Kind.HEAD_TO_HEAD if head_to_head else Evaluation.Kind.TOURNAMENT,
+        kind=Evaluation.Kind.HEAD_TO_HEAD
+        if head_to_head
+        else Evaluation.Kind.TOURNAMENT,
         prompt_set=prompt_set,
         candidate=candidate,
         baseline=baseline,
@@ -232,7 +236,10 @@ def _evaluation_create(*, name, prompt_set, scale, rows, models, candidate_name)
 def _comparisons_ensure(evaluation, rows, prompts, models, generations):
     """Map each (prompt, model pair) of the file to its comparison, creating missing."""
     by_generations = {
-        (c.prompt_id, frozenset((c.candidate_generation_id, c.baseline_generation_id))): c
+        (
+            c.prompt_id,
+            frozenset((c.candidate_generation_id, c.baseline_generation_id)),
+        ): c
         for c in Comparison.objects.filter(evaluation=evaluation)
     }
     found, new = {}, []
@@ -246,7 +253,11 @@ def _comparisons_ensure(evaluation, rows, prompts, models, generations):
                 evaluation.baseline.name,
             }:
                 raise ImportFileError(
-                    [LineError(None, "model_a", "a head-to-head evaluation has two models")]
+                    [
+                        LineError(
+                            None, "model_a", "a head-to-head evaluation has two models"
+                        )
+                    ]
                 )
             first, second = evaluation.candidate.name, evaluation.baseline.name
         else:
@@ -266,13 +277,17 @@ def _comparisons_ensure(evaluation, rows, prompts, models, generations):
             new.append(comparison)
         found[row.pair] = comparison
     Comparison.objects.bulk_create(new, batch_size=2000)
-    evaluation.chat_models.add(*{models[n] for row in rows for n in (row.model_a, row.model_b)})
+    evaluation.chat_models.add(
+        *{models[n] for row in rows for n in (row.model_a, row.model_b)}
+    )
     return found
 
 
 def _annotators_ensure(usernames: set[str]) -> dict[str, object]:
     User = get_user_model()
-    users = {user.username: user for user in User.objects.filter(username__in=usernames)}
+    users = {
+        user.username: user for user in User.objects.filter(username__in=usernames)
+    }
     missing = sorted(usernames - set(users))
     if missing:
         for username in missing:

@@ -1,4 +1,4 @@
-"""A base for the import commands: read the file, call the service, report the result."""
+"""The import commands' base: read the file, call the service, report the result."""
 
 from pathlib import Path
 

@@ -141,9 +141,8 @@ def test_late_submit_is_accepted_while_the_pair_still_has_room(db):
         choice=-1,
         now=now + timedelta(minutes=40),
     )
-    assert result.created and result.rating.score == -result.rating.choice * (
-        1 if lease.candidate_on_left else -1
-    )
+    assert result.created
+    assert result.rating.score == (-1 if lease.candidate_on_left else 1)
     assert services.assignment_next(evaluation=evaluation, annotator=users[1]) is None
 
 

@@ -1,4 +1,4 @@
-"""Creating an evaluation builds comparisons for finished pairs and counts what it left out."""
+"""Creating an evaluation builds comparisons for finished pairs; counts the rest."""
 
 import pytest
 from django.core.management import call_command

@@ -1,4 +1,4 @@
-"""Ratings import: evaluations and comparisons created as needed; every bad input refused."""
+"""Ratings import: evaluation and comparisons made as needed; bad input refused."""
 
 import json
 

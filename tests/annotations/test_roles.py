@@ -40,6 +40,12 @@ def test_admins_change_everything(admin_user):
 
 @pytest.mark.django_db
 def test_groups_ensure_is_idempotent():
-    first = {name: set(group.permissions.all()) for name, group in roles.groups_ensure().items()}
-    second = {name: set(group.permissions.all()) for name, group in roles.groups_ensure().items()}
+    first = {
+        name: set(group.permissions.all())
+        for name, group in roles.groups_ensure().items()
+    }
+    second = {
+        name: set(group.permissions.all())
+        for name, group in roles.groups_ensure().items()
+    }
     assert first == second

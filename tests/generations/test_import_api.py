@@ -61,7 +61,9 @@ def test_admin_upload_page_imports_and_shows_errors(client, admin_user):
     )
     assert bad.status_code == 200
     assert "line 1: expected a JSON object" in bad.content.decode()
-    good = client.post(url, {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", ROWS)})
+    good = client.post(
+        url, {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", ROWS)}
+    )
     assert good.status_code == 302
     assert Prompt.objects.count() == 1
 

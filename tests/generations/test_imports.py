@@ -1,4 +1,4 @@
-"""Prompt and generation imports: happy paths, idempotence, and every kind of bad input."""
+"""Prompt and generation imports: happy paths, idempotence, every bad input."""
 
 import json
 
@@ -15,7 +15,11 @@ def jsonl(*rows) -> bytes:
     return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows).encode()
 
 
-SINGLE = {"id": "p1", "prompt": "What is the capital of France?", "category": "dialogue"}
+SINGLE = {
+    "id": "p1",
+    "prompt": "What is the capital of France?",
+    "category": "dialogue",
+}
 MULTI = {
     "id": "p2",
     "turns": [
@@ -66,7 +70,10 @@ def test_prompt_import_twice_duplicates_nothing():
 
 @pytest.mark.django_db
 def test_prompt_import_reads_csv():
-    data = b'id,prompt,category\nc1,"Hello, world?",dialogue\nc2,Name a fruit,recommendations\n'
+    data = (
+        b'id,prompt,category\nc1,"Hello, world?",dialogue\n'
+        b"c2,Name a fruit,recommendations\n"
+    )
     result = import_prompts(data, "prompts.csv")
     assert result.created == 2
     assert Prompt.objects.get(external_id="c1").turns[0]["content"] == "Hello, world?"
@@ -83,7 +90,12 @@ def test_prompt_with_other_content_under_a_known_id_is_refused():
 
 BAD_PROMPT_FILES = [
     ("not json", jsonl(SINGLE, "{not json"), (2, None), "not valid JSON"),
-    ("missing field", jsonl(SINGLE, {"id": "x", "prompt": "hi"}), (2, "categories"), "missing"),
+    (
+        "missing field",
+        jsonl(SINGLE, {"id": "x", "prompt": "hi"}),
+        (2, "categories"),
+        "missing",
+    ),
     (
         "unknown role",
         jsonl({**MULTI, "turns": [{"role": "robot", "content": "hi"}]}),
@@ -154,7 +166,12 @@ def test_file_over_the_size_limit_is_refused():
 
 def generation_rows():
     return [
-        {"prompt_id": "p1", "model": "model-x", "text": "Paris.", "completion_tokens": 2},
+        {
+            "prompt_id": "p1",
+            "model": "model-x",
+            "text": "Paris.",
+            "completion_tokens": 2,
+        },
         {"prompt_id": "p2", "model": "model-x", "text": "Steam rises"},
         {"prompt_id": "p1", "model": "model-y", "text": "It is Paris."},
     ]
@@ -169,9 +186,14 @@ def test_generation_import_creates_models_and_is_idempotent():
     import_prompts(jsonl(SINGLE, MULTI))
     result = import_generations(jsonl(*generation_rows()))
     assert result.created == 3
-    assert set(ChatModel.objects.values_list("name", flat=True)) == {"model-x", "model-y"}
+    assert set(ChatModel.objects.values_list("name", flat=True)) == {
+        "model-x",
+        "model-y",
+    }
     assert ChatModel.objects.get(name="model-x").backend == ChatModel.Backend.IMPORTED
-    generation = Generation.objects.get(prompt__external_id="p1", chat_model__name="model-x")
+    generation = Generation.objects.get(
+        prompt__external_id="p1", chat_model__name="model-x"
+    )
     assert (generation.status, generation.source) == ("done", "imported")
     assert generation.completion_tokens == 2
     again = import_generations(jsonl(*generation_rows()))
@@ -182,7 +204,9 @@ def test_generation_import_creates_models_and_is_idempotent():
 @pytest.mark.django_db
 def test_generation_import_reads_csv():
     import_prompts(jsonl(SINGLE))
-    result = import_generations(b"prompt_id,model,text\np1,m,\"Paris, France.\"\n", "g.csv")
+    result = import_generations(
+        b'prompt_id,model,text\np1,m,"Paris, France."\n', "g.csv"
+    )
     assert result.created == 1
     assert Generation.objects.get().text == "Paris, France."
 
@@ -197,7 +221,13 @@ def test_generation_import_reads_csv():
         (lambda rows: rows.append(dict(rows[0])), (4, "model")),
         (lambda rows: rows[0].update(model=""), (1, "model")),
     ],
-    ids=["unknown prompt id", "missing text", "negative tokens", "duplicate", "no model"],
+    ids=[
+        "unknown prompt id",
+        "missing text",
+        "negative tokens",
+        "duplicate",
+        "no model",
+    ],
 )
 def test_bad_generation_file_names_line_and_field_and_stores_nothing(mutate, where):
     import_prompts(jsonl(SINGLE, MULTI))

@@ -27,7 +27,6 @@ class StubState:
 
     def take_fault(self) -> str | None:
         with self.lock:
-            self.requests += 1
             if self.fail_500:
                 self.fail_500 -= 1
                 return "500"
@@ -70,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, body: dict) -> None:
         text = "\n".join(m["content"] for m in body["messages"])
+        with self.state.lock:
+            self.state.requests += 1
         if "BAD-REQUEST" in text:
             return self._send(
                 400,
@@ -121,15 +122,21 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        pass  # clients that time out or get killed mid-request are expected here
+
+
 class StubServer:
     """The stub in a background thread of this process."""
 
     def __init__(self, port: int, latency: float = 0.0):
         self.state = StubState(latency)
         handler = type("Handler", (_Handler,), {"state": self.state})
-        ThreadingHTTPServer.request_queue_size = 256
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer(("127.0.0.1", port), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -49,6 +49,8 @@ class Worker:
             "DATABASE_CONN_MAX_AGE": "0",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_VISIBILITY_TIMEOUT": "5",
+            "CELERY_RESTORE_INTERVAL": "1",
+            "CELERY_RESTORE_THROTTLE": "1",
             "EVALSITE_GENERATION_BACKOFF": "0.2",
             "EVALSITE_GENERATION_BACKOFF_MAX": "2",
             "EVALSITE_GENERATION_MAX_RETRIES": "4",

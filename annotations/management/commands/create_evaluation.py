@@ -1,4 +1,4 @@
-"""python manage.py create_evaluation NAME --prompt-set S (--candidate C --baseline B | --model M...)"""
+"""python manage.py create_evaluation NAME --prompt-set S, head-to-head or tournament."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,8 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--prompt-set", required=True)
         parser.add_argument("--candidate")
         parser.add_argument("--baseline")
-        parser.add_argument("--model", action="append", default=[], dest="models",
-                            help="a tournament's chat models (repeat)")
+        parser.add_argument(
+            "--model",
+            action="append",
+            default=[],
+            dest="models",
+            help="a tournament's chat models (repeat)",
+        )
         parser.add_argument("--scale", choices=["seven", "three"], default="seven")
         parser.add_argument("--annotators-per-pair", type=int, default=3)
         parser.add_argument("--pairs-per-prompt", type=int)
@@ -31,7 +36,9 @@ class Command(BaseCommand):
         try:
             prompt_set = PromptSet.objects.get(name=options["prompt_set"])
         except PromptSet.DoesNotExist:
-            raise CommandError(f"no prompt set named {options['prompt_set']!r}") from None
+            raise CommandError(
+                f"no prompt set named {options['prompt_set']!r}"
+            ) from None
         try:
             result = evaluation_create(
                 name=options["name"],

@@ -1,0 +1,78 @@
+"""The OpenAI-compatible client against a scriptable real HTTP server."""
+
+import pytest
+
+from generations.backends import (
+    ChatRequest,
+    Connection,
+    ContextExceededError,
+    PermanentBackendError,
+    TransientBackendError,
+    get_backend,
+)
+from generations.backends.openai import split_base_url
+
+from .conftest import free_port
+
+
+def _backend(url: str, read_timeout: float = 2.0):
+    connection = Connection(base_url=url, model_id="m", read_timeout=read_timeout)
+    return get_backend("openai", connection)
+
+
+def _ask(text: str) -> ChatRequest:
+    return ChatRequest(messages=[{"role": "user", "content": text}], max_new_tokens=7)
+
+
+def test_base_url_with_or_without_v1():
+    assert split_base_url("http://h:1/v1/") == ("http://h:1/v1", "http://h:1")
+    assert split_base_url("http://h:1") == ("http://h:1/v1", "http://h:1")
+
+
+def test_completion_returns_text_usage_and_model(stub_server):
+    response = _backend(stub_server.url).complete(_ask("Hello there"))
+    assert response.text == "Answer to Hello there"
+    assert response.finish_reason == "stop"
+    assert (response.prompt_tokens, response.completion_tokens) == (3, 3)
+    assert response.model_id == "stub-model"
+    assert response.latency_seconds > 0
+
+
+def test_server_error_and_timeout_are_transient(stub_server):
+    stub_server.state.fail_500 = 1
+    with pytest.raises(TransientBackendError, match="HTTP 500"):
+        _backend(stub_server.url).complete(_ask("a"))
+    stub_server.state.hang, stub_server.state.hang_seconds = 1, 1.0
+    with pytest.raises(TransientBackendError, match="timeout"):
+        _backend(stub_server.url, read_timeout=0.3).complete(_ask("a"))
+
+
+def test_connection_refused_is_transient():
+    url = f"http://127.0.0.1:{free_port(18150, 18199)}/v1"
+    with pytest.raises(TransientBackendError, match="connection error"):
+        _backend(url).complete(_ask("a"))
+
+
+def test_bad_request_is_permanent_with_the_servers_message(stub_server):
+    with pytest.raises(PermanentBackendError, match="unsupported input") as info:
+        _backend(stub_server.url).complete(_ask("BAD-REQUEST"))
+    assert not info.value.transient
+    assert info.value.status_code == 400
+
+
+def test_context_exceeded_is_recognised(stub_server):
+    with pytest.raises(ContextExceededError):
+        _backend(stub_server.url).complete(_ask("TOO-LONG"))
+
+
+def test_counts_tokens_with_apply_template_and_tokenize(stub_server):
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "one two three"},
+    ]
+    assert _backend(stub_server.url).count_prompt_tokens(messages) == 6
+
+
+def test_unknown_backend_is_a_permanent_error():
+    with pytest.raises(PermanentBackendError):
+        get_backend("carrier-pigeon", Connection(base_url="http://x", model_id="m"))

@@ -1,0 +1,201 @@
+"""End to end on the real parts: llama.cpp's server, a Celery worker on Redis, PostgreSQL."""
+
+import time
+
+import httpx
+import pytest
+from django.db import connection
+
+from generations import presets
+from generations.models import Generation, GenerationJob
+from generations.services import chat_models, jobs
+from generations.tasks import job_launch
+from tests.factories import PromptFactory, PromptSetFactory
+from tests.support.llama import LlamaServer, build_tiny_model, vocab_path
+from tests.support.worker import Worker, flush_broker, redis_broker
+
+from .conftest import free_port
+
+pytestmark = [pytest.mark.llama, pytest.mark.redis, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    if vocab_path() is None:
+        pytest.skip("Llama 2 vocabulary not cached: run scripts/llama_vocab.py")
+    model = build_tiny_model(tmp_path_factory.mktemp("llama") / "tiny.gguf")
+    server = LlamaServer(model, free_port(18100, 18150), n_ctx=4096, n_parallel=2)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    if not redis_broker():
+        pytest.skip("needs a Redis CELERY_BROKER_URL")
+    flush_broker()
+    worker = Worker(tmp_path / "worker.log", concurrency=4).start()
+    yield worker
+    worker.stop()
+
+
+def _server_count(server_url: str, messages: list[dict]) -> int:
+    """Tokens of the formatted input, asked of the server directly."""
+    prompt = httpx.post(f"{server_url}/apply-template", json={"messages": messages})
+    tokens = httpx.post(
+        f"{server_url}/tokenize",
+        json={"content": prompt.json()["prompt"], "add_special": True},
+    )
+    return len(tokens.json()["tokens"])
+
+
+def _wait(job, worker, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status == GenerationJob.Status.FINISHED:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"job did not finish\n{worker.log_path.read_text()[-3000:]}")
+
+
+def _user(text):
+    return [{"role": "user", "content": text}]
+
+
+def test_job_on_llama_cpp_with_and_without_system_prompt(llama_server, worker):
+    prompt_set = PromptSetFactory(name="e2e")
+    PromptFactory(
+        prompt_set=prompt_set, external_id="one", turns=_user("Name a color.")
+    )
+    PromptFactory(
+        prompt_set=prompt_set,
+        external_id="two",
+        turns=_user("Write a haiku about tea."),
+    )
+    PromptFactory(
+        prompt_set=prompt_set,
+        external_id="multi",
+        categories=["dialogue"],
+        turns=[
+            {"role": "user", "content": "Plan a trip to Rome."},
+            {"role": "assistant", "content": "Day one: the Colosseum."},
+            {"role": "user", "content": "And day two?"},
+            {"role": "assistant", "content": "The Vatican museums."},
+            {"role": "user", "content": "Where should we eat?"},
+        ],
+    )
+    # About 910 tokens: fits without a system prompt, not with Llama 2's (~130 more).
+    PromptFactory(prompt_set=prompt_set, external_id="edge", turns=_user("cat " * 900))
+    PromptFactory(prompt_set=prompt_set, external_id="long", turns=_user("dog " * 1500))
+    url = f"{llama_server.url}/v1"
+    with_system = chat_models.chat_model_create(
+        name="tiny llama2-chat",
+        base_url=url,
+        model_id="tiny-llama2",
+        system_prompt_preset="llama2",
+        decoding={"seed": 7},
+        max_concurrency=2,
+    )
+    without_system = chat_models.chat_model_create(
+        name="tiny no system prompt",
+        base_url=url,
+        model_id="tiny-llama2",
+        temperature=0.7,
+        top_p=0.9,
+        max_concurrency=2,
+    )
+    job = jobs.job_create(
+        prompt_sets=[prompt_set], chat_models=[with_system, without_system]
+    )
+    job_launch(job_id=job.pk)
+    _wait(job, worker)
+
+    generations = {
+        (g.chat_model.name, g.prompt.external_id): g
+        for g in Generation.objects.filter(jobs=job).select_related(
+            "chat_model", "prompt"
+        )
+    }
+    statuses = {key: g.status for key, g in generations.items()}
+    assert statuses == {
+        ("tiny llama2-chat", "one"): "done",
+        ("tiny llama2-chat", "two"): "done",
+        ("tiny llama2-chat", "multi"): "done",
+        ("tiny llama2-chat", "edge"): "filtered",
+        ("tiny llama2-chat", "long"): "filtered",
+        ("tiny no system prompt", "one"): "done",
+        ("tiny no system prompt", "two"): "done",
+        ("tiny no system prompt", "multi"): "done",
+        ("tiny no system prompt", "edge"): "done",
+        ("tiny no system prompt", "long"): "filtered",
+    }
+    for (model_name, _), generation in generations.items():
+        request = generation.request
+        messages = request["messages"]
+        expected = _server_count(llama_server.url, messages)
+        assert request["counted_prompt_tokens"] == expected
+        assert generation.prompt_tokens == expected
+        assert request["max_tokens"] == request["generation_limit"] == 1000
+        assert request["context_limit"] == 1000
+        assert request["model"] == "tiny-llama2"
+        if model_name == "tiny llama2-chat":
+            assert messages[0] == {
+                "role": "system",
+                "content": presets.LLAMA2_SYSTEM_PROMPT,
+            }
+            assert request["system_prompt"] == presets.LLAMA2_SYSTEM_PROMPT
+            assert request["decoding"] == {"seed": 7}
+            assert request["temperature"] == 0.0
+        else:
+            assert messages[0]["role"] == "user"
+            assert (request["temperature"], request["top_p"]) == (0.7, 0.9)
+        if generation.status == "done":
+            assert messages[1:] == generation.prompt.turns or messages == (
+                generation.prompt.turns
+            )
+            assert 1 <= generation.completion_tokens <= 1000
+            assert generation.finish_reason in ("stop", "length")
+            assert generation.backend_model_id == "tiny-llama2"
+            assert generation.latency_seconds > 0
+            assert generation.attempts == 1
+        else:
+            assert expected > 1000
+            assert "exceed the context limit of 1000" in generation.last_error
+            assert generation.completion_tokens is None
+
+
+def test_server_refusals_end_as_filtered_or_failed(llama_server, worker):
+    prompt_set = PromptSetFactory(name="refusals")
+    # ~2600 tokens: under the model's own 4000 limit, over the server's 2048 per slot.
+    PromptFactory(prompt_set=prompt_set, external_id="huge", turns=_user("dog " * 2600))
+    PromptFactory(prompt_set=prompt_set, external_id="fine", turns=_user("Hello!"))
+    base = {"base_url": f"{llama_server.url}/v1", "model_id": "tiny-llama2"}
+    big_context = chat_models.chat_model_create(
+        name="tiny big context",
+        limits="custom",
+        context_limit=4000,
+        generation_limit=20,
+        **base,
+    )
+    bad_decoding = chat_models.chat_model_create(
+        name="tiny bad decoding", decoding={"n_probs": "many"}, **base
+    )
+    job = jobs.job_create(
+        prompt_sets=[prompt_set], chat_models=[big_context, bad_decoding]
+    )
+    job_launch(job_id=job.pk)
+    _wait(job, worker)
+    huge = Generation.objects.get(chat_model=big_context, prompt__external_id="huge")
+    assert huge.status == "filtered"
+    assert "exceeds the available context size" in huge.last_error
+    fine = Generation.objects.get(chat_model=big_context, prompt__external_id="fine")
+    assert (fine.status, fine.completion_tokens) == ("done", fine.completion_tokens)
+    assert fine.completion_tokens <= 20
+    for generation in Generation.objects.filter(chat_model=bad_decoding):
+        assert generation.status == "failed"
+        assert generation.attempts == 1
+        assert "HTTP 400" in generation.last_error
+        assert "n_probs" in generation.last_error

@@ -1,0 +1,77 @@
+"""The report from the REST API and from `manage.py report`."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+
+from .builders import head_to_head
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def h2h(db):
+    return head_to_head()
+
+
+def test_api_report_json_for_researchers(client, researcher, annotator, h2h):
+    url = f"/api/reports/{h2h.pk}/"
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(annotator)
+    assert client.get(url).status_code == 403
+    client.force_login(researcher)
+    response = client.get(url, {"aggregation": "mean", "seed": 3, "resamples": 50})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["metadata"]["options"]["aggregation"] == "mean"
+    assert body["headline"]["n_prompts"] == 12
+    bad = client.get(url, {"aggregation": "plurality"})
+    assert bad.status_code == 400
+    assert "aggregation" in bad.json()["detail"]
+
+
+def test_api_files(client, researcher, h2h):
+    client.force_login(researcher)
+    pairs = client.get(f"/api/reports/{h2h.pk}/pairs.csv")
+    assert pairs.status_code == 200
+    assert len(pd.read_csv(io.BytesIO(pairs.content))) == 12
+    parquet = client.get(f"/api/reports/{h2h.pk}/ratings.parquet")
+    assert len(pd.read_parquet(io.BytesIO(parquet.content))) == 36
+    table = client.get(f"/api/reports/{h2h.pk}/report.csv")
+    assert b"overall" in table.content
+    assert client.get(f"/api/reports/{h2h.pk}/nope.txt").status_code == 404
+
+
+def test_report_command_json_and_csv(h2h, tmp_path, capsys):
+    target = tmp_path / "report.json"
+    call_command("report", "h2h", "--format", "json", "--seed", "5",
+                 "--resamples", "50", "--output", str(target))  # fmt: skip
+    report = json.loads(target.read_text())
+    assert report["metadata"]["options"]["seed"] == 5
+    assert report["headline"]["wins"] == 6
+    call_command("report", "h2h", "--format", "csv", "--aggregation", "rating",
+                 "--threshold", "2", "--resamples", "50")  # fmt: skip
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(table["aggregation"]) == {"rating"}
+    assert set(table["threshold"]) == {2}
+    with pytest.raises(CommandError, match="no evaluation"):
+        call_command("report", "missing")
+
+
+def test_one_seed_gives_identical_command_output(h2h, tmp_path):
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path in paths:
+        cache.clear()
+        call_command("report", "h2h", "--seed", "9", "--resamples", "100",
+                     "--output", str(path))  # fmt: skip
+    first, second = (json.loads(path.read_text()) for path in paths)
+    first["metadata"].pop("generated_at")
+    second["metadata"].pop("generated_at")
+    assert first == second

@@ -1,0 +1,69 @@
+"""The demo's real LLMFAO crowd votes: leaderboard equals evalica on the raw CSV."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import evalica
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+
+from annotations.models import Evaluation
+from reports.assemble import ReportOptions
+from reports.building import evaluation_report
+from reports.statistics import ranks_of
+
+DATA = Path(settings.BASE_DIR) / "data" / "llmfao"
+
+
+def raw_csv_scores():
+    """Bradley-Terry computed by evalica straight from crowd-comparisons.csv."""
+    names = {}
+    for line in (DATA / "models.jsonl").read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            names[row["id"]] = row["name"]
+    xs, ys, winners = [], [], []
+    with (DATA / "crowd-comparisons.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            x, y = names[int(row["model_x"])], names[int(row["model_y"])]
+            xs.append(x)
+            ys.append(y)
+            if row["winner"] == "tie":
+                winners.append(evalica.Winner.Draw)
+            else:
+                shown = row["left"] if row["winner"] == "left" else row["right"]
+                winners.append(evalica.Winner.X if shown == x else evalica.Winner.Y)
+    return evalica.bradley_terry(xs, ys, winners).scores, len(xs)
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="data/llmfao is not in the project")
+def test_crowd_leaderboard_equals_evalica_on_the_raw_csv(db, capsys):
+    call_command("load_demo", stdout=io.StringIO())
+    evaluation = Evaluation.objects.get(name="llmfao-crowd")
+    cache.clear()
+    report = evaluation_report(evaluation, ReportOptions(aggregation="rating",
+                                                         resamples=20))  # fmt: skip
+    expected, n_votes = raw_csv_scores()
+    board = report["tournament"]["leaderboard"]
+    assert report["tournament"]["n_outcomes"] == n_votes == 8931
+    ours = {row["model"]: row["score"] for row in board}
+    assert set(ours) == set(expected.index)
+    for model, score in expected.items():
+        assert ours[model] == pytest.approx(score, rel=1e-6, abs=1e-9)
+    expected_ranks = ranks_of(expected).to_dict()
+    assert {row["model"]: row["rank"] for row in board} == expected_ranks
+
+    percent = report["agreement"]["percent"]
+    assert 0 < percent["without_ties"]["value"] <= 1
+    assert percent["without_ties"]["n"] < percent["with_ties"]["n"]
+    with capsys.disabled():
+        print(
+            "\nLLMFAO crowd percent agreement: with ties "
+            f"{percent['with_ties']['value']:.4f} (n={percent['with_ties']['n']} "
+            f"pairs), without ties {percent['without_ties']['value']:.4f} "
+            f"(n={percent['without_ties']['n']} pairs)"
+        )

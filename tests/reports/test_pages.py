@@ -1,0 +1,215 @@
+"""Report pages, downloads, cache and the one-query-per-table seam, on the database."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from reports import selectors
+from reports.assemble import ReportOptions
+from reports.building import evaluation_report
+from tests.factories import RatingFactory, UserFactory
+
+from .builders import SCORES, head_to_head, tournament
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def h2h(db):
+    return head_to_head()
+
+
+@pytest.fixture
+def researcher_client(client, researcher):
+    client.force_login(researcher)
+    return client
+
+
+def test_ratings_frame_reads_one_query_per_table(h2h, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        frame = selectors.ratings_frame([h2h.pk])
+    assert len(frame) == 36
+    assert list(frame.columns) == selectors.RATINGS_COLUMNS
+    first = frame.iloc[0]
+    assert first["candidate"] == "Llama 2-Chat 70B"
+    assert first["score"] == (first["choice"] if first["candidate_on_left"]
+                              else -first["choice"])  # fmt: skip
+    # Words: the prompt's (all turns) plus both three-word responses.
+    multi = frame[frame["num_turns"] == 2].iloc[0]
+    assert multi["word_count"] == multi["prompt_words"] + 6
+    assert len(multi["categories"]) == 2
+
+
+def test_head_to_head_report_has_the_hand_computed_headline(h2h):
+    report = evaluation_report(h2h, ReportOptions(resamples=200))
+    head = report["headline"]
+    assert (head["wins"], head["ties"], head["losses"]) == (6, 4, 2)
+    assert head["win"] == pytest.approx(0.5)
+    assert head["n_prompts"] == 12
+    assert head["n_ratings"] == 36
+    low, high = head["interval"]["win"]
+    assert low <= 0.5 <= high
+    per_rating = evaluation_report(h2h, ReportOptions(aggregation="rating"))
+    flat = [score for triple in SCORES for score in triple]
+    wins = sum(score >= 1 for score in flat)
+    assert per_rating["headline"]["win"] == pytest.approx(wins / 36)
+    strict = evaluation_report(h2h, ReportOptions(threshold=2, aggregation="rating"))
+    assert strict["headline"]["win"] == pytest.approx(
+        sum(score >= 2 for score in flat) / 36
+    )
+    categories = {row["group"]: row for row in report["breakdowns"]["category"]}
+    # Three multi-turn prompts carry two categories each: 12 + 3 rows.
+    assert sum(row["n"] for row in categories.values()) == 15
+    assert report["prompt_counts"] == {"prompts": 12, "single_turn": 9, "multi_turn": 3}
+
+
+def test_report_is_cached_and_a_new_rating_invalidates_it(
+    h2h, django_assert_max_num_queries
+):
+    first = evaluation_report(h2h, ReportOptions(resamples=100))
+    with django_assert_max_num_queries(1):  # the fingerprint only
+        again = evaluation_report(h2h, ReportOptions(resamples=100))
+    assert again == first
+    comparison = h2h.comparisons.first()
+    RatingFactory(comparison=comparison, annotator=UserFactory(username="late"),
+                  choice=3)  # fmt: skip
+    fresh = evaluation_report(h2h, ReportOptions(resamples=100))
+    assert fresh["headline"]["n_ratings"] == 37
+    assert fresh["metadata"]["data_sha256"] != first["metadata"]["data_sha256"]
+
+
+def test_report_page_for_researchers_only(client, h2h, annotator, researcher):
+    url = reverse("reports:evaluation", args=[h2h.pk])
+    client.force_login(annotator)
+    assert client.get(url).status_code == 403
+    client.force_login(researcher)
+    response = client.get(url, {"resamples": 100})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Llama 2-Chat 70B vs ChatGPT" in html
+    assert "50.0%" in html  # the win share
+    assert "majority" in html
+    assert reverse("reports:figure", args=[h2h.pk, "quintile", "png"]) in html
+    assert "ann-a" in html  # the annotator table
+
+
+def test_bad_options_are_rejected_with_the_field_named(researcher_client, h2h):
+    url = reverse("reports:evaluation", args=[h2h.pk])
+    response = researcher_client.get(url, {"threshold": "3"})
+    assert response.status_code == 400
+    assert b"threshold" in response.content
+    response = researcher_client.get(url, {"seed": "x"})
+    assert b"seed" in response.content
+
+
+def test_downloads(researcher_client, h2h):
+    def get(name, **params):
+        url = reverse("reports:download", args=[h2h.pk, name])
+        response = researcher_client.get(url, params)
+        assert response.status_code == 200
+        assert "attachment" in response["Content-Disposition"]
+        return response.content
+
+    ratings = pd.read_csv(io.BytesIO(get("ratings.csv")))
+    assert len(ratings) == 36
+    assert {"annotator", "choice", "score", "candidate_on_left"} <= set(ratings)
+    parquet = pd.read_parquet(io.BytesIO(get("ratings.parquet")))
+    assert len(parquet) == 36
+    assert list(parquet["categories"].iloc[9]) == ["factual questions", "dialogue"]
+    pairs = pd.read_csv(io.BytesIO(get("pairs.csv")))
+    assert len(pairs) == 12
+    assert pairs["outcome_label"].value_counts().to_dict() == {
+        "win": 6, "tie": 4, "loss": 2
+    }  # fmt: skip
+    report = json.loads(get("report.json", resamples="100", seed="7"))
+    meta = report["metadata"]
+    assert meta["options"]["seed"] == 7
+    assert meta["options"]["resamples"] == 100
+    assert len(meta["data_sha256"]) == 64
+    assert {"outcome", "aggregation_rule", "interval"} <= set(meta["definitions"])
+    assert "evalica" in meta["software"]
+    assert meta["generated_at"]
+    table = pd.read_csv(io.BytesIO(get("report.csv")))
+    assert table.iloc[0]["section"] == "overall"
+    assert table.iloc[0]["win"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml")])
+def test_figures(researcher_client, h2h, fmt, magic):
+    for name in ("headline", "category", "turns", "quintile"):
+        url = reverse("reports:figure", args=[h2h.pk, name, fmt])
+        response = researcher_client.get(url, {"resamples": 50})
+        assert response.status_code == 200
+        assert response.content.startswith(magic)
+    missing = reverse("reports:figure", args=[h2h.pk, "leaderboard", fmt])
+    assert researcher_client.get(missing).status_code == 404
+
+
+def test_side_by_side_page(researcher_client, h2h):
+    other = head_to_head(
+        name="h2h-no-system-prompt", baseline="ChatGPT (no system prompt)",
+        scores=[tuple(-s for s in triple) for triple in SCORES],
+        annotators=("ann-a", "ann-b", "ann-d"),
+    )  # fmt: skip
+    url = reverse("reports:compare")
+    query = {"evaluation": [h2h.pk, other.pk], "resamples": 50}
+    response = researcher_client.get(url, query)
+    html = response.content.decode()
+    assert "h2h-no-system-prompt" in html
+    assert "50.0%" in html  # h2h wins half
+    assert "16.7%" in html  # the mirrored evaluation wins 2 of 12
+    figure = researcher_client.get(
+        reverse("reports:compare-figure", args=["png"]), query
+    )
+    assert figure.content.startswith(b"\x89PNG")
+
+
+def test_prompt_explorer_shows_every_response_and_the_ratings(researcher_client, h2h):
+    comparison = h2h.comparisons.select_related("candidate_generation").first()
+    generation = comparison.candidate_generation
+    generation.text = "**Bold** <script>alert(1)</script>"
+    generation.save(update_fields=["text"])
+    url = reverse("reports:prompt", args=[comparison.prompt_id])
+    html = researcher_client.get(url).content.decode()
+    assert "Llama 2-Chat 70B" in html
+    assert "ChatGPT" in html
+    assert "<strong>Bold</strong>" in html
+    assert "<script>alert" not in html
+    assert html.count("ann-") >= 3
+    listing = researcher_client.get(reverse("reports:prompts", args=[h2h.pk]))
+    assert url in listing.content.decode()
+
+
+def test_tournament_leaderboard_page(researcher_client, db):
+    arena = tournament()
+    response = researcher_client.get(
+        reverse("reports:evaluation", args=[arena.pk]), {"resamples": 50}
+    )
+    html = response.content.decode()
+    assert "Bradley" in html
+    report = evaluation_report(arena)  # tournaments default to every vote
+    assert report["metadata"]["options"]["aggregation"] == "rating"
+    board = report["tournament"]["leaderboard"]
+    assert board[0]["model"] == "model-x"
+    assert board[0]["rank"] == 1
+    assert report["tournament"]["n_outcomes"] == 15  # every vote counts
+    pairs = evaluation_report(arena, ReportOptions(aggregation="majority"))
+    assert pairs["tournament"]["n_outcomes"] == 5
+    png = researcher_client.get(
+        reverse("reports:figure", args=[arena.pk, "leaderboard", "png"])
+    )
+    assert png.content.startswith(b"\x89PNG")
+
+
+def test_index_lists_evaluations_with_links(researcher_client, h2h):
+    html = researcher_client.get(reverse("reports:index")).content.decode()
+    assert h2h.get_absolute_url() in html
