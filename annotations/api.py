@@ -45,7 +45,9 @@ def _pair(assignment_id: int, user) -> dict:
     assignment = selectors.assignment_for_annotator(
         assignment_id=assignment_id, annotator=user
     )
-    return PairSerializer(selectors.pair_view(assignment, with_counts=False)).data
+    return PairSerializer(
+        selectors.pair_view(assignment, with_counts=False, render=False)
+    ).data
 
 
 class NextPairView(APIView):

@@ -114,6 +114,11 @@ class Evaluation(models.Model):
 class Comparison(models.Model):
     """One pair of generations for one prompt; candidate vs baseline (or model x vs y)."""
 
+    class Stage(models.IntegerChoices):
+        UNTOUCHED = 0, "Untouched"
+        STARTED = 1, "Started"
+        COMPLETE = 2, "Complete"
+
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="comparisons"
     )
@@ -127,10 +132,21 @@ class Comparison(models.Model):
         Generation, on_delete=models.PROTECT, related_name="+"
     )
     external_id = models.CharField(max_length=200, blank=True)
+    stage = models.PositiveSmallIntegerField(
+        choices=Stage.choices,
+        default=Stage.UNTOUCHED,
+        help_text="Where the pair stands in the annotator loop; set by the assignment "
+        "service under the pair's row lock, so leasing looks at few rows.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["evaluation", "id"]
+        indexes = [
+            models.Index(
+                fields=["evaluation", "stage", "id"], name="comparison_stage_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=[

@@ -13,7 +13,7 @@ from django.utils import timezone
 from . import scales
 from .models import Assignment, Comparison, Evaluation, Rating
 from .rendering import render_markdown
-from .services.assignments import open_pairs
+from .services import pair_queries
 
 State = Assignment.State
 
@@ -45,6 +45,10 @@ class PairView:
     done: int = 0
     left: int = 0
     keys: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _no_html(text: str) -> str:
+    return ""
 
 
 def annotator_title(evaluation: Evaluation) -> str:
@@ -80,7 +84,12 @@ def annotator_counts(
     done = Rating.objects.filter(
         comparison__evaluation=evaluation, annotator=annotator
     ).count()
-    left = open_pairs(evaluation=evaluation, annotator=annotator, now=now).count()
+    left = pair_queries.open_count(
+        evaluation_id=evaluation.pk,
+        per_pair=evaluation.annotators_per_pair,
+        user_id=annotator.pk,
+        now=now,
+    )
     left += Assignment.objects.filter(
         comparison__evaluation=evaluation,
         annotator=annotator,
@@ -90,7 +99,11 @@ def annotator_counts(
     return done, left
 
 
-def pair_view(assignment: Assignment, *, with_counts: bool = True) -> PairView:
+def pair_view(
+    assignment: Assignment, *, with_counts: bool = True, render: bool = True
+) -> PairView:
+    """What the annotator sees; ``render=False`` leaves the HTML out (the API)."""
+    markdown = render_markdown if render else _no_html
     comparison = assignment.comparison
     evaluation = comparison.evaluation
     candidate = comparison.candidate_generation.text
@@ -102,7 +115,7 @@ def pair_view(assignment: Assignment, *, with_counts: bool = True) -> PairView:
         {"role": t.get("role", "user"), "content": t.get("content", "")}
         for t in comparison.prompt.turns
     ]
-    rendered = [Turn(t["role"], render_markdown(t["content"])) for t in turns]
+    rendered = [Turn(t["role"], markdown(t["content"])) for t in turns]
     labels = scales.labels(evaluation.scale)
     done, left = (
         annotator_counts(evaluation=evaluation, annotator=assignment.annotator)
@@ -113,14 +126,14 @@ def pair_view(assignment: Assignment, *, with_counts: bool = True) -> PairView:
         assignment_id=assignment.pk,
         evaluation_id=evaluation.pk,
         evaluation_title=annotator_title(evaluation),
-        guidelines_html=render_markdown(evaluation.guidelines),
+        guidelines_html=markdown(evaluation.guidelines),
         history=rendered[:-1],
         final_turn=rendered[-1] if rendered else Turn("user", ""),
         turns=turns,
         response_a=a,
         response_b=b,
-        response_a_html=render_markdown(a),
-        response_b_html=render_markdown(b),
+        response_a_html=markdown(a),
+        response_b_html=markdown(b),
         labels=labels,
         question=scales.QUESTION,
         expires_at=assignment.expires_at,

@@ -1,5 +1,7 @@
 """Prompt sets and prompts, chat models, generations and generation jobs."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +16,13 @@ PAPER_CATEGORIES = [
     "recommendations",
     "dialogue",
 ]
+
+
+def validate_server_url(value: str) -> None:
+    """An http(s) URL with a host; unlike URLField, hosts without a dot are fine."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValidationError("Enter an http:// or https:// URL with a host.")
 
 
 class PromptSet(models.Model):
@@ -118,7 +127,12 @@ class ChatModel(models.Model):
     backend = models.CharField(
         max_length=20, choices=Backend.choices, default=Backend.OPENAI
     )
-    base_url = models.URLField(blank=True, max_length=500)
+    base_url = models.CharField(
+        blank=True,
+        max_length=500,
+        validators=[validate_server_url],
+        help_text="http(s) URL of the server; hosts such as vllm:8000 are fine.",
+    )
     model_id = models.CharField(
         max_length=200, blank=True, help_text="The model's name at the backend."
     )

@@ -2,4 +2,13 @@
 
 from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
+    path(
+        "reports/<int:pk>/<str:filename>",
+        api.ReportFileView.as_view(),
+        name="api-report-file",
+    ),
+]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
-import math
-import platform
-import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import statistics as st
+from .metadata import clean, data_hash, definitions, records, software_versions
+from .options import SCALE_POINTS, ReportOptions
 
-SCALE_POINTS = {"seven": [-3, -2, -1, 0, 1, 2, 3], "three": [-1, 0, 1]}
+__all__ = ["PAIR_COLUMNS", "SCALE_POINTS", "ReportOptions", "assemble"]
+
 PAIR_COLUMNS = (
     "evaluation_id",
     "candidate",
@@ -27,103 +26,6 @@ PAIR_COLUMNS = (
     "word_count",
     "collection_method",
 )
-SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "evalica", "krippendorff")
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """What a report computes; every field is stated in the report's metadata."""
-
-    aggregation: str = "majority"
-    threshold: int = 1
-    seed: int = 0
-    resamples: int = 1000
-    interval: str = "bootstrap"
-    weights: str = "quadratic"
-    level: float = 0.95
-
-    def __post_init__(self) -> None:
-        if self.aggregation not in st.RULES:
-            raise ValueError(f"aggregation: use one of {', '.join(st.RULES)}")
-        if self.threshold not in (1, 2):
-            raise ValueError("threshold: use 1 or 2")
-        if self.interval not in ("bootstrap", "wilson"):
-            raise ValueError("interval: use bootstrap or wilson")
-        if self.weights not in st.WEIGHTS[1:]:
-            raise ValueError(f"weights: use one of {', '.join(st.WEIGHTS[1:])}")
-        if not 0 <= self.resamples <= 100_000:
-            raise ValueError("resamples: use 0 to 100000")
-        if self.seed < 0:
-            raise ValueError("seed: use a non-negative integer")
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """A frame as JSON-ready rows (NaN becomes None)."""
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-
-def clean(value):
-    """Replace NaN and infinities by None, tuples by lists, all the way down."""
-    if isinstance(value, dict):
-        return {key: clean(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def data_hash(ratings: pd.DataFrame) -> str:
-    """SHA-256 of the ratings that enter the report (ids, annotators, choices)."""
-    key = ratings[["rating_id", "comparison_id", "annotator", "choice", "score"]]
-    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
-
-
-def _project_version() -> str:
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    try:
-        return tomllib.loads(pyproject.read_text())["project"]["version"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "unknown"
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version(), "evalsite": _project_version()}
-    for name in SOFTWARE[1:]:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "unknown"
-    return versions
-
-
-def definitions(options: ReportOptions, scale: str) -> dict:
-    t = options.threshold
-    return {
-        "outcome": f"win if score >= {t}, loss if score <= -{t}, tie otherwise "
-        "(score from the candidate's point of view)",
-        "aggregation": options.aggregation,
-        "aggregation_rule": st.RULE_TEXT[options.aggregation],
-        "threshold": t,
-        "win_no_ties": "win / (win + loss)",
-        "interval": (
-            f"{options.level:.0%} percentile bootstrap over prompts "
-            f"({options.resamples} resamples, seed {options.seed})"
-            if options.interval == "bootstrap"
-            else f"{options.level:.0%} Wilson score interval on pair outcomes"
-        ),
-        "resamples": options.resamples,
-        "seed": options.seed,
-        "agreement_weights": options.weights,
-        "scale_points": SCALE_POINTS[scale],
-        "percent_agreement": "agreeing pairs among all pairs of ratings of the same "
-        "comparison (outcomes); without ties drops pairs with a tie",
-        "quintiles": "five equal-frequency bins of words (prompt, all turns, plus "
-        "both responses) over the pairs in the report",
-        "cohen_kappa": "unweighted, on scores, for annotators sharing >= 20 pairs",
-        "position_bias": "share of ratings preferring the response shown on the left",
-    }
 
 
 def _headline(outcomes: pd.DataFrame, ratings: pd.DataFrame, options) -> dict:
@@ -140,22 +42,69 @@ def _headline(outcomes: pd.DataFrame, ratings: pd.DataFrame, options) -> dict:
     return headline
 
 
-def agreement(ratings: pd.DataFrame, scale: str, options: ReportOptions) -> dict:
-    """Agreement on candidate-view scores and on their outcomes."""
-    points = SCALE_POINTS[scale]
-    scores = ratings.rename(
+def _agreement_by_category(ratings, score_counts, outcome_counts, points, weights):
+    """AC2 and percent agreement per prompt category (a pair counts in each of its)."""
+    _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
+    unit_categories = ratings["categories"].to_numpy()[first]
+    lengths = np.fromiter(map(len, unit_categories), dtype=int, count=len(first))
+    codes, names = pd.factorize(
+        np.array(list(itertools.chain.from_iterable(unit_categories)), dtype=object),
+        sort=True,
+    )
+    units = np.repeat(np.arange(len(first)), lengths)
+    rows = []
+    for code, category in enumerate(names):
+        mask = np.zeros(len(first), dtype=bool)
+        mask[units[codes == code]] = True
+        ac2 = st.gwet_ac(score_counts[mask], points, weights=weights)
+        percent = st.percent_agreement(outcome_counts[mask], [-1, 0, 1])
+        rows.append(
+            {
+                "category": category,
+                "ac2": ac2["coefficient"],
+                "n_pairs": ac2["n_units"],
+                "percent_with_ties": percent["with_ties"]["value"],
+                "percent_without_ties": percent["without_ties"]["value"],
+            }
+        )
+    return rows
+
+
+def _scores(ratings: pd.DataFrame) -> pd.DataFrame:
+    return ratings.rename(
         columns={"comparison_id": "unit", "annotator": "rater", "score": "value"}
     )[["unit", "rater", "value"]]
+
+
+def agreement(
+    ratings: pd.DataFrame, scale: str, options: ReportOptions, pairs=None
+) -> dict:
+    """Agreement on candidate-view scores and on their outcomes.
+
+    ``pairs``: ``statistics.rating_pairs`` of these ratings, when already made.
+    """
+    points = SCALE_POINTS[scale]
+    scores = _scores(ratings)
     outcomes = scores.assign(value=st.outcome_of(scores["value"], options.threshold))
-    ac2 = {w: st.gwet_ac(scores, points, weights=w) for w in st.WEIGHTS[1:]}
+    # Count once: every coefficient below reads the same two count matrices.
+    score_counts = st.count_matrix(scores, points)
+    outcome_counts = st.count_matrix(outcomes, [-1, 0, 1])
+    ac2 = {w: st.gwet_ac(score_counts, points, weights=w) for w in st.WEIGHTS[1:]}
     return {
         "ac2": ac2[options.weights],
         "ac2_all_weights": ac2,
-        "ac1_outcomes": st.gwet_ac(outcomes, [-1, 0, 1]),
-        "fleiss_kappa_outcomes": st.fleiss_kappa(outcomes, [-1, 0, 1]),
-        "krippendorff_alpha": st.krippendorff_alpha(scores, points, level="ordinal"),
-        "percent": st.percent_agreement(outcomes),
-        "cohen_kappa": records(st.cohen_kappa_pairs(scores, points, min_shared=20)),
+        "ac1_outcomes": st.gwet_ac(outcome_counts, [-1, 0, 1]),
+        "fleiss_kappa_outcomes": st.fleiss_kappa(outcome_counts, [-1, 0, 1]),
+        "krippendorff_alpha": st.krippendorff_alpha(
+            score_counts, points, level="ordinal"
+        ),
+        "percent": st.percent_agreement(outcome_counts, [-1, 0, 1]),
+        "by_category": _agreement_by_category(
+            ratings, score_counts, outcome_counts, points, options.weights
+        ),
+        "cohen_kappa": records(
+            st.cohen_kappa_pairs(scores, points, min_shared=20, pairs=pairs)
+        ),
     }
 
 
@@ -174,21 +123,22 @@ def assemble(ratings: pd.DataFrame, evaluation: dict, options: ReportOptions) ->
         carry=PAIR_COLUMNS,
     )
     prompts = ratings.drop_duplicates("prompt_id")
+    pairs = st.rating_pairs(_scores(ratings))  # shared by two tables below
     report: dict = {
         "metadata": {
             "evaluation": evaluation,
             "options": asdict(options),
             "definitions": definitions(options, scale),
             "data_sha256": data_hash(ratings),
-            "software": _versions(),
+            "software": dict(software_versions()),
             "generated_at": datetime.now(UTC).isoformat(),
         },
         "prompt_counts": st.prompt_counts_table(prompts),
         "position_bias": st.position_bias(ratings),
         "annotators": records(
-            st.annotator_table(ratings, scale_max=SCALE_POINTS[scale][-1])
+            st.annotator_table(ratings, scale_max=SCALE_POINTS[scale][-1], pairs=pairs)
         ),
-        "agreement": agreement(ratings, scale, options),
+        "agreement": agreement(ratings, scale, options, pairs),
     }
     if evaluation["kind"] == "tournament":
         report["tournament"] = tournament(outcomes, options)

@@ -31,20 +31,27 @@ def evaluation_report(
     evaluation: Evaluation, options: ReportOptions | None = None, *, use_cache=True
 ) -> dict:
     """The report of one evaluation (see ``reports.assemble.assemble``)."""
-    options = options or ReportOptions()
+    options = options or ReportOptions(aggregation=default_aggregation(evaluation))
     key = cache_key(evaluation.pk, options) if use_cache else None
     if key and (cached := cache.get(key)) is not None:
         return cached
-    ratings = selectors.ratings_frame([evaluation.pk])
+    ratings = selectors.ratings_frame([evaluation.pk], full=False)
     report = assemble(ratings, selectors.evaluation_meta(evaluation), options)
     if key:
         cache.set(key, report, CACHE_SECONDS)
     return report
 
 
-def options_from(params, **defaults) -> ReportOptions:
+def default_aggregation(evaluation: Evaluation) -> str:
+    """Tournaments count every vote as a match (as Bradley-Terry fits usually do)."""
+    return "rating" if evaluation.kind == Evaluation.Kind.TOURNAMENT else "majority"
+
+
+def options_from(params, evaluation: Evaluation | None = None) -> ReportOptions:
     """Report options from query parameters; ValueError names the bad parameter."""
-    values: dict = dict(defaults)
+    values: dict = {}
+    if evaluation is not None:
+        values["aggregation"] = default_aggregation(evaluation)
     for name in ("aggregation", "interval", "weights"):
         if params.get(name):
             values[name] = params.get(name)

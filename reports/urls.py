@@ -1,4 +1,4 @@
-"""Report pages."""
+"""Report pages and downloads."""
 
 from django.urls import path
 
@@ -8,4 +8,11 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/figure.<str:fmt>", views.compare_figure, name="compare-figure"),
+    path("prompts/<int:prompt_id>/", views.prompt, name="prompt"),
+    path("<int:pk>/", views.evaluation, name="evaluation"),
+    path("<int:pk>/prompts/", views.prompts, name="prompts"),
+    path("<int:pk>/figures/<slug:name>.<str:fmt>", views.figure, name="figure"),
+    path("<int:pk>/download/<str:filename>", views.download, name="download"),
 ]

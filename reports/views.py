@@ -1,15 +1,237 @@
-"""Report pages for researchers."""
+"""Report pages and downloads for researchers; each view only translates in and out."""
+
+from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
 
-from annotations.models import Evaluation
+from annotations.models import Comparison, Evaluation
+from annotations.rendering import render_markdown
+
+from . import exports, figures, selectors
+from .assemble import ReportOptions
+from .building import evaluation_report, options_from
+
+view_report = permission_required("annotations.view_report", raise_exception=True)
+DOWNLOADS = {
+    "ratings.csv": "text/csv",
+    "ratings.parquet": "application/vnd.apache.parquet",
+    "pairs.csv": "text/csv",
+    "report.json": "application/json",
+    "report.csv": "text/csv",
+}
 
 
-@permission_required("annotations.view_report", raise_exception=True)
+SECTION_TITLES = {
+    "category": "By category (a prompt in two categories counts in both)",
+    "turns": "By number of turns",
+    "turn_kind": "Single- vs multi-turn",
+    "quintile": "By word-count quintile (prompt plus both responses)",
+    "collection_method": "By collection method (multi-turn prompts)",
+}
+
+
+def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOptions:
+    return options_from(request.GET, item)
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@view_report
 def index(request: HttpRequest) -> HttpResponse:
-    evaluations = Evaluation.objects.select_related(
-        "prompt_set", "candidate", "baseline"
-    ).order_by("name")
+    evaluations = selectors.evaluations_for_reports()
     return render(request, "reports/index.html", {"evaluations": evaluations})
+
+
+@view_report
+def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        Evaluation.objects.select_related("prompt_set", "candidate", "baseline"), pk=pk
+    )
+    try:
+        options = _options(request, item)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    report = evaluation_report(item, options)
+    context = {
+        "evaluation": item,
+        "report": report,
+        "options": options,
+        "query": request.GET.urlencode(),
+        "figure_names": figures.names_for(report),
+        "downloads": list(DOWNLOADS),
+        "rules": ["majority", "median", "mean", "rating"],
+        "section_titles": SECTION_TITLES,
+    }
+    if "tournament" in report:
+        matrix = report["tournament"]["win_matrix"]
+        context["matrix_rows"] = zip(matrix["index"], matrix["data"], strict=True)
+        return render(request, "reports/tournament.html", context)
+    return render(request, "reports/evaluation.html", context)
+
+
+@view_report
+def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
+    item = get_object_or_404(Evaluation, pk=pk)
+    if fmt not in figures.FORMATS:
+        raise Http404("unknown figure format")
+    try:
+        report = evaluation_report(item, _options(request, item))
+        drawing = figures.figure(report, name)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    except KeyError:
+        raise Http404("unknown figure") from None
+    return _attachment(
+        figures.render(drawing, fmt),
+        figures.FORMATS[fmt],
+        f"{slugify(item.name)}-{name}.{fmt}",
+    )
+
+
+@view_report
+def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
+    item = get_object_or_404(Evaluation, pk=pk)
+    if filename not in DOWNLOADS:
+        raise Http404("unknown download")
+    try:
+        options = _options(request, item)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    if filename.startswith("report."):
+        report = evaluation_report(item, options)
+        content = (
+            exports.report_json(report)
+            if filename.endswith(".json")
+            else exports.report_csv(report)
+        )
+    else:
+        ratings = selectors.ratings_frame([item.pk])
+        if filename == "ratings.csv":
+            content = exports.ratings_csv(ratings)
+        elif filename == "ratings.parquet":
+            content = exports.ratings_parquet(ratings)
+        else:
+            content = exports.pairs_csv(ratings, options)
+    return _attachment(content, DOWNLOADS[filename], f"{slugify(item.name)}-{filename}")
+
+
+def _compared(request: HttpRequest):
+    ids = [int(value) for value in request.GET.getlist("evaluation") if value.isdigit()]
+    items = list(
+        Evaluation.objects.filter(pk__in=ids, kind=Evaluation.Kind.HEAD_TO_HEAD)
+        .select_related("prompt_set", "candidate", "baseline")
+        .order_by("name")
+    )
+    options = _options(request)
+    return items, [evaluation_report(item, options) for item in items], options
+
+
+@view_report
+def compare(request: HttpRequest) -> HttpResponse:
+    try:
+        items, reports, options = _compared(request)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    categories = sorted(
+        {row["group"] for report in reports for row in report["breakdowns"]["category"]}
+    )
+    by_category = [
+        (
+            category,
+            [
+                next(
+                    (
+                        r
+                        for r in rep["breakdowns"]["category"]
+                        if r["group"] == category
+                    ),
+                    None,
+                )
+                for rep in reports
+            ],
+        )
+        for category in categories
+    ]
+    context = {
+        "pairs": list(zip(items, reports, strict=True)),
+        "by_category": by_category,
+        "options": options,
+        "query": request.GET.urlencode(),
+        "enough": len(items) >= 2,
+    }
+    return render(request, "reports/compare.html", context)
+
+
+@view_report
+def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in figures.FORMATS:
+        raise Http404("unknown figure format")
+    try:
+        _, reports, _ = _compared(request)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    if not reports:
+        raise Http404("no head-to-head evaluation chosen")
+    drawing = figures.compare_figure(reports)
+    return _attachment(
+        figures.render(drawing, fmt), figures.FORMATS[fmt], f"compare.{fmt}"
+    )
+
+
+@view_report
+def prompts(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Evaluation, pk=pk)
+    comparisons = (
+        Comparison.objects.filter(evaluation=item)
+        .select_related(
+            "prompt",
+            "candidate_generation__chat_model",
+            "baseline_generation__chat_model",
+        )
+        .order_by("prompt__external_id", "id")
+    )
+    page = Paginator(comparisons, 50).get_page(request.GET.get("page"))
+    return render(request, "reports/prompts.html", {"evaluation": item, "page": page})
+
+
+def _tally_by_generation(comparisons) -> dict[int, dict[str, int]]:
+    """Ratings each response received, from its own side: preferred, tie, not."""
+    tally: dict[int, dict[str, int]] = {}
+    for comparison in comparisons:
+        for rating in comparison.rating_list:
+            for generation_id, score in (
+                (comparison.candidate_generation_id, rating.score),
+                (comparison.baseline_generation_id, -rating.score),
+            ):
+                counts = tally.setdefault(
+                    generation_id, {"preferred": 0, "tie": 0, "other": 0}
+                )
+                key = "preferred" if score > 0 else "other" if score < 0 else "tie"
+                counts[key] += 1
+    return tally
+
+
+@view_report
+def prompt(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    try:
+        context = selectors.prompt_explorer(prompt_id)
+    except selectors.Prompt.DoesNotExist:
+        raise Http404("no such prompt") from None
+    context["turns"] = [
+        {"role": turn.get("role", ""), "html": render_markdown(turn.get("content", ""))}
+        for turn in context["prompt"].turns
+    ]
+    tally = _tally_by_generation(context["comparisons"])
+    context["responses"] = [
+        (generation, render_markdown(generation.text), tally.get(generation.pk))
+        for generation in context["generations"]
+    ]
+    return render(request, "reports/prompt.html", context)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from generations import concurrency, tokenizers
@@ -29,6 +30,7 @@ from . import jobs
 logger = logging.getLogger(__name__)
 FINAL_STATUSES = (Generation.Status.DONE, Generation.Status.FILTERED)
 CONNECT_TIMEOUT = 10.0
+CHAT_MODEL_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,31 +69,47 @@ def request_settings(chat_model: ChatModel, messages: list[dict[str, str]]) -> d
 
 
 def _claim(*, generation_id: int, job_id: int | None) -> Plan | None:
-    """Mark the generation running, or None when there is nothing to do."""
-    with transaction.atomic():
-        generation = (
-            Generation.objects.select_for_update()
-            .select_related("prompt", "chat_model")
-            .filter(pk=generation_id)
-            .first()
-        )
-        if generation is None or generation.status in FINAL_STATUSES:
-            return None
-        if (
-            job_id
-            and GenerationJob.objects.filter(
-                pk=job_id, status=GenerationJob.Status.CANCELLED
-            ).exists()
-        ):
-            return None
-        generation.status = Generation.Status.RUNNING
-        generation.attempts += 1
-        generation.save(update_fields=["status", "attempts", "updated_at"])
-    chat_model = generation.chat_model
-    messages = tokenizers.build_messages(
-        chat_model.system_prompt, generation.prompt.turns
+    """Mark the generation running, or None when there is nothing to do.
+
+    One conditional UPDATE (autocommit, row-locked) keeps this cheap at thousands of
+    generations a minute: done, filtered and cancelled-job work is left alone.
+    """
+    claimable = Generation.objects.filter(pk=generation_id).exclude(
+        status__in=FINAL_STATUSES
     )
+    if job_id:
+        cancelled = GenerationJob.objects.filter(
+            pk=job_id, status=GenerationJob.Status.CANCELLED
+        )
+        claimable = claimable.exclude(Exists(cancelled))
+    claimed = claimable.update(
+        status=Generation.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    turns, chat_model_id = (
+        Generation.objects.filter(pk=generation_id)
+        .values_list("prompt__turns", "chat_model_id")
+        .get()
+    )
+    chat_model = _chat_model(chat_model_id)
+    messages = tokenizers.build_messages(chat_model.system_prompt, turns)
     return Plan(generation_id, chat_model, messages)
+
+
+_chat_models: dict[int, tuple[float, ChatModel]] = {}
+
+
+def _chat_model(chat_model_id: int) -> ChatModel:
+    """The chat model, re-read at most every few seconds (a hot path at scale)."""
+    now = time.monotonic()
+    cached = _chat_models.get(chat_model_id)
+    if cached is None or now - cached[0] > CHAT_MODEL_TTL:
+        cached = (now, ChatModel.objects.get(pk=chat_model_id))
+        _chat_models[chat_model_id] = cached
+    return cached[1]
 
 
 def _record(generation_id: int, **fields: Any) -> None:
@@ -99,12 +117,11 @@ def _record(generation_id: int, **fields: Any) -> None:
     fields["updated_at"] = timezone.now()
     if fields.get("status") in (*FINAL_STATUSES, Generation.Status.FAILED):
         fields["finished_at"] = fields["updated_at"]
-    with transaction.atomic():
-        updated = (
-            Generation.objects.filter(pk=generation_id)
-            .exclude(status__in=FINAL_STATUSES)
-            .update(**fields)
-        )
+    updated = (
+        Generation.objects.filter(pk=generation_id)
+        .exclude(status__in=FINAL_STATUSES)
+        .update(**fields)
+    )
     if updated and fields.get("status") != Generation.Status.PENDING:
         jobs.jobs_finish_if_complete(generation_id=generation_id)
 
@@ -137,6 +154,8 @@ def generation_execute(
     """
     plan = _claim(generation_id=generation_id, job_id=job_id)
     if plan is None:
+        # Done by another job's task: this job may have been waiting for it.
+        jobs.jobs_finish_if_complete(generation_id=generation_id)
         return "skipped"
     chat_model, request = (
         plan.chat_model,
@@ -175,7 +194,9 @@ def generation_execute(
     except BackendError as exc:
         if exc.transient and not final_attempt:
             _record(
-                generation_id, status=Generation.Status.PENDING, last_error=str(exc)
+                generation_id,
+                status=Generation.Status.PENDING,
+                last_error=str(exc),
             )
             raise
         _record(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from generations.models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
@@ -101,17 +102,20 @@ def job_cancel(*, job: GenerationJob) -> GenerationJob:
     return job
 
 
-def jobs_finish_if_complete(*, generation_id: int) -> None:
-    """Finish each running job of the generation that has nothing left open."""
-    running = GenerationJob.objects.filter(
-        generations=generation_id, status=GenerationJob.Status.RUNNING
+def jobs_finish_if_complete(*, generation_id: int) -> int:
+    """Finish every running job of the generation that has nothing left open.
+
+    One UPDATE; safe when several last generations end at once. Returns the number of
+    jobs finished.
+    """
+    open_left = Generation.objects.filter(
+        jobs=OuterRef("pk"),
+        status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
     )
-    for job_id in running.values_list("id", flat=True):
-        open_left = Generation.objects.filter(
-            jobs=job_id,
-            status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
-        ).exists()
-        if not open_left:
-            GenerationJob.objects.filter(
-                pk=job_id, status=GenerationJob.Status.RUNNING
-            ).update(status=GenerationJob.Status.FINISHED, finished_at=timezone.now())
+    return (
+        GenerationJob.objects.filter(
+            generations=generation_id, status=GenerationJob.Status.RUNNING
+        )
+        .exclude(Exists(open_left))
+        .update(status=GenerationJob.Status.FINISHED, finished_at=timezone.now())
+    )

@@ -2,13 +2,11 @@
 
 from .agreement import (
     WEIGHTS,
-    cohen_kappa_pairs,
     count_matrix,
     fleiss_kappa,
     gwet_ac,
     krippendorff_alpha,
     percent_agreement,
-    rating_pairs,
     weight_matrix,
 )
 from .annotators import annotator_table, position_bias
@@ -30,6 +28,7 @@ from .outcomes import (
     pair_outcomes,
     shares,
 )
+from .pairs import cohen_kappa_pairs, rating_pairs
 from .tournament import bradley_terry, ranks_of, win_matrix
 
 __all__ = [

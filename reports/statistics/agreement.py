@@ -2,7 +2,9 @@
 
 Every function takes a long frame with columns ``unit`` (the comparison), ``rater``
 and ``value`` (the rating from the candidate's point of view, or its outcome), and
-the scale points passed explicitly so that unused points still count.
+the scale points passed explicitly so that unused points still count. Gwet's,
+Fleiss', Krippendorff's and percent agreement also take the ``count_matrix`` of
+such a frame instead, so that one report counts once.
 """
 
 from __future__ import annotations
@@ -37,18 +39,34 @@ def weight_matrix(categories: Sequence[float], kind: str = "identity") -> np.nda
 
 
 def count_matrix(frame: pd.DataFrame, categories: Sequence[float]) -> np.ndarray:
-    """Units x scale points: how many raters put each unit at each point."""
-    lookup = {value: index for index, value in enumerate(categories)}
-    columns = frame["value"].map(lookup)
-    if columns.isna().any():
-        bad = frame.loc[columns.isna(), "value"].iloc[0]
+    """Units x scale points: how many raters put each unit at each point.
+
+    Rows follow the units in order of first appearance in the frame.
+    """
+    columns = scale_positions(frame["value"].to_numpy(), categories)
+    units, uniques = pd.factorize(frame["unit"])
+    q = len(categories)
+    counts = np.bincount(units * q + columns, minlength=len(uniques) * q)
+    return counts.reshape(-1, q).astype(float)
+
+
+def scale_positions(values: np.ndarray, categories: Sequence[float]) -> np.ndarray:
+    """Position of every value among the scale points; ValueError for any other."""
+    points = np.asarray(categories)
+    order = np.argsort(points, kind="stable")
+    found = np.searchsorted(points[order], values).clip(0, len(points) - 1)
+    codes = order[found]
+    wrong = points[codes] != values
+    if wrong.any():
+        bad = values[np.flatnonzero(wrong)[0]]
         raise ValueError(
             f"value {bad!r} is not one of the scale points {list(categories)}"
         )
-    units, _ = pd.factorize(frame["unit"])
-    counts = np.zeros((units.max() + 1 if len(units) else 0, len(categories)))
-    np.add.at(counts, (units, columns.to_numpy(dtype=int)), 1)
-    return counts
+    return codes
+
+
+def _counts(data: pd.DataFrame | np.ndarray, categories) -> np.ndarray:
+    return data if isinstance(data, np.ndarray) else count_matrix(data, categories)
 
 
 def _observed_and_classes(counts: np.ndarray, weights: np.ndarray):
@@ -75,7 +93,10 @@ def _coefficient(pa: float, pe: float) -> float:
 
 
 def gwet_ac(
-    frame: pd.DataFrame, categories: Sequence[float], *, weights: str = "identity"
+    frame: pd.DataFrame | np.ndarray,
+    categories: Sequence[float],
+    *,
+    weights: str = "identity",
 ) -> dict[str, float]:
     """Gwet's AC1 (identity weights) or AC2 (other weights), raw ratings, any missing.
 
@@ -83,7 +104,7 @@ def gwet_ac(
     and ``weights``.
     """
     w = weight_matrix(categories, weights)
-    pa, pi, n_units = _observed_and_classes(count_matrix(frame, categories), w)
+    pa, pi, n_units = _observed_and_classes(_counts(frame, categories), w)
     q = len(categories)
     pe = float(w.sum() * np.sum(pi * (1 - pi)) / (q * (q - 1))) if q > 1 else 1.0
     coefficient = _coefficient(pa, pe)
@@ -97,11 +118,14 @@ def gwet_ac(
 
 
 def fleiss_kappa(
-    frame: pd.DataFrame, categories: Sequence[float], *, weights: str = "identity"
+    frame: pd.DataFrame | np.ndarray,
+    categories: Sequence[float],
+    *,
+    weights: str = "identity",
 ) -> dict[str, float]:
     """Fleiss' generalised kappa for raw ratings with missing values (Gwet's form)."""
     w = weight_matrix(categories, weights)
-    pa, pi, n_units = _observed_and_classes(count_matrix(frame, categories), w)
+    pa, pi, n_units = _observed_and_classes(_counts(frame, categories), w)
     pe = float(np.sum(w * np.outer(pi, pi)))
     return {
         "coefficient": _coefficient(pa, pe),
@@ -113,10 +137,13 @@ def fleiss_kappa(
 
 
 def krippendorff_alpha(
-    frame: pd.DataFrame, categories: Sequence[float], *, level: str = "ordinal"
+    frame: pd.DataFrame | np.ndarray,
+    categories: Sequence[float],
+    *,
+    level: str = "ordinal",
 ) -> dict[str, float]:
     """Krippendorff's alpha from the ``krippendorff`` package over the scale points."""
-    counts = count_matrix(frame, categories)
+    counts = _counts(frame, categories)
     paired = counts.sum(axis=1) >= 2
     if paired.sum() == 0:
         return {"coefficient": float("nan"), "n_units": 0, "level": level}
@@ -134,14 +161,22 @@ def krippendorff_alpha(
     return {"coefficient": value, "n_units": int(paired.sum()), "level": level}
 
 
-def percent_agreement(frame: pd.DataFrame, *, tie: float = 0) -> dict[str, dict]:
+def percent_agreement(
+    frame: pd.DataFrame | np.ndarray,
+    categories: Sequence[float] | None = None,
+    *,
+    tie: float = 0,
+) -> dict[str, dict]:
     """Share of agreeing pairs among all pairs of ratings on the same unit.
 
     ``with_ties`` counts every pair of ratings; ``without_ties`` drops a pair in
     which either rating is a tie (``value == tie``). Each comes with ``n`` pairs.
+    Without ``categories``, the values seen are the categories.
     """
-    points = sorted(frame["value"].unique())
-    c = count_matrix(frame, points)
+    if categories is None:
+        categories = sorted(frame["value"].unique())
+    points = list(categories)
+    c = _counts(frame, points)
     pairs_of = c * (c - 1) / 2
     per_unit = c.sum(axis=1)
     total = float((per_unit * (per_unit - 1) / 2).sum())
@@ -160,47 +195,3 @@ def percent_agreement(frame: pd.DataFrame, *, tie: float = 0) -> dict[str, dict]
             "n": int(total_nt),
         },
     }
-
-
-def rating_pairs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every ordered pair of two raters' ratings of the same unit.
-
-    Returns ``unit``, ``rater_a``, ``value_a``, ``rater_b``, ``value_b``.
-    """
-    left = frame[["unit", "rater", "value"]]
-    merged = left.merge(left, on="unit", suffixes=("_a", "_b"))
-    return merged[merged["rater_a"] != merged["rater_b"]]
-
-
-def _margins(pairs: pd.DataFrame, keys: list[str], column: str, categories):
-    sizes = pairs.pivot_table(index=keys, columns=column, aggfunc="size", fill_value=0)
-    sizes = sizes.reindex(columns=list(categories), fill_value=0)
-    return sizes.div(sizes.sum(axis=1), axis=0)
-
-
-def cohen_kappa_pairs(
-    frame: pd.DataFrame, categories: Sequence[float], *, min_shared: int = 20
-) -> pd.DataFrame:
-    """Cohen's kappa for every two raters sharing at least ``min_shared`` units.
-
-    Returns ``rater_a``, ``rater_b`` (a < b), ``n``, ``agreement`` and ``kappa``.
-    """
-    pairs = rating_pairs(frame)
-    pairs = pairs[pairs["rater_a"].astype(str) < pairs["rater_b"].astype(str)]
-    keys = ["rater_a", "rater_b"]
-    sizes = pairs.groupby(keys).size()
-    keep = sizes[sizes >= min_shared].index
-    columns = ["rater_a", "rater_b", "n", "agreement", "kappa"]
-    if len(keep) == 0:
-        return pd.DataFrame(columns=columns)
-    pairs = pairs.set_index(keys).loc[keep].reset_index()
-    pairs["agree"] = pairs["value_a"] == pairs["value_b"]
-    grouped = pairs.groupby(keys)
-    po = grouped["agree"].mean()
-    marg_a = _margins(pairs, keys, "value_a", categories)
-    marg_b = _margins(pairs, keys, "value_b", categories)
-    pe = (marg_a * marg_b.reindex(marg_a.index)).sum(axis=1).reindex(po.index)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kappa = np.where(pe < 1, (po - pe) / (1 - pe), np.nan)
-    result = pd.DataFrame({"n": grouped.size(), "agreement": po, "kappa": kappa})
-    return result.reset_index()[columns]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .agreement import rating_pairs
 from .intervals import wilson
+from .pairs import _with_values
 
 
 def position_bias(ratings: pd.DataFrame) -> dict[str, float]:
@@ -32,13 +32,19 @@ def position_bias(ratings: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def annotator_table(ratings: pd.DataFrame, *, scale_max: int) -> pd.DataFrame:
+def annotator_table(
+    ratings: pd.DataFrame,
+    *,
+    scale_max: int,
+    pairs: tuple[pd.DataFrame, pd.Index] | None = None,
+) -> pd.DataFrame:
     """Per annotator: ratings, median seconds, tie and extreme shares, agreement, bias.
 
     Expects ``annotator``, ``comparison_id``, ``score`` (candidate's view), ``outcome``
     (of the single rating), ``choice`` (as shown) and ``seconds`` (may be missing).
     ``agreement`` is the share of the annotator's pairs with another annotator's
     rating of the same comparison that have the same outcome (``n_pairs`` of them).
+    ``pairs`` may pass ``rating_pairs`` of the same rows, computed once elsewhere.
     """
     columns = [
         "annotator",
@@ -52,30 +58,42 @@ def annotator_table(ratings: pd.DataFrame, *, scale_max: int) -> pd.DataFrame:
     ]
     if ratings.empty:
         return pd.DataFrame(columns=columns)
-    frame = ratings.assign(
-        is_tie=ratings["score"] == 0,
-        is_extreme=ratings["score"].abs() == scale_max,
-        is_left=ratings["choice"] > 0,
-    )
-    grouped = frame.groupby("annotator", sort=True)
+    codes, annotators = pd.factorize(ratings["annotator"], sort=True)
+    count = np.bincount(codes, minlength=len(annotators))
+    score = ratings["score"].to_numpy()
+
+    def share(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=mask, minlength=len(annotators)) / count
+
     table = pd.DataFrame(
         {
-            "ratings": grouped.size(),
-            "median_seconds": grouped["seconds"].median(),
-            "tie_share": grouped["is_tie"].mean(),
-            "extreme_share": grouped["is_extreme"].mean(),
-            "left_share": grouped["is_left"].mean(),
-        }
+            "ratings": count,
+            "median_seconds": ratings["seconds"]
+            .groupby(codes, sort=True)
+            .median()
+            .reindex(range(len(annotators)))
+            .to_numpy(),
+            "tie_share": share(score == 0),
+            "extreme_share": share(np.abs(score) == scale_max),
+            "left_share": share(ratings["choice"].to_numpy() > 0),
+        },
+        index=pd.Index(annotators),
     )
-    pairs = rating_pairs(
+    frame = ratings
+    pairs, names = _with_values(
         frame.rename(
             columns={"comparison_id": "unit", "annotator": "rater", "outcome": "value"}
-        )
+        ),
+        pairs,
     )
-    pairs = pairs.assign(agree=pairs["value_a"] == pairs["value_b"])
-    by_rater = pairs.groupby("rater_a")["agree"]
-    table["agreement"] = by_rater.mean()
-    table["n_pairs"] = by_rater.size()
+    rater = pairs["rater_a"].to_numpy()
+    agree = (pairs["value_a"] == pairs["value_b"]).to_numpy()
+    n_pairs = np.bincount(rater, minlength=len(names))
+    agreeing = np.bincount(rater, weights=agree, minlength=len(names))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = pd.Series(agreeing / n_pairs, index=names)
+    table["agreement"] = share.where(n_pairs > 0)
+    table["n_pairs"] = pd.Series(n_pairs, index=names)
     table["n_pairs"] = table["n_pairs"].fillna(0).astype(int)
     table.index.name = "annotator"
     return table.reset_index()[columns].replace({np.nan: None})

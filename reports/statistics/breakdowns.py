@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
-from .intervals import SHARE_NAMES, bootstrap_shares, wilson_shares
+from .intervals import SHARE_NAMES, bootstrap_counts, wilson_shares
 from .outcomes import shares
 
 
@@ -42,8 +44,14 @@ def explode_categories(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Expects a ``categories`` column holding lists; adds ``category``.
     """
-    exploded = outcomes.explode("categories").rename(columns={"categories": "category"})
-    return exploded[exploded["category"].notna()]
+    lists = outcomes["categories"].to_numpy()
+    lengths = np.fromiter(map(len, lists), dtype=int, count=len(lists))
+    rows = np.repeat(np.arange(len(lists)), lengths)
+    exploded = outcomes.drop(columns="categories").iloc[rows].reset_index(drop=True)
+    exploded["category"] = np.array(
+        list(itertools.chain.from_iterable(lists)), dtype=object
+    )
+    return exploded
 
 
 def group_shares(
@@ -60,14 +68,23 @@ def group_shares(
     ``group``, ``n`` (outcomes), ``n_prompts``, the shares and ``<share>_low`` /
     ``<share>_high``.
     """
+    keys, groups = pd.factorize(outcomes[key], sort=True)
+    prompts, prompt_ids = pd.factorize(outcomes["prompt_id"])
+    outcome = outcomes["outcome"].to_numpy().astype(int)
     rows = []
-    for group, part in outcomes.groupby(key, sort=True):
-        row: dict = {"group": group, "n_prompts": int(part["prompt_id"].nunique())}
-        row.update(shares(part["outcome"]))
+    for code, group in enumerate(groups):
+        mask = keys == code
+        counts = np.bincount(
+            prompts[mask] * 3 + outcome[mask] + 1, minlength=len(prompt_ids) * 3
+        ).reshape(-1, 3)
+        counts = counts[counts.sum(axis=1) > 0].astype(float)
+        value = group.item() if isinstance(group, np.generic) else group
+        row: dict = {"group": value, "n_prompts": len(counts)}
+        row.update(shares(outcome[mask]))
         if interval == "wilson":
-            bounds = wilson_shares(part["outcome"])
+            bounds = wilson_shares(outcome[mask])
         else:
-            bounds = bootstrap_shares(part, resamples=resamples, seed=seed)
+            bounds = bootstrap_counts(counts, resamples=resamples, seed=seed)
         for name in SHARE_NAMES:
             row[f"{name}_low"], row[f"{name}_high"] = bounds[name]
         rows.append(row)
@@ -89,12 +106,17 @@ def breakdowns(
     ``quintile_edges`` (a list of dicts).
     """
     options = {"interval": interval, "resamples": resamples, "seed": seed}
-    frame = outcomes.copy()
-    frame["turn_kind"] = np.where(frame["num_turns"] > 1, "multi-turn", "single-turn")
-    frame["quintile"], edges = word_quintiles(frame["word_count"])
+    columns = ["prompt_id", "outcome", "categories", "num_turns", "word_count",
+               "collection_method"]  # fmt: skip
+    quintile, edges = word_quintiles(outcomes["word_count"])
+    frame = outcomes[columns].assign(
+        turn_kind=np.where(outcomes["num_turns"] > 1, "multi-turn", "single-turn"),
+        quintile=quintile,
+    )
     multi = frame[(frame["num_turns"] > 1) & (frame["collection_method"] != "")]
+    categories = explode_categories(frame[["prompt_id", "outcome", "categories"]])
     return {
-        "category": group_shares(explode_categories(frame), "category", **options),
+        "category": group_shares(categories, "category", **options),
         "turns": group_shares(frame, "num_turns", **options),
         "turn_kind": group_shares(frame, "turn_kind", **options),
         "quintile": group_shares(frame, "quintile", **options),

@@ -43,11 +43,10 @@ def prompt_counts(outcomes: pd.DataFrame) -> np.ndarray:
 
     Expects columns ``prompt_id`` and ``outcome``.
     """
-    codes, _ = pd.factorize(outcomes["prompt_id"], sort=True)
+    codes, uniques = pd.factorize(outcomes["prompt_id"], sort=True)
     column = outcomes["outcome"].to_numpy().astype(int) + 1
-    counts = np.zeros((codes.max() + 1 if len(codes) else 0, 3))
-    np.add.at(counts, (codes, column), 1)
-    return counts
+    counts = np.bincount(codes * 3 + column, minlength=len(uniques) * 3)
+    return counts.reshape(-1, 3).astype(float)
 
 
 def _resampled_totals(
@@ -60,7 +59,10 @@ def _resampled_totals(
     count vector is picked: a multinomial over the distinct vectors with their
     frequencies. Exact, and independent of the number of prompts.
     """
-    kinds, frequency = np.unique(counts, axis=0, return_counts=True)
+    base = int(counts.max()) + 1 if len(counts) else 1
+    codes = counts[:, 0] + base * counts[:, 1] + base * base * counts[:, 2]
+    _, first, frequency = np.unique(codes, return_index=True, return_counts=True)
+    kinds = counts[first]
     n_prompts = int(frequency.sum())
     picks = rng.multinomial(n_prompts, frequency / n_prompts, size=resamples)
     return picks @ kinds
@@ -79,7 +81,15 @@ def bootstrap_shares(
     the per-rating rule). Expects columns ``prompt_id`` and ``outcome``. The same
     seed and data give the same intervals.
     """
-    counts = prompt_counts(outcomes)
+    return bootstrap_counts(
+        prompt_counts(outcomes), resamples=resamples, seed=seed, level=level
+    )
+
+
+def bootstrap_counts(
+    counts: np.ndarray, *, resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """``bootstrap_shares`` from per-prompt (loss, tie, win) counts (prompts x 3)."""
     n_prompts = len(counts)
     if n_prompts == 0 or resamples < 1:
         nan = (float("nan"), float("nan"))
@@ -95,12 +105,20 @@ def bootstrap_shares(
             "win_no_ties": wins / (wins + losses),
         }
     tail = (1 - level) / 2 * 100
-    result = {}
-    for name, values in draws.items():
-        finite = values[np.isfinite(values)]
-        if len(finite) == 0:
-            result[name] = (float("nan"), float("nan"))
-        else:
-            low, high = np.percentile(finite, [tail, 100 - tail])
-            result[name] = (float(low), float(high))
+    # One percentile call for the three shares (never NaN: n > 0 in every draw).
+    lows, highs = np.percentile(
+        np.stack([draws["win"], draws["tie"], draws["loss"]]),
+        [tail, 100 - tail],
+        axis=1,
+    )
+    result = {
+        name: (float(lows[k]), float(highs[k]))
+        for k, name in enumerate(("win", "tie", "loss"))
+    }
+    finite = draws["win_no_ties"][np.isfinite(draws["win_no_ties"])]
+    if len(finite) == 0:
+        result["win_no_ties"] = (float("nan"), float("nan"))
+    else:
+        low, high = np.percentile(finite, [tail, 100 - tail])
+        result["win_no_ties"] = (float(low), float(high))
     return result

@@ -46,37 +46,28 @@ def pair_outcomes(
         out["outcome"] = outcome_of(out["score"], threshold)
         out["n_ratings"] = 1
         return out.rename(columns={"score": "value"}).reset_index(drop=True)
-    keys = ["comparison_id"]
-    grouped = ratings.groupby(keys, sort=True)
-    first = grouped[["prompt_id", *carried]].first()
-    n = grouped["score"].size()
+    codes, comparisons = pd.factorize(ratings["comparison_id"], sort=True)
+    _, first_rows = np.unique(codes, return_index=True)
+    n = np.bincount(codes, minlength=len(comparisons))
+    scores = ratings["score"].to_numpy(dtype=float)
     if rule == "majority":
-        per_rating = outcome_of(ratings["score"], threshold)
-        votes = (
-            pd.DataFrame(
-                {
-                    "comparison_id": ratings["comparison_id"].to_numpy(),
-                    WIN: per_rating == WIN,
-                    LOSS: per_rating == LOSS,
-                }
-            )
-            .groupby("comparison_id", sort=True)
-            .sum()
-            .reindex(n.index, fill_value=0)
-        )
-        outcome = np.full(len(votes), TIE)
-        outcome[(votes[WIN] * 2 > n).to_numpy()] = WIN
-        outcome[(votes[LOSS] * 2 > n).to_numpy()] = LOSS
-        value = (votes[WIN] / n).to_numpy()
-    else:
-        value = (
-            grouped["score"].median() if rule == "median" else grouped["score"].mean()
-        )
-        value = value.to_numpy(dtype=float)
+        per_rating = outcome_of(scores, threshold)
+        wins = np.bincount(codes, weights=per_rating == WIN, minlength=len(n))
+        losses = np.bincount(codes, weights=per_rating == LOSS, minlength=len(n))
+        outcome = np.full(len(n), TIE)
+        outcome[wins * 2 > n] = WIN
+        outcome[losses * 2 > n] = LOSS
+        value = wins / n
+    elif rule == "mean":
+        value = np.bincount(codes, weights=scores, minlength=len(n)) / n
         outcome = outcome_of(value, threshold)
-    out = first.reset_index()
+    else:
+        value = pd.Series(scores).groupby(codes, sort=True).median().to_numpy()
+        outcome = outcome_of(value, threshold)
+    first = ratings.iloc[first_rows][["comparison_id", "prompt_id", *carried]]
+    out = first.reset_index(drop=True)
     out["outcome"] = outcome
-    out["n_ratings"] = n.to_numpy()
+    out["n_ratings"] = n
     out["value"] = value
     return out
 

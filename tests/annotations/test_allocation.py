@@ -1,5 +1,6 @@
 """The assignment rule as pure functions: no database."""
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -62,7 +63,7 @@ def test_side_order_is_a_fair_independent_coin():
     draws = [draw_candidate_on_left(rng) for _ in range(4000)]
     assert 0.46 < sum(draws) / len(draws) < 0.54
     # Independent per assignment: both orders follow each order about equally.
-    after_left = [b for a, b in zip(draws, draws[1:], strict=False) if a]
+    after_left = [b for a, b in itertools.pairwise(draws) if a]
     assert 0.45 < sum(after_left) / len(after_left) < 0.55
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from annotations import selectors
-from annotations.models import Assignment, Evaluation, Rating
+from annotations.models import Assignment, Comparison, Evaluation, Rating
 from annotations.services import assignments as services
-from tests.factories import UserFactory
+from tests.factories import RatingFactory, UserFactory
 
 from .conftest import build_evaluation
 
@@ -70,7 +70,7 @@ def test_only_pool_members_get_work_and_closed_evaluations_give_none(
 
 
 def test_side_order_is_drawn_per_assignment_and_rating_kept_both_ways(db):
-    evaluation, comparisons, users = build_evaluation(pairs=30, annotators=2)
+    evaluation, _comparisons, users = build_evaluation(pairs=30, annotators=2)
     rng = random.Random(3)
     sides = []
     for user in users:
@@ -101,7 +101,8 @@ def test_double_submit_yields_one_rating(small_evaluation):
     second = services.rating_submit(
         assignment_id=lease.pk, annotator=users[0], choice=-3, seconds=9
     )
-    assert first.created and not second.created
+    assert first.created
+    assert not second.created
     assert second.rating.pk == first.rating.pk
     assert Rating.objects.get().choice == 2
 
@@ -147,7 +148,7 @@ def test_late_submit_is_accepted_while_the_pair_still_has_room(db):
 
 
 def test_expired_lease_returns_the_pair_and_its_holder_gets_the_same_row_back(db):
-    evaluation, (comparison,), users = build_evaluation(
+    evaluation, (_comparison,), users = build_evaluation(
         pairs=1, annotators=2, per_pair=1
     )
     now = timezone.now()
@@ -191,7 +192,7 @@ def test_flag_keeps_the_comment_and_shows_on_the_progress(small_evaluation):
 
 
 def test_progress_counts_complete_partly_and_untouched(small_evaluation):
-    evaluation, comparisons, users = small_evaluation
+    evaluation, _comparisons, users = small_evaluation
     for user in users[:3]:
         lease = services.assignment_next(evaluation=evaluation, annotator=user)
         services.rating_submit(assignment_id=lease.pk, annotator=user, choice=0)
@@ -231,3 +232,17 @@ def test_bad_answers_name_the_field_and_store_nothing(
     assert not Rating.objects.exists()
     lease.refresh_from_db()
     assert lease.state == "leased"
+
+
+def test_pairs_rated_elsewhere_are_not_offered_and_stages_follow_the_loop(db):
+    evaluation, (imported, fresh), users = build_evaluation(
+        pairs=2, annotators=1, per_pair=1
+    )
+    RatingFactory(comparison=imported, annotator=UserFactory(username="crowd-1"))
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    assert lease.comparison_id == fresh.pk
+    fresh.refresh_from_db()
+    assert fresh.stage == Comparison.Stage.STARTED
+    services.rating_submit(assignment_id=lease.pk, annotator=users[0], choice=0)
+    fresh.refresh_from_db()
+    assert fresh.stage == Comparison.Stage.COMPLETE

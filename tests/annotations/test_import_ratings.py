@@ -206,3 +206,10 @@ def test_import_ratings_command(prompt_set, tmp_path, capsys):
     )
     assert "2 created" in capsys.readouterr().out
     assert Rating.objects.filter(comparison__evaluation__name="cmd").count() == 2
+
+
+def test_imported_ratings_mark_pairs_started_or_complete(prompt_set):
+    rows = [rating(annotator=f"ann-{i}") for i in range(3)] + [rating(prompt="p2")]
+    import_ratings(jsonl(*rows))
+    stages = dict(Comparison.objects.values_list("prompt__external_id", "stage"))
+    assert stages == {"p1": Comparison.Stage.COMPLETE, "p2": Comparison.Stage.STARTED}

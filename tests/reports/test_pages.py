@@ -185,6 +185,9 @@ def test_prompt_explorer_shows_every_response_and_the_ratings(researcher_client,
     assert "<strong>Bold</strong>" in html
     assert "<script>alert" not in html
     assert html.count("ann-") >= 3
+    # The first pair's scores are 3, 2, -1: the candidate preferred twice.
+    assert "preferred 2, about the same 0, other preferred 1" in html
+    assert "preferred 1, about the same 0, other preferred 2" in html
     listing = researcher_client.get(reverse("reports:prompts", args=[h2h.pk]))
     assert url in listing.content.decode()
 
@@ -213,3 +216,21 @@ def test_tournament_leaderboard_page(researcher_client, db):
 def test_index_lists_evaluations_with_links(researcher_client, h2h):
     html = researcher_client.get(reverse("reports:index")).content.decode()
     assert h2h.get_absolute_url() in html
+
+
+def test_an_evaluation_without_ratings_still_has_a_page(researcher_client, db):
+    empty = head_to_head(name="no-ratings-yet", scores=[])
+    response = researcher_client.get(reverse("reports:evaluation", args=[empty.pk]))
+    assert response.status_code == 200
+    assert "No ratings yet" in response.content.decode()
+    report = evaluation_report(empty)
+    assert report["headline"]["n"] == 0
+    assert report["headline"]["win"] is None
+    png = researcher_client.get(
+        reverse("reports:figure", args=[empty.pk, "category", "png"])
+    )
+    assert png.content.startswith(b"\x89PNG")
+    csv = researcher_client.get(
+        reverse("reports:download", args=[empty.pk, "pairs.csv"])
+    )
+    assert csv.status_code == 200

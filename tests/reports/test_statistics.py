@@ -293,3 +293,26 @@ def test_bradley_terry_equals_evalica_and_ranks_best_first():
     assert matrix.loc["x", "y"] == pytest.approx(0.5)
     assert matrix.loc["x", "z"] == pytest.approx(1.0)
     assert matrix.loc["z", "x"] == pytest.approx(0.0)
+
+
+def test_rating_pairs_are_every_ordered_pair_of_two_raters_on_a_unit():
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "unit": rng.integers(0, 30, 150),
+            "rater": [f"r{k}" for k in rng.integers(0, 9, 150)],
+            "value": rng.integers(-3, 4, 150),
+        }
+    )
+    pairs, names = st.rating_pairs(frame)
+    got = sorted(
+        zip(names[pairs["rater_a"]], pairs["value_a"], names[pairs["rater_b"]],
+            pairs["value_b"], strict=True)
+    )  # fmt: skip
+    merged = frame.merge(frame, on="unit", suffixes=("_a", "_b"))
+    merged = merged[merged["rater_a"] != merged["rater_b"]]
+    expected = sorted(
+        zip(merged["rater_a"], merged["value_a"], merged["rater_b"], merged["value_b"],
+            strict=True)
+    )  # fmt: skip
+    assert got == expected

@@ -150,3 +150,66 @@ class StubServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+async def _serve_fast(port: int, latency: float) -> None:
+    """The same routes on asyncio, for benchmarks: one process, no thread per request."""
+    import asyncio
+
+    stats = {"chat": 0}
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                length = 0
+                for line in lines[1:]:
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                body = json.loads(await reader.readexactly(length)) if length else {}
+                if path == "/apply-template":
+                    text = "\n".join(m["content"] for m in body["messages"])
+                    answer = {"prompt": text}
+                elif path == "/tokenize":
+                    answer = {"tokens": list(range(len(body["content"].split()) + 1))}
+                elif path == "/stats":
+                    answer = stats
+                else:
+                    stats["chat"] += 1
+                    await asyncio.sleep(latency)
+                    last = body["messages"][-1]["content"]
+                    answer = {
+                        "model": "stub-model",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {
+                                    "role": "assistant",
+                                    "content": f"Answer to {last}",
+                                },
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 5, "completion_tokens": 3},
+                    }
+                data = json.dumps(answer).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(data), data)
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    asyncio.run(_serve_fast(int(sys.argv[1]), float(sys.argv[2])))

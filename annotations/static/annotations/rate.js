@@ -51,7 +51,8 @@
     busy = true;
     answerForm.classList.add("sending");
     try {
-      const response = await fetch(answerForm.action, {
+      // getAttribute: the buttons named "action" shadow the form's .action property.
+      const response = await fetch(answerForm.getAttribute("action"), {
         method: "POST",
         body: data,
         credentials: "same-origin",

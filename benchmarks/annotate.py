@@ -1,0 +1,323 @@
+"""Benchmark: the annotator loop (next pair + submit) behind gunicorn on PostgreSQL.
+
+Creates its own database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/evalsite_bench_annotate), migrates it, loads one
+evaluation per concurrency level (--pairs comparisons, N = 3) and 64 annotators with
+API tokens, then starts gunicorn (gthread workers) and, for 8, 32 and 64 simulated
+annotators in turn, runs for --seconds:
+
+  (a) the trivial Django view /bench/ping/ (benchmarks/annotate_urls.py), each
+      simulated client requesting it in a loop; then
+  (b) the annotator loop over the REST API with token auth: POST next, POST rating.
+
+Prints ratings per second and p50/p95/p99 latency of one loop (next + submit), the
+same for the trivial view, and their ratios, all from the same server in the same run.
+
+    python benchmarks/annotate.py [--levels 8 32 64] [--seconds 10] [--pairs 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/evalsite_bench_annotate"
+ANNOTATORS = 64
+PER_PAIR = 3
+
+
+def _database_create(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _database_drop(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _load(levels: list[int], pairs: int) -> tuple[list[int], list[str]]:
+    """Migrate, then one evaluation per level and 64 annotators; returns ids, tokens."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from annotations import roles
+    from annotations.models import Comparison, Evaluation
+    from generations.models import ChatModel, Generation, Prompt, PromptSet
+
+    call_command("migrate", verbosity=0)
+    prompt_set = PromptSet.objects.create(name="bench")
+    candidate = ChatModel.objects.create(name="bench-candidate", backend="imported")
+    baseline = ChatModel.objects.create(name="bench-baseline", backend="imported")
+    prompts = Prompt.objects.bulk_create(
+        Prompt(
+            prompt_set=prompt_set,
+            external_id=f"p{i}",
+            turns=[{"role": "user", "content": f"Question {i}: explain **this**."}],
+            categories=["dialogue"],
+        )
+        for i in range(pairs)
+    )
+    text = "A response with `code` and a list:\n\n- one\n- two\n" * 8
+    generations = Generation.objects.bulk_create(
+        Generation(
+            prompt=prompt,
+            chat_model=model,
+            status=Generation.Status.DONE,
+            source=Generation.Source.IMPORTED,
+            text=text,
+        )
+        for prompt in prompts
+        for model in (candidate, baseline)
+    )
+    group = roles.groups_ensure()[roles.ANNOTATOR]
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        User(username=f"bench-{i:02d}", password=make_password(None))
+        for i in range(ANNOTATORS)
+    )
+    group.user_set.add(*users)
+    tokens = [Token.objects.create(user=user).key for user in users]
+    evaluation_ids = []
+    for level in levels:
+        evaluation = Evaluation.objects.create(
+            name=f"bench-{level}",
+            prompt_set=prompt_set,
+            candidate=candidate,
+            baseline=baseline,
+            annotators_per_pair=PER_PAIR,
+        )
+        Comparison.objects.bulk_create(
+            (
+                Comparison(
+                    evaluation=evaluation,
+                    prompt=prompt,
+                    candidate_generation=generations[2 * i],
+                    baseline_generation=generations[2 * i + 1],
+                )
+                for i, prompt in enumerate(prompts)
+            ),
+            batch_size=2000,
+        )
+        evaluation.pool.add(*users)
+        evaluation_ids.append(evaluation.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    connection.close()
+    return evaluation_ids, tokens
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        value = values[0] if values else float("nan")
+        return value, value, value
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+RETRIED = {"count": 0}
+
+
+async def _send(client, method: str, url: str, **kwargs):
+    """One request, retried once on a dropped connection: both API calls are safe to
+    repeat (next returns the lease held, a repeated rating counts once)."""
+    import httpx
+
+    try:
+        return await client.request(method, url, **kwargs)
+    except httpx.TransportError:
+        RETRIED["count"] += 1
+        return await client.request(method, url, **kwargs)
+
+
+async def _ping_loop(client, deadline: float, latencies: list[float]) -> None:
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        response = await _send(client, "GET", "/bench/ping/")
+        response.raise_for_status()
+        latencies.append(time.perf_counter() - started)
+
+
+async def _annotate_loop(
+    client, evaluation_id: int, deadline: float, latencies: list[float], seed: int
+) -> None:
+    rng = random.Random(seed)
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        pair = await _send(client, "POST", f"/api/evaluations/{evaluation_id}/next/")
+        if pair.status_code == 204:
+            return
+        pair.raise_for_status()
+        assignment = pair.json()["assignment"]
+        rated = await _send(
+            client,
+            "POST",
+            f"/api/assignments/{assignment}/rating/",
+            json={"choice": rng.randint(-3, 3), "seconds": 20.0},
+        )
+        if rated.status_code not in (200, 201):
+            raise RuntimeError(f"rating refused: {rated.status_code} {rated.text}")
+        latencies.append(time.perf_counter() - started)
+
+
+async def _level(base: str, tokens: list[str], count: int, evaluation_id: int, secs):
+    import httpx
+
+    limits = httpx.Limits(max_connections=count + 4)
+    clients = [
+        httpx.AsyncClient(
+            base_url=base,
+            headers={"Authorization": f"Token {token}"},
+            timeout=60,
+            limits=limits,
+        )
+        for token in tokens[:count]
+    ]
+    try:
+        ping: list[float] = []
+        deadline = time.perf_counter() + secs
+        started = time.perf_counter()
+        await asyncio.gather(*(_ping_loop(c, deadline, ping) for c in clients))
+        ping_elapsed = time.perf_counter() - started
+        loops: list[float] = []
+        deadline = time.perf_counter() + secs
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                _annotate_loop(c, evaluation_id, deadline, loops, seed)
+                for seed, c in enumerate(clients)
+            )
+        )
+        loop_elapsed = time.perf_counter() - started
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    return {
+        "ping_rate": len(ping) / ping_elapsed,
+        "ping": _percentiles(ping),
+        "rating_rate": len(loops) / loop_elapsed,
+        "loop": _percentiles(loops),
+        "ratings": len(loops),
+    }
+
+
+def _serve(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="benchmarks.annotate_settings",
+        DJANGO_DEBUG="false",
+        PYTHONWARNINGS="ignore::UserWarning",  # whitenoise: no collected static
+    )
+    env.pop("CACHE_URL", None)
+    command = [
+        sys.executable, "-m", "gunicorn", "benchmarks.annotate_wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--worker-class", "gthread", "--threads", str(threads),
+        "--timeout", "120", "--keep-alive", "75",
+        "--log-level", "warning", "--chdir", str(ROOT),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    import httpx
+
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/bench/ping/").status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def _ms(values) -> str:
+    return "/".join(f"{v * 1000:.0f}" for v in values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--levels", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep", action="store_true", help="Keep the database.")
+    args = parser.parse_args()
+    if max(args.levels) > ANNOTATORS:
+        raise SystemExit(f"--levels: at most {ANNOTATORS} annotators")
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("CACHE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+
+    _database_create(url)
+    started = time.perf_counter()
+    evaluation_ids, tokens = _load(args.levels, args.pairs)
+    print(
+        f"loaded {len(args.levels)} evaluations x {args.pairs} pairs (N = {PER_PAIR}),"
+        f" {ANNOTATORS} annotators in {time.perf_counter() - started:.1f} s"
+    )
+    server = _serve(url, args.port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{args.port}"
+    rows = []
+    try:
+        for level, evaluation_id in zip(args.levels, evaluation_ids, strict=True):
+            result = asyncio.run(
+                _level(base, tokens, level, evaluation_id, args.seconds)
+            )
+            rows.append((level, result))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        if not args.keep:
+            _database_drop(url)
+    print(
+        f"\ngunicorn gthread {args.workers} workers x {args.threads} threads, "
+        f"PostgreSQL, {args.seconds:.0f} s per measurement, token auth; "
+        "latencies p50/p95/p99 in ms\n"
+    )
+    header = (
+        f"{'annotators':>10} | {'ratings/s':>9} | {'loop p50/p95/p99':>16} | "
+        f"{'ping req/s':>10} | {'ping p50/p95/p99':>16} | "
+        f"{'ping/ratings rate':>17} | {'p95 loop/ping':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    if RETRIED["count"]:
+        print(f"(requests retried after a dropped connection: {RETRIED['count']})")
+    for level, r in rows:
+        print(
+            f"{level:>10} | {r['rating_rate']:>9.1f} | {_ms(r['loop']):>16} | "
+            f"{r['ping_rate']:>10.1f} | {_ms(r['ping']):>16} | "
+            f"{r['ping_rate'] / r['rating_rate']:>17.1f} | "
+            f"{r['loop'][1] / r['ping'][1]:>13.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Benchmark: a full report over 60,000 and 1.4 million ratings on PostgreSQL.
+
+Creates its own database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/evalsite_bench_report), bulk-loads 5 evaluations
+x N prompts x 3 ratings with COPY, then, each in a fresh child process, times
+(a) reading the same rows with the report's own queries and nothing else, and
+(b) the full report of every evaluation (ratings frame, outcomes, bootstrap with
+1,000 resamples, breakdowns, agreement, annotator table), no cache. Prints wall
+times, peak resident memory and the ratio (b) / (a).
+
+    python benchmarks/report.py [--sizes 4000 93334] [--resamples 1000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/evalsite_bench_report"
+EVALUATIONS, PER_PAIR, ANNOTATORS, MODELS = 5, 3, 60, 6
+CATEGORIES = ["factual questions", "writing and content creation",
+              "language assistance", "recommendations", "dialogue"]  # fmt: skip
+
+
+def _setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("CACHE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    import django
+
+    django.setup()
+
+
+def _database_create(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _with_defaults(model, frame):
+    """Fill columns the frame leaves out with the model's Python-side defaults."""
+    for field in model._meta.concrete_fields:
+        if field.column in frame or field.null or not field.has_default():
+            continue
+        value = field.get_default()
+        frame[field.column] = (
+            json.dumps(value) if isinstance(value, dict | list) else value
+        )
+    return frame
+
+
+def _copy(cursor, table: str, frame) -> None:
+    buffer = io.StringIO()
+    # COPY's text format: tab-separated, no quoting (the JSON keeps its quotes).
+    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N",
+                 quoting=csv.QUOTE_NONE, quotechar="\x01")  # fmt: skip
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buffer.getvalue())
+
+
+def load(n_prompts: int, seed: int = 0) -> list[int]:
+    """Bulk-load one prompt set, 6 models, 5 evaluations x n_prompts x 3 ratings."""
+    import numpy as np
+    import pandas as pd
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from annotations.models import Comparison, Evaluation, Rating
+    from generations.models import ChatModel, Generation, Prompt, PromptSet
+
+    call_command("migrate", verbosity=0)
+    rng = np.random.default_rng(seed)
+    now = pd.Timestamp("2026-01-01", tz="UTC").isoformat()
+    users = get_user_model().objects.bulk_create(
+        [
+            get_user_model()(username=f"bench-{i}", password="!")
+            for i in range(ANNOTATORS)
+        ]
+    )
+    prompt_set = PromptSet.objects.create(name="bench")
+    models = ChatModel.objects.bulk_create(
+        [ChatModel(name=f"bench-model-{m}", backend="imported") for m in range(MODELS)]
+    )
+    evaluations = Evaluation.objects.bulk_create(
+        [
+            Evaluation(
+                name=f"bench-{e}",
+                prompt_set=prompt_set,
+                candidate=models[0],
+                baseline=models[e + 1],
+            )
+            for e in range(EVALUATIONS)
+        ]
+    )
+    p = np.arange(n_prompts)
+    multi = rng.random(n_prompts) < 0.3
+    first, second = rng.integers(0, 5, n_prompts), rng.integers(0, 5, n_prompts)
+    words = rng.integers(5, 60, n_prompts)
+    prompts = pd.DataFrame({
+        "id": p + 1, "prompt_set_id": prompt_set.pk, "external_id": p.astype(str),
+        "turns": [json.dumps([{"role": "user", "content": "word " * w}]) for w in words],
+        "categories": [json.dumps([CATEGORIES[a], CATEGORIES[b]] if m and a != b
+                                  else [CATEGORIES[a]])
+                       for a, b, m in zip(first, second, multi, strict=True)],
+        "collection_method": np.where(multi, "chatgpt", ""), "metadata": "{}",
+        "num_turns": np.where(multi, 2, 1), "word_count": words,
+    })  # fmt: skip
+    g = np.arange(n_prompts * MODELS)
+    lengths = rng.integers(5, 80, len(g))
+    generations = pd.DataFrame({
+        "id": g + 1, "prompt_id": g // MODELS + 1,
+        "chat_model_id": np.array([m.pk for m in models])[g % MODELS],
+        "status": "done", "source": "imported",
+        "text": ["lorem " * k for k in lengths], "finish_reason": "stop",
+        "request": "{}", "backend_model_id": "", "attempts": 1, "last_error": "",
+        "metadata": "{}", "created_at": now, "updated_at": now,
+    })  # fmt: skip
+    c = np.arange(n_prompts * EVALUATIONS)
+    prompt_of, evaluation_of = c % n_prompts, c // n_prompts
+    comparisons = pd.DataFrame({
+        "id": c + 1,
+        "evaluation_id": np.array([e.pk for e in evaluations])[evaluation_of],
+        "prompt_id": prompt_of + 1,
+        "candidate_generation_id": prompt_of * MODELS + 1,
+        "baseline_generation_id": prompt_of * MODELS + evaluation_of + 2,
+        "external_id": "", "created_at": now,
+    })  # fmt: skip
+    r = np.arange(len(c) * PER_PAIR)
+    start = rng.integers(0, ANNOTATORS, len(c))
+    annotator = (np.repeat(start, PER_PAIR) + np.tile([0, 7, 19], len(c))) % ANNOTATORS
+    choice = rng.choice([-3, -2, -1, 0, 1, 2, 3], len(r),
+                        p=[.06, .1, .12, .24, .18, .18, .12])  # fmt: skip
+    left = rng.random(len(r)) < 0.5
+    ratings = pd.DataFrame({
+        "id": r + 1, "comparison_id": r // PER_PAIR + 1,
+        "annotator_id": np.array([u.pk for u in users])[annotator],
+        "scale": "seven", "choice": choice, "candidate_on_left": left,
+        "score": np.where(left, choice, -choice),
+        "seconds": rng.gamma(3, 20, len(r)).round(1), "comment": "",
+        "source": "imported", "created_at": now,
+    })  # fmt: skip
+    if hasattr(Comparison, "Stage"):  # every pair here is fully rated
+        comparisons["stage"] = int(Comparison.Stage.COMPLETE)
+    with connection.cursor() as cursor:
+        for model, frame in (
+            (Prompt, prompts),
+            (Generation, generations),
+            (Comparison, comparisons),
+            (Rating, ratings),
+        ):
+            _copy(cursor, model._meta.db_table, _with_defaults(model, frame))
+        cursor.execute("ANALYZE")
+    return [e.pk for e in evaluations]
+
+
+def _status_mb(key: str) -> float:
+    """VmRSS or VmHWM of this process (ru_maxrss would carry the parent's peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(mode: str, ids: list[int], resamples: int) -> dict:
+    """Run in a fresh process: time reading the rows, or the full reports."""
+    from django.db import connection
+
+    from annotations.models import Comparison, Evaluation, Rating
+    from reports import selectors
+    from reports.assemble import ReportOptions
+    from reports.building import evaluation_report
+
+    connection.ensure_connection()
+    baseline_rss = _status_mb("VmRSS")
+    start = time.perf_counter()
+    rows = 0
+    if mode == "read":
+        # The report's own two queries per evaluation, fetched and nothing else.
+        for pk in ids:
+            ratings = Rating.objects.filter(comparison__evaluation_id__in=[pk])
+            comparisons = Comparison.objects.filter(evaluation_id__in=[pk])
+            for queryset, lookups in (
+                (ratings.order_by("id"), selectors.REPORT_RATING_FIELDS.values()),
+                (comparisons.order_by(), [*selectors.REPORT_COMPARISON_FIELDS.values(),
+                                          *selectors.TEXT_FIELDS.values()]),
+            ):  # fmt: skip
+                rows += len(selectors._rows(queryset, list(lookups)))
+    else:
+        options = ReportOptions(resamples=resamples)
+        evaluations = Evaluation.objects.filter(pk__in=ids).select_related(
+            "prompt_set", "candidate", "baseline"
+        )
+        for evaluation in evaluations:
+            report = evaluation_report(evaluation, options, use_cache=False)
+            rows += report["headline"]["n_ratings"]
+    wall = time.perf_counter() - start
+    peak = _status_mb("VmHWM")
+    return {"mode": mode, "wall_s": wall, "rows": rows, "peak_rss_mb": peak,
+            "rss_before_mb": baseline_rss}  # fmt: skip
+
+
+def _run_child(url: str, mode: str, ids: list[int], resamples: int) -> dict:
+    command = [sys.executable, __file__, "--child", mode, "--url", url,
+               "--ids", ",".join(map(str, ids)), "--resamples", str(resamples)]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _median(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda run: run["wall_s"])[len(runs) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[4000, 93334],
+        help="prompts per evaluation (x 5 evaluations x 3 ratings)",
+    )
+    parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument(
+        "--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="fresh processes per measurement, median shown "
+        "(default 3, and 1 above 10,000 prompts)",
+    )
+    parser.add_argument("--child", choices=["read", "report"])
+    parser.add_argument("--ids", default="")
+    args = parser.parse_args()
+    if args.child:
+        _setup(args.url)
+        ids = [int(pk) for pk in args.ids.split(",")]
+        print(json.dumps(child(args.child, ids, args.resamples)))
+        return
+    print(
+        f"report benchmark on {os.cpu_count()} CPUs (shared machine: other work may run)"
+    )
+    for size in args.sizes:
+        _database_create(args.url)
+        if "django" not in sys.modules:
+            _setup(args.url)
+        else:
+            from django.db import connection
+
+            connection.close()
+        started = time.perf_counter()
+        ids = load(size)
+        loaded = time.perf_counter() - started
+        n = size * EVALUATIONS * PER_PAIR
+        print(f"\n{n:,} ratings ({EVALUATIONS} evaluations x {size:,} prompts x "
+              f"{PER_PAIR}); loaded with COPY in {loaded:.1f} s")  # fmt: skip
+        # The machine is shared: alternate fresh processes and keep the median.
+        reads, fulls = [], []
+        repeats = args.repeats or (3 if size <= 10_000 else 1)
+        for _ in range(repeats):
+            reads.append(_run_child(args.url, "read", ids, args.resamples))
+            fulls.append(_run_child(args.url, "report", ids, args.resamples))
+        read, full = _median(reads), _median(fulls)
+        runs = ", ".join(f"{run['wall_s']:.2f}" for run in fulls)
+        read_runs = ", ".join(f"{run['wall_s']:.2f}" for run in reads)
+        print(f"  read the same rows:  {read['wall_s']:7.2f} s median   peak RSS "
+              f"{read['peak_rss_mb']:5.0f} MB   runs {read_runs} s "
+              f"({read['rows']:,} rows)")  # fmt: skip
+        print(f"  full report:         {full['wall_s']:7.2f} s median   peak RSS "
+              f"{full['peak_rss_mb']:5.0f} MB   runs {runs} s "
+              f"(+{full['peak_rss_mb'] - full['rss_before_mb']:.0f} MB over the idle "
+              f"process; {args.resamples} resamples)")  # fmt: skip
+        best = min(r["wall_s"] for r in fulls) / min(r["wall_s"] for r in reads)
+        print(f"  ratio report / read: {full['wall_s'] / read['wall_s']:7.2f} (medians)"
+              f", {best:.2f} (best runs)")  # fmt: skip
+    from django.db import connection
+
+    connection.close()
+
+
+if __name__ == "__main__":
+    main()

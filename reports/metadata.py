@@ -1,0 +1,93 @@
+"""A report's metadata and plain-data helpers: definitions, versions, data hash."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import platform
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import statistics as st
+from .options import SCALE_POINTS, ReportOptions
+
+SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "evalica", "krippendorff")
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A frame as JSON-ready rows (NaN becomes None)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def clean(value):
+    """Replace NaN and infinities by None, tuples by lists, all the way down."""
+    if isinstance(value, dict):
+        return {key: clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def data_hash(ratings: pd.DataFrame) -> str:
+    """SHA-256 of the ratings that enter the report (ids, annotators, choices)."""
+    key = ratings[["rating_id", "comparison_id", "annotator", "choice", "score"]]
+    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def _project_version() -> str:
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+@functools.cache
+def software_versions() -> dict[str, str]:
+    """Versions of the software behind a report (constant for the process)."""
+    versions = {"python": platform.python_version(), "evalsite": _project_version()}
+    for name in SOFTWARE[1:]:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+software_versions()  # read the package metadata once, at import
+
+
+def definitions(options: ReportOptions, scale: str) -> dict:
+    t = options.threshold
+    return {
+        "outcome": f"win if score >= {t}, loss if score <= -{t}, tie otherwise "
+        "(score from the candidate's point of view)",
+        "aggregation": options.aggregation,
+        "aggregation_rule": st.RULE_TEXT[options.aggregation],
+        "threshold": t,
+        "win_no_ties": "win / (win + loss)",
+        "interval": (
+            f"{options.level:.0%} percentile bootstrap over prompts "
+            f"({options.resamples} resamples, seed {options.seed})"
+            if options.interval == "bootstrap"
+            else f"{options.level:.0%} Wilson score interval on pair outcomes"
+        ),
+        "resamples": options.resamples,
+        "seed": options.seed,
+        "agreement_weights": options.weights,
+        "scale_points": SCALE_POINTS[scale],
+        "percent_agreement": "agreeing pairs among all pairs of ratings of the same "
+        "comparison (outcomes); without ties drops pairs with a tie",
+        "quintiles": "five equal-frequency bins of words (prompt, all turns, plus "
+        "both responses) over the pairs in the report",
+        "cohen_kappa": "unweighted, on scores, for annotators sharing >= 20 pairs",
+        "position_bias": "share of ratings preferring the response shown on the left",
+    }

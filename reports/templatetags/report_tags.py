@@ -1,0 +1,39 @@
+"""Formatting of report numbers in templates: shares, intervals, coefficients."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """0.382 -> "38.2%"; missing -> "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def ci(bounds) -> str:
+    """(0.36, 0.40) -> "36.0-40.0"."""
+    if not bounds or bounds[0] is None or bounds[1] is None:
+        return "—"
+    return f"{bounds[0] * 100:.1f}-{bounds[1] * 100:.1f}"
+
+
+@register.filter
+def rowci(row: dict, share: str) -> str:
+    """The interval of ``share`` in a breakdown row."""
+    return ci((row.get(f"{share}_low"), row.get(f"{share}_high")))
+
+
+@register.filter
+def num(value, digits: int = 3) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def get(mapping: dict, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,164 @@
+"""The annotator loop over REST: next, rating, skip, flag; token auth; the schema."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from annotations.models import Assignment, Rating
+
+from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
+
+
+@pytest.fixture
+def api_setup(db):
+    evaluation, comparisons, users = build_evaluation(pairs=2, annotators=4)
+    clients = []
+    for user in users:
+        client = APIClient()
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}"
+        )
+        clients.append(client)
+    return evaluation, comparisons, users, clients
+
+
+def test_token_client_rates_until_204(api_setup):
+    evaluation, _comparisons, users, clients = api_setup
+    client = clients[0]
+    seen = []
+    while True:
+        response = client.post(f"/api/evaluations/{evaluation.pk}/next/")
+        if response.status_code == 204:
+            break
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) >= {
+            "assignment",
+            "turns",
+            "response_a",
+            "response_b",
+            "labels",
+        }
+        assert [label["value"] for label in body["labels"]] == [3, 2, 1, 0, -1, -2, -3]
+        assert body["labels"][0]["label"] == "A is much better"
+        assert body["turns"][-1]["role"] == "user"
+        rated = client.post(
+            f"/api/assignments/{body['assignment']}/rating/",
+            {"choice": -2, "seconds": 12.5},
+            format="json",
+        )
+        assert rated.status_code == 201, rated.content
+        assert rated.json()["created"] is True
+        seen.append(body["assignment"])
+    assert len(seen) == 2
+    ratings = Rating.objects.filter(annotator=users[0])
+    assert sorted(r.choice for r in ratings) == [-2, -2]
+    assert {r.seconds for r in ratings} == {12.5}
+
+
+def test_next_returns_the_same_lease_and_double_submit_counts_once(api_setup):
+    evaluation, _, _users, clients = api_setup
+    first = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    second = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    assert first["assignment"] == second["assignment"]
+    url = f"/api/assignments/{first['assignment']}/rating/"
+    one = clients[0].post(url, {"choice": 1, "seconds": 3}, format="json")
+    two = clients[0].post(url, {"choice": -3, "seconds": 3}, format="json")
+    assert (one.status_code, two.status_code) == (201, 200)
+    assert two.json()["created"] is False
+    assert two.json()["choice"] == 1
+    assert Rating.objects.count() == 1
+
+
+def test_skip_and_flag(api_setup):
+    evaluation, _, _users, clients = api_setup
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    skipped = clients[0].post(f"/api/assignments/{lease['assignment']}/skip/")
+    assert skipped.json() == {"assignment": lease["assignment"], "state": "skipped"}
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    flagged = clients[0].post(
+        f"/api/assignments/{lease['assignment']}/flag/",
+        {"comment": "B is empty"},
+        format="json",
+    )
+    assert flagged.json()["state"] == "flagged"
+    assert Assignment.objects.get(pk=lease["assignment"]).comment == "B is empty"
+    assert clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").status_code == 204
+
+
+@pytest.mark.parametrize("choice", [4, -4, "A is much better!", None])
+def test_bad_choice_is_refused_with_the_field_named(api_setup, choice):
+    evaluation, _, _, clients = api_setup
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    response = clients[0].post(
+        f"/api/assignments/{lease['assignment']}/rating/",
+        {"choice": choice, "seconds": 1},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "choice" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_another_annotators_assignment_answers_404(api_setup):
+    evaluation, _, _, clients = api_setup
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    aid = lease["assignment"]
+    other = clients[1]
+    assert other.get(f"/api/assignments/{aid}/").status_code == 404
+    assert (
+        other.post(
+            f"/api/assignments/{aid}/rating/", {"choice": 1}, format="json"
+        ).status_code
+        == 404
+    )
+    assert other.post(f"/api/assignments/{aid}/skip/").status_code == 404
+    assert other.post(f"/api/assignments/{aid}/flag/").status_code == 404
+    assert clients[0].get(f"/api/assignments/{aid}/").status_code == 200
+
+
+def test_outsiders_and_anonymous_get_no_work(api_setup):
+    evaluation, _, _, _ = api_setup
+    assert APIClient().post(f"/api/evaluations/{evaluation.pk}/next/").status_code in (
+        401,
+        403,
+    )
+    outsider = build_evaluation(pairs=1, annotators=1)[2][0]  # in another pool
+    client = APIClient()
+    client.force_authenticate(outsider)
+    response = client.post(f"/api/evaluations/{evaluation.pk}/next/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_in_pool"
+
+
+def test_json_never_names_a_chat_model(api_setup):
+    evaluation, _comparisons, _, clients = api_setup
+    texts = []
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/")
+    texts.append(lease.content)
+    aid = lease.json()["assignment"]
+    texts.append(clients[0].get(f"/api/assignments/{aid}/").content)
+    texts.append(
+        clients[0]
+        .post(f"/api/assignments/{aid}/rating/", {"choice": 1}, format="json")
+        .content
+    )
+    blob = b"".join(texts).decode()
+    for secret in (SECRET_CANDIDATE, SECRET_BASELINE):
+        assert secret not in blob
+    for key in ("candidate", "baseline", "chat_model", "score", "candidate_on_left"):
+        assert key not in blob
+
+
+def test_schema_documents_the_loop(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = response.content.decode()
+    for path in (
+        "/api/evaluations/{evaluation_id}/next/",
+        "/api/assignments/{assignment_id}/rating/",
+        "/api/assignments/{assignment_id}/skip/",
+    ):
+        assert path in schema
+    assert "tokenAuth" in schema
+    assert "response_a" in schema

@@ -1,0 +1,145 @@
+"""The rating page in headless Chromium: mouse, keyboard, history, skip, flag, safety."""
+
+from pathlib import Path
+
+import pytest
+
+from annotations.models import Assignment, Rating
+from tests.conftest import browser_login
+from tests.factories import ComparisonFactory, GenerationFactory, PromptFactory
+
+from .conftest import build_evaluation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+HISTORY = [
+    {"role": "user", "content": "How do I read a file line by line in Python?"},
+    {
+        "role": "assistant",
+        "content": "Open it with `open()` and iterate over the file object.",
+    },
+    {"role": "user", "content": "And how do I skip **empty** lines?"},
+]
+ANSWER_A = (
+    "Check each line after stripping it:\n\n```python\n"
+    "with open(path) as f:\n    for line in f:\n        if line.strip():\n"
+    "            print(line)\n```\n\nBlank lines are then skipped."
+)
+ANSWER_B = "Use `filter`:\n\n1. `lines = filter(str.strip, f)`\n2. loop over `lines`."
+UNSAFE = '<script>window.__xss = 1</script> <img src=x onerror="window.__xss = 2">'
+
+
+def _pair(evaluation, turns, candidate_text, baseline_text):
+    prompt = PromptFactory(
+        prompt_set=evaluation.prompt_set,
+        turns=turns,
+        categories=["dialogue", "language assistance"][: 2 if len(turns) > 1 else 1],
+    )
+    return ComparisonFactory(
+        evaluation=evaluation,
+        prompt=prompt,
+        candidate_generation=GenerationFactory(
+            prompt=prompt, chat_model=evaluation.candidate, text=candidate_text
+        ),
+        baseline_generation=GenerationFactory(
+            prompt=prompt, chat_model=evaluation.baseline, text=baseline_text
+        ),
+    )
+
+
+def _pair_id(page) -> str:
+    return page.get_attribute("#pair", "data-assignment")
+
+
+def _wait_for_next(page, before: str) -> None:
+    page.wait_for_function(
+        "(before) => { const p = document.getElementById('pair');"
+        " return p && p.dataset.assignment !== before; }",
+        arg=before,
+    )
+
+
+def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
+    evaluation, _, (user,) = build_evaluation(
+        pairs=0,
+        annotators=1,
+        per_pair=1,
+        guidelines="Judge **helpfulness** first, then safety and honesty.",
+    )
+    first = _pair(evaluation, HISTORY, ANSWER_A, ANSWER_B)
+    _pair(evaluation, [{"role": "user", "content": "Say hi."}], UNSAFE, "Hi!")
+    _pair(evaluation, [{"role": "user", "content": "Third?"}], "x", "y")
+    _pair(evaluation, [{"role": "user", "content": "Fourth?"}], "broken", "")
+
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+
+    # Multi-turn history, set apart from the final user turn.
+    assert "Open it with" in page.inner_text(".history")
+    assert "skip empty lines" in page.inner_text(".final-turn")
+    assert "Open it with" not in page.inner_text(".final-turn")
+    assert page.locator(".response pre code").count() == 1
+    assert not page.is_visible(".guidelines .md")
+    page.click(".guidelines summary")
+    assert page.is_visible(".guidelines .md")
+    page.click(".guidelines summary")
+
+    # Screenshots at desktop and phone widths; side by side, then stacked.
+    box_a = page.locator("#response-a").bounding_box()
+    box_b = page.locator("#response-b").bounding_box()
+    assert box_a["y"] == box_b["y"]
+    assert box_b["x"] > box_a["x"] + box_a["width"] - 1
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "rating-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    box_a = page.locator("#response-a").bounding_box()
+    box_b = page.locator("#response-b").bounding_box()
+    assert box_b["y"] >= box_a["y"] + box_a["height"]
+    page.screenshot(path=str(DOCS / "rating-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Mouse: choose a label, click Submit; the next pair arrives without a reload.
+    page.evaluate("window.__same_page = true")
+    before = _pair_id(page)
+    page.click("text=A is better")
+    page.wait_for_timeout(300)
+    page.click("#submit-rating")
+    _wait_for_next(page, before)
+    assert page.evaluate("window.__same_page") is True
+    rating = Rating.objects.get(comparison=first)
+    assert rating.choice == 2
+    assert 0.2 < rating.seconds < 60
+
+    # Untrusted HTML stays inert text.
+    assert "<script>window.__xss = 1</script>" in page.inner_text(".responses")
+    assert page.locator(".responses img").count() == 0
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__xss") is None
+
+    # Keyboard: 7 then Enter.
+    before = _pair_id(page)
+    page.keyboard.press("7")
+    assert page.is_checked("input[data-key='7']")
+    page.keyboard.press("Enter")
+    _wait_for_next(page, before)
+    assert Rating.objects.get(assignment_id=int(before)).choice == -3
+
+    # S skips.
+    before = _pair_id(page)
+    page.keyboard.press("s")
+    _wait_for_next(page, before)
+    assert Assignment.objects.get(pk=int(before)).state == "skipped"
+
+    # F flags, with a comment; Enter sends it.
+    before = _pair_id(page)
+    page.keyboard.press("f")
+    page.keyboard.type("Model B is empty")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    flagged = Assignment.objects.get(pk=int(before))
+    assert (flagged.state, flagged.comment) == ("flagged", "Model B is empty")
+    assert Rating.objects.count() == 2
+    assert page.url.rstrip("/") == live_server.url
