@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from generations.importing import ImportFileError
 from generations.uploads import UploadForm, render_upload
@@ -35,6 +36,7 @@ class EvaluationAdmin(admin.ModelAdmin):
         "comparison_count",
         "status",
         "source",
+        "links",
     ]
     list_filter = ["kind", "scale", "status", "source", "prompt_set"]
     search_fields = ["name", "candidate__name", "baseline__name", "guidelines"]
@@ -53,6 +55,14 @@ class EvaluationAdmin(admin.ModelAdmin):
     @admin.display(description="Comparisons", ordering="comparison_count")
     def comparison_count(self, obj: Evaluation) -> int:
         return obj.comparison_count
+
+    @admin.display(description="Pages")
+    def links(self, obj: Evaluation):
+        return format_html(
+            '<a href="{}">progress</a> · <a href="{}">report</a>',
+            reverse("annotations:progress", args=[obj.pk]),
+            obj.get_absolute_url(),
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -67,7 +67,8 @@ def assignment_for_annotator(
 ) -> Assignment:
     """The annotator's own assignment; Assignment.DoesNotExist for anyone else's."""
     return Assignment.objects.select_related(
-        "comparison__evaluation",
+        "comparison__evaluation__candidate",
+        "comparison__evaluation__baseline",
         "comparison__prompt",
         "comparison__candidate_generation",
         "comparison__baseline_generation",
@@ -125,7 +126,7 @@ def pair_view(
     return PairView(
         assignment_id=assignment.pk,
         evaluation_id=evaluation.pk,
-        evaluation_title=annotator_title(evaluation),
+        evaluation_title=annotator_title(evaluation) if render else "",
         guidelines_html=markdown(evaluation.guidelines),
         history=rendered[:-1],
         final_turn=rendered[-1] if rendered else Turn("user", ""),

@@ -1,5 +1,6 @@
 """Serializers of the annotator API; they carry no trace of the chat models."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .services.assignments import MAX_COMMENT, MAX_SECONDS
@@ -30,6 +31,7 @@ class PairSerializer(serializers.Serializer):
     labels = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField()
 
+    @extend_schema_field(LabelSerializer(many=True))
     def get_labels(self, view) -> list[dict]:
         return LabelSerializer(
             [{"key": k, "value": v, "label": label} for k, v, label in view.keys],

@@ -171,6 +171,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes Django's database connections around every task unless told to reuse
+# them; a new PostgreSQL connection per generation costs more than the generation.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 
 # Generation tasks: retries of transient inference errors (exponential backoff, jitter).
 EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)

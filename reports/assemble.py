@@ -93,6 +93,7 @@ def agreement(
     return {
         "ac2": ac2[options.weights],
         "ac2_all_weights": ac2,
+        "ac1_scores": st.gwet_ac(score_counts, points),
         "ac1_outcomes": st.gwet_ac(outcome_counts, [-1, 0, 1]),
         "fleiss_kappa_outcomes": st.fleiss_kappa(outcome_counts, [-1, 0, 1]),
         "krippendorff_alpha": st.krippendorff_alpha(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,7 +29,6 @@ from . import jobs
 logger = logging.getLogger(__name__)
 FINAL_STATUSES = (Generation.Status.DONE, Generation.Status.FILTERED)
 CONNECT_TIMEOUT = 10.0
-CHAT_MODEL_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -89,27 +87,16 @@ def _claim(*, generation_id: int, job_id: int | None) -> Plan | None:
     )
     if not claimed:
         return None
-    turns, chat_model_id = (
-        Generation.objects.filter(pk=generation_id)
-        .values_list("prompt__turns", "chat_model_id")
-        .get()
+    generation = (
+        Generation.objects.select_related("prompt", "chat_model")
+        .defer("text", "request", "metadata", "prompt__metadata")
+        .get(pk=generation_id)
     )
-    chat_model = _chat_model(chat_model_id)
-    messages = tokenizers.build_messages(chat_model.system_prompt, turns)
+    chat_model = generation.chat_model
+    messages = tokenizers.build_messages(
+        chat_model.system_prompt, generation.prompt.turns
+    )
     return Plan(generation_id, chat_model, messages)
-
-
-_chat_models: dict[int, tuple[float, ChatModel]] = {}
-
-
-def _chat_model(chat_model_id: int) -> ChatModel:
-    """The chat model, re-read at most every few seconds (a hot path at scale)."""
-    now = time.monotonic()
-    cached = _chat_models.get(chat_model_id)
-    if cached is None or now - cached[0] > CHAT_MODEL_TTL:
-        cached = (now, ChatModel.objects.get(pk=chat_model_id))
-        _chat_models[chat_model_id] = cached
-    return cached[1]
 
 
 def _record(generation_id: int, **fields: Any) -> None:

@@ -1,5 +1,6 @@
 """The rating page in headless Chromium: mouse, keyboard, history, skip, flag, safety."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from .conftest import build_evaluation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Set EVALSITE_SCREENSHOTS=1 to refresh docs/rating-desktop.png and rating-phone.png.
+SCREENSHOTS = os.environ.get("EVALSITE_SCREENSHOTS") == "1"
 
 HISTORY = [
     {"role": "user", "content": "How do I read a file line by line in Python?"},
@@ -92,13 +95,14 @@ def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
     box_b = page.locator("#response-b").bounding_box()
     assert box_a["y"] == box_b["y"]
     assert box_b["x"] > box_a["x"] + box_a["width"] - 1
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "rating-desktop.png"), full_page=True)
+    if SCREENSHOTS:
+        page.screenshot(path=str(DOCS / "rating-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     box_a = page.locator("#response-a").bounding_box()
     box_b = page.locator("#response-b").bounding_box()
     assert box_b["y"] >= box_a["y"] + box_a["height"]
-    page.screenshot(path=str(DOCS / "rating-phone.png"), full_page=True)
+    if SCREENSHOTS:
+        page.screenshot(path=str(DOCS / "rating-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Mouse: choose a label, click Submit; the next pair arrives without a reload.

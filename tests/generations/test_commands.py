@@ -66,6 +66,7 @@ def test_add_chat_model_rejects_bad_settings_naming_the_field(args, message):
     assert not ChatModel.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the job is enqueued on a real commit
 def test_generate_wait_prints_counts_and_fails_on_failures(
     stub_server, eager_celery, capsys
 ):
@@ -94,6 +95,7 @@ def test_generate_wait_prints_counts_and_fails_on_failures(
     assert Generation.objects.filter(status="done").count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_generate_without_failures_exits_cleanly(stub_server, eager_celery, capsys):
     prompt_set = PromptSetFactory(name="ok")
     PromptFactory(prompt_set=prompt_set)

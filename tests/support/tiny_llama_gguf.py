@@ -8,7 +8,6 @@ Output: a GGUF with 2 layers, n_embd=64 and random weights (a few MB), loadable 
         llama.cpp / llama-cpp-python / xllamacpp.  Only needs `pip install gguf numpy`.
 """
 
-# ruff: noqa: E501
 import sys
 
 import gguf

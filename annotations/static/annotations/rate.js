@@ -44,7 +44,7 @@
     data.set("action", action);
     data.set("seconds", secondsSpent().toFixed(2));
     if (action === "rate" && !data.get("choice")) {
-      showError("Choose one of the seven answers first (keys 1 to 7).");
+      showError("Choose an answer first (mouse or number keys).");
       return;
     }
     if (action !== "flag") data.delete("comment");
@@ -97,7 +97,7 @@
       return;
     }
     if (target.tagName === "INPUT" && target.type === "text") return;
-    if (/^[1-7]$/.test(event.key)) {
+    if (/^[1-9]$/.test(event.key)) {
       const radio = form().querySelector(`input[data-key="${event.key}"]`);
       if (radio) {
         radio.checked = true;

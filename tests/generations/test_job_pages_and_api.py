@@ -1,0 +1,135 @@
+"""Job pages and the REST API: permissions, starting, progress, cancel and resume."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from generations.models import ChatModel, GenerationJob
+from generations.services import jobs
+from tests.factories import PromptFactory, PromptSetFactory
+
+from .conftest import stub_chat_model
+
+
+@pytest.fixture
+def prompt_set(db):
+    prompt_set = PromptSetFactory(name="set-a")
+    PromptFactory(prompt_set=prompt_set, turns=[{"role": "user", "content": "Hi"}])
+    PromptFactory(
+        prompt_set=prompt_set, turns=[{"role": "user", "content": "BAD-REQUEST"}]
+    )
+    return prompt_set
+
+
+def test_annotators_cannot_see_jobs(client, annotator, prompt_set):
+    client.force_login(annotator)
+    assert client.get(reverse("generations:job-list")).status_code == 403
+    assert client.get("/api/jobs/").status_code == 403
+    assert client.get("/api/chat-models/").status_code == 403
+
+
+def test_researchers_read_but_cannot_start_or_cancel(client, researcher, prompt_set):
+    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    client.force_login(researcher)
+    assert client.get(job.get_absolute_url()).status_code == 200
+    assert client.get(reverse("generations:job-new")).status_code == 403
+    cancel = reverse("generations:job-cancel", args=[job.pk])
+    assert client.post(cancel).status_code == 403
+    api = APIClient()
+    api.force_authenticate(researcher)
+    assert api.get(f"/api/jobs/{job.pk}/").status_code == 200
+    assert api.post("/api/jobs/", {}, format="json").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_starts_a_job_from_the_page_and_sees_progress(
+    client, admin_user, prompt_set, stub_server, eager_celery
+):
+    chat_model = stub_chat_model(stub_server, name="stub")
+    client.force_login(admin_user)
+    page = client.get(reverse("generations:job-new"))
+    assert b"set-a" in page.content
+    assert b"stub" in page.content
+    response = client.post(
+        reverse("generations:job-new"),
+        {
+            "name": "first",
+            "prompt_sets": [prompt_set.pk],
+            "chat_models": [chat_model.pk],
+        },
+    )
+    job = GenerationJob.objects.get(name="first")
+    assert response.url == job.get_absolute_url()
+    assert job.status == "finished"
+    progress = client.get(reverse("generations:job-progress", args=[job.pk])).json()
+    assert progress["counts"]["done"] == 1
+    assert progress["counts"]["failed"] == 1
+    assert progress["ended"] == progress["total"] == 2
+    assert "unsupported input" in progress["latest_errors"][0]["error"]
+    detail = client.get(job.get_absolute_url())
+    assert b"unsupported input" in detail.content
+    assert b"resume-job" in detail.content
+
+    client.post(reverse("generations:job-resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "finished"
+    assert job.generations.get(prompt__turns__0__content="BAD-REQUEST").attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_registers_a_model_and_runs_a_job(
+    admin_user, prompt_set, stub_server, eager_celery
+):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    created = api.post(
+        "/api/chat-models/",
+        {
+            "name": "via-api",
+            "base_url": stub_server.url,
+            "model_id": "stub-model",
+            "system_prompt_preset": "vicuna",
+            "limits": "closed",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["context_limit"] == 2000
+    assert created.json()["system_prompt"].startswith("A chat between")
+    bad = api.post(
+        "/api/chat-models/",
+        {"name": "bad", "base_url": "ftp://x", "model_id": "m"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "base_url" in bad.json()
+
+    started = api.post(
+        "/api/jobs/",
+        {"name": "api job", "prompt_sets": ["set-a"], "chat_models": ["via-api"]},
+        format="json",
+    )
+    assert started.status_code == 201, started.content
+    body = api.get(f"/api/jobs/{started.json()['id']}/").json()
+    assert body["status"] == "finished"
+    assert body["progress"]["counts"]["done"] == 1
+    cancelled = api.post(f"/api/jobs/{body['id']}/cancel/")
+    assert cancelled.json()["status"] == "finished"  # nothing to cancel any more
+
+
+def test_cancel_stops_a_running_job(client, admin_user, prompt_set):
+    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    jobs.job_start(job=job)
+    client.force_login(admin_user)
+    client.post(reverse("generations:job-cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert job.finished_at is not None
+
+
+def test_jobs_need_a_backend(prompt_set):
+    imported = ChatModel.objects.create(name="imported", backend="imported")
+    with pytest.raises(Exception, match="imported only"):
+        jobs.job_create(prompt_sets=[prompt_set], chat_models=[imported])
