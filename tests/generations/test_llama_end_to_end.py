@@ -12,7 +12,7 @@ from generations.services import chat_models, jobs
 from generations.tasks import job_launch
 from tests.factories import PromptFactory, PromptSetFactory
 from tests.support.llama import LlamaServer, build_tiny_model, vocab_path
-from tests.support.worker import Worker, flush_broker, redis_broker
+from tests.support.worker import Worker, exclusive_broker, redis_broker
 
 from .conftest import free_port
 
@@ -35,13 +35,13 @@ def worker(transactional_db, tmp_path):
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
     if not redis_broker():
         pytest.skip("needs a Redis CELERY_BROKER_URL")
-    flush_broker()
-    # The visibility timeout outlasts every task, as in production (3600 s > 900 s).
-    worker = Worker(
-        tmp_path / "worker.log", concurrency=4, CELERY_VISIBILITY_TIMEOUT="120"
-    ).start()
-    yield worker
-    worker.stop()
+    with exclusive_broker():
+        # The visibility timeout outlasts every task, as in production (3600 > 900 s).
+        worker = Worker(
+            tmp_path / "worker.log", concurrency=4, CELERY_VISIBILITY_TIMEOUT="120"
+        ).start()
+        yield worker
+        worker.stop()
 
 
 def _server_count(server_url: str, messages: list[dict]) -> int:

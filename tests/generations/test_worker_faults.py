@@ -9,7 +9,7 @@ from generations.models import Generation, GenerationJob
 from generations.services import jobs
 from generations.tasks import job_launch
 from tests.factories import PromptFactory, PromptSetFactory
-from tests.support.worker import Worker, flush_broker, redis_broker
+from tests.support.worker import Worker, exclusive_broker, redis_broker
 
 from .conftest import free_port, stub_chat_model
 
@@ -22,7 +22,6 @@ def start_worker(transactional_db, tmp_path):
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
     if not redis_broker():
         pytest.skip("needs a Redis CELERY_BROKER_URL")
-    flush_broker()
     workers = []
 
     def start(**env) -> Worker:
@@ -30,9 +29,10 @@ def start_worker(transactional_db, tmp_path):
         workers.append(worker)
         return worker
 
-    yield start
-    for worker in workers:
-        worker.stop()
+    with exclusive_broker():
+        yield start
+        for worker in workers:
+            worker.stop()
 
 
 def _prompt_set(n: int, *extra: str):

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -30,11 +32,38 @@ def worker_database_url() -> str:
     return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+LOCK_KEY = "evalsite:test-worker-lock"
+
+
 def flush_broker() -> None:
-    """Empty this test run's Redis database: queued tasks, unacked ones, slots."""
+    """Empty this run's Redis database (queued and unacked tasks, slots), lock aside."""
     import redis
 
-    redis.Redis.from_url(redis_broker()).flushdb()
+    client = redis.Redis.from_url(redis_broker())
+    keys = [key for key in client.scan_iter() if key != LOCK_KEY.encode()]
+    if keys:
+        client.delete(*keys)
+
+
+@contextmanager
+def exclusive_broker(timeout: float = 900) -> Iterator[None]:
+    """One worker test at a time per broker, also across pytest-xdist processes.
+
+    Workers consume the shared default queue, so two at once would take each other's
+    tasks (and run them on the wrong test database).
+    """
+    import redis
+
+    lock = redis.Redis.from_url(redis_broker()).lock(
+        LOCK_KEY, timeout=timeout, blocking_timeout=timeout
+    )
+    if not lock.acquire():
+        raise TimeoutError("another worker test held the broker too long")
+    try:
+        flush_broker()
+        yield
+    finally:
+        lock.release()
 
 
 class Worker:
