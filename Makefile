@@ -24,7 +24,7 @@ check:
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker:
-	$(PY) -m celery -A evalsite worker --loglevel=info --concurrency=4
+	$(PY) -m celery -A evalsite worker --loglevel=info --pool=threads --concurrency=16
 
 bench:
 	$(PY) benchmarks/annotate.py

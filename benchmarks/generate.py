@@ -8,6 +8,7 @@ The server (tests/support/openai_stub.py, asyncio) runs in a process of its own.
 
 usage: DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... python benchmarks/generate.py
        [--requests 2000] [--latency 0.1] [--concurrency 32] [--processes 2] [--port 18200]
+       [--tokenizer backend|tiktoken:cl100k_base]
 """
 
 from __future__ import annotations
@@ -115,6 +116,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=18200)
+    parser.add_argument(
+        "--tokenizer",
+        default="backend",
+        help='how the chat model counts tokens: "backend" (the server\'s '
+        "/apply-template and /tokenize: two more requests a generation) or "
+        '"tiktoken:cl100k_base" (counted in the worker)',
+    )
     args = parser.parse_args()
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         sys.exit("needs CELERY_BROKER_URL=redis://...")
@@ -143,6 +151,7 @@ def main() -> None:
             model_id="stub-model",
             max_concurrency=args.concurrency,
             request_timeout=30,
+            tokenizer=args.tokenizer,
         )
         baseline = bare_client_baseline(url, args.requests, args.concurrency)
         requests_before = chat_requests(args.port)
@@ -190,7 +199,7 @@ def main() -> None:
     print(
         f"job: {args.requests} generations, {args.latency * 1000:.0f} ms latency, "
         f"concurrency {args.concurrency} ({args.processes} worker processes x "
-        f"{threads} threads)"
+        f"{threads} threads); tokenizer {args.tokenizer}"
     )
     print(f"done {done}/{args.requests}; chat requests sent {requests_sent}")
     print(f"generations ended at 0/25/50/75/100 % (s after start): {timeline}")

@@ -164,6 +164,9 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
+        # A worker killed while scanning keeps the scan's mutex until it expires; kombu's
+        # 300 s default would hold back every other restore for five minutes.
+        "unacked_mutex_expire": env.int("CELERY_RESTORE_MUTEX_EXPIRE", default=60),
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True

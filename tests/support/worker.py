@@ -80,6 +80,7 @@ class Worker:
             "CELERY_VISIBILITY_TIMEOUT": "5",
             "CELERY_RESTORE_INTERVAL": "1",
             "CELERY_RESTORE_THROTTLE": "1",
+            "CELERY_RESTORE_MUTEX_EXPIRE": "3",
             "EVALSITE_GENERATION_BACKOFF": "0.2",
             "EVALSITE_GENERATION_BACKOFF_MAX": "2",
             "EVALSITE_GENERATION_MAX_RETRIES": "4",
