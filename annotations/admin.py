@@ -7,8 +7,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from generations.importing import ImportFileError
-from generations.uploads import UploadForm, render_upload
+from generations.uploads import UploadForm, upload_view
 
 from .models import Assignment, Comparison, Evaluation, Rating
 from .services.evaluations import comparisons_build
@@ -97,31 +96,19 @@ class EvaluationAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         form = RatingUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = ratings_import(
-                    prompt_set_name=form.cleaned_data["prompt_set"],
-                    evaluation_name=form.cleaned_data["evaluation"],
-                    scale=form.cleaned_data["scale"],
-                    candidate_name=form.cleaned_data["candidate"] or None,
-                    file_name=upload.name,
-                    data=upload.read(),
-                )
-            except ImportFileError as exc:
-                for error in exc.errors:
-                    form.add_error("file", str(error))
-            else:
-                messages.success(
-                    request,
-                    f"{upload.name}: {result.created} ratings created, "
-                    f"{result.unchanged} unchanged.",
-                )
-                return redirect("admin:annotations_evaluation_changelist")
-        return render_upload(
+        return upload_view(
             request,
             self.admin_site,
             form,
+            run=lambda data, upload: ratings_import(
+                prompt_set_name=data["prompt_set"],
+                evaluation_name=data["evaluation"],
+                scale=data["scale"],
+                candidate_name=data["candidate"] or None,
+                file_name=upload.name,
+                data=upload.read(),
+            ),
+            success_url="admin:annotations_evaluation_changelist",
             title="Upload ratings",
             help_text="JSONL or CSV: prompt_id, model_a, model_b, annotator, choice, "
             "optional created_at, seconds, comment.",

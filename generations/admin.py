@@ -1,15 +1,14 @@
 """Django admin for prompt sets, prompts, chat models, generations, jobs; uploads."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
-from .importing import ImportFileError
 from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
 from .services.imports import generations_import, prompts_import
-from .uploads import UploadForm, render_upload
+from .uploads import UploadForm, upload_view
 
 
 class PromptInline(admin.TabularInline):
@@ -55,26 +54,18 @@ class PromptSetAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         form = UploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = service(
-                    prompt_set_name=form.cleaned_data["prompt_set"],
-                    file_name=upload.name,
-                    data=upload.read(),
-                )
-            except ImportFileError as exc:
-                for error in exc.errors:
-                    form.add_error("file", str(error))
-            else:
-                messages.success(
-                    request,
-                    f"{upload.name}: {result.created} created, "
-                    f"{result.unchanged} unchanged.",
-                )
-                return redirect("admin:generations_promptset_changelist")
-        return render_upload(
-            request, self.admin_site, form, title=title, help_text=help_text
+        return upload_view(
+            request,
+            self.admin_site,
+            form,
+            run=lambda data, upload: service(
+                prompt_set_name=data["prompt_set"],
+                file_name=upload.name,
+                data=upload.read(),
+            ),
+            success_url="admin:generations_promptset_changelist",
+            title=title,
+            help_text=help_text,
         )
 
     def upload_prompts(self, request):

@@ -1,8 +1,14 @@
 """The admin's upload form and page, shared by the three imports."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+
+from .importing import ImportFileError, ImportResult
 
 
 class UploadForm(forms.Form):
@@ -19,7 +25,34 @@ class UploadForm(forms.Form):
         return upload
 
 
-def render_upload(request, admin_site, form, *, title: str, help_text: str):
+def upload_view(
+    request,
+    admin_site,
+    form: UploadForm,
+    *,
+    run: Callable[[dict, object], ImportResult],
+    success_url: str,
+    title: str,
+    help_text: str,
+):
+    """Show the form; on a valid POST run the import, then report its counts or errors.
+
+    ``run(cleaned_data, upload)`` calls the import service; its line and field errors
+    land on the form's file field, and nothing is stored.
+    """
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = run(form.cleaned_data, upload)
+        except ImportFileError as exc:
+            for error in exc.errors:
+                form.add_error("file", str(error))
+        else:
+            messages.success(
+                request,
+                f"{upload.name}: {result.created} created, {result.unchanged} unchanged.",
+            )
+            return redirect(success_url)
     context = {
         **admin_site.each_context(request),
         "title": title,

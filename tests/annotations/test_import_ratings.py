@@ -213,3 +213,21 @@ def test_imported_ratings_mark_pairs_started_or_complete(prompt_set):
     import_ratings(jsonl(*rows))
     stages = dict(Comparison.objects.values_list("prompt__external_id", "stage"))
     assert stages == {"p1": Comparison.Stage.COMPLETE, "p2": Comparison.Stage.STARTED}
+
+
+def test_admin_uploads_ratings_and_sees_line_errors(prompt_set, client, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin_user)
+    url = "/admin/annotations/evaluation/upload-ratings/"
+    form = {"prompt_set": "set", "evaluation": "adm", "scale": "seven"}
+    bad = client.post(
+        url, {**form, "file": SimpleUploadedFile("r.jsonl", jsonl(rating(choice=9)))}
+    )
+    assert "line 1, field &#x27;choice&#x27;" in bad.content.decode()
+    assert not Evaluation.objects.exists()
+    good = client.post(
+        url, {**form, "file": SimpleUploadedFile("r.jsonl", jsonl(rating()))}
+    )
+    assert good.status_code == 302
+    assert Rating.objects.filter(comparison__evaluation__name="adm").count() == 1
