@@ -77,14 +77,15 @@ def _scores(ratings: pd.DataFrame) -> pd.DataFrame:
 
 
 def agreement(
-    ratings: pd.DataFrame, scale: str, options: ReportOptions, pairs=None
+    ratings: pd.DataFrame, scale: str, options: ReportOptions, pairs=None, scores=None
 ) -> dict:
     """Agreement on candidate-view scores and on their outcomes.
 
-    ``pairs``: ``statistics.rating_pairs`` of these ratings, when already made.
+    ``pairs``: ``statistics.rating_pairs`` of these ratings, when already made;
+    ``scores``: their ``_scores``, likewise.
     """
     points = SCALE_POINTS[scale]
-    scores = _scores(ratings)
+    scores = _scores(ratings) if scores is None else scores
     outcomes = scores.assign(value=st.outcome_of(scores["value"], options.threshold))
     # Count once: every coefficient below reads the same two count matrices.
     score_counts = st.count_matrix(scores, points)
@@ -123,8 +124,9 @@ def assemble(ratings: pd.DataFrame, evaluation: dict, options: ReportOptions) ->
         threshold=options.threshold,
         carry=PAIR_COLUMNS,
     )
-    prompts = ratings.drop_duplicates("prompt_id")
-    pairs = st.rating_pairs(_scores(ratings))  # shared by two tables below
+    prompts = ratings[["prompt_id", "num_turns"]].drop_duplicates("prompt_id")
+    scores = _scores(ratings)
+    pairs = st.rating_pairs(scores)  # shared by two tables below
     report: dict = {
         "metadata": {
             "evaluation": evaluation,
@@ -139,7 +141,7 @@ def assemble(ratings: pd.DataFrame, evaluation: dict, options: ReportOptions) ->
         "annotators": records(
             st.annotator_table(ratings, scale_max=SCALE_POINTS[scale][-1], pairs=pairs)
         ),
-        "agreement": agreement(ratings, scale, options, pairs),
+        "agreement": agreement(ratings, scale, options, pairs, scores),
     }
     if evaluation["kind"] == "tournament":
         report["tournament"] = tournament(outcomes, options)

@@ -26,6 +26,15 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def clean(value):
     """Replace NaN and infinities by None, tuples by lists, all the way down."""
+    kind = type(value)  # the exact types first: a report holds thousands of values
+    if kind is dict:
+        return {key: clean(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [clean(item) for item in value]
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, dict):
         return {key: clean(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -59,6 +61,24 @@ RATINGS_COLUMNS = [
 ]  # fmt: skip
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while fetched rows become a frame.
+
+    The rows are tuples of plain values and cannot form reference cycles, but
+    holding tens of thousands of them makes the collector run full collections
+    that walk every object of the process (tens of milliseconds each, for
+    nothing). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _rows(queryset, lookups: list[str]) -> list[tuple]:
     """Run the queryset's SQL once and fetch every row as a plain tuple.
 
@@ -78,10 +98,17 @@ def _from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """
     if not rows:
         return pd.DataFrame({column: [] for column in columns})
+    return _from_columns(list(zip(*rows, strict=True)), columns)
+
+
+def _from_columns(values_of: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """``_from_rows`` of rows already transposed: one tuple of values per column."""
     data = {}
-    for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+    for column, values in zip(columns, values_of, strict=True):
         first = values[0]
-        if isinstance(first, int | float | bool) and None not in values:
+        if isinstance(values, np.ndarray):
+            data[column] = values
+        elif isinstance(first, int | float | bool) and None not in values:
             data[column] = np.array(values)
         elif isinstance(first, list | dict | str):
             # Plain object columns: converting every label to Arrow strings costs
@@ -94,6 +121,46 @@ def _from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 
 def _frame(queryset, fields: dict[str, str]) -> pd.DataFrame:
     return _from_rows(_rows(queryset, list(fields.values())), list(fields))
+
+
+# Whitespace as ``str.split()`` sees it: every such character is below U+3001.
+_SPACE = np.array([chr(code).isspace() for code in range(0x3002)])
+_ASCII_MARKS = bytes(0 if _SPACE[code] else 1 for code in range(256))
+_WORDS_CHUNK = 1 << 20  # characters per pass: bounds the temporary arrays (8 MB)
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """``len(text.split())`` of every text, counted with numpy (int64)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths + 1)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    start = 0
+    while start < len(texts):
+        # At least one text per pass, and about _WORDS_CHUNK characters.
+        before = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, before + _WORDS_CHUNK)))
+        counts[start:stop] = _word_counts(texts[start:stop], lengths[start:stop])
+        start = stop
+    return counts
+
+
+def _word_counts(texts: Sequence[str], lengths: np.ndarray) -> np.ndarray:
+    # A space after every text ends its last word and starts none; every text and
+    # its space is then a run of at least one character.
+    joined = " ".join(texts) + " "
+    if joined.isascii():
+        # One byte per character: 1 for a word's character, 0 for whitespace.
+        marks = joined.encode("ascii").translate(_ASCII_MARKS)
+        word = np.frombuffer(marks, dtype=np.bool_)
+    else:
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        word = ~np.take(_SPACE, np.minimum(codes, len(_SPACE) - 1))
+    # A word starts at a word character that opens the text or follows a space.
+    starts = np.empty(len(word), dtype=np.bool_)
+    starts[0] = word[0]
+    np.greater(word[1:], word[:-1], out=starts[1:])
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    return np.add.reduceat(starts, offsets, dtype=np.int64)
 
 
 def _json_column(values: pd.Series) -> pd.Series:
@@ -113,15 +180,25 @@ def comparisons_frame(
     ``word_count`` is the words of the prompt (all turns) plus both responses.
     ``full=False`` leaves out the external ids.
     """
+    with _gc_paused():
+        return _comparisons_frame(evaluation_ids, full)
+
+
+def _comparisons_frame(evaluation_ids: Sequence[int], full: bool) -> pd.DataFrame:
     fields = COMPARISON_FIELDS if full else REPORT_COMPARISON_FIELDS
     queryset = Comparison.objects.filter(
         evaluation_id__in=list(evaluation_ids)
     ).order_by()
     rows = _rows(queryset, [*fields.values(), *TEXT_FIELDS.values()])
-    # Count the responses' words before the frame is built: the texts themselves
-    # never need to become (costly) pandas strings.
-    rows = [(*row[:-2], len(row[-2].split()) + len(row[-1].split())) for row in rows]
-    frame = _from_rows(rows, [*fields, "response_words"])
+    if rows:
+        # Count the responses' words before the frame is built: the texts themselves
+        # never need to become (costly) pandas strings.
+        *values_of, candidate_texts, baseline_texts = zip(*rows, strict=True)
+        words = word_counts(candidate_texts + baseline_texts)
+        values_of.append(words[: len(rows)] + words[len(rows) :])
+        frame = _from_columns(values_of, [*fields, "response_words"])
+    else:
+        frame = _from_rows(rows, [*fields, "response_words"])
     frame["word_count"] = frame["prompt_words"] + frame["response_words"]
     frame["collection_method"] = frame["collection_method"].fillna("")
     frame["categories"] = _json_column(frame["categories"])
@@ -143,6 +220,11 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     leaves out ``created_at``, ``scale``, ``source`` and the external ids, which
     reports do not need and which cost the most to convert.
     """
+    with _gc_paused():
+        return _ratings_frame(evaluation_ids, full)
+
+
+def _ratings_frame(evaluation_ids: Sequence[int], full: bool) -> pd.DataFrame:
     ratings = _frame(
         Rating.objects.filter(
             comparison__evaluation_id__in=list(evaluation_ids)

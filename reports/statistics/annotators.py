@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .intervals import wilson
-from .pairs import _with_values
+from .pairs import _pair_arrays
 
 
 def position_bias(ratings: pd.DataFrame) -> dict[str, float]:
@@ -79,15 +79,16 @@ def annotator_table(
         },
         index=pd.Index(annotators),
     )
-    frame = ratings
-    pairs, names = _with_values(
-        frame.rename(
-            columns={"comparison_id": "unit", "annotator": "rater", "outcome": "value"}
-        ),
-        pairs,
+    # Only the three columns the pairs read (renaming the whole frame copies it).
+    frame = pd.DataFrame(
+        {
+            "unit": ratings["comparison_id"],
+            "rater": ratings["annotator"],
+            "value": ratings["outcome"],
+        }
     )
-    rater = pairs["rater_a"].to_numpy()
-    agree = (pairs["value_a"] == pairs["value_b"]).to_numpy()
+    rater, value_a, _, value_b, names = _pair_arrays(frame, pairs)
+    agree = value_a == value_b
     n_pairs = np.bincount(rater, minlength=len(names))
     agreeing = np.bincount(rater, weights=agree, minlength=len(names))
     with np.errstate(invalid="ignore", divide="ignore"):

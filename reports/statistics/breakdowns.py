@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from .intervals import SHARE_NAMES, bootstrap_counts, wilson_shares
+from .intervals import SHARE_NAMES, bootstrap_counts_many, wilson_shares
 from .outcomes import shares
 
 
@@ -71,7 +71,7 @@ def group_shares(
     keys, groups = pd.factorize(outcomes[key], sort=True)
     prompts, prompt_ids = pd.factorize(outcomes["prompt_id"])
     outcome = outcomes["outcome"].to_numpy().astype(int)
-    rows = []
+    rows, counts_of = [], []
     for code, group in enumerate(groups):
         mask = keys == code
         counts = np.bincount(
@@ -82,13 +82,20 @@ def group_shares(
         row: dict = {"group": value, "n_prompts": len(counts)}
         row.update(shares(outcome[mask]))
         if interval == "wilson":
-            bounds = wilson_shares(outcome[mask])
-        else:
-            bounds = bootstrap_counts(counts, resamples=resamples, seed=seed)
-        for name in SHARE_NAMES:
-            row[f"{name}_low"], row[f"{name}_high"] = bounds[name]
+            _add_bounds(row, wilson_shares(outcome[mask]))
         rows.append(row)
+        counts_of.append(counts)
+    if interval != "wilson":
+        # One batch: each group still draws from its own generator seeded ``seed``.
+        bounds_of = bootstrap_counts_many(counts_of, resamples=resamples, seed=seed)
+        for row, bounds in zip(rows, bounds_of, strict=True):
+            _add_bounds(row, bounds)
     return pd.DataFrame(rows)
+
+
+def _add_bounds(row: dict, bounds: dict) -> None:
+    for name in SHARE_NAMES:
+        row[f"{name}_low"], row[f"{name}_high"] = bounds[name]
 
 
 def breakdowns(

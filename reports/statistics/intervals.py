@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,35 +91,50 @@ def bootstrap_counts(
     counts: np.ndarray, *, resamples: int = 1000, seed: int = 0, level: float = 0.95
 ) -> dict[str, tuple[float, float]]:
     """``bootstrap_shares`` from per-prompt (loss, tie, win) counts (prompts x 3)."""
-    n_prompts = len(counts)
-    if n_prompts == 0 or resamples < 1:
-        nan = (float("nan"), float("nan"))
-        return dict.fromkeys(SHARE_NAMES, nan)
-    totals = _resampled_totals(counts, resamples, np.random.default_rng(seed))
-    losses, ties, wins = totals[:, 0], totals[:, 1], totals[:, 2]
-    n = totals.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        draws = {
-            "win": wins / n,
-            "tie": ties / n,
-            "loss": losses / n,
-            "win_no_ties": wins / (wins + losses),
-        }
-    tail = (1 - level) / 2 * 100
-    # One percentile call for the three shares (never NaN: n > 0 in every draw).
-    lows, highs = np.percentile(
-        np.stack([draws["win"], draws["tie"], draws["loss"]]),
-        [tail, 100 - tail],
-        axis=1,
+    results = bootstrap_counts_many(
+        [counts], resamples=resamples, seed=seed, level=level
     )
-    result = {
-        name: (float(lows[k]), float(highs[k]))
-        for k, name in enumerate(("win", "tie", "loss"))
-    }
-    finite = draws["win_no_ties"][np.isfinite(draws["win_no_ties"])]
-    if len(finite) == 0:
-        result["win_no_ties"] = (float("nan"), float("nan"))
-    else:
-        low, high = np.percentile(finite, [tail, 100 - tail])
-        result["win_no_ties"] = (float(low), float(high))
-    return result
+    return results[0]
+
+
+def bootstrap_counts_many(
+    counts_of: Sequence[np.ndarray],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> list[dict[str, tuple[float, float]]]:
+    """``bootstrap_counts`` of each of several count arrays, each with its own
+    generator seeded ``seed`` (so each result is the one a single call gives).
+
+    The percentiles of all of them are taken in one call: a row's percentiles do
+    not depend on the other rows.
+    """
+    nan = (float("nan"), float("nan"))
+    results: list[dict] = [dict.fromkeys(SHARE_NAMES, nan) for _ in counts_of]
+    rows: list[np.ndarray] = []  # win, tie, loss (and win_no_ties) draws
+    slots: list[tuple[int, str]] = []  # (result, share) of every row
+    tail = (1 - level) / 2 * 100
+    for k, counts in enumerate(counts_of):
+        if len(counts) == 0 or resamples < 1:
+            continue
+        totals = _resampled_totals(counts, resamples, np.random.default_rng(seed))
+        losses, ties, wins = totals[:, 0], totals[:, 1], totals[:, 2]
+        n = totals.sum(axis=1)
+        # Never NaN: n > 0 in every draw.
+        rows += [wins / n, ties / n, losses / n]
+        slots += [(k, "win"), (k, "tie"), (k, "loss")]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            no_ties = wins / (wins + losses)
+        finite = np.isfinite(no_ties)
+        if finite.all():
+            rows.append(no_ties)
+            slots.append((k, "win_no_ties"))
+        elif finite.any():
+            low, high = np.percentile(no_ties[finite], [tail, 100 - tail])
+            results[k]["win_no_ties"] = (float(low), float(high))
+    if rows:
+        lows, highs = np.percentile(np.stack(rows), [tail, 100 - tail], axis=1)
+        for (k, name), low, high in zip(slots, lows, highs, strict=True):
+            results[k][name] = (float(low), float(high))
+    return results

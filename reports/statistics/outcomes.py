@@ -64,7 +64,7 @@ def pair_outcomes(
     else:
         value = pd.Series(scores).groupby(codes, sort=True).median().to_numpy()
         outcome = outcome_of(value, threshold)
-    first = ratings.iloc[first_rows][["comparison_id", "prompt_id", *carried]]
+    first = ratings[["comparison_id", "prompt_id", *carried]].iloc[first_rows]
     out = first.reset_index(drop=True)
     out["outcome"] = outcome
     out["n_ratings"] = n

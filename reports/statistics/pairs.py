@@ -60,16 +60,18 @@ def cohen_kappa_pairs(
     Returns ``rater_a``, ``rater_b`` (a < b), ``n``, ``agreement`` and ``kappa``.
     """
     columns = ["rater_a", "rater_b", "n", "agreement", "kappa"]
-    pairs, names = _with_values(frame, pairs)
-    pairs = pairs[pairs["rater_a"] < pairs["rater_b"]]
-    key = pairs["rater_a"].to_numpy() * len(names) + pairs["rater_b"].to_numpy()
+    rater_a, value_a, rater_b, value_b, names = _pair_arrays(frame, pairs)
+    ordered = rater_a < rater_b
+    rater_a, value_a = rater_a[ordered], value_a[ordered]
+    rater_b, value_b = rater_b[ordered], value_b[ordered]
+    key = rater_a * len(names) + rater_b
     kept, position, n = np.unique(key, return_inverse=True, return_counts=True)
     enough = n >= min_shared
     if not enough.any():
         return pd.DataFrame(columns=columns)
     q = len(categories)
-    value_a = scale_positions(pairs["value_a"].to_numpy(), categories)
-    value_b = scale_positions(pairs["value_b"].to_numpy(), categories)
+    value_a = scale_positions(value_a, categories)
+    value_b = scale_positions(value_b, categories)
     agree = np.bincount(position, weights=value_a == value_b, minlength=len(kept))
     margin_a = np.bincount(position * q + value_a, minlength=len(kept) * q)
     margin_b = np.bincount(position * q + value_b, minlength=len(kept) * q)
@@ -91,13 +93,22 @@ def cohen_kappa_pairs(
     return result[enough].reset_index(drop=True)[columns]
 
 
-def _with_values(frame: pd.DataFrame, pairs):
-    """The pairs of ``frame`` with ``frame``'s own values, reusing given pairs."""
+def _pair_arrays(frame: pd.DataFrame, pairs):
+    """``rater_a``, ``value_a``, ``rater_b``, ``value_b`` (numpy) and the names of
+    the raters: the pairs of ``frame`` with ``frame``'s own values, reusing given
+    pairs (``rating_pairs`` of the same rows)."""
     if pairs is None:
-        return rating_pairs(frame)
-    pairs, names = pairs
-    values = frame["value"].to_numpy()
+        pairs, names = rating_pairs(frame)
+        value_a, value_b = pairs["value_a"].to_numpy(), pairs["value_b"].to_numpy()
+    else:
+        pairs, names = pairs
+        values = frame["value"].to_numpy()
+        value_a = values[pairs["row_a"].to_numpy()]
+        value_b = values[pairs["row_b"].to_numpy()]
     return (
-        pairs.assign(value_a=values[pairs["row_a"]], value_b=values[pairs["row_b"]]),
+        pairs["rater_a"].to_numpy(),
+        value_a,
+        pairs["rater_b"].to_numpy(),
+        value_b,
         names,
     )
