@@ -52,14 +52,10 @@ def _no_html(text: str) -> str:
 
 
 def annotator_title(evaluation: Evaluation) -> str:
-    """The evaluation's name, unless it would reveal a chat model's name."""
-    name = evaluation.name
-    models = [m for m in (evaluation.candidate, evaluation.baseline) if m is not None]
-    models += list(evaluation.chat_models.all()) if evaluation.pk else []
-    lowered = name.lower()
-    if any(m.name and m.name.lower() in lowered for m in models):
-        return f"Evaluation {evaluation.pk}"
-    return name
+    """What annotators call the evaluation: never its name, which researchers often
+    make from the chat models' names ("llama2-70b-vs-gpt35") in forms no check of
+    model names catches."""
+    return f"Evaluation {evaluation.pk}"
 
 
 def assignment_for_annotator(

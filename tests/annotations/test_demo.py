@@ -99,3 +99,20 @@ def test_demo_logins_work_and_non_admins_cannot_enter_the_admin(
     assert client.login(username=username, password=password)
     assert client.get("/").status_code == 200
     assert client.get("/admin/annotations/rating/").status_code == 302
+
+
+def test_demo_annotator_never_sees_the_head_to_head_name_or_models(demo, client):
+    evaluation = Evaluation.objects.get(name=HEAD_TO_HEAD)
+    assert client.login(username="annotator", password="annotator-demo-pw")
+    pages = [client.get("/").content.decode()]
+    start = client.post(f"/evaluations/{evaluation.pk}/next/", follow=True)
+    pages.append(start.content.decode())
+    api = client.post(f"/api/evaluations/{evaluation.pk}/next/")
+    pages.append(api.content.decode())
+    for page in pages:
+        for secret in (HEAD_TO_HEAD, "LLaMA", "GPT 3.5", "gpt35", "llama2"):
+            assert secret.lower() not in page.lower(), secret
+    assert "Evaluation" in pages[0]
+    assert "Model A" in pages[1]
+    assert api.status_code == 200
+    assert api.json()["response_a"]
