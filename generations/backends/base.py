@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,14 +71,15 @@ class TokenizeUnsupportedError(PermanentBackendError):
     """The server has no endpoint to count tokens."""
 
 
-class ChatBackend:
+class ChatBackend(abc.ABC):
     """Base class of one inference protocol; subclasses implement the two calls."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
 
+    @abc.abstractmethod
     def complete(self, request: ChatRequest) -> ChatResponse:
-        raise NotImplementedError
+        """Send one chat request and return the response."""
 
     def count_prompt_tokens(self, messages: list[Message]) -> int:
         """Tokens of the formatted input (chat template applied), server-counted."""
@@ -85,5 +87,5 @@ class ChatBackend:
             f"{type(self).__name__} cannot count tokens; set a tokenizer file"
         )
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections; the default holds none."""
