@@ -33,14 +33,6 @@ def ensure_groups_after_migrate(**kwargs) -> None:
     groups_ensure()
 
 
-def has_role(user, role: str) -> bool:
-    if not user.is_authenticated:
-        return False
-    if role == ADMIN and user.is_superuser:
-        return True
-    return user.groups.filter(name=role).exists()
-
-
 def is_researcher(user) -> bool:
     """Researchers and admins read reports."""
     return user.is_authenticated and (

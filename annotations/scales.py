@@ -16,14 +16,6 @@ QUESTION = (
     "and honest), Model A or Model B?"
 )
 
-# DESIGN.md 5.2: the paper's preference levels (A.3.1) by absolute seven-point score.
-PREFERENCE_LEVELS = {
-    3: "significantly better",
-    2: "better",
-    1: "slightly better",
-    0: "negligibly better / unsure",
-}
-
 _THREE_WORDS = {"a": 1, "left": 1, "tie": 0, "b": -1, "right": -1}
 
 

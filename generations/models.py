@@ -9,14 +9,6 @@ from django.urls import reverse
 
 from . import presets
 
-PAPER_CATEGORIES = [
-    "factual questions",
-    "writing and content creation",
-    "language assistance",
-    "recommendations",
-    "dialogue",
-]
-
 
 def validate_server_url(value: str) -> None:
     """An http(s) URL with a host; unlike URLField, hosts without a dot are fine."""
