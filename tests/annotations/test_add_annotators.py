@@ -23,7 +23,7 @@ def test_creates_pool_members_with_working_tokens(db):
     assert usernames == ["annotator-001", "annotator-002", "annotator-003"]
     pool = evaluation.pool.order_by("username")
     assert [u.username for u in pool] == usernames
-    assert all(roles.has_role(u, roles.ANNOTATOR) for u in pool)
+    assert all(u.groups.filter(name=roles.ANNOTATOR).exists() for u in pool)
     _username, token = lines[1].split(" ")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
