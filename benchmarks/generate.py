@@ -1,20 +1,22 @@
-"""Benchmark: a generation job of 2,000 prompts against a server with a fixed 100 ms latency.
+"""Benchmark: generation jobs of 2,000 prompts against a server with a fixed 100 ms latency.
 
-A real Celery worker (thread pool, 32 threads in all) on the Redis broker and the database of
-DATABASE_URL; the server is the OpenAI-compatible stub of tests/support. Prints the job's wall
-time, its ratio to the ideal (requests x latency / concurrency) and, as a baseline measured in
-the same run, the wall time of the same 2,000 requests sent by 32 bare httpx threads.
-The server (tests/support/openai_stub.py, asyncio) runs in a process of its own.
+Real Celery workers (thread pool, 8 processes x 4 threads: concurrency 32) on the Redis
+broker and the database of DATABASE_URL; the server is the OpenAI-compatible stub of
+tests/support (asyncio, a process of its own). For each way of counting tokens, a warm-up
+job, then ``--runs`` timed jobs of fresh prompts: each job's wall time, its ratio to the
+ideal (requests x latency / concurrency), CPU by program, and the median. As a baseline
+measured in the same run: the same 2,000 requests sent by 32 bare httpx threads.
 
 usage: DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... python benchmarks/generate.py
-       [--requests 2000] [--latency 0.1] [--concurrency 32] [--processes 2] [--port 18200]
-       [--tokenizer backend|tiktoken:cl100k_base]
+       [--requests 2000] [--latency 0.1] [--concurrency 32] [--processes 8] [--runs 3]
+       [--warmup 128] [--port 18200] [--tokenizer backend tiktoken:cl100k_base]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,13 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from generations.models import ChatModel, Generation, Prompt, PromptSet  # noqa: E402
+from generations.models import (  # noqa: E402
+    ChatModel,
+    Generation,
+    GenerationJob,
+    Prompt,
+    PromptSet,
+)
 from generations.services import jobs  # noqa: E402
 from generations.tasks import job_launch  # noqa: E402
 
@@ -78,6 +86,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (Linux /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def start_workers(processes: int, threads: int, log: Path) -> list:
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
     return [
@@ -109,18 +124,107 @@ def start_workers(processes: int, threads: int, log: Path) -> list:
     ]
 
 
+def make_prompt_set(name: str, size: int) -> PromptSet:
+    prompt_set = PromptSet.objects.create(name=name)
+    Prompt.objects.bulk_create(
+        Prompt(
+            prompt_set=prompt_set,
+            external_id=f"p{i}",
+            turns=[{"role": "user", "content": f"Question number {i} of {name}?"}],
+            categories=["factual questions"],
+        )
+        for i in range(size)
+    )
+    return prompt_set
+
+
+def run_job(prompt_set: PromptSet, chat_model: ChatModel) -> tuple:
+    """Start a job over the prompt set; (job, seconds until it is finished)."""
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    started = time.perf_counter()
+    job_launch(job_id=job.pk)
+    while True:
+        job.refresh_from_db(fields=["status"])
+        if job.status == "finished":
+            return job, time.perf_counter() - started
+        time.sleep(0.05)
+
+
+def measure_run(args, chat_model: ChatModel, prompt_set: PromptSet, workers) -> dict:
+    """One timed job; its wall time, CPU by program and what the workers saw."""
+    requests_before = chat_requests(args.port)
+    cpu_before = sum(cpu_seconds(w.pid) for w in workers)
+    busy_before, server_before = machine_busy_seconds(), cpu_seconds(args.server_pid)
+    job, wall = run_job(prompt_set, chat_model)
+    worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
+    busy = machine_busy_seconds() - busy_before
+    server_seconds = cpu_seconds(args.server_pid) - server_before
+    generations = Generation.objects.filter(jobs=job)
+    latencies = sorted(
+        generations.filter(status="done").values_list("latency_seconds", flat=True)
+    )
+    job.refresh_from_db()
+    finished = sorted(generations.values_list("finished_at", flat=True))
+    marks = [finished[int(q * (len(finished) - 1))] for q in (0.25, 0.5, 0.75, 0.99, 1)]
+    return {
+        "timeline": "/".join(
+            f"{(mark - job.started_at).total_seconds():.1f}" for mark in marks
+        ),
+        "wall": wall,
+        "done": len(latencies),
+        "requests": chat_requests(args.port) - requests_before,
+        "worker_cpu": worker_cpu,
+        "busy": busy,
+        "server_cpu": server_seconds,
+        "latency_mean": sum(latencies) / max(len(latencies), 1),
+        "latency_p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0,
+    }
+
+
+def report(args, tokenizer: str, runs: list[dict], warmup_wall: float) -> None:
+    ideal = args.requests * args.latency / args.concurrency
+    print(
+        f"\ntokenizer {tokenizer} (warm-up job of {args.warmup}: {warmup_wall:.1f} s)"
+    )
+    for number, run in enumerate(runs, 1):
+        print(
+            f"  run {number}: {run['wall']:.2f} s, ratio {run['wall'] / ideal:.3f}; "
+            f"done {run['done']}/{args.requests}, chat requests {run['requests']}; "
+            f"25/50/75/99/100 % ended at {run['timeline']} s; "
+            f"round trip seen by workers mean {run['latency_mean'] * 1000:.0f} ms, "
+            f"p95 {run['latency_p95'] * 1000:.0f} ms; worker CPU "
+            f"{1000 * run['worker_cpu'] / args.requests:.1f} ms a generation "
+            f"({run['worker_cpu']:.1f} s), stub server {run['server_cpu']:.1f} s, "
+            f"all processes {run['busy']:.1f} s of the cores' "
+            f"{run['wall'] * (os.cpu_count() or 1):.1f} s"
+        )
+    wall = statistics.median(run["wall"] for run in runs)
+    print(
+        f"  median job wall time {wall:.2f} s; ratio to ideal: {wall / ideal:.3f} "
+        f"(target < 1.25)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3, help="timed jobs per tokenizer")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=128,
+        help="generations of a first, untimed job that warms the workers up",
+    )
     parser.add_argument("--port", type=int, default=18200)
     parser.add_argument(
         "--tokenizer",
-        default="backend",
+        nargs="+",
+        default=["backend", "tiktoken:cl100k_base"],
         help='how the chat model counts tokens: "backend" (the server\'s '
-        "/apply-template and /tokenize: two more requests a generation) or "
+        "/apply-template and /tokenize: two more requests a generation) and/or "
         '"tiktoken:cl100k_base" (counted in the worker)',
     )
     args = parser.parse_args()
@@ -130,95 +234,63 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-
     tag = f"bench-{int(time.time())}"
-    prompt_set = PromptSet.objects.create(name=tag)
-    Prompt.objects.bulk_create(
-        Prompt(
-            prompt_set=prompt_set,
-            external_id=f"p{i}",
-            turns=[{"role": "user", "content": f"Question number {i}?"}],
-            categories=["factual questions"],
-        )
-        for i in range(args.requests)
-    )
     server = start_server(args.port, args.latency)
+    args.server_pid = server.pid
     url = f"http://127.0.0.1:{args.port}/v1"
+    threads = args.concurrency // args.processes
+    ideal = args.requests * args.latency / args.concurrency
+    created: list = []
     try:
-        chat_model = ChatModel.objects.create(
-            name=tag,
-            base_url=url,
-            model_id="stub-model",
-            max_concurrency=args.concurrency,
-            request_timeout=30,
-            tokenizer=args.tokenizer,
-        )
         baseline = bare_client_baseline(url, args.requests, args.concurrency)
-        requests_before = chat_requests(args.port)
+        print(
+            f"database {connection.vendor}, broker redis, CPU cores {os.cpu_count()}; "
+            f"{args.processes} worker processes x {threads} threads (concurrency "
+            f"{args.concurrency}); {args.requests} generations a job, "
+            f"{args.latency * 1000:.0f} ms server latency"
+        )
+        print(f"ideal (requests x latency / concurrency): {ideal:.2f} s")
+        print(
+            f"bare httpx client, same server, same requests: {baseline:.2f} s "
+            f"(ratio to ideal {baseline / ideal:.3f})"
+        )
         log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
-        threads = args.concurrency // args.processes
         workers = start_workers(args.processes, threads, log)
         try:
-            time.sleep(8)  # let the workers connect before the clock starts
-            cpu_before = sum(cpu_seconds(w.pid) for w in workers)
-            job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
-            started = time.perf_counter()
-            job_launch(job_id=job.pk)
-            while True:
-                job.refresh_from_db(fields=["status"])
-                if job.status == "finished":
-                    break
-                time.sleep(0.05)
-            wall = time.perf_counter() - started
-            worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
-            load = os.getloadavg()[0]
+            for index, tokenizer in enumerate(args.tokenizer):
+                name = f"{tag}-{index}"
+                chat_model = ChatModel.objects.create(
+                    name=name,
+                    base_url=url,
+                    model_id="stub-model",
+                    max_concurrency=args.concurrency,
+                    request_timeout=30,
+                    tokenizer=tokenizer,
+                )
+                created.append(chat_model)
+                # Long-lived workers are warm: connections open, tokenizer loaded.
+                warmup_set = make_prompt_set(f"{name}-warm-up", args.warmup)
+                created.append(warmup_set)
+                _, warmup_wall = run_job(warmup_set, chat_model)
+                runs = []
+                for number in range(args.runs):
+                    prompt_set = make_prompt_set(f"{name}-{number}", args.requests)
+                    created.append(prompt_set)
+                    runs.append(measure_run(args, chat_model, prompt_set, workers))
+                report(args, tokenizer, runs, warmup_wall)
         finally:
             for worker in workers:
                 worker.terminate()
             for worker in workers:
                 worker.wait()
-        done = Generation.objects.filter(jobs=job, status="done").count()
-        finished = sorted(
-            Generation.objects.filter(jobs=job).values_list("finished_at", flat=True)
-        )
-        job.refresh_from_db()
-        first = job.started_at
-        marks = [
-            finished[int(q * (len(finished) - 1))] for q in (0, 0.25, 0.5, 0.75, 1)
-        ]
-        timeline = ", ".join(f"{(m - first).total_seconds():.1f}" for m in marks)
-        requests_sent = chat_requests(args.port) - requests_before
     finally:
         server.terminate()
         server.wait()
-    ideal = args.requests * args.latency / args.concurrency
-    print(
-        f"database {connection.vendor}, broker redis, CPU cores {os.cpu_count()}, "
-        f"load average at the end {load:.1f} (a machine shared with others)"
-    )
-    print(
-        f"job: {args.requests} generations, {args.latency * 1000:.0f} ms latency, "
-        f"concurrency {args.concurrency} ({args.processes} worker processes x "
-        f"{threads} threads); tokenizer {args.tokenizer}"
-    )
-    print(f"done {done}/{args.requests}; chat requests sent {requests_sent}")
-    print(f"generations ended at 0/25/50/75/100 % (s after start): {timeline}")
-    print(f"ideal (requests x latency / concurrency): {ideal:.2f} s")
-    print(
-        f"bare httpx client, same server:           {baseline:.2f} s "
-        f"(ratio to ideal {baseline / ideal:.3f})"
-    )
-    print(f"job wall time:                            {wall:.2f} s")
-    print(f"ratio to ideal: {wall / ideal:.3f} (target < 1.25)")
-    print(
-        f"worker CPU: {worker_cpu:.1f} s, {1000 * worker_cpu / args.requests:.1f} ms "
-        f"a generation; the ideal needs {worker_cpu / ideal:.1f} cores for the workers"
-    )
-    print(f"ratio to bare client: {wall / baseline:.3f}")
-    Generation.objects.filter(chat_model=chat_model).delete()
-    job.delete()
-    chat_model.delete()
-    prompt_set.delete()
+        for item in created:
+            if isinstance(item, ChatModel):
+                GenerationJob.objects.filter(chat_models=item).delete()
+                Generation.objects.filter(chat_model=item).delete()
+            item.delete()
 
 
 if __name__ == "__main__":

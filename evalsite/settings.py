@@ -168,10 +168,12 @@ else:
         # 300 s default would hold back every other restore for five minutes.
         "unacked_mutex_expire": env.int("CELERY_RESTORE_MUTEX_EXPIRE", default=60),
     }
+    if CELERY_BROKER_URL.startswith("redis://"):
+        CELERY_BROKER_TRANSPORT = "evalsite.broker:Transport"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery closes Django's database connections around every task unless told to reuse
@@ -179,6 +181,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 
 # Generation tasks: retries of transient inference errors (exponential backoff, jitter).
+EVALSITE_PREPARED_STATEMENTS = env.bool("EVALSITE_PREPARED_STATEMENTS", default=True)
+EVALSITE_WORKER_ASYNC_COMMIT = env.bool("EVALSITE_WORKER_ASYNC_COMMIT", default=True)
 EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)
 EVALSITE_GENERATION_BACKOFF = env.float("EVALSITE_GENERATION_BACKOFF", default=5.0)
 EVALSITE_GENERATION_BACKOFF_MAX = env.float(

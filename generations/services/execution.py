@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F
 from django.utils import timezone
 
-from generations import concurrency, tokenizers
+from generations import concurrency, progress, tokenizers
 from generations.backends import (
     BackendError,
     ChatRequest,
@@ -22,22 +20,13 @@ from generations.backends import (
     PermanentBackendError,
     get_backend,
 )
-from generations.models import ChatModel, Generation, GenerationJob
+from generations.models import ChatModel, Generation
 
-from . import jobs
+from . import jobs, rows
 
 logger = logging.getLogger(__name__)
 FINAL_STATUSES = (Generation.Status.DONE, Generation.Status.FILTERED)
 CONNECT_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything a request needs, read once under the row lock."""
-
-    generation_id: int
-    chat_model: ChatModel
-    messages: list[dict[str, str]]
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +35,19 @@ def _slots() -> concurrency.Slots:
     if url.startswith(("redis://", "rediss://")):
         return concurrency.RedisSlots(url)
     return concurrency.FileSlots(settings.VAR_DIR / "server-slots")
+
+
+@lru_cache(maxsize=1)
+def _open_counts() -> progress.OpenCounts:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        return progress.RedisOpenCounts(url)
+    return progress.NoOpenCounts()
+
+
+def job_expect(*, job_id: int, tasks: int) -> None:
+    """Note that ``tasks`` generation tasks of the job are about to be sent."""
+    _open_counts().reset(job_id, tasks)
 
 
 def request_settings(chat_model: ChatModel, messages: list[dict[str, str]]) -> dict:
@@ -66,50 +68,17 @@ def request_settings(chat_model: ChatModel, messages: list[dict[str, str]]) -> d
     }
 
 
-def _claim(*, generation_id: int, job_id: int | None) -> Plan | None:
-    """Mark the generation running, or None when there is nothing to do.
-
-    One conditional UPDATE (autocommit, row-locked) keeps this cheap at thousands of
-    generations a minute: done, filtered and cancelled-job work is left alone.
-    """
-    claimable = Generation.objects.filter(pk=generation_id).exclude(
-        status__in=FINAL_STATUSES
-    )
-    if job_id:
-        cancelled = GenerationJob.objects.filter(
-            pk=job_id, status=GenerationJob.Status.CANCELLED
-        )
-        claimable = claimable.exclude(Exists(cancelled))
-    claimed = claimable.update(
-        status=Generation.Status.RUNNING,
-        attempts=F("attempts") + 1,
-        updated_at=timezone.now(),
-    )
-    if not claimed:
-        return None
-    generation = (
-        Generation.objects.select_related("prompt", "chat_model")
-        .defer("text", "request", "metadata", "prompt__metadata")
-        .get(pk=generation_id)
-    )
-    chat_model = generation.chat_model
-    messages = tokenizers.build_messages(
-        chat_model.system_prompt, generation.prompt.turns
-    )
-    return Plan(generation_id, chat_model, messages)
-
-
-def _record(generation_id: int, **fields: Any) -> None:
-    """Write the outcome unless another delivery finished it first; then check jobs."""
+def _record(generation_id: int, **fields: Any) -> bool:
+    """Write an outcome unless another delivery finished the generation first."""
     fields["updated_at"] = timezone.now()
     if fields.get("status") in (*FINAL_STATUSES, Generation.Status.FAILED):
         fields["finished_at"] = fields["updated_at"]
-    updated = (
-        Generation.objects.filter(pk=generation_id)
-        .exclude(status__in=FINAL_STATUSES)
-        .update(**fields)
-    )
-    if updated and fields.get("status") != Generation.Status.PENDING:
+    return rows.generation_record(generation_id=generation_id, fields=fields)
+
+
+def _ended(generation_id: int, job_id: int | None) -> None:
+    """A task delivery ended for good: finish the job(s) once nothing is left open."""
+    if job_id is None or _open_counts().ended(job_id):
         jobs.jobs_finish_if_complete(generation_id=generation_id)
 
 
@@ -139,29 +108,46 @@ def generation_execute(
     permanent errors; on transient errors the generation goes back to pending and the
     error is raised for the caller to retry, unless ``final_attempt``, when it fails.
     """
-    plan = _claim(generation_id=generation_id, job_id=job_id)
-    if plan is None:
-        # Done by another job's task: this job may have been waiting for it.
-        jobs.jobs_finish_if_complete(generation_id=generation_id)
-        return "skipped"
-    chat_model, request = (
-        plan.chat_model,
-        request_settings(plan.chat_model, plan.messages),
+    claimed = rows.generation_claim(
+        generation_id=generation_id, job_id=job_id, now=timezone.now()
     )
+    if claimed is None:
+        # Done by another delivery or job, or the job is cancelled.
+        _ended(generation_id, job_id)
+        return "skipped"
+    chat_model, turns = claimed
+    messages = tokenizers.build_messages(chat_model.system_prompt, turns)
+    request = request_settings(chat_model, messages)
+    try:
+        fields = _attempt(chat_model, messages, request)
+    except BackendError as exc:  # transient: retried by the caller
+        if not final_attempt:
+            _record(
+                generation_id, status=Generation.Status.PENDING, last_error=str(exc)
+            )
+            raise
+        fields = _failed(request, exc)
+    _record(generation_id, **fields)
+    _ended(generation_id, job_id)
+    return fields["status"]
+
+
+def _attempt(
+    chat_model: ChatModel, messages: list[dict[str, str]], request: dict
+) -> dict[str, Any]:
+    """Count, filter and send; the fields to record. Transient errors propagate."""
     try:
         backend = get_backend(chat_model.backend, _connection(chat_model))
-        counted = tokenizers.count_tokens(chat_model.tokenizer, plan.messages, backend)
+        counted = tokenizers.count_tokens(chat_model.tokenizer, messages, backend)
         request["counted_prompt_tokens"] = counted
         if counted > chat_model.context_limit:
-            _record(
-                generation_id,
-                status=Generation.Status.FILTERED,
-                prompt_tokens=counted,
-                request=request,
-                last_error=f"{counted} input tokens exceed the context limit "
+            return {
+                "status": Generation.Status.FILTERED,
+                "prompt_tokens": counted,
+                "request": request,
+                "last_error": f"{counted} input tokens exceed the context limit "
                 f"of {chat_model.context_limit}",
-            )
-            return Generation.Status.FILTERED
+            }
         with concurrency.server_slot(
             _slots(),
             chat_model.base_url,
@@ -169,46 +155,39 @@ def generation_execute(
             lease_seconds=CONNECT_TIMEOUT + chat_model.request_timeout + 30,
             wait_seconds=chat_model.request_timeout + CONNECT_TIMEOUT,
         ):
-            response = backend.complete(_chat_request(chat_model, plan.messages))
+            response = backend.complete(_chat_request(chat_model, messages))
     except ContextExceededError as exc:
-        _record(
-            generation_id,
-            status=Generation.Status.FILTERED,
-            request=request,
-            last_error=str(exc),
-        )
-        return Generation.Status.FILTERED
+        return {
+            "status": Generation.Status.FILTERED,
+            "request": request,
+            "last_error": str(exc),
+        }
     except BackendError as exc:
-        if exc.transient and not final_attempt:
-            _record(
-                generation_id,
-                status=Generation.Status.PENDING,
-                last_error=str(exc),
-            )
+        if exc.transient:
             raise
-        _record(
-            generation_id,
-            status=Generation.Status.FAILED,
-            request=request,
-            last_error=str(exc),
-        )
-        return Generation.Status.FAILED
+        return _failed(request, exc)
     except tokenizers.TokenizerError as exc:
-        _record(
-            generation_id,
-            status=Generation.Status.FAILED,
-            request=request,
-            last_error=str(exc),
-        )
-        return Generation.Status.FAILED
-    _record(generation_id, **_done_fields(response, request))
-    return Generation.Status.DONE
+        return _failed(request, exc)
+    return _done_fields(response, request)
 
 
-def generation_release(*, generation_id: int, error: str, final_attempt: bool) -> None:
+def _failed(request: dict, exc: Exception) -> dict[str, Any]:
+    return {
+        "status": Generation.Status.FAILED,
+        "request": request,
+        "last_error": str(exc),
+    }
+
+
+def generation_release(
+    *, generation_id: int, job_id: int | None, error: str, final_attempt: bool
+) -> None:
     """Record an interruption (e.g. a time limit): pending for a retry, or failed."""
-    status = Generation.Status.FAILED if final_attempt else Generation.Status.PENDING
-    _record(generation_id, status=status, last_error=error)
+    if not final_attempt:
+        _record(generation_id, status=Generation.Status.PENDING, last_error=error)
+        return
+    _record(generation_id, status=Generation.Status.FAILED, last_error=error)
+    _ended(generation_id, job_id)
 
 
 def _chat_request(chat_model: ChatModel, messages: list[dict[str, str]]) -> ChatRequest:
