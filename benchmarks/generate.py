@@ -46,6 +46,7 @@ from generations.models import (  # noqa: E402
 )
 from generations.services import jobs  # noqa: E402
 from generations.tasks import job_launch  # noqa: E402
+from tests.support.worker import worker_command  # noqa: E402
 
 
 def bare_client_baseline(url: str, n: int, concurrency: int) -> float:
@@ -97,24 +98,7 @@ def start_workers(processes: int, threads: int, log: Path) -> list:
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
     return [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "evalsite",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(threads),
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"bench{i}-{os.getpid()}@%h",
-            ],
+            worker_command(threads, f"bench{i}-{os.getpid()}@%h", loglevel="WARNING"),
             cwd=ROOT,
             env=env,
             stdout=log.open("a"),

@@ -180,9 +180,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # them; a new PostgreSQL connection per generation costs more than the generation.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 
-# Generation tasks: retries of transient inference errors (exponential backoff, jitter).
+# The generation hot path: its statements prepared on PostgreSQL (false behind a
+# transaction-mode pooler), workers' commits not waiting for the WAL flush.
 EVALSITE_PREPARED_STATEMENTS = env.bool("EVALSITE_PREPARED_STATEMENTS", default=True)
 EVALSITE_WORKER_ASYNC_COMMIT = env.bool("EVALSITE_WORKER_ASYNC_COMMIT", default=True)
+# Generation tasks: retries of transient inference errors (exponential backoff, jitter).
 EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)
 EVALSITE_GENERATION_BACKOFF = env.float("EVALSITE_GENERATION_BACKOFF", default=5.0)
 EVALSITE_GENERATION_BACKOFF_MAX = env.float(

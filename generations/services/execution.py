@@ -29,18 +29,22 @@ FINAL_STATUSES = (Generation.Status.DONE, Generation.Status.FILTERED)
 CONNECT_TIMEOUT = 10.0
 
 
+def broker_redis_url() -> str | None:
+    """The broker's Redis, which also holds the server slots and the job counts."""
+    url = settings.CELERY_BROKER_URL
+    return url if url.startswith(("redis://", "rediss://")) else None
+
+
 @lru_cache(maxsize=1)
 def _slots() -> concurrency.Slots:
-    url = settings.CELERY_BROKER_URL
-    if url.startswith(("redis://", "rediss://")):
+    if url := broker_redis_url():
         return concurrency.RedisSlots(url)
     return concurrency.FileSlots(settings.VAR_DIR / "server-slots")
 
 
 @lru_cache(maxsize=1)
 def _open_counts() -> progress.OpenCounts:
-    url = settings.CELERY_BROKER_URL
-    if url.startswith(("redis://", "rediss://")):
+    if url := broker_redis_url():
         return progress.RedisOpenCounts(url)
     return progress.NoOpenCounts()
 

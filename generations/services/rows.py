@@ -30,22 +30,34 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-@cache
-def _claim_sql() -> str:
-    return (
-        f"UPDATE {_table(Generation)} "
-        "SET status = %s, attempts = attempts + 1, updated_at = %s "
-        f"WHERE id = %s AND {NOT_FINAL_SQL} "
-        f"AND NOT EXISTS (SELECT 1 FROM {_table(GenerationJob)} "
-        "WHERE id = %s AND status = %s) "
-        "RETURNING chat_model_id, prompt_id"
-    )
-
-
 def _chat_model_columns() -> str:
     return ", ".join(
         f"m.{connection.ops.quote_name(f.column)}"
         for f in ChatModel._meta.concrete_fields
+    )
+
+
+@cache
+def _claim_sql(*, load: bool) -> str:
+    """The claim; with ``load`` it also returns the turns and the chat model.
+
+    Only prepared statements load (PostgreSQL): SQLite's RETURNING cannot name the
+    other tables of an UPDATE, and unprepared, the join costs PostgreSQL more planning
+    than the second statement of ``_load_sql``.
+    """
+    if load:
+        tables = f"FROM {_table(Prompt)} p, {_table(ChatModel)} m "
+        joins = "AND p.id = g.prompt_id AND m.id = g.chat_model_id "
+        returning = f"p.turns, {_chat_model_columns()}"
+    else:
+        tables = joins = ""
+        returning = "chat_model_id, prompt_id"
+    return (
+        f"UPDATE {_table(Generation)} AS g "
+        f"SET status = %s, attempts = g.attempts + 1, updated_at = %s {tables}"
+        f"WHERE g.id = %s AND g.status NOT IN (%s, %s) {joins}"
+        f"AND NOT EXISTS (SELECT 1 FROM {_table(GenerationJob)} "
+        f"WHERE id = %s AND status = %s) RETURNING {returning}"
     )
 
 
@@ -55,21 +67,6 @@ def _load_sql() -> str:
         f"SELECT p.turns, {_chat_model_columns()} "
         f"FROM {_table(ChatModel)} m, {_table(Prompt)} p "
         "WHERE m.id = %s AND p.id = %s"
-    )
-
-
-@cache
-def _claim_and_load_sql() -> str:
-    """PostgreSQL: the claim returns the turns and the chat model in one round trip."""
-    return (
-        f"UPDATE {_table(Generation)} g "
-        "SET status = %s, attempts = g.attempts + 1, updated_at = %s "
-        f"FROM {_table(Prompt)} p, {_table(ChatModel)} m "
-        "WHERE g.id = %s AND g.status NOT IN (%s, %s) "
-        "AND p.id = g.prompt_id AND m.id = g.chat_model_id "
-        f"AND NOT EXISTS (SELECT 1 FROM {_table(GenerationJob)} "
-        "WHERE id = %s AND status = %s) "
-        f"RETURNING p.turns, {_chat_model_columns()}"
     )
 
 
@@ -156,15 +153,9 @@ def generation_claim(
         GenerationJob.Status.CANCELLED.value,
     ]
     with _statements() as statements:
-        if statements.prepare:
-            # Prepared, the three-table UPDATE is planned once per connection.
-            row = statements.execute(_claim_and_load_sql(), params).fetchone()
-        else:
-            # SQLite's RETURNING cannot name the other tables of an UPDATE, and an
-            # unprepared join costs PostgreSQL more planning than a second statement.
-            row = statements.execute(_claim_sql(), params).fetchone()
-            if row is not None:  # (chat_model_id, prompt_id)
-                row = statements.execute(_load_sql(), list(row)).fetchone()
+        row = statements.execute(_claim_sql(load=statements.prepare), params).fetchone()
+        if row is not None and not statements.prepare:  # (chat_model_id, prompt_id)
+            row = statements.execute(_load_sql(), list(row)).fetchone()
     if row is None:
         return None
     turns, *values = row

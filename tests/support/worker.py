@@ -11,15 +11,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
+
+from generations.services.execution import broker_redis_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_broker() -> str | None:
-    url = settings.CELERY_BROKER_URL
-    return url if url.startswith(("redis://", "rediss://")) else None
+    return broker_redis_url()
+
+
+def worker_command(
+    concurrency: int, hostname: str, loglevel: str = "INFO"
+) -> list[str]:
+    """``celery -A evalsite worker`` on the thread pool, as tests and benchmarks run it."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "evalsite",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        hostname,
+    ]
 
 
 def worker_database_url() -> str:
@@ -91,24 +115,9 @@ class Worker:
     def start(self, timeout: float = 60.0) -> Worker:
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "evalsite",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(self.concurrency),
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ],
+            worker_command(
+                self.concurrency, f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
+            ),
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=log,
