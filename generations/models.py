@@ -264,6 +264,9 @@ class Generation(models.Model):
         max_length=20, choices=Source.choices, default=Source.GENERATED
     )
     text = models.TextField(blank=True)
+    word_count = models.PositiveIntegerField(
+        default=0, help_text="Words of the text, stored whenever the text is written."
+    )
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     finish_reason = models.CharField(max_length=50, blank=True)

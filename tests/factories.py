@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from annotations.models import Assignment, Comparison, Evaluation, Rating
 from generations.models import ChatModel, Generation, Prompt, PromptSet
+from generations.words import count_turn_words, count_words
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,9 +38,7 @@ class PromptFactory(factory.django.DjangoModelFactory):
     num_turns = factory.LazyAttribute(
         lambda o: sum(1 for turn in o.turns if turn["role"] == "user")
     )
-    word_count = factory.LazyAttribute(
-        lambda o: sum(len(turn["content"].split()) for turn in o.turns)
-    )
+    word_count = factory.LazyAttribute(lambda o: count_turn_words(o.turns))
 
 
 class ChatModelFactory(factory.django.DjangoModelFactory):
@@ -60,6 +59,7 @@ class GenerationFactory(factory.django.DjangoModelFactory):
     status = Generation.Status.DONE
     source = Generation.Source.IMPORTED
     text = factory.Sequence(lambda n: f"Response number {n}.")
+    word_count = factory.LazyAttribute(lambda o: count_words(o.text))
 
 
 class EvaluationFactory(factory.django.DjangoModelFactory):

@@ -21,6 +21,7 @@ from generations.backends import (
     get_backend,
 )
 from generations.models import ChatModel, Generation
+from generations.words import count_words
 
 from . import jobs, rows
 
@@ -208,6 +209,7 @@ def _done_fields(response: ChatResponse, request: dict) -> dict[str, Any]:
     return {
         "status": Generation.Status.DONE,
         "text": response.text,
+        "word_count": count_words(response.text),
         "prompt_tokens": response.prompt_tokens
         if response.prompt_tokens is not None
         else request.get("counted_prompt_tokens"),

@@ -21,6 +21,7 @@ from ..importing import (
     text_field,
 )
 from ..models import ChatModel, Generation, Prompt, PromptSet
+from ..words import count_turn_words, count_words
 
 ROLES = ("system", "user", "assistant")
 PROMPT_FIELDS = {"id", "turns", "prompt", "categories", "category"}
@@ -43,7 +44,7 @@ class PromptRow:
 
     @property
     def word_count(self) -> int:
-        return sum(len(turn["content"].split()) for turn in self.turns)
+        return count_turn_words(self.turns)
 
 
 def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -287,6 +288,7 @@ def generations_import(
                 "status": Generation.Status.DONE,
                 "source": Generation.Source.IMPORTED,
                 "text": row.text,
+                "word_count": count_words(row.text),
                 "prompt_tokens": row.prompt_tokens,
                 "completion_tokens": row.completion_tokens,
                 "metadata": row.metadata,
