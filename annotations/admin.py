@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from generations.uploads import UploadForm, upload_view
+from evalsite.imports.uploads import UploadForm, upload_view
 
 from .models import Assignment, Comparison, Evaluation, Rating
 from .services.evaluations import comparisons_build

@@ -5,7 +5,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from generations.api_imports import RESPONSES, ImportSerializer, ImportView
+from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
 from generations.models import ChatModel, PromptSet
 
 from .models import Evaluation

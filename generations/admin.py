@@ -6,9 +6,10 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
+from evalsite.imports.uploads import UploadForm, upload_view
+
 from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
 from .services.imports import generations_import, prompts_import
-from .uploads import UploadForm, upload_view
 
 
 class PromptInline(admin.TabularInline):

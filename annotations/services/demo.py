@@ -115,9 +115,21 @@ def _users_ensure() -> list[tuple[str, str, str]]:
     return logins
 
 
-@transaction.atomic
+def _chat_models_describe() -> None:
+    for row in _read_jsonl("models.jsonl"):
+        ChatModel.objects.filter(name=row["name"]).update(
+            organisation=row["org"],
+            metadata={"api_id": row["api_id"], "api": row["api"], "type": row["type"]},
+        )
+
+
 def demo_load() -> DemoResult:
-    """Load the demo; running it again changes nothing."""
+    """Load the demo; running it again changes nothing.
+
+    Not one transaction: the imports and ``evaluation_create`` are top-level services,
+    each in its own durable transaction, so they run one after another. Every step
+    is idempotent, so a load that stops half way is completed by running it again.
+    """
     files = llmfao_files()
     prompts = prompts_import(
         prompt_set_name=PROMPT_SET,
@@ -129,11 +141,8 @@ def demo_load() -> DemoResult:
         file_name="generations.jsonl",
         data=files["generations.jsonl"],
     )
-    for row in _read_jsonl("models.jsonl"):
-        ChatModel.objects.filter(name=row["name"]).update(
-            organisation=row["org"],
-            metadata={"api_id": row["api_id"], "api": row["api"], "type": row["type"]},
-        )
+    with transaction.atomic(durable=True):
+        _chat_models_describe()
     ratings = ratings_import(
         prompt_set_name=PROMPT_SET,
         evaluation_name=CROWD_EVALUATION,
@@ -141,7 +150,8 @@ def demo_load() -> DemoResult:
         file_name="ratings.jsonl",
         data=files["ratings.jsonl"],
     )
-    logins = _users_ensure()
+    with transaction.atomic(durable=True):
+        logins = _users_ensure()
     evaluation = Evaluation.objects.filter(name=HEAD_TO_HEAD).first()
     if evaluation is None:
         evaluation = evaluation_create(

@@ -35,7 +35,7 @@ def _reason(model: ChatModel, generation: Generation | None) -> str | None:
     return None
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def evaluation_create(
     *,
     name: str,
@@ -93,7 +93,11 @@ def evaluation_create(
 def comparisons_build(
     *, evaluation: Evaluation, pairs_per_prompt: int | None = None, seed: int = 0
 ) -> BuildResult:
-    """Add the comparisons an evaluation lacks; idempotent. Records the left-out counts."""
+    """Add the comparisons an evaluation lacks; idempotent. Records the left-out counts.
+
+    Not durable: it joins the caller's transaction, since ``evaluation_create`` and
+    the admin's save (already atomic) call it as one step of theirs.
+    """
     if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
         models = [evaluation.candidate, evaluation.baseline]
         pairs = [(evaluation.candidate, evaluation.baseline)]

@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from generations.importing import (
+from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
     ImportResult,
@@ -134,7 +134,7 @@ def ratings_import(
     _check_references(checked, prompts, models, generations, prompt_set_name)
     _check_duplicates(checked)
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if evaluation is None:
             evaluation = _evaluation_create(
                 name=evaluation_name,

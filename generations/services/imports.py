@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..importing import (
+from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
     ImportResult,
@@ -20,6 +20,7 @@ from ..importing import (
     sha256,
     text_field,
 )
+
 from ..models import ChatModel, Generation, Prompt, PromptSet
 from ..words import count_turn_words, count_words
 
@@ -164,7 +165,7 @@ def prompts_import(
     checked = check_records(records, lambda record: _prompt_row(record, allowed))
     _reject_duplicates(checked, lambda row: row.external_id, "id")
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if prompt_set is None:
             prompt_set = PromptSet.objects.create(
                 name=prompt_set_name,
@@ -272,7 +273,7 @@ def generations_import(
         raise ImportFileError(errors[:50])
 
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         models = _chat_models_ensure({row.model for _, row in checked})
         existing = {
             (generation.prompt_id, generation.chat_model_id): generation

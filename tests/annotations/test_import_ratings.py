@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from annotations.models import Comparison, Evaluation, Rating
 from annotations.services.imports import ratings_import
-from generations.importing import ImportFileError
+from evalsite.imports.reader import ImportFileError
 from generations.services.imports import generations_import, prompts_import
 
 

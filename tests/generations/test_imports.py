@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from generations.importing import ImportFileError
+from evalsite.imports.reader import ImportFileError
 from generations.models import ChatModel, Generation, Prompt, PromptSet
 from generations.services.imports import generations_import, prompts_import
 

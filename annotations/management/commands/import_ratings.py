@@ -1,7 +1,7 @@
 """python manage.py import_ratings FILE --prompt-set NAME --evaluation NAME --scale S"""
 
 from annotations.services.imports import ratings_import
-from generations.management.importcommand import ImportCommand
+from evalsite.imports.commands import ImportCommand
 
 
 class Command(ImportCommand):

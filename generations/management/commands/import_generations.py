@@ -1,6 +1,6 @@
 """python manage.py import_generations FILE --prompt-set NAME"""
 
-from generations.management.importcommand import ImportCommand
+from evalsite.imports.commands import ImportCommand
 from generations.services.imports import generations_import
 
 

@@ -1,4 +1,4 @@
-"""The admin's upload form and page, shared by the three imports."""
+"""The admin's upload form and page, shared by every app's file imports."""
 
 from collections.abc import Callable
 
@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from .importing import ImportFileError, ImportResult
+from .reader import ImportFileError, ImportResult
 
 
 class UploadForm(forms.Form):

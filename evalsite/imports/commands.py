@@ -1,10 +1,10 @@
-"""The import commands' base: read the file, call the service, report the result."""
+"""The import management commands' base: read the file, call the service, report."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.importing import ImportFileError
+from .reader import ImportFileError
 
 
 class ImportCommand(BaseCommand):

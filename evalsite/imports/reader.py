@@ -1,9 +1,4 @@
-"""Reading uploaded JSONL and CSV files into records; errors name the line and field.
-
-Every import service reads its file here, checks every record, and stores nothing
-unless the whole file is clean. Errors are collected (up to a limit) so a user can
-fix a file in one pass.
-"""
+"""Reading uploaded JSONL and CSV files into records; errors name the line and field."""
 
 import csv
 import hashlib
@@ -15,6 +10,9 @@ from typing import Any
 
 from django.conf import settings
 
+# Every import service reads its file here, checks every record, and stores nothing
+# unless the whole file is clean. Errors are collected up to this limit so that a
+# user can fix a file in one pass.
 MAX_ERRORS = 50
 MAX_TEXT_CHARS = 200_000
 

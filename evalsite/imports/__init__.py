@@ -1,0 +1,1 @@
+"""Import machinery shared by the apps: reader, upload page, API and command bases."""

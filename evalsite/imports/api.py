@@ -1,0 +1,65 @@
+"""The import REST endpoints' base: one multipart POST with the file, 201 or 400."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .reader import ImportFileError
+
+
+class ImportSerializer(serializers.Serializer):
+    prompt_set = serializers.CharField(max_length=200)
+    file = serializers.FileField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class CanImport(permissions.BasePermission):
+    """Admins only: the view's ``required_perm`` decides."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm(view.required_perm))
+
+
+# Subclasses set ``required_perm`` and ``service``, or override ``call_service``. No
+# docstring: drf-spectacular would show it as each import endpoint's description.
+class ImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [permissions.IsAuthenticated, CanImport]
+    serializer_class = ImportSerializer
+    required_perm = ""
+
+    def call_service(self, data: dict, upload) -> object:
+        return self.service(
+            prompt_set_name=data["prompt_set"],
+            file_name=upload.name,
+            data=upload.read(),
+        )
+
+    def post(self, request):
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        try:
+            result = self.call_service(serializer.validated_data, upload)
+        except ImportFileError as exc:
+            return Response(
+                {"errors": [error.as_dict() for error in exc.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+
+RESPONSES = {
+    201: ImportResultSerializer,
+    400: OpenApiResponse(ImportErrorSerializer, description="Line and field errors."),
+}
