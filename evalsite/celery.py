@@ -15,13 +15,13 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def commit_asynchronously(**kwargs) -> None:
-    """Let workers' PostgreSQL sessions commit without waiting for the WAL flush.
+    """With EVALSITE_WORKER_ASYNC_COMMIT (off by default), workers' PostgreSQL sessions
+    commit without waiting for the WAL flush.
 
-    Generation tasks write a few rows each, thousands a minute; waiting for each
-    flush made a 2,000-generation job 15% slower (benchmarks/generate.py). A server
-    crash can lose the last fraction of a second of commits, in order and never half
-    of one: those generations are pending or running again and a resume redoes them.
-    EVALSITE_WORKER_ASYNC_COMMIT=false keeps every commit synchronous.
+    Generation tasks write a few rows each, thousands a minute, so on a slow disk the
+    flushes can bound a job's pace. A database crash can lose the last fraction of a
+    second of commits, in order and never half of one: those generations are pending
+    or running again and a resume redoes them.
     """
     from django.conf import settings
     from django.db.backends.signals import connection_created

@@ -168,8 +168,6 @@ else:
         # 300 s default would hold back every other restore for five minutes.
         "unacked_mutex_expire": env.int("CELERY_RESTORE_MUTEX_EXPIRE", default=60),
     }
-    if CELERY_BROKER_URL.startswith("redis://"):
-        CELERY_BROKER_TRANSPORT = "evalsite.broker:Transport"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -180,10 +178,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # them; a new PostgreSQL connection per generation costs more than the generation.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 
-# The generation hot path: its statements prepared on PostgreSQL (false behind a
-# transaction-mode pooler), workers' commits not waiting for the WAL flush.
-EVALSITE_PREPARED_STATEMENTS = env.bool("EVALSITE_PREPARED_STATEMENTS", default=True)
-EVALSITE_WORKER_ASYNC_COMMIT = env.bool("EVALSITE_WORKER_ASYNC_COMMIT", default=True)
+# Opt-in: workers' PostgreSQL sessions commit without waiting for the WAL flush (a
+# database crash can lose their last fraction of a second of commits; see
+# docs/operations.md).
+EVALSITE_WORKER_ASYNC_COMMIT = env.bool("EVALSITE_WORKER_ASYNC_COMMIT", default=False)
 # Generation tasks: retries of transient inference errors (exponential backoff, jitter).
 EVALSITE_GENERATION_MAX_RETRIES = env.int("EVALSITE_GENERATION_MAX_RETRIES", default=8)
 EVALSITE_GENERATION_BACKOFF = env.float("EVALSITE_GENERATION_BACKOFF", default=5.0)

@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import selectors, tasks
+from . import selectors
 from .models import ChatModel, GenerationJob
 from .serializers import ChatModelSerializer, GenerationJobSerializer
 from .services import chat_models, jobs
@@ -65,7 +65,7 @@ class GenerationJobViewSet(
     def perform_create(self, serializer: GenerationJobSerializer) -> None:
         data = serializer.validated_data
         try:
-            job = jobs.job_create(
+            job, _ = jobs.job_create_and_launch(
                 prompt_sets=data["prompt_sets"],
                 chat_models=data["chat_models"],
                 name=data.get("name", ""),
@@ -73,8 +73,6 @@ class GenerationJobViewSet(
             )
         except DjangoValidationError as exc:
             raise _drf_error(exc) from exc
-        tasks.job_launch(job_id=job.pk)
-        job.refresh_from_db()
         serializer.instance = job
 
     @action(detail=True, methods=["post"])
@@ -85,6 +83,6 @@ class GenerationJobViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        tasks.job_launch(job_id=job.pk)
+        jobs.job_launch(job=job)
         job = GenerationJob.objects.get(pk=job.pk)
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -65,23 +65,3 @@ def job_dispatch(job_id: int, generation_ids: list[int]) -> int:
         for generation_id in generation_ids:
             generation_generate.apply_async((generation_id, job_id), producer=producer)
     return len(generation_ids)
-
-
-def job_enqueue(job_id: int, generation_ids: list[int]) -> None:
-    """Hand a started job's generations to the workers (call on commit)."""
-    if generation_ids:
-        execution.job_expect(job_id=job_id, tasks=len(generation_ids))
-        job_dispatch.delay(job_id, generation_ids)
-
-
-def job_launch(*, job_id: int) -> int:
-    """Start (or resume) a job and enqueue its open generations once committed."""
-    from django.db import transaction
-
-    from .models import GenerationJob
-    from .services import jobs
-
-    with transaction.atomic():
-        ids = jobs.job_start(job=GenerationJob.objects.get(pk=job_id))
-        transaction.on_commit(lambda: job_enqueue(job_id, ids))
-    return len(ids)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, tasks
+from . import selectors
 from .forms import JobForm
 from .models import GenerationJob
 from .services import jobs
@@ -30,7 +30,7 @@ def job_new(request: HttpRequest) -> HttpResponse:
     form = JobForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = jobs.job_create(
+            job, queued = jobs.job_create_and_launch(
                 prompt_sets=form.cleaned_data["prompt_sets"],
                 chat_models=form.cleaned_data["chat_models"],
                 name=form.cleaned_data["name"],
@@ -39,7 +39,6 @@ def job_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            queued = tasks.job_launch(job_id=job.pk)
             messages.success(request, f"Job started: {queued} generations queued.")
             return redirect(job)
     return render(request, "generations/job_new.html", {"form": form})
@@ -78,6 +77,6 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(GenerationJob, pk=pk)
-    queued = tasks.job_launch(job_id=job.pk)
+    queued = jobs.job_launch(job=job)
     messages.success(request, f"{job} resumed: {queued} generations queued.")
     return redirect(job)

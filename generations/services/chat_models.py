@@ -45,7 +45,7 @@ def resolve_presets(
     return fields
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def chat_model_create(
     *,
     name: str,

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from generations import concurrency, progress, tokenizers
+from generations import concurrency, open_counter, tokenizers
 from generations.backends import (
     BackendError,
     ChatRequest,
@@ -23,36 +23,18 @@ from generations.backends import (
 from generations.models import ChatModel, Generation
 from generations.words import count_words
 
-from . import jobs, rows
+from . import rows
 
 logger = logging.getLogger(__name__)
 FINAL_STATUSES = (Generation.Status.DONE, Generation.Status.FILTERED)
 CONNECT_TIMEOUT = 10.0
 
 
-def broker_redis_url() -> str | None:
-    """The broker's Redis, which also holds the server slots and the job counts."""
-    url = settings.CELERY_BROKER_URL
-    return url if url.startswith(("redis://", "rediss://")) else None
-
-
 @lru_cache(maxsize=1)
 def _slots() -> concurrency.Slots:
-    if url := broker_redis_url():
+    if url := open_counter.broker_redis_url():
         return concurrency.RedisSlots(url)
     return concurrency.FileSlots(settings.VAR_DIR / "server-slots")
-
-
-@lru_cache(maxsize=1)
-def _open_counts() -> progress.OpenCounts:
-    if url := broker_redis_url():
-        return progress.RedisOpenCounts(url)
-    return progress.NoOpenCounts()
-
-
-def job_expect(*, job_id: int, tasks: int) -> None:
-    """Note that ``tasks`` generation tasks of the job are about to be sent."""
-    _open_counts().reset(job_id, tasks)
 
 
 def request_settings(chat_model: ChatModel, messages: list[dict[str, str]]) -> dict:
@@ -83,8 +65,8 @@ def _record(generation_id: int, **fields: Any) -> bool:
 
 def _ended(generation_id: int, job_id: int | None) -> None:
     """A task delivery ended for good: finish the job(s) once nothing is left open."""
-    if job_id is None or _open_counts().ended(job_id):
-        jobs.jobs_finish_if_complete(generation_id=generation_id)
+    if job_id is None or open_counter.job_open_end(job_id=job_id):
+        rows.jobs_finish_if_complete(generation_id=generation_id)
 
 
 def _connection(chat_model: ChatModel) -> Connection:

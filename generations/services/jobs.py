@@ -1,14 +1,21 @@
-"""Generation jobs: create, start, cancel, resume, finish. Callers enqueue on commit."""
+"""Generation jobs: create and launch, resume, cancel.
+
+``job_create_and_launch``, ``job_launch`` and ``job_cancel`` are the top-level services
+(one durable transaction each); the tasks of a launched job are published once that
+transaction commits. ``job_create`` and ``job_start`` are their steps, run inside the
+caller's transaction.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from generations import open_counter, tasks
 from generations.models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
 
 TO_RUN = (
@@ -16,6 +23,51 @@ TO_RUN = (
     Generation.Status.RUNNING,
     Generation.Status.FAILED,
 )
+
+
+def job_create_and_launch(
+    *,
+    prompt_sets: Iterable[PromptSet],
+    chat_models: Iterable[ChatModel],
+    name: str = "",
+    created_by=None,
+) -> tuple[GenerationJob, int]:
+    """Create a job (see ``job_create``) and launch it, in one transaction.
+
+    Returns the job and the number of generations queued; their tasks are published
+    when the transaction commits, so a job that fails validation publishes nothing.
+    """
+    with transaction.atomic(durable=True):
+        job = job_create(
+            prompt_sets=prompt_sets,
+            chat_models=chat_models,
+            name=name,
+            created_by=created_by,
+        )
+        queued = _launch(job)
+        job.refresh_from_db(fields=["status", "started_at", "finished_at"])
+    return job, queued
+
+
+def job_launch(*, job: GenerationJob) -> int:
+    """Start or resume a job: failed generations are redone, done ones never.
+
+    Returns the number of generations queued; published when the transaction commits.
+    """
+    with transaction.atomic(durable=True):
+        return _launch(job)
+
+
+def _launch(job: GenerationJob) -> int:
+    ids = job_start(job=job)
+    transaction.on_commit(partial(_publish, job.pk, ids))
+    return len(ids)
+
+
+def _publish(job_id: int, generation_ids: list[int]) -> None:
+    if generation_ids:
+        open_counter.job_open_set(job_id=job_id, tasks=len(generation_ids))
+        tasks.job_dispatch.delay(job_id, generation_ids)
 
 
 @transaction.atomic
@@ -71,8 +123,8 @@ def job_create(
 def job_start(*, job: GenerationJob) -> list[int]:
     """Mark the job running; failed generations go back to pending.
 
-    Returns the ids of the generations still to do (the caller enqueues them on commit);
-    a job with nothing left to do is finished at once.
+    Returns the ids of the generations still to do (publishing them is the caller's
+    part); a job with nothing left to do is finished at once.
     """
     job = GenerationJob.objects.select_for_update().get(pk=job.pk)
     job.generations.filter(status=Generation.Status.FAILED).update(
@@ -91,7 +143,7 @@ def job_start(*, job: GenerationJob) -> list[int]:
     return ids
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def job_cancel(*, job: GenerationJob) -> GenerationJob:
     """Stop a job: queued tasks of it skip; requests in flight still finish."""
     job = GenerationJob.objects.select_for_update().get(pk=job.pk)
@@ -100,22 +152,3 @@ def job_cancel(*, job: GenerationJob) -> GenerationJob:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
     return job
-
-
-def jobs_finish_if_complete(*, generation_id: int) -> int:
-    """Finish every running job of the generation that has nothing left open.
-
-    One UPDATE; safe when several last generations end at once. Returns the number of
-    jobs finished.
-    """
-    open_left = Generation.objects.filter(
-        jobs=OuterRef("pk"),
-        status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
-    )
-    return (
-        GenerationJob.objects.filter(
-            generations=generation_id, status=GenerationJob.Status.RUNNING
-        )
-        .exclude(Exists(open_left))
-        .update(status=GenerationJob.Status.FINISHED, finished_at=timezone.now())
-    )

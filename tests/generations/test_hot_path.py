@@ -1,4 +1,4 @@
-"""The generation hot path: raw-SQL claim and record, job-open counts, batched dispatch."""
+"""The generation hot path: claim and record, job-open counters, batched dispatch."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import json
 
 import pytest
 from django.db import connection, connections
+from django.test import override_settings
 from django.utils import timezone
 
-from generations import progress
+from generations import open_counter
 from generations.models import ChatModel, Generation, GenerationJob
 from generations.services import execution, jobs, rows
 from generations.tasks import job_dispatch
@@ -27,7 +28,7 @@ needs_redis = pytest.mark.skipif(
 def _job(prompt_set, chat_model) -> tuple[GenerationJob, list[int]]:
     job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
     ids = jobs.job_start(job=job)
-    execution.job_expect(job_id=job.pk, tasks=len(ids))
+    open_counter.job_open_set(job_id=job.pk, tasks=len(ids))
     return job, ids
 
 
@@ -64,10 +65,10 @@ def offline_model(name: str, **fields) -> ChatModel:
 
 @pytest.fixture
 def redis_counts():
-    """The execution service's counters on this run's Redis, reset around the test."""
-    execution._open_counts.cache_clear()
+    """The job-open counters on this run's Redis, reset around the test."""
+    open_counter._redis.cache_clear()
     yield
-    execution._open_counts.cache_clear()
+    open_counter._redis.cache_clear()
 
 
 def test_claim_marks_running_and_returns_the_chat_model_and_turns(two_prompts):
@@ -138,31 +139,37 @@ def test_record_stores_what_the_orm_stores_and_never_overwrites_done(two_prompts
     assert Generation.objects.filter(request__top_p=0.9).count() == 1
 
 
+def test_claim_is_two_statements_and_record_one(two_prompts, django_assert_num_queries):
+    chat_model = offline_model(name="counted")
+    job, (first, _) = _job(two_prompts, chat_model)
+
+    with django_assert_num_queries(2):  # the claim's UPDATE, the load's SELECT
+        rows.generation_claim(generation_id=first, job_id=job.pk, now=timezone.now())
+    with django_assert_num_queries(1):
+        rows.generation_record(generation_id=first, fields={"text": "x"})
+
+
+def test_claim_reads_the_chat_model_as_it_is_now(two_prompts):
+    chat_model = offline_model(name="edited", temperature=0.0)
+    job, (first, second) = _job(two_prompts, chat_model)
+    rows.generation_claim(generation_id=first, job_id=job.pk, now=timezone.now())
+    ChatModel.objects.filter(pk=chat_model.pk).update(temperature=0.5)
+
+    claimed_model, _ = rows.generation_claim(
+        generation_id=second, job_id=job.pk, now=timezone.now()
+    )
+
+    assert claimed_model.temperature == 0.5
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
-def test_postgresql_prepares_the_hot_statements_once_per_connection(two_prompts):
-    chat_model = offline_model(name="prepared")
-    job, ids = _job(two_prompts, chat_model)
-    for generation_id in ids:
-        rows.generation_claim(
-            generation_id=generation_id, job_id=job.pk, now=timezone.now()
-        )
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
-        )
-        prepared = cursor.fetchall()
-    claims = [uses for sql, uses in prepared if "RETURNING p.turns" in sql]
-    assert claims == [2]  # one statement, prepared once, executed for both
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
-def test_worker_sessions_commit_asynchronously():
+def test_worker_sessions_commit_asynchronously_when_opted_in():
     from django.db.backends.signals import connection_created
 
     from evalsite.celery import _async_commit_session, commit_asynchronously
 
-    commit_asynchronously()
+    with override_settings(EVALSITE_WORKER_ASYNC_COMMIT=True):
+        commit_asynchronously()
     fresh = connections.create_connection("default")
     try:
         with fresh.cursor() as cursor:
@@ -176,15 +183,33 @@ def test_worker_sessions_commit_asynchronously():
         assert cursor.fetchone()[0] == "on"
 
 
-@needs_redis
-def test_open_counts_say_when_the_exact_check_is_worth_running():
-    counts = progress.RedisOpenCounts(redis_broker(), prefix="evalsite:test-open:")
-    counts.redis.delete("evalsite:test-open:7", "evalsite:test-open:8")
-    counts.reset(7, 2)
+def test_worker_sessions_commit_synchronously_by_default():
+    from django.db.backends.signals import connection_created
 
-    assert [counts.ended(7), counts.ended(7), counts.ended(7)] == [False, True, True]
-    assert counts.ended(8) is True  # no counter (expired, flushed): check
-    assert progress.NoOpenCounts().ended(7) is True
+    from evalsite.celery import _async_commit_session, commit_asynchronously
+
+    commit_asynchronously()
+    assert not connection_created.disconnect(_async_commit_session)
+
+
+@needs_redis
+def test_job_open_counters_say_when_the_exact_check_is_worth_running(redis_counts):
+    job_ids = (2**40 + 7, 2**40 + 8)  # no real job's
+    open_counter._redis().delete(*(f"{open_counter.PREFIX}{i}" for i in job_ids))
+    first, second = job_ids
+    open_counter.job_open_set(job_id=first, tasks=2)
+
+    ended = [open_counter.job_open_end(job_id=first) for _ in range(3)]
+    assert ended == [False, True, True]
+    # No counter (expired, flushed): check.
+    assert open_counter.job_open_end(job_id=second) is True
+
+
+def test_without_a_redis_broker_the_exact_check_always_runs(redis_counts):
+    with override_settings(CELERY_BROKER_URL="filesystem://"):
+        open_counter._redis.cache_clear()
+        open_counter.job_open_set(job_id=7, tasks=2)
+        assert open_counter.job_open_end(job_id=7) is True
 
 
 @needs_redis
@@ -196,7 +221,7 @@ def test_a_job_finishes_when_its_last_task_ends_even_if_another_job_did_the_work
     job_b = GenerationJob.objects.create(name="b")
     job_b.generations.set([second])
     assert jobs.job_start(job=job_b) == [second]
-    execution.job_expect(job_id=job_b.pk, tasks=1)
+    open_counter.job_open_set(job_id=job_b.pk, tasks=1)
 
     assert execution.generation_execute(generation_id=second, job_id=job_b.pk) == "done"
     job_a.refresh_from_db()
@@ -220,12 +245,12 @@ def test_a_lost_or_low_counter_only_makes_the_exact_check_run_early(
 ):
     chat_model = stub_chat_model(stub_server, name="lost")
     job, (first, second) = _job(two_prompts, chat_model)
-    execution.job_expect(job_id=job.pk, tasks=1)  # one too few
+    open_counter.job_open_set(job_id=job.pk, tasks=1)  # one too few
 
     execution.generation_execute(generation_id=first, job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "running"  # checked early, one still open
-    execution._open_counts().redis.flushdb()  # counter gone
+    open_counter._redis().delete(f"{open_counter.PREFIX}{job.pk}")  # counter gone
     execution.generation_execute(generation_id=second, job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "finished"
@@ -246,18 +271,3 @@ def test_dispatch_publishes_one_task_per_generation_in_batches():
     }
     args = sorted(tuple(json.loads(base64.b64decode(m["body"]))[0]) for m in messages)
     assert args == [(generation_id, 99) for generation_id in ids]
-
-
-@needs_redis
-def test_the_redis_transport_reuses_one_client_per_pool():
-    from evalsite.broker import Transport
-    from evalsite.celery import app
-
-    with app.connection_for_write() as broker:
-        channel = broker.default_channel
-        assert isinstance(broker.transport, Transport)
-        client = channel._create_client()
-        assert channel._create_client() is client
-        assert client.ping()
-        channel._pool = None  # a reconnect builds a new pool
-        assert channel._create_client() is not client

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from generations.models import ChatModel, Generation
-from generations.services import jobs
+from generations.services import jobs, rows
 from tests.conftest import browser_login
 from tests.factories import PromptFactory, PromptSetFactory
 
@@ -43,7 +43,7 @@ def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
     assert page.locator('[data-field="per_minute"]').inner_text() != "\u2013"
 
     Generation.objects.filter(pk=third.pk).update(status="done", finished_at=now)
-    jobs.jobs_finish_if_complete(generation_id=third.pk)
+    rows.jobs_finish_if_complete(generation_id=third.pk)
     page.wait_for_selector("#resume-job", timeout=10_000)
     assert page.locator('[data-field="status"]').inner_text() == "finished"
     assert page.locator("progress").get_attribute("value") == "100"

@@ -9,7 +9,6 @@ from django.db import connection
 from generations import presets
 from generations.models import Generation, GenerationJob
 from generations.services import chat_models, jobs
-from generations.tasks import job_launch
 from tests.factories import PromptFactory, PromptSetFactory
 from tests.support.llama import LlamaServer, build_tiny_model, vocab_path
 from tests.support.worker import Worker, exclusive_broker, redis_broker
@@ -113,10 +112,9 @@ def test_job_on_llama_cpp_with_and_without_system_prompt(llama_server, worker):
         top_p=0.9,
         max_concurrency=2,
     )
-    job = jobs.job_create(
+    job, _ = jobs.job_create_and_launch(
         prompt_sets=[prompt_set], chat_models=[with_system, without_system]
     )
-    job_launch(job_id=job.pk)
     _wait(job, worker)
 
     generations = {
@@ -190,10 +188,9 @@ def test_server_refusals_end_as_filtered_or_failed(llama_server, worker):
     bad_decoding = chat_models.chat_model_create(
         name="tiny bad decoding", decoding={"n_probs": "many"}, **base
     )
-    job = jobs.job_create(
+    job, _ = jobs.job_create_and_launch(
         prompt_sets=[prompt_set], chat_models=[big_context, bad_decoding]
     )
-    job_launch(job_id=job.pk)
     _wait(job, worker)
     huge = Generation.objects.get(chat_model=big_context, prompt__external_id="huge")
     assert huge.status == "filtered"

@@ -1,11 +1,12 @@
 """Jobs and generation tasks end to end in one process (eager Celery, stub server)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from generations import presets
-from generations.models import Generation, GenerationJob
+from generations import presets, tasks
+from generations.models import ChatModel, Generation, GenerationJob
 from generations.services import jobs
-from generations.tasks import generation_generate, job_launch
+from generations.tasks import generation_generate
 from tests.factories import PromptFactory, PromptSetFactory
 
 from .conftest import stub_chat_model
@@ -38,9 +39,10 @@ def prompt_set():
 
 
 def _run(prompt_set, chat_model, django_capture_on_commit_callbacks):
-    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
     with django_capture_on_commit_callbacks(execute=True):
-        job_launch(job_id=job.pk)
+        job, _ = jobs.job_create_and_launch(
+            prompt_sets=[prompt_set], chat_models=[chat_model]
+        )
     job.refresh_from_db()
     return job, {g.prompt.external_id: g for g in Generation.objects.filter(jobs=job)}
 
@@ -153,12 +155,12 @@ def test_cancelled_job_skips_and_resume_redoes_only_what_is_not_done(
     assert Generation.objects.get(pk=ids[0]).status == "pending"
 
     with django_capture_on_commit_callbacks(execute=True):
-        job_launch(job_id=job.pk)
+        jobs.job_launch(job=job)
     job.refresh_from_db()
     assert job.status == "finished"
     sent = stub_server.state.requests
     with django_capture_on_commit_callbacks(execute=True):
-        queued = job_launch(job_id=job.pk)  # resume: only the failed one is redone
+        queued = jobs.job_launch(job=job)  # resume: only the failed one is redone
     assert queued == 1
     assert stub_server.state.requests == sent + 1
     bad = Generation.objects.get(prompt__external_id="bad", chat_model=chat_model)
@@ -171,3 +173,29 @@ def test_job_reuses_existing_generations(stub_server, prompt_set):
     second = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
     assert Generation.objects.filter(chat_model=chat_model).count() == 5
     assert second.generations.count() == first.generations.count() == 5
+
+
+def test_creating_and_launching_a_job_is_one_transaction_published_on_commit(
+    stub_server, prompt_set, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = []
+    monkeypatch.setattr(
+        tasks.job_dispatch, "delay", lambda *args: published.append(args)
+    )
+    chat_model = stub_chat_model(stub_server)
+    imported = ChatModel.objects.create(name="imported", backend="imported")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        job, queued = jobs.job_create_and_launch(
+            prompt_sets=[prompt_set], chat_models=[chat_model]
+        )
+        assert published == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    ids = sorted(job.generations.values_list("id", flat=True))
+    assert (queued, published) == (5, [(job.pk, ids)])
+    assert job.status == GenerationJob.Status.RUNNING
+
+    with pytest.raises(ValidationError, match="imported only"):
+        jobs.job_create_and_launch(prompt_sets=[prompt_set], chat_models=[imported])
+    assert GenerationJob.objects.count() == 1

@@ -7,7 +7,6 @@ from django.db import connection
 
 from generations.models import Generation, GenerationJob
 from generations.services import jobs
-from generations.tasks import job_launch
 from tests.factories import PromptFactory, PromptSetFactory
 from tests.support.worker import Worker, exclusive_broker, redis_broker
 
@@ -53,8 +52,9 @@ def _prompt_set(n: int, *extra: str):
 
 
 def _launch(prompt_set, chat_model) -> GenerationJob:
-    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
-    job_launch(job_id=job.pk)  # no atomic block around: enqueued at once
+    job, _ = jobs.job_create_and_launch(
+        prompt_sets=[prompt_set], chat_models=[chat_model]
+    )  # published when its transaction commits
     return job
 
 

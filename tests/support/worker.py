@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from generations.services.execution import broker_redis_url
+from generations.open_counter import broker_redis_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

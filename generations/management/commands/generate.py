@@ -8,8 +8,7 @@ from tqdm import tqdm
 
 from generations import selectors
 from generations.models import ChatModel, GenerationJob, PromptSet
-from generations.services.jobs import job_create
-from generations.tasks import job_launch
+from generations.services.jobs import job_create_and_launch
 
 
 def _by_name(model, names: list[str], label: str) -> list:
@@ -34,12 +33,11 @@ class Command(BaseCommand):
         prompt_sets = _by_name(PromptSet, options["prompt_set"], "prompt set")
         chat_models = _by_name(ChatModel, options["model"], "chat model")
         try:
-            job = job_create(
+            job, queued = job_create_and_launch(
                 prompt_sets=prompt_sets, chat_models=chat_models, name=options["name"]
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        queued = job_launch(job_id=job.pk)
         self.stdout.write(f"Job {job.pk}: {queued} generations queued")
         if options["wait"]:
             self._wait(job, options["poll"])
