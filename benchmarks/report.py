@@ -126,7 +126,8 @@ def load(n_prompts: int, seed: int = 0) -> list[int]:
         "id": g + 1, "prompt_id": g // MODELS + 1,
         "chat_model_id": np.array([m.pk for m in models])[g % MODELS],
         "status": "done", "source": "imported",
-        "text": ["lorem " * k for k in lengths], "finish_reason": "stop",
+        "text": ["lorem " * k for k in lengths], "word_count": lengths,
+        "finish_reason": "stop",
         "request": "{}", "backend_model_id": "", "attempts": 1, "last_error": "",
         "metadata": "{}", "created_at": now, "updated_at": now,
     })  # fmt: skip
@@ -182,8 +183,8 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
 
     from annotations.models import Comparison, Evaluation, Rating
     from reports import selectors
-    from reports.assemble import ReportOptions
-    from reports.building import evaluation_report
+    from reports.evaluation_reports import evaluation_report
+    from reports.report_options import ReportOptions
 
     connection.ensure_connection()
     baseline_rss = _status_mb("VmRSS")
@@ -197,7 +198,7 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
             for queryset, lookups in (
                 (ratings.order_by("id"), selectors.REPORT_RATING_FIELDS.values()),
                 (comparisons.order_by(), [*selectors.REPORT_COMPARISON_FIELDS.values(),
-                                          *selectors.TEXT_FIELDS.values()]),
+                                          *selectors.RESPONSE_WORD_FIELDS.values()]),
             ):  # fmt: skip
                 rows += len(selectors._rows(queryset, list(lookups)))
     else:
@@ -207,7 +208,7 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
         )
         for evaluation in evaluations:
             report = evaluation_report(evaluation, options, use_cache=False)
-            rows += report["headline"]["n_ratings"]
+            rows += report.headline.n_ratings
     wall = time.perf_counter() - start
     peak = _status_mb("VmHWM")
     return {"mode": mode, "wall_s": wall, "rows": rows, "peak_rss_mb": peak,

@@ -1,8 +1,8 @@
-"""REST endpoints for reports: the report as JSON, and its CSV and data downloads."""
+"""REST endpoints for reports: the report as JSON, and its downloads."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,23 +13,22 @@ from rest_framework.views import APIView
 
 from annotations.models import Evaluation
 
-from . import exports, selectors
-from .building import evaluation_report, options_from
+from . import downloads
+from .evaluation_reports import evaluation_report, report_options_for
+from .report_options import OPTIONS, ReportOptions
 
-OPTION_PARAMETERS = [
-    OpenApiParameter("aggregation", str, enum=["majority", "median", "mean", "rating"]),
-    OpenApiParameter("threshold", int, enum=[1, 2]),
-    OpenApiParameter("seed", int),
-    OpenApiParameter("resamples", int),
-    OpenApiParameter("interval", str, enum=["bootstrap", "wilson"]),
-    OpenApiParameter("weights", str, enum=["quadratic", "linear", "ordinal"]),
-]
-FILES = {
-    "report.csv": "text/csv",
-    "pairs.csv": "text/csv",
-    "ratings.csv": "text/csv",
-    "ratings.parquet": "application/vnd.apache.parquet",
-}
+
+def option_parameters() -> list[OpenApiParameter]:
+    """The report options as query parameters, with their choices as enums."""
+    return [
+        OpenApiParameter(
+            option.name,
+            option.type,
+            description=option.help,
+            enum=option.values or None,
+        )
+        for option in OPTIONS
+    ]
 
 
 class CanViewReports(permissions.BasePermission):
@@ -37,9 +36,9 @@ class CanViewReports(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("annotations.view_report"))
 
 
-def _options(request, evaluation):
+def _options(request, evaluation: Evaluation) -> ReportOptions:
     try:
-        return options_from(request.query_params, evaluation)
+        return report_options_for(evaluation, request.query_params)
     except ValueError as error:
         raise ValidationError({"detail": str(error)}) from None
 
@@ -51,38 +50,36 @@ class ReportView(APIView):
 
     @extend_schema(
         operation_id="report_retrieve",
-        parameters=OPTION_PARAMETERS,
+        parameters=option_parameters(),
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        return Response(evaluation_report(evaluation, _options(request, evaluation)))
+        report = evaluation_report(evaluation, _options(request, evaluation))
+        return Response(report.to_json())
 
 
 class ReportFileView(APIView):
-    """A report download: report.csv, pairs.csv, ratings.csv or ratings.parquet."""
+    """A report download: ratings.csv, ratings.parquet, pairs.csv, report.json or
+    report.csv (as on the report page)."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
     @extend_schema(
         operation_id="report_file_retrieve",
-        parameters=OPTION_PARAMETERS,
+        parameters=[
+            OpenApiParameter(
+                "filename", str, OpenApiParameter.PATH, enum=list(downloads.FILES)
+            ),
+            *option_parameters(),
+        ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk: int, filename: str):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        if filename not in FILES:
-            return Response({"detail": f"unknown file {filename!r}"}, status=404)
-        options = _options(request, evaluation)
-        if filename == "report.csv":
-            content = exports.report_csv(evaluation_report(evaluation, options))
-        else:
-            ratings = selectors.ratings_frame([evaluation.pk])
-            content = {
-                "pairs.csv": lambda: exports.pairs_csv(ratings, options),
-                "ratings.csv": lambda: exports.ratings_csv(ratings),
-                "ratings.parquet": lambda: exports.ratings_parquet(ratings),
-            }[filename]()
-        response = HttpResponse(content, content_type=FILES[filename])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        if filename not in downloads.FILES:
+            raise Http404(f"unknown file {filename!r}")
+        download = downloads.evaluation_download(
+            evaluation, filename, _options(request, evaluation)
+        )
+        return downloads.attachment(download)

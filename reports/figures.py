@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .values import BreakdownRow, Headline, LeaderboardRow, QuintileEdge, Report
 
 COLOURS = {"win": "#2456c9", "tie": "#9aa3b2", "loss": "#b3261e"}
 HEAD_TO_HEAD = ("headline", "category", "turns", "quintile")
@@ -22,28 +25,28 @@ TITLES = {
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-def names_for(report: dict) -> tuple[str, ...]:
-    return TOURNAMENT if "tournament" in report else HEAD_TO_HEAD
+def names_for(report: Report) -> tuple[str, ...]:
+    return TOURNAMENT if report.is_tournament else HEAD_TO_HEAD
 
 
-def _group_label(section: str, row: dict, edges: list[dict]) -> str:
+def _group_label(section: str, row: BreakdownRow, edges: tuple[QuintileEdge, ...]):
     if section == "quintile":
-        edge = next((e for e in edges if e["quintile"] == row["group"]), None)
+        edge = next((e for e in edges if e.quintile == row.group), None)
         if edge:
-            return f"Q{row['group']}\n{edge['min_words']}-{edge['max_words']} words"
+            return f"Q{row.group}\n{edge.min_words}-{edge.max_words} words"
     if section == "turns":
-        return f"{row['group']} turn{'s' if row['group'] != 1 else ''}"
-    return str(row["group"]).replace(" and ", " &\n")
+        return f"{row.group} turn{'s' if row.group != 1 else ''}"
+    return str(row.group).replace(" and ", " &\n")
 
 
-def _bars(ax, labels: list[str], rows: list[dict]) -> None:
+def _bars(ax, labels: list[str], rows: Sequence[Headline | BreakdownRow]) -> None:
     """Grouped win/tie/loss bars with interval error bars."""
     x = np.arange(len(labels))
     width = 0.26
     for offset, share in zip((-width, 0, width), ("win", "tie", "loss"), strict=True):
-        values = np.array([r[share] if r[share] is not None else np.nan for r in rows])
-        low = np.array([_num(r.get(f"{share}_low")) for r in rows])
-        high = np.array([_num(r.get(f"{share}_high")) for r in rows])
+        values = np.array([_num(getattr(r, share)) for r in rows])
+        low = np.array([_num(r.bounds(share)[0]) for r in rows])
+        high = np.array([_num(r.bounds(share)[1]) for r in rows])
         errors = np.nan_to_num(np.vstack([values - low, high - values]).clip(min=0))
         ax.bar(x + offset, values * 100, width, yerr=errors * 100, capsize=3,
                label=share.capitalize(), color=COLOURS[share])  # fmt: skip
@@ -58,55 +61,49 @@ def _num(value) -> float:
     return float("nan") if value is None else float(value)
 
 
-def _headline_rows(report: dict) -> list[dict]:
-    head = report["headline"]
-    row = {share: head[share] for share in ("win", "tie", "loss")}
-    for share in ("win", "tie", "loss"):
-        row[f"{share}_low"], row[f"{share}_high"] = head["interval"][share]
-    return [row]
-
-
-def figure(report: dict, name: str) -> Figure:
+def figure(report: Report, name: str) -> Figure:
     """One named figure of a report; KeyError for a name the report lacks."""
     if name not in names_for(report):
         raise KeyError(name)
     fig = Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.subplots()
-    evaluation = report["metadata"]["evaluation"]
-    if name == "leaderboard":
-        _leaderboard(ax, report["tournament"]["leaderboard"])
-    elif name == "headline":
-        _bars(ax, [f"{evaluation['candidate']}\nvs {evaluation['baseline']}"],
-              _headline_rows(report))  # fmt: skip
-    else:
-        rows = report["breakdowns"][name]
-        edges = report.get("quintile_edges", [])
-        _bars(ax, [_group_label(name, r, edges) for r in rows], rows)
-    rule = report["metadata"]["options"]["aggregation"]
-    ax.set_title(f"{evaluation['name']}: {TITLES[name]} ({rule})", fontsize=10)
+    evaluation = report.metadata.evaluation
+    if report.tournament is not None:
+        _leaderboard(ax, report.tournament.leaderboard)
+    elif name == "headline" and report.headline is not None:
+        _bars(ax, [f"{evaluation.candidate}\nvs {evaluation.baseline}"],
+              [report.headline])  # fmt: skip
+    elif report.breakdowns is not None:
+        rows = report.breakdowns.section(name)
+        edges = report.quintile_edges or ()
+        _bars(ax, [_group_label(name, r, edges) for r in rows],
+              rows)  # fmt: skip
+    rule = report.metadata.options.aggregation
+    ax.set_title(f"{evaluation.name}: {TITLES[name]} ({rule})", fontsize=10)
     return fig
 
 
-def _leaderboard(ax, board: list[dict]) -> None:
+def _leaderboard(ax, board: tuple[LeaderboardRow, ...]) -> None:
     board = board[::-1]
     y = np.arange(len(board))
-    scores = np.array([row["score"] for row in board])
-    low = np.array([_num(row["low"]) for row in board])
-    high = np.array([_num(row["high"]) for row in board])
+    scores = np.array([_num(row.score) for row in board])
+    low = np.array([_num(row.low) for row in board])
+    high = np.array([_num(row.high) for row in board])
     errors = np.nan_to_num(np.vstack([scores - low, high - scores]).clip(min=0))
     ax.barh(y, scores, xerr=errors, capsize=2, color=COLOURS["win"])
-    ax.set_yticks(y, [row["model"] for row in board], fontsize=6)
+    ax.set_yticks(y, [row.model for row in board], fontsize=6)
     ax.set_xlabel("score")
     ax.grid(axis="x", alpha=0.3)
     ax.figure.set_size_inches(8, max(4, 0.16 * len(board) + 1))
 
 
-def compare_figure(reports: list[dict]) -> Figure:
+def compare_figure(reports: list[Report]) -> Figure:
     """Win, tie and loss of several head-to-head evaluations side by side."""
     fig = Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.subplots()
-    rows = [_headline_rows(report)[0] for report in reports]
-    labels = [report["metadata"]["evaluation"]["name"] for report in reports]
+    shown = [report for report in reports if report.headline is not None]
+    labels = [report.metadata.evaluation.name for report in shown]
+    rows = [report.headline for report in shown if report.headline is not None]
     _bars(ax, labels, rows)
     ax.set_title(TITLES["compare"], fontsize=10)
     return fig

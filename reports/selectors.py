@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,6 +12,8 @@ from django.db.models import Count, Max
 
 from annotations.models import Comparison, Evaluation, Rating
 from generations.models import Generation, Prompt
+
+from .values import EvaluationSummary
 
 RATING_FIELDS = {
     "rating_id": "id",
@@ -49,9 +49,10 @@ REPORT_COMPARISON_FIELDS = {
     for k, v in COMPARISON_FIELDS.items()
     if k not in ("comparison_external_id", "prompt_external_id")
 }
-TEXT_FIELDS = {
-    "candidate_text": "candidate_generation__text",
-    "baseline_text": "baseline_generation__text",
+# Words of the responses, stored with their text (``generations.words``).
+RESPONSE_WORD_FIELDS = {
+    "candidate_words": "candidate_generation__word_count",
+    "baseline_words": "baseline_generation__word_count",
 }
 RATINGS_COLUMNS = [
     "rating_id", "evaluation_id", "comparison_id", "comparison_external_id",
@@ -59,24 +60,6 @@ RATINGS_COLUMNS = [
     "choice", "candidate_on_left", "score", "seconds", "source", "created_at",
     "categories", "num_turns", "prompt_words", "word_count", "collection_method",
 ]  # fmt: skip
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while fetched rows become a frame.
-
-    The rows are tuples of plain values and cannot form reference cycles, but
-    holding tens of thousands of them makes the collector run full collections
-    that walk every object of the process (tens of milliseconds each, for
-    nothing). Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _rows(queryset, lookups: list[str]) -> list[tuple]:
@@ -98,17 +81,10 @@ def _from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """
     if not rows:
         return pd.DataFrame({column: [] for column in columns})
-    return _from_columns(list(zip(*rows, strict=True)), columns)
-
-
-def _from_columns(values_of: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """``_from_rows`` of rows already transposed: one tuple of values per column."""
     data = {}
-    for column, values in zip(columns, values_of, strict=True):
+    for column, values in zip(columns, zip(*rows, strict=True), strict=True):
         first = values[0]
-        if isinstance(values, np.ndarray):
-            data[column] = values
-        elif isinstance(first, int | float | bool) and None not in values:
+        if isinstance(first, int | float | bool) and None not in values:
             data[column] = np.array(values)
         elif isinstance(first, list | dict | str):
             # Plain object columns: converting every label to Arrow strings costs
@@ -121,46 +97,6 @@ def _from_columns(values_of: list[tuple], columns: list[str]) -> pd.DataFrame:
 
 def _frame(queryset, fields: dict[str, str]) -> pd.DataFrame:
     return _from_rows(_rows(queryset, list(fields.values())), list(fields))
-
-
-# Whitespace as ``str.split()`` sees it: every such character is below U+3001.
-_SPACE = np.array([chr(code).isspace() for code in range(0x3002)])
-_ASCII_MARKS = bytes(0 if _SPACE[code] else 1 for code in range(256))
-_WORDS_CHUNK = 1 << 20  # characters per pass: bounds the temporary arrays (8 MB)
-
-
-def word_counts(texts: Sequence[str]) -> np.ndarray:
-    """``len(text.split())`` of every text, counted with numpy (int64)."""
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lengths + 1)
-    counts = np.zeros(len(texts), dtype=np.int64)
-    start = 0
-    while start < len(texts):
-        # At least one text per pass, and about _WORDS_CHUNK characters.
-        before = ends[start - 1] if start else 0
-        stop = max(start + 1, int(np.searchsorted(ends, before + _WORDS_CHUNK)))
-        counts[start:stop] = _word_counts(texts[start:stop], lengths[start:stop])
-        start = stop
-    return counts
-
-
-def _word_counts(texts: Sequence[str], lengths: np.ndarray) -> np.ndarray:
-    # A space after every text ends its last word and starts none; every text and
-    # its space is then a run of at least one character.
-    joined = " ".join(texts) + " "
-    if joined.isascii():
-        # One byte per character: 1 for a word's character, 0 for whitespace.
-        marks = joined.encode("ascii").translate(_ASCII_MARKS)
-        word = np.frombuffer(marks, dtype=np.bool_)
-    else:
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        word = ~np.take(_SPACE, np.minimum(codes, len(_SPACE) - 1))
-    # A word starts at a word character that opens the text or follows a space.
-    starts = np.empty(len(word), dtype=np.bool_)
-    starts[0] = word[0]
-    np.greater(word[1:], word[:-1], out=starts[1:])
-    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-    return np.add.reduceat(starts, offsets, dtype=np.int64)
 
 
 def _json_column(values: pd.Series) -> pd.Series:
@@ -177,32 +113,21 @@ def comparisons_frame(
 ) -> pd.DataFrame:
     """One row per comparison with its prompt's attributes, in one query.
 
-    ``word_count`` is the words of the prompt (all turns) plus both responses.
-    ``full=False`` leaves out the external ids.
+    ``word_count`` is the words of the prompt (all turns) plus both responses, as
+    stored. ``full=False`` leaves out the external ids.
     """
-    with _gc_paused():
-        return _comparisons_frame(evaluation_ids, full)
-
-
-def _comparisons_frame(evaluation_ids: Sequence[int], full: bool) -> pd.DataFrame:
-    fields = COMPARISON_FIELDS if full else REPORT_COMPARISON_FIELDS
+    fields = {**(COMPARISON_FIELDS if full else REPORT_COMPARISON_FIELDS),
+              **RESPONSE_WORD_FIELDS}  # fmt: skip
     queryset = Comparison.objects.filter(
         evaluation_id__in=list(evaluation_ids)
     ).order_by()
-    rows = _rows(queryset, [*fields.values(), *TEXT_FIELDS.values()])
-    if rows:
-        # Count the responses' words before the frame is built: the texts themselves
-        # never need to become (costly) pandas strings.
-        *values_of, candidate_texts, baseline_texts = zip(*rows, strict=True)
-        words = word_counts(candidate_texts + baseline_texts)
-        values_of.append(words[: len(rows)] + words[len(rows) :])
-        frame = _from_columns(values_of, [*fields, "response_words"])
-    else:
-        frame = _from_rows(rows, [*fields, "response_words"])
-    frame["word_count"] = frame["prompt_words"] + frame["response_words"]
+    frame = _frame(queryset, fields)
+    frame["word_count"] = (
+        frame["prompt_words"] + frame["candidate_words"] + frame["baseline_words"]
+    )
     frame["collection_method"] = frame["collection_method"].fillna("")
     frame["categories"] = _json_column(frame["categories"])
-    return frame.drop(columns="response_words")
+    return frame.drop(columns=list(RESPONSE_WORD_FIELDS))
 
 
 def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.DataFrame:
@@ -220,11 +145,6 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     leaves out ``created_at``, ``scale``, ``source`` and the external ids, which
     reports do not need and which cost the most to convert.
     """
-    with _gc_paused():
-        return _ratings_frame(evaluation_ids, full)
-
-
-def _ratings_frame(evaluation_ids: Sequence[int], full: bool) -> pd.DataFrame:
     ratings = _frame(
         Rating.objects.filter(
             comparison__evaluation_id__in=list(evaluation_ids)
@@ -259,20 +179,20 @@ def ratings_fingerprint(evaluation_id: int) -> str:
     return f"{summary['n']}-{summary['last']}-{at}"
 
 
-def evaluation_meta(evaluation: Evaluation) -> dict:
-    """The evaluation's descriptive fields as plain data for a report."""
-    return {
-        "id": evaluation.pk,
-        "name": evaluation.name,
-        "kind": evaluation.kind,
-        "scale": evaluation.scale,
-        "prompt_set": evaluation.prompt_set.name,
-        "candidate": evaluation.candidate.name if evaluation.candidate else None,
-        "baseline": evaluation.baseline.name if evaluation.baseline else None,
-        "annotators_per_pair": evaluation.annotators_per_pair,
-        "source": evaluation.source,
-        "left_out": evaluation.left_out,
-    }
+def evaluation_summary(evaluation: Evaluation) -> EvaluationSummary:
+    """The evaluation's descriptive fields, as a report states them."""
+    return EvaluationSummary(
+        id=evaluation.pk,
+        name=evaluation.name,
+        kind=evaluation.kind,
+        scale=evaluation.scale,
+        prompt_set=evaluation.prompt_set.name,
+        candidate=evaluation.candidate.name if evaluation.candidate else None,
+        baseline=evaluation.baseline.name if evaluation.baseline else None,
+        annotators_per_pair=evaluation.annotators_per_pair,
+        source=evaluation.source,
+        left_out=evaluation.left_out,
+    )
 
 
 def evaluations_for_reports():

@@ -11,19 +11,13 @@ from django.utils.text import slugify
 from annotations.models import Comparison, Evaluation
 from annotations.rendering import render_markdown
 
-from . import exports, figures, selectors
-from .assemble import ReportOptions
-from .building import evaluation_report, options_from
+from . import downloads, figures, selectors
+from .evaluation_reports import evaluation_report, report_options_for
+from .forms import ReportOptionsForm
+from .report_options import ReportOptions
+from .values import BreakdownRow
 
 view_report = permission_required("annotations.view_report", raise_exception=True)
-DOWNLOADS = {
-    "ratings.csv": "text/csv",
-    "ratings.parquet": "application/vnd.apache.parquet",
-    "pairs.csv": "text/csv",
-    "report.json": "application/json",
-    "report.csv": "text/csv",
-}
-
 
 SECTION_TITLES = {
     "category": "By category (a prompt in two categories counts in both)",
@@ -35,13 +29,14 @@ SECTION_TITLES = {
 
 
 def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOptions:
-    return options_from(request.GET, item)
+    return report_options_for(item, request.GET)
 
 
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _figure_download(drawing, fmt: str, filename: str) -> HttpResponse:
+    content = figures.render(drawing, fmt)
+    return downloads.attachment(
+        downloads.Download(content, figures.FORMATS[fmt], filename)
+    )
 
 
 @view_report
@@ -64,15 +59,13 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "evaluation": item,
         "report": report,
         "options": options,
+        "options_form": ReportOptionsForm(options),
         "query": request.GET.urlencode(),
         "figure_names": figures.names_for(report),
-        "downloads": list(DOWNLOADS),
-        "rules": ["majority", "median", "mean", "rating"],
+        "downloads": list(downloads.FILES),
         "section_titles": SECTION_TITLES,
     }
-    if "tournament" in report:
-        matrix = report["tournament"]["win_matrix"]
-        context["matrix_rows"] = zip(matrix["index"], matrix["data"], strict=True)
+    if report.is_tournament:
         return render(request, "reports/tournament.html", context)
     return render(request, "reports/evaluation.html", context)
 
@@ -89,38 +82,19 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
         return HttpResponseBadRequest(str(error))
     except KeyError:
         raise Http404("unknown figure") from None
-    return _attachment(
-        figures.render(drawing, fmt),
-        figures.FORMATS[fmt],
-        f"{slugify(item.name)}-{name}.{fmt}",
-    )
+    return _figure_download(drawing, fmt, f"{slugify(item.name)}-{name}.{fmt}")
 
 
 @view_report
 def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
-    if filename not in DOWNLOADS:
+    if filename not in downloads.FILES:
         raise Http404("unknown download")
     try:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    if filename.startswith("report."):
-        report = evaluation_report(item, options)
-        content = (
-            exports.report_json(report)
-            if filename.endswith(".json")
-            else exports.report_csv(report)
-        )
-    else:
-        ratings = selectors.ratings_frame([item.pk])
-        if filename == "ratings.csv":
-            content = exports.ratings_csv(ratings)
-        elif filename == "ratings.parquet":
-            content = exports.ratings_parquet(ratings)
-        else:
-            content = exports.pairs_csv(ratings, options)
-    return _attachment(content, DOWNLOADS[filename], f"{slugify(item.name)}-{filename}")
+    return downloads.attachment(downloads.evaluation_download(item, filename, options))
 
 
 def _compared(request: HttpRequest):
@@ -134,32 +108,23 @@ def _compared(request: HttpRequest):
     return items, [evaluation_report(item, options) for item in items], options
 
 
+def _by_category(
+    tables: list[tuple[BreakdownRow, ...]],
+) -> list[tuple[str, list[BreakdownRow | None]]]:
+    """Per category, its row in each evaluation's table (None where it has none)."""
+    rows = [{row.group: row for row in table} for table in tables]
+    categories = sorted({group for by_group in rows for group in by_group})
+    return [(category, [by_group.get(category) for by_group in rows])
+            for category in categories]  # fmt: skip
+
+
 @view_report
 def compare(request: HttpRequest) -> HttpResponse:
     try:
         items, reports, options = _compared(request)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    categories = sorted(
-        {row["group"] for report in reports for row in report["breakdowns"]["category"]}
-    )
-    by_category = [
-        (
-            category,
-            [
-                next(
-                    (
-                        r
-                        for r in rep["breakdowns"]["category"]
-                        if r["group"] == category
-                    ),
-                    None,
-                )
-                for rep in reports
-            ],
-        )
-        for category in categories
-    ]
+    by_category = _by_category([report.breakdowns.category for report in reports])
     context = {
         "pairs": list(zip(items, reports, strict=True)),
         "by_category": by_category,
@@ -181,9 +146,7 @@ def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
     if not reports:
         raise Http404("no head-to-head evaluation chosen")
     drawing = figures.compare_figure(reports)
-    return _attachment(
-        figures.render(drawing, fmt), figures.FORMATS[fmt], f"compare.{fmt}"
-    )
+    return _figure_download(drawing, fmt, f"compare.{fmt}")
 
 
 @view_report

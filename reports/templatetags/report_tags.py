@@ -2,6 +2,8 @@
 
 from django import template
 
+from reports.values import BreakdownRow
+
 register = template.Library()
 
 
@@ -22,9 +24,9 @@ def ci(bounds) -> str:
 
 
 @register.filter
-def rowci(row: dict, share: str) -> str:
+def rowci(row: BreakdownRow, share: str) -> str:
     """The interval of ``share`` in a breakdown row."""
-    return ci((row.get(f"{share}_low"), row.get(f"{share}_high")))
+    return ci(row.bounds(share))
 
 
 @register.filter

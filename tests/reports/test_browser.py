@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from annotations.models import Evaluation
 from generations.models import Generation
+from generations.words import count_words
 from tests.conftest import browser_login, make_user
 
 from .builders import head_to_head, tournament
@@ -98,7 +99,9 @@ def test_screenshots_for_the_docs(page, live_server):
             comparison.baseline_generation_id,
         ):
             words = " ".join(["word"] * rng.randint(20, 400))
-            Generation.objects.filter(pk=generation_id).update(text=words)
+            Generation.objects.filter(pk=generation_id).update(
+                text=words, word_count=count_words(words)
+            )
     browser_login(page, live_server, "res1")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}{evaluation.get_absolute_url()}")

@@ -4,27 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.selectors import word_counts
 from reports.statistics.intervals import bootstrap_counts, bootstrap_counts_many
-
-WHITESPACE = (
-    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2009\u2028\u2029\u3000"
-)
-texts = st.lists(
-    st.text(alphabet=st.sampled_from(list(WHITESPACE) + list("ab é中🙂")), max_size=40),
-    max_size=30,
-)
-
-
-@given(texts)
-@settings(max_examples=200, deadline=None)
-def test_word_counts_equal_str_split(values):
-    assert word_counts(values).tolist() == [len(text.split()) for text in values]
-
-
-def test_word_counts_of_nothing_is_empty():
-    assert word_counts([]).tolist() == []
-
 
 counts = st.lists(
     st.tuples(*(st.integers(0, 3),) * 3).filter(sum), min_size=1, max_size=25

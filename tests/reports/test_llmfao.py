@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from annotations.models import Evaluation
-from reports.assemble import ReportOptions
-from reports.building import evaluation_report
+from reports.evaluation_reports import evaluation_report
+from reports.report_options import ReportOptions
 from reports.statistics import ranks_of
 
 DATA = Path(settings.BASE_DIR) / "data" / "llmfao"
@@ -48,22 +48,22 @@ def test_crowd_leaderboard_equals_evalica_on_the_raw_csv(db, capsys):
     report = evaluation_report(evaluation, ReportOptions(aggregation="rating",
                                                          resamples=20))  # fmt: skip
     expected, n_votes = raw_csv_scores()
-    board = report["tournament"]["leaderboard"]
-    assert report["tournament"]["n_outcomes"] == n_votes == 8931
-    ours = {row["model"]: row["score"] for row in board}
+    board = report.tournament.leaderboard
+    assert report.tournament.n_outcomes == n_votes == 8931
+    ours = {row.model: row.score for row in board}
     assert set(ours) == set(expected.index)
     for model, score in expected.items():
         assert ours[model] == pytest.approx(score, rel=1e-6, abs=1e-9)
     expected_ranks = ranks_of(expected).to_dict()
-    assert {row["model"]: row["rank"] for row in board} == expected_ranks
+    assert {row.model: row.rank for row in board} == expected_ranks
 
-    percent = report["agreement"]["percent"]
-    assert 0 < percent["without_ties"]["value"] <= 1
-    assert percent["without_ties"]["n"] < percent["with_ties"]["n"]
+    percent = report.agreement.percent
+    assert 0 < percent.without_ties.value <= 1
+    assert percent.without_ties.n < percent.with_ties.n
     with capsys.disabled():
         print(
             "\nLLMFAO crowd percent agreement: with ties "
-            f"{percent['with_ties']['value']:.4f} (n={percent['with_ties']['n']} "
-            f"pairs), without ties {percent['without_ties']['value']:.4f} "
-            f"(n={percent['without_ties']['n']} pairs)"
+            f"{percent.with_ties.value:.4f} (n={percent.with_ties.n} "
+            f"pairs), without ties {percent.without_ties.value:.4f} "
+            f"(n={percent.without_ties.n} pairs)"
         )

@@ -6,12 +6,21 @@ import json
 import pandas as pd
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import selectors
-from reports.assemble import ReportOptions
-from reports.building import evaluation_report
-from tests.factories import RatingFactory, UserFactory
+from reports.evaluation_reports import evaluation_report
+from reports.report_options import ReportOptions
+from reports.values import PromptCounts
+from tests.factories import (
+    ComparisonFactory,
+    GenerationFactory,
+    PromptFactory,
+    RatingFactory,
+    UserFactory,
+)
 
 from .builders import SCORES, head_to_head, tournament
 
@@ -49,27 +58,60 @@ def test_ratings_frame_reads_one_query_per_table(h2h, django_assert_num_queries)
     assert len(multi["categories"]) == 2
 
 
+def test_word_count_is_the_prompts_plus_both_responses_split_words(h2h):
+    """Stored counts of the responses, equal to ``len(text.split())``; their texts
+    are not read (this test replaces one pinning the removed ``str.split`` clone)."""
+    texts = [("one\u3000two\u00a0three\n\tfour", "five 🙂 中文 six\x1c"),
+             ("", "  spaced   out  "), ("é" * 3 + " x", "a\u2028b\u2029c")]  # fmt: skip
+    users = [UserFactory(username=f"wc-{k}") for k in range(2)]
+    for index, (candidate, baseline) in enumerate(texts):
+        prompt = PromptFactory(prompt_set=h2h.prompt_set, external_id=f"wc-{index}")
+        comparison = ComparisonFactory(
+            evaluation=h2h,
+            prompt=prompt,
+            candidate_generation=GenerationFactory(
+                prompt=prompt, chat_model=h2h.candidate, text=candidate
+            ),
+            baseline_generation=GenerationFactory(
+                prompt=prompt, chat_model=h2h.baseline, text=baseline
+            ),
+        )
+        for user in users:
+            RatingFactory(comparison=comparison, annotator=user)
+    with CaptureQueriesContext(connection) as queries:
+        frame = selectors.ratings_frame([h2h.pk], full=False)
+    assert not any('"text"' in query["sql"] for query in queries.captured_queries)
+    for comparison in h2h.comparisons.select_related(
+        "prompt", "candidate_generation", "baseline_generation"
+    ):
+        expected = (
+            comparison.prompt.word_count
+            + len(comparison.candidate_generation.text.split())
+            + len(comparison.baseline_generation.text.split())
+        )
+        rows = frame[frame["comparison_id"] == comparison.pk]
+        assert set(rows["word_count"]) == {expected}
+
+
 def test_head_to_head_report_has_the_hand_computed_headline(h2h):
     report = evaluation_report(h2h, ReportOptions(resamples=200))
-    head = report["headline"]
-    assert (head["wins"], head["ties"], head["losses"]) == (6, 4, 2)
-    assert head["win"] == pytest.approx(0.5)
-    assert head["n_prompts"] == 12
-    assert head["n_ratings"] == 36
-    low, high = head["interval"]["win"]
+    head = report.headline
+    assert (head.wins, head.ties, head.losses) == (6, 4, 2)
+    assert head.win == pytest.approx(0.5)
+    assert head.n_prompts == 12
+    assert head.n_ratings == 36
+    low, high = head.interval.win
     assert low <= 0.5 <= high
     per_rating = evaluation_report(h2h, ReportOptions(aggregation="rating"))
     flat = [score for triple in SCORES for score in triple]
     wins = sum(score >= 1 for score in flat)
-    assert per_rating["headline"]["win"] == pytest.approx(wins / 36)
+    assert per_rating.headline.win == pytest.approx(wins / 36)
     strict = evaluation_report(h2h, ReportOptions(threshold=2, aggregation="rating"))
-    assert strict["headline"]["win"] == pytest.approx(
-        sum(score >= 2 for score in flat) / 36
-    )
-    categories = {row["group"]: row for row in report["breakdowns"]["category"]}
+    assert strict.headline.win == pytest.approx(sum(score >= 2 for score in flat) / 36)
+    categories = {row.group: row for row in report.breakdowns.category}
     # Three multi-turn prompts carry two categories each: 12 + 3 rows.
-    assert sum(row["n"] for row in categories.values()) == 15
-    assert report["prompt_counts"] == {"prompts": 12, "single_turn": 9, "multi_turn": 3}
+    assert sum(row.n for row in categories.values()) == 15
+    assert report.prompt_counts == PromptCounts(prompts=12, single_turn=9, multi_turn=3)
 
 
 def test_report_is_cached_and_a_new_rating_invalidates_it(
@@ -83,8 +125,8 @@ def test_report_is_cached_and_a_new_rating_invalidates_it(
     RatingFactory(comparison=comparison, annotator=UserFactory(username="late"),
                   choice=3)  # fmt: skip
     fresh = evaluation_report(h2h, ReportOptions(resamples=100))
-    assert fresh["headline"]["n_ratings"] == 37
-    assert fresh["metadata"]["data_sha256"] != first["metadata"]["data_sha256"]
+    assert fresh.headline.n_ratings == 37
+    assert fresh.metadata.data_sha256 != first.metadata.data_sha256
 
 
 def test_report_page_for_researchers_only(client, h2h, annotator, researcher):
@@ -200,13 +242,13 @@ def test_tournament_leaderboard_page(researcher_client, db):
     html = response.content.decode()
     assert "Bradley" in html
     report = evaluation_report(arena)  # tournaments default to every vote
-    assert report["metadata"]["options"]["aggregation"] == "rating"
-    board = report["tournament"]["leaderboard"]
-    assert board[0]["model"] == "model-x"
-    assert board[0]["rank"] == 1
-    assert report["tournament"]["n_outcomes"] == 15  # every vote counts
+    assert report.metadata.options.aggregation == "rating"
+    board = report.tournament.leaderboard
+    assert board[0].model == "model-x"
+    assert board[0].rank == 1
+    assert report.tournament.n_outcomes == 15  # every vote counts
     pairs = evaluation_report(arena, ReportOptions(aggregation="majority"))
-    assert pairs["tournament"]["n_outcomes"] == 5
+    assert pairs.tournament.n_outcomes == 5
     png = researcher_client.get(
         reverse("reports:figure", args=[arena.pk, "leaderboard", "png"])
     )
@@ -224,8 +266,8 @@ def test_an_evaluation_without_ratings_still_has_a_page(researcher_client, db):
     assert response.status_code == 200
     assert "No ratings yet" in response.content.decode()
     report = evaluation_report(empty)
-    assert report["headline"]["n"] == 0
-    assert report["headline"]["win"] is None
+    assert report.headline.n == 0
+    assert report.headline.win is None
     png = researcher_client.get(
         reverse("reports:figure", args=[empty.pk, "category", "png"])
     )

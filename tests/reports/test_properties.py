@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as s
 
 from reports import statistics as st
-from reports.assemble import ReportOptions, assemble
+from reports.report_builder import build_report
+from reports.report_options import ReportOptions
+from reports.values import EvaluationSummary
 
 RULES = ["majority", "median", "mean", "rating"]
 
@@ -93,8 +95,17 @@ def _frame(seed: int, n_prompts: int = 40) -> pd.DataFrame:
     )  # fmt: skip
 
 
-META = {"id": 1, "name": "e", "kind": "head_to_head", "scale": "seven",
-        "candidate": "cand", "baseline": "base"}  # fmt: skip
+EVALUATION = EvaluationSummary(
+    id=1, name="e", kind="head_to_head", scale="seven", prompt_set="p",
+    candidate="cand", baseline="base", annotators_per_pair=3, source="native",
+    left_out={},
+)  # fmt: skip
+
+
+def _json(report) -> dict:
+    data = report.to_json()
+    data["metadata"].pop("generated_at")
+    return data
 
 
 @settings(max_examples=10, deadline=None)
@@ -102,10 +113,9 @@ META = {"id": 1, "name": "e", "kind": "head_to_head", "scale": "seven",
 def test_one_seed_gives_identical_reports(data_seed, rule, seed):
     frame = _frame(data_seed)
     options = ReportOptions(aggregation=rule, seed=seed, resamples=200)
-    first, second = assemble(frame, META, options), assemble(frame, META, options)
-    first["metadata"].pop("generated_at")
-    second["metadata"].pop("generated_at")
-    assert first == second
-    other = assemble(frame, META, ReportOptions(aggregation=rule, seed=seed + 1,
-                                                resamples=200))  # fmt: skip
-    assert other["headline"]["bootstrap"] != first["headline"]["bootstrap"]
+    first = build_report(frame, EVALUATION, options)
+    second = build_report(frame, EVALUATION, options)
+    assert _json(first) == _json(second)
+    other = build_report(frame, EVALUATION, ReportOptions(aggregation=rule,
+                         seed=seed + 1, resamples=200))  # fmt: skip
+    assert other.headline.bootstrap != first.headline.bootstrap

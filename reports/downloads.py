@@ -1,0 +1,138 @@
+"""Downloads of a report, for the pages and the API alike: its files and formats.
+
+Ratings (CSV, Parquet), pair outcomes (CSV) and the report (JSON, CSV); figures
+come from ``reports.figures`` and leave through the same ``attachment``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from annotations.models import Evaluation
+
+from . import selectors
+from . import statistics as st
+from .evaluation_reports import evaluation_report
+from .report_builder import PAIR_COLUMNS
+from .report_options import ReportOptions
+from .values import Report
+
+FILES = {
+    "ratings.csv": "text/csv",
+    "ratings.parquet": "application/vnd.apache.parquet",
+    "pairs.csv": "text/csv",
+    "report.json": "application/json",
+    "report.csv": "text/csv",
+}
+SHARE_COLUMNS = ("win", "tie", "loss", "win_no_ties")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to hand out: its bytes, content type and suggested name."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def ratings_csv(ratings: pd.DataFrame) -> bytes:
+    """Long-form ratings as CSV; a prompt's categories joined with "; "."""
+    frame = ratings.assign(categories=ratings["categories"].map("; ".join))
+    return frame.to_csv(index=False).encode()
+
+
+def ratings_parquet(ratings: pd.DataFrame) -> bytes:
+    """Long-form ratings as Parquet (categories stay a list column)."""
+    buffer = io.BytesIO()
+    ratings.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def pairs_csv(ratings: pd.DataFrame, options: ReportOptions) -> bytes:
+    """One row per pair (or per rating under the rating rule) with its outcome."""
+    outcomes = st.pair_outcomes(
+        ratings,
+        rule=options.aggregation,
+        threshold=options.threshold,
+        carry=PAIR_COLUMNS,
+    )
+    outcomes["categories"] = outcomes["categories"].map("; ".join)
+    outcomes["outcome_label"] = outcomes["outcome"].map(
+        {st.WIN: "win", st.TIE: "tie", st.LOSS: "loss"}
+    )
+    outcomes["aggregation"] = options.aggregation
+    outcomes["threshold"] = options.threshold
+    return outcomes.to_csv(index=False).encode()
+
+
+def report_json(report: Report) -> bytes:
+    return json.dumps(report.to_json(), indent=2, allow_nan=False, default=str).encode()
+
+
+def report_rows(report: Report) -> pd.DataFrame:
+    """The report's tables in one long frame: section, group, n, shares, intervals."""
+    rows = []
+    if report.headline is not None and report.breakdowns is not None:
+        head = report.headline
+        row = {"section": "overall", "group": "all", "n": head.n}
+        for share in SHARE_COLUMNS:
+            row[share] = getattr(head, share)
+            row[f"{share}_low"], row[f"{share}_high"] = getattr(head.interval, share)
+        rows.append(row)
+        for section, table in report.breakdowns.sections():
+            rows.extend({"section": section, **item.to_json()} for item in table)
+    if report.tournament is not None:
+        for item in report.tournament.leaderboard:
+            rows.append({"section": "leaderboard", "group": item.model,
+                         **item.to_json()})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "evaluation", report.metadata.evaluation.name)
+    frame["aggregation"] = report.metadata.options.aggregation
+    frame["threshold"] = report.metadata.options.threshold
+    return frame
+
+
+def report_csv(report: Report) -> bytes:
+    return report_rows(report).to_csv(index=False).encode()
+
+
+def _ratings_file(write: Callable[[pd.DataFrame], bytes]):
+    return lambda evaluation, options: write(selectors.ratings_frame([evaluation.pk]))
+
+
+def _report_file(write: Callable[[Report], bytes]):
+    return lambda evaluation, options: write(evaluation_report(evaluation, options))
+
+
+WRITERS = {
+    "ratings.csv": _ratings_file(ratings_csv),
+    "ratings.parquet": _ratings_file(ratings_parquet),
+    "pairs.csv": lambda evaluation, options: pairs_csv(
+        selectors.ratings_frame([evaluation.pk]), options
+    ),
+    "report.json": _report_file(report_json),
+    "report.csv": _report_file(report_csv),
+}
+
+
+def evaluation_download(
+    evaluation: Evaluation, name: str, options: ReportOptions
+) -> Download:
+    """The named file of an evaluation's report; KeyError for an unknown name."""
+    content = WRITERS[name](evaluation, options)
+    return Download(content, FILES[name], f"{slugify(evaluation.name)}-{name}")
+
+
+def attachment(download: Download) -> HttpResponse:
+    """The response that hands a download to the browser or API client."""
+    response = HttpResponse(download.content, content_type=download.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    return response

@@ -1,0 +1,40 @@
+"""The report options form of the report pages, made from ``report_options.OPTIONS``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django import forms
+
+from .report_options import OPTIONS, Option, ReportOptions
+
+
+def _field(option: Option) -> forms.Field:
+    if option.choices:
+        return forms.TypedChoiceField(
+            label=option.label,
+            help_text=option.help,
+            required=False,
+            choices=option.choices,
+            coerce=option.type,
+        )
+    return forms.IntegerField(
+        label=option.label,
+        help_text=option.help,
+        required=False,
+        min_value=option.minimum,
+        max_value=option.maximum,
+    )
+
+
+class ReportOptionsForm(forms.Form):
+    """One field per report option, showing the options a report was made with.
+
+    The pages parse their query with ``report_options.options_from``, as the API
+    and the command do; this form only offers the same choices.
+    """
+
+    def __init__(self, options: ReportOptions, **kwargs) -> None:
+        super().__init__(initial=asdict(options), label_suffix="", **kwargs)
+        for option in OPTIONS:
+            self.fields[option.name] = _field(option)

@@ -1,0 +1,78 @@
+"""A report's metadata: definitions in words, software versions, the data's hash."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import platform
+import tomllib
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import statistics as st
+from .report_options import ReportOptions
+from .values import Definitions
+
+SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "evalica", "krippendorff")
+
+
+def data_hash(ratings: pd.DataFrame) -> str:
+    """SHA-256 of the ratings that enter the report (ids, annotators, choices)."""
+    key = ratings[["rating_id", "comparison_id", "annotator", "choice", "score"]]
+    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def _project_version() -> str:
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+@functools.cache
+def software_versions() -> dict[str, str]:
+    """Versions of the software behind a report (constant for the process)."""
+    versions = {"python": platform.python_version(), "evalsite": _project_version()}
+    for name in SOFTWARE[1:]:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+software_versions()  # read the package metadata once, at import
+
+
+def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definitions:
+    """What the numbers of a report made with ``options`` mean, in words."""
+    t = options.threshold
+    return Definitions(
+        outcome=f"win if score >= {t}, loss if score <= -{t}, tie otherwise "
+        "(score from the candidate's point of view)",
+        aggregation=options.aggregation,
+        aggregation_rule=st.RULE_TEXT[options.aggregation],
+        threshold=t,
+        win_no_ties="win / (win + loss)",
+        interval=(
+            f"{options.level:.0%} percentile bootstrap over prompts "
+            f"({options.resamples} resamples, seed {options.seed})"
+            if options.interval == "bootstrap"
+            else f"{options.level:.0%} Wilson score interval on pair outcomes"
+        ),
+        resamples=options.resamples,
+        seed=options.seed,
+        agreement_weights=options.weights,
+        scale_points=tuple(scale_points),
+        percent_agreement="agreeing pairs among all pairs of ratings of the same "
+        "comparison (outcomes); without ties drops pairs with a tie",
+        quintiles="five equal-frequency bins of words (prompt, all turns, plus "
+        "both responses) over the pairs in the report",
+        cohen_kappa="unweighted, on scores, for annotators sharing >= 20 pairs",
+        position_bias="share of ratings preferring the response shown on the left",
+    )

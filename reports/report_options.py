@@ -1,0 +1,158 @@
+"""The options of a report, defined once: their choices, bounds, labels and parsing.
+
+``ReportOptions`` is the one definition. Each field a user may set carries an
+``Option`` in its metadata; ``OPTIONS`` lists them, and from it come the ``report``
+command's arguments (``add_arguments``), the API's query parameters and OpenAPI
+enums (``reports.api``), the HTML form (``reports.forms``) and the parsing of
+query parameters (``options_from``). Pure Python: no Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from . import statistics as st
+
+
+@dataclass(frozen=True)
+class Option:
+    """How one option is offered: a closed list of choices, or an integer range."""
+
+    name: str
+    label: str
+    help: str
+    type: type
+    choices: tuple[tuple[Any, str], ...] = ()  # (value, label)
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def values(self) -> list:
+        """The allowed values of a closed option, in display order."""
+        return [value for value, _ in self.choices]
+
+    def check(self, value: Any) -> None:
+        """ValueError naming the option when ``value`` is not allowed."""
+        if self.choices and value not in self.values:
+            raise ValueError(
+                f"{self.name}: use one of {', '.join(map(str, self.values))}"
+            )
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{self.name}: {self.range_text}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{self.name}: {self.range_text}")
+
+    @property
+    def range_text(self) -> str:
+        if self.maximum is None:
+            return f"use an integer of at least {self.minimum}"
+        return f"use {self.minimum} to {self.maximum}"
+
+    def parse(self, raw: str) -> Any:
+        """A query parameter's text as this option's type; ValueError names it."""
+        if self.type is int:
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{self.name}: expected an integer, got {raw!r}"
+                ) from None
+        return raw
+
+
+def _option(default: Any, **offer: Any) -> Any:
+    return field(default=default, metadata={"option": offer})
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report computes; every field is stated in the report's metadata."""
+
+    aggregation: str = _option(
+        "majority",
+        label="Aggregation",
+        help="how a pair's ratings become one outcome (majority by default; "
+        "rating, every vote, for tournaments)",
+        choices=tuple((rule, rule) for rule in st.RULES),
+    )
+    threshold: int = _option(
+        1,
+        label="Tie threshold",
+        help="the smallest score that counts as a win",
+        choices=((1, "1 (slightly better wins)"), (2, "2 (better wins)")),
+    )
+    seed: int = _option(
+        0, label="Seed", help="seed of the bootstrap resamples", minimum=0
+    )
+    resamples: int = _option(
+        1000,
+        label="Resamples",
+        help="bootstrap resamples of the intervals",
+        minimum=0,
+        maximum=100_000,
+    )
+    interval: str = _option(
+        "bootstrap",
+        label="Interval",
+        help="95% interval of the shares: percentile bootstrap over prompts, or "
+        "Wilson's score interval on pair outcomes",
+        choices=(("bootstrap", "bootstrap over prompts"), ("wilson", "Wilson")),
+    )
+    weights: str = _option(
+        "quadratic",
+        label="Agreement weights",
+        help="weights of Gwet's AC2 on the scale's points",
+        choices=tuple((name, name) for name in st.WEIGHTS[1:]),
+    )
+    level: float = 0.95  # not offered: every interval is a 95% interval
+
+    def __post_init__(self) -> None:
+        for option in OPTIONS:
+            option.check(getattr(self, option.name))
+
+
+OPTIONS: tuple[Option, ...] = tuple(
+    Option(name=item.name, type=type(item.default), **item.metadata["option"])
+    for item in fields(ReportOptions)
+    if "option" in item.metadata
+)
+
+
+def default_aggregation(kind: str) -> str:
+    """Tournaments count every vote as a match (as Bradley-Terry fits usually do)."""
+    return "rating" if kind == "tournament" else "majority"
+
+
+def options_from(params: Mapping[str, Any], *, kind: str = "") -> ReportOptions:
+    """Report options from query parameters or command options.
+
+    Missing or empty values take their defaults (the aggregation's depends on the
+    evaluation's ``kind``); ValueError names the bad parameter.
+    """
+    values: dict[str, Any] = {"aggregation": default_aggregation(kind)}
+    for option in OPTIONS:
+        raw = params.get(option.name)
+        if raw is None or raw == "":
+            continue
+        values[option.name] = option.parse(raw) if isinstance(raw, str) else raw
+    return ReportOptions(**values)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One ``--option`` per report option, with its choices, for the report command."""
+    defaults = ReportOptions()
+    for option in OPTIONS:
+        default = (
+            "by the evaluation's kind"
+            if option.name == "aggregation"
+            else getattr(defaults, option.name)
+        )
+        parser.add_argument(
+            f"--{option.name}",
+            type=option.type,
+            choices=option.values or None,
+            help=f"{option.help} (default: {default})",
+        )
