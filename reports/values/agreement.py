@@ -1,0 +1,102 @@
+"""Agreement between annotators, each annotator's habits, and position bias."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .base import Value
+
+
+@dataclass(frozen=True)
+class PositionBias(Value):
+    """Shares of ratings preferring the left or right response, or neither."""
+
+    n: int
+    left: float | None
+    left_low: float | None
+    left_high: float | None
+    right: float | None
+    tie: float | None
+    left_of_decided: float | None
+
+
+@dataclass(frozen=True)
+class AnnotatorRow(Value):
+    annotator: str
+    ratings: int
+    median_seconds: float | None
+    tie_share: float | None
+    extreme_share: float | None
+    left_share: float | None
+    agreement: float | None
+    n_pairs: int
+
+
+@dataclass(frozen=True)
+class ChanceCorrected(Value):
+    """Gwet's AC1/AC2 or Fleiss' kappa: observed and chance agreement."""
+
+    coefficient: float | None
+    pa: float | None
+    pe: float | None
+    n_units: int
+    weights: str
+
+
+@dataclass(frozen=True)
+class Alpha(Value):
+    """Krippendorff's alpha at a level of measurement."""
+
+    coefficient: float | None
+    n_units: int
+    level: str
+
+
+@dataclass(frozen=True)
+class Proportion(Value):
+    value: float | None
+    n: int
+
+
+@dataclass(frozen=True)
+class PercentAgreement(Value):
+    with_ties: Proportion
+    without_ties: Proportion
+
+
+@dataclass(frozen=True)
+class CategoryAgreement(Value):
+    category: str
+    ac2: float | None
+    n_pairs: int
+    percent_with_ties: float | None
+    percent_without_ties: float | None
+
+
+@dataclass(frozen=True)
+class CohenKappaRow(Value):
+    rater_a: str
+    rater_b: str
+    n: int
+    agreement: float | None
+    kappa: float | None
+
+
+@dataclass(frozen=True)
+class Agreement(Value):
+    """Agreement on candidate-view scores and on their outcomes.
+
+    ``ac2`` has the options' weights; ``ac2_all_weights`` maps every weighting to
+    its AC2.
+    """
+
+    ac2: ChanceCorrected
+    ac2_all_weights: Mapping[str, ChanceCorrected]
+    ac1_scores: ChanceCorrected
+    ac1_outcomes: ChanceCorrected
+    fleiss_kappa_outcomes: ChanceCorrected
+    krippendorff_alpha: Alpha
+    percent: PercentAgreement
+    by_category: tuple[CategoryAgreement, ...]
+    cohen_kappa: tuple[CohenKappaRow, ...]

@@ -1,0 +1,89 @@
+"""The whole report and its metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..report_options import ReportOptions
+from .agreement import Agreement, AnnotatorRow, PositionBias
+from .base import Value
+from .shares import Breakdowns, Headline, PromptCounts, QuintileEdge
+from .tournament import Tournament
+
+
+@dataclass(frozen=True)
+class EvaluationSummary(Value):
+    """The evaluation's descriptive fields, as the report states them."""
+
+    id: int
+    name: str
+    kind: str
+    scale: str
+    prompt_set: str
+    candidate: str | None
+    baseline: str | None
+    annotators_per_pair: int
+    source: str
+    left_out: Mapping[str, Any]
+
+    @property
+    def is_tournament(self) -> bool:
+        return self.kind == "tournament"
+
+
+@dataclass(frozen=True)
+class Definitions(Value):
+    """What the report's numbers mean, in words, for its readers."""
+
+    outcome: str
+    aggregation: str
+    aggregation_rule: str
+    threshold: int
+    win_no_ties: str
+    interval: str
+    resamples: int
+    seed: int
+    agreement_weights: str
+    scale_points: tuple[int, ...]
+    percent_agreement: str
+    quintiles: str
+    cohen_kappa: str
+    position_bias: str
+
+
+@dataclass(frozen=True)
+class Metadata(Value):
+    evaluation: EvaluationSummary
+    options: ReportOptions
+    definitions: Definitions
+    data_sha256: str
+    software: Mapping[str, str]
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class Report(Value):
+    """The whole report of one evaluation.
+
+    A head-to-head report has ``headline``, ``quintile_edges`` and
+    ``breakdowns``; a tournament's has ``tournament`` instead.
+    """
+
+    OMIT_NONE = frozenset({"headline", "quintile_edges", "breakdowns", "tournament"})
+
+    metadata: Metadata
+    prompt_counts: PromptCounts
+    position_bias: PositionBias
+    annotators: tuple[AnnotatorRow, ...]
+    agreement: Agreement
+    headline: Headline | None = None
+    quintile_edges: tuple[QuintileEdge, ...] | None = None
+    breakdowns: Breakdowns | None = None
+    tournament: Tournament | None = None
+
+    @property
+    def is_tournament(self) -> bool:
+        return self.tournament is not None
