@@ -1,4 +1,5 @@
-"""REST endpoints of the annotator loop: next pair, rate, skip, flag."""
+"""REST endpoints of the annotator loop: next pair; rate, skip and flag, each
+answering with the next pair, so a client needs one request per click."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,14 +11,16 @@ from rest_framework.views import APIView
 from . import selectors
 from .models import Assignment, Evaluation
 from .serializers import (
-    AssignmentStateSerializer,
+    AnswerSerializer,
     ErrorSerializer,
     FlagInSerializer,
     PairSerializer,
+    RatingAnswerSerializer,
     RatingInSerializer,
-    RatingOutSerializer,
+    RefusalSerializer,
 )
 from .services import assignments as services
+from .services.answering import AnswerOutcome, answer_submit
 
 _STATUS = {
     services.NotInPool: status.HTTP_403_FORBIDDEN,
@@ -32,6 +35,16 @@ _ERRORS = {
     404: OpenApiResponse(description="Not found, or another annotator's"),
     409: OpenApiResponse(ErrorSerializer, description="Refused; see detail"),
 }
+_ANSWER_ERRORS = {
+    400: _ERRORS[400],
+    404: _ERRORS[404],
+    409: OpenApiResponse(
+        RefusalSerializer,
+        description="Answer refused, nothing stored (lease lost, pair already "
+        "skipped or flagged); the next pair comes all the same",
+    ),
+}
+_NOT_FOUND = {"detail": "Not found."}
 
 
 def _refused(error: services.AssignmentError) -> Response:
@@ -41,13 +54,50 @@ def _refused(error: services.AssignmentError) -> Response:
     )
 
 
-def _pair(assignment_id: int, user) -> dict:
-    assignment = selectors.assignment_for_annotator(
-        assignment_id=assignment_id, annotator=user
+def _pair(assignment: Assignment | None):
+    if assignment is None:
+        return None
+    return selectors.pair_view(assignment, with_counts=False, render=False)
+
+
+def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
+    following = _pair(outcome.following)
+    if outcome.refusal is not None:
+        body = RefusalSerializer(
+            {
+                "detail": outcome.refusal.message,
+                "code": outcome.refusal.code,
+                "next": following,
+            }
+        ).data
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    body = {
+        "assignment": outcome.assignment.pk,
+        "state": outcome.assignment.state,
+        "notice": outcome.notice,
+        "next": following,
+    }
+    if not rated:
+        return Response(AnswerSerializer(body).data)
+    rating = outcome.rating
+    body |= {"choice": rating.choice, "seconds": rating.seconds}
+    body["created"] = outcome.created
+    return Response(
+        RatingAnswerSerializer(body).data,
+        status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
     )
-    return PairSerializer(
-        selectors.pair_view(assignment, with_counts=False, render=False)
-    ).data
+
+
+def _answer(request: Request, assignment_id: int, **answer) -> Response:
+    try:
+        outcome = answer_submit(
+            assignment_id=assignment_id, annotator=request.user, **answer
+        )
+    except Assignment.DoesNotExist:
+        return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+    except services.InvalidAnswer as error:
+        return _refused(error)
+    return _answered(outcome, rated=answer["action"] == services.Action.RATE)
 
 
 class NextPairView(APIView):
@@ -71,7 +121,7 @@ class NextPairView(APIView):
             return _refused(error)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(_pair(assignment.pk, request.user))
+        return Response(PairSerializer(_pair(assignment)).data)
 
 
 class AssignmentView(APIView):
@@ -82,9 +132,12 @@ class AssignmentView(APIView):
     )
     def get(self, request: Request, assignment_id: int) -> Response:
         try:
-            return Response(_pair(assignment_id, request.user))
+            assignment = selectors.assignment_for_annotator(
+                assignment_id=assignment_id, annotator=request.user
+            )
         except Assignment.DoesNotExist:
-            return Response({"detail": "Not found."}, status=404)
+            return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+        return Response(PairSerializer(_pair(assignment)).data)
 
 
 class RatingView(APIView):
@@ -92,76 +145,53 @@ class RatingView(APIView):
         operation_id="assignment_rate",
         request=RatingInSerializer,
         responses={
-            201: RatingOutSerializer,
-            200: OpenApiResponse(RatingOutSerializer, description="Already submitted"),
-            **_ERRORS,
+            201: RatingAnswerSerializer,
+            200: OpenApiResponse(
+                RatingAnswerSerializer, description="Already submitted"
+            ),
+            **_ANSWER_ERRORS,
         },
-        summary="Submit the rating of a leased pair",
+        summary="Submit the rating of a leased pair; answers with the next pair",
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         data = RatingInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.rating_submit(
-                assignment_id=assignment_id,
-                annotator=request.user,
-                choice=data.validated_data["choice"],
-                seconds=data.validated_data.get("seconds"),
-                comment=data.validated_data.get("comment", ""),
-            )
-        except Assignment.DoesNotExist:
-            return Response({"detail": "Not found."}, status=404)
-        except services.AssignmentError as error:
-            return _refused(error)
-        rating = result.rating
-        body = RatingOutSerializer(
-            {
-                "assignment_id": assignment_id,
-                "choice": rating.choice,
-                "seconds": rating.seconds,
-                "created": result.created,
-            }
-        ).data
-        return Response(body, status=201 if result.created else 200)
+        return _answer(
+            request,
+            assignment_id,
+            action=services.Action.RATE,
+            choice=data.validated_data["choice"],
+            seconds=data.validated_data.get("seconds"),
+            comment=data.validated_data.get("comment", ""),
+        )
 
 
 class SkipView(APIView):
     @extend_schema(
         operation_id="assignment_skip",
         request=None,
-        responses={200: AssignmentStateSerializer, **_ERRORS},
-        summary="Skip a pair; it is not offered to you again",
+        responses={200: AnswerSerializer, **_ANSWER_ERRORS},
+        summary="Skip a pair (it is not offered to you again); answers with the "
+        "next pair",
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        try:
-            assignment = services.assignment_skip(
-                assignment_id=assignment_id, annotator=request.user
-            )
-        except Assignment.DoesNotExist:
-            return Response({"detail": "Not found."}, status=404)
-        except services.AssignmentError as error:
-            return _refused(error)
-        return Response(AssignmentStateSerializer(assignment).data)
+        return _answer(request, assignment_id, action=services.Action.SKIP)
 
 
 class FlagView(APIView):
     @extend_schema(
         operation_id="assignment_flag",
         request=FlagInSerializer,
-        responses={200: AssignmentStateSerializer, **_ERRORS},
-        summary="Flag a broken response, with an optional comment",
+        responses={200: AnswerSerializer, **_ANSWER_ERRORS},
+        summary="Flag a broken response, with an optional comment; answers with "
+        "the next pair",
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         data = FlagInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            assignment = services.assignment_flag(
-                assignment_id=assignment_id,
-                annotator=request.user,
-                comment=data.validated_data.get("comment", ""),
-            )
-        except Assignment.DoesNotExist:
-            return Response({"detail": "Not found."}, status=404)
-        except services.AssignmentError as error:
-            return _refused(error)
-        return Response(AssignmentStateSerializer(assignment).data)
+        return _answer(
+            request,
+            assignment_id,
+            action=services.Action.FLAG,
+            comment=data.validated_data.get("comment", ""),
+        )

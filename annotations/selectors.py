@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
@@ -71,35 +72,29 @@ def assignment_for_annotator(
     ).get(pk=assignment_id, annotator=annotator)
 
 
-def annotator_counts(
-    *, evaluation: Evaluation, annotator: AbstractBaseUser, now: datetime | None = None
-) -> tuple[int, int]:
-    """(pairs this annotator rated, pairs still open to them) in one evaluation.
-
-    Pairs left include the one the annotator holds now."""
-    now = now or timezone.now()
-    done = Rating.objects.filter(
-        comparison__evaluation=evaluation, annotator=annotator
-    ).count()
-    left = pair_queries.open_count(
-        evaluation_id=evaluation.pk,
-        per_pair=evaluation.annotators_per_pair,
-        user_id=annotator.pk,
-        now=now,
+def annotator_counts(*, evaluation: Evaluation, annotator_id: int) -> tuple[int, int]:
+    """(pairs this annotator rated, pairs left to them) in one evaluation, in one
+    statement. Pairs left are those not yet complete that the annotator has not
+    rated, skipped or flagged, the one they hold included; some of them may be
+    finished by others first."""
+    return pair_queries.annotator_counts(
+        evaluation_id=evaluation.pk, user_id=annotator_id
     )
-    left += Assignment.objects.filter(
-        comparison__evaluation=evaluation,
-        annotator=annotator,
-        state=State.LEASED,
-        expires_at__gt=now,
-    ).count()
-    return done, left
+
+
+@lru_cache(maxsize=256)
+def _markdown_once(text: str) -> str:
+    """Guidelines repeat on every pair of an evaluation: render them once."""
+    return render_markdown(text)
 
 
 def pair_view(
     assignment: Assignment, *, with_counts: bool = True, render: bool = True
 ) -> PairView:
-    """What the annotator sees; ``render=False`` leaves the HTML out (the API)."""
+    """What the annotator sees; ``render=False`` leaves the HTML out (the API).
+
+    Reads nothing more when the assignment comes with its comparison, evaluation,
+    prompt and generations loaded (as leases do), except the counts."""
     markdown = render_markdown if render else _no_html
     comparison = assignment.comparison
     evaluation = comparison.evaluation
@@ -115,7 +110,7 @@ def pair_view(
     rendered = [Turn(t["role"], markdown(t["content"])) for t in turns]
     labels = scales.labels(evaluation.scale)
     done, left = (
-        annotator_counts(evaluation=evaluation, annotator=assignment.annotator)
+        annotator_counts(evaluation=evaluation, annotator_id=assignment.annotator_id)
         if with_counts
         else (0, 0)
     )
@@ -123,7 +118,7 @@ def pair_view(
         assignment_id=assignment.pk,
         evaluation_id=evaluation.pk,
         evaluation_title=annotator_title(evaluation) if render else "",
-        guidelines_html=markdown(evaluation.guidelines),
+        guidelines_html=_markdown_once(evaluation.guidelines) if render else "",
         history=rendered[:-1],
         final_turn=rendered[-1] if rendered else Turn("user", ""),
         turns=turns,
@@ -142,14 +137,11 @@ def pair_view(
 
 def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
     """The evaluations in the annotator's pools with pairs done and pairs left."""
-    now = timezone.now()
     rows = []
     for evaluation in annotator.evaluation_pools.select_related(
         "candidate", "baseline"
     ).order_by("name"):
-        done, left = annotator_counts(
-            evaluation=evaluation, annotator=annotator, now=now
-        )
+        done, left = annotator_counts(evaluation=evaluation, annotator_id=annotator.pk)
         rows.append(
             {
                 "id": evaluation.pk,

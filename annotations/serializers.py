@@ -56,8 +56,22 @@ class RatingInSerializer(serializers.Serializer):
     )
 
 
-class RatingOutSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(source="assignment_id")
+class AnswerSerializer(serializers.Serializer):
+    """An answer as stored now, and the next pair: one request per click."""
+
+    assignment = serializers.IntegerField(help_text="The assignment answered.")
+    state = serializers.CharField(help_text="Its state now.")
+    notice = serializers.CharField(
+        help_text="What to tell the annotator; blank when all went as asked."
+    )
+    next = PairSerializer(
+        allow_null=True,
+        help_text="The next pair, leased to you (or the one you hold); null when "
+        "nothing is left for you.",
+    )
+
+
+class RatingAnswerSerializer(AnswerSerializer):
     choice = serializers.IntegerField()
     seconds = serializers.FloatField(allow_null=True)
     created = serializers.BooleanField(
@@ -66,15 +80,18 @@ class RatingOutSerializer(serializers.Serializer):
     )
 
 
+class RefusalSerializer(serializers.Serializer):
+    """An answer refused (nothing stored), and the next pair all the same."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    next = PairSerializer(allow_null=True)
+
+
 class FlagInSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_COMMENT
     )
-
-
-class AssignmentStateSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(source="pk")
-    state = serializers.CharField()
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from . import roles, selectors
 from .models import Assignment, Evaluation
 from .services import assignments as services
+from .services.answering import answer_submit
+from .services.assignments import Action
 
 
 @login_required
@@ -23,16 +25,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "annotations/home.html", context)
 
 
-def _lease_next(request: HttpRequest, evaluation: Evaluation) -> Assignment | None:
-    return services.assignment_next(evaluation=evaluation, annotator=request.user)
-
-
 @login_required
 @require_POST
 def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
     try:
-        assignment = _lease_next(request, evaluation)
+        assignment = services.assignment_next(
+            evaluation=evaluation, annotator=request.user
+        )
     except services.AssignmentError as error:
         messages.error(request, error.message)
         return redirect("annotations:home")
@@ -44,33 +44,40 @@ def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     return redirect("annotations:assignment", assignment_id=assignment.pk)
 
 
-def _own(request: HttpRequest, assignment_id: int) -> Assignment:
-    try:
-        return selectors.assignment_for_annotator(
-            assignment_id=assignment_id, annotator=request.user
-        )
-    except Assignment.DoesNotExist:
-        raise Http404("No such assignment.") from None
+_ACTIONS = frozenset(action.value for action in Action)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
 
 
 @login_required
 @require_GET
 def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    own = _own(request, assignment_id)
-    if own.state != Assignment.State.LEASED:
-        messages.info(request, "That pair is finished; here is the next one.")
-        return _continue(request, own.comparison.evaluation)
-    return render(request, "annotations/rate.html", {"pair": selectors.pair_view(own)})
-
-
-def _continue(request: HttpRequest, evaluation: Evaluation, note: str = ""):
-    """After an answer: the next pair (a fragment for fetch(), else a redirect)."""
-    wants_fragment = request.headers.get("X-Requested-With") == "fetch"
     try:
-        following = _lease_next(request, evaluation)
+        own = selectors.assignment_for_annotator(
+            assignment_id=assignment_id, annotator=request.user
+        )
+    except Assignment.DoesNotExist:
+        raise Http404("No such assignment.") from None
+    if own.state == Assignment.State.LEASED:
+        return render(
+            request, "annotations/rate.html", {"pair": selectors.pair_view(own)}
+        )
+    messages.info(request, "That pair is finished; here is the next one.")
+    note = ""
+    try:
+        following = services.assignment_next(
+            evaluation=own.comparison.evaluation, annotator=request.user
+        )
     except services.AssignmentError as error:
-        following, note = None, f"{note} {error.message}".strip()
-    if not wants_fragment:
+        following, note = None, error.message
+    return _next(request, following, note)
+
+
+def _next(request: HttpRequest, following: Assignment | None, note: str):
+    """After an answer: the next pair (a fragment for fetch(), else a redirect)."""
+    if not _wants_fragment(request):
         if note:
             messages.info(request, note)
         if following is None:
@@ -83,10 +90,9 @@ def _continue(request: HttpRequest, evaluation: Evaluation, note: str = ""):
             "annotations/_done.html", {"note": note}, request=request
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
-    own = _own(request, following.pk)
     html = render_to_string(
         "annotations/_pair.html",
-        {"pair": selectors.pair_view(own), "note": note},
+        {"pair": selectors.pair_view(following), "note": note},
         request=request,
     )
     return JsonResponse(
@@ -100,39 +106,28 @@ def _continue(request: HttpRequest, evaluation: Evaluation, note: str = ""):
 @login_required
 @require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    """One form for the three answers: rate (choice + seconds), skip, flag."""
-    own = _own(request, assignment_id)
-    action = request.POST.get("action", "rate")
-    note = ""
+    """One form for the three answers (rate: choice + seconds; skip; flag), answered
+    with the next pair: one service call per click."""
+    action = request.POST.get("action")
+    if action not in _ACTIONS:
+        action = Action.RATE
     try:
-        if action == "skip":
-            services.assignment_skip(assignment_id=own.pk, annotator=request.user)
-            note = "Skipped."
-        elif action == "flag":
-            services.assignment_flag(
-                assignment_id=own.pk,
-                annotator=request.user,
-                comment=request.POST.get("comment", ""),
-            )
-            note = "Flagged; thank you for reporting it."
-        else:
-            result = services.rating_submit(
-                assignment_id=own.pk,
-                annotator=request.user,
-                choice=request.POST.get("choice"),
-                seconds=request.POST.get("seconds") or None,
-                comment=request.POST.get("comment", ""),
-            )
-            if not result.created:
-                note = "That pair was already submitted; your first answer stands."
+        outcome = answer_submit(
+            assignment_id=assignment_id,
+            annotator=request.user,
+            action=action,
+            choice=request.POST.get("choice"),
+            seconds=request.POST.get("seconds") or None,
+            comment=request.POST.get("comment", ""),
+        )
+    except Assignment.DoesNotExist:
+        raise Http404("No such assignment.") from None
     except services.InvalidAnswer as error:
-        if request.headers.get("X-Requested-With") == "fetch":
+        if _wants_fragment(request):
             return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
-        return redirect("annotations:assignment", assignment_id=own.pk)
-    except services.AssignmentError as error:
-        note = error.message
-    return _continue(request, own.comparison.evaluation, note)
+        return redirect("annotations:assignment", assignment_id=assignment_id)
+    return _next(request, outcome.following, outcome.notice)
 
 
 @login_required

@@ -1,11 +1,21 @@
-"""Leasing pairs to annotators and recording their answers (DESIGN.md sections 4 and 7).
+"""Recording the annotators' answers (rate, skip, flag) and expiring leases
+(DESIGN.md sections 4 and 7).
 
 Locking protocol, the same on every path that can add an occupied slot to a pair:
 lock the comparison row first (``SELECT ... FOR NO KEY UPDATE``, which leaves
-foreign-key inserts free; ``SKIP LOCKED`` when looking for work), then count its ratings and live leases in a fresh statement, then
-write. Under PostgreSQL's READ COMMITTED each statement sees the latest commits, so
-the count under the lock is exact; the unique constraints on (comparison, annotator)
-back the rule. SQLite runs every transaction with BEGIN IMMEDIATE, so they serialize.
+foreign-key inserts free; ``SKIP LOCKED`` when looking for work), then count its
+ratings and live leases in a fresh statement (the write's own statement, which
+writes only when the count leaves room), then write. Under PostgreSQL's READ
+COMMITTED each statement sees the latest commits, so the count under the lock is
+exact; the unique constraints on (comparison, annotator) back the rule. SQLite runs
+every transaction with BEGIN IMMEDIATE, so they serialize.
+
+Every change to an assignment is made holding its comparison's row lock: answers lock
+it before they read the assignment, leases hold it from the window, and expiry locks
+the pairs it expires (skipping pairs locked by others, whose leases wait for the next
+run). Answers and leases of one annotator in one evaluation take their pool
+membership row after any comparison lock; whoever holds a membership row only ever
+waits for comparison rows with ``SKIP LOCKED``, so these locks cannot deadlock.
 
 An annotator holds at most one live lease per evaluation: asking for work again
 returns the same lease (a reload, a second tab). A lease that expired may be taken
@@ -16,14 +26,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from .. import allocation, scales
-from ..models import Assignment, Comparison, Rating
-from . import pair_queries
+from .. import scales
+from ..models import Assignment, Rating
+from . import pair_queries, stages
 from .assignment_errors import (
     AssignmentEnded,
     AssignmentError,
@@ -35,13 +46,16 @@ from .assignment_errors import (
 from .leasing import assignment_next
 
 __all__ = [
+    "Action",
     "AssignmentEnded",
     "AssignmentError",
     "EvaluationClosed",
     "InvalidAnswer",
     "LeaseLost",
     "NotInPool",
+    "Recorded",
     "SubmitResult",
+    "answer_record",
     "assignment_flag",
     "assignment_next",
     "assignment_skip",
@@ -53,6 +67,21 @@ State = Assignment.State
 _DONE_STATES = (State.SUBMITTED, State.SKIPPED, State.FLAGGED)
 MAX_SECONDS = 24 * 3600
 MAX_COMMENT = 2000
+LEASE_LOST = (
+    "Your time on this pair ran out and it went to another annotator, "
+    "so this answer was not recorded. Please continue with the next pair."
+)
+
+
+class Action(StrEnum):
+    """The three answers an annotator can give to a pair."""
+
+    RATE = "rate"
+    SKIP = "skip"
+    FLAG = "flag"
+
+
+_ENDS = {Action.SKIP: State.SKIPPED, Action.FLAG: State.FLAGGED}
 
 
 @dataclass(frozen=True)
@@ -61,21 +90,15 @@ class SubmitResult:
     created: bool
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
+@dataclass(frozen=True)
+class Recorded:
+    """An answer as stored: ``created`` is False when the assignment already had this
+    answer (the first one stands); ``refusal`` says why nothing was stored."""
 
-
-def _locked_assignment(*, assignment_id: int, annotator: AbstractBaseUser):
-    try:
-        comparison = (
-            Comparison.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("evaluation")
-            .get(assignments__pk=assignment_id, assignments__annotator=annotator)
-        )
-    except Comparison.DoesNotExist:
-        raise Assignment.DoesNotExist(assignment_id) from None
-    assignment = Assignment.objects.select_for_update(no_key=True).get(pk=assignment_id)
-    return comparison, assignment
+    assignment: Assignment
+    rating: Rating | None = None
+    created: bool = False
+    refusal: LeaseLost | AssignmentEnded | None = None
 
 
 def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> float:
@@ -88,6 +111,116 @@ def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> fl
     if not 0 <= value <= MAX_SECONDS:
         raise InvalidAnswer(f"seconds: {value} is outside 0 to {MAX_SECONDS}")
     return value
+
+
+def answer_record(
+    *,
+    assignment_id: int,
+    annotator: AbstractBaseUser,
+    action: Action,
+    choice: object = None,
+    seconds: object = None,
+    comment: str = "",
+    now: datetime,
+) -> Recorded:
+    """Store one answer inside the caller's transaction, which then refreshes the
+    pair's stage. Loads the assignment once, with its comparison (locked) and
+    evaluation. Raises Assignment.DoesNotExist for another annotator's assignment
+    and InvalidAnswer for a bad choice or time, having written nothing."""
+    assignment = (
+        Assignment.objects.select_related("comparison__evaluation")
+        .select_for_update(of=("comparison",), no_key=True)
+        .defer("comparison__evaluation__left_out")
+        .get(pk=assignment_id, annotator=annotator)
+    )
+    if action == Action.RATE:
+        return _rate(
+            assignment, choice=choice, seconds=seconds, comment=comment, now=now
+        )
+    return _end(assignment, state=_ENDS[action], comment=comment, now=now)
+
+
+def _rate(
+    assignment: Assignment, *, choice: object, seconds: object, comment: str, now
+) -> Recorded:
+    if assignment.state == State.SUBMITTED:
+        return _already_rated(assignment)
+    if assignment.state in _DONE_STATES:
+        return Recorded(assignment, refusal=_ended(assignment.state))
+    comparison = assignment.comparison
+    evaluation = comparison.evaluation
+    try:
+        value = scales.parse_choice(evaluation.scale, choice)
+    except ValueError as error:
+        raise InvalidAnswer(f"choice: {error}") from None
+    spent = _clean_seconds(seconds, assignment, now)
+    room = (comparison.pk, assignment.annotator_id, evaluation.annotators_per_pair)
+    if not pair_queries.assignment_end(
+        assignment_id=assignment.pk, state=State.SUBMITTED, now=now, room=room
+    ):
+        # The assignment was answered meanwhile (read before our lock was granted),
+        # or others fill the pair.
+        state = Assignment.objects.values_list("state", flat=True).get(pk=assignment.pk)
+        if state == State.SUBMITTED:
+            return _already_rated(assignment)
+        if state in _DONE_STATES:
+            return Recorded(assignment, refusal=_ended(state))
+        return Recorded(assignment, refusal=LeaseLost(LEASE_LOST))
+    rating = Rating.objects.create(
+        comparison=comparison,
+        annotator_id=assignment.annotator_id,
+        assignment=assignment,
+        scale=evaluation.scale,
+        choice=value,
+        candidate_on_left=assignment.candidate_on_left,
+        score=scales.candidate_score(
+            value, candidate_on_left=assignment.candidate_on_left
+        ),
+        seconds=spent,
+        comment=(comment or "")[:MAX_COMMENT],
+        created_at=now,
+    )
+    assignment.state = State.SUBMITTED
+    assignment.ended_at = now
+    return Recorded(assignment, rating=rating, created=True)
+
+
+def _already_rated(assignment: Assignment) -> Recorded:
+    return Recorded(assignment, rating=Rating.objects.get(assignment=assignment))
+
+
+def _ended(state: str) -> AssignmentEnded:
+    return AssignmentEnded(f"You already {state} this pair.")
+
+
+def _end(assignment: Assignment, *, state: str, comment: str, now) -> Recorded:
+    if assignment.state == state:
+        return Recorded(assignment)
+    if assignment.state in _DONE_STATES:
+        return Recorded(assignment, refusal=_ended(assignment.state))
+    comment = (comment or "")[:MAX_COMMENT]
+    if not pair_queries.assignment_end(
+        assignment_id=assignment.pk, state=state, now=now, comment=comment
+    ):
+        current = Assignment.objects.values_list("state", flat=True).get(
+            pk=assignment.pk
+        )
+        return Recorded(
+            assignment, refusal=None if current == state else _ended(current)
+        )
+    assignment.state = state
+    assignment.ended_at = now
+    assignment.comment = comment
+    return Recorded(assignment, created=True)
+
+
+def _recorded(now: datetime | None, **answer) -> Recorded:
+    with transaction.atomic(durable=True):
+        recorded = answer_record(**answer, now=now or timezone.now())
+        if recorded.refusal is not None:
+            raise recorded.refusal
+        stages.stages_refresh(comparison_ids=[recorded.assignment.comparison_id])
+    return recorded
 
 
 def rating_submit(
@@ -106,86 +239,25 @@ def rating_submit(
     refused with LeaseLost once its slot went to someone else. Raises
     Assignment.DoesNotExist for another annotator's assignment.
     """
-    now = _now(now)
-    with transaction.atomic():
-        comparison, assignment = _locked_assignment(
-            assignment_id=assignment_id, annotator=annotator
-        )
-        if assignment.state == State.SUBMITTED:
-            return SubmitResult(
-                rating=Rating.objects.get(assignment=assignment), created=False
-            )
-        if assignment.state in (State.SKIPPED, State.FLAGGED):
-            raise AssignmentEnded(f"You already {assignment.state} this pair.")
-        evaluation = comparison.evaluation
-        try:
-            value = scales.parse_choice(evaluation.scale, choice)
-        except ValueError as error:
-            raise InvalidAnswer(f"choice: {error}") from None
-        spent = _clean_seconds(seconds, assignment, now)
-        ratings, leases = pair_queries.occupied_by_others(
-            comparison_id=comparison.pk, user_id=annotator.pk, now=now
-        )
-        if not allocation.has_room(
-            occupied_by_others=ratings + leases, per_pair=evaluation.annotators_per_pair
-        ):
-            raise LeaseLost(
-                "Your time on this pair ran out and it went to another annotator, "
-                "so this answer was not recorded. Please continue with the next pair."
-            )
-        rating = Rating.objects.create(
-            comparison=comparison,
-            annotator=annotator,
-            assignment=assignment,
-            scale=evaluation.scale,
-            choice=value,
-            candidate_on_left=assignment.candidate_on_left,
-            score=scales.candidate_score(
-                value, candidate_on_left=assignment.candidate_on_left
-            ),
-            seconds=spent,
-            comment=(comment or "")[:MAX_COMMENT],
-            created_at=now,
-        )
-        assignment.state = State.SUBMITTED
-        assignment.ended_at = now
-        assignment.save(update_fields=["state", "ended_at"])
-        if ratings + 1 >= evaluation.annotators_per_pair:
-            comparison.stage = Comparison.Stage.COMPLETE
-            comparison.save(update_fields=["stage"])
-    return SubmitResult(rating=rating, created=True)
-
-
-def _end(
-    *, assignment_id: int, annotator, state: str, comment: str, now: datetime | None
-) -> Assignment:
-    now = _now(now)
-    with transaction.atomic():
-        assignment = Assignment.objects.select_for_update(no_key=True).get(
-            pk=assignment_id, annotator=annotator
-        )
-        if assignment.state == state:
-            return assignment
-        if assignment.state in _DONE_STATES:
-            raise AssignmentEnded(f"You already {assignment.state} this pair.")
-        assignment.state = state
-        assignment.ended_at = now
-        assignment.comment = (comment or "")[:MAX_COMMENT]
-        assignment.save(update_fields=["state", "ended_at", "comment"])
-    return assignment
+    recorded = _recorded(
+        now,
+        assignment_id=assignment_id,
+        annotator=annotator,
+        action=Action.RATE,
+        choice=choice,
+        seconds=seconds,
+        comment=comment,
+    )
+    return SubmitResult(rating=recorded.rating, created=recorded.created)
 
 
 def assignment_skip(
     *, assignment_id: int, annotator: AbstractBaseUser, now: datetime | None = None
 ) -> Assignment:
     """Give the pair back; it is never offered to this annotator again."""
-    return _end(
-        assignment_id=assignment_id,
-        annotator=annotator,
-        state=State.SKIPPED,
-        comment="",
-        now=now,
-    )
+    return _recorded(
+        now, assignment_id=assignment_id, annotator=annotator, action=Action.SKIP
+    ).assignment
 
 
 def assignment_flag(
@@ -196,20 +268,20 @@ def assignment_flag(
     now: datetime | None = None,
 ) -> Assignment:
     """Report a broken pair with an optional comment; the slot goes back to the pool."""
-    return _end(
+    return _recorded(
+        now,
         assignment_id=assignment_id,
         annotator=annotator,
-        state=State.FLAGGED,
+        action=Action.FLAG,
         comment=comment,
-        now=now,
-    )
+    ).assignment
 
 
 def assignments_expire(*, now: datetime | None = None) -> int:
     """Mark leases past their expiry as expired; returns how many. Housekeeping only:
     an expired lease already frees its slot whether or not this has run."""
-    now = _now(now)
-    with transaction.atomic():
-        return Assignment.objects.filter(
-            state=State.LEASED, expires_at__lte=now
-        ).update(state=State.EXPIRED, ended_at=now)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        comparison_ids = pair_queries.leases_expire(now=now)
+        stages.stages_refresh(comparison_ids=comparison_ids)
+    return len(comparison_ids)

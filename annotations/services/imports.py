@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -24,6 +23,7 @@ from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from .. import roles, scales
 from ..models import Comparison, Evaluation, Rating
+from .stages import stages_refresh
 
 COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
 
@@ -349,18 +349,5 @@ def _ratings_store(evaluation, checked, comparisons, annotators, models):
     if errors:
         raise ImportFileError(errors[:50])
     Rating.objects.bulk_create(new, batch_size=2000)
-    _stages_refresh(evaluation)
+    stages_refresh(evaluation_id=evaluation.pk)
     return len(new), unchanged
-
-
-def _stages_refresh(evaluation: Evaluation) -> None:
-    """Keep each pair's stage true for the annotator loop once imported ratings land."""
-    pairs = Comparison.objects.filter(evaluation=evaluation).annotate(
-        n_ratings=Count("ratings")
-    )
-    pairs.filter(n_ratings__gte=evaluation.annotators_per_pair).update(
-        stage=Comparison.Stage.COMPLETE
-    )
-    pairs.filter(n_ratings__gt=0, n_ratings__lt=evaluation.annotators_per_pair).exclude(
-        stage=Comparison.Stage.COMPLETE
-    ).update(stage=Comparison.Stage.STARTED)

@@ -1,5 +1,5 @@
 """Leasing the next pair to an annotator (DESIGN.md section 4); see assignments.py
-for the locking protocol shared with submits."""
+for the locking protocol shared with answers."""
 
 from __future__ import annotations
 
@@ -9,50 +9,16 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .. import allocation
 from ..models import Assignment, Comparison, Evaluation
-from . import pair_queries
+from . import pair_queries, stages
 from .assignment_errors import EvaluationClosed, NotInPool
 
 State = Assignment.State
 _WINDOW = 2
 _RETRIES = 50
-
-
-def live_leases(now: datetime) -> Q:
-    return Q(state=State.LEASED, expires_at__gt=now)
-
-
-def _lease(
-    *,
-    evaluation: Evaluation,
-    annotator: AbstractBaseUser,
-    candidate: allocation.Candidate,
-    now: datetime,
-    rng: random.Random | None,
-) -> Assignment:
-    expires_at = allocation.lease_expiry(now, minutes=evaluation.lease_minutes)
-    if candidate.own == allocation.OwnState.LEASE_EXPIRED:
-        assignment = Assignment.objects.select_for_update(no_key=True).get(
-            comparison_id=candidate.comparison_id, annotator=annotator
-        )
-        assignment.state = State.LEASED
-        assignment.leased_at = now
-        assignment.expires_at = expires_at
-        assignment.ended_at = None
-        assignment.save(update_fields=["state", "leased_at", "expires_at", "ended_at"])
-        return assignment
-    return Assignment.objects.create(
-        comparison_id=candidate.comparison_id,
-        annotator=annotator,
-        candidate_on_left=allocation.draw_candidate_on_left(rng),
-        state=State.LEASED,
-        leased_at=now,
-        expires_at=expires_at,
-    )
 
 
 def assignment_next(
@@ -68,90 +34,146 @@ def assignment_next(
     NotInPool or EvaluationClosed.
     """
     now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        lease, new = lease_next(
+            evaluation=evaluation, annotator=annotator, now=now, rng=rng
+        )
+        if new:
+            stages.stages_refresh(comparison_ids=[lease.comparison_id])
+    return lease
+
+
+def lease_next(
+    *,
+    evaluation: Evaluation,
+    annotator: AbstractBaseUser,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> tuple[Assignment | None, bool]:
+    """``assignment_next`` inside the caller's transaction: (the lease, whether it
+    is new). The caller refreshes the stage of a new lease's pair, whose row it
+    holds locked. The lease comes with its comparison, prompt and generations
+    loaded."""
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed("This evaluation is closed.")
-    per_pair = evaluation.annotators_per_pair
-    with transaction.atomic():
-        # Locking the pool membership checks it and serializes one annotator's own
-        # requests (two tabs asking at once).
-        membership = Evaluation.pool.through.objects.select_for_update(no_key=True)
-        if not list(
-            membership.filter(evaluation=evaluation, user=annotator).values_list(
-                "pk", flat=True
-            )
-        ):
-            raise NotInPool("You are not in this evaluation's annotator pool.")
-        current = (
-            Assignment.objects.filter(
-                live_leases(now),
-                comparison__evaluation=evaluation,
-                annotator=annotator,
-            )
-            .order_by("leased_at")
-            .first()
+    # Locking the pool membership checks it and serializes one annotator's own
+    # requests (two tabs asking at once), so the lease they hold is read exactly.
+    membership = Evaluation.pool.through.objects.select_for_update(no_key=True)
+    if not list(
+        membership.filter(evaluation=evaluation, user=annotator).values_list(
+            "pk", flat=True
         )
-        if current is not None:
-            return current
-        query = {
-            "evaluation_id": evaluation.pk,
-            "per_pair": per_pair,
-            "user_id": annotator.pk,
-            "now": now,
-        }
-        for attempt in range(_RETRIES):
-            # Started pairs first (partly rated or leased), then untouched ones.
-            for started in (True, False):
-                lease = _lease_from_window(
-                    evaluation=evaluation,
-                    annotator=annotator,
-                    query=query,
-                    started=started,
-                    now=now,
-                    rng=rng,
-                )
-                if lease is not None:
-                    return lease
-            # Nothing free: either the work is done, or every open pair is locked by
-            # someone leasing it right now; wait for those to commit.
-            if not pair_queries.open_count(**query):
-                return None
-            time.sleep(0.002 * (attempt + 1))
-    return None
+    ):
+        raise NotInPool("You are not in this evaluation's annotator pool.")
+    query = {
+        "evaluation_id": evaluation.pk,
+        "per_pair": evaluation.annotators_per_pair,
+        "user_id": annotator.pk,
+        "now": now,
+    }
+    for attempt in range(_RETRIES):
+        window = pair_queries.open_window(**query, limit=_WINDOW)
+        held = (
+            window[0].held
+            if window
+            else pair_queries.held_lease(
+                evaluation_id=evaluation.pk, user_id=annotator.pk, now=now
+            )
+        )
+        if held is not None:
+            return _held(held, evaluation), False
+        for row in _ranked(window, per_pair=evaluation.annotators_per_pair):
+            lease = _lease(
+                evaluation=evaluation, annotator=annotator, row=row, now=now, rng=rng
+            )
+            if lease is not None:
+                return lease, True
+        # Nothing free: either the work is done, or every open pair is locked by
+        # someone leasing it right now; wait for those to commit.
+        if not pair_queries.open_count(**query):
+            return None, False
+        time.sleep(0.002 * (attempt + 1))
+    return None, False
 
 
-def _lease_from_window(
-    *, evaluation, annotator, query: dict, started: bool, now, rng
+def _ranked(
+    window: list[pair_queries.WindowRow], *, per_pair: int
+) -> list[pair_queries.WindowRow]:
+    """Started pairs before untouched ones, each part in the rule's order."""
+    rows = {row.comparison_id: row for row in window}
+    ranked = []
+    for started in (True, False):
+        candidates = [
+            allocation.Candidate(
+                row.comparison_id,
+                row.occupied,
+                allocation.OwnState.LEASE_EXPIRED
+                if row.own_expired
+                else allocation.OwnState.NONE,
+            )
+            for row in window
+            if row.started == started
+        ]
+        ranked += [
+            rows[c.comparison_id]
+            for c in allocation.rank(candidates, per_pair=per_pair)
+        ]
+    return ranked
+
+
+def _lease(
+    *,
+    evaluation: Evaluation,
+    annotator: AbstractBaseUser,
+    row: pair_queries.WindowRow,
+    now: datetime,
+    rng: random.Random | None,
 ) -> Assignment | None:
-    per_pair = evaluation.annotators_per_pair
-    window = pair_queries.open_window(**query, limit=_WINDOW, started=started)
-    candidates = [
-        allocation.Candidate(
-            pk,
-            occupied,
-            allocation.OwnState.LEASE_EXPIRED
-            if own_expired
-            else allocation.OwnState.NONE,
-        )
-        for pk, occupied, own_expired in window
-    ]
-    for candidate in allocation.rank(candidates, per_pair=per_pair):
-        ratings, leases = pair_queries.occupied_by_others(
-            comparison_id=candidate.comparison_id, user_id=annotator.pk, now=now
-        )
-        if allocation.has_room(occupied_by_others=ratings + leases, per_pair=per_pair):
-            if not started:
-                Comparison.objects.filter(pk=candidate.comparison_id).update(
-                    stage=Comparison.Stage.STARTED
-                )
-            return _lease(
-                evaluation=evaluation,
-                annotator=annotator,
-                candidate=candidate,
-                now=now,
-                rng=rng,
-            )
-        if ratings >= per_pair:  # filled since the window was read: keep stage true
-            Comparison.objects.filter(pk=candidate.comparison_id).update(
-                stage=Comparison.Stage.COMPLETE
-            )
-    return None
+    expires_at = allocation.lease_expiry(now, minutes=evaluation.lease_minutes)
+    leased = pair_queries.lease_if_room(
+        comparison_id=row.comparison_id,
+        user_id=annotator.pk,
+        per_pair=evaluation.annotators_per_pair,
+        candidate_on_left=allocation.draw_candidate_on_left(rng),
+        now=now,
+        expires_at=expires_at,
+    )
+    if leased is None:
+        return None
+    assignment_id, candidate_on_left = leased
+    comparison = pair_queries.loaded(
+        Comparison,
+        id=row.comparison_id,
+        evaluation_id=evaluation.pk,
+        prompt_id=row.prompt.pk,
+        candidate_generation_id=row.candidate_generation.pk,
+        baseline_generation_id=row.baseline_generation.pk,
+    )
+    comparison.evaluation = evaluation
+    comparison.prompt = row.prompt
+    comparison.candidate_generation = row.candidate_generation
+    comparison.baseline_generation = row.baseline_generation
+    lease = pair_queries.loaded(
+        Assignment,
+        id=assignment_id,
+        comparison_id=row.comparison_id,
+        annotator_id=annotator.pk,
+        candidate_on_left=candidate_on_left,
+        state=State.LEASED,
+        leased_at=now,
+        expires_at=expires_at,
+        ended_at=None,
+    )
+    lease.comparison = comparison
+    lease.annotator = annotator
+    return lease
+
+
+def _held(assignment_id: int, evaluation: Evaluation) -> Assignment:
+    lease = Assignment.objects.select_related(
+        "comparison__prompt",
+        "comparison__candidate_generation",
+        "comparison__baseline_generation",
+    ).get(pk=assignment_id)
+    lease.comparison.evaluation = evaluation
+    return lease

@@ -70,19 +70,27 @@ def test_next_returns_the_same_lease_and_double_submit_counts_once(api_setup):
     assert Rating.objects.count() == 1
 
 
-def test_skip_and_flag(api_setup):
+def test_skip_and_flag_answer_with_the_next_pair(api_setup):
     evaluation, _, _users, clients = api_setup
     lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
-    skipped = clients[0].post(f"/api/assignments/{lease['assignment']}/skip/")
-    assert skipped.json() == {"assignment": lease["assignment"], "state": "skipped"}
-    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
-    flagged = clients[0].post(
-        f"/api/assignments/{lease['assignment']}/flag/",
-        {"comment": "B is empty"},
-        format="json",
+    skipped = clients[0].post(f"/api/assignments/{lease['assignment']}/skip/").json()
+    assert skipped["assignment"] == lease["assignment"]
+    assert (skipped["state"], skipped["notice"]) == ("skipped", "Skipped.")
+    following = skipped["next"]
+    assert following["assignment"] != lease["assignment"]
+    again = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    assert again["assignment"] == following["assignment"]  # the lease held
+    flagged = (
+        clients[0]
+        .post(
+            f"/api/assignments/{following['assignment']}/flag/",
+            {"comment": "B is empty"},
+            format="json",
+        )
+        .json()
     )
-    assert flagged.json()["state"] == "flagged"
-    assert Assignment.objects.get(pk=lease["assignment"]).comment == "B is empty"
+    assert (flagged["state"], flagged["next"]) == ("flagged", None)
+    assert Assignment.objects.get(pk=following["assignment"]).comment == "B is empty"
     assert clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").status_code == 204
 
 

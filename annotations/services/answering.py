@@ -1,0 +1,110 @@
+"""One annotator click: store the answer to a pair and lease the next one, in one
+transaction. The rating page and the REST API both call ``answer_submit``."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Assignment, Rating
+from . import stages
+from .assignment_errors import AssignmentEnded, EvaluationClosed, LeaseLost, NotInPool
+from .assignments import Action, answer_record
+from .leasing import lease_next
+
+_NOTICES = {
+    Action.SKIP: "Skipped.",
+    Action.FLAG: "Flagged; thank you for reporting it.",
+}
+ALREADY_RATED = "That pair was already submitted; your first answer stands."
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What one click did.
+
+    ``assignment`` is the answered assignment as stored now and ``rating`` its rating
+    (a rate's, new or the first one). ``created`` is True when this click stored the
+    answer; ``refusal`` says why it stored nothing (the lease went to someone else,
+    the pair was already skipped or flagged). ``following`` is the next pair leased
+    to the annotator (or the one they hold), with its comparison, prompt and
+    generations loaded; None when nothing is left for them. ``notice`` is what to
+    tell the annotator, "" when all went as asked.
+    """
+
+    assignment: Assignment
+    rating: Rating | None
+    created: bool
+    refusal: LeaseLost | AssignmentEnded | None
+    following: Assignment | None
+    notice: str
+
+
+def answer_submit(
+    *,
+    assignment_id: int,
+    annotator: AbstractBaseUser,
+    action: Action | str,
+    choice: object = None,
+    seconds: object = None,
+    comment: str = "",
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> AnswerOutcome:
+    """Answer a pair (rate with ``choice`` and ``seconds``, skip, or flag with a
+    ``comment``) and lease the annotator's next pair, in one transaction.
+
+    An answer refused (LeaseLost, AssignmentEnded) stores nothing and is reported in
+    the outcome, and the next pair is leased all the same; so is a repeated rate,
+    whose first rating stands. Raises Assignment.DoesNotExist for another
+    annotator's assignment and InvalidAnswer for a bad choice or time, having
+    stored nothing and leased nothing.
+    """
+    action = Action(action)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        recorded = answer_record(
+            assignment_id=assignment_id,
+            annotator=annotator,
+            action=action,
+            choice=choice,
+            seconds=seconds,
+            comment=comment,
+            now=now,
+        )
+        assignment = recorded.assignment
+        notes = []
+        if recorded.refusal is not None:
+            notes.append(recorded.refusal.message)
+        elif action == Action.RATE and not recorded.created:
+            notes.append(ALREADY_RATED)
+        elif action in _NOTICES:
+            notes.append(_NOTICES[action])
+        new = False
+        try:
+            following, new = lease_next(
+                evaluation=assignment.comparison.evaluation,
+                annotator=annotator,
+                now=now,
+                rng=rng,
+            )
+        except (NotInPool, EvaluationClosed) as error:
+            following = None
+            notes.append(error.message)
+        touched = [assignment.comparison_id]
+        if new:
+            touched.append(following.comparison_id)
+        stages.stages_refresh(comparison_ids=touched)
+    return AnswerOutcome(
+        assignment=assignment,
+        rating=recorded.rating,
+        created=recorded.created,
+        refusal=recorded.refusal,
+        following=following,
+        notice=" ".join(notes),
+    )

@@ -1,0 +1,148 @@
+"""One click, one service: answer_submit stores the answer and leases the next pair;
+the API client needs one request per click; the pairs' stage follows one rule."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from annotations.models import Assignment, Comparison, Evaluation, Rating
+from annotations.services import assignments as services
+from annotations.services.answering import AnswerOutcome, answer_submit
+from annotations.services.stages import stages_refresh
+from tests.factories import RatingFactory, UserFactory
+
+from .conftest import build_evaluation
+
+Stage = Comparison.Stage
+
+
+def test_answer_submit_stores_the_rating_and_leases_the_next_pair(small_evaluation):
+    evaluation, comparisons, users = small_evaluation
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    outcome = answer_submit(
+        assignment_id=lease.pk, annotator=users[0], action="rate", choice=2, seconds=5
+    )
+    assert isinstance(outcome, AnswerOutcome)
+    assert (outcome.created, outcome.refusal, outcome.notice) == (True, None, "")
+    assert outcome.rating == Rating.objects.get()
+    assert outcome.assignment.state == Assignment.State.SUBMITTED
+    following = outcome.following
+    assert following.comparison_id == comparisons[1].pk
+    assert following.comparison.prompt.turns  # loaded with the lease
+    assert Assignment.objects.get(pk=following.pk).state == Assignment.State.LEASED
+
+
+def test_a_refused_answer_still_leases_the_next_pair(db):
+    evaluation, _, users = build_evaluation(pairs=2, annotators=2, per_pair=1)
+    long_ago = timezone.now() - timedelta(hours=1)
+    late = services.assignment_next(
+        evaluation=evaluation, annotator=users[0], now=long_ago
+    )
+    services.assignment_next(evaluation=evaluation, annotator=users[1])
+    outcome = answer_submit(
+        assignment_id=late.pk, annotator=users[0], action="rate", choice=1
+    )
+    assert isinstance(outcome.refusal, services.LeaseLost)
+    assert "went to another annotator" in outcome.notice
+    assert outcome.following is not None
+    assert not Rating.objects.filter(annotator=users[0]).exists()
+
+
+def test_bad_input_stores_nothing_and_leases_nothing(small_evaluation):
+    evaluation, _, users = small_evaluation
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    with pytest.raises(services.InvalidAnswer):
+        answer_submit(
+            assignment_id=lease.pk, annotator=users[0], action="rate", choice=9
+        )
+    assert list(Assignment.objects.values_list("pk", "state")) == [(lease.pk, "leased")]
+
+
+def test_one_request_per_click_rates_every_pair(db):
+    evaluation, _, users = build_evaluation(pairs=3, annotators=1, per_pair=1)
+    client = APIClient()
+    client.force_authenticate(users[0])
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    clicks = 0
+    while pair is not None:
+        response = client.post(
+            f"/api/assignments/{pair['assignment']}/rating/",
+            {"choice": -1, "seconds": 2},
+            format="json",
+        )
+        assert response.status_code == 201
+        pair = response.json()["next"]
+        clicks += 1
+    assert clicks == 3
+    assert Rating.objects.count() == 3
+    assert set(Comparison.objects.values_list("stage", flat=True)) == {Stage.COMPLETE}
+
+
+def test_a_refused_api_answer_is_409_with_the_next_pair(db):
+    evaluation, _, users = build_evaluation(pairs=2, annotators=1)
+    client = APIClient()
+    client.force_authenticate(users[0])
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    client.post(f"/api/assignments/{pair['assignment']}/skip/")
+    refused = client.post(
+        f"/api/assignments/{pair['assignment']}/rating/", {"choice": 1}, format="json"
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "ended"
+    assert refused.json()["next"]["assignment"] != pair["assignment"]
+
+
+def test_stage_follows_leases_answers_and_expiry(db):
+    evaluation, (first, _second), users = build_evaluation(
+        pairs=2, annotators=2, per_pair=2
+    )
+    now = timezone.now()
+
+    def stage():
+        first.refresh_from_db()
+        return first.stage
+
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0], now=now)
+    assert stage() == Stage.STARTED
+    services.assignment_skip(assignment_id=lease.pk, annotator=users[0], now=now)
+    assert stage() == Stage.UNTOUCHED  # nothing rated, nobody holds it
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[1], now=now)
+    assert lease.comparison_id == first.pk
+    services.assignments_expire(now=now + timedelta(hours=1))
+    assert stage() == Stage.UNTOUCHED
+    services.rating_submit(
+        assignment_id=lease.pk, annotator=users[1], choice=1, now=now
+    )
+    assert stage() == Stage.STARTED  # a late rating, while the pair had room
+    RatingFactory(comparison=first, annotator=UserFactory(username="crowd"))
+    assert stages_refresh(evaluation_id=evaluation.pk) == 1
+    assert stage() == Stage.COMPLETE
+
+
+def test_closed_evaluation_ends_the_loop_after_the_answer(small_evaluation):
+    evaluation, _, users = small_evaluation
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    Evaluation.objects.filter(pk=evaluation.pk).update(status=Evaluation.Status.CLOSED)
+    outcome = answer_submit(
+        assignment_id=lease.pk, annotator=users[0], action="flag", comment="cut off"
+    )
+    assert outcome.created
+    assert outcome.following is None
+    assert (
+        outcome.notice
+        == "Flagged; thank you for reporting it. This evaluation is closed."
+    )
+
+
+def test_pair_queries_take_states_and_stages_from_the_model_enums():
+    import annotations.services.pair_queries as module
+
+    source = Path(module.__file__).read_text()
+    words = [s.value for s in Assignment.State]
+    for word in words:
+        assert not re.search(rf"'{word}'", source), word
+    assert not re.search(r"stage\s*(=|<|<>|>=)\s*\d", source)
