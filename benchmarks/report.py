@@ -200,7 +200,7 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
                 (comparisons.order_by(), [*selectors.REPORT_COMPARISON_FIELDS.values(),
                                           *selectors.RESPONSE_WORD_FIELDS.values()]),
             ):  # fmt: skip
-                rows += len(selectors._rows(queryset, list(lookups)))
+                rows += len(selectors._columns(queryset, list(lookups))[0])
     else:
         options = ReportOptions(resamples=resamples)
         evaluations = Evaluation.objects.filter(pk__in=ids).select_related(
