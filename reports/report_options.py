@@ -154,5 +154,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             f"--{option.name}",
             type=option.type,
             choices=option.values or None,
-            help=f"{option.help} (default: {default})",
+            help=f"{option.help} (default: {default})".replace("%", "%%"),
         )

@@ -34,6 +34,7 @@ def test_command_arguments_have_the_options_choices_and_types():
         assert action.type is option.type
         assert list(action.choices or []) == option.values
         assert action.default is None  # the options type supplies the default
+    assert "95% interval" in parser.format_help()
 
 
 def _schema(client, researcher) -> dict:
