@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.11 and install the requirements (REQUIREMENTS=file to choose).
+# An install that succeeded is remembered by the requirements' checksum in .venv, so a
+# second run with unchanged requirements installs nothing (remove .venv to start over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+REQUIREMENTS=${REQUIREMENTS:-requirements.txt}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r "${REQUIREMENTS:-requirements.txt}"
+# requirements-dev.txt includes requirements.txt: both count.
+STAMP=.venv/.installed-$(basename "$REQUIREMENTS")
+SUM=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$SUM" ]; then
+  # Bytecode is compiled on first import instead: only what runs gets compiled.
+  .venv/bin/python -m pip install --quiet --no-compile -r "$REQUIREMENTS"
+  echo "$SUM" >"$STAMP"
+fi

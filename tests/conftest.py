@@ -1,8 +1,10 @@
-"""Fixtures shared by every test: users in each role, the database kind, a browser."""
+"""Fixtures shared by every test: users in each role, the database, the demo, a browser."""
 
+import io
 import os
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from annotations import roles
@@ -60,6 +62,26 @@ def on_postgres(db) -> bool:
 def require_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The LLMFAO demo (``load_demo``), loaded once for a module whose tests read it.
+
+    It is committed before the module's first test; every test still runs in its own
+    transaction, so what a test writes is rolled back and the next one sees the demo as
+    loaded. After the module the tables are emptied, as after a transactional test.
+    """
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(db, demo_data):
+    """The demo data, for a test that runs in a rolled-back transaction on top of it."""
 
 
 @pytest.fixture(scope="session")

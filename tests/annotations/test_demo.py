@@ -9,10 +9,8 @@ from annotations.models import Comparison, Evaluation, Rating
 from annotations.services.demo import CROWD_EVALUATION, DATA_DIR, HEAD_TO_HEAD
 from generations.models import ChatModel, Generation, Prompt
 
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+# ``demo`` (tests/conftest.py): the demo is loaded once for this module; each test's
+# writes are rolled back.
 
 
 def test_demo_loads_every_prompt_response_and_crowd_vote(demo):
