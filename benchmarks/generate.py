@@ -124,7 +124,7 @@ def make_prompt_set(name: str, size: int) -> PromptSet:
     return prompt_set
 
 
-def run_job(prompt_set: PromptSet, chat_model: ChatModel) -> tuple:
+def run_job(prompt_set: PromptSet, chat_model: ChatModel, workers: list) -> tuple:
     """Launch a job over the prompt set; (job, seconds until it is finished)."""
     job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
     started = time.perf_counter()
@@ -133,6 +133,8 @@ def run_job(prompt_set: PromptSet, chat_model: ChatModel) -> tuple:
         job.refresh_from_db(fields=["status"])
         if job.status == "finished":
             return job, time.perf_counter() - started
+        if any(worker.poll() is not None for worker in workers):
+            sys.exit("a worker exited: see its log, bench-worker-*.log in /tmp")
         time.sleep(0.05)
 
 
@@ -141,7 +143,7 @@ def measure_run(args, chat_model: ChatModel, prompt_set: PromptSet, workers) -> 
     requests_before = chat_requests(args.port)
     cpu_before = sum(cpu_seconds(w.pid) for w in workers)
     busy_before, server_before = machine_busy_seconds(), cpu_seconds(args.server_pid)
-    job, wall = run_job(prompt_set, chat_model)
+    job, wall = run_job(prompt_set, chat_model, workers)
     worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
     busy = machine_busy_seconds() - busy_before
     server_seconds = cpu_seconds(args.server_pid) - server_before
@@ -239,7 +241,7 @@ def main() -> None:
         f"max_concurrency {args.concurrency}"
     )
     log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
-    workers = start_workers(args.processes, threads, log)
+    workers: list = []
     created: list = []
     try:
         for latency in args.latency:
@@ -254,6 +256,8 @@ def main() -> None:
                     f"server, same requests: {baseline:.2f} s (ratio to ideal "
                     f"{baseline / ideal:.3f})"
                 )
+                if not workers:  # started after the first baseline, which they'd slow
+                    workers = start_workers(args.processes, threads, log)
                 for index, tokenizer in enumerate(args.tokenizer):
                     name = f"{tag}-{latency}-{index}"
                     chat_model = ChatModel.objects.create(
@@ -268,7 +272,7 @@ def main() -> None:
                     # Long-lived workers are warm: connections open, tokenizer loaded.
                     warmup_set = make_prompt_set(f"{name}-warm-up", args.warmup)
                     created.append(warmup_set)
-                    _, warmup_wall = run_job(warmup_set, chat_model)
+                    _, warmup_wall = run_job(warmup_set, chat_model, workers)
                     runs = []
                     for number in range(args.runs):
                         prompt_set = make_prompt_set(f"{name}-{number}", args.requests)
