@@ -1,6 +1,7 @@
 """The job page in headless Chromium: live progress without reloading."""
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from generations.models import ChatModel, Generation
@@ -26,10 +27,12 @@ def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
     assert pending.inner_text() == "3"
 
     now = timezone.now()
-    Generation.objects.filter(pk=first.pk).update(status="done", finished_at=now)
-    Generation.objects.filter(pk=second.pk).update(
-        status="failed", finished_at=now, last_error="HTTP 400: <b>bad</b> request"
-    )
+    # One commit: a poll between two would see "done 1" with "pending 2".
+    with transaction.atomic():
+        Generation.objects.filter(pk=first.pk).update(status="done", finished_at=now)
+        Generation.objects.filter(pk=second.pk).update(
+            status="failed", finished_at=now, last_error="HTTP 400: <b>bad</b> request"
+        )
     page.wait_for_function(
         "document.querySelector('[data-count=\"done\"]').textContent === '1'",
         timeout=10_000,
