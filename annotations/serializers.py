@@ -1,5 +1,7 @@
 """Serializers of the annotator API; they carry no trace of the chat models."""
 
+from functools import lru_cache
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,10 +35,15 @@ class PairSerializer(serializers.Serializer):
 
     @extend_schema_field(LabelSerializer(many=True))
     def get_labels(self, view) -> list[dict]:
-        return LabelSerializer(
-            [{"key": k, "value": v, "label": label} for k, v, label in view.keys],
-            many=True,
-        ).data
+        return _labels(tuple(view.keys))
+
+
+@lru_cache(maxsize=8)
+def _labels(keys: tuple[tuple[int, int, str], ...]) -> list[dict]:
+    """A scale's labels, serialized once: they are the same on every pair."""
+    return LabelSerializer(
+        [{"key": k, "value": v, "label": label} for k, v, label in keys], many=True
+    ).data
 
 
 class RatingInSerializer(serializers.Serializer):

@@ -127,11 +127,8 @@ def answer_record(
     pair's stage. Loads the assignment once, with its comparison (locked) and
     evaluation. Raises Assignment.DoesNotExist for another annotator's assignment
     and InvalidAnswer for a bad choice or time, having written nothing."""
-    assignment = (
-        Assignment.objects.select_related("comparison__evaluation")
-        .select_for_update(of=("comparison",), no_key=True)
-        .defer("comparison__evaluation__left_out")
-        .get(pk=assignment_id, annotator=annotator)
+    assignment = pair_queries.assignment_answered(
+        assignment_id=assignment_id, user_id=annotator.pk
     )
     if action == Action.RATE:
         return _rate(

@@ -58,11 +58,8 @@ def lease_next(
         raise EvaluationClosed("This evaluation is closed.")
     # Locking the pool membership checks it and serializes one annotator's own
     # requests (two tabs asking at once), so the lease they hold is read exactly.
-    membership = Evaluation.pool.through.objects.select_for_update(no_key=True)
-    if not list(
-        membership.filter(evaluation=evaluation, user=annotator).values_list(
-            "pk", flat=True
-        )
+    if not pair_queries.membership_lock(
+        evaluation_id=evaluation.pk, user_id=annotator.pk
     ):
         raise NotInPool("You are not in this evaluation's annotator pool.")
     query = {

@@ -100,8 +100,13 @@ _PART = f"""SELECT * FROM (
 # is only read when the first gives fewer rows than the limit. Each row carries what
 # the annotator will be shown, and the lease the annotator holds already, if any.
 _WINDOW = (
-    "SELECT w.id, w.occupied, w.own_expired, w.held, w.part,\n"
-    "  p.id, p.turns, cg.id, cg.text, bg.id, bg.text\nFROM (\n"
+    "SELECT w.id, w.occupied, w.own_expired, w.held, w.part, wc.prompt_id,\n"
+    f"  (SELECT p.turns FROM {_P} p WHERE p.id = wc.prompt_id),\n"
+    "  wc.candidate_generation_id,\n"
+    f"  (SELECT g.text FROM {_G} g WHERE g.id = wc.candidate_generation_id),\n"
+    "  wc.baseline_generation_id,\n"
+    f"  (SELECT g.text FROM {_G} g WHERE g.id = wc.baseline_generation_id)\n"
+    "FROM (\n"
     + _PART.format(
         stage="= %(started)s", order="occupied DESC, c.id", part=0, alias="s"
     )
@@ -111,9 +116,6 @@ _WINDOW = (
   LIMIT %(limit)s
 ) w
 JOIN {_C} wc ON wc.id = w.id
-JOIN {_P} p ON p.id = wc.prompt_id
-JOIN {_G} cg ON cg.id = wc.candidate_generation_id
-JOIN {_G} bg ON bg.id = wc.baseline_generation_id
 ORDER BY w.part, w.occupied DESC, w.id
 """
 )
@@ -149,20 +151,28 @@ RETURNING comparison_id
 
 # The stage rule: complete once the pair has its N ratings; started while it has a
 # rating or a lease not yet ended; untouched otherwise.
-_STAGES = f"""
-UPDATE {_C} SET stage = s.stage
-FROM (
-  SELECT c.id, CASE
+_STAGE = f"""CASE
     WHEN (SELECT COUNT(*) FROM {_R} r WHERE r.comparison_id = c.id)
-         >= e.annotators_per_pair THEN %(complete)s
+         >= (SELECT e.annotators_per_pair FROM {_E} e WHERE e.id = c.evaluation_id)
+      THEN %(complete)s
     WHEN EXISTS (SELECT 1 FROM {_R} r WHERE r.comparison_id = c.id)
       OR EXISTS (SELECT 1 FROM {_A} a WHERE a.comparison_id = c.id
                  AND a.state = %(leased)s) THEN %(started)s
-    ELSE %(untouched)s END AS stage
-  FROM {_C} c JOIN {_E} e ON e.id = c.evaluation_id
-  WHERE {{scope}}
-) s
-WHERE {_C}.id = s.id AND {_C}.stage <> s.stage
+    ELSE %(untouched)s END"""
+_STAGES = f"""
+UPDATE {_C} AS c SET stage = {_STAGE}
+WHERE {{scope}} AND c.stage <> {_STAGE}
+"""
+
+_ANSWERED = f"""
+SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
+  e.annotators_per_pair AS evaluation_per_pair,
+  e.lease_minutes AS evaluation_lease_minutes, e.status AS evaluation_status,
+  e.guidelines AS evaluation_guidelines
+FROM {_A} a
+JOIN {_C} c ON c.id = a.comparison_id
+JOIN {_E} e ON e.id = c.evaluation_id
+WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s
 """
 
 
@@ -231,6 +241,53 @@ def open_window(
         for (pk, occupied, own, held, part, prompt_id, turns, cg_id, cg_text, bg_id,
              bg_text) in rows
     ]  # fmt: skip
+
+
+def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
+    """The annotator's assignment with its comparison locked FOR NO KEY UPDATE (the
+    first lock of an answer), and its comparison and evaluation loaded with what
+    answering needs. Assignment.DoesNotExist for anyone else's."""
+    lock = (
+        " FOR NO KEY UPDATE OF c"
+        if connection.features.has_select_for_update_of
+        else ""
+    )
+    rows = list(
+        Assignment.objects.raw(
+            _ANSWERED + lock, _params(assignment=assignment_id, user=user_id)
+        )
+    )
+    if not rows:
+        raise Assignment.DoesNotExist(assignment_id)
+    assignment = rows[0]
+    evaluation = loaded(
+        Evaluation,
+        id=assignment.evaluation_id,
+        scale=assignment.evaluation_scale,
+        annotators_per_pair=assignment.evaluation_per_pair,
+        lease_minutes=assignment.evaluation_lease_minutes,
+        status=assignment.evaluation_status,
+        guidelines=assignment.evaluation_guidelines,
+    )
+    comparison = loaded(
+        Comparison, id=assignment.comparison_id, evaluation_id=evaluation.pk
+    )
+    comparison.evaluation = evaluation
+    assignment.comparison = comparison
+    return assignment
+
+
+def membership_lock(*, evaluation_id: int, user_id: int) -> bool:
+    """Lock the annotator's pool membership row FOR NO KEY UPDATE; False when they
+    are not in the evaluation's pool."""
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_M} WHERE evaluation_id = %(evaluation)s"
+            f" AND user_id = %(user)s{lock}",
+            {"evaluation": evaluation_id, "user": user_id},
+        )
+        return cursor.fetchone() is not None
 
 
 def held_lease(*, evaluation_id: int, user_id: int, now: datetime) -> int | None:
