@@ -1,7 +1,9 @@
 """The assignment rule of DESIGN.md section 4 as pure functions over plain data.
 
-Nothing here touches Django: the service in ``annotations.services.assignments``
+Nothing here touches Django: the leasing service (``annotations.services.leasing``)
 gathers the facts about candidate pairs under row locks, and these functions decide.
+The room check itself runs inside the statement that writes a lease or an answer
+(``annotations.services.pair_queries``), with the same rule as ``has_room``.
 
 Definitions used throughout:
 
