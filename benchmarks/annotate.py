@@ -4,10 +4,10 @@ Creates its own database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/evalsite_bench_annotate), migrates it, loads one
 evaluation per concurrency level (--pairs comparisons, N = 3) and 64 annotators with
 API tokens, then starts gunicorn (gthread workers) and, for 8, 32 and 64 simulated
-annotators in turn, runs for --seconds:
+annotators in turn, runs for --seconds each, in --rounds alternating phases:
 
   (a) the trivial Django view /bench/ping/ (benchmarks/annotate_urls.py), each
-      simulated client requesting it in a loop; then
+      simulated client requesting it in a loop; alternating with
   (b) the annotator loop over the REST API with token auth, one request per click:
       POST next once for the first pair, then POST rating, whose answer carries the
       next pair.
@@ -16,7 +16,8 @@ Prints ratings per second and p50/p95/p99 latency of one click (submit + next pa
 the same for the trivial view, and their ratios, all from the same server in the same
 run. The target (issue 9): at 32 annotators, ratings/s at least 0.25 x ping req/s.
 
-    python benchmarks/annotate.py [--levels 8 32 64] [--seconds 10] [--pairs 2000]
+    python benchmarks/annotate.py [--levels 8 32 64] [--seconds 10] [--rounds 5]
+        [--pairs 2000]
 """
 
 from __future__ import annotations
@@ -166,30 +167,46 @@ async def _ping_loop(client, deadline: float, latencies: list[float]) -> None:
         latencies.append(time.perf_counter() - started)
 
 
-async def _annotate_loop(
-    client, evaluation_id: int, deadline: float, latencies: list[float], seed: int
-) -> None:
-    rng = random.Random(seed)
-    first = await _send(client, "POST", f"/api/evaluations/{evaluation_id}/next/")
-    if first.status_code == 204:
-        return
-    first.raise_for_status()
-    pair = first.json()
-    while pair is not None and time.perf_counter() < deadline:
-        started = time.perf_counter()
-        rated = await _send(
-            client,
-            "POST",
-            f"/api/assignments/{pair['assignment']}/rating/",
-            json={"choice": rng.randint(-3, 3), "seconds": 20.0},
-        )
-        if rated.status_code not in (200, 201):
-            raise RuntimeError(f"rating refused: {rated.status_code} {rated.text}")
-        pair = rated.json()["next"]
-        latencies.append(time.perf_counter() - started)
+class _Annotator:
+    """One simulated annotator: the pair they hold carries over between phases."""
+
+    def __init__(self, client, evaluation_id: int, seed: int):
+        self.client = client
+        self.evaluation_id = evaluation_id
+        self.rng = random.Random(seed)
+        self.pair: dict | None = None
+        self.done = False
+
+    async def loop(self, deadline: float, latencies: list[float]) -> None:
+        if self.pair is None and not self.done:
+            first = await _send(
+                self.client, "POST", f"/api/evaluations/{self.evaluation_id}/next/"
+            )
+            if first.status_code == 204:
+                self.done = True
+                return
+            first.raise_for_status()
+            self.pair = first.json()
+        while self.pair is not None and time.perf_counter() < deadline:
+            started = time.perf_counter()
+            rated = await _send(
+                self.client,
+                "POST",
+                f"/api/assignments/{self.pair['assignment']}/rating/",
+                json={"choice": self.rng.randint(-3, 3), "seconds": 20.0},
+            )
+            if rated.status_code not in (200, 201):
+                raise RuntimeError(f"rating refused: {rated.status_code} {rated.text}")
+            self.pair = rated.json()["next"]
+            self.done = self.pair is None
+            latencies.append(time.perf_counter() - started)
 
 
-async def _level(base: str, tokens: list[str], count: int, evaluation_id: int, secs):
+async def _level(
+    base: str, tokens: list[str], count: int, evaluation_id: int, secs, rounds: int
+):
+    """Ping and annotate in alternating phases (``rounds`` of each, ``secs`` in all
+    for each), so a load that drifts during the run weighs on both alike."""
     import httpx
 
     limits = httpx.Limits(max_connections=count + 4)
@@ -202,22 +219,20 @@ async def _level(base: str, tokens: list[str], count: int, evaluation_id: int, s
         )
         for token in tokens[:count]
     ]
+    annotators = [_Annotator(c, evaluation_id, seed) for seed, c in enumerate(clients)]
+    ping: list[float] = []
+    loops: list[float] = []
+    ping_elapsed = loop_elapsed = 0.0
     try:
-        ping: list[float] = []
-        deadline = time.perf_counter() + secs
-        started = time.perf_counter()
-        await asyncio.gather(*(_ping_loop(c, deadline, ping) for c in clients))
-        ping_elapsed = time.perf_counter() - started
-        loops: list[float] = []
-        deadline = time.perf_counter() + secs
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                _annotate_loop(c, evaluation_id, deadline, loops, seed)
-                for seed, c in enumerate(clients)
-            )
-        )
-        loop_elapsed = time.perf_counter() - started
+        for _ in range(rounds):
+            started = time.perf_counter()
+            deadline = started + secs / rounds
+            await asyncio.gather(*(_ping_loop(c, deadline, ping) for c in clients))
+            ping_elapsed += time.perf_counter() - started
+            started = time.perf_counter()
+            deadline = started + secs / rounds
+            await asyncio.gather(*(a.loop(deadline, loops) for a in annotators))
+            loop_elapsed += time.perf_counter() - started
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     return {
@@ -266,6 +281,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--levels", type=int, nargs="+", default=[8, 32, 64])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="Alternate ping and annotator phases this many times per level.",
+    )
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
@@ -292,7 +313,7 @@ def main() -> None:
     try:
         for level, evaluation_id in zip(args.levels, evaluation_ids, strict=True):
             result = asyncio.run(
-                _level(base, tokens, level, evaluation_id, args.seconds)
+                _level(base, tokens, level, evaluation_id, args.seconds, args.rounds)
             )
             rows.append((level, result))
     finally:
@@ -302,7 +323,8 @@ def main() -> None:
             _database_drop(url)
     print(
         f"\ngunicorn gthread {args.workers} workers x {args.threads} threads, "
-        f"PostgreSQL, {args.seconds:.0f} s per measurement, token auth; "
+        f"PostgreSQL, {args.seconds:.0f} s per measurement in {args.rounds} "
+        "alternating phases, token auth; "
         "latencies p50/p95/p99 in ms\n"
     )
     header = (
