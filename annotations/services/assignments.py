@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from .. import scales
 from ..models import Assignment, Rating
-from . import pair_queries, stages
+from . import answer_queries, stages
 from .assignment_errors import (
     AssignmentEnded,
     AssignmentError,
@@ -127,7 +127,7 @@ def answer_record(
     pair's stage. Loads the assignment once, with its comparison (locked) and
     evaluation. Raises Assignment.DoesNotExist for another annotator's assignment
     and InvalidAnswer for a bad choice or time, having written nothing."""
-    assignment = pair_queries.assignment_answered(
+    assignment = answer_queries.assignment_answered(
         assignment_id=assignment_id, user_id=annotator.pk
     )
     if action == Action.RATE:
@@ -152,7 +152,7 @@ def _rate(
         raise InvalidAnswer(f"choice: {error}") from None
     spent = _clean_seconds(seconds, assignment, now)
     room = (comparison.pk, assignment.annotator_id, evaluation.annotators_per_pair)
-    if not pair_queries.assignment_end(
+    if not answer_queries.assignment_end(
         assignment_id=assignment.pk, state=State.SUBMITTED, now=now, room=room
     ):
         # The assignment was answered meanwhile (read before our lock was granted),
@@ -196,7 +196,7 @@ def _end(assignment: Assignment, *, state: str, comment: str, now) -> Recorded:
     if assignment.state in _DONE_STATES:
         return Recorded(assignment, refusal=_ended(assignment.state))
     comment = (comment or "")[:MAX_COMMENT]
-    if not pair_queries.assignment_end(
+    if not answer_queries.assignment_end(
         assignment_id=assignment.pk, state=state, now=now, comment=comment
     ):
         current = Assignment.objects.values_list("state", flat=True).get(
@@ -279,6 +279,6 @@ def assignments_expire(*, now: datetime | None = None) -> int:
     an expired lease already frees its slot whether or not this has run."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        comparison_ids = pair_queries.leases_expire(now=now)
+        comparison_ids = answer_queries.leases_expire(now=now)
         stages.stages_refresh(comparison_ids=comparison_ids)
     return len(comparison_ids)

@@ -15,6 +15,7 @@ from .. import allocation
 from ..models import Assignment, Comparison, Evaluation
 from . import pair_queries, stages
 from .assignment_errors import EvaluationClosed, NotInPool
+from .sql import loaded
 
 State = Assignment.State
 _WINDOW = 2
@@ -138,7 +139,7 @@ def _lease(
     if leased is None:
         return None
     assignment_id, candidate_on_left = leased
-    comparison = pair_queries.loaded(
+    comparison = loaded(
         Comparison,
         id=row.comparison_id,
         evaluation_id=evaluation.pk,
@@ -150,7 +151,7 @@ def _lease(
     comparison.prompt = row.prompt
     comparison.candidate_generation = row.candidate_generation
     comparison.baseline_generation = row.baseline_generation
-    lease = pair_queries.loaded(
+    lease = loaded(
         Assignment,
         id=assignment_id,
         comparison_id=row.comparison_id,

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from . import pair_queries
+from django.db import connection
+
+from .sql import A, C, E, R, bound
+
+# The stage rule: complete once the pair has its N ratings; started while it has a
+# rating or a lease not yet ended; untouched otherwise.
+_STAGE = f"""CASE
+    WHEN (SELECT COUNT(*) FROM {R} r WHERE r.comparison_id = c.id)
+         >= (SELECT e.annotators_per_pair FROM {E} e WHERE e.id = c.evaluation_id)
+      THEN %(complete)s
+    WHEN EXISTS (SELECT 1 FROM {R} r WHERE r.comparison_id = c.id)
+      OR EXISTS (SELECT 1 FROM {A} a WHERE a.comparison_id = c.id
+                 AND a.state = %(leased)s) THEN %(started)s
+    ELSE %(untouched)s END"""
+_STAGES = f"""
+UPDATE {C} AS c SET stage = {_STAGE}
+WHERE {{scope}} AND c.stage <> {_STAGE}
+"""
 
 
 def stages_refresh(
@@ -21,6 +38,17 @@ def stages_refresh(
     changed a pair's ratings or assignments (leasing, answering, expiry, imports),
     after those writes; the pairs' rows are then locked by that transaction.
     """
-    return pair_queries.stages_set(
-        comparison_ids=comparison_ids, evaluation_id=evaluation_id
-    )
+    values = bound()
+    if evaluation_id is not None:
+        scope = "c.evaluation_id = %(evaluation)s"
+        values["evaluation"] = evaluation_id
+    else:
+        ids = sorted(set(comparison_ids))
+        if not ids:
+            return 0
+        names = [f"id{i}" for i in range(len(ids))]
+        scope = "c.id IN (" + ", ".join(f"%({n})s" for n in names) + ")"
+        values.update(zip(names, ids, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGES.format(scope=scope), values)
+        return cursor.rowcount

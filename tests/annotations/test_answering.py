@@ -1,6 +1,7 @@
 """One click, one service: answer_submit stores the answer and leases the next pair;
 the API client needs one request per click; the pairs' stage follows one rule."""
 
+import importlib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -138,11 +139,10 @@ def test_closed_evaluation_ends_the_loop_after_the_answer(small_evaluation):
     )
 
 
-def test_pair_queries_take_states_and_stages_from_the_model_enums():
-    import annotations.services.pair_queries as module
-
-    source = Path(module.__file__).read_text()
-    words = [s.value for s in Assignment.State]
-    for word in words:
-        assert not re.search(rf"'{word}'", source), word
-    assert not re.search(r"stage\s*(=|<|<>|>=)\s*\d", source)
+@pytest.mark.parametrize("module", ["sql", "pair_queries", "answer_queries", "stages"])
+def test_the_hand_written_sql_takes_states_and_stages_from_the_model_enums(module):
+    source = Path(importlib.import_module(f"annotations.services.{module}").__file__)
+    text = source.read_text()
+    for state in Assignment.State:
+        assert not re.search(rf"'{state.value}'", text), state
+    assert not re.search(r"stage\s*(=|<|<>|>=)\s*\d", text)
