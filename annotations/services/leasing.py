@@ -102,13 +102,7 @@ def _ranked(
     ranked = []
     for started in (True, False):
         candidates = [
-            allocation.Candidate(
-                row.comparison_id,
-                row.occupied,
-                allocation.OwnState.LEASE_EXPIRED
-                if row.own_expired
-                else allocation.OwnState.NONE,
-            )
+            allocation.Candidate(row.comparison_id, row.occupied)
             for row in window
             if row.started == started
         ]

@@ -29,18 +29,21 @@ _OCCUPIED = f"""(
        AND l.{LIVE.format(t="l")})
 )"""
 
-# Pairs with room, minus those the annotator finished, skipped, flagged, rated or
-# holds a live lease on. Any row of theirs left on such a pair is an expired lease.
+# Pairs the annotator has not finished, skipped, flagged, rated, nor holds a live lease
+# on. Any row of theirs left on such a pair is an expired lease.
+_NOT_THEIRS = f"""NOT EXISTS (
+    SELECT 1 FROM {A} m WHERE m.comparison_id = c.id AND m.annotator_id = %(user)s
+    AND (m.state IN {FINISHED} OR (m.{LIVE.format(t="m")})))
+  AND NOT EXISTS (
+    SELECT 1 FROM {R} mr WHERE mr.comparison_id = c.id AND mr.annotator_id = %(user)s)"""
+
+# Pairs with room that are not theirs.
 _OPEN = f"""
 FROM {C} c
 WHERE c.evaluation_id = %(evaluation)s
   AND c.stage {{stage}}
   AND {_OCCUPIED} < %(per_pair)s
-  AND NOT EXISTS (
-    SELECT 1 FROM {A} m WHERE m.comparison_id = c.id AND m.annotator_id = %(user)s
-    AND (m.state IN {FINISHED} OR (m.{LIVE.format(t="m")})))
-  AND NOT EXISTS (
-    SELECT 1 FROM {R} mr WHERE mr.comparison_id = c.id AND mr.annotator_id = %(user)s)
+  AND {_NOT_THEIRS}
 """
 
 _HELD = f"""(
@@ -50,39 +53,43 @@ _HELD = f"""(
     ORDER BY h.leased_at LIMIT 1
 )"""
 
-_PART = f"""SELECT * FROM (
-  SELECT c.id, {_OCCUPIED} AS occupied,
-    EXISTS (SELECT 1 FROM {A} o WHERE o.comparison_id = c.id
-            AND o.annotator_id = %(user)s) AS own_expired,
-    {_HELD} AS held, {{part}} AS part
-  {_OPEN}
-  ORDER BY {{order}}
-  LIMIT %(limit)s {{{{lock}}}}
-) {{alias}}"""
+_STARTED = f"""SELECT * FROM (
+  SELECT c.id, {_OCCUPIED} AS occupied, 0 AS part
+  {_OPEN.format(stage="= %(started)s")}
+  ORDER BY occupied DESC, c.id
+  LIMIT %(limit)s {{lock}}
+) s"""
+
+# By the stage rule an untouched pair has no rating and no lease, so it has room;
+# the lease's own room check covers a stage not yet refreshed.
+_UNTOUCHED = f"""SELECT * FROM (
+  SELECT c.id, 0 AS occupied, 1 AS part
+  FROM {C} c
+  WHERE c.evaluation_id = %(evaluation)s AND c.stage = %(untouched)s
+  AND {_NOT_THEIRS}
+  ORDER BY c.id
+  LIMIT %(limit)s {{lock}}
+) u"""
 
 # Started pairs (fullest first), then untouched ones (oldest first); the second part
 # is only read when the first gives fewer rows than the limit. Each row carries what
 # the annotator will be shown, and the lease the annotator holds already, if any.
-_WINDOW = (
-    "SELECT w.id, w.occupied, w.own_expired, w.held, w.part, wc.prompt_id,\n"
-    f"  (SELECT p.turns FROM {P} p WHERE p.id = wc.prompt_id),\n"
-    "  wc.candidate_generation_id,\n"
-    f"  (SELECT g.text FROM {G} g WHERE g.id = wc.candidate_generation_id),\n"
-    "  wc.baseline_generation_id,\n"
-    f"  (SELECT g.text FROM {G} g WHERE g.id = wc.baseline_generation_id)\n"
-    "FROM (\n"
-    + _PART.format(
-        stage="= %(started)s", order="occupied DESC, c.id", part=0, alias="s"
-    )
-    + "\nUNION ALL\n"
-    + _PART.format(stage="= %(untouched)s", order="c.id", part=1, alias="u")
-    + f"""
-  LIMIT %(limit)s
+_WINDOW = f"""
+SELECT w.id, w.occupied, w.part, {_HELD} AS held, wc.prompt_id,
+  (SELECT p.turns FROM {P} p WHERE p.id = wc.prompt_id),
+  wc.candidate_generation_id,
+  (SELECT g.text FROM {G} g WHERE g.id = wc.candidate_generation_id),
+  wc.baseline_generation_id,
+  (SELECT g.text FROM {G} g WHERE g.id = wc.baseline_generation_id)
+FROM (
+{_STARTED}
+UNION ALL
+{_UNTOUCHED}
+LIMIT %(limit)s
 ) w
 JOIN {C} wc ON wc.id = w.id
 ORDER BY w.part, w.occupied DESC, w.id
 """
-)
 
 _LEASE = f"""
 INSERT INTO {A} (comparison_id, annotator_id, candidate_on_left, state, leased_at,
@@ -104,7 +111,6 @@ class WindowRow:
 
     comparison_id: int
     occupied: int
-    own_expired: bool
     held: int | None
     started: bool
     prompt: Prompt
@@ -133,14 +139,13 @@ def open_window(
         WindowRow(
             comparison_id=pk,
             occupied=int(occupied),
-            own_expired=bool(own),
             held=held,
             started=part == 0,
             prompt=loaded(Prompt, id=prompt_id, turns=_turns(turns)),
             candidate_generation=loaded(Generation, id=cg_id, text=cg_text),
             baseline_generation=loaded(Generation, id=bg_id, text=bg_text),
         )
-        for (pk, occupied, own, held, part, prompt_id, turns, cg_id, cg_text, bg_id,
+        for (pk, occupied, part, held, prompt_id, turns, cg_id, cg_text, bg_id,
              bg_text) in rows
     ]  # fmt: skip
 
