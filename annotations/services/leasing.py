@@ -80,12 +80,19 @@ def lease_next(
         )
         if held is not None:
             return _held(held, evaluation), False
+        lease, full = None, []
         for row in _ranked(window, per_pair=evaluation.annotators_per_pair):
             lease = _lease(
                 evaluation=evaluation, annotator=annotator, row=row, now=now, rng=rng
             )
             if lease is not None:
-                return lease, True
+                break
+            if not row.started:
+                full.append(row.comparison_id)
+        if full:  # filled while its stage said untouched: make the stage true
+            stages.stages_refresh(comparison_ids=full)
+        if lease is not None:
+            return lease, True
         # Nothing free: either the work is done, or every open pair is locked by
         # someone leasing it right now; wait for those to commit.
         if not pair_queries.open_count(**query):

@@ -124,6 +124,17 @@ def test_stage_follows_leases_answers_and_expiry(db):
     assert stage() == Stage.COMPLETE
 
 
+def test_a_pair_filled_behind_its_stage_is_passed_over_and_its_stage_made_true(db):
+    evaluation, (filled, fresh), users = build_evaluation(
+        pairs=2, annotators=1, per_pair=1
+    )
+    RatingFactory(comparison=filled, annotator=UserFactory(username="elsewhere"))
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    assert lease.comparison_id == fresh.pk
+    filled.refresh_from_db()
+    assert filled.stage == Stage.COMPLETE
+
+
 def test_closed_evaluation_ends_the_loop_after_the_answer(small_evaluation):
     evaluation, _, users = small_evaluation
     lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
