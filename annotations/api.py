@@ -18,6 +18,7 @@ from .serializers import (
     RatingAnswerSerializer,
     RatingInSerializer,
     RefusalSerializer,
+    pair_data,
 )
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
@@ -54,22 +55,22 @@ def _refused(error: services.AssignmentError) -> Response:
     )
 
 
-def _pair(assignment: Assignment | None):
+def _pair(assignment: Assignment | None) -> dict | None:
     if assignment is None:
         return None
-    return selectors.pair_view(assignment, with_counts=False, render=False)
+    return pair_data(selectors.pair_view(assignment, with_counts=False, render=False))
 
 
 def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
+    """The answer as stored and the next pair, in the shape of AnswerSerializer,
+    RatingAnswerSerializer or RefusalSerializer (which document it)."""
     following = _pair(outcome.following)
     if outcome.refusal is not None:
-        body = RefusalSerializer(
-            {
-                "detail": outcome.refusal.message,
-                "code": outcome.refusal.code,
-                "next": following,
-            }
-        ).data
+        body = {
+            "detail": outcome.refusal.message,
+            "code": outcome.refusal.code,
+            "next": following,
+        }
         return Response(body, status=status.HTTP_409_CONFLICT)
     body = {
         "assignment": outcome.assignment.pk,
@@ -78,13 +79,15 @@ def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
         "next": following,
     }
     if not rated:
-        return Response(AnswerSerializer(body).data)
+        return Response(body)
     rating = outcome.rating
-    body |= {"choice": rating.choice, "seconds": rating.seconds}
-    body["created"] = outcome.created
+    body |= {
+        "choice": rating.choice,
+        "seconds": rating.seconds,
+        "created": outcome.created,
+    }
     return Response(
-        RatingAnswerSerializer(body).data,
-        status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     )
 
 
@@ -121,7 +124,7 @@ class NextPairView(APIView):
             return _refused(error)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(PairSerializer(_pair(assignment)).data)
+        return Response(_pair(assignment))
 
 
 class AssignmentView(APIView):
@@ -137,7 +140,7 @@ class AssignmentView(APIView):
             )
         except Assignment.DoesNotExist:
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
-        return Response(PairSerializer(_pair(assignment)).data)
+        return Response(_pair(assignment))
 
 
 class RatingView(APIView):

@@ -38,6 +38,26 @@ class PairSerializer(serializers.Serializer):
         return _labels(tuple(view.keys))
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def pair_data(view) -> dict:
+    """``PairSerializer(view).data``, built without the per-instance copies DRF makes
+    of a serializer's fields: every click answers with a pair, and those copies cost
+    more than the rest of the response. tests/annotations/test_answering.py keeps the
+    two equal."""
+    return {
+        "assignment": view.assignment_id,
+        "evaluation": view.evaluation_id,
+        "turns": [{"role": t["role"], "content": t["content"]} for t in view.turns],
+        "response_a": view.response_a,
+        "response_b": view.response_b,
+        "question": view.question,
+        "labels": _labels(tuple(view.keys)),
+        "expires_at": _DATETIME.to_representation(view.expires_at),
+    }
+
+
 @lru_cache(maxsize=8)
 def _labels(keys: tuple[tuple[int, int, str], ...]) -> list[dict]:
     """A scale's labels, serialized once: they are the same on every pair."""

@@ -202,8 +202,60 @@ class _Annotator:
             latencies.append(time.perf_counter() - started)
 
 
+class _CpuMeter:
+    """CPU seconds spent by this process (the clients), the gunicorn workers and the
+    benchmark database's backends, read from Linux's /proc: what one request costs,
+    apart from whatever else runs on the machine."""
+
+    def __init__(self, server_pid: int, url: str):
+        import psycopg
+
+        self.server_pid = server_pid
+        self.database = url.rsplit("/", 1)[1]
+        self.admin = psycopg.connect(
+            url.rsplit("/", 1)[0] + "/postgres", autocommit=True
+        )
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _pids(self) -> set[int]:
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    pids.add(int(entry.name))
+        rows = self.admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+        )
+        return pids | {pid for (pid,) in rows}
+
+    def read(self) -> dict[int, float]:
+        """CPU seconds by process id; 0 stands for this process."""
+        used = {0: time.process_time()}
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+        return used
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
 async def _level(
-    base: str, tokens: list[str], count: int, evaluation_id: int, secs, rounds: int
+    base: str,
+    tokens: list[str],
+    count: int,
+    evaluation_id: int,
+    secs,
+    rounds: int,
+    meter: _CpuMeter | None,
 ):
     """Ping and annotate in alternating phases (``rounds`` of each, ``secs`` in all
     for each), so a load that drifts during the run weighs on both alike."""
@@ -222,17 +274,22 @@ async def _level(
     annotators = [_Annotator(c, evaluation_id, seed) for seed, c in enumerate(clients)]
     ping: list[float] = []
     loops: list[float] = []
-    ping_elapsed = loop_elapsed = 0.0
+    ping_elapsed = loop_elapsed = ping_cpu = loop_cpu = 0.0
     try:
         for _ in range(rounds):
+            cpu = meter.read() if meter else {}
             started = time.perf_counter()
             deadline = started + secs / rounds
             await asyncio.gather(*(_ping_loop(c, deadline, ping) for c in clients))
             ping_elapsed += time.perf_counter() - started
+            if meter:
+                ping_cpu += meter.spent(cpu, cpu := meter.read())
             started = time.perf_counter()
             deadline = started + secs / rounds
             await asyncio.gather(*(a.loop(deadline, loops) for a in annotators))
             loop_elapsed += time.perf_counter() - started
+            if meter:
+                loop_cpu += meter.spent(cpu, meter.read())
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     return {
@@ -241,6 +298,8 @@ async def _level(
         "rating_rate": len(loops) / loop_elapsed,
         "loop": _percentiles(loops),
         "ratings": len(loops),
+        "ping_cpu": ping_cpu / max(len(ping), 1),
+        "loop_cpu": loop_cpu / max(len(loops), 1),
     }
 
 
@@ -309,11 +368,20 @@ def main() -> None:
     )
     server = _serve(url, args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
+    meter = _CpuMeter(server.pid, url) if Path("/proc/self/stat").exists() else None
     rows = []
     try:
         for level, evaluation_id in zip(args.levels, evaluation_ids, strict=True):
             result = asyncio.run(
-                _level(base, tokens, level, evaluation_id, args.seconds, args.rounds)
+                _level(
+                    base,
+                    tokens,
+                    level,
+                    evaluation_id,
+                    args.seconds,
+                    args.rounds,
+                    meter,
+                )
             )
             rows.append((level, result))
     finally:
@@ -347,6 +415,17 @@ def main() -> None:
         "\nratings/ping: ratings per second over the trivial view's requests per "
         "second (target at 32 annotators: at least 0.25)."
     )
+    if meter:
+        print(
+            "\nCPU per request, clients + gunicorn + PostgreSQL (what the ratio comes "
+            "to on an otherwise idle machine):\n"
+        )
+        for level, r in rows:
+            print(
+                f"{level:>10} annotators: click {r['loop_cpu'] * 1000:.2f} ms, "
+                f"ping {r['ping_cpu'] * 1000:.2f} ms, "
+                f"ping/click {r['ping_cpu'] / r['loop_cpu']:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,21 @@ from django.db import connection
 
 from generations.models import Generation, Prompt
 
-from .sql import FINISHED, LIVE, MEMBERS, OTHERS, A, C, G, P, R, bound, loaded, lock
+from .sql import (
+    FINISHED,
+    LIVE,
+    MEMBERS,
+    OTHERS,
+    A,
+    C,
+    G,
+    P,
+    R,
+    State,
+    bound,
+    loaded,
+    lock,
+)
 
 _OCCUPIED = f"""(
     (SELECT COUNT(*) FROM {R} r WHERE r.comparison_id = c.id)
@@ -94,13 +108,13 @@ ORDER BY w.part, w.occupied DESC, w.id
 _LEASE = f"""
 INSERT INTO {A} (comparison_id, annotator_id, candidate_on_left, state, leased_at,
                   expires_at, comment)
-SELECT %(comparison)s, %(user)s, %(on_left)s, %(leased)s, %(now)s, %(expires)s, ''
+SELECT %(comparison)s, %(user)s, %(on_left)s, %(state)s, %(now)s, %(expires)s, ''
 WHERE {OTHERS} < %(per_pair)s
 ON CONFLICT (comparison_id, annotator_id) DO UPDATE
   SET state = excluded.state, leased_at = excluded.leased_at,
       expires_at = excluded.expires_at, ended_at = NULL
   WHERE {A}.state = %(expired)s
-     OR ({A}.state = %(leased)s AND {A}.expires_at <= %(now)s)
+     OR ({A}.state = excluded.state AND {A}.expires_at <= excluded.leased_at)
 RETURNING id, candidate_on_left
 """
 
@@ -222,6 +236,7 @@ def lease_if_room(
         user=user_id,
         per_pair=per_pair,
         on_left=candidate_on_left,
+        state=State.LEASED.value,
         expires=connection.ops.adapt_datetimefield_value(expires_at),
     )
     with connection.cursor() as cursor:

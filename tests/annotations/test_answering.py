@@ -2,6 +2,7 @@
 the API client needs one request per click; the pairs' stage follows one rule."""
 
 import importlib
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,13 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from annotations import selectors
 from annotations.models import Assignment, Comparison, Evaluation, Rating
+from annotations.serializers import (
+    AnswerSerializer,
+    PairSerializer,
+    RatingAnswerSerializer,
+)
 from annotations.services import assignments as services
 from annotations.services.answering import AnswerOutcome, answer_submit
 from annotations.services.stages import stages_refresh
@@ -157,3 +164,26 @@ def test_the_hand_written_sql_takes_states_and_stages_from_the_model_enums(modul
     for state in Assignment.State:
         assert not re.search(rf"'{state.value}'", text), state
     assert not re.search(r"stage\s*(=|<|<>|>=)\s*\d", text)
+
+
+def test_the_api_answers_in_the_shape_its_serializers_document(small_evaluation):
+    evaluation, _, users = small_evaluation
+    client = APIClient()
+    client.force_authenticate(users[0])
+
+    def documented(pair):
+        lease = Assignment.objects.get(pk=pair["assignment"])
+        view = selectors.pair_view(lease, with_counts=False, render=False)
+        return json.loads(json.dumps(PairSerializer(view).data))
+
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    assert pair == documented(pair)
+    rated = client.post(
+        f"/api/assignments/{pair['assignment']}/rating/",
+        {"choice": 1, "seconds": 2.5},
+        format="json",
+    ).json()
+    assert list(rated) == list(RatingAnswerSerializer().fields)
+    assert rated["next"] == documented(rated["next"])
+    skipped = client.post(f"/api/assignments/{rated['next']['assignment']}/skip/")
+    assert list(skipped.json()) == list(AnswerSerializer().fields)
