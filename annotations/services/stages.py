@@ -10,14 +10,16 @@ from .sql import A, C, E, R, bound
 
 # The stage rule: complete once the pair has its N ratings; started while it has a
 # rating or a lease not yet ended; untouched otherwise.
-_STAGE = f"""CASE
-    WHEN (SELECT COUNT(*) FROM {R} r WHERE r.comparison_id = c.id)
-         >= (SELECT e.annotators_per_pair FROM {E} e WHERE e.id = c.evaluation_id)
-      THEN %(complete)s
-    WHEN EXISTS (SELECT 1 FROM {R} r WHERE r.comparison_id = c.id)
-      OR EXISTS (SELECT 1 FROM {A} a WHERE a.comparison_id = c.id
-                 AND a.state = %(leased)s) THEN %(started)s
-    ELSE %(untouched)s END"""
+_STAGE = f"""(
+  SELECT CASE
+    WHEN n.ratings >= e.annotators_per_pair THEN %(complete)s
+    WHEN n.ratings > 0 OR EXISTS (
+      SELECT 1 FROM {A} a WHERE a.comparison_id = c.id AND a.state = %(leased)s)
+      THEN %(started)s
+    ELSE %(untouched)s END
+  FROM (SELECT COUNT(*) AS ratings FROM {R} r WHERE r.comparison_id = c.id) n, {E} e
+  WHERE e.id = c.evaluation_id
+)"""
 _STAGES = f"""
 UPDATE {C} AS c SET stage = {_STAGE}
 WHERE {{scope}} AND c.stage <> {_STAGE}
