@@ -1,4 +1,4 @@
-"""The assignment rule of DESIGN.md section 4 as pure functions over plain data.
+"""The assignment rule of the annotator loop as pure functions over plain data.
 
 Nothing here touches Django: the leasing service (``annotations.services.leasing``)
 gathers the facts about candidate pairs under row locks, and these functions decide.

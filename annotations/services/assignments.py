@@ -1,5 +1,4 @@
-"""Recording the annotators' answers (rate, skip, flag) and expiring leases
-(DESIGN.md sections 4 and 7).
+"""Recording the annotators' answers (rate, skip, flag) and expiring leases.
 
 Locking protocol, the same on every path that can add an occupied slot to a pair:
 lock the comparison row first (``SELECT ... FOR NO KEY UPDATE``, which leaves

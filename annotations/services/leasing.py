@@ -1,5 +1,5 @@
-"""Leasing the next pair to an annotator (DESIGN.md section 4); see assignments.py
-for the locking protocol shared with answers."""
+"""Leasing the next pair to an annotator; see assignments.py for the locking
+protocol shared with answers and allocation.py for the rule."""
 
 from __future__ import annotations
 

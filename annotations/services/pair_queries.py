@@ -5,7 +5,7 @@ them than the database spent running them (benchmarks/annotate.py), and because 
 click must cost few statements. States and stages are bound from the model enums
 (sql.py); none is typed here.
 
-A pair's occupied slots are its ratings plus its live leases (DESIGN.md 4). The
+A pair's occupied slots are its ratings plus its live leases (allocation.py). The
 comparison's ``stage`` (untouched, started, complete) narrows the rows looked at: the
 started pairs are few at any time, and the untouched ones are read in id order, so a
 lease costs the same on a pair set of 200 or 20,000.
