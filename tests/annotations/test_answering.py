@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -187,3 +188,21 @@ def test_the_api_answers_in_the_shape_its_serializers_document(small_evaluation)
     assert rated["next"] == documented(rated["next"])
     skipped = client.post(f"/api/assignments/{rated['next']['assignment']}/skip/")
     assert list(skipped.json()) == list(AnswerSerializer().fields)
+
+
+def test_the_loop_services_run_in_their_own_durable_transactions(small_evaluation):
+    evaluation, _, users = small_evaluation
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    calls = [
+        lambda: services.assignment_next(evaluation=evaluation, annotator=users[1]),
+        lambda: answer_submit(
+            assignment_id=lease.pk, annotator=users[0], action="skip"
+        ),
+        lambda: services.rating_submit(
+            assignment_id=lease.pk, annotator=users[0], choice=1
+        ),
+        lambda: services.assignments_expire(),
+    ]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+            call()
