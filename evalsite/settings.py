@@ -191,6 +191,9 @@ EVALSITE_GENERATION_BACKOFF_MAX = env.float(
 EVALSITE_GENERATION_SOFT_TIME_LIMIT = env.int(
     "EVALSITE_GENERATION_SOFT_TIME_LIMIT", default=900
 )
+# A server slot held by a killed worker frees itself this many seconds after the
+# request's connect and read timeouts.
+EVALSITE_SERVER_SLOT_GRACE = env.float("EVALSITE_SERVER_SLOT_GRACE", default=30)
 
 LOGGING = {
     "version": 1,

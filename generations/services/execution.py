@@ -139,7 +139,9 @@ def _attempt(
             _slots(),
             chat_model.base_url,
             limit=chat_model.max_concurrency,
-            lease_seconds=CONNECT_TIMEOUT + chat_model.request_timeout + 30,
+            lease_seconds=CONNECT_TIMEOUT
+            + chat_model.request_timeout
+            + settings.EVALSITE_SERVER_SLOT_GRACE,
             wait_seconds=chat_model.request_timeout + CONNECT_TIMEOUT,
         ):
             response = backend.complete(_chat_request(chat_model, messages))

@@ -38,6 +38,9 @@ class StubState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle's algorithm the body waits
+    # for the client's delayed ACK of the headers, 40 ms a response.
+    disable_nagle_algorithm = True
     state: StubState
 
     def log_message(self, *args):
