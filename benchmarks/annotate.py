@@ -59,8 +59,67 @@ def _database_drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _load(levels: list[int], pairs: int) -> tuple[list[int], list[str]]:
-    """Migrate, then one evaluation per level and 64 annotators; returns ids, tokens."""
+def _history(evaluation, pairs: list, users: list) -> None:
+    """A finished evaluation: every pair rated N times. The tables and the planner's
+    statistics then look like those of a site in use; on empty tables PostgreSQL
+    plans sequential scans that a growing table soon makes slow."""
+    from django.utils import timezone
+
+    from annotations.models import Assignment, Comparison, Evaluation, Rating
+
+    now = timezone.now()
+    comparisons = Comparison.objects.bulk_create(
+        (
+            Comparison(
+                evaluation=evaluation,
+                prompt=prompt,
+                candidate_generation=candidate,
+                baseline_generation=baseline,
+                stage=Comparison.Stage.COMPLETE,
+            )
+            for prompt, candidate, baseline in pairs
+        ),
+        batch_size=2000,
+    )
+    assignments = Assignment.objects.bulk_create(
+        (
+            Assignment(
+                comparison=comparison,
+                annotator=users[(i * PER_PAIR + k) % len(users)],
+                candidate_on_left=bool(k % 2),
+                state=Assignment.State.SUBMITTED,
+                leased_at=now,
+                expires_at=now,
+                ended_at=now,
+            )
+            for i, comparison in enumerate(comparisons)
+            for k in range(PER_PAIR)
+        ),
+        batch_size=2000,
+    )
+    Rating.objects.bulk_create(
+        (
+            Rating(
+                comparison=a.comparison,
+                annotator=a.annotator,
+                assignment=a,
+                scale=Evaluation.Scale.SEVEN,
+                choice=1,
+                candidate_on_left=a.candidate_on_left,
+                score=1 if a.candidate_on_left else -1,
+                seconds=20.0,
+                created_at=now,
+            )
+            for a in assignments
+        ),
+        batch_size=2000,
+    )
+    Evaluation.objects.filter(pk=evaluation.pk).update(status=Evaluation.Status.CLOSED)
+
+
+def _load(levels: list[int], pairs: int, history: bool) -> tuple[list[int], list[str]]:
+    """Migrate, then one evaluation per level and 64 annotators (and, with
+    ``history``, a finished evaluation); returns ids, tokens."""
     import django
 
     django.setup()
@@ -107,6 +166,21 @@ def _load(levels: list[int], pairs: int) -> tuple[list[int], list[str]]:
     )
     group.user_set.add(*users)
     tokens = [Token.objects.create(user=user).key for user in users]
+    if history:
+        _history(
+            Evaluation.objects.create(
+                name="bench-history",
+                prompt_set=prompt_set,
+                candidate=candidate,
+                baseline=baseline,
+                annotators_per_pair=PER_PAIR,
+            ),
+            [
+                (prompt, generations[2 * i], generations[2 * i + 1])
+                for i, prompt in enumerate(prompts)
+            ],
+            users,
+        )
     evaluation_ids = []
     for level in levels:
         evaluation = Evaluation.objects.create(
@@ -351,6 +425,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="Keep the database.")
+    parser.add_argument(
+        "--history",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Load a finished evaluation first (--pairs pairs, N ratings each), so "
+        "the tables are not empty (default: yes).",
+    )
     args = parser.parse_args()
     if max(args.levels) > ANNOTATORS:
         raise SystemExit(f"--levels: at most {ANNOTATORS} annotators")
@@ -361,10 +442,11 @@ def main() -> None:
 
     _database_create(url)
     started = time.perf_counter()
-    evaluation_ids, tokens = _load(args.levels, args.pairs)
+    evaluation_ids, tokens = _load(args.levels, args.pairs, args.history)
+    history = f", a finished one with {args.pairs * PER_PAIR} ratings" * args.history
     print(
-        f"loaded {len(args.levels)} evaluations x {args.pairs} pairs (N = {PER_PAIR}),"
-        f" {ANNOTATORS} annotators in {time.perf_counter() - started:.1f} s"
+        f"loaded {len(args.levels)} evaluations x {args.pairs} pairs (N = {PER_PAIR})"
+        f"{history}, {ANNOTATORS} annotators in {time.perf_counter() - started:.1f} s"
     )
     server = _serve(url, args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"

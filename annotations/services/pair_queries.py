@@ -44,12 +44,15 @@ _OCCUPIED = f"""(
 )"""
 
 # Pairs the annotator has not finished, skipped, flagged, rated, nor holds a live lease
-# on. Any row of theirs left on such a pair is an expired lease.
-_NOT_THEIRS = f"""NOT EXISTS (
+# on. Any row of theirs left on such a pair is an expired lease. One NOT over both
+# tests keeps them per-row index probes: as two NOT EXISTS the planner turns them into
+# anti-joins, and merge joins that read every past evaluation's rows for two pairs.
+_NOT_THEIRS = f"""NOT (
+  EXISTS (
     SELECT 1 FROM {A} m WHERE m.comparison_id = c.id AND m.annotator_id = %(user)s
     AND (m.state IN {FINISHED} OR (m.{LIVE.format(t="m")})))
-  AND NOT EXISTS (
-    SELECT 1 FROM {R} mr WHERE mr.comparison_id = c.id AND mr.annotator_id = %(user)s)"""
+  OR EXISTS (
+    SELECT 1 FROM {R} mr WHERE mr.comparison_id = c.id AND mr.annotator_id = %(user)s))"""
 
 # Pairs with room that are not theirs.
 _OPEN = f"""
