@@ -302,7 +302,9 @@ class _CpuMeter:
                 if int(stat.rsplit(")", 1)[1].split()[1]) == self.server_pid:
                     pids.add(int(entry.name))
         rows = self.admin.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+            " AND backend_type = 'client backend'",
+            [self.database],
         )
         return pids | {pid for (pid,) in rows}
 
