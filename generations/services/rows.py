@@ -1,8 +1,10 @@
 """The generation hot path's writes: claim a generation, record it, finish its jobs.
 
-Each is one UPDATE in autocommit, so a row lock lasts one statement, and each is
+Each write is one UPDATE in autocommit, so a row lock lasts one statement, and each is
 idempotent: a generation that is done or filtered is never claimed or written again,
-which makes a redelivered or duplicated task harmless.
+which makes a redelivered or duplicated task harmless. Plain querysets: building them
+costs a worker about 1.5 ms of CPU a generation more than fixed SQL did, small next to
+a request to a real server, and they stay as simple as the rest of the code.
 """
 
 from __future__ import annotations
