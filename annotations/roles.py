@@ -1,4 +1,4 @@
-"""The three roles of DESIGN.md section 7 as groups with permissions."""
+"""The three roles (annotator, researcher, admin) as groups with permissions."""
 
 from django.contrib.auth.models import Group, Permission
 

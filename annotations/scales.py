@@ -1,4 +1,4 @@
-"""The rating scales of DESIGN.md 5.2: values, the paper's labels and parsing."""
+"""The rating scales: values, the paper's labels and parsing."""
 
 SEVEN_POINT = [
     (3, "A is much better"),

@@ -1,4 +1,4 @@
-"""Inter-rater agreement (DESIGN.md 5.6): Gwet, Fleiss, Krippendorff, percent, Cohen.
+"""Inter-rater agreement: Gwet, Fleiss, Krippendorff, percent, Cohen.
 
 Every function takes a long frame with columns ``unit`` (the comparison), ``rater``
 and ``value`` (the rating from the candidate's point of view, or its outcome), and

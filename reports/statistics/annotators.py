@@ -1,4 +1,4 @@
-"""Annotator quality and position bias (DESIGN.md 5.6)."""
+"""Annotator quality and position bias."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Breakdowns of outcomes (DESIGN.md 5.5): category, turns, words, method."""
+"""Breakdowns of outcomes: category, turns, words, method."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""95% intervals (DESIGN.md 5.4): seeded bootstrap over prompts; Wilson."""
+"""95% intervals: seeded bootstrap over prompts; Wilson."""
 
 from __future__ import annotations
 

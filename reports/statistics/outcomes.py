@@ -1,4 +1,4 @@
-"""Outcomes of ratings and pairs (DESIGN.md 5.3): threshold, aggregation, shares."""
+"""Outcomes of ratings and pairs: threshold, aggregation, shares."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The three roles carry the permissions of DESIGN.md section 7."""
+"""The three roles carry their permissions: annotators rate, researchers read, admins change."""
 
 import pytest
 
