@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -23,6 +24,11 @@ TITLES = {
     "compare": "Evaluations side by side",
 }
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+# Names, categories and titles are data, drawn as they are: a `$` in a model's name is
+# not mathtext (an unbalanced one would fail the figure), nor is anything TeX.
+# Text reads these when it is made and tick labels are made while drawing, so both
+# building and saving a figure run under them.
+_PLAIN_TEXT = rc_context({"text.parse_math": False, "text.usetex": False})
 
 
 def names_for(report: Report) -> tuple[str, ...]:
@@ -61,6 +67,7 @@ def _num(value) -> float:
     return float("nan") if value is None else float(value)
 
 
+@_PLAIN_TEXT
 def figure(report: Report, name: str) -> Figure:
     """One named figure of a report; KeyError for a name the report lacks."""
     if name not in names_for(report):
@@ -97,6 +104,7 @@ def _leaderboard(ax, board: tuple[LeaderboardRow, ...]) -> None:
     ax.figure.set_size_inches(8, max(4, 0.16 * len(board) + 1))
 
 
+@_PLAIN_TEXT
 def compare_figure(reports: list[Report]) -> Figure:
     """Win, tie and loss of several head-to-head evaluations side by side."""
     fig = Figure(figsize=(8, 4.2), layout="constrained")
@@ -109,6 +117,7 @@ def compare_figure(reports: list[Report]) -> Figure:
     return fig
 
 
+@_PLAIN_TEXT
 def render(fig: Figure, fmt: str) -> bytes:
     """The figure as PNG or SVG bytes."""
     if fmt not in FORMATS:
