@@ -38,11 +38,18 @@ _ERRORS = {
 }
 _ANSWER_ERRORS = {
     400: _ERRORS[400],
+    403: OpenApiResponse(
+        RefusalSerializer,
+        description="You are no longer in the pool: answer refused, nothing "
+        "stored, your lease released, no next pair",
+    ),
     404: _ERRORS[404],
     409: OpenApiResponse(
         RefusalSerializer,
         description="Answer refused, nothing stored (lease lost, pair already "
-        "skipped or flagged); the next pair comes all the same",
+        "skipped, flagged or rated by an import); the next pair comes all the "
+        "same. Code 'closed': the evaluation is closed, your lease released, no "
+        "next pair",
     ),
 }
 _NOT_FOUND = {"detail": "Not found."}
@@ -71,7 +78,10 @@ def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
             "code": outcome.refusal.code,
             "next": following,
         }
-        return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(
+            body,
+            status=_STATUS.get(type(outcome.refusal), status.HTTP_409_CONFLICT),
+        )
     body = {
         "assignment": outcome.assignment.pk,
         "state": outcome.assignment.state,

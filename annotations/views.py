@@ -45,6 +45,7 @@ def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 
 _ACTIONS = frozenset(action.value for action in Action)
+_BARRED = (services.NotInPool, services.EvaluationClosed)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -127,6 +128,14 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
             return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
         return redirect("annotations:assignment", assignment_id=assignment_id)
+    if isinstance(outcome.refusal, _BARRED):
+        # Nothing stored and no next pair: say why, where the annotator looks.
+        message = outcome.refusal.message
+        if _wants_fragment(request):
+            code = 403 if isinstance(outcome.refusal, services.NotInPool) else 409
+            return JsonResponse({"error": message}, status=code)
+        messages.error(request, message)
+        return redirect("annotations:home")
     return _next(request, outcome.following, outcome.notice)
 
 

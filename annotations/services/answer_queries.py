@@ -9,13 +9,18 @@ from datetime import datetime
 from django.db import connection
 
 from ..models import Assignment, Comparison, Evaluation
-from .sql import OTHERS, A, C, E, bound, loaded, lock
+from .sql import MEMBERS, OTHERS, A, C, E, R, bound, loaded, lock
 
+# The pool membership and the rating already stored for the pair (by an import) are
+# read in the statement that locks the pair, so checking them costs no statement.
 _ANSWERED = f"""
 SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   e.annotators_per_pair AS evaluation_per_pair,
   e.lease_minutes AS evaluation_lease_minutes, e.status AS evaluation_status,
-  e.guidelines AS evaluation_guidelines
+  e.guidelines AS evaluation_guidelines,
+  EXISTS (SELECT 1 FROM {MEMBERS} pm
+          WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
+    AS in_pool
 FROM {A} a
 JOIN {C} c ON c.id = a.comparison_id
 JOIN {E} e ON e.id = c.evaluation_id
@@ -26,6 +31,19 @@ WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s
 _END = f"""
 UPDATE {A} SET state = %(state)s, ended_at = %(now)s{{comment}}
 WHERE id = %(assignment)s AND state IN (%(leased)s, %(expired)s){{room}}
+"""
+
+# Others leave the pair room, and the annotator has no rating of it yet (an import
+# may have stored one while they held the lease).
+_ROOM = f""" AND {OTHERS} < %(per_pair)s AND NOT EXISTS (
+  SELECT 1 FROM {R} own
+  WHERE own.comparison_id = %(comparison)s AND own.annotator_id = %(user)s)"""
+
+_STATE = f"""
+SELECT a.state, EXISTS (
+  SELECT 1 FROM {R} r
+  WHERE r.comparison_id = a.comparison_id AND r.annotator_id = a.annotator_id)
+FROM {A} a WHERE a.id = %(assignment)s
 """
 
 _EXPIRE = f"""
@@ -43,7 +61,8 @@ RETURNING comparison_id
 def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
     """The annotator's assignment with its comparison locked FOR NO KEY UPDATE (the
     first lock of an answer), and its comparison and evaluation loaded with what
-    answering needs. Assignment.DoesNotExist for anyone else's."""
+    answering needs; ``in_pool`` says whether the annotator is in the evaluation's
+    pool. Assignment.DoesNotExist for anyone else's."""
     rows = list(
         Assignment.objects.raw(
             _ANSWERED + lock("c", skip_locked=False),
@@ -53,6 +72,7 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
     if not rows:
         raise Assignment.DoesNotExist(assignment_id)
     assignment = rows[0]
+    assignment.in_pool = bool(assignment.in_pool)
     evaluation = loaded(
         Evaluation,
         id=assignment.evaluation_id,
@@ -79,12 +99,13 @@ def assignment_end(
     room: tuple[int, int, int] | None = None,
 ) -> bool:
     """End a leased or expired assignment in ``state``; False when it had already
-    ended, or, with ``room`` = (comparison id, user id, N), when others fill the pair.
-    The caller holds the pair's row lock."""
+    ended, or, with ``room`` = (comparison id, user id, N), when others fill the pair
+    or the annotator already has a rating of it. The caller holds the pair's row
+    lock."""
     values = bound(now, assignment=assignment_id, state=state)
     sql = _END.format(
         comment="" if comment is None else ", comment = %(comment)s",
-        room="" if room is None else f" AND {OTHERS} < %(per_pair)s",
+        room="" if room is None else _ROOM,
     )
     if comment is not None:
         values["comment"] = comment
@@ -93,6 +114,15 @@ def assignment_end(
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.rowcount == 1
+
+
+def assignment_state(*, assignment_id: int) -> tuple[str, bool]:
+    """(the assignment's state, whether its annotator has a rating of its pair), read
+    in a fresh statement after an end was refused."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE, {"assignment": assignment_id})
+        state, rated = cursor.fetchone()
+        return state, bool(rated)
 
 
 def leases_expire(*, now: datetime) -> list[int]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..models import Assignment, Rating
 from . import stages
-from .assignment_errors import AssignmentEnded, EvaluationClosed, LeaseLost, NotInPool
+from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool
 from .assignments import Action, answer_record
 from .leasing import lease_next
 
@@ -21,6 +21,7 @@ _NOTICES = {
     Action.SKIP: "Skipped.",
     Action.FLAG: "Flagged; thank you for reporting it.",
 }
+_BARRED = (NotInPool, EvaluationClosed)
 ALREADY_RATED = "That pair was already submitted; your first answer stands."
 
 
@@ -30,8 +31,10 @@ class AnswerOutcome:
 
     ``assignment`` is the answered assignment as stored now and ``rating`` its rating
     (a rate's, new or the first one). ``created`` is True when this click stored the
-    answer; ``refusal`` says why it stored nothing (the lease went to someone else,
-    the pair was already skipped or flagged). ``following`` is the next pair leased
+    answer; ``refusal`` says why it stored nothing (LeaseLost: the lease went to
+    someone else; AssignmentEnded: the pair was already skipped, flagged or rated
+    by an import; NotInPool, EvaluationClosed: the annotator may no longer answer
+    here, and gets no next pair). ``following`` is the next pair leased
     to the annotator (or the one they hold), with its comparison, prompt and
     generations loaded; None when nothing is left for them. ``notice`` is what to
     tell the annotator, "" when all went as asked.
@@ -40,7 +43,7 @@ class AnswerOutcome:
     assignment: Assignment
     rating: Rating | None
     created: bool
-    refusal: LeaseLost | AssignmentEnded | None
+    refusal: AssignmentError | None
     following: Assignment | None
     notice: str
 
@@ -61,7 +64,9 @@ def answer_submit(
 
     An answer refused (LeaseLost, AssignmentEnded) stores nothing and is reported in
     the outcome, and the next pair is leased all the same; so is a repeated rate,
-    whose first rating stands. Raises Assignment.DoesNotExist for another
+    whose first rating stands. An answer refused because the annotator left the pool
+    or the evaluation closed (NotInPool, EvaluationClosed) releases their lease and
+    leases nothing. Raises Assignment.DoesNotExist for another
     annotator's assignment and InvalidAnswer for a bad choice or time, having
     stored nothing and leased nothing.
     """
@@ -85,16 +90,16 @@ def answer_submit(
             notes.append(ALREADY_RATED)
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
-        new = False
+        following, new = None, False
         try:
-            following, new = lease_next(
-                evaluation=assignment.comparison.evaluation,
-                annotator=annotator,
-                now=now,
-                rng=rng,
-            )
-        except (NotInPool, EvaluationClosed) as error:
-            following = None
+            if not isinstance(recorded.refusal, _BARRED):
+                following, new = lease_next(
+                    evaluation=assignment.comparison.evaluation,
+                    annotator=annotator,
+                    now=now,
+                    rng=rng,
+                )
+        except _BARRED as error:
             notes.append(error.message)
         touched = [assignment.comparison_id]
         if new:

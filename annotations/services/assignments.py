@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import scales
-from ..models import Assignment, Rating
+from ..models import Assignment, Evaluation, Rating
 from . import answer_queries, stages
 from .assignment_errors import (
     AssignmentEnded,
@@ -70,6 +70,15 @@ LEASE_LOST = (
     "Your time on this pair ran out and it went to another annotator, "
     "so this answer was not recorded. Please continue with the next pair."
 )
+ALREADY_IMPORTED = (
+    "A rating of yours for this pair was already recorded (imported), "
+    "so this answer was not recorded. Please continue with the next pair."
+)
+NO_LONGER_IN_POOL = (
+    "You are no longer in this evaluation's annotator pool, "
+    "so this answer was not recorded."
+)
+CLOSED = "This evaluation is closed, so this answer was not recorded."
 
 
 class Action(StrEnum):
@@ -92,12 +101,14 @@ class SubmitResult:
 @dataclass(frozen=True)
 class Recorded:
     """An answer as stored: ``created`` is False when the assignment already had this
-    answer (the first one stands); ``refusal`` says why nothing was stored."""
+    answer (the first one stands); ``refusal`` says why nothing was stored:
+    LeaseLost, AssignmentEnded, or NotInPool and EvaluationClosed, after which the
+    annotator gets no next pair."""
 
     assignment: Assignment
     rating: Rating | None = None
     created: bool = False
-    refusal: LeaseLost | AssignmentEnded | None = None
+    refusal: AssignmentError | None = None
 
 
 def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> float:
@@ -125,10 +136,20 @@ def answer_record(
     """Store one answer inside the caller's transaction, which then refreshes the
     pair's stage. Loads the assignment once, with its comparison (locked) and
     evaluation. Raises Assignment.DoesNotExist for another annotator's assignment
-    and InvalidAnswer for a bad choice or time, having written nothing."""
+    and InvalidAnswer for a bad choice or time, having written nothing.
+
+    An answer that would store something is refused (NotInPool, EvaluationClosed)
+    when the annotator has left the pool or the evaluation is closed; their lease
+    is then released (expired), so its slot returns to the pair. Answers already
+    stored are reported as before.
+    """
     assignment = answer_queries.assignment_answered(
         assignment_id=assignment_id, user_id=annotator.pk
     )
+    if assignment.state not in _DONE_STATES:
+        refusal = _barred(assignment)
+        if refusal is not None:
+            return _released(assignment, refusal=refusal, now=now)
     if action == Action.RATE:
         return _rate(
             assignment, choice=choice, seconds=seconds, comment=comment, now=now
@@ -155,12 +176,17 @@ def _rate(
         assignment_id=assignment.pk, state=State.SUBMITTED, now=now, room=room
     ):
         # The assignment was answered meanwhile (read before our lock was granted),
-        # or others fill the pair.
-        state = Assignment.objects.values_list("state", flat=True).get(pk=assignment.pk)
+        # an import stored the annotator's rating of the pair, or others fill it.
+        state, rated = answer_queries.assignment_state(assignment_id=assignment.pk)
         if state == State.SUBMITTED:
             return _already_rated(assignment)
         if state in _DONE_STATES:
             return Recorded(assignment, refusal=_ended(state))
+        if rated:
+            assignment.state = state
+            return _released(
+                assignment, refusal=AssignmentEnded(ALREADY_IMPORTED), now=now
+            )
         return Recorded(assignment, refusal=LeaseLost(LEASE_LOST))
     rating = Rating.objects.create(
         comparison=comparison,
@@ -182,7 +208,34 @@ def _rate(
 
 
 def _already_rated(assignment: Assignment) -> Recorded:
-    return Recorded(assignment, rating=Rating.objects.get(assignment=assignment))
+    rating = Rating.objects.filter(
+        comparison_id=assignment.comparison_id, annotator_id=assignment.annotator_id
+    ).first()
+    if rating is None:  # deleted since, by a researcher
+        return Recorded(assignment, refusal=_ended(State.SUBMITTED))
+    return Recorded(assignment, rating=rating)
+
+
+def _barred(assignment: Assignment) -> AssignmentError | None:
+    """Why the annotator may no longer answer in this evaluation, if they may not."""
+    if assignment.comparison.evaluation.status != Evaluation.Status.OPEN:
+        return EvaluationClosed(CLOSED)
+    if not assignment.in_pool:
+        return NotInPool(NO_LONGER_IN_POOL)
+    return None
+
+
+def _released(
+    assignment: Assignment, *, refusal: AssignmentError, now: datetime
+) -> Recorded:
+    """Refuse the answer and end the lease (expired), so its slot returns."""
+    if assignment.state == State.LEASED:
+        answer_queries.assignment_end(
+            assignment_id=assignment.pk, state=State.EXPIRED, now=now
+        )
+        assignment.state = State.EXPIRED
+        assignment.ended_at = now
+    return Recorded(assignment, refusal=refusal)
 
 
 def _ended(state: str) -> AssignmentEnded:
@@ -213,9 +266,10 @@ def _end(assignment: Assignment, *, state: str, comment: str, now) -> Recorded:
 def _recorded(now: datetime | None, **answer) -> Recorded:
     with transaction.atomic(durable=True):
         recorded = answer_record(**answer, now=now or timezone.now())
-        if recorded.refusal is not None:
-            raise recorded.refusal
         stages.stages_refresh(comparison_ids=[recorded.assignment.comparison_id])
+    # Raised once committed: a refusal may have released the lease.
+    if recorded.refusal is not None:
+        raise recorded.refusal
     return recorded
 
 

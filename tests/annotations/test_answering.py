@@ -143,19 +143,21 @@ def test_a_pair_filled_behind_its_stage_is_passed_over_and_its_stage_made_true(d
     assert filled.stage == Stage.COMPLETE
 
 
-def test_closed_evaluation_ends_the_loop_after_the_answer(small_evaluation):
+def test_closed_evaluation_refuses_the_answer_and_ends_the_loop(small_evaluation):
     evaluation, _, users = small_evaluation
     lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
     Evaluation.objects.filter(pk=evaluation.pk).update(status=Evaluation.Status.CLOSED)
     outcome = answer_submit(
         assignment_id=lease.pk, annotator=users[0], action="flag", comment="cut off"
     )
-    assert outcome.created
+    assert not outcome.created
+    assert isinstance(outcome.refusal, services.EvaluationClosed)
     assert outcome.following is None
     assert (
-        outcome.notice
-        == "Flagged; thank you for reporting it. This evaluation is closed."
+        outcome.notice == "This evaluation is closed, so this answer was not recorded."
     )
+    lease.refresh_from_db()
+    assert (lease.state, lease.comment) == (Assignment.State.EXPIRED, "")
 
 
 @pytest.mark.parametrize("module", ["sql", "pair_queries", "answer_queries", "stages"])
