@@ -6,6 +6,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
+from evalsite.imports.limits import (
+    MAX_ANNOTATORS_PER_PAIR,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+)
 from generations.models import ChatModel, PromptSet
 
 from .models import Evaluation
@@ -14,9 +19,9 @@ from .services.imports import ratings_import
 
 
 class RatingImportSerializer(ImportSerializer):
-    evaluation = serializers.CharField(max_length=200)
+    evaluation = serializers.CharField(max_length=MAX_NAME_CHARS)
     scale = serializers.ChoiceField(choices=Evaluation.Scale.choices)
-    candidate = serializers.CharField(max_length=200, required=False)
+    candidate = serializers.CharField(max_length=MAX_NAME_CHARS, required=False)
 
 
 class RatingImportView(ImportView):
@@ -40,24 +45,36 @@ class RatingImportView(ImportView):
         return super().post(request)
 
 
+class NameField(serializers.SlugRelatedField):
+    """An object by its name; a name no column can hold is refused, not looked up
+    (PostgreSQL refuses a NUL character even in a query)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and ("\x00" in data or len(data) > MAX_NAME_CHARS):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class EvaluationCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    prompt_set = serializers.SlugRelatedField(
-        slug_field="name", queryset=PromptSet.objects.all()
-    )
-    candidate = serializers.SlugRelatedField(
+    name = serializers.CharField(max_length=MAX_NAME_CHARS)
+    prompt_set = NameField(slug_field="name", queryset=PromptSet.objects.all())
+    candidate = NameField(
         slug_field="name", queryset=ChatModel.objects.all(), required=False
     )
-    baseline = serializers.SlugRelatedField(
+    baseline = NameField(
         slug_field="name", queryset=ChatModel.objects.all(), required=False
     )
-    chat_models = serializers.SlugRelatedField(
+    chat_models = NameField(
         slug_field="name", queryset=ChatModel.objects.all(), many=True, required=False
     )
     scale = serializers.ChoiceField(choices=Evaluation.Scale.choices, default="seven")
-    annotators_per_pair = serializers.IntegerField(min_value=1, default=3)
+    annotators_per_pair = serializers.IntegerField(
+        min_value=1, max_value=MAX_ANNOTATORS_PER_PAIR, default=3
+    )
     pairs_per_prompt = serializers.IntegerField(min_value=1, required=False)
-    guidelines = serializers.CharField(required=False, default="", allow_blank=True)
+    guidelines = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=MAX_TEXT_CHARS
+    )
 
 
 class EvaluationCreatedSerializer(serializers.Serializer):

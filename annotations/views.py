@@ -112,6 +112,12 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
+    comment = request.POST.get("comment", "")
+    if "\x00" in comment:  # PostgreSQL text cannot hold it
+        message = "comment: contains a NUL character; nothing was stored."
+        if _wants_fragment(request):
+            return JsonResponse({"error": message}, status=400)
+        return HttpResponse(message, status=400, content_type="text/plain")
     try:
         outcome = answer_submit(
             assignment_id=assignment_id,
@@ -119,7 +125,7 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
             action=action,
             choice=request.POST.get("choice"),
             seconds=request.POST.get("seconds") or None,
-            comment=request.POST.get("comment", ""),
+            comment=comment,
         )
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None

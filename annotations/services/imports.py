@@ -1,15 +1,23 @@
 """Importing pairwise ratings made elsewhere into an evaluation; all or nothing."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from evalsite.imports.limits import (
+    MAX_COMMENT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SECONDS,
+    MAX_USERNAME_CHARS,
+)
 from evalsite.imports.reader import (
     FieldError,
+    ImportConflictError,
     ImportFileError,
     ImportResult,
     LineError,
@@ -26,6 +34,8 @@ from ..models import Comparison, Evaluation, Rating
 from .stages import stages_refresh
 
 COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
+# No chat model was rated before this; a rating from the future is a wrong clock.
+EARLIEST_RATING = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,8 @@ class RatingRow:
 
 def _rating_row(record: Record, scale: str) -> RatingRow:
     data = record.data
-    model_a, model_b = text_field(data, "model_a"), text_field(data, "model_b")
+    model_a = text_field(data, "model_a", max_length=MAX_NAME_CHARS)
+    model_b = text_field(data, "model_b", max_length=MAX_NAME_CHARS)
     if model_a == model_b:
         raise FieldError("model_b", "model_a and model_b must differ")
     raw = data.get("choice")
@@ -58,28 +69,61 @@ def _rating_row(record: Record, scale: str) -> RatingRow:
         choice = scales.parse_choice(scale, raw)
     except ValueError as exc:
         raise FieldError("choice", str(exc)) from None
-    created_at = None
-    if data.get("created_at"):
-        created_at = parse_datetime(str(data["created_at"]))
-        if created_at is None:
-            raise FieldError("created_at", "expected an ISO 8601 date and time")
-        if timezone.is_naive(created_at):
-            created_at = timezone.make_aware(created_at, timezone.UTC)
+    created_at = _created_at(data)
     candidate = data.get("candidate") or None
     if candidate is not None and candidate not in (model_a, model_b):
         raise FieldError("candidate", "must be model_a or model_b")
     return RatingRow(
-        prompt_id=text_field(data, "prompt_id"),
+        prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
         model_a=model_a,
         model_b=model_b,
-        annotator=text_field(data, "annotator"),
+        annotator=_annotator(data),
         choice=choice,
         created_at=created_at,
-        seconds=optional_float(data, "seconds"),
-        comment=str(data.get("comment") or ""),
+        seconds=optional_float(data, "seconds", maximum=MAX_SECONDS),
+        comment=_optional_text(data, "comment", MAX_COMMENT_CHARS),
         candidate=candidate,
-        pair_id=str(data.get("pair_id") or ""),
+        pair_id=_optional_text(data, "pair_id", MAX_NAME_CHARS).strip(),
     )
+
+
+def _optional_text(data: dict, name: str, max_length: int) -> str:
+    if data.get(name) in (None, ""):
+        return ""
+    return text_field(data, name, allow_empty=True, max_length=max_length)
+
+
+def _annotator(data: dict) -> str:
+    name = text_field(data, "annotator", max_length=MAX_USERNAME_CHARS)
+    try:
+        get_user_model().username_validator(name)
+    except ValidationError as exc:
+        raise FieldError("annotator", " ".join(exc.messages)) from None
+    return name
+
+
+def _created_at(data: dict) -> datetime | None:
+    raw = data.get("created_at")
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise FieldError("created_at", "expected an ISO 8601 date and time")
+    try:
+        created_at = parse_datetime(raw)
+    except ValueError as exc:  # well formed but impossible: 2023-02-30, month 13
+        raise FieldError("created_at", f"{raw!r} is not a real date ({exc})") from None
+    if created_at is None:
+        raise FieldError("created_at", "expected an ISO 8601 date and time")
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, UTC)
+    latest = timezone.now() + timedelta(days=1)
+    try:
+        in_range = EARLIEST_RATING <= created_at <= latest
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise FieldError("created_at", f"{raw!r} is not between 2000-01-01 and today")
+    return created_at
 
 
 def ratings_import(
@@ -218,18 +262,32 @@ def _evaluation_create(*, name, prompt_set, scale, rows, models, candidate_name)
             )
         candidate = models[first]
         baseline = models[next(n for n in names if n != first)]
-    evaluation = Evaluation.objects.create(
-        name=name,
-        kind=Evaluation.Kind.HEAD_TO_HEAD
-        if head_to_head
-        else Evaluation.Kind.TOURNAMENT,
-        prompt_set=prompt_set,
-        candidate=candidate,
-        baseline=baseline,
-        scale=scale,
-        source=Evaluation.Source.IMPORTED,
-        status=Evaluation.Status.CLOSED,
-    )
+    try:
+        # A savepoint: another upload may create the same name meanwhile.
+        with transaction.atomic():
+            evaluation = Evaluation.objects.create(
+                name=name,
+                kind=Evaluation.Kind.HEAD_TO_HEAD
+                if head_to_head
+                else Evaluation.Kind.TOURNAMENT,
+                prompt_set=prompt_set,
+                candidate=candidate,
+                baseline=baseline,
+                scale=scale,
+                source=Evaluation.Source.IMPORTED,
+                status=Evaluation.Status.CLOSED,
+            )
+    except IntegrityError:
+        raise ImportConflictError(
+            [
+                LineError(
+                    None,
+                    "evaluation",
+                    f"evaluation {name!r} was created by another upload meanwhile; "
+                    "nothing of this file was stored (send it again to add to it)",
+                )
+            ]
+        ) from None
     evaluation.chat_models.set([models[n] for n in names])
     return evaluation
 

@@ -6,11 +6,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .reader import ImportFileError
+from .limits import MAX_NAME_CHARS
+from .reader import ImportConflictError, ImportFileError
 
 
 class ImportSerializer(serializers.Serializer):
-    prompt_set = serializers.CharField(max_length=200)
+    prompt_set = serializers.CharField(max_length=MAX_NAME_CHARS)
     file = serializers.FileField()
 
 
@@ -52,9 +53,12 @@ class ImportView(APIView):
         try:
             result = self.call_service(serializer.validated_data, upload)
         except ImportFileError as exc:
+            conflict = isinstance(exc, ImportConflictError)
             return Response(
                 {"errors": [error.as_dict() for error in exc.errors]},
-                status=status.HTTP_400_BAD_REQUEST,
+                status=status.HTTP_409_CONFLICT
+                if conflict
+                else status.HTTP_400_BAD_REQUEST,
             )
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
@@ -62,4 +66,8 @@ class ImportView(APIView):
 RESPONSES = {
     201: ImportResultSerializer,
     400: OpenApiResponse(ImportErrorSerializer, description="Line and field errors."),
+    409: OpenApiResponse(
+        ImportErrorSerializer,
+        description="Another upload changed the same rows meanwhile; nothing stored.",
+    ),
 }

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from evalsite.imports.limits import MAX_NAME_CHARS, MAX_TURNS
 from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
@@ -18,6 +19,7 @@ from evalsite.imports.reader import (
     read_records,
     required,
     sha256,
+    text_check,
     text_field,
 )
 
@@ -58,6 +60,8 @@ def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
     turns = data["turns"]
     if not isinstance(turns, list) or not turns:
         raise FieldError("turns", "expected a non-empty list of turns")
+    if len(turns) > MAX_TURNS:
+        raise FieldError("turns", f"more than {MAX_TURNS} turns ({len(turns)} given)")
     clean = []
     for index, turn in enumerate(turns):
         name = f"turns[{index}]"
@@ -71,6 +75,7 @@ def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
         content = turn.get("content")
         if not isinstance(content, str) or not content.strip():
             raise FieldError(f"{name}.content", "expected non-empty text")
+        text_check(content, f"{name}.content")
         clean.append({"role": role, "content": content})
     dialogue = [turn["role"] for turn in clean if turn["role"] != "system"]
     if not dialogue or dialogue[-1] != "user":
@@ -85,7 +90,7 @@ def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
     if "categories" in data and "category" in data:
         raise FieldError("categories", "give either 'categories' or 'category'")
     if "category" in data:
-        categories = [text_field(data, "category")]
+        categories = [text_field(data, "category", max_length=MAX_NAME_CHARS)]
         name = "category"
     else:
         value = required(data, "categories")
@@ -96,7 +101,9 @@ def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
             isinstance(item, str) and item.strip() for item in value
         ):
             raise FieldError(name, "expected a list of category names")
-        categories = [item.strip() for item in value]
+        categories = [
+            text_check(item, name, max_length=MAX_NAME_CHARS).strip() for item in value
+        ]
     if not 1 <= len(categories) <= 2:
         raise FieldError(
             name, f"a prompt has one or two categories, got {len(categories)}"
@@ -111,7 +118,7 @@ def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
 
 def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     data = record.data
-    external_id = text_field(data, "id")
+    external_id = text_field(data, "id", max_length=MAX_NAME_CHARS)
     turns = _turns(data)
     categories = _categories(data, allowed)
     user_turns = sum(1 for turn in turns if turn["role"] == "user")
@@ -230,8 +237,8 @@ def _generation_row(record: Record) -> GenerationRow:
     metadata = optional_object(data, "metadata")
     extra = {key: value for key, value in data.items() if key not in GENERATION_FIELDS}
     return GenerationRow(
-        prompt_id=text_field(data, "prompt_id"),
-        model=text_field(data, "model"),
+        prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
+        model=text_field(data, "model", max_length=MAX_NAME_CHARS),
         text=text_field(data, "text", allow_empty=True),
         prompt_tokens=optional_int(data, "prompt_tokens"),
         completion_tokens=optional_int(data, "completion_tokens"),
