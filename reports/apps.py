@@ -1,4 +1,4 @@
-"""App configuration for reports."""
+"""App configuration for reports; connects the report cache's invalidation."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from . import invalidation
+
+        invalidation.connect()

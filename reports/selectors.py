@@ -177,17 +177,43 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     return frame[RATINGS_COLUMNS]
 
 
-def ratings_fingerprint(evaluation_id: int) -> str:
-    """A cheap key that changes whenever a rating of the evaluation comes or goes."""
-    summary = Rating.objects.filter(comparison__evaluation_id=evaluation_id).aggregate(
-        n=Count("id"), last=Max("id"), at=Max("created_at")
+def report_version(evaluation_id: int) -> str:
+    """What a cached report of the evaluation is keyed on, read in one query.
+
+    The evaluation's creation time (its identity beyond the id), its data version
+    token (``reports.invalidation`` gives it a new one whenever data a report shows
+    changes in place) and its ratings' count, last id and last time, which any new
+    or removed rating changes. "" when there is no such evaluation.
+    """
+    rows = list(
+        Evaluation.objects.filter(pk=evaluation_id)
+        .values("created_at", "report_data_version__token")
+        .annotate(
+            n=Count("comparisons__ratings"),
+            last=Max("comparisons__ratings__id"),
+            at=Max("comparisons__ratings__created_at"),
+        )
+        .order_by()
     )
-    at = summary["at"].isoformat() if summary["at"] else "-"
-    return f"{summary['n']}-{summary['last']}-{at}"
+    if not rows:
+        return ""
+    row = rows[0]
+    at = row["at"].isoformat() if row["at"] else "-"
+    return (
+        f"{row['created_at'].isoformat()}-{row['report_data_version__token'] or '-'}"
+        f"-{row['n']}-{row['last']}-{at}"
+    )
 
 
-def evaluation_summary(evaluation: Evaluation) -> EvaluationSummary:
-    """The evaluation's descriptive fields, as a report states them."""
+def evaluation_summary(evaluation_id: int) -> EvaluationSummary:
+    """The evaluation's descriptive fields, as a report states them, read afresh.
+
+    Read after the report's key (never from an evaluation loaded before it), so that
+    a rename committed meanwhile is not stored under the new key with the old name.
+    """
+    evaluation = Evaluation.objects.select_related(
+        "prompt_set", "candidate", "baseline"
+    ).get(pk=evaluation_id)
     return EvaluationSummary(
         id=evaluation.pk,
         name=evaluation.name,

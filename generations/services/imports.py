@@ -24,6 +24,7 @@ from evalsite.imports.reader import (
 )
 
 from ..models import ChatModel, Generation, Prompt, PromptSet
+from ..signals import rows_changed
 from ..words import count_turn_words, count_words
 
 ROLES = ("system", "user", "assistant")
@@ -326,6 +327,7 @@ def generations_import(
             raise ImportFileError(errors[:50])
         Generation.objects.bulk_create(new, batch_size=1000)
         Generation.objects.bulk_update(replaced, fields=list(fields), batch_size=1000)
+        rows_changed.send(sender=Generation, pks=[row.pk for row in replaced])
     return ImportResult(
         created=len(new) + len(replaced),
         unchanged=unchanged,
