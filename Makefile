@@ -3,7 +3,7 @@ PY ?= .venv/bin/python
 .PHONY: run demo test lint format check worker bench
 
 run:
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
 demo:
 	bash scripts/demo.sh
@@ -20,8 +20,8 @@ format:
 	$(PY) -m ruff format .
 
 check:
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check --settings=tests.settings
+	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
 
 worker:
 	$(PY) -m celery -A evalsite worker --loglevel=info --pool=threads --concurrency=16

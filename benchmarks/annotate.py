@@ -441,6 +441,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.pop("CACHE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    # Benchmarks run without DEBUG; the settings refuse to start without a key.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
 
     _database_create(url)
     started = time.perf_counter()

@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+# Benchmarks run without DEBUG; the settings refuse to start without a key.
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
 
 import django  # noqa: E402
 

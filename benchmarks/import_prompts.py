@@ -54,6 +54,8 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    # Benchmarks run without DEBUG; the settings refuse to start without a key.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
     import django
 
     django.setup()

@@ -67,6 +67,8 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    # Benchmarks run without DEBUG; the settings refuse to start without a key.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-secret")
     import django
 

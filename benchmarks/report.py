@@ -35,6 +35,8 @@ def _setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.pop("CACHE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    # Benchmarks run without DEBUG; the settings refuse to start without a key.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
     import django
 
     django.setup()

@@ -6,6 +6,16 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-8000}
 bash scripts/setup.sh
 export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
+# The demo's own secret key, made once and kept in var/ (git-ignored).
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  mkdir -p var
+  if [ ! -s var/secret_key ]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' \
+      >var/secret_key)
+  fi
+  DJANGO_SECRET_KEY=$(cat var/secret_key)
+  export DJANGO_SECRET_KEY
+fi
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo

@@ -1,0 +1,139 @@
+"""Deployment defaults: no built-in secret key, and `check --deploy` clean with the
+production settings that docs/operations.md gives."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OPERATIONS = ROOT / "docs" / "operations.md"
+
+
+def _environment(**values: str) -> dict[str, str]:
+    """This process's environment without any Django, secret or security setting."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "EVALSITE_"))
+    }
+    # SQLite under a temporary folder: the commands below need no database server.
+    kept.pop("DATABASE_URL", None)
+    return {**kept, "DJANGO_SETTINGS_MODULE": "evalsite.settings", **values}
+
+
+def _run(*args: str, **values: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=_environment(**values),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _production_environment() -> dict[str, str]:
+    text = OPERATIONS.read_text()
+    block = re.search(r"<!-- production-env -->\n```sh\n(.*?)```", text, re.S)
+    assert block, "docs/operations.md lost its production settings block"
+    values = {}
+    for line in block.group(1).splitlines():
+        name, _, value = line.split("#")[0].strip().partition("=")
+        values[name] = value
+    assert values.pop("DJANGO_SECRET_KEY") == "..."
+    values["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    return values
+
+
+@pytest.fixture
+def var_dir(tmp_path) -> str:
+    return str(tmp_path)
+
+
+def test_without_debug_the_app_refuses_to_start_without_a_secret_key(var_dir):
+    child = _run("manage.py", "check", EVALSITE_VAR_DIR=var_dir, DJANGO_DEBUG="false")
+    assert child.returncode != 0
+    assert "ImproperlyConfigured" in child.stderr
+    assert "DJANGO_SECRET_KEY is not set" in child.stderr
+
+
+def test_with_a_secret_key_or_in_debug_the_app_starts(var_dir):
+    with_key = _run(
+        "manage.py", "check", EVALSITE_VAR_DIR=var_dir, DJANGO_SECRET_KEY="x" * 50
+    )
+    assert with_key.returncode == 0, with_key.stderr
+    debug = _run("manage.py", "check", EVALSITE_VAR_DIR=var_dir, DJANGO_DEBUG="true")
+    assert debug.returncode == 0, debug.stderr
+
+
+def test_check_deploy_reports_nothing_with_the_documented_production_settings(
+    var_dir,
+):
+    child = _run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        EVALSITE_VAR_DIR=var_dir,
+        **_production_environment(),
+    )
+    assert child.returncode == 0, child.stdout + child.stderr
+    assert "System check identified no issues (0 silenced)." in child.stdout
+    assert "WARNINGS" not in child.stdout + child.stderr
+
+
+def test_check_deploy_warns_without_those_settings(var_dir):
+    """The test above would catch a setting that stopped working: without the
+    documented values the same command warns about each of them."""
+    child = _run(
+        "manage.py",
+        "check",
+        "--deploy",
+        EVALSITE_VAR_DIR=var_dir,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
+    for warning in ("W004", "W008", "W012", "W016"):
+        assert f"security.{warning}" in child.stdout + child.stderr
+
+
+def test_the_shipped_configuration_has_no_usable_secret_and_no_debug():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert example["DJANGO_SECRET_KEY"] == ""
+    assert example["DJANGO_DEBUG"] == "false"
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "DJANGO_SECRET_KEY: ${DJANGO_SECRET_KEY:?" in compose
+    assert 'DJANGO_DEBUG: "false"' in compose
+
+
+def test_the_demo_keeps_a_secret_key_of_its_own(tmp_path):
+    """scripts/demo.sh's key step, run alone: made once in var/, then reused."""
+    script = (ROOT / "scripts" / "demo.sh").read_text()
+    step = re.search(
+        r'(if \[ -z "\$\{DJANGO_SECRET_KEY:-\}" \].*?\nfi\n)', script, re.S
+    )
+    assert step
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    command = step.group(1) + 'echo "$DJANGO_SECRET_KEY"'
+    env = _environment()
+    first = subprocess.run(
+        ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    second = subprocess.run(
+        ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    key = first.stdout.strip()
+    assert len(key) >= 50
+    assert second.stdout.strip() == key
+    assert (tmp_path / "var" / "secret_key").read_text().strip() == key
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
