@@ -51,7 +51,7 @@ class PromptSetAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _upload(self, request, *, title: str, service, help_text: str):
+    def _upload(self, request, *, title: str, service, help_text: str, **recorded):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         form = UploadForm(request.POST or None, request.FILES or None)
@@ -63,6 +63,7 @@ class PromptSetAdmin(admin.ModelAdmin):
                 prompt_set_name=data["prompt_set"],
                 file_name=upload.name,
                 data=upload.read(),
+                **recorded,
             ),
             success_url="admin:generations_promptset_changelist",
             title=title,
@@ -74,6 +75,7 @@ class PromptSetAdmin(admin.ModelAdmin):
             request,
             title="Upload prompts",
             service=prompts_import,
+            uploaded_by=request.user,
             help_text="JSONL: id, turns or prompt, categories or category, "
             "optional collection_method and metadata. CSV: id,prompt,category.",
         )

@@ -11,6 +11,14 @@ class PromptImportView(ImportView):
     required_perm = "generations.add_prompt"
     service = staticmethod(prompts_import)
 
+    def call_service(self, data: dict, upload) -> object:
+        return prompts_import(
+            prompt_set_name=data["prompt_set"],
+            file_name=upload.name,
+            data=upload.read(),
+            uploaded_by=self.request.user,
+        )
+
     @extend_schema(
         request={"multipart/form-data": ImportSerializer}, responses=RESPONSES
     )
