@@ -137,3 +137,24 @@ def test_the_demo_keeps_a_secret_key_of_its_own(tmp_path):
     assert second.stdout.strip() == key
     assert (tmp_path / "var" / "secret_key").read_text().strip() == key
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_filesystem_broker_keeps_its_control_folder_under_var(tmp_path):
+    """kombu's default control folder is ./control in the working directory."""
+    var = tmp_path / "var"
+    command = ["-m", "celery", "-A", "evalsite", "inspect", "ping", "--timeout", "0.2"]
+    child = subprocess.run(
+        [sys.executable, *command],
+        cwd=tmp_path,
+        env={
+            **_environment(EVALSITE_VAR_DIR=str(var), DJANGO_SECRET_KEY="x" * 50),
+            "PYTHONPATH": str(ROOT),
+            "CELERY_BROKER_URL": "filesystem://",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "No nodes replied" in child.stdout + child.stderr
+    assert list((var / "celery" / "control").glob("*.exchange"))
+    assert not (tmp_path / "control").exists()
