@@ -1,7 +1,9 @@
 """Downloads of a report, for the pages and the API alike: its files and formats.
 
 Ratings (CSV, Parquet), pair outcomes (CSV) and the report (JSON, CSV); figures
-come from ``reports.figures`` and leave through the same ``attachment``.
+come from ``reports.figures`` and leave through the same ``attachment``. CSV cells
+are made safe to open in a spreadsheet (``spreadsheet_safe``); JSON and Parquet keep
+the values as they are.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ FILES = {
     "report.csv": "text/csv",
 }
 SHARE_COLUMNS = ("win", "tie", "loss", "win_no_ties")
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP's
+# CSV-injection rule); a leading single quote makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,43 @@ class Download:
     filename: str
 
 
+def _text_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which no text cell can start a spreadsheet formula.
+
+    Text cells (annotator, chat model and evaluation names, prompt and pair ids,
+    categories, comments) that start with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return get a leading single quote. Only text columns (object, string or
+    categorical dtype) are looked at, and in them only ``str`` values, so numbers
+    stay numbers: -3 in a numeric column stays -3.
+    """
+    safe = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            safe[column] = values.map(_text_cell, na_action="ignore")
+    return safe
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """Every CSV download goes through here: spreadsheet-safe, without the index.
+
+    Rows end with CRLF (RFC 4180), which also makes the writer quote a cell holding
+    a lone carriage return; with bare LF endings such a cell split its row in two.
+    """
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n").encode()
+
+
 def ratings_csv(ratings: pd.DataFrame) -> bytes:
     """Long-form ratings as CSV; a prompt's categories joined with "; "."""
-    frame = ratings.assign(categories=ratings["categories"].map("; ".join))
-    return frame.to_csv(index=False).encode()
+    return _csv(ratings.assign(categories=ratings["categories"].map("; ".join)))
 
 
 def ratings_parquet(ratings: pd.DataFrame) -> bytes:
@@ -70,7 +108,7 @@ def pairs_csv(ratings: pd.DataFrame, options: ReportOptions) -> bytes:
     )
     outcomes["aggregation"] = options.aggregation
     outcomes["threshold"] = options.threshold
-    return outcomes.to_csv(index=False).encode()
+    return _csv(outcomes)
 
 
 def report_json(report: Report) -> bytes:
@@ -101,7 +139,7 @@ def report_rows(report: Report) -> pd.DataFrame:
 
 
 def report_csv(report: Report) -> bytes:
-    return report_rows(report).to_csv(index=False).encode()
+    return _csv(report_rows(report))
 
 
 def _ratings_file(write: Callable[[pd.DataFrame], bytes]):

@@ -43,6 +43,7 @@ SCALE_POINTS = {"seven": (-3, -2, -1, 0, 1, 2, 3), "three": (-1, 0, 1)}
 OUTCOME_POINTS = (-1, 0, 1)
 PAIR_COLUMNS = (
     "evaluation_id",
+    "comparison_external_id",
     "candidate",
     "baseline",
     "prompt_external_id",

@@ -25,6 +25,7 @@ RATING_FIELDS = {
     "score": "score",
     "seconds": "seconds",
     "source": "source",
+    "comment": "comment",
     "created_at": "created_at",
 }
 COMPARISON_FIELDS = {
@@ -42,7 +43,9 @@ COMPARISON_FIELDS = {
 }
 # What a report reads: no times, labels or external ids (each costs at scale).
 REPORT_RATING_FIELDS = {
-    k: v for k, v in RATING_FIELDS.items() if k not in ("created_at", "scale", "source")
+    k: v
+    for k, v in RATING_FIELDS.items()
+    if k not in ("created_at", "scale", "source", "comment")
 }
 REPORT_COMPARISON_FIELDS = {
     k: v
@@ -57,7 +60,7 @@ RESPONSE_WORD_FIELDS = {
 RATINGS_COLUMNS = [
     "rating_id", "evaluation_id", "comparison_id", "comparison_external_id",
     "prompt_id", "prompt_external_id", "candidate", "baseline", "annotator", "scale",
-    "choice", "candidate_on_left", "score", "seconds", "source", "created_at",
+    "choice", "candidate_on_left", "score", "seconds", "source", "comment", "created_at",
     "categories", "num_turns", "prompt_words", "word_count", "collection_method",
 ]  # fmt: skip
 
@@ -146,11 +149,12 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     ``annotator`` (username), ``scale`` ("seven" or "three"), ``choice`` (as shown:
     positive prefers A, the left response), ``candidate_on_left``, ``score`` (the
     candidate's point of view: positive prefers the candidate), ``seconds`` (may be
-    missing), ``source``, ``created_at`` (UTC), ``categories`` (a list),
+    missing), ``source``, ``comment`` ("" when none), ``created_at`` (UTC),
+    ``categories`` (a list),
     ``num_turns``, ``prompt_words``, ``word_count`` (prompt plus both responses) and
     ``collection_method`` ("" when none). Sorted by rating id. ``full=False``
-    leaves out ``created_at``, ``scale``, ``source`` and the external ids, which
-    reports do not need and which cost the most to convert.
+    leaves out ``created_at``, ``scale``, ``source``, ``comment`` and the external
+    ids, which reports do not need and which cost the most to convert.
     """
     ratings = _frame(
         Rating.objects.filter(
