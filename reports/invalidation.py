@@ -11,11 +11,17 @@ a fresh token for every evaluation it reaches:
 - ``generations.signals.rows_changed`` catches the services' bulk writes, which fire
   no model signals.
 
+The generation hot path (``generations/services/rows.py``, plain ``update()``) sends
+nothing: comparisons use done generations only, and it never writes a done one. A
+done generation that someone sets back to pending in the admin bumps the version
+then; its re-run's new text does not, until the next change (a known gap, left so
+that recording a generation stays one statement).
+
 Deletes need no receiver: prompts, generations, chat models, annotators and prompt
 sets that a report shows are protected from deletion, and deleting a rating or a
 comparison removes ratings. Receivers only look up the evaluations concerned; the
-new token is written once the transaction commits, so a report computed meanwhile
-is never stored under the new version.
+new token is written once the transaction commits, and a report reads its key before
+its data, so a report stored under a new token was computed from the changed data.
 """
 
 from __future__ import annotations
