@@ -1,9 +1,13 @@
 """Annotator pages: home, rating page and its answers; evaluation progress page."""
 
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -104,7 +108,26 @@ def _next(request: HttpRequest, following: Assignment | None, note: str):
     )
 
 
-@login_required
+SESSION_EXPIRED = "Your session has expired; log in again."
+
+
+def _session_required(view):
+    """login_required, except that fetch() is answered JSON 401 with the login page
+    (returning to the pair) instead of a redirect it would follow without telling."""
+    page_view = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, assignment_id: int) -> HttpResponse:
+        if request.user.is_authenticated or not _wants_fragment(request):
+            return page_view(request, assignment_id)
+        pair = reverse("annotations:assignment", args=[assignment_id])
+        login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': pair})}"
+        return JsonResponse({"error": SESSION_EXPIRED, "login": login}, status=401)
+
+    return wrapper
+
+
+@_session_required
 @require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One form for the three answers (rate: choice + seconds; skip; flag), answered

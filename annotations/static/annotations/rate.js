@@ -30,11 +30,91 @@
 
   const form = () => document.getElementById("answer-form");
 
-  function showError(message) {
+  // An answer that could not be sent because the session had expired, kept in this
+  // tab until the annotator is back on the same pair after logging in.
+  const PENDING = "evalsite.pendingAnswer";
+  let carriedSeconds = 0;
+
+  function showError(message, link) {
     const box = document.getElementById("answer-error");
     if (!box) return;
     box.textContent = message;
+    if (link) {
+      box.append(" ");
+      const anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      anchor.id = "login-again";
+      box.append(anchor);
+    }
     box.hidden = false;
+  }
+
+  function showNote(message) {
+    const box = document.getElementById("answer-note");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function keepPending(data, action) {
+    const pair = document.getElementById("pair");
+    try {
+      sessionStorage.setItem(PENDING, JSON.stringify({
+        assignment: pair ? pair.dataset.assignment : null,
+        action,
+        choice: data.get("choice"),
+        comment: data.get("comment") || "",
+        seconds: Number(data.get("seconds")) || 0,
+      }));
+    } catch (error) {
+      // Storage full or disabled: the message still tells the annotator what to do.
+    }
+  }
+
+  function forgetPending() {
+    try {
+      sessionStorage.removeItem(PENDING);
+    } catch (error) {
+      // Storage disabled: nothing was kept.
+    }
+  }
+
+  function sessionExpired(data, action, login) {
+    keepPending(data, action);
+    const url = login || `${form().dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+    showError("Your session has expired;", { href: url, text: "log in again." });
+  }
+
+  // Back on the pair after logging in: choose the answer that was kept.
+  function restorePending() {
+    const answerForm = form();
+    const pair = document.getElementById("pair");
+    let pending = null;
+    try {
+      pending = JSON.parse(sessionStorage.getItem(PENDING) || "null");
+    } catch (error) {
+      pending = null;
+    }
+    if (!answerForm || !pair || !pending) return;
+    if (pending.assignment !== pair.dataset.assignment) {
+      forgetPending();
+      return;
+    }
+    const radio = pending.choice
+      ? answerForm.querySelector(`input[name="choice"][value="${CSS.escape(pending.choice)}"]`)
+      : null;
+    if (radio) radio.checked = true;
+    if (pending.comment) {
+      document.getElementById("flag-comment").value = pending.comment;
+      document.getElementById("flag-box").open = true;
+    }
+    carriedSeconds = Math.max(0, pending.seconds || 0);
+    if (pending.action === "flag") {
+      showNote("Your flag was kept; press Enter in the comment box to send it.");
+    } else if (radio) {
+      showNote("Your answer was kept; press Enter to submit it.");
+    }
   }
 
   async function send(action) {
@@ -42,7 +122,7 @@
     if (!answerForm || busy) return;
     const data = new FormData(answerForm);
     data.set("action", action);
-    data.set("seconds", secondsSpent().toFixed(2));
+    data.set("seconds", (carriedSeconds + secondsSpent()).toFixed(2));
     if (action === "rate" && !data.get("choice")) {
       showError("Choose an answer first (mouse or number keys).");
       return;
@@ -50,30 +130,64 @@
     if (action !== "flag") data.delete("comment");
     busy = true;
     answerForm.classList.add("sending");
+    let response;
     try {
       // getAttribute: the buttons named "action" shadow the form's .action property.
-      const response = await fetch(answerForm.getAttribute("action"), {
+      response = await fetch(answerForm.getAttribute("action"), {
         method: "POST",
         body: data,
         credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" },
       });
-      const body = await response.json();
-      if (!response.ok) {
-        showError(body.error || "The answer was not accepted.");
-        return;
-      }
-      document.getElementById("pair").outerHTML = body.html;
-      history.replaceState(null, "", body.url);
-      window.scrollTo(0, 0);
-      resetTimer();
     } catch (error) {
+      // Only here did the request not reach the server at all.
       showError("Could not reach the server; please try again.");
-    } finally {
-      busy = false;
-      const current = form();
-      if (current) current.classList.remove("sending");
+      finish();
+      return;
     }
+    try {
+      await answered(response, data, action);
+    } finally {
+      finish();
+    }
+  }
+
+  function finish() {
+    busy = false;
+    const current = form();
+    if (current) current.classList.remove("sending");
+  }
+
+  async function answered(response, data, action) {
+    const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
+    let body = null;
+    if (isJson) {
+      try {
+        body = await response.json();
+      } catch (error) {
+        body = null;
+      }
+    }
+    if (response.status >= 500) {
+      showError("The server had an error; your answer was not saved, try again.");
+      return;
+    }
+    // 401: the answer view's own reply; a redirect to the login page or a 403 that is
+    // not ours (Django's CSRF failure page): the session is gone.
+    if (response.status === 401 || (!isJson && (response.redirected || response.status === 403))) {
+      sessionExpired(data, action, body && body.login);
+      return;
+    }
+    if (!response.ok || !body || !body.html) {
+      showError((body && body.error) || `The answer was not accepted (HTTP ${response.status}).`);
+      return;
+    }
+    forgetPending();
+    carriedSeconds = 0;
+    document.getElementById("pair").outerHTML = body.html;
+    history.replaceState(null, "", body.url);
+    window.scrollTo(0, 0);
+    resetTimer();
   }
 
   document.addEventListener("submit", (event) => {
@@ -118,4 +232,6 @@
       document.getElementById("flag-comment").focus();
     }
   });
+
+  restorePending();
 })();
