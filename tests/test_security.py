@@ -177,3 +177,36 @@ def test_swagger_ui_renders_the_operations_with_the_network_blocked(page, live_s
     assert page.locator(".info .title").inner_text().startswith("evalsite API")
     assert violations == []
     assert outside == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_site_and_admin_pages_break_no_rule_of_the_policy(page, live_server):
+    make_user("boss", "admin", is_superuser=True)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append((page.url, message.text))
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    browser_login(page, live_server, "boss")
+    for path in [
+        "/",
+        "/reports/",
+        "/generations/jobs/",
+        "/generations/jobs/new/",
+        "/admin/",
+        "/admin/annotations/evaluation/",
+        "/admin/annotations/evaluation/add/",
+        "/admin/generations/promptset/upload-prompts/",
+        "/admin/auth/user/add/",
+        "/api/docs/",
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+    assert violations == []
