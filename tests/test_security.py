@@ -210,3 +210,14 @@ def test_site_and_admin_pages_break_no_rule_of_the_policy(page, live_server):
         assert "default-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("networkidle")
     assert violations == []
+
+
+def test_markdown_tables_align_columns_without_inline_style():
+    from annotations.rendering import _render
+
+    html = _render('| a | b |\n|:--|--:|\n| 1 | 2 |\n\n` style="text-align:left"`')
+    assert "style=" not in html.split("<code>")[0]
+    assert '<th class="align-left">a</th>' in html
+    assert '<td class="align-right">2</td>' in html
+    # The same characters typed in the text stay text.
+    assert '<code> style="text-align:left"</code>' in html
