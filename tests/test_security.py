@@ -221,3 +221,14 @@ def test_markdown_tables_align_columns_without_inline_style():
     assert '<td class="align-right">2</td>' in html
     # The same characters typed in the text stay text.
     assert '<code> style="text-align:left"</code>' in html
+
+
+def test_behind_a_proxy_failures_count_per_client_not_per_proxy(rf, settings):
+    from evalsite.security import client_ip_address
+
+    request = rf.get("/", REMOTE_ADDR="10.9.9.9")
+    request.META["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.7"
+    assert client_ip_address(request) == "10.9.9.9"
+    settings.EVALSITE_PROXY_COUNT = 1
+    # The proxy appended the address it saw; what the client sent before it is ignored.
+    assert client_ip_address(request) == "203.0.113.7"
