@@ -31,6 +31,7 @@ from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from .. import roles, scales
 from ..models import Comparison, Evaluation, Rating
+from . import import_slots
 from .stages import stages_refresh
 
 COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
@@ -139,6 +140,11 @@ def ratings_import(
     needed. Two models in the file make a head-to-head evaluation (candidate: the
     ``candidate_name`` or the first line's model_a), more make a tournament whose
     pairs take the first line's model_a (or the line's ``candidate``) as candidate.
+
+    Into an evaluation annotators rate in, an import keeps the annotator loop's
+    rules (import_slots.py): a line that would give a pair more than N ratings and
+    live leases is refused, naming it, and nothing of the file is stored; a rating
+    for a pair its annotator is leasing ends that lease, linked to the rating.
     """
     if scale not in Evaluation.Scale.values:
         raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
@@ -361,25 +367,27 @@ def _annotators_ensure(usernames: set[str]) -> dict[str, object]:
 
 
 def _ratings_store(evaluation, checked, comparisons, annotators, models):
-    existing = {
-        (rating.comparison_id, rating.annotator_id): rating
-        for rating in Rating.objects.filter(comparison__evaluation=evaluation)
-    }
+    now = timezone.now()
+    ids = [comparison.pk for comparison in comparisons.values()]
+    pairs = import_slots.pairs_locked(
+        evaluation_id=evaluation.pk, comparison_ids=ids, now=now
+    )
+    per_pair = import_slots.limit_of(evaluation)
     generation_models = dict(
         Generation.objects.filter(
             pk__in=[c.candidate_generation_id for c in comparisons.values()]
         ).values_list("id", "chat_model_id")
     )
-    now = timezone.now()
     new, unchanged, errors = [], 0, []
     for record, row in checked:
         comparison = comparisons[row.pair]
         annotator = annotators[row.annotator]
+        pair = pairs[comparison.pk]
         candidate_model = generation_models[comparison.candidate_generation_id]
         on_left = models[row.model_a].pk == candidate_model
-        old = existing.get((comparison.pk, annotator.pk))
+        old = pair.ratings.get(annotator.pk)
         if old is not None:
-            if (old.choice, old.candidate_on_left) == (row.choice, on_left):
+            if old == (row.choice, on_left):
                 unchanged += 1
             else:
                 errors.append(
@@ -390,10 +398,22 @@ def _ratings_store(evaluation, checked, comparisons, annotators, models):
                     )
                 )
             continue
+        if not pair.admit(annotator.pk, per_pair=per_pair):
+            errors.append(
+                LineError(
+                    record.line,
+                    "annotator",
+                    f"the pair already has its {per_pair} annotators (ratings and "
+                    f"live leases); a rating by {row.annotator!r} would exceed "
+                    "annotators_per_pair",
+                )
+            )
+            continue
         new.append(
             Rating(
                 comparison=comparison,
                 annotator=annotator,
+                assignment_id=pair.open_leases.get(annotator.pk),
                 scale=evaluation.scale,
                 choice=row.choice,
                 candidate_on_left=on_left,
@@ -406,6 +426,9 @@ def _ratings_store(evaluation, checked, comparisons, annotators, models):
         )
     if errors:
         raise ImportFileError(errors[:50])
+    import_slots.leases_end(
+        assignment_ids=[r.assignment_id for r in new if r.assignment_id], now=now
+    )
     Rating.objects.bulk_create(new, batch_size=2000)
-    stages_refresh(evaluation_id=evaluation.pk)
+    stages_refresh(comparison_ids=ids)
     return len(new), unchanged

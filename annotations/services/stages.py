@@ -20,6 +20,7 @@ _STAGE = f"""(
   FROM (SELECT COUNT(*) AS ratings FROM {R} r WHERE r.comparison_id = c.id) n, {E} e
   WHERE e.id = c.evaluation_id
 )"""
+_CHUNK = 5000
 _STAGES = f"""
 UPDATE {C} AS c SET stage = {_STAGE}
 WHERE {{scope}} AND c.stage <> {_STAGE}
@@ -40,17 +41,21 @@ def stages_refresh(
     changed a pair's ratings or assignments (leasing, answering, expiry, imports),
     after those writes; the pairs' rows are then locked by that transaction.
     """
-    values = bound()
     if evaluation_id is not None:
-        scope = "c.evaluation_id = %(evaluation)s"
-        values["evaluation"] = evaluation_id
-    else:
-        ids = sorted(set(comparison_ids))
-        if not ids:
-            return 0
-        names = [f"id{i}" for i in range(len(ids))]
+        return _refresh("c.evaluation_id = %(evaluation)s", evaluation=evaluation_id)
+    ids = sorted(set(comparison_ids))
+    changed = 0
+    # In id order, as pairs are locked; in chunks, within the databases' limits on
+    # a statement's parameters (an import may touch every pair).
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        names = [f"id{i}" for i in range(len(chunk))]
         scope = "c.id IN (" + ", ".join(f"%({n})s" for n in names) + ")"
-        values.update(zip(names, ids, strict=True))
+        changed += _refresh(scope, **dict(zip(names, chunk, strict=True)))
+    return changed
+
+
+def _refresh(scope: str, **values) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_STAGES.format(scope=scope), values)
+        cursor.execute(_STAGES.format(scope=scope), bound(**values))
         return cursor.rowcount
