@@ -107,6 +107,7 @@ class EvaluationAdmin(admin.ModelAdmin):
                 candidate_name=data["candidate"] or None,
                 file_name=upload.name,
                 data=upload.read(),
+                created_by=request.user,
             ),
             success_url="admin:annotations_evaluation_changelist",
             title="Upload ratings",

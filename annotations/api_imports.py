@@ -36,6 +36,7 @@ class RatingImportView(ImportView):
             candidate_name=data.get("candidate"),
             file_name=upload.name,
             data=upload.read(),
+            created_by=self.request.user,
         )
 
     @extend_schema(

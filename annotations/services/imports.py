@@ -135,11 +135,13 @@ def ratings_import(
     file_name: str,
     data: bytes,
     candidate_name: str | None = None,
+    created_by=None,
 ) -> ImportResult:
     """Import ratings; the evaluation, its comparisons and annotators are created as
     needed. Two models in the file make a head-to-head evaluation (candidate: the
     ``candidate_name`` or the first line's model_a), more make a tournament whose
     pairs take the first line's model_a (or the line's ``candidate``) as candidate.
+    A new evaluation records ``created_by``, the uploader.
 
     Into an evaluation annotators rate in, an import keeps the annotator loop's
     rules (import_slots.py): a line that would give a pair more than N ratings and
@@ -193,6 +195,7 @@ def ratings_import(
                 rows=rows,
                 models=models,
                 candidate_name=candidate_name,
+                created_by=created_by,
             )
         comparisons = _comparisons_ensure(
             evaluation, rows, prompts, models, generations
@@ -256,7 +259,9 @@ def _check_duplicates(checked) -> None:
         raise ImportFileError(errors[:50])
 
 
-def _evaluation_create(*, name, prompt_set, scale, rows, models, candidate_name):
+def _evaluation_create(
+    *, name, prompt_set, scale, rows, models, candidate_name, created_by
+):
     names = list(dict.fromkeys(n for row in rows for n in (row.model_a, row.model_b)))
     head_to_head = len(names) == 2
     candidate = baseline = None
@@ -282,6 +287,7 @@ def _evaluation_create(*, name, prompt_set, scale, rows, models, candidate_name)
                 scale=scale,
                 source=Evaluation.Source.IMPORTED,
                 status=Evaluation.Status.CLOSED,
+                created_by=created_by,
             )
     except IntegrityError:
         raise ImportConflictError(
