@@ -1,5 +1,6 @@
 """One annotator click: store the answer to a pair and lease the next one, in one
-transaction. The rating page and the REST API both call ``answer_submit``."""
+transaction (in two when every open pair is locked by other clicks). The rating page
+and the REST API both call ``answer_submit``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..models import Assignment, Rating
 from . import stages
 from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool
 from .assignments import Action, answer_record
-from .leasing import lease_next
+from .leasing import PairsBusy, assignment_next, lease_next
 
 _NOTICES = {
     Action.SKIP: "Skipped.",
@@ -64,7 +65,8 @@ def answer_submit(
 
     An answer refused (LeaseLost, AssignmentEnded) stores nothing and is reported in
     the outcome, and the next pair is leased all the same; so is a repeated rate,
-    whose first rating stands. An answer refused because the annotator left the pool
+    whose first rating stands. When every open pair is locked by other clicks, the
+    next pair is leased after the answer commits. An answer refused because the annotator left the pool
     or the evaluation closed (NotInPool, EvaluationClosed) releases their lease and
     leases nothing. Raises Assignment.DoesNotExist for another
     annotator's assignment and InvalidAnswer for a bad choice or time, having
@@ -90,7 +92,7 @@ def answer_submit(
             notes.append(ALREADY_RATED)
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
-        following, new = None, False
+        following, new, busy = None, False, False
         try:
             if not isinstance(recorded.refusal, _BARRED):
                 following, new = lease_next(
@@ -98,13 +100,28 @@ def answer_submit(
                     annotator=annotator,
                     now=now,
                     rng=rng,
+                    wait=False,
                 )
         except _BARRED as error:
             notes.append(error.message)
+        except PairsBusy:
+            busy = True
         touched = [assignment.comparison_id]
         if new:
             touched.append(following.comparison_id)
         stages.stages_refresh(comparison_ids=touched)
+    if busy:
+        # The open pairs are locked by clicks that may be waiting for the pair this
+        # one answered: wait for them only once the answer has let it go.
+        try:
+            following = assignment_next(
+                evaluation=assignment.comparison.evaluation,
+                annotator=annotator,
+                now=now,
+                rng=rng,
+            )
+        except _BARRED as error:
+            notes.append(error.message)
     return AnswerOutcome(
         assignment=assignment,
         rating=recorded.rating,

@@ -14,7 +14,11 @@ it before they read the assignment, leases hold it from the window, and expiry l
 the pairs it expires (skipping pairs locked by others, whose leases wait for the next
 run). Answers and leases of one annotator in one evaluation take their pool
 membership row after any comparison lock; whoever holds a membership row only ever
-waits for comparison rows with ``SKIP LOCKED``, so these locks cannot deadlock.
+waits for comparison rows with ``SKIP LOCKED``, so these locks cannot deadlock. Nor
+does anyone sleep waiting for pairs while holding one another may wait for: an
+answer that finds every open pair locked commits, then leases in a second
+transaction (answering.py), and an import takes all its pairs at once with
+``SKIP LOCKED``, letting go while some are busy (import_slots.py).
 
 An annotator holds at most one live lease per evaluation: asking for work again
 returns the same lease (a reload, a second tab). A lease that expired may be taken

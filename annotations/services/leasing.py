@@ -22,6 +22,10 @@ _WINDOW = 2
 _RETRIES = 50
 
 
+class PairsBusy(Exception):
+    """Every pair open to the annotator is locked by another click right now."""
+
+
 def assignment_next(
     *,
     evaluation: Evaluation,
@@ -50,11 +54,18 @@ def lease_next(
     annotator: AbstractBaseUser,
     now: datetime,
     rng: random.Random | None = None,
+    wait: bool = True,
 ) -> tuple[Assignment | None, bool]:
     """``assignment_next`` inside the caller's transaction: (the lease, whether it
     is new). The caller refreshes the stage of a new lease's pair, whose row it
     holds locked. The lease comes with its comparison, prompt and generations
-    loaded."""
+    loaded.
+
+    With ``wait=False`` it raises PairsBusy where it would wait for pairs locked by
+    others. A caller holding a pair's lock (an answer) must not wait: the click
+    holding the pair it waits for may be waiting for the caller's pair, and both
+    would sleep until they give up, telling their annotators nothing is left.
+    """
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed("This evaluation is closed.")
     # Locking the pool membership checks it and serializes one annotator's own
@@ -69,7 +80,7 @@ def lease_next(
         "user_id": annotator.pk,
         "now": now,
     }
-    for attempt in range(_RETRIES):
+    for attempt in range(_RETRIES if wait else 1):
         window = pair_queries.open_window(**query, limit=_WINDOW)
         held = (
             window[0].held
@@ -97,6 +108,8 @@ def lease_next(
         # someone leasing it right now; wait for those to commit.
         if not pair_queries.open_count(**query):
             return None, False
+        if not wait:
+            raise PairsBusy
         time.sleep(0.002 * (attempt + 1))
     return None, False
 

@@ -4,9 +4,10 @@ annotator is leasing ends the lease, so their next click is answered cleanly."""
 
 import json
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from rest_framework.test import APIClient
 
@@ -262,6 +263,9 @@ def test_imports_racing_annotators_leave_at_most_n_per_pair(require_postgres):
         n=Count("ratings")
     )
     assert max(pair.n for pair in pairs) <= PER_PAIR
+    # Every pair ends complete: the annotators fill what the imports leave, and none
+    # is told that nothing is left while a pair is open to them.
+    assert {pair.n for pair in pairs} == {PER_PAIR}
     # Each pair's stage is true to its ratings, whoever wrote them last.
     for pair in pairs:
         complete = pair.stage == Comparison.Stage.COMPLETE
@@ -272,3 +276,45 @@ def test_imports_racing_annotators_leave_at_most_n_per_pair(require_postgres):
         .filter(n__gt=1)
     )
     assert not Assignment.objects.filter(state=State.LEASED).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_never_waits_for_pairs_while_holding_its_own(require_postgres):
+    """The only pair open to the annotator is locked by a transaction that ends
+    only once the answer commits (as a click waiting for the answered pair would):
+    the answer commits first, and the next pair is leased once the other lets go
+    (before, both waited until the click said that nothing was left)."""
+    evaluation, (first, second), users = build_evaluation(
+        pairs=2, annotators=1, per_pair=1
+    )
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    assert lease.comparison_id == first.pk
+    locked, seen = threading.Event(), []
+
+    def hold_second_until_the_answer_commits():
+        try:
+            with transaction.atomic():
+                Comparison.objects.select_for_update().get(pk=second.pk)
+                locked.set()
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    if Rating.objects.filter(comparison=first).exists():
+                        seen.append(True)
+                        break
+                    time.sleep(0.01)
+        finally:
+            locked.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold_second_until_the_answer_commits)
+    holder.start()
+    assert locked.wait(10)
+    outcome = answer_submit(
+        assignment_id=lease.pk, annotator=users[0], action="rate", choice=1
+    )
+    holder.join(20)
+    assert seen == [True]
+    assert outcome.created
+    assert outcome.following is not None
+    assert outcome.following.comparison_id == second.pk
