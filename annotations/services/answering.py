@@ -24,6 +24,10 @@ _NOTICES = {
 }
 _BARRED = (NotInPool, EvaluationClosed)
 ALREADY_RATED = "That pair was already submitted; your first answer stands."
+ALREADY_IMPORTED = (
+    "A rating of yours for that pair was imported meanwhile; it stands, and this "
+    "answer was not recorded."
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ def answer_submit(
         if recorded.refusal is not None:
             notes.append(recorded.refusal.message)
         elif action == Action.RATE and not recorded.created:
-            notes.append(ALREADY_RATED)
+            imported = recorded.rating.source == Rating.Source.IMPORTED
+            notes.append(ALREADY_IMPORTED if imported else ALREADY_RATED)
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
         following, new, busy = None, False, False

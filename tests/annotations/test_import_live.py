@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Count
 from rest_framework.test import APIClient
@@ -131,6 +132,7 @@ def test_leasing_annotators_next_api_submit_is_clean_with_the_next_pair(
     )
     assert response.status_code in (200, 409), response.content
     body = response.json()
+    assert "imported" in body.get("notice", body.get("detail"))
     assert body["next"] is not None
     assert body["next"]["assignment"] != pair["assignment"]
     # The imported rating stands; the click stored nothing more.
@@ -175,6 +177,31 @@ def test_an_unlinked_imported_rating_never_makes_a_submit_fail(
         lease.refresh_from_db()
         assert lease.state == State.EXPIRED
     assert Rating.objects.get().choice == 2
+
+
+def test_upload_api_refuses_a_file_over_n_with_400_naming_lines(live, admin_user):
+    evaluation, first, second, _users, _held = live
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    before = _counts(evaluation)
+    data = "\n".join(
+        json.dumps(line)
+        for line in (_line(second, "outside-1"), _line(first, "outside-2"))
+    )
+    response = client.post(
+        "/api/imports/ratings/",
+        {
+            "prompt_set": evaluation.prompt_set.name,
+            "evaluation": evaluation.name,
+            "scale": evaluation.scale,
+            "file": SimpleUploadedFile("r.jsonl", data.encode()),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [(2, "annotator")]
+    assert _counts(evaluation) == before
 
 
 def test_import_into_a_closed_imported_evaluation_has_no_pair_limit(require_postgres):
