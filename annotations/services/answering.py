@@ -24,7 +24,7 @@ _NOTICES = {
 }
 _BARRED = (NotInPool, EvaluationClosed)
 ALREADY_RATED = "That pair was already submitted; your first answer stands."
-ALREADY_IMPORTED = (
+IMPORTED_STANDS = (
     "A rating of yours for that pair was imported meanwhile; it stands, and this "
     "answer was not recorded."
 )
@@ -94,7 +94,7 @@ def answer_submit(
             notes.append(recorded.refusal.message)
         elif action == Action.RATE and not recorded.created:
             imported = recorded.rating.source == Rating.Source.IMPORTED
-            notes.append(ALREADY_IMPORTED if imported else ALREADY_RATED)
+            notes.append(IMPORTED_STANDS if imported else ALREADY_RATED)
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
         following, new, busy = None, False, False
