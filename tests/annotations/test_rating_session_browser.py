@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from annotations.models import Rating
 from tests.conftest import browser_login
@@ -81,7 +82,8 @@ def test_an_expired_session_keeps_the_answer_through_the_login(
 
 def test_a_server_error_and_a_network_failure_say_which(live_server, page):
     _open_first_pair(page, live_server)
-    page.keyboard.press("3")
+    page.check("input[data-key='3']")
+    expect(page.locator("input[data-key='3']")).to_be_checked()
 
     page.route("**/answer/", lambda route: route.fulfill(status=500, body="oops"))
     page.keyboard.press("Enter")
