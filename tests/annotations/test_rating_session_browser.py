@@ -82,7 +82,7 @@ def test_an_expired_session_keeps_the_answer_through_the_login(
 
 def test_a_server_error_and_a_network_failure_say_which(live_server, page):
     _open_first_pair(page, live_server)
-    page.check("input[data-key='3']")
+    page.locator("input[data-key='3']").check(force=True)  # under its label
     expect(page.locator("input[data-key='3']")).to_be_checked()
 
     page.route("**/answer/", lambda route: route.fulfill(status=500, body="oops"))
