@@ -11,9 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from evalsite.rendering import render_markdown, render_stored
+from generations.models import Generation
+
 from . import scales
 from .models import Assignment, Comparison, Evaluation, Rating
-from .rendering import render_markdown
 from .services import pair_queries
 
 State = Assignment.State
@@ -88,6 +90,11 @@ def _markdown_once(text: str) -> str:
     return render_markdown(text)
 
 
+def _response_html(generation: Generation) -> str:
+    """A long response's HTML was stored when it was written; others render now."""
+    return render_stored(generation.text, generation.html, generation.html_version)
+
+
 def pair_view(
     assignment: Assignment, *, with_counts: bool = True, render: bool = True
 ) -> PairView:
@@ -98,11 +105,10 @@ def pair_view(
     markdown = render_markdown if render else _no_html
     comparison = assignment.comparison
     evaluation = comparison.evaluation
-    candidate = comparison.candidate_generation.text
-    baseline = comparison.baseline_generation.text
-    a, b = (
-        (candidate, baseline) if assignment.candidate_on_left else (baseline, candidate)
-    )
+    shown_a, shown_b = comparison.candidate_generation, comparison.baseline_generation
+    if not assignment.candidate_on_left:
+        shown_a, shown_b = shown_b, shown_a
+    a, b = shown_a.text, shown_b.text
     turns = [
         {"role": t.get("role", "user"), "content": t.get("content", "")}
         for t in comparison.prompt.turns
@@ -124,8 +130,8 @@ def pair_view(
         turns=turns,
         response_a=a,
         response_b=b,
-        response_a_html=markdown(a),
-        response_b_html=markdown(b),
+        response_a_html=_response_html(shown_a) if render else "",
+        response_b_html=_response_html(shown_b) if render else "",
         labels=labels,
         question=scales.QUESTION,
         expires_at=assignment.expires_at,

@@ -76,7 +76,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.cache import cache
 
-    from annotations import rendering
+    from evalsite import rendering
 
     text = response(args.chars)
     # A fresh text per run, so that the first rendering is never a cache hit.

@@ -267,6 +267,14 @@ class Generation(models.Model):
     word_count = models.PositiveIntegerField(
         default=0, help_text="Words of the text, stored whenever the text is written."
     )
+    html = models.TextField(
+        blank=True,
+        help_text="The text rendered as safe HTML, stored when a long text is written.",
+    )
+    html_version = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Renderer version of the stored HTML; 0 for none (render on view).",
+    )
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     finish_reason = models.CharField(max_length=50, blank=True)

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
-from annotations.rendering import render_markdown
+from evalsite.rendering import render_markdown
 
 from . import downloads, figures, selectors
 from .evaluation_reports import evaluation_report, report_options_for

@@ -7,7 +7,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first: a module may import its own layer and those before it, never later.
-LAYERS = ["evalsite.imports", "generations", "annotations", "reports"]
+LAYERS = [
+    "evalsite.rendering",
+    "evalsite.imports",
+    "generations",
+    "annotations",
+    "reports",
+]
 PURE_CORES = ["annotations.allocation", "reports.statistics"]
 DJANGO = {"django", "rest_framework", "drf_spectacular"}
 
@@ -20,10 +26,15 @@ def _module_name(path: Path) -> str:
 
 
 def _sources() -> dict[str, Path]:
-    """Every module of the layered packages, by dotted name (migrations included)."""
+    """Every module of the layers (packages or single modules), by dotted name
+    (migrations included)."""
     modules = {}
     for layer in LAYERS:
-        for path in ROOT.joinpath(*layer.split(".")).rglob("*.py"):
+        package = ROOT.joinpath(*layer.split("."))
+        paths = (
+            package.rglob("*.py") if package.is_dir() else [package.with_suffix(".py")]
+        )
+        for path in paths:
             modules[_module_name(path)] = path
     return modules
 
@@ -89,6 +100,11 @@ def test_annotations_does_not_import_reports():
 
 def test_shared_import_machinery_imports_no_app():
     assert _upward_imports("evalsite.imports") == []
+
+
+def test_renderer_imports_no_app():
+    assert "evalsite.rendering" in IMPORTS
+    assert _upward_imports("evalsite.rendering") == []
 
 
 def _with_packages(module: str) -> list[str]:

@@ -213,7 +213,7 @@ def test_site_and_admin_pages_break_no_rule_of_the_policy(page, live_server):
 
 
 def test_markdown_tables_align_columns_without_inline_style():
-    from annotations.rendering import _render
+    from evalsite.rendering import _render
 
     html = _render('| a | b |\n|:--|--:|\n| 1 | 2 |\n\n` style="text-align:left"`')
     assert "style=" not in html.split("<code>")[0]

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from evalsite.rendering import stored_html
 from generations import concurrency, open_counter, tokenizers
 from generations.backends import (
     BackendError,
@@ -190,10 +191,15 @@ def _chat_request(chat_model: ChatModel, messages: list[dict[str, str]]) -> Chat
 
 
 def _done_fields(response: ChatResponse, request: dict) -> dict[str, Any]:
+    # Rendered here, in the worker and before the record statement, so that no page
+    # view renders a long response (short ones render on view: see stored_html).
+    html, html_version = stored_html(response.text)
     return {
         "status": Generation.Status.DONE,
         "text": response.text,
         "word_count": count_words(response.text),
+        "html": html,
+        "html_version": html_version,
         "prompt_tokens": response.prompt_tokens
         if response.prompt_tokens is not None
         else request.get("counted_prompt_tokens"),

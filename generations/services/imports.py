@@ -22,6 +22,7 @@ from evalsite.imports.reader import (
     text_check,
     text_field,
 )
+from evalsite.rendering import stored_html
 
 from ..models import ChatModel, Generation, Prompt, PromptSet
 from ..signals import rows_changed
@@ -293,11 +294,16 @@ def generations_import(
         for record, row in checked:
             key = (prompts[row.prompt_id], models[row.model].pk)
             old = existing.get(key)
+            # Only long texts are rendered here (STORE_FROM_CHARS): a million short
+            # ones would cost minutes for nothing; they render on view in < 1 ms.
+            html, html_version = stored_html(row.text)
             fields = {
                 "status": Generation.Status.DONE,
                 "source": Generation.Source.IMPORTED,
                 "text": row.text,
                 "word_count": count_words(row.text),
+                "html": html,
+                "html_version": html_version,
                 "prompt_tokens": row.prompt_tokens,
                 "completion_tokens": row.completion_tokens,
                 "metadata": row.metadata,

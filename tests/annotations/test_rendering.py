@@ -2,8 +2,8 @@
 
 from django.core.cache import cache
 
-from annotations import rendering
-from annotations.rendering import render_markdown
+from evalsite import rendering
+from evalsite.rendering import render_markdown
 
 
 def test_raw_html_comes_out_as_text():

@@ -1,8 +1,12 @@
 """Model output is untrusted: render it as Markdown, then sanitise the HTML with nh3.
 
-Long texts are rendered once and kept in Django's cache, keyed by a hash of the text
-and the renderer's version: a 200,000-character response costs about a quarter of a
-second to render and a few milliseconds to fetch (``benchmarks/render.py``)."""
+Shared by the apps (imports no app). A long response is rendered when it is written
+and stored with its generation (``stored_html``), so that a page view reads it
+(``render_stored``); a 200,000-character response costs about a quarter of a second
+or more to render (``benchmarks/render.py``). Texts without stored HTML (prompt
+turns, guidelines, rows written before the column existed) render on view; long
+ones are then kept in Django's cache, keyed by a hash of the text and the
+renderer's version."""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from markdown_it import MarkdownIt
 
 logger = logging.getLogger(__name__)
 
-# Bump when the output of _render changes, so that cached HTML is not served stale.
+# Bump when the output of _render changes, so that cached or stored HTML is not
+# served stale (stored HTML of another version is rendered again on view).
 RENDERER_VERSION = 3
-# Shorter texts render in well under a millisecond: a cache round trip costs more.
+# Shorter texts render in well under a millisecond: a cache round trip costs more,
+# and storing their HTML would double the rows of a large import for no gain.
 CACHE_FROM_CHARS = 4000
+STORE_FROM_CHARS = CACHE_FROM_CHARS
 CACHE_SECONDS = 30 * 24 * 3600
 
 # Raw HTML in the source is not interpreted (html=False): it comes out as text.
@@ -91,3 +98,18 @@ def render_markdown(text: str) -> str:
         except Exception:
             logger.warning("Markdown cache unavailable; not stored", exc_info=True)
     return html
+
+
+def stored_html(text: str) -> tuple[str, int]:
+    """(html, html_version) to store with a text when it is written: rendered for a
+    text of ``STORE_FROM_CHARS`` or more, ``("", 0)`` (render on view) below."""
+    if len(text or "") < STORE_FROM_CHARS:
+        return "", 0
+    return _render(text), RENDERER_VERSION
+
+
+def render_stored(text: str, html: str, html_version: int) -> str:
+    """The stored HTML when the current renderer made it, else ``render_markdown``."""
+    if html_version == RENDERER_VERSION:
+        return html
+    return render_markdown(text)
