@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +21,14 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class ServiceUnavailable(APIException):
+    """The broker or a chat model's server is down: try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service the job needs is unavailable."
+    default_code = "service_unavailable"
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:
@@ -73,6 +81,8 @@ class GenerationJobViewSet(
             )
         except DjangoValidationError as exc:
             raise _drf_error(exc) from exc
+        except jobs.OUTAGES as exc:
+            raise ServiceUnavailable(str(exc)) from exc
         serializer.instance = job
 
     @action(detail=True, methods=["post"])
@@ -83,6 +93,9 @@ class GenerationJobViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        jobs.job_launch(job=job)
+        try:
+            jobs.job_launch(job=job)
+        except jobs.OUTAGES as exc:
+            raise ServiceUnavailable(str(exc)) from exc
         job = GenerationJob.objects.get(pk=job.pk)
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -38,6 +38,11 @@ def job_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except jobs.OUTAGES as exc:
+            form.add_error(None, str(exc))
+            return render(
+                request, "generations/job_new.html", {"form": form}, status=503
+            )
         else:
             messages.success(request, f"Job started: {queued} generations queued.")
             return redirect(job)
@@ -47,12 +52,17 @@ def job_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+def _detail(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
     job = get_object_or_404(selectors.job_list(), pk=pk)
     progress = selectors.job_progress(job=job)
     return render(
         request,
         "generations/job_detail.html",
         {"job": job, "progress": progress, "can_change": request.user.has_perm(CHANGE)},
+        status=status,
     )
 
 
@@ -77,6 +87,10 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(GenerationJob, pk=pk)
-    queued = jobs.job_launch(job=job)
+    try:
+        queued = jobs.job_launch(job=job)
+    except jobs.OUTAGES as exc:
+        messages.error(request, str(exc))
+        return _detail(request, pk, status=503)
     messages.success(request, f"{job} resumed: {queued} generations queued.")
     return redirect(job)

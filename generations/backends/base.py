@@ -87,5 +87,12 @@ class ChatBackend(abc.ABC):
             f"{type(self).__name__} cannot count tokens; set a tokenizer file"
         )
 
+    def check_reachable(self, timeout: float) -> None:  # noqa: B027 - optional
+        """Raise ``TransientBackendError`` when the server cannot be connected to.
+
+        Any HTTP answer, whatever its status, means the server is reachable. The
+        default checks nothing.
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections; the default holds none."""

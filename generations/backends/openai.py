@@ -99,6 +99,19 @@ class OpenAIChatBackend(ChatBackend):
             raise ContextExceededError(message, status_code=status)
         raise PermanentBackendError(message, status_code=status)
 
+    def check_reachable(self, timeout: float) -> None:
+        """GET /v1/models with a short timeout; only a failed connection counts."""
+        try:
+            httpx.get(
+                f"{self.api_root}/models",
+                headers=self._headers(),
+                timeout=httpx.Timeout(timeout, connect=timeout),
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise TransientBackendError(f"cannot connect: {exc}") from exc
+        except httpx.TransportError:
+            return  # connected, but slow or cut short: reachable
+
     def complete(self, request: ChatRequest) -> ChatResponse:
         payload: dict[str, Any] = {
             "model": self.connection.model_id,

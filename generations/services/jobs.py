@@ -4,10 +4,17 @@
 (one durable transaction each); the tasks of a launched job are published once that
 transaction commits. ``job_create`` and ``job_start`` are their steps, run inside the
 caller's transaction.
+
+Before a job is queued, ``preflight`` checks that the broker and each chat model's
+server can be reached, and refuses with ``BrokerUnavailable`` or ``ServerUnreachable``
+(both HTTP 503) when not. Should publishing still fail after the commit (the broker
+went down in between), the job is put back to "queued", never left "running" with
+nothing queued, and ``BrokerUnavailable`` is raised: resuming the job queues it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import partial
 
@@ -17,6 +24,22 @@ from django.utils import timezone
 
 from generations import open_counter, tasks
 from generations.models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
+
+from .preflight import BrokerUnavailable, ServerUnreachable, broker_check, servers_check
+
+logger = logging.getLogger(__name__)
+OUTAGES = (BrokerUnavailable, ServerUnreachable)
+
+__all__ = [
+    "OUTAGES",
+    "BrokerUnavailable",
+    "ServerUnreachable",
+    "job_cancel",
+    "job_create",
+    "job_create_and_launch",
+    "job_launch",
+    "job_start",
+]
 
 TO_RUN = (
     Generation.Status.PENDING,
@@ -36,7 +59,11 @@ def job_create_and_launch(
 
     Returns the job and the number of generations queued; their tasks are published
     when the transaction commits, so a job that fails validation publishes nothing.
+    Raises ``BrokerUnavailable`` or ``ServerUnreachable`` (see the module docstring).
     """
+    chat_models = list(chat_models)
+    broker_check()
+    servers_check(chat_models)
     with transaction.atomic(durable=True):
         job = job_create(
             prompt_sets=prompt_sets,
@@ -53,7 +80,10 @@ def job_launch(*, job: GenerationJob) -> int:
     """Start or resume a job: failed generations are redone, done ones never.
 
     Returns the number of generations queued; published when the transaction commits.
+    Raises ``BrokerUnavailable`` or ``ServerUnreachable`` (see the module docstring).
     """
+    broker_check()
+    servers_check(job.chat_models.all())
     with transaction.atomic(durable=True):
         return _launch(job)
 
@@ -65,9 +95,20 @@ def _launch(job: GenerationJob) -> int:
 
 
 def _publish(job_id: int, generation_ids: list[int]) -> None:
-    if generation_ids:
+    if not generation_ids:
+        return
+    try:
         open_counter.job_open_set(job_id=job_id, tasks=len(generation_ids))
         tasks.job_dispatch.delay(job_id, generation_ids)
+    except Exception as exc:  # redis-py and kombu raise their own connection errors
+        logger.warning("job %s: publishing failed, back to queued: %r", job_id, exc)
+        GenerationJob.objects.filter(
+            pk=job_id, status=GenerationJob.Status.RUNNING
+        ).update(status=GenerationJob.Status.QUEUED)
+        raise BrokerUnavailable(
+            f"The task broker is unavailable ({exc}); job {job_id} is saved as "
+            "queued with nothing sent. Resume it when the broker is back."
+        ) from exc
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import connection
 from generations.models import Generation, GenerationJob
 from generations.services import jobs
 from tests.factories import PromptFactory, PromptSetFactory
+from tests.support.openai_stub import StubServer
 from tests.support.worker import Worker, exclusive_broker, redis_broker
 
 from .conftest import free_port, stub_chat_model
@@ -123,9 +124,10 @@ def test_server_errors_and_timeouts_for_a_while_then_the_job_completes(
 
 def test_server_down_for_the_whole_job_fails_every_generation(start_worker):
     prompt_set = _prompt_set(5)
-    dead_url = f"http://127.0.0.1:{free_port(18150, 18199)}/v1"
-    chat_model = stub_chat_model(type("Down", (), {"url": dead_url}))
-    job = _launch(prompt_set, chat_model)
+    with StubServer(free_port(18150, 18199)) as server:  # up when the job is checked
+        chat_model = stub_chat_model(server)
+        job = _launch(prompt_set, chat_model)
+    # ... and down from then on.
     worker = start_worker(concurrency=4, EVALSITE_GENERATION_MAX_RETRIES="2")
     _wait_finished(job, worker, timeout=60)
     generations = Generation.objects.filter(jobs=job)

@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from generations import selectors
 from generations.models import ChatModel, GenerationJob, PromptSet
-from generations.services.jobs import job_create_and_launch
+from generations.services.jobs import OUTAGES, job_create_and_launch
 
 
 def _by_name(model, names: list[str], label: str) -> list:
@@ -38,6 +38,8 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        except OUTAGES as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Job {job.pk}: {queued} generations queued")
         if options["wait"]:
             self._wait(job, options["poll"])

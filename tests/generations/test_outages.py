@@ -1,0 +1,190 @@
+"""Outages when a job starts: the broker or a chat model's server is down."""
+
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+
+import pytest
+import redis
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from kombu.exceptions import OperationalError
+from rest_framework.test import APIClient
+
+from evalsite.celery import app as celery_app
+from generations import tasks
+from generations.models import ChatModel, GenerationJob
+from generations.services import jobs, preflight
+from tests.factories import PromptFactory, PromptSetFactory
+
+from .conftest import free_port, stub_chat_model
+
+
+@pytest.fixture
+def prompt_set(db):
+    prompt_set = PromptSetFactory(name="set-a")
+    PromptFactory(prompt_set=prompt_set, turns=[{"role": "user", "content": "Hi"}])
+    return prompt_set
+
+
+@contextmanager
+def broker_at(url: str):
+    """Point the Celery app's new connections (those the checks open) at ``url``."""
+    saved = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = url
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = saved
+
+
+def _dead_url() -> str:
+    return f"redis://127.0.0.1:{free_port(18150, 18199)}/0"
+
+
+@pytest.fixture
+def broker_down():
+    with broker_at(_dead_url()):
+        yield
+
+
+def _job_form(prompt_set, *models) -> dict:
+    return {
+        "name": "j",
+        "prompt_sets": [prompt_set.pk],
+        "chat_models": [m.pk for m in models],
+    }
+
+
+def test_broker_down_refuses_on_page_api_and_command(
+    client, admin_user, prompt_set, stub_server, broker_down
+):
+    chat_model = stub_chat_model(stub_server)
+    client.force_login(admin_user)
+    page = client.post(
+        reverse("generations:job-new"), _job_form(prompt_set, chat_model)
+    )
+    assert page.status_code == 503
+    assert "task broker is unavailable" in page.content.decode()
+
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    answer = api.post(
+        "/api/jobs/",
+        {"prompt_sets": ["set-a"], "chat_models": ["stub"]},
+        format="json",
+    )
+    assert answer.status_code == 503
+    assert "task broker is unavailable" in answer.json()["detail"]
+
+    with pytest.raises(CommandError, match="task broker is unavailable"):
+        call_command("generate", "--prompt-set=set-a", "--model=stub")
+    assert not GenerationJob.objects.exists()  # refused before anything was saved
+
+
+def test_broker_down_refuses_resume(client, admin_user, prompt_set, stub_server):
+    chat_model = stub_chat_model(stub_server)
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    client.force_login(admin_user)
+    with broker_at(_dead_url()):
+        page = client.post(reverse("generations:job-resume", args=[job.pk]))
+        api = APIClient()
+        api.force_authenticate(admin_user)
+        answer = api.post(f"/api/jobs/{job.pk}/resume/")
+    assert page.status_code == 503
+    assert "task broker is unavailable" in page.content.decode()
+    assert answer.status_code == 503
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.QUEUED
+
+
+@pytest.mark.redis
+def test_broker_check_follows_a_redis_it_started_and_stopped(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    port = free_port(18150, 18199)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        with broker_at(f"redis://127.0.0.1:{port}/0"):
+            preflight.broker_check()  # up: passes
+            server.terminate()
+            server.wait(timeout=5)
+            with pytest.raises(preflight.BrokerUnavailable):
+                preflight.broker_check()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_publish_failing_after_commit_leaves_the_job_queued_and_resumable(
+    stub_server, prompt_set, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_gone(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(preflight, "broker_check", lambda: None)
+    monkeypatch.setattr(tasks.job_dispatch, "delay", broker_gone)
+    chat_model = stub_chat_model(stub_server)
+    with (
+        pytest.raises(preflight.BrokerUnavailable, match="saved as queued"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        jobs.job_create_and_launch(prompt_sets=[prompt_set], chat_models=[chat_model])
+    job = GenerationJob.objects.get()
+    assert job.status == GenerationJob.Status.QUEUED  # not "running" with nothing sent
+
+    published = []
+    monkeypatch.setattr(tasks.job_dispatch, "delay", lambda *a: published.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.job_launch(job=job) == 1
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.RUNNING
+    assert len(published) == 1
+
+
+def test_server_down_refuses_before_queueing(client, admin_user, prompt_set):
+    dead = f"http://127.0.0.1:{free_port(18150, 18199)}/v1"
+    chat_model = ChatModel.objects.create(name="down", base_url=dead)
+    with pytest.raises(preflight.ServerUnreachable, match=f"chat model down at {dead}"):
+        jobs.job_create_and_launch(prompt_sets=[prompt_set], chat_models=[chat_model])
+
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    answer = api.post(
+        "/api/jobs/",
+        {"prompt_sets": ["set-a"], "chat_models": ["down"]},
+        format="json",
+    )
+    assert answer.status_code == 503
+    assert f"chat model down at {dead}" in answer.json()["detail"]
+
+    client.force_login(admin_user)
+    page = client.post(
+        reverse("generations:job-new"), _job_form(prompt_set, chat_model)
+    )
+    assert page.status_code == 503
+    assert f"chat model down at {dead}" in page.content.decode()
+
+    with pytest.raises(CommandError, match=f"chat model down at {dead}"):
+        call_command("generate", "--prompt-set=set-a", "--model=down")
+    assert not GenerationJob.objects.exists()
+
+
+def test_any_http_answer_counts_as_reachable(stub_server, prompt_set):
+    stub_server.state.fail_500 = 5  # chat requests fail; the server still answers
+    chat_model = stub_chat_model(stub_server, base_url=f"{stub_server.url}/missing")
+    preflight.servers_check([chat_model])
