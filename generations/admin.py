@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from evalsite.imports.uploads import UploadForm, upload_view
+from evalsite.rendering import stored_html
 
 from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
 from .services.imports import generations_import, prompts_import
@@ -161,11 +162,18 @@ class GenerationAdmin(admin.ModelAdmin):
     list_select_related = ["chat_model", "prompt"]
     raw_id_fields = ["prompt"]
     readonly_fields = ["created_at", "updated_at", "finished_at"]
+    exclude = ["html", "html_version"]
     filter_horizontal = ["jobs"]
 
     @admin.display(description="Prompt", ordering="prompt__external_id")
     def prompt_external_id(self, obj: Generation) -> str:
         return obj.prompt.external_id
+
+    def save_model(self, request, obj, form, change):
+        # The stored HTML follows an edited text, or pages would show the old one.
+        if "text" in form.changed_data:
+            obj.html, obj.html_version = stored_html(obj.text)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(GenerationJob)

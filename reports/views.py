@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
-from evalsite.rendering import render_markdown
+from evalsite.rendering import render_markdown, render_stored
 
 from . import downloads, figures, selectors
 from .evaluation_reports import evaluation_report, report_options_for
@@ -194,7 +194,11 @@ def prompt(request: HttpRequest, prompt_id: int) -> HttpResponse:
     ]
     tally = _tally_by_generation(context["comparisons"])
     context["responses"] = [
-        (generation, render_markdown(generation.text), tally.get(generation.pk))
+        (
+            generation,
+            render_stored(generation.text, generation.html, generation.html_version),
+            tally.get(generation.pk),
+        )
         for generation in context["generations"]
     ]
     return render(request, "reports/prompt.html", context)

@@ -10,7 +10,12 @@ from evalsite import rendering
 from generations.models import Generation
 from generations.services import jobs
 from generations.services.imports import generations_import
-from tests.factories import AssignmentFactory, PromptFactory, PromptSetFactory
+from tests.factories import (
+    AssignmentFactory,
+    GenerationFactory,
+    PromptFactory,
+    PromptSetFactory,
+)
 
 from .conftest import stub_chat_model
 
@@ -121,3 +126,44 @@ def test_html_of_another_renderer_version_is_rendered_again(version):
         comparison.baseline_generation.text
     )
     assert "stale" not in view.response_a_html
+
+
+def test_a_text_edited_in_the_admin_gets_its_html_again(admin_user, rf):
+    from django.contrib import admin
+
+    generation = GenerationFactory(text="short", html="", html_version=0)
+    model_admin = admin.site._registry[Generation]
+    request = rf.post("/")
+    request.user = admin_user
+    form_class = model_admin.get_form(request, generation, change=True)
+    initial = form_class(instance=generation).initial
+    data = {
+        name: json.dumps(value) if name in ("request", "metadata") else value
+        for name, value in initial.items()
+        if value is not None
+    }
+    data["jobs"] = []
+    data["text"] = LONG
+    form = form_class(data=data, instance=generation)
+    assert form.is_valid(), form.errors
+    obj = form.save(commit=False)
+    model_admin.save_model(request, obj, form, change=True)
+
+    generation.refresh_from_db()
+    assert generation.text == LONG
+    assert generation.html == rendering._render(LONG)
+    assert generation.html_version == rendering.RENDERER_VERSION
+
+
+def test_the_prompt_explorer_serves_stored_html(client, researcher, monkeypatch):
+    from django.urls import reverse
+
+    assignment = _assignment("<p>stored marker</p>", rendering.RENDERER_VERSION)
+    _no_rendering_of_responses(monkeypatch)
+    client.force_login(researcher)
+
+    url = reverse("reports:prompt", args=[assignment.comparison.prompt_id])
+    html = client.get(url).content.decode()
+
+    generation = assignment.comparison.candidate_generation
+    assert f"<p>stored marker</p> {generation.pk}" in html
