@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from .models import Generation, GenerationJob
@@ -25,6 +25,7 @@ class JobProgress:
     per_minute: float | None
     eta_seconds: float | None
     latest_errors: list[dict] = field(default_factory=list)
+    waiting: list[dict] = field(default_factory=list)
 
     @property
     def ended(self) -> int:
@@ -45,6 +46,7 @@ class JobProgress:
             "per_minute": self.per_minute,
             "eta_seconds": self.eta_seconds,
             "latest_errors": self.latest_errors,
+            "waiting": self.waiting,
         }
 
 
@@ -64,6 +66,9 @@ def job_progress(*, job: GenerationJob, errors: int = 5) -> JobProgress:
         per_minute = round(recent / minutes, 1)
         remaining = total - sum(counts[s] for s in ENDED)
         eta = round(60 * remaining / per_minute) if per_minute else None
+    waiting = servers_waiting(generations)
+    if waiting:
+        eta = None  # no rate to extrapolate while a server does not answer
     latest = (
         generations.exclude(last_error="")
         .order_by("-updated_at")
@@ -76,6 +81,7 @@ def job_progress(*, job: GenerationJob, errors: int = 5) -> JobProgress:
         counts=counts,
         per_minute=per_minute,
         eta_seconds=eta,
+        waiting=waiting,
         latest_errors=[
             {
                 "generation": g.pk,
@@ -88,6 +94,42 @@ def job_progress(*, job: GenerationJob, errors: int = 5) -> JobProgress:
             for g in latest
         ],
     )
+
+
+def servers_waiting(generations) -> list[dict]:
+    """Servers that ``generations`` wait for: a transient error, a retry due.
+
+    One entry per base URL: its chat models, how many generations wait, the most
+    attempts any of them made, the soonest next try and the latest error.
+    """
+    retrying = generations.filter(
+        status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
+        next_attempt_at__isnull=False,
+    )
+    rows = (
+        retrying.values("chat_model__base_url")
+        .annotate(
+            n=Count("id"), attempts=Max("attempts"), next_at=Min("next_attempt_at")
+        )
+        .order_by("chat_model__base_url")
+    )
+    waiting = []
+    for row in rows:
+        url = row["chat_model__base_url"]
+        on_server = retrying.filter(chat_model__base_url=url)
+        latest = on_server.order_by("-updated_at").values("last_error").first()
+        names = on_server.order_by().values_list("chat_model__name", flat=True)
+        waiting.append(
+            {
+                "server": url,
+                "chat_models": sorted(set(names)),
+                "generations": row["n"],
+                "attempts": row["attempts"],
+                "next_attempt_at": row["next_at"].isoformat(),
+                "last_error": (latest or {}).get("last_error", "")[:500],
+            }
+        )
+    return waiting
 
 
 def job_list():

@@ -35,22 +35,28 @@ def backoff_seconds(retries: int) -> float:
 def generation_generate(self, generation_id: int, job_id: int | None = None) -> str:
     """Generate one response; idempotent, retried on transient errors only."""
     final = self.request.retries >= settings.EVALSITE_GENERATION_MAX_RETRIES
+    # Drawn before the attempt so that the generation records when it is tried next.
+    countdown = None if final else backoff_seconds(self.request.retries)
     try:
         return execution.generation_execute(
-            generation_id=generation_id, job_id=job_id, final_attempt=final
+            generation_id=generation_id,
+            job_id=job_id,
+            final_attempt=final,
+            retry_in=countdown,
         )
     except TransientBackendError as exc:
-        raise self.retry(countdown=backoff_seconds(self.request.retries)) from exc
+        raise self.retry(countdown=countdown) from exc
     except SoftTimeLimitExceeded:
         execution.generation_release(
             generation_id=generation_id,
             job_id=job_id,
             error=f"soft time limit of {SOFT_TIME_LIMIT}s exceeded",
             final_attempt=final,
+            retry_in=countdown,
         )
         if final:
             return "failed"
-        raise self.retry(countdown=backoff_seconds(self.request.retries)) from None
+        raise self.retry(countdown=countdown) from None
 
 
 @shared_task(acks_late=True)

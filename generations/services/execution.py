@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +60,7 @@ def request_settings(chat_model: ChatModel, messages: list[dict[str, str]]) -> d
 def _record(generation_id: int, **fields: Any) -> bool:
     """Write an outcome unless another delivery finished the generation first."""
     fields["updated_at"] = timezone.now()
+    fields.setdefault("next_attempt_at", None)  # same UPDATE: no extra statement
     if fields.get("status") in (*FINAL_STATUSES, Generation.Status.FAILED):
         fields["finished_at"] = fields["updated_at"]
     return rows.generation_record(generation_id=generation_id, fields=fields)
@@ -88,13 +90,19 @@ def _connection(chat_model: ChatModel) -> Connection:
 
 
 def generation_execute(
-    *, generation_id: int, job_id: int | None = None, final_attempt: bool = False
+    *,
+    generation_id: int,
+    job_id: int | None = None,
+    final_attempt: bool = False,
+    retry_in: float | None = None,
 ) -> str:
     """Generate once; return the status reached ("skipped" if nothing was to do).
 
     Filtered when the counted input or the server says it exceeds the context; failed on
     permanent errors; on transient errors the generation goes back to pending and the
     error is raised for the caller to retry, unless ``final_attempt``, when it fails.
+    ``retry_in``: the caller's countdown to that retry, recorded as ``next_attempt_at``
+    so that the job page can say when the server is tried next.
     """
     claimed = rows.generation_claim(
         generation_id=generation_id, job_id=job_id, now=timezone.now()
@@ -111,7 +119,10 @@ def generation_execute(
     except BackendError as exc:  # transient: retried by the caller
         if not final_attempt:
             _record(
-                generation_id, status=Generation.Status.PENDING, last_error=str(exc)
+                generation_id,
+                status=Generation.Status.PENDING,
+                last_error=str(exc),
+                next_attempt_at=_next_attempt(retry_in),
             )
             raise
         fields = _failed(request, exc)
@@ -170,14 +181,30 @@ def _failed(request: dict, exc: Exception) -> dict[str, Any]:
 
 
 def generation_release(
-    *, generation_id: int, job_id: int | None, error: str, final_attempt: bool
+    *,
+    generation_id: int,
+    job_id: int | None,
+    error: str,
+    final_attempt: bool,
+    retry_in: float | None = None,
 ) -> None:
     """Record an interruption (e.g. a time limit): pending for a retry, or failed."""
     if not final_attempt:
-        _record(generation_id, status=Generation.Status.PENDING, last_error=error)
+        _record(
+            generation_id,
+            status=Generation.Status.PENDING,
+            last_error=error,
+            next_attempt_at=_next_attempt(retry_in),
+        )
         return
     _record(generation_id, status=Generation.Status.FAILED, last_error=error)
     _ended(generation_id, job_id)
+
+
+def _next_attempt(retry_in: float | None):
+    if retry_in is None:
+        return None
+    return timezone.now() + timedelta(seconds=retry_in)
 
 
 def _chat_request(chat_model: ChatModel, messages: list[dict[str, str]]) -> ChatRequest:

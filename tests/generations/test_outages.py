@@ -4,21 +4,27 @@ import shutil
 import subprocess
 import time
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 import redis
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
+from annotations import roles
 from evalsite.celery import app as celery_app
 from generations import tasks
-from generations.models import ChatModel, GenerationJob
+from generations.models import ChatModel, Generation, GenerationJob
 from generations.services import jobs, preflight
+from tests.conftest import make_user
 from tests.factories import PromptFactory, PromptSetFactory
 
 from .conftest import free_port, stub_chat_model
+from .test_worker_faults import start_worker  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -188,3 +194,62 @@ def test_any_http_answer_counts_as_reachable(stub_server, prompt_set):
     stub_server.state.fail_500 = 5  # chat requests fail; the server still answers
     chat_model = stub_chat_model(stub_server, base_url=f"{stub_server.url}/missing")
     preflight.servers_check([chat_model])
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_server_that_stops_answering_shows_as_waiting_then_the_job_completes(
+    start_worker,  # noqa: F811
+    stub_server,
+):
+    prompt_set = PromptSetFactory(name="set-w")
+    for i in range(3):
+        PromptFactory(
+            prompt_set=prompt_set, turns=[{"role": "user", "content": f"{i}"}]
+        )
+    chat_model = stub_chat_model(stub_server)
+    job, _ = jobs.job_create_and_launch(
+        prompt_sets=[prompt_set], chat_models=[chat_model]
+    )
+    stub_server.state.fail_500 = 10_000  # the server answers, but only with errors
+    worker = start_worker(
+        concurrency=2,
+        EVALSITE_GENERATION_BACKOFF="0.5",
+        EVALSITE_GENERATION_BACKOFF_MAX="1",
+        EVALSITE_GENERATION_MAX_RETRIES="100",
+    )
+    admin = make_user("adm-w", roles.ADMIN)
+    api = APIClient()
+    api.force_authenticate(admin)
+    deadline = time.monotonic() + 30
+    while True:
+        progress = api.get(f"/api/jobs/{job.pk}/").json()["progress"]
+        waiting = progress["waiting"]
+        if waiting and waiting[0]["attempts"] >= 2:
+            break
+        assert time.monotonic() < deadline, worker.log_path.read_text()[-3000:]
+        time.sleep(0.2)
+    assert progress["status"] == "running"
+    assert progress["eta_seconds"] is None
+    (entry,) = waiting
+    assert entry["server"] == stub_server.url
+    assert entry["chat_models"] == ["stub"]
+    assert "HTTP 500" in entry["last_error"]
+    next_try = datetime.fromisoformat(entry["next_attempt_at"])
+    assert abs((next_try - timezone.now()).total_seconds()) < 10  # backoff <= 1 s
+    client = Client()  # the job page says it too
+    client.force_login(admin)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"Waiting for {stub_server.url}" in page
+    assert "HTTP 500" in page
+
+    stub_server.state.fail_500 = 0  # back: the retries succeed
+    deadline = time.monotonic() + 30
+    while job.status != GenerationJob.Status.FINISHED:
+        assert time.monotonic() < deadline, worker.log_path.read_text()[-3000:]
+        time.sleep(0.2)
+        job.refresh_from_db()
+    assert set(
+        Generation.objects.filter(jobs=job).values_list("status", flat=True)
+    ) == {"done"}
+    assert api.get(f"/api/jobs/{job.pk}/").json()["progress"]["waiting"] == []

@@ -136,3 +136,4 @@ def test_server_down_for_the_whole_job_fails_every_generation(start_worker):
         assert generation.attempts == 3
         assert "connection error" in generation.last_error
         assert generation.finished_at is not None
+        assert generation.next_attempt_at is None  # retries spent: no next try

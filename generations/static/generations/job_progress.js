@@ -22,6 +22,25 @@
       const cell = root.querySelector(`[data-count="${status}"]`);
       if (cell) cell.textContent = n;
     }
+    const waiting = field("waiting");
+    waiting.replaceChildren();
+    for (const w of data.waiting || []) {
+      const line = document.createElement("p");
+      line.className = "waiting";
+      const who = document.createElement("strong");
+      who.textContent = `Waiting for ${w.server}`;
+      const at = document.createElement("time");
+      at.dateTime = w.next_attempt_at;
+      at.textContent = new Date(w.next_attempt_at).toLocaleTimeString();
+      line.append(
+        who,
+        ` (${w.chat_models.join(", ")}): ${w.generations} generation(s) after ` +
+          `${w.attempts} attempt(s); next try at `,
+        at,
+        `. Last error: ${w.last_error}`,
+      );
+      waiting.append(line);
+    }
     const list = field("errors");
     list.replaceChildren();
     for (const e of data.latest_errors) {
