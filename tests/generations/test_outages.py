@@ -1,7 +1,9 @@
 """Outages when a job starts: the broker or a chat model's server is down."""
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -9,6 +11,7 @@ from datetime import datetime
 import pytest
 import redis
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +25,7 @@ from generations.models import ChatModel, Generation, GenerationJob
 from generations.services import jobs, preflight
 from tests.conftest import make_user
 from tests.factories import PromptFactory, PromptSetFactory
+from tests.support.worker import PROJECT_ROOT, worker_database_url
 
 from .conftest import free_port, stub_chat_model
 from .test_worker_faults import start_worker  # noqa: F401 - a fixture
@@ -87,6 +91,33 @@ def test_broker_down_refuses_on_page_api_and_command(
     with pytest.raises(CommandError, match="task broker is unavailable"):
         call_command("generate", "--prompt-set=set-a", "--model=stub")
     assert not GenerationJob.objects.exists()  # refused before anything was saved
+
+
+@pytest.mark.postgres
+def test_generate_exits_non_zero_when_the_broker_is_down(transactional_db, stub_server):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    prompt_set = PromptSetFactory(name="set-c")
+    PromptFactory(prompt_set=prompt_set)
+    stub_chat_model(stub_server)
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "CELERY_BROKER_URL": _dead_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "generate", "--prompt-set=set-c", "--model=stub"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "CommandError: The task broker is unavailable" in result.stderr
+    assert not GenerationJob.objects.exists()
 
 
 def test_broker_down_refuses_resume(client, admin_user, prompt_set, stub_server):
