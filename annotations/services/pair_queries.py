@@ -94,10 +94,8 @@ _UNTOUCHED = f"""SELECT * FROM (
 _WINDOW = f"""
 SELECT w.id, w.occupied, w.part, {_HELD} AS held, wc.prompt_id,
   (SELECT p.turns FROM {P} p WHERE p.id = wc.prompt_id),
-  wc.candidate_generation_id,
-  (SELECT g.text FROM {G} g WHERE g.id = wc.candidate_generation_id),
-  wc.baseline_generation_id,
-  (SELECT g.text FROM {G} g WHERE g.id = wc.baseline_generation_id)
+  cg.id, cg.text, cg.html, cg.html_version,
+  bg.id, bg.text, bg.html, bg.html_version
 FROM (
 {_STARTED}
 UNION ALL
@@ -105,6 +103,8 @@ UNION ALL
 LIMIT %(limit)s
 ) w
 JOIN {C} wc ON wc.id = w.id
+JOIN {G} cg ON cg.id = wc.candidate_generation_id
+JOIN {G} bg ON bg.id = wc.baseline_generation_id
 ORDER BY w.part, w.occupied DESC, w.id
 """
 
@@ -152,19 +152,26 @@ def open_window(
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
-    return [
-        WindowRow(
-            comparison_id=pk,
-            occupied=int(occupied),
-            held=held,
-            started=part == 0,
-            prompt=loaded(Prompt, id=prompt_id, turns=_turns(turns)),
-            candidate_generation=loaded(Generation, id=cg_id, text=cg_text),
-            baseline_generation=loaded(Generation, id=bg_id, text=bg_text),
-        )
-        for (pk, occupied, part, held, prompt_id, turns, cg_id, cg_text, bg_id,
-             bg_text) in rows
-    ]  # fmt: skip
+    return [_window_row(row) for row in rows]
+
+
+def _window_row(row: tuple) -> WindowRow:
+    pk, occupied, part, held, prompt_id, turns = row[:6]
+    return WindowRow(
+        comparison_id=pk,
+        occupied=int(occupied),
+        held=held,
+        started=part == 0,
+        prompt=loaded(Prompt, id=prompt_id, turns=_turns(turns)),
+        candidate_generation=_generation(row[6:10]),
+        baseline_generation=_generation(row[10:14]),
+    )
+
+
+def _generation(values: tuple) -> Generation:
+    """A generation with what the pair view reads: its text and its stored HTML."""
+    pk, text, html, html_version = values
+    return loaded(Generation, id=pk, text=text, html=html, html_version=html_version)
 
 
 def membership_lock(*, evaluation_id: int, user_id: int) -> bool:
