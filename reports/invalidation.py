@@ -12,10 +12,10 @@ a fresh token for every evaluation it reaches:
   no model signals.
 
 The generation hot path (``generations/services/rows.py``, plain ``update()``) sends
-nothing: comparisons use done generations only, and it never writes a done one. A
-done generation that someone sets back to pending in the admin bumps the version
-then; its re-run's new text does not, until the next change (a known gap, left so
-that recording a generation stays one statement).
+nothing per generation, so that recording one stays one statement; comparisons use
+done generations only, and it never overwrites a done one. A done generation set back
+to pending in the admin bumps the version then, and when the job that makes it again
+ends, the job announces its responses with ``rows_changed`` (one bump per job).
 
 Deletes need no receiver: prompts, generations, chat models, annotators and prompt
 sets that a report shows are protected from deletion, and deleting a rating or a

@@ -22,7 +22,8 @@ from generations.backends import (
     PermanentBackendError,
     get_backend,
 )
-from generations.models import ChatModel, Generation
+from generations.models import ChatModel, Generation, GenerationJob
+from generations.signals import rows_changed
 from generations.words import count_words
 
 from . import rows
@@ -68,8 +69,28 @@ def _record(generation_id: int, **fields: Any) -> bool:
 
 def _ended(generation_id: int, job_id: int | None) -> None:
     """A task delivery ended for good: finish the job(s) once nothing is left open."""
-    if job_id is None or open_counter.job_open_end(job_id=job_id):
-        rows.jobs_finish_if_complete(generation_id=generation_id)
+    last = job_id is None or open_counter.job_open_end(job_id=job_id)
+    if last and rows.jobs_finish_if_complete(generation_id=generation_id):
+        _finished_job_outputs_announce(generation_id=generation_id)
+
+
+def _finished_job_outputs_announce(*, generation_id: int) -> None:
+    """Say once per finished job that its responses were written in place.
+
+    The hot path records each response with one UPDATE that fires no model signal.
+    A response can already be in an evaluation (set back to pending in the admin and
+    made again), so listeners such as the report cache hear of the job's responses
+    when the job ends, not per generation.
+    """
+    finished = GenerationJob.objects.filter(
+        generations=generation_id, status=GenerationJob.Status.FINISHED
+    )
+    pks = list(
+        Generation.objects.filter(jobs__in=finished)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    rows_changed.send(sender=Generation, pks=pks)
 
 
 def _connection(chat_model: ChatModel) -> Connection:

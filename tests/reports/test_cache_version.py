@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Comparison, Rating
-from generations.models import Generation
+from generations.models import Generation, GenerationJob
+from generations.services import execution
 from generations.services.imports import generations_import
 from reports import selectors
 from reports.evaluation_reports import cache_key, evaluation_report
@@ -369,3 +370,25 @@ def test_reports_are_served_while_the_cache_is_down(
     ]
     assert warnings
     assert "report cache unavailable" in warnings[0].getMessage()
+
+
+def test_a_response_made_again_by_a_job_changes_the_report_when_the_job_ends(
+    h2h, django_capture_on_commit_callbacks
+):
+    """The worker records a response with one UPDATE (no model signal); the end of
+    its job announces the job's responses, so a response set back to pending and
+    made again does not leave the old report in the cache."""
+    generation = h2h.comparisons.order_by("id").first().baseline_generation
+    job = GenerationJob.objects.create(status=GenerationJob.Status.RUNNING)
+    job.generations.add(generation)
+
+    def made_again():
+        Generation.objects.filter(pk=generation.pk).update(
+            text="word " * 400, word_count=400
+        )
+        execution._ended(generation.pk, None)  # the job's last task delivery
+
+    before, after = _cached_then(h2h, made_again, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.FINISHED
+    assert after["quintile_edges"] != before["quintile_edges"]
