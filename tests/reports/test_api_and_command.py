@@ -8,18 +8,6 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from .builders import head_to_head
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def h2h(db):
-    return head_to_head()
-
 
 def test_api_report_json_for_researchers(client, researcher, annotator, h2h):
     url = f"/api/reports/{h2h.pk}/"

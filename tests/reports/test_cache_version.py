@@ -34,18 +34,6 @@ from .builders import head_to_head
 OPTIONS = ReportOptions(resamples=50)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def h2h(db):
-    return head_to_head()
-
-
 def _content(report) -> dict:
     """The report's JSON without the time it was computed."""
     data = report.to_json()

@@ -10,7 +10,6 @@ import json
 
 import pandas as pd
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -27,11 +26,6 @@ ANNOTATORS = ("@SUM(1+1)*cmd", "\tTAB-annotator", "\rCR-annotator")
 PAIR_ID = "=pair-1"
 COMMENT = "-1+1 looks fine"
 CATEGORY = "@category"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import json
 
 import pandas as pd
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,18 +22,6 @@ from tests.factories import (
 )
 
 from .builders import SCORES, head_to_head, tournament
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def h2h(db):
-    return head_to_head()
 
 
 @pytest.fixture
