@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import statistics as st
 from .report_metadata import data_hash, definitions, software_versions
-from .report_options import ReportOptions
+from .report_options import ReportOptions, refuse_for_tournament
 from .values import (
     Agreement,
     Alpha,
@@ -28,6 +28,7 @@ from .values import (
     Headline,
     LeaderboardRow,
     Metadata,
+    PairResult,
     PercentAgreement,
     PositionBias,
     PromptCounts,
@@ -36,6 +37,7 @@ from .values import (
     Report,
     ShareBounds,
     Tournament,
+    TournamentMethod,
     WinMatrix,
 )
 
@@ -52,7 +54,6 @@ PAIR_COLUMNS = (
     "word_count",
     "collection_method",
 )
-TOURNAMENT_RESAMPLES = 200  # Bradley-Terry refits per resample: cap their number
 
 
 def _finite(value: Any) -> Any:
@@ -189,20 +190,39 @@ def agreement(
 
 
 def tournament(outcomes: pd.DataFrame, options: ReportOptions) -> Tournament:
-    """Leaderboard (Bradley-Terry, evalica) and pairwise win matrix."""
-    resamples = min(options.resamples, TOURNAMENT_RESAMPLES)
-    board = st.bradley_terry(outcomes, resamples=resamples, seed=options.seed)
+    """Leaderboard (Bradley-Terry), per-pair results and the pairwise win matrix,
+    with intervals from a bootstrap over prompts."""
+    refuse_for_tournament(options)
+    fitted = st.tournament_fit(
+        outcomes,
+        tie_model=options.ties,
+        resamples=options.resamples,
+        seed=options.seed,
+        level=options.level,
+    )
+    method = TournamentMethod(
+        ties=fitted.tie_model,
+        tie_parameter=fitted.tie_parameter,
+        tie_parameter_low=fitted.tie_parameter_low,
+        tie_parameter_high=fitted.tie_parameter_high,
+        resamples=fitted.resamples,
+        seed=fitted.seed,
+        level=fitted.level,
+        cluster=fitted.cluster,
+        n_clusters=fitted.n_clusters,
+    )
     matrix = json.loads(st.win_matrix(outcomes).to_json(orient="split"))
     return Tournament(
-        leaderboard=tuple(LeaderboardRow(**row) for row in records(board)),
-        method="Bradley-Terry (evalica), ties count half; percentile bootstrap "
-        f"over outcomes ({resamples} resamples, seed {options.seed})",
+        leaderboard=tuple(LeaderboardRow(**row) for row in records(fitted.leaderboard)),
+        method=f"{method.model_text}; {method.interval_text}",
         win_matrix=WinMatrix(
             columns=tuple(matrix["columns"]),
             index=tuple(matrix["index"]),
             data=tuple(map(tuple, matrix["data"])),
         ),
         n_outcomes=len(outcomes),
+        fitted=method,
+        pairs=tuple(PairResult(**row) for row in records(fitted.pairs)),
     )
 
 
@@ -243,11 +263,12 @@ def build_report(
     scores = _scores(ratings)
     pairs = st.rating_pairs(scores)  # shared by two tables below
     annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
+    board = tournament(outcomes, options) if evaluation.is_tournament else None
     common = {
         "metadata": Metadata(
             evaluation=evaluation,
             options=options,
-            definitions=definitions(options, points),
+            definitions=definitions(options, points, board and board.fitted),
             data_sha256=data_hash(ratings),
             software=dict(software_versions()),
             generated_at=datetime.now(UTC),
@@ -258,7 +279,7 @@ def build_report(
         "agreement": agreement(ratings, points, options, pairs, scores),
     }
     if evaluation.is_tournament:
-        return Report(**common, tournament=tournament(outcomes, options))
+        return Report(**common, tournament=board)
     breakdowns, edges = _breakdowns(outcomes, options)
     return Report(
         **common,

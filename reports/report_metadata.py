@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import statistics as st
 from .report_options import ReportOptions
-from .values import Definitions
+from .values import Definitions, TournamentMethod
 
 SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "evalica", "krippendorff")
 
@@ -49,9 +49,23 @@ def software_versions() -> dict[str, str]:
 software_versions()  # read the package metadata once, at import
 
 
-def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definitions:
-    """What the numbers of a report made with ``options`` mean, in words."""
+def definitions(
+    options: ReportOptions,
+    scale_points: Sequence[int],
+    tournament: TournamentMethod | None = None,
+) -> Definitions:
+    """What the numbers of a report made with ``options`` mean, in words.
+
+    ``tournament``: what a tournament's fit ran with; its intervals, resamples and
+    seed are stated from it.
+    """
     t = options.threshold
+    interval = (
+        f"{options.level:.0%} percentile bootstrap over prompts "
+        f"({options.resamples} resamples, seed {options.seed})"
+        if options.interval == "bootstrap"
+        else f"{options.level:.0%} Wilson score interval on pair outcomes"
+    )
     return Definitions(
         outcome=f"win if score >= {t}, loss if score <= -{t}, tie otherwise "
         "(score from the candidate's point of view)",
@@ -59,14 +73,9 @@ def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definiti
         aggregation_rule=st.RULE_TEXT[options.aggregation],
         threshold=t,
         win_no_ties="win / (win + loss)",
-        interval=(
-            f"{options.level:.0%} percentile bootstrap over prompts "
-            f"({options.resamples} resamples, seed {options.seed})"
-            if options.interval == "bootstrap"
-            else f"{options.level:.0%} Wilson score interval on pair outcomes"
-        ),
-        resamples=options.resamples,
-        seed=options.seed,
+        interval=tournament.interval_text if tournament else interval,
+        resamples=tournament.resamples if tournament else options.resamples,
+        seed=tournament.seed if tournament else options.seed,
         agreement_weights=options.weights,
         scale_points=tuple(scale_points),
         percent_agreement="agreeing pairs among all pairs of ratings of the same "
@@ -75,4 +84,5 @@ def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definiti
         "both responses) over the pairs in the report",
         cohen_kappa="unweighted, on scores, for annotators sharing >= 20 pairs",
         position_bias="share of ratings preferring the response shown on the left",
+        tournament_model=tournament.model_text if tournament else None,
     )

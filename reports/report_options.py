@@ -107,6 +107,13 @@ class ReportOptions:
         help="weights of Gwet's AC2 on the scale's points",
         choices=tuple((name, name) for name in st.WEIGHTS[1:]),
     )
+    ties: str = _option(
+        "half",
+        label="Ties (tournaments)",
+        help="how a tournament's Bradley-Terry model counts ties: half a win for "
+        "each model, or Davidson's model with a fitted tie parameter",
+        choices=(("half", "half a win"), ("davidson", "Davidson")),
+    )
     level: float = 0.95  # not offered: every interval is a 95% interval
 
     def __post_init__(self) -> None:
@@ -138,7 +145,19 @@ def options_from(params: Mapping[str, Any], *, kind: str = "") -> ReportOptions:
         if raw is None or raw == "":
             continue
         values[option.name] = option.parse(raw) if isinstance(raw, str) else raw
-    return ReportOptions(**values)
+    options = ReportOptions(**values)
+    if kind == "tournament":
+        refuse_for_tournament(options)
+    return options
+
+
+def refuse_for_tournament(options: ReportOptions) -> None:
+    """ValueError naming ``interval`` when a tournament is asked for Wilson's."""
+    if options.interval != "bootstrap":
+        raise ValueError(
+            "interval: a tournament's intervals are a bootstrap over prompts; "
+            "use bootstrap"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ from .agreement import (
     weight_matrix,
 )
 from .annotators import annotator_table, position_bias
+from .bradley_terry import TIE_MODELS
 from .breakdowns import (
     breakdowns,
     explode_categories,
@@ -29,18 +30,26 @@ from .outcomes import (
     shares,
 )
 from .pairs import cohen_kappa_pairs, rating_pairs
-from .tournament import bradley_terry, ranks_of, win_matrix
+from .tournament import (
+    TournamentFit,
+    pair_counts,
+    prompt_weights,
+    ranks_of,
+    tournament_fit,
+    win_matrix,
+)
 
 __all__ = [
     "LOSS",
     "RULES",
     "RULE_TEXT",
     "TIE",
+    "TIE_MODELS",
     "WEIGHTS",
     "WIN",
+    "TournamentFit",
     "annotator_table",
     "bootstrap_shares",
-    "bradley_terry",
     "breakdowns",
     "cohen_kappa_pairs",
     "count_matrix",
@@ -50,13 +59,16 @@ __all__ = [
     "gwet_ac",
     "krippendorff_alpha",
     "outcome_of",
+    "pair_counts",
     "pair_outcomes",
     "percent_agreement",
     "position_bias",
     "prompt_counts_table",
+    "prompt_weights",
     "ranks_of",
     "rating_pairs",
     "shares",
+    "tournament_fit",
     "weight_matrix",
     "wilson",
     "wilson_shares",

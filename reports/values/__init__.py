@@ -29,7 +29,13 @@ from .shares import (
     QuintileEdge,
     ShareBounds,
 )
-from .tournament import LeaderboardRow, Tournament, WinMatrix
+from .tournament import (
+    LeaderboardRow,
+    PairResult,
+    Tournament,
+    TournamentMethod,
+    WinMatrix,
+)
 
 __all__ = [
     "Agreement",
@@ -46,6 +52,7 @@ __all__ = [
     "Headline",
     "LeaderboardRow",
     "Metadata",
+    "PairResult",
     "PercentAgreement",
     "PositionBias",
     "PromptCounts",
@@ -54,6 +61,7 @@ __all__ = [
     "Report",
     "ShareBounds",
     "Tournament",
+    "TournamentMethod",
     "Value",
     "WinMatrix",
     "plain",

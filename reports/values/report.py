@@ -52,6 +52,7 @@ class Definitions(Value):
     quintiles: str
     cohen_kappa: str
     position_bias: str
+    tournament_model: str | None = None  # the model fitted, in a tournament
 
 
 @dataclass(frozen=True)

@@ -273,9 +273,10 @@ def test_bradley_terry_equals_evalica_and_ranks_best_first():
             "candidate": ["x", "x", "y", "z", "x", "z", "x", "z"],
             "baseline": ["y", "z", "z", "x", "y", "y", "y", "y"],
             "outcome": [1, 1, 1, -1, 0, -1, -1, 1],
+            "prompt_id": [1, 2, 3, 4, 5, 6, 7, 8],
         }
     )
-    board = st.bradley_terry(outcomes, resamples=50, seed=1)
+    board = st.tournament_fit(outcomes, resamples=50, seed=1).leaderboard
     direct = evalica.bradley_terry(
         ["x", "x", "y", "z", "x", "z", "x", "z"],
         ["y", "z", "z", "x", "y", "y", "y", "y"],

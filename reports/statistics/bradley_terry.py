@@ -1,0 +1,141 @@
+"""Bradley-Terry and Davidson fits on win and tie counts, many count sets at once.
+
+The counts are given per pair of models (i, j), i < j: ``first`` (i beat j),
+``second`` (j beat i) and ``ties``, each ``(n_pairs,)`` for one fit or
+``(resamples, n_pairs)`` for a stack of fits made together by Newton's method on
+the log-scores ``theta`` (and, for Davidson, on the log of the tie parameter).
+
+Ties:
+- ``"half"``: a tie is half a win for each model (as evalica counts it), so
+  P(i beats j) = p_i / (p_i + p_j).
+- ``"davidson"``: Davidson (1970): P(i beats j) = p_i / D and
+  P(tie) = nu sqrt(p_i p_j) / D, with D = p_i + p_j + nu sqrt(p_i p_j); nu is fitted.
+
+Scores are ``exp(theta)`` with geometric mean 1 (evalica's normalisation). The
+iterations stop when the scores move less than ``tolerance`` (Euclidean norm,
+evalica's rule) or after ``limit`` steps. Where the maximum-likelihood estimate does
+not exist (a model without a win or a tie), steps are capped and the scores drift
+towards 0 or infinity until the limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TIE_MODELS = ("half", "davidson")
+MAX_STEP = 2.0  # the largest change of a log-score (or log-nu) in one step
+RIDGE = 1e-9  # keeps the system solvable where a model has no matches
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Scores ``(..., m)`` (geometric mean 1); Davidson's ``nu`` ``(...)`` or None."""
+
+    scores: np.ndarray
+    tie_parameter: np.ndarray | None
+    iterations: int
+
+
+def _pair_terms(theta, nu, pairs, margin, games):
+    """Per pair: the log-likelihood's first and minus its second derivative in s.
+
+    With s = (theta_i - theta_j) / 2, a pair's log-likelihood is
+    a s - b s + t log(nu) - n log(2 cosh s + nu) (a, b: wins of i and of j; t ties;
+    with ties as half wins, a and b include t / 2 and nu is 0).
+    """
+    first, second = pairs
+    s = (theta[:, first] - theta[:, second]) / 2
+    e = np.exp(s)
+    cosh2, sinh2 = e + 1 / e, e - 1 / e
+    d = cosh2 if nu is None else cosh2 + nu[:, None]
+    slope = margin - games * sinh2 / d
+    return slope, (cosh2, sinh2, d)
+
+
+def _newton_system(theta, nu, pairs, counts, incidence):
+    """The log-likelihood's gradient and minus its Hessian, with the gauge fixed."""
+    margin, games, ties = counts
+    slope, (cosh2, sinh2, d) = _pair_terms(theta, nu, pairs, margin, games)
+    q = games * (cosh2 * d - sinh2 * sinh2) / (d * d)  # minus d2 loglik / d s2
+    batch, m = theta.shape
+    k = m + (nu is not None)
+    gradient = np.zeros((batch, k))
+    gradient[:, :m] = slope @ incidence / 2
+    system = np.zeros((batch, k, k))
+    first, second = pairs
+    system[:, first, second] = system[:, second, first] = -q / 4
+    diagonal = np.arange(m)
+    system[:, diagonal, diagonal] = q @ np.abs(incidence) / 4 + RIDGE
+    # Scores are fixed up to a common factor: the sum of the log-scores (kept at
+    # 0) enters the system, which makes it regular.
+    system[:, :m, :m] += 1
+    if nu is not None:
+        v = nu[:, None]
+        gradient[:, m] = (ties - games * v / d).sum(axis=1)
+        cross = -(games * sinh2 * v / (d * d)) @ incidence / 2
+        system[:, :m, m] = system[:, m, :m] = cross
+        system[:, m, m] = (games * v * cosh2 / (d * d)).sum(axis=1) + RIDGE
+    return gradient, system
+
+
+def fit(
+    pairs: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    ties: np.ndarray,
+    *,
+    n_models: int,
+    tie_model: str = "half",
+    start: np.ndarray | None = None,
+    tolerance: float = 1e-6,
+    limit: int = 100,
+) -> Fit:
+    """Fit Bradley-Terry (``tie_model`` "half" or "davidson") to each set of counts.
+
+    ``pairs``: ``(n_pairs, 2)`` model indices (0 .. n_models - 1) of each pair;
+    ``first``, ``second``, ``ties``: counts as in the module's docstring.
+    ``start``: log-scores to start from, ``(n_models,)`` or ``(..., n_models)``.
+    """
+    if tie_model not in TIE_MODELS:
+        raise ValueError(f"ties: use one of {', '.join(TIE_MODELS)}")
+    pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
+    single = np.ndim(first) == 1
+    first, second, ties = (
+        np.atleast_2d(np.asarray(c, dtype=float)) for c in (first, second, ties)
+    )
+    davidson = tie_model == "davidson"
+    games = first + second + ties
+    margin = first - second  # a tie is half a win for both: no margin
+    incidence = np.zeros((len(pairs), n_models))
+    incidence[np.arange(len(pairs)), pairs[:, 0]] = 1
+    incidence[np.arange(len(pairs)), pairs[:, 1]] = -1
+    theta = np.zeros((len(first), n_models))
+    if start is not None:
+        theta += start
+    theta -= theta.mean(axis=1, keepdims=True)
+    log_nu = np.full(len(first), np.log(0.5))
+    scores = np.exp(theta)
+    iterations = 0
+    while iterations < limit and n_models > 0:
+        iterations += 1
+        nu = np.exp(log_nu) if davidson else None
+        gradient, system = _newton_system(
+            theta, nu, pairs.T, (margin, games, ties), incidence
+        )
+        step = np.linalg.solve(system, gradient[..., None])[..., 0]
+        largest = np.abs(step).max(axis=1, keepdims=True)
+        step *= np.minimum(1.0, MAX_STEP / np.maximum(largest, 1e-300))
+        theta = theta + step[:, :n_models]
+        theta -= theta.mean(axis=1, keepdims=True)
+        if davidson:
+            log_nu = log_nu + step[:, n_models]
+        moved = np.linalg.norm(np.exp(theta) - scores, axis=1)
+        scores = np.exp(theta)
+        if (moved < tolerance).all():
+            break
+    nu = np.exp(log_nu) if davidson else None
+    if single:
+        return Fit(scores[0], None if nu is None else nu[0], iterations)
+    return Fit(scores, nu, iterations)
