@@ -19,10 +19,11 @@ OPEN = [option for option in OPTIONS if not option.choices]
 
 def test_the_options_are_the_report_options_fields_a_user_may_set():
     assert [option.name for option in OPTIONS] == [
-        "aggregation", "threshold", "seed", "resamples", "interval", "weights"
+        "aggregation", "threshold", "seed", "resamples", "interval", "weights",
+        "ties",
     ]  # fmt: skip
     assert {option.name for option in CLOSED} == {
-        "aggregation", "threshold", "interval", "weights"
+        "aggregation", "threshold", "interval", "weights", "ties"
     }  # fmt: skip
 
 
