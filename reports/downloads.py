@@ -131,6 +131,10 @@ def report_rows(report: Report) -> pd.DataFrame:
         for item in report.tournament.leaderboard:
             rows.append({"section": "leaderboard", "group": item.model,
                          **item.to_json()})  # fmt: skip
+        for pair in report.tournament.pairs:
+            rows.append({"section": "pairs",
+                         "group": f"{pair.model} vs {pair.opponent}",
+                         **pair.to_json()})  # fmt: skip
     frame = pd.DataFrame(rows)
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation

@@ -10,17 +10,25 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .values import BreakdownRow, Headline, LeaderboardRow, QuintileEdge, Report
+from .values import (
+    BreakdownRow,
+    Headline,
+    LeaderboardRow,
+    QuintileEdge,
+    Report,
+    WinMatrix,
+)
 
 COLOURS = {"win": "#2456c9", "tie": "#9aa3b2", "loss": "#b3261e"}
 HEAD_TO_HEAD = ("headline", "category", "turns", "quintile")
-TOURNAMENT = ("leaderboard",)
+TOURNAMENT = ("leaderboard", "pairs")
 TITLES = {
     "headline": "Win, tie and loss",
     "category": "By prompt category",
     "turns": "By number of turns",
     "quintile": "By word-count quintile",
     "leaderboard": "Bradley-Terry scores",
+    "pairs": "Win rate of row over column (ties half)",
     "compare": "Evaluations side by side",
 }
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -75,7 +83,9 @@ def figure(report: Report, name: str) -> Figure:
     fig = Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.subplots()
     evaluation = report.metadata.evaluation
-    if report.tournament is not None:
+    if report.tournament is not None and name == "pairs":
+        _pair_matrix(fig, ax, report.tournament.win_matrix)
+    elif report.tournament is not None:
         _leaderboard(ax, report.tournament.leaderboard)
     elif name == "headline" and report.headline is not None:
         _bars(ax, [f"{evaluation.candidate}\nvs {evaluation.baseline}"],
@@ -102,6 +112,23 @@ def _leaderboard(ax, board: tuple[LeaderboardRow, ...]) -> None:
     ax.set_xlabel("score")
     ax.grid(axis="x", alpha=0.3)
     ax.figure.set_size_inches(8, max(4, 0.16 * len(board) + 1))
+
+
+def _pair_matrix(fig, ax, matrix: WinMatrix) -> None:
+    """Heat map of the row model's win rate over the column model (blank: never met)."""
+    values = np.array([[_num(v) for v in row] for row in matrix.data]).reshape(
+        len(matrix.index), len(matrix.columns)
+    )
+    image = ax.imshow(values, cmap="RdBu", vmin=0, vmax=1, aspect="equal")
+    size = 6 if len(matrix.index) <= 30 else 4
+    ax.set_xticks(np.arange(len(matrix.columns)), matrix.columns, fontsize=size,
+                  rotation=90)  # fmt: skip
+    ax.set_yticks(np.arange(len(matrix.index)), matrix.index, fontsize=size)
+    ax.set_xlabel("column model")
+    ax.set_ylabel("row model")
+    fig.colorbar(image, ax=ax, shrink=0.6, label="win rate of row over column")
+    side = max(5, 0.14 * len(matrix.index) + 3)
+    fig.set_size_inches(side + 1.5, side)
 
 
 @_PLAIN_TEXT

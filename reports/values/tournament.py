@@ -45,6 +45,10 @@ class PairResult(Value):
     loss_low: float | None
     loss_high: float | None
 
+    def bounds(self, share: str) -> tuple[float | None, float | None]:
+        """The interval of ``share`` ("win", "tie" or "loss")."""
+        return getattr(self, f"{share}_low"), getattr(self, f"{share}_high")
+
 
 @dataclass(frozen=True)
 class TournamentMethod(Value):
