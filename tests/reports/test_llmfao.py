@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import evalica
+import numpy as np
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -19,8 +20,8 @@ from reports.statistics import ranks_of
 DATA = Path(settings.BASE_DIR) / "data" / "llmfao"
 
 
-def raw_csv_scores():
-    """Bradley-Terry computed by evalica straight from crowd-comparisons.csv."""
+def raw_csv_votes():
+    """The crowd's votes straight from crowd-comparisons.csv, as evalica takes them."""
     names = {}
     for line in (DATA / "models.jsonl").read_text().splitlines():
         if line.strip():
@@ -37,6 +38,12 @@ def raw_csv_scores():
             else:
                 shown = row["left"] if row["winner"] == "left" else row["right"]
                 winners.append(evalica.Winner.X if shown == x else evalica.Winner.Y)
+    return xs, ys, winners
+
+
+def raw_csv_scores():
+    """Bradley-Terry computed by evalica straight from crowd-comparisons.csv."""
+    xs, ys, winners = raw_csv_votes()
     return evalica.bradley_terry(xs, ys, winners).scores, len(xs)
 
 
@@ -67,3 +74,22 @@ def test_crowd_leaderboard_equals_evalica_on_the_raw_csv(db, capsys):
             f"pairs), without ties {percent.without_ties.value:.4f} "
             f"(n={percent.without_ties.n} pairs)"
         )
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="data/llmfao is not in the project")
+def test_crowd_davidson_fit_equals_evalicas_newman_on_the_raw_csv(db):
+    """Newman's (2023) iteration fits Davidson's model with P(tie) written with 2v
+    where Davidson writes nu: nu = 2v; scores equal up to evalica's scale."""
+    call_command("load_demo", stdout=io.StringIO())
+    evaluation = Evaluation.objects.get(name="llmfao-crowd")
+    options = ReportOptions(aggregation="rating", ties="davidson", resamples=50)
+    report = evaluation_report(evaluation, options, use_cache=False)
+    newman = evalica.newman(*raw_csv_votes(), tolerance=1e-10, limit=1000)
+    expected = newman.scores / np.exp(np.log(newman.scores).mean())
+    fitted = report.tournament.fitted
+    assert fitted.tie_parameter == pytest.approx(2 * newman.v, rel=1e-6)
+    assert (fitted.resamples, fitted.n_clusters) == (50, 13)
+    ours = {row.model: row.score for row in report.tournament.leaderboard}
+    for model, score in expected.items():
+        assert ours[model] == pytest.approx(score, rel=1e-6)
+    assert len(report.tournament.pairs) == 927
