@@ -9,6 +9,14 @@ x N prompts x 3 ratings with COPY, then, each in a fresh child process, times
 times, peak resident memory and the ratio (b) / (a).
 
     python benchmarks/report.py [--sizes 4000 93334] [--resamples 1000] [--repeats 3]
+
+With ``--tournament`` it times the tournament cases instead, each in a fresh child
+process: the LLMFAO crowd leaderboard (``load_demo``: 8,931 votes, 59 models, 13
+prompts) as a full report with no cache and as its statistics alone, and the
+statistics of a synthetic tournament of 100,000 votes over 50 models and 2,000
+prompts; every case with ``--resamples`` prompt-clustered resamples.
+
+    python benchmarks/report.py --tournament [--resamples 1000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/evalsite_bench_report"
 EVALUATIONS, PER_PAIR, ANNOTATORS, MODELS = 5, 3, 60, 6
+TOURNAMENT_CASES = ("llmfao-report", "llmfao-statistics", "synthetic")
 CATEGORIES = ["factual questions", "writing and content creation",
               "language assistance", "recommendations", "dialogue"]  # fmt: skip
 
@@ -217,6 +226,78 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
             "rss_before_mb": baseline_rss}  # fmt: skip
 
 
+def synthetic_votes(n_votes=100_000, n_models=50, n_prompts=2000, seed=0):
+    """Votes of a tournament: random pairs, Bradley-Terry outcomes, 25% ties."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(0, 1, n_models)
+    x = rng.integers(0, n_models, n_votes)
+    y = (x + rng.integers(1, n_models, n_votes)) % n_models
+    p = 1 / (1 + np.exp(strength[y] - strength[x]))
+    u = rng.random(n_votes)
+    outcome = np.where(u < 0.25, 0, np.where(u < 0.25 + 0.75 * p, 1, -1))
+    names = np.array([f"model-{k:02d}" for k in range(n_models)])
+    return pd.DataFrame({"prompt_id": rng.integers(0, n_prompts, n_votes),
+                         "candidate": names[x], "baseline": names[y],
+                         "outcome": outcome})  # fmt: skip
+
+
+def tournament_child(case: str, resamples: int) -> dict:
+    """Run in a fresh process: one tournament case, timed."""
+    from annotations.models import Evaluation
+    from reports import selectors
+    from reports import statistics as st
+    from reports.evaluation_reports import evaluation_report
+    from reports.report_builder import PAIR_COLUMNS
+    from reports.report_options import ReportOptions
+
+    if case == "synthetic":
+        votes = synthetic_votes()
+        start = time.perf_counter()
+        st.tournament_fit(votes, resamples=resamples)
+        return {"case": case, "wall_s": time.perf_counter() - start,
+                "votes": len(votes)}  # fmt: skip
+    crowd = Evaluation.objects.select_related("prompt_set").get(name="llmfao-crowd")
+    options = ReportOptions(aggregation="rating", resamples=resamples)
+    if case == "llmfao-report":
+        start = time.perf_counter()
+        report = evaluation_report(crowd, options, use_cache=False)
+        return {"case": case, "wall_s": time.perf_counter() - start,
+                "votes": report.tournament.n_outcomes}  # fmt: skip
+    ratings = selectors.ratings_frame([crowd.pk])
+    ratings = ratings.assign(outcome=st.outcome_of(ratings["score"]))
+    votes = st.pair_outcomes(ratings, rule="rating", carry=PAIR_COLUMNS)
+    start = time.perf_counter()
+    st.tournament_fit(votes, resamples=resamples)
+    return {"case": case, "wall_s": time.perf_counter() - start, "votes": len(votes)}
+
+
+def tournament_main(url: str, resamples: int, repeats: int) -> None:
+    from django.core.management import call_command
+
+    _database_create(url)
+    _setup(url)
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", stdout=io.StringIO())
+    from django.db import connection
+
+    connection.close()
+    print(f"tournament benchmark on {os.cpu_count()} CPUs, {resamples} resamples "
+          "over prompts (shared machine: other work may run)")  # fmt: skip
+    labels = {
+        "llmfao-report": "LLMFAO leaderboard, full report, no cache",
+        "llmfao-statistics": "LLMFAO leaderboard, statistics only",
+        "synthetic": "100,000 votes, 50 models, 2,000 prompts, statistics",
+    }
+    for case, label in labels.items():
+        runs = [_run_child(url, case, [], resamples) for _ in range(repeats)]
+        walls = ", ".join(f"{run['wall_s']:.2f}" for run in runs)
+        print(f"  {label}: {_median(runs)['wall_s']:6.2f} s median "
+              f"({runs[0]['votes']:,} votes; runs {walls} s)")  # fmt: skip
+
+
 def _run_child(url: str, mode: str, ids: list[int], resamples: int) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--url", url,
                "--ids", ",".join(map(str, ids)), "--resamples", str(resamples)]  # fmt: skip
@@ -248,13 +329,23 @@ def main() -> None:
         help="fresh processes per measurement, median shown "
         "(default 3, and 1 above 10,000 prompts)",
     )
-    parser.add_argument("--child", choices=["read", "report"])
+    parser.add_argument(
+        "--tournament", action="store_true", help="time the tournament cases"
+    )
+    parser.add_argument("--child", choices=["read", "report", *TOURNAMENT_CASES])
     parser.add_argument("--ids", default="")
     args = parser.parse_args()
+    if args.child in TOURNAMENT_CASES:
+        _setup(args.url)
+        print(json.dumps(tournament_child(args.child, args.resamples)))
+        return
     if args.child:
         _setup(args.url)
         ids = [int(pk) for pk in args.ids.split(",")]
         print(json.dumps(child(args.child, ids, args.resamples)))
+        return
+    if args.tournament:
+        tournament_main(args.url, args.resamples, args.repeats or 3)
         return
     print(
         f"report benchmark on {os.cpu_count()} CPUs (shared machine: other work may run)"

@@ -38,39 +38,39 @@ class Fit:
     iterations: int
 
 
-def _pair_terms(theta, nu, pairs, margin, games):
-    """Per pair: the log-likelihood's first and minus its second derivative in s.
+def _newton_system(theta, nu, pairs, counts, incidence):
+    """The log-likelihood's gradient and minus its Hessian, with the gauge fixed.
 
     With s = (theta_i - theta_j) / 2, a pair's log-likelihood is
-    a s - b s + t log(nu) - n log(2 cosh s + nu) (a, b: wins of i and of j; t ties;
-    with ties as half wins, a and b include t / 2 and nu is 0).
+    a s - b s + t log(nu) - n log(2 cosh s + nu) (a, b: wins of i and of j; t ties).
+    With ties as half wins (a and b include t / 2, nu = 0) it is
+    (a - b) s - n log(2 cosh s), whose derivatives are tanh's.
     """
-    first, second = pairs
-    s = (theta[:, first] - theta[:, second]) / 2
-    e = np.exp(s)
-    cosh2, sinh2 = e + 1 / e, e - 1 / e
-    d = cosh2 if nu is None else cosh2 + nu[:, None]
-    slope = margin - games * sinh2 / d
-    return slope, (cosh2, sinh2, d)
-
-
-def _newton_system(theta, nu, pairs, counts, incidence):
-    """The log-likelihood's gradient and minus its Hessian, with the gauge fixed."""
     margin, games, ties = counts
-    slope, (cosh2, sinh2, d) = _pair_terms(theta, nu, pairs, margin, games)
-    q = games * (cosh2 * d - sinh2 * sinh2) / (d * d)  # minus d2 loglik / d s2
+    first, second = pairs
+    # exp(s) and tanh(s) from the models' scores: no transcendental per pair.
+    half = np.exp(theta / 2)
+    e = half[:, first] / half[:, second]
+    if nu is None:
+        square = e * e
+        tanh = (square - 1) / (square + 1)
+        slope = margin - games * tanh  # d loglik / d s
+        curvature = games * (1 - tanh * tanh)  # minus d2 loglik / d s2
+    else:
+        cosh2, sinh2 = e + 1 / e, e - 1 / e
+        d = cosh2 + nu[:, None]
+        slope = margin - games * sinh2 / d
+        curvature = games * (cosh2 * d - sinh2 * sinh2) / (d * d)
     batch, m = theta.shape
     k = m + (nu is not None)
-    gradient = np.zeros((batch, k))
+    gradient = np.empty((batch, k))
     gradient[:, :m] = slope @ incidence / 2
-    system = np.zeros((batch, k, k))
-    first, second = pairs
-    system[:, first, second] = system[:, second, first] = -q / 4
-    diagonal = np.arange(m)
-    system[:, diagonal, diagonal] = q @ np.abs(incidence) / 4 + RIDGE
     # Scores are fixed up to a common factor: the sum of the log-scores (kept at
-    # 0) enters the system, which makes it regular.
-    system[:, :m, :m] += 1
+    # 0) enters the system (all its entries + 1), which makes it regular.
+    system = np.ones((batch, k, k))
+    system[:, first, second] = system[:, second, first] = 1 - curvature / 4
+    diagonal = np.arange(m)
+    system[:, diagonal, diagonal] = 1 + curvature @ abs(incidence) / 4 + RIDGE
     if nu is not None:
         v = nu[:, None]
         gradient[:, m] = (ties - games * v / d).sum(axis=1)
