@@ -16,7 +16,7 @@ from .values import (
     LeaderboardRow,
     QuintileEdge,
     Report,
-    WinMatrix,
+    Tournament,
 )
 
 COLOURS = {"win": "#2456c9", "tie": "#9aa3b2", "loss": "#b3261e"}
@@ -84,7 +84,7 @@ def figure(report: Report, name: str) -> Figure:
     ax = fig.subplots()
     evaluation = report.metadata.evaluation
     if report.tournament is not None and name == "pairs":
-        _pair_matrix(fig, ax, report.tournament.win_matrix)
+        _pair_matrix(fig, ax, report.tournament)
     elif report.tournament is not None:
         _leaderboard(ax, report.tournament.leaderboard)
     elif name == "headline" and report.headline is not None:
@@ -114,20 +114,25 @@ def _leaderboard(ax, board: tuple[LeaderboardRow, ...]) -> None:
     ax.figure.set_size_inches(8, max(4, 0.16 * len(board) + 1))
 
 
-def _pair_matrix(fig, ax, matrix: WinMatrix) -> None:
-    """Heat map of the row model's win rate over the column model (blank: never met)."""
-    values = np.array([[_num(v) for v in row] for row in matrix.data]).reshape(
-        len(matrix.index), len(matrix.columns)
-    )
+def _pair_matrix(fig, ax, tournament: Tournament) -> None:
+    """Heat map of the row model's win rate over the column model, models by rank
+    (blank: the two never met)."""
+    matrix = tournament.win_matrix
+    models = [row.model for row in tournament.leaderboard]
+    where = {model: k for k, model in enumerate(matrix.index)}
+    column = {model: k for k, model in enumerate(matrix.columns)}
+    values = np.array(
+        [[_num(matrix.data[where[r]][column[c]]) for c in models] for r in models]
+    ).reshape(len(models), len(models))
     image = ax.imshow(values, cmap="RdBu", vmin=0, vmax=1, aspect="equal")
-    size = 6 if len(matrix.index) <= 30 else 4
-    ax.set_xticks(np.arange(len(matrix.columns)), matrix.columns, fontsize=size,
-                  rotation=90)  # fmt: skip
-    ax.set_yticks(np.arange(len(matrix.index)), matrix.index, fontsize=size)
-    ax.set_xlabel("column model")
-    ax.set_ylabel("row model")
+    size = 7 if len(models) <= 30 else 5
+    ticks = np.arange(len(models))
+    ax.set_xticks(ticks, models, fontsize=size, rotation=90)
+    ax.set_yticks(ticks, models, fontsize=size)
+    ax.set_xlabel("column model (by rank)")
+    ax.set_ylabel("row model (by rank)")
     fig.colorbar(image, ax=ax, shrink=0.6, label="win rate of row over column")
-    side = max(5, 0.14 * len(matrix.index) + 3)
+    side = max(5, 0.16 * len(models) + 3)
     fig.set_size_inches(side + 1.5, side)
 
 

@@ -84,7 +84,7 @@ def test_researcher_reads_a_leaderboard(page, live_server):
 
 @pytest.mark.skipif(not SCREENSHOTS, reason="set EVALSITE_SCREENSHOTS=1")
 def test_screenshots_for_the_docs(page, live_server):
-    """The LLMFAO crowd leaderboard and a 240-prompt head-to-head, as in docs/."""
+    """A 240-prompt head-to-head and the prompt explorer, as in docs/."""
     cache.clear()
     make_user("res1", "researcher")
     call_command("load_demo", stdout=io.StringIO())
@@ -113,13 +113,7 @@ def test_screenshots_for_the_docs(page, live_server):
         clip={"x": 0, "y": 0, "width": 1280, "height": 2400},
     )
     crowd = Evaluation.objects.get(name="llmfao-crowd")
-    page.goto(f"{live_server.url}{crowd.get_absolute_url()}?resamples=100")
-    _figures_loaded(page)
-    page.screenshot(
-        path=str(DOCS / "report-leaderboard.png"),
-        full_page=True,
-        clip={"x": 0, "y": 0, "width": 1280, "height": 1700},
-    )
+    # docs/report-leaderboard.png: test_tournament_browser.py
     explorer = crowd.comparisons.first().prompt_id
     page.goto(f"{live_server.url}/reports/prompts/{explorer}/")
     page.screenshot(path=str(DOCS / "report-prompt-explorer.png"))
