@@ -116,25 +116,25 @@ def fit(
         theta += start
     theta -= theta.mean(axis=1, keepdims=True)
     log_nu = np.full(len(first), np.log(0.5))
-    scores = np.exp(theta)
+    active = np.arange(len(first) if n_models > 0 else 0)  # fits still moving
     iterations = 0
-    while iterations < limit and n_models > 0:
+    while iterations < limit and active.size:
         iterations += 1
-        nu = np.exp(log_nu) if davidson else None
-        gradient, system = _newton_system(
-            theta, nu, pairs.T, (margin, games, ties), incidence
-        )
+        counts = (margin[active], games[active], ties[active])
+        nu = np.exp(log_nu[active]) if davidson else None
+        gradient, system = _newton_system(theta[active], nu, pairs.T, counts, incidence)
         step = np.linalg.solve(system, gradient[..., None])[..., 0]
         largest = np.abs(step).max(axis=1, keepdims=True)
         step *= np.minimum(1.0, MAX_STEP / np.maximum(largest, 1e-300))
-        theta = theta + step[:, :n_models]
-        theta -= theta.mean(axis=1, keepdims=True)
+        moved = theta[active] + step[:, :n_models]
+        moved -= moved.mean(axis=1, keepdims=True)
+        change = np.linalg.norm(np.exp(moved) - np.exp(theta[active]), axis=1)
+        theta[active] = moved
         if davidson:
-            log_nu = log_nu + step[:, n_models]
-        moved = np.linalg.norm(np.exp(theta) - scores, axis=1)
-        scores = np.exp(theta)
-        if (moved < tolerance).all():
-            break
+            log_nu[active] += step[:, n_models]
+        # Each fit stops once its scores move less than the tolerance.
+        active = active[change >= tolerance]
+    scores = np.exp(theta)
     nu = np.exp(log_nu) if davidson else None
     if single:
         return Fit(scores[0], None if nu is None else nu[0], iterations)
