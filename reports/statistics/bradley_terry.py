@@ -38,8 +38,9 @@ class Fit:
     iterations: int
 
 
-def _newton_system(theta, nu, pairs, counts, incidence):
-    """The log-likelihood's gradient and minus its Hessian, with the gauge fixed.
+def _newton_system(theta, nu, pairs, counts, incidence, system):
+    """The log-likelihood's gradient and minus its Hessian (written into
+    ``system``), with the gauge fixed.
 
     With s = (theta_i - theta_j) / 2, a pair's log-likelihood is
     a s - b s + t log(nu) - n log(2 cosh s + nu) (a, b: wins of i and of j; t ties).
@@ -67,7 +68,7 @@ def _newton_system(theta, nu, pairs, counts, incidence):
     gradient[:, :m] = slope @ incidence / 2
     # Scores are fixed up to a common factor: the sum of the log-scores (kept at
     # 0) enters the system (all its entries + 1), which makes it regular.
-    system = np.ones((batch, k, k))
+    system.fill(1.0)
     system[:, first, second] = system[:, second, first] = 1 - curvature / 4
     diagonal = np.arange(m)
     system[:, diagonal, diagonal] = 1 + curvature @ abs(incidence) / 4 + RIDGE
@@ -117,12 +118,18 @@ def fit(
     theta -= theta.mean(axis=1, keepdims=True)
     log_nu = np.full(len(first), np.log(0.5))
     active = np.arange(len(first) if n_models > 0 else 0)  # fits still moving
+    buffer = np.empty((len(first), n_models + davidson, n_models + davidson))
     iterations = 0
     while iterations < limit and active.size:
         iterations += 1
-        counts = (margin[active], games[active], ties[active])
+        counts = (margin, games, ties)
+        if active.size < len(first):
+            counts = tuple(c[active] for c in counts)
         nu = np.exp(log_nu[active]) if davidson else None
-        gradient, system = _newton_system(theta[active], nu, pairs.T, counts, incidence)
+        system = buffer[: active.size]  # one allocation for every step's system
+        gradient, system = _newton_system(
+            theta[active], nu, pairs.T, counts, incidence, system
+        )
         step = np.linalg.solve(system, gradient[..., None])[..., 0]
         largest = np.abs(step).max(axis=1, keepdims=True)
         step *= np.minimum(1.0, MAX_STEP / np.maximum(largest, 1e-300))
