@@ -119,6 +119,10 @@ def _pair_matrix(fig, ax, tournament: Tournament) -> None:
     (blank: the two never met)."""
     matrix = tournament.win_matrix
     models = [row.model for row in tournament.leaderboard]
+    if not models:
+        ax.text(0.5, 0.5, "No votes yet", ha="center", va="center")
+        ax.set_axis_off()
+        return
     where = {model: k for k, model in enumerate(matrix.index)}
     column = {model: k for k, model in enumerate(matrix.columns)}
     values = np.array(

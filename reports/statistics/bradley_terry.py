@@ -113,9 +113,9 @@ def fit(
     incidence[np.arange(len(pairs)), pairs[:, 0]] = 1
     incidence[np.arange(len(pairs)), pairs[:, 1]] = -1
     theta = np.zeros((len(first), n_models))
-    if start is not None:
+    if start is not None and n_models > 0:
         theta += start
-    theta -= theta.mean(axis=1, keepdims=True)
+        theta -= theta.mean(axis=1, keepdims=True)
     log_nu = np.full(len(first), np.log(0.5))
     active = np.arange(len(first) if n_models > 0 else 0)  # fits still moving
     buffer = np.empty((len(first), n_models + davidson, n_models + davidson))
@@ -142,7 +142,7 @@ def fit(
         # Each fit stops once its scores move less than the tolerance.
         active = active[change >= tolerance]
     scores = np.exp(theta)
-    nu = np.exp(log_nu) if davidson else None
+    nu = np.exp(log_nu) if davidson and n_models > 0 else None
     if single:
         return Fit(scores[0], None if nu is None else nu[0], iterations)
     return Fit(scores, nu, iterations)

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from annotations.models import Rating
 from reports import statistics as st
 from reports.evaluation_reports import evaluation_report
 from reports.report_options import ReportOptions, options_from
@@ -148,3 +149,20 @@ def test_leaderboard_page_shows_pair_results_and_the_pair_matrix(client, researc
     assert png.content.startswith(b"\x89PNG")
     table = client.get(f"/api/reports/{arena.pk}/report.csv", {"resamples": 30})
     assert b"model-x vs model-y" in table.content
+
+
+@pytest.mark.parametrize("ties", ["half", "davidson"])
+def test_a_tournament_without_ratings_still_has_a_page(client, researcher, ties):
+    arena = tournament()
+    Rating.objects.filter(comparison__evaluation=arena).delete()
+    client.force_login(researcher)
+    page = client.get(reverse("reports:evaluation", args=[arena.pk]), {"ties": ties})
+    assert page.status_code == 200
+    report = evaluation_report(arena, ReportOptions(aggregation="rating", ties=ties))
+    assert report.tournament.leaderboard == ()
+    assert report.tournament.pairs == ()
+    assert report.tournament.fitted.resamples == 0
+    assert report.metadata.definitions.interval == "no intervals (0 resamples)"
+    for name in ("leaderboard", "pairs"):
+        png = client.get(reverse("reports:figure", args=[arena.pk, name, "png"]))
+        assert png.content.startswith(b"\x89PNG")
