@@ -27,6 +27,11 @@ CODES = ("few_ratings", "few_prompts", "zero_width", "category_variants")
 SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """ "1 group has", "2 groups have": ``n`` and the words that go with it."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def few_ratings(
     ratings: pd.DataFrame, evaluation: EvaluationSummary, rule: str
 ) -> ReportWarning | None:
@@ -46,15 +51,17 @@ def few_ratings(
         else f"each one's outcome is the {rule} of the ratings it has"
     )
     detail = tuple(
-        f"{k} rating{'s' if k != 1 else ''}: {int((short == k).sum())} pairs"
+        f"{_count(k, 'rating', 'ratings')}: "
+        f"{_count(int((short == k).sum()), 'pair', 'pairs')}"
         for k in range(1, wanted)
         if (short == k).any()
     )
     return ReportWarning(
         code="few_ratings",
-        message=f"{len(short)} of {len(per_pair)} rated pairs have fewer than "
-        f"{wanted} ratings (the evaluation asks for {wanted} per pair). They are "
-        f"included: {how}. Pairs without any rating are not in the report.",
+        message=f"{len(short)} of {_count(len(per_pair), 'rated pair', 'rated pairs')}"
+        f" {'has' if len(short) == 1 else 'have'} fewer than {wanted} ratings (the "
+        f"evaluation asks for {wanted} per pair). They are included: {how}. Pairs "
+        "without any rating are not in the report.",
         count=len(short),
         detail=detail,
     )
@@ -73,7 +80,7 @@ def _groups(
 def few_prompts(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | None:
     """Groups with outcomes but fewer than ``MIN_GROUP_PROMPTS`` prompts."""
     detail = tuple(
-        f"{label} ({row.n_prompts} prompts)"
+        f"{label} ({_count(row.n_prompts, 'prompt', 'prompts')})"
         for label, row in _groups(headline, breakdowns)
         if row.n and not row.reliable
     )
@@ -81,9 +88,9 @@ def few_prompts(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | N
         return None
     return ReportWarning(
         code="few_prompts",
-        message=f"{len(detail)} groups have fewer than {MIN_GROUP_PROMPTS} prompts: "
-        "their intervals are unreliable; they are marked so and not drawn as "
-        "error bars in the figures.",
+        message=f"{_count(len(detail), 'group has', 'groups have')} fewer than "
+        f"{MIN_GROUP_PROMPTS} prompts: their intervals are unreliable; they are "
+        "marked so and not drawn as error bars in the figures.",
         count=len(detail),
         detail=detail,
     )
@@ -103,9 +110,9 @@ def zero_width(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | No
         return None
     return ReportWarning(
         code="zero_width",
-        message=f"{len(detail)} intervals have zero width (low = high) on groups "
-        "with outcomes: every resample gave the same share, which shows too few "
-        "or too uniform prompts, not certainty.",
+        message=f"{_count(len(detail), 'interval has', 'intervals have')} zero "
+        "width (low = high) on groups with outcomes: every resample gave the same "
+        "share, which shows too few or too uniform prompts, not certainty.",
         count=len(detail),
         detail=tuple(detail),
     )
@@ -134,9 +141,9 @@ def category_variants(ratings: pd.DataFrame) -> ReportWarning | None:
         return None
     return ReportWarning(
         code="category_variants",
-        message=f"{len(detail)} categories are spelled in more than one way, "
-        "differing only in case or spacing; each spelling is reported as its own "
-        "group (they are not merged).",
+        message=f"{_count(len(detail), 'category is', 'categories are')} spelled "
+        "in more than one way, differing only in case or spacing; each spelling is "
+        "reported as its own group (they are not merged).",
         count=len(detail),
         detail=detail,
     )
