@@ -116,7 +116,11 @@ def report_json(report: Report) -> bytes:
 
 
 def report_rows(report: Report) -> pd.DataFrame:
-    """The report's tables in one long frame: section, group, n, shares, intervals."""
+    """The report's tables in one long frame: section, group, n, shares, intervals.
+
+    Groups carry ``reliable``; the report's warnings follow as rows of section
+    "warning" (group: the code, n: the count, with ``message`` and ``detail``).
+    """
     rows = []
     if report.headline is not None and report.breakdowns is not None:
         head = report.headline
@@ -124,6 +128,13 @@ def report_rows(report: Report) -> pd.DataFrame:
         for share in SHARE_COLUMNS:
             row[share] = getattr(head, share)
             row[f"{share}_low"], row[f"{share}_high"] = getattr(head.interval, share)
+        row["reliable"] = head.reliable
+        design = head.wilson_design_effects
+        if design is not None and report.metadata.options.interval == "wilson":
+            for share in SHARE_COLUMNS:
+                effect = getattr(design, share)
+                row[f"{share}_design_effect"] = effect.design_effect
+                row[f"{share}_n_effective"] = effect.n_effective
         rows.append(row)
         for section, table in report.breakdowns.sections():
             rows.extend({"section": section, **item.to_json()} for item in table)
@@ -131,6 +142,10 @@ def report_rows(report: Report) -> pd.DataFrame:
         for item in report.tournament.leaderboard:
             rows.append({"section": "leaderboard", "group": item.model,
                          **item.to_json()})  # fmt: skip
+    for warning in report.warnings:
+        rows.append({"section": "warning", "group": warning.code, "n": warning.count,
+                     "message": warning.message,
+                     "detail": "; ".join(warning.detail)})  # fmt: skip
     frame = pd.DataFrame(rows)
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation

@@ -15,6 +15,7 @@ import pandas as pd
 from . import statistics as st
 from .report_metadata import data_hash, definitions, software_versions
 from .report_options import ReportOptions
+from .report_warnings import MIN_GROUP_PROMPTS, report_warnings
 from .values import (
     Agreement,
     Alpha,
@@ -24,6 +25,7 @@ from .values import (
     CategoryAgreement,
     ChanceCorrected,
     CohenKappaRow,
+    DesignEffect,
     EvaluationSummary,
     Headline,
     LeaderboardRow,
@@ -35,6 +37,7 @@ from .values import (
     QuintileEdge,
     Report,
     ShareBounds,
+    ShareDesignEffects,
     Tournament,
     WinMatrix,
 )
@@ -79,12 +82,33 @@ def _chance(result: Mapping[str, Any]) -> ChanceCorrected:
     return ChanceCorrected(**_finite_items(result))
 
 
+def _clustered_wilson(outcomes: pd.DataFrame) -> tuple[ShareBounds, ShareDesignEffects]:
+    """Cluster-robust Wilson intervals over prompts, and what they were taken at."""
+    robust = st.clustered_wilson_shares(st.prompt_counts(outcomes))
+    bounds = _bounds({name: (item.low, item.high) for name, item in robust.items()})
+    design = {
+        name: DesignEffect(_finite(item.design_effect), _finite(item.n_effective))
+        for name, item in robust.items()
+    }
+    return bounds, ShareDesignEffects(**design)
+
+
 def headline(
     outcomes: pd.DataFrame, ratings: pd.DataFrame, options: ReportOptions
 ) -> Headline:
-    """Shares over all outcomes, both intervals, and what they were counted from."""
+    """Shares over all outcomes, both intervals, and what they were counted from.
+
+    Under the ``rating`` aggregation (several outcomes per prompt) Wilson's
+    interval is cluster-robust, its design effects kept beside it.
+    """
     shares = {"wins": None, "ties": None, "losses": None}
     shares.update(_finite_items(st.shares(outcomes["outcome"])))
+    design = None
+    if options.aggregation == "rating":
+        wilson, design = _clustered_wilson(outcomes)
+    else:
+        wilson = _bounds(st.wilson_shares(outcomes["outcome"]))
+    n_prompts = int(outcomes["prompt_id"].nunique())
     bounds = {
         "bootstrap": _bounds(
             st.bootstrap_shares(
@@ -94,16 +118,18 @@ def headline(
                 level=options.level,
             )
         ),
-        "wilson": _bounds(st.wilson_shares(outcomes["outcome"])),
+        "wilson": wilson,
     }
     return Headline(
         **shares,
         **bounds,
         interval=bounds[options.interval],
-        n_prompts=int(outcomes["prompt_id"].nunique()),
+        n_prompts=n_prompts,
         n_pairs=int(ratings["comparison_id"].nunique()),
         n_ratings=len(ratings),
         rule=options.aggregation,
+        reliable=n_prompts >= MIN_GROUP_PROMPTS,
+        wilson_design_effects=design,
     )
 
 
@@ -214,10 +240,14 @@ def _breakdowns(
         interval=options.interval,
         resamples=options.resamples,
         seed=options.seed,
+        clustered=options.aggregation == "rating",
     )
     edges = tuple(QuintileEdge(**edge) for edge in parts.pop("quintile_edges"))
     tables = {
-        name: tuple(BreakdownRow(**row) for row in records(table))
+        name: tuple(
+            BreakdownRow(**row, reliable=row["n_prompts"] >= MIN_GROUP_PROMPTS)
+            for row in records(table)
+        )
         for name, table in parts.items()
     }
     return Breakdowns(**tables), edges
@@ -257,12 +287,19 @@ def build_report(
         "annotators": tuple(AnnotatorRow(**row) for row in records(annotators)),
         "agreement": agreement(ratings, points, options, pairs, scores),
     }
+    rule = options.aggregation
     if evaluation.is_tournament:
-        return Report(**common, tournament=tournament(outcomes, options))
+        return Report(
+            **common,
+            tournament=tournament(outcomes, options),
+            warnings=report_warnings(ratings, evaluation, rule),
+        )
     breakdowns, edges = _breakdowns(outcomes, options)
+    head = headline(outcomes, ratings, options)
     return Report(
         **common,
-        headline=headline(outcomes, ratings, options),
+        headline=head,
         quintile_edges=edges,
         breakdowns=breakdowns,
+        warnings=report_warnings(ratings, evaluation, rule, head, breakdowns),
     )

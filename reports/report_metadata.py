@@ -49,6 +49,24 @@ def software_versions() -> dict[str, str]:
 software_versions()  # read the package metadata once, at import
 
 
+def _interval_text(options: ReportOptions) -> str:
+    level = f"{options.level:.0%}"
+    if options.interval == "bootstrap":
+        return (
+            f"{level} percentile bootstrap over prompts "
+            f"({options.resamples} resamples, seed {options.seed})"
+        )
+    if options.aggregation == "rating":
+        return (
+            f"{level} cluster-robust Wilson score interval on rating outcomes: "
+            "Wilson at the effective sample size n / design effect, the design "
+            "effect being the cluster-robust variance of the share over prompts "
+            "(ratio estimator, k/(k-1) correction) divided by the binomial "
+            "variance, at least 1, since a prompt's ratings are not independent"
+        )
+    return f"{level} Wilson score interval on pair outcomes"
+
+
 def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definitions:
     """What the numbers of a report made with ``options`` mean, in words."""
     t = options.threshold
@@ -59,12 +77,7 @@ def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definiti
         aggregation_rule=st.RULE_TEXT[options.aggregation],
         threshold=t,
         win_no_ties="win / (win + loss)",
-        interval=(
-            f"{options.level:.0%} percentile bootstrap over prompts "
-            f"({options.resamples} resamples, seed {options.seed})"
-            if options.interval == "bootstrap"
-            else f"{options.level:.0%} Wilson score interval on pair outcomes"
-        ),
+        interval=_interval_text(options),
         resamples=options.resamples,
         seed=options.seed,
         agreement_weights=options.weights,

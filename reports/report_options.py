@@ -98,7 +98,8 @@ class ReportOptions:
         "bootstrap",
         label="Interval",
         help="95% interval of the shares: percentile bootstrap over prompts, or "
-        "Wilson's score interval on pair outcomes",
+        "Wilson's score interval on pair outcomes (under the rating aggregation, "
+        "cluster-robust: at the effective sample size over prompts)",
         choices=(("bootstrap", "bootstrap over prompts"), ("wilson", "Wilson")),
     )
     weights: str = _option(

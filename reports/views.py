@@ -15,6 +15,7 @@ from . import downloads, figures, selectors
 from .evaluation_reports import evaluation_report, report_options_for
 from .forms import ReportOptionsForm
 from .report_options import ReportOptions
+from .report_warnings import MIN_GROUP_PROMPTS
 from .values import BreakdownRow
 
 view_report = permission_required("annotations.view_report", raise_exception=True)
@@ -64,6 +65,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "figure_names": figures.names_for(report),
         "downloads": list(downloads.FILES),
         "section_titles": SECTION_TITLES,
+        "min_group_prompts": MIN_GROUP_PROMPTS,
     }
     if report.is_tournament:
         return render(request, "reports/tournament.html", context)

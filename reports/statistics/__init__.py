@@ -17,7 +17,13 @@ from .breakdowns import (
     prompt_counts_table,
     word_quintiles,
 )
-from .intervals import bootstrap_shares, wilson, wilson_shares
+from .clustered import (
+    ClusteredWilson,
+    clustered_wilson,
+    clustered_wilson_shares,
+    design_effect,
+)
+from .intervals import bootstrap_shares, prompt_counts, wilson, wilson_shares
 from .outcomes import (
     LOSS,
     RULE_TEXT,
@@ -38,12 +44,16 @@ __all__ = [
     "TIE",
     "WEIGHTS",
     "WIN",
+    "ClusteredWilson",
     "annotator_table",
     "bootstrap_shares",
     "bradley_terry",
     "breakdowns",
+    "clustered_wilson",
+    "clustered_wilson_shares",
     "cohen_kappa_pairs",
     "count_matrix",
+    "design_effect",
     "explode_categories",
     "fleiss_kappa",
     "group_shares",
@@ -53,6 +63,7 @@ __all__ = [
     "pair_outcomes",
     "percent_agreement",
     "position_bias",
+    "prompt_counts",
     "prompt_counts_table",
     "ranks_of",
     "rating_pairs",

@@ -24,12 +24,15 @@ from .report import Definitions, EvaluationSummary, Metadata, Report
 from .shares import (
     BreakdownRow,
     Breakdowns,
+    DesignEffect,
     Headline,
     PromptCounts,
     QuintileEdge,
     ShareBounds,
+    ShareDesignEffects,
 )
 from .tournament import LeaderboardRow, Tournament, WinMatrix
+from .warnings import ReportWarning
 
 __all__ = [
     "Agreement",
@@ -42,6 +45,7 @@ __all__ = [
     "ChanceCorrected",
     "CohenKappaRow",
     "Definitions",
+    "DesignEffect",
     "EvaluationSummary",
     "Headline",
     "LeaderboardRow",
@@ -52,7 +56,9 @@ __all__ = [
     "Proportion",
     "QuintileEdge",
     "Report",
+    "ReportWarning",
     "ShareBounds",
+    "ShareDesignEffects",
     "Tournament",
     "Value",
     "WinMatrix",

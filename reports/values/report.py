@@ -12,6 +12,7 @@ from .agreement import Agreement, AnnotatorRow, PositionBias
 from .base import Value
 from .shares import Breakdowns, Headline, PromptCounts, QuintileEdge
 from .tournament import Tournament
+from .warnings import ReportWarning
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class Report(Value):
     """The whole report of one evaluation.
 
     A head-to-head report has ``headline``, ``quintile_edges`` and
-    ``breakdowns``; a tournament's has ``tournament`` instead.
+    ``breakdowns``; a tournament's has ``tournament`` instead. ``warnings``
+    (``reports.report_warnings``) say what a reader should know before trusting
+    the numbers.
     """
 
     OMIT_NONE = frozenset({"headline", "quintile_edges", "breakdowns", "tournament"})
@@ -83,6 +86,7 @@ class Report(Value):
     quintile_edges: tuple[QuintileEdge, ...] | None = None
     breakdowns: Breakdowns | None = None
     tournament: Tournament | None = None
+    warnings: tuple[ReportWarning, ...] = ()
 
     @property
     def is_tournament(self) -> bool:
