@@ -18,7 +18,12 @@ def _field(option: Option) -> forms.Field:
             choices=option.choices,
             coerce=option.type,
         )
-    return forms.IntegerField(
+    if option.many:
+        return forms.CharField(
+            label=option.label, help_text=option.help, required=False
+        )
+    number = forms.FloatField if option.type is float else forms.IntegerField
+    return number(
         label=option.label,
         help_text=option.help,
         required=False,
@@ -35,6 +40,10 @@ class ReportOptionsForm(forms.Form):
     """
 
     def __init__(self, options: ReportOptions, **kwargs) -> None:
-        super().__init__(initial=asdict(options), label_suffix="", **kwargs)
+        initial = asdict(options)
+        for option in OPTIONS:
+            if option.many:
+                initial[option.name] = ", ".join(initial[option.name])
+        super().__init__(initial=initial, label_suffix="", **kwargs)
         for option in OPTIONS:
             self.fields[option.name] = _field(option)

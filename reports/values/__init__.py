@@ -11,6 +11,7 @@ Pure Python: no Django, no pandas.
 from .agreement import (
     Agreement,
     Alpha,
+    AnnotatorExclusion,
     AnnotatorRow,
     CategoryAgreement,
     ChanceCorrected,
@@ -34,6 +35,7 @@ from .tournament import LeaderboardRow, Tournament, WinMatrix
 __all__ = [
     "Agreement",
     "Alpha",
+    "AnnotatorExclusion",
     "AnnotatorRow",
     "Bounds",
     "BreakdownRow",
