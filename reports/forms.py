@@ -47,3 +47,31 @@ class ReportOptionsForm(forms.Form):
         super().__init__(initial=initial, label_suffix="", **kwargs)
         for option in OPTIONS:
             self.fields[option.name] = _field(option)
+
+
+def _option_field(name: str) -> forms.Field:
+    return _field(next(option for option in OPTIONS if option.name == name))
+
+
+class DisagreementFilterForm(forms.Form):
+    """The filters of the disagreements page; ``error_text`` names the bad fields."""
+
+    category = forms.ChoiceField(label="Category", required=False)
+    turns = forms.IntegerField(label="Turns", required=False, min_value=1)
+    min_spread = forms.IntegerField(
+        label="Min. spread",
+        help_text="highest minus lowest score of the pair's ratings",
+        required=False,
+        min_value=0,
+        max_value=6,
+    )
+    threshold = _option_field("threshold")
+
+    def __init__(self, data, *, categories: list[str]) -> None:
+        super().__init__(data, label_suffix="")
+        self.fields["category"].choices = [("", "any"), *((c, c) for c in categories)]
+
+    def error_text(self) -> str:
+        return "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()
+        )

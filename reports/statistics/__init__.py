@@ -17,6 +17,7 @@ from .breakdowns import (
     prompt_counts_table,
     word_quintiles,
 )
+from .disagreements import pair_spread, split_pairs
 from .intervals import bootstrap_shares, wilson, wilson_shares
 from .outcomes import (
     LOSS,
@@ -51,12 +52,14 @@ __all__ = [
     "krippendorff_alpha",
     "outcome_of",
     "pair_outcomes",
+    "pair_spread",
     "percent_agreement",
     "position_bias",
     "prompt_counts_table",
     "ranks_of",
     "rating_pairs",
     "shares",
+    "split_pairs",
     "weight_matrix",
     "wilson",
     "wilson_shares",
