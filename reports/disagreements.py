@@ -25,7 +25,7 @@ OUTCOME_LABELS = {st.WIN: "win", st.TIE: "tie", st.LOSS: "loss"}
 @view_report
 def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
-    ratings = selectors.ratings_frame([item.pk])
+    ratings = selectors.ratings_frame([item.pk], full=False)
     categories = sorted(set(itertools.chain.from_iterable(ratings["categories"])))
     form = DisagreementFilterForm(request.GET, categories=categories)
     if not form.is_valid():
@@ -40,9 +40,9 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     )
     page = Paginator(range(len(pairs)), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = pairs.iloc[list(page.object_list)].to_dict("records")
-    previews = selectors.prompt_previews([row["prompt_id"] for row in rows])
+    prompts = selectors.prompts_by_id([row["prompt_id"] for row in rows])
     for row in rows:
-        row["preview"] = previews.get(row["prompt_id"], "")
+        row["prompt"] = prompts.get(row["prompt_id"])
     query = request.GET.copy()
     query.pop("page", None)
     context = {

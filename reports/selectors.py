@@ -268,10 +268,12 @@ def prompt_explorer(prompt_id: int) -> dict:
     return {"prompt": prompt, "generations": generations, "comparisons": comparisons}
 
 
-def prompt_previews(prompt_ids: Sequence[int]) -> dict[int, str]:
-    """Each prompt's final user turn, by prompt id, in one query."""
-    prompts = Prompt.objects.filter(pk__in=list(prompt_ids)).only("turns")
-    return {prompt.pk: prompt.final_user_turn for prompt in prompts}
+def prompts_by_id(prompt_ids: Sequence[int]) -> dict[int, Prompt]:
+    """The prompts (their external ids and turns only), by id, in one query."""
+    prompts = Prompt.objects.filter(pk__in=list(prompt_ids)).only(
+        "external_id", "turns"
+    )
+    return {prompt.pk: prompt for prompt in prompts}
 
 
 def pair_detail(evaluation_id: int, comparison_id: int) -> dict:

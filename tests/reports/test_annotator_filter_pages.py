@@ -12,6 +12,8 @@ from django.urls import reverse
 from reports.evaluation_reports import cache_key, evaluation_report
 from reports.report_options import ReportOptions
 
+from .builders import tournament
+
 BAD = [
     ({"min_agreement": "1.5"}, "min_agreement"),
     ({"min_agreement": "x"}, "min_agreement"),
@@ -132,3 +134,13 @@ def test_the_cache_keys_the_filters(h2h):
     assert (everyone.headline.n_ratings, without.headline.n_ratings) == (36, 24)
     again = evaluation_report(h2h, ReportOptions(resamples=20))
     assert again.headline.n_ratings == 36
+
+
+def test_a_tournament_leaves_out_the_excluded(researcher_client, db):
+    arena = tournament()
+    url = reverse("reports:evaluation", args=[arena.pk])
+    response = researcher_client.get(url, {"exclude": "t-0", "resamples": 20})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.tournament.n_outcomes == 10  # 15 votes less t-0's 5
+    assert "<strong>t-0</strong>: excluded by name" in response.content.decode()

@@ -6,6 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as s
 
 from reports.annotator_filters import UnknownAnnotator
 from reports.report_builder import build_report
@@ -193,3 +195,17 @@ def test_an_annotator_without_a_value_is_never_flagged(frame):
 def test_an_unknown_name_is_refused_naming_exclude_and_the_name(frame):
     with pytest.raises(UnknownAnnotator, match=r"^exclude: .*'nobody'"):
         _built(frame, exclude=("a1", "nobody"))
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    s.integers(0, 1000),
+    s.sets(s.sampled_from(["a0", "a1", "a2", "a3"]), min_size=1, max_size=3),
+    s.sampled_from(["majority", "mean", "rating"]),
+)
+def test_any_names_left_out_equal_a_frame_without_them(seed, names, rule):
+    frame = _frame(seed, n_prompts=12)
+    report = _built(frame, exclude=tuple(names), aggregation=rule)
+    kept = frame[~frame["annotator"].isin(names)]
+    assert _figures(report) == _figures(_built(kept, aggregation=rule))
+    assert {item.annotator for item in report.metadata.exclusions} == names

@@ -112,7 +112,7 @@ def test_the_page_lists_the_split_pairs_under_its_filters(
     url = reverse("reports:disagreements", args=[h2h.pk])
     response = researcher_client.get(url, filters)
     assert response.status_code == 200
-    listed = [row["prompt_external_id"] for row in response.context["rows"]]
+    listed = [row["prompt"].external_id for row in response.context["rows"]]
     expected = _expected(h2h, **filters)
     assert listed == expected
     assert response.context["n_split"] == len(expected)
@@ -129,7 +129,7 @@ def test_the_page_is_paginated_keeping_its_filters(researcher_client, h2h, monke
     seen = []
     for number in (1, 2):
         response = researcher_client.get(url, {"category": "dialogue", "page": number})
-        seen += [row["prompt_external_id"] for row in response.context["rows"]]
+        seen += [row["prompt"].external_id for row in response.context["rows"]]
     assert seen == expected[:6]
     first = researcher_client.get(url, {"category": "dialogue"}).content.decode()
     assert "?category=dialogue&amp;page=2" in first
