@@ -64,7 +64,7 @@ class Option:
         """A query parameter's text (or the names of a ``many`` option, as text or a
         list) as this option's value; ValueError names it."""
         if self.many:
-            items = raw.split(",") if isinstance(raw, str) else raw
+            items = [raw] if isinstance(raw, str) else raw
             names = (name.strip() for item in items for name in item.split(","))
             return tuple(sorted({name for name in names if name}))
         if self.type in (int, float) and isinstance(raw, str):
