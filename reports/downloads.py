@@ -161,6 +161,16 @@ def _ratings_file(write: Callable[[pd.DataFrame], bytes]):
     return lambda evaluation, options: write(selectors.ratings_frame([evaluation.pk]))
 
 
+def _kept_ratings(evaluation: Evaluation, options: ReportOptions) -> pd.DataFrame:
+    """The ratings the report with ``options`` counts: its annotator filters' too."""
+    ratings = selectors.ratings_frame([evaluation.pk])
+    if not options.filters_annotators:
+        return ratings
+    report = evaluation_report(evaluation, options)
+    excluded = [row.annotator for row in report.annotators if row.excluded]
+    return ratings[~ratings["annotator"].isin(excluded)]
+
+
 def _report_file(write: Callable[[Report], bytes]):
     return lambda evaluation, options: write(evaluation_report(evaluation, options))
 
@@ -169,7 +179,7 @@ WRITERS = {
     "ratings.csv": _ratings_file(ratings_csv),
     "ratings.parquet": _ratings_file(ratings_parquet),
     "pairs.csv": lambda evaluation, options: pairs_csv(
-        selectors.ratings_frame([evaluation.pk]), options
+        _kept_ratings(evaluation, options), options
     ),
     "report.json": _report_file(report_json),
     "report.csv": _report_file(report_csv),

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import statistics as st
+from .annotator_filters import annotator_filter
 from .report_metadata import data_hash, definitions, software_versions
 from .report_options import ReportOptions
 from .report_warnings import MIN_GROUP_PROMPTS, report_warnings
@@ -259,10 +260,21 @@ def build_report(
     """The whole report of one evaluation.
 
     ``ratings`` is the long frame of ``reports.selectors.ratings_frame`` (its
-    ``full=False`` columns suffice).
+    ``full=False`` columns suffice). The annotators the options leave out
+    (``reports.annotator_filters``) are dropped before anything but the annotator
+    table is computed; that table has every annotator, with the filters' flags.
     """
     points = SCALE_POINTS[evaluation.scale]
     ratings = ratings.assign(outcome=st.outcome_of(ratings["score"], options.threshold))
+    scores = _scores(ratings)
+    pairs = st.rating_pairs(scores)  # shared by two tables below
+    annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
+    # The filters read the table of all ratings; the rest reads the ratings kept.
+    chosen = annotator_filter(annotators, options)
+    if excluded := chosen.excluded:
+        ratings = ratings[~ratings["annotator"].isin(excluded)]
+        scores = _scores(ratings)
+        pairs = st.rating_pairs(scores)
     outcomes = st.pair_outcomes(
         ratings,
         rule=options.aggregation,
@@ -270,9 +282,6 @@ def build_report(
         carry=PAIR_COLUMNS,
     )
     prompts = ratings[["prompt_id", "num_turns"]].drop_duplicates("prompt_id")
-    scores = _scores(ratings)
-    pairs = st.rating_pairs(scores)  # shared by two tables below
-    annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
     common = {
         "metadata": Metadata(
             evaluation=evaluation,
@@ -281,10 +290,11 @@ def build_report(
             data_sha256=data_hash(ratings),
             software=dict(software_versions()),
             generated_at=datetime.now(UTC),
+            exclusions=chosen.exclusions,
         ),
         "prompt_counts": PromptCounts(**st.prompt_counts_table(prompts)),
         "position_bias": PositionBias(**_finite_items(st.position_bias(ratings))),
-        "annotators": tuple(AnnotatorRow(**row) for row in records(annotators)),
+        "annotators": tuple(AnnotatorRow(**row) for row in records(chosen.table)),
         "agreement": agreement(ratings, points, options, pairs, scores),
     }
     rule = options.aggregation

@@ -12,6 +12,7 @@ from annotations.models import Comparison, Evaluation
 from evalsite.rendering import render_markdown, render_stored
 
 from . import downloads, figures, selectors
+from .annotator_filters import UnknownAnnotator
 from .evaluation_reports import evaluation_report, report_options_for
 from .forms import ReportOptionsForm
 from .report_options import ReportOptions
@@ -55,7 +56,10 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    report = evaluation_report(item, options)
+    try:
+        report = evaluation_report(item, options)
+    except UnknownAnnotator as error:
+        return HttpResponseBadRequest(str(error))
     context = {
         "evaluation": item,
         "report": report,
@@ -96,7 +100,11 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    return downloads.attachment(downloads.evaluation_download(item, filename, options))
+    try:
+        download = downloads.evaluation_download(item, filename, options)
+    except UnknownAnnotator as error:
+        return HttpResponseBadRequest(str(error))
+    return downloads.attachment(download)
 
 
 def _compared(request: HttpRequest):

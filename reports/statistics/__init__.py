@@ -23,6 +23,7 @@ from .clustered import (
     clustered_wilson_shares,
     design_effect,
 )
+from .disagreements import pair_spread, split_pairs
 from .intervals import bootstrap_shares, prompt_counts, wilson, wilson_shares
 from .outcomes import (
     LOSS,
@@ -61,6 +62,7 @@ __all__ = [
     "krippendorff_alpha",
     "outcome_of",
     "pair_outcomes",
+    "pair_spread",
     "percent_agreement",
     "position_bias",
     "prompt_counts",
@@ -68,6 +70,7 @@ __all__ = [
     "ranks_of",
     "rating_pairs",
     "shares",
+    "split_pairs",
     "weight_matrix",
     "wilson",
     "wilson_shares",

@@ -11,6 +11,7 @@ Pure Python: no Django, no pandas.
 from .agreement import (
     Agreement,
     Alpha,
+    AnnotatorExclusion,
     AnnotatorRow,
     CategoryAgreement,
     ChanceCorrected,
@@ -37,6 +38,7 @@ from .warnings import ReportWarning
 __all__ = [
     "Agreement",
     "Alpha",
+    "AnnotatorExclusion",
     "AnnotatorRow",
     "Bounds",
     "BreakdownRow",

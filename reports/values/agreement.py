@@ -31,6 +31,24 @@ class AnnotatorRow(Value):
     left_share: float | None
     agreement: float | None
     n_pairs: int
+    # Which annotator filter would remove the annotator (``reports.annotator_filters``;
+    # the rules' thresholds are the report's options), and whether it was removed.
+    named: bool = False
+    below_min_agreement: bool = False
+    below_min_median_seconds: bool = False
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class AnnotatorExclusion(Value):
+    """An annotator left out of a report, and why: by name (``rule`` "exclude",
+    no threshold or value) or by a rule, with its threshold and the annotator's
+    value (agreement with the others, or median seconds per pair)."""
+
+    annotator: str
+    rule: str
+    threshold: float | None
+    value: float | None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..report_options import ReportOptions
-from .agreement import Agreement, AnnotatorRow, PositionBias
+from .agreement import Agreement, AnnotatorExclusion, AnnotatorRow, PositionBias
 from .base import Value
 from .shares import Breakdowns, Headline, PromptCounts, QuintileEdge
 from .tournament import Tournament
@@ -63,6 +63,7 @@ class Metadata(Value):
     data_sha256: str
     software: Mapping[str, str]
     generated_at: datetime
+    exclusions: tuple[AnnotatorExclusion, ...] = ()  # annotators left out, and why
 
 
 @dataclass(frozen=True)
