@@ -26,6 +26,7 @@ from .values import (
     CohenKappaRow,
     EvaluationSummary,
     Headline,
+    KappaSummary,
     LeaderboardRow,
     Metadata,
     PercentAgreement,
@@ -75,8 +76,12 @@ def _bounds(intervals: Mapping[str, tuple[float, float]]) -> ShareBounds:
     )
 
 
-def _chance(result: Mapping[str, Any]) -> ChanceCorrected:
-    return ChanceCorrected(**_finite_items(result))
+def _chance(result: Mapping[str, Any], interval) -> ChanceCorrected:
+    return ChanceCorrected(**_finite_items(result), interval=_pair(interval))
+
+
+def _pair(bounds) -> tuple[float | None, float | None]:
+    return (_finite(float(bounds[0])), _finite(float(bounds[1])))
 
 
 def headline(
@@ -107,11 +112,10 @@ def headline(
     )
 
 
-def _agreement_by_category(
-    ratings, score_counts, outcome_counts, points, weights
-) -> tuple[CategoryAgreement, ...]:
-    """AC2 and percent agreement per prompt category (a pair counts in each of its)."""
-    _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
+def _category_units(ratings: pd.DataFrame, first: np.ndarray) -> list[tuple]:
+    """(category, positions of its units) for every prompt category, sorted; a
+    unit (pair) counts in each of its prompt's categories. ``first`` is each
+    unit's first row in ``ratings``."""
     unit_categories = ratings["categories"].to_numpy()[first]
     lengths = np.fromiter(map(len, unit_categories), dtype=int, count=len(first))
     codes, names = pd.factorize(
@@ -119,12 +123,22 @@ def _agreement_by_category(
         sort=True,
     )
     units = np.repeat(np.arange(len(first)), lengths)
+    return [(name, np.unique(units[codes == code])) for code, name in enumerate(names)]
+
+
+def _agreement_by_category(
+    categories, bounds, score_counts, outcome_counts, points, weights
+) -> tuple[CategoryAgreement, ...]:
+    """All coefficients per prompt category, with their intervals (``bounds``)."""
     rows = []
-    for code, category in enumerate(names):
-        mask = np.zeros(len(first), dtype=bool)
-        mask[units[codes == code]] = True
-        ac2 = st.gwet_ac(score_counts[mask], points, weights=weights)
-        percent = st.percent_agreement(outcome_counts[mask], OUTCOME_POINTS)
+    for (category, units), interval in zip(categories, bounds, strict=True):
+        scores, outcomes = score_counts[units], outcome_counts[units]
+        ac2 = st.gwet_ac(scores, points, weights=weights)
+        percent = st.percent_agreement(outcomes, OUTCOME_POINTS)
+        ac1 = st.gwet_ac(outcomes, OUTCOME_POINTS)
+        fleiss = st.fleiss_kappa(outcomes, OUTCOME_POINTS)
+        ordinal = st.krippendorff_alpha(scores, points, level="ordinal")
+        nominal = st.krippendorff_alpha(scores, points, level="nominal")
         rows.append(
             CategoryAgreement(
                 category=category,
@@ -132,9 +146,31 @@ def _agreement_by_category(
                 n_pairs=ac2["n_units"],
                 percent_with_ties=_finite(percent["with_ties"]["value"]),
                 percent_without_ties=_finite(percent["without_ties"]["value"]),
+                ac2_interval=_pair(interval[f"ac2_{weights}"]),
+                percent_with_ties_interval=_pair(interval["percent_with_ties"]),
+                percent_without_ties_interval=_pair(interval["percent_without_ties"]),
+                ac1_outcomes=_finite(ac1["coefficient"]),
+                ac1_outcomes_interval=_pair(interval["ac1_outcomes"]),
+                fleiss_kappa_outcomes=_finite(fleiss["coefficient"]),
+                fleiss_kappa_outcomes_interval=_pair(interval["fleiss_kappa_outcomes"]),
+                alpha_ordinal=_finite(ordinal["coefficient"]),
+                alpha_ordinal_interval=_pair(interval["alpha_ordinal"]),
+                alpha_nominal=_finite(nominal["coefficient"]),
+                alpha_nominal_interval=_pair(interval["alpha_nominal"]),
             )
         )
     return tuple(rows)
+
+
+def _kappa_summary(kappas: pd.DataFrame) -> KappaSummary:
+    values = kappas["kappa"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return KappaSummary(n_pairs=len(kappas), median=None, q1=None, q3=None)
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    return KappaSummary(
+        n_pairs=len(kappas), median=float(median), q1=float(q1), q3=float(q3)
+    )
 
 
 def _scores(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -161,30 +197,71 @@ def agreement(
     # Count once: every coefficient below reads the same two count matrices.
     score_counts = st.count_matrix(scores, points)
     outcome_counts = st.count_matrix(outcomes, OUTCOME_POINTS)
+    kappas = st.cohen_kappa_pairs(scores, points, min_shared=20, pairs=pairs)
+    # Count matrix rows follow the units' first rows; prompts coded in sorted order.
+    _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
+    row_prompts = pd.factorize(ratings["prompt_id"], sort=True)[0]
+    categories = _category_units(ratings, first)
+    bounds, kappa_bounds = st.agreement_intervals(
+        score_counts,
+        outcome_counts,
+        points,
+        row_prompts[first],
+        [np.arange(len(first)), *(units for _, units in categories)],
+        st.kappa_cells(scores, points, row_prompts, kappas, pairs=pairs),
+        resamples=options.resamples,
+        seed=options.seed,
+        level=options.level,
+    )
+    overall = bounds[0]
     ac2 = {
-        weights: _chance(st.gwet_ac(score_counts, points, weights=weights))
+        weights: _chance(
+            st.gwet_ac(score_counts, points, weights=weights), overall[f"ac2_{weights}"]
+        )
         for weights in st.WEIGHTS[1:]
     }
     percent = st.percent_agreement(outcome_counts, OUTCOME_POINTS)
-    alpha = st.krippendorff_alpha(score_counts, points, level="ordinal")
-    kappas = st.cohen_kappa_pairs(scores, points, min_shared=20, pairs=pairs)
+    alpha = {
+        level: Alpha(
+            **_finite_items(st.krippendorff_alpha(score_counts, points, level=level)),
+            interval=_pair(overall[f"alpha_{level}"]),
+        )
+        for level in ("ordinal", "nominal")
+    }
     return Agreement(
         ac2=ac2[options.weights],
         ac2_all_weights=ac2,
-        ac1_scores=_chance(st.gwet_ac(score_counts, points)),
-        ac1_outcomes=_chance(st.gwet_ac(outcome_counts, OUTCOME_POINTS)),
-        fleiss_kappa_outcomes=_chance(st.fleiss_kappa(outcome_counts, OUTCOME_POINTS)),
-        krippendorff_alpha=Alpha(**_finite_items(alpha)),
+        ac1_scores=_chance(st.gwet_ac(score_counts, points), overall["ac1_scores"]),
+        ac1_outcomes=_chance(
+            st.gwet_ac(outcome_counts, OUTCOME_POINTS), overall["ac1_outcomes"]
+        ),
+        fleiss_kappa_outcomes=_chance(
+            st.fleiss_kappa(outcome_counts, OUTCOME_POINTS),
+            overall["fleiss_kappa_outcomes"],
+        ),
+        krippendorff_alpha=alpha["ordinal"],
+        krippendorff_alpha_nominal=alpha["nominal"],
         percent=PercentAgreement(
             **{
-                name: Proportion(**_finite_items(part))
+                name: Proportion(
+                    **_finite_items(part), interval=_pair(overall[f"percent_{name}"])
+                )
                 for name, part in percent.items()
             }
         ),
         by_category=_agreement_by_category(
-            ratings, score_counts, outcome_counts, points, options.weights
+            categories,
+            bounds[1:],
+            score_counts,
+            outcome_counts,
+            points,
+            options.weights,
         ),
-        cohen_kappa=tuple(CohenKappaRow(**row) for row in records(kappas)),
+        cohen_kappa=tuple(
+            CohenKappaRow(**row, kappa_interval=_pair(interval))
+            for row, interval in zip(records(kappas), kappa_bounds, strict=True)
+        ),
+        cohen_kappa_summary=_kappa_summary(kappas),
     )
 
 
