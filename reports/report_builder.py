@@ -53,6 +53,8 @@ PAIR_COLUMNS = (
     "word_count",
     "collection_method",
 )
+CATEGORY_FIGURES = ("ac1_outcomes", "fleiss_kappa_outcomes", "alpha_ordinal",
+                    "alpha_nominal", "percent_with_ties", "percent_without_ties")  # fmt: skip
 TOURNAMENT_RESAMPLES = 200  # Bradley-Terry refits per resample: cap their number
 
 
@@ -127,36 +129,23 @@ def _category_units(ratings: pd.DataFrame, first: np.ndarray) -> list[tuple]:
 
 
 def _agreement_by_category(
-    categories, bounds, score_counts, outcome_counts, points, weights
+    categories, found, score_counts, weights
 ) -> tuple[CategoryAgreement, ...]:
-    """All coefficients per prompt category, with their intervals (``bounds``)."""
+    """Every coefficient per prompt category, with its interval (``found``:
+    ``statistics.agreement_intervals`` with the categories after the overall)."""
+    figures = {"ac2": f"ac2_{weights}", **{name: name for name in CATEGORY_FIGURES}}
     rows = []
-    for (category, units), interval in zip(categories, bounds, strict=True):
-        scores, outcomes = score_counts[units], outcome_counts[units]
-        ac2 = st.gwet_ac(scores, points, weights=weights)
-        percent = st.percent_agreement(outcomes, OUTCOME_POINTS)
-        ac1 = st.gwet_ac(outcomes, OUTCOME_POINTS)
-        fleiss = st.fleiss_kappa(outcomes, OUTCOME_POINTS)
-        ordinal = st.krippendorff_alpha(scores, points, level="ordinal")
-        nominal = st.krippendorff_alpha(scores, points, level="nominal")
+    for g, (category, units) in enumerate(categories, start=1):
+        value, interval = found.estimates[g], found.bounds[g]
         rows.append(
             CategoryAgreement(
                 category=category,
-                ac2=_finite(ac2["coefficient"]),
-                n_pairs=ac2["n_units"],
-                percent_with_ties=_finite(percent["with_ties"]["value"]),
-                percent_without_ties=_finite(percent["without_ties"]["value"]),
-                ac2_interval=_pair(interval[f"ac2_{weights}"]),
-                percent_with_ties_interval=_pair(interval["percent_with_ties"]),
-                percent_without_ties_interval=_pair(interval["percent_without_ties"]),
-                ac1_outcomes=_finite(ac1["coefficient"]),
-                ac1_outcomes_interval=_pair(interval["ac1_outcomes"]),
-                fleiss_kappa_outcomes=_finite(fleiss["coefficient"]),
-                fleiss_kappa_outcomes_interval=_pair(interval["fleiss_kappa_outcomes"]),
-                alpha_ordinal=_finite(ordinal["coefficient"]),
-                alpha_ordinal_interval=_pair(interval["alpha_ordinal"]),
-                alpha_nominal=_finite(nominal["coefficient"]),
-                alpha_nominal_interval=_pair(interval["alpha_nominal"]),
+                n_pairs=int((score_counts[units].sum(axis=1) >= 2).sum()),
+                **{field: _finite(value[name]) for field, name in figures.items()},
+                **{
+                    f"{field}_interval": _pair(interval[name])
+                    for field, name in figures.items()
+                },
             )
         )
     return tuple(rows)
@@ -202,7 +191,7 @@ def agreement(
     _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
     row_prompts = pd.factorize(ratings["prompt_id"], sort=True)[0]
     categories = _category_units(ratings, first)
-    bounds, kappa_bounds = st.agreement_intervals(
+    found = st.agreement_intervals(
         score_counts,
         outcome_counts,
         points,
@@ -213,7 +202,7 @@ def agreement(
         seed=options.seed,
         level=options.level,
     )
-    overall = bounds[0]
+    overall = found.bounds[0]
     ac2 = {
         weights: _chance(
             st.gwet_ac(score_counts, points, weights=weights), overall[f"ac2_{weights}"]
@@ -221,9 +210,12 @@ def agreement(
         for weights in st.WEIGHTS[1:]
     }
     percent = st.percent_agreement(outcome_counts, OUTCOME_POINTS)
-    alpha = {
+    paired = int((score_counts.sum(axis=1) >= 2).sum())
+    alpha = {  # the krippendorff package's alpha, from the sums (tested equal)
         level: Alpha(
-            **_finite_items(st.krippendorff_alpha(score_counts, points, level=level)),
+            coefficient=_finite(found.estimates[0][f"alpha_{level}"]),
+            n_units=paired,
+            level=level,
             interval=_pair(overall[f"alpha_{level}"]),
         )
         for level in ("ordinal", "nominal")
@@ -250,16 +242,11 @@ def agreement(
             }
         ),
         by_category=_agreement_by_category(
-            categories,
-            bounds[1:],
-            score_counts,
-            outcome_counts,
-            points,
-            options.weights,
+            categories, found, score_counts, options.weights
         ),
         cohen_kappa=tuple(
             CohenKappaRow(**row, kappa_interval=_pair(interval))
-            for row, interval in zip(records(kappas), kappa_bounds, strict=True)
+            for row, interval in zip(records(kappas), found.kappa_bounds, strict=True)
         ),
         cohen_kappa_summary=_kappa_summary(kappas),
     )

@@ -9,7 +9,12 @@ from .agreement import (
     percent_agreement,
     weight_matrix,
 )
-from .agreement_bootstrap import KappaCells, agreement_intervals, percentile_bounds
+from .agreement_bootstrap import (
+    AgreementIntervals,
+    KappaCells,
+    agreement_intervals,
+    percentile_bounds,
+)
 from .agreement_sums import COEFFICIENTS
 from .annotators import annotator_table, position_bias
 from .breakdowns import (
@@ -41,6 +46,7 @@ __all__ = [
     "TIE",
     "WEIGHTS",
     "WIN",
+    "AgreementIntervals",
     "KappaCells",
     "agreement_intervals",
     "annotator_table",

@@ -49,7 +49,8 @@ class KappaCells:
 def prompt_weights(
     n_prompts: int, resamples: int, seed: int, *, columns: int = 0
 ) -> Iterator[np.ndarray]:
-    """Bootstrap weights, prompts x resamples, a chunk of resamples at a time.
+    """Bootstrap weights, prompts x resamples (float32), a chunk of resamples at
+    a time.
 
     Chunks hold at most ``CHUNK_ENTRIES`` weights (or ``columns`` values per
     resample); their rows are drawn one after the other from one generator, so
@@ -63,7 +64,7 @@ def prompt_weights(
         drawn = rng.integers(0, n_prompts, size=(rows, n_prompts), dtype=np.int32)
         codes = drawn * rows + np.arange(rows)[:, None]
         counts = np.bincount(codes.ravel(), minlength=n_prompts * rows)
-        yield counts.reshape(n_prompts, rows).astype(float)
+        yield counts.reshape(n_prompts, rows).astype(np.float32)
 
 
 def percentile_bounds(
@@ -98,7 +99,7 @@ def _kappa_reduction(cells: KappaCells, columns: np.ndarray) -> sparse.csr_matri
     rows = np.concatenate(
         [pair, n_pairs + pair * q + a, (1 + q) * n_pairs + pair * q + b]
     )
-    data = np.concatenate([(a == b).astype(float), np.ones(2 * len(columns))])
+    data = np.concatenate([a == b, np.ones(2 * len(columns))]).astype(np.float32)
     source = np.tile(np.arange(len(columns)), 3)
     return sparse.csr_matrix(
         (data, (rows, source)), shape=((1 + 2 * q) * n_pairs, len(columns))
@@ -117,6 +118,35 @@ def _kappas(totals: np.ndarray, n_pairs: int, q: int) -> np.ndarray:
         return np.where((n > 0) & (pe < 1), (po - pe) / (1 - pe), np.nan)
 
 
+@dataclass(frozen=True)
+class AgreementIntervals:
+    """Per group, each coefficient's estimate and (low, high); per kappa pair (a
+    row of ``kappa_bounds``), low and high."""
+
+    estimates: list[dict[str, float]]
+    bounds: list[dict[str, tuple[float, float]]]
+    kappa_bounds: np.ndarray
+
+
+def _distinct_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a non-negative integer array, and each row's index
+    among them (one integer code per row: faster than ``np.unique(axis=0)``)."""
+    base = int(counts.max()) + 1 if counts.size else 1
+    if base ** counts.shape[1] >= 2**62:
+        distinct, inverse = np.unique(counts, axis=0, return_inverse=True)
+        return distinct, inverse.ravel()
+    codes = counts @ (base ** np.arange(counts.shape[1], dtype=np.int64))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    return counts[first], inverse
+
+
+def _by_group(values: dict[str, np.ndarray], n_groups: int) -> list[dict]:
+    return [
+        {name: float(value.reshape(n_groups)[g]) for name, value in values.items()}
+        for g in range(n_groups)
+    ]
+
+
 def agreement_intervals(
     score_counts: np.ndarray,
     outcome_counts: np.ndarray,
@@ -128,37 +158,38 @@ def agreement_intervals(
     resamples: int = 1000,
     seed: int = 0,
     level: float = 0.95,
-) -> tuple[list[dict[str, tuple[float, float]]], np.ndarray]:
-    """Bootstrap intervals of every coefficient of every group, and of every
-    annotator pair's Cohen's kappa.
+) -> AgreementIntervals:
+    """Every coefficient of every group with its bootstrap interval, and the
+    interval of every annotator pair's Cohen's kappa.
 
     ``score_counts`` and ``outcome_counts`` are the ``count_matrix`` rows of the
     units (as ``agreement_sums.unit_terms`` takes them); ``unit_prompts`` codes
     each unit's prompt 0 to P - 1 (every code used); ``groups`` are arrays of unit
-    positions (all units for the overall figures). Returns, per group, name ->
-    (low, high) for ``COEFFICIENTS``, and the kappas' bounds (pairs x 2). NaN
-    where no resample defines a figure (or with no resamples).
+    positions (all units for the overall figures). Bounds are NaN where no
+    resample defines a figure, and without resamples.
     """
     n_prompts = int(unit_prompts.max()) + 1 if len(unit_prompts) else 0
+    q, n_groups = score_counts.shape[1], len(groups)
     n_kappas = kappa.n_pairs if kappa is not None else 0
+    # Units with the same counts contribute the same terms: one column each per
+    # group, pattern-major, so that picks are (patterns, groups x draws).
+    patterns, unit_pattern = _distinct_rows(
+        np.hstack([score_counts, outcome_counts]).astype(np.int64)
+    )
+    k = len(patterns)
+    terms = unit_terms(patterns[:, :q], patterns[:, q:], points)
+    rows = [np.concatenate([unit_prompts[units] for units in groups])]
+    columns = [
+        np.concatenate(
+            [unit_pattern[units] * n_groups + g for g, units in enumerate(groups)]
+        )
+    ]
+    units = np.bincount(columns[0], minlength=k * n_groups).reshape(k, n_groups)
+    estimates = _by_group(coefficients(terms.T @ units, points), n_groups)
     nan = (float("nan"), float("nan"))
     if resamples < 1 or n_prompts == 0:
-        return [dict.fromkeys(COEFFICIENTS, nan) for _ in groups], np.full(
-            (n_kappas, 2), np.nan
-        )
-    # Units with the same counts contribute the same terms: one column each per
-    # group, pattern-major, so that a chunk's picks are (patterns, groups x draws).
-    patterns, unit_pattern = np.unique(
-        np.hstack([score_counts, outcome_counts]).astype(np.int64),
-        axis=0,
-        return_inverse=True,
-    )
-    q, n_groups, k = score_counts.shape[1], len(groups), len(patterns)
-    terms = unit_terms(patterns[:, :q], patterns[:, q:], points)
-    rows = [unit_prompts[units] for units in groups]
-    columns = [
-        unit_pattern.ravel()[units] * n_groups + g for g, units in enumerate(groups)
-    ]
+        bounds = [dict.fromkeys(COEFFICIENTS, nan) for _ in groups]
+        return AgreementIntervals(estimates, bounds, np.full((n_kappas, 2), np.nan))
     kappa_columns = np.zeros(0, dtype=np.int64)
     if kappa is not None and len(kappa.prompt):
         codes = (kappa.pair * kappa.q + kappa.a) * kappa.q + kappa.b
@@ -168,27 +199,30 @@ def agreement_intervals(
         columns.append(n_groups * k + inverse.ravel())
     width = n_groups * k + len(kappa_columns)
     row, column = np.concatenate(rows), np.concatenate(columns)
-    # Columns x prompts: entry = that prompt's units (or rating pairs) in the column.
+    # Columns x prompts: entry = that prompt's units (or rating pairs) in the
+    # column. Counts in float32 are exact and halve the products' memory traffic.
     design = sparse.csr_matrix(
-        (np.ones(len(row)), (column, row)), shape=(width, n_prompts)
+        (np.ones(len(row), dtype=np.float32), (column, row)),
+        shape=(width, n_prompts),
     )
-    draws = np.empty((len(COEFFICIENTS), n_groups, resamples))
+    picks = np.empty((k, n_groups, resamples))  # drawn units per pattern
     kappa_draws = np.empty((n_kappas, resamples))
     size = max(width, n_kappas * (1 + 2 * q))
     start = 0
     for weights in prompt_weights(n_prompts, resamples, seed, columns=size):
         totals = design @ weights  # columns x resamples of the chunk
         stop = start + weights.shape[1]
-        picks = totals[: n_groups * k].reshape(k, -1)  # patterns x (groups x draws)
-        values = coefficients(terms.T @ picks, points)
-        for c, name in enumerate(COEFFICIENTS):
-            draws[c, :, start:stop] = values[name].reshape(n_groups, -1)
+        picks[:, :, start:stop] = totals[: n_groups * k].reshape(k, n_groups, -1)
         if len(kappa_columns):
-            tables = reduction @ totals[n_groups * k :]
+            tables = (reduction @ totals[n_groups * k :]).astype(float)
             kappa_draws[:, start:stop] = _kappas(tables, n_kappas, kappa.q)
         start = stop
+    # One product for all resamples: many small ones cost more than the whole.
+    values = coefficients(terms.T @ picks.reshape(k, -1), points)
+    draws = np.stack([values[name] for name in COEFFICIENTS])
     low, high = percentile_bounds(draws.reshape(-1, resamples), level)
-    low, high = low.reshape(len(COEFFICIENTS), -1), high.reshape(len(COEFFICIENTS), -1)
+    low = low.reshape(len(COEFFICIENTS), n_groups)
+    high = high.reshape(len(COEFFICIENTS), n_groups)
     bounds = [
         {
             name: (float(low[c, g]), float(high[c, g]))
@@ -196,7 +230,7 @@ def agreement_intervals(
         }
         for g in range(n_groups)
     ]
-    if not len(kappa_columns):
-        return bounds, np.full((n_kappas, 2), np.nan)
-    kappa_low, kappa_high = percentile_bounds(kappa_draws, level)
-    return bounds, np.stack([kappa_low, kappa_high], axis=1)
+    kappa_bounds = np.full((n_kappas, 2), np.nan)
+    if len(kappa_columns):
+        kappa_bounds = np.stack(percentile_bounds(kappa_draws, level), axis=1)
+    return AgreementIntervals(estimates, bounds, kappa_bounds)

@@ -74,7 +74,7 @@ def unit_terms(
     coincide = score_counts[:, :, None] * score_counts[:, None, :]
     coincide[:, np.arange(q), np.arange(q)] -= score_counts
     scale = np.where(paired, n - 1, np.inf)[:, None, None]
-    terms[:, columns["coincidences"]] = (coincide / scale).reshape(len(n), -1)
+    terms[:, columns["coincidences"]] = (coincide / scale).reshape(len(n), q * q)
     decided = outcome_counts[:, [0, 2]]  # percent agreement without ties
     decided_n = decided.sum(axis=1)
     terms[:, columns["percent"]] = np.stack(
@@ -111,23 +111,24 @@ def _gwet_pe(shares: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _alpha(coincidences: np.ndarray, level: str) -> np.ndarray:
     """Krippendorff's alpha from coincidence matrices (q x q x draws), as the
-    ``krippendorff`` package computes it from the same matrix."""
+    ``krippendorff`` package computes it from the same matrix: 1 - (n - 1) *
+    sum(o * d) / sum((n_v n_v' - diag n_v) * d). The distance d is symmetric and
+    zero on the diagonal, so both sums (halved) run over i < j."""
     q = len(coincidences)
     n_v = coincidences.sum(axis=0)
     n = n_v.sum(axis=0)
-    expected = n_v[:, None] * n_v[None, :]
-    expected[np.arange(q), np.arange(q)] -= n_v
-    if level == "nominal":
-        distance = (1 - np.eye(q))[:, :, None]
-    else:  # ordinal: (n_i + ... + n_j - (n_i + n_j) / 2) ** 2 for i <= j
-        cumulative = np.concatenate([np.zeros((1, n_v.shape[1])), n_v.cumsum(0)])
-        index = np.arange(q)
-        low, high = np.minimum.outer(index, index), np.maximum.outer(index, index)
-        between = cumulative[high + 1] - cumulative[low]
-        distance = (between - (n_v[low] + n_v[high]) / 2) ** 2
-    observed = (coincidences * distance).sum(axis=(0, 1))
-    chance = (expected * distance).sum(axis=(0, 1)) / np.where(n > 1, n - 1, np.nan)
-    return 1 - _ratio(observed, chance)
+    cumulative = n_v.cumsum(axis=0)
+    observed, chance = np.zeros_like(n), np.zeros_like(n)
+    for i in range(q):
+        for j in range(i + 1, q):
+            if level == "nominal":
+                distance = 1.0
+            else:  # ordinal: (n_i + ... + n_j - (n_i + n_j) / 2) ** 2
+                between = cumulative[j] - cumulative[i] + n_v[i]
+                distance = (between - (n_v[i] + n_v[j]) / 2) ** 2
+            observed += coincidences[i, j] * distance
+            chance += n_v[i] * n_v[j] * distance
+    return 1 - _ratio(observed * (n - 1), chance)
 
 
 def coefficients(sums: np.ndarray, points: Sequence[float]) -> dict[str, np.ndarray]:

@@ -90,10 +90,11 @@ def intervals(frame: pd.DataFrame, kappas: pd.DataFrame, resamples: int, seed: i
         for c in CATEGORIES
     ]
     cells = st.kappa_cells(frame, SEVEN, prompts, kappas)
-    return st.agreement_intervals(
+    found = st.agreement_intervals(
         scores, outcomes, SEVEN, prompts[first], [np.arange(len(first)), *in_category],
         cells, resamples=resamples, seed=seed,
     )  # fmt: skip
+    return found.bounds, found.kappa_bounds, found.estimates
 
 
 def resampled(frame: pd.DataFrame, prompts: np.ndarray) -> pd.DataFrame:
@@ -145,11 +146,16 @@ def test_intervals_equal_a_hand_written_prompt_bootstrap(seed):
     frame = ratings(seed)
     kappas = st.cohen_kappa_pairs(frame, SEVEN, min_shared=1)
     resamples = 60
-    bounds, kappa_bounds = intervals(frame, kappas, resamples, seed)
+    bounds, kappa_bounds, estimates = intervals(frame, kappas, resamples, seed)
     n_prompts = frame["prompt"].nunique()
     draws = np.random.default_rng(seed).integers(0, n_prompts, (resamples, n_prompts))
     groups = {"all": [], **{c: [] for c in CATEGORIES}}
     kappa_draws = []
+    assert estimates[0] == pytest.approx(reference(frame, SEVEN), rel=1e-9)
+    for g, category in enumerate(CATEGORIES, start=1):
+        rows = frame[frame["categories"].map(lambda cats, c=category: c in cats)]
+        expected = reference(rows, SEVEN)
+        assert estimates[g] == pytest.approx(expected, rel=1e-9, nan_ok=True)
     for drawn in draws:
         sample = resampled(frame, drawn)
         groups["all"].append(reference(sample, SEVEN))
@@ -200,15 +206,16 @@ def test_percentile_bounds_leave_out_nan_as_nanpercentile_does():
 def test_no_resamples_or_no_ratings_give_no_interval():
     frame = ratings(2)
     kappas = st.cohen_kappa_pairs(frame, SEVEN, min_shared=1)
-    bounds, kappa_bounds = intervals(frame, kappas, 0, 0)
+    bounds, kappa_bounds, _ = intervals(frame, kappas, 0, 0)
     assert all(np.isnan(pair).all() for pair in bounds[0].values())
     assert np.isnan(kappa_bounds).all()
     assert len(kappa_bounds) == len(kappas)
     empty = np.zeros((0, 7))
-    bounds, _ = st.agreement_intervals(
+    found = st.agreement_intervals(
         empty, np.zeros((0, 3)), SEVEN, np.zeros(0, dtype=int), [np.arange(0)]
     )
-    assert np.isnan(bounds[0]["ac1_scores"]).all()
+    assert np.isnan(found.bounds[0]["ac1_scores"]).all()
+    assert np.isnan(found.estimates[0]["ac1_scores"])
 
 
 def _crowd(seed: int, n_prompts: int) -> pd.DataFrame:
@@ -232,7 +239,7 @@ def _crowd(seed: int, n_prompts: int) -> pd.DataFrame:
 def test_intervals_contain_the_estimate(data_seed, n_prompts, seed):
     frame = _crowd(data_seed, n_prompts)
     kappas = st.cohen_kappa_pairs(frame, SEVEN, min_shared=10)
-    bounds, kappa_bounds = intervals(frame, kappas, 400, seed)
+    bounds, kappa_bounds, estimates = intervals(frame, kappas, 400, seed)
     estimates = reference(frame, SEVEN)
     for name, value in estimates.items():
         low, high = bounds[0][name]
