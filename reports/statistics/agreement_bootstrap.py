@@ -15,6 +15,11 @@ pattern of a unit within a group (three ratings on seven points make at most 84
 patterns) or a (pair, cell) of Cohen's tables: a sparse matrix, multiplied a
 chunk of resamples at a time so that memory stays bounded. A resample in which a
 figure is undefined (no unit of its group drawn) is left out of its percentiles.
+
+Unlike ``intervals.bootstrap_shares`` (one multinomial over the distinct count
+vectors), prompts are drawn one by one: the annotator pairs' cells make nearly
+every prompt distinct, and one draw then serves every figure. The count patterns
+still group the units, so the product's cost does not grow with the terms.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from scipy import sparse
 
 from .agreement_sums import COEFFICIENTS, coefficients, unit_terms
 
-# Values per dense array of one chunk of resamples: 256k floats (2 MB) keep the
+# Values per dense array of one chunk of resamples: 256k float32 (1 MB) keep the
 # sparse products in cache; larger chunks are slower, not faster.
 CHUNK_ENTRIES = 2**18
 
@@ -52,12 +57,13 @@ def prompt_weights(
     """Bootstrap weights, prompts x resamples (float32), a chunk of resamples at
     a time.
 
-    Chunks hold at most ``CHUNK_ENTRIES`` weights (or ``columns`` values per
+    Chunks hold about ``CHUNK_ENTRIES`` weights (or ``columns`` values per
     resample); their rows are drawn one after the other from one generator, so
     they are the rows of the single draw described in the module's docstring.
     """
     rng = np.random.default_rng(seed)
-    size = max(1, CHUNK_ENTRIES // max(n_prompts, columns, 1))
+    # At least 16 resamples a chunk: the products' cost per entry grows when few.
+    size = max(16, CHUNK_ENTRIES // max(n_prompts, columns, 1))
     for start in range(0, resamples, size):
         rows = min(size, resamples - start)
         # int32 draws are the same numbers as the default int64 ones, made faster.
