@@ -77,7 +77,8 @@ def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definiti
         position_bias="share of ratings preferring the response shown on the left",
         agreement_interval=(
             f"{options.level:.0%} percentile bootstrap over prompts "
-            f"({options.resamples} resamples, seed {options.seed}); every agreement "
+            f"({min(options.resamples, st.AGREEMENT_RESAMPLES)} resamples, seed "
+            f"{options.seed}; at most {st.AGREEMENT_RESAMPLES}); every agreement "
             "figure on the same resampled prompts, a category's or an annotator "
             "pair's on the drawn prompts it holds; resamples in which a figure is "
             "undefined are left out of its percentiles"

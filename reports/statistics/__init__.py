@@ -10,6 +10,7 @@ from .agreement import (
     weight_matrix,
 )
 from .agreement_bootstrap import (
+    AGREEMENT_RESAMPLES,
     AgreementIntervals,
     KappaCells,
     agreement_intervals,
@@ -39,6 +40,7 @@ from .pairs import cohen_kappa_pairs, kappa_cells, rating_pairs
 from .tournament import bradley_terry, ranks_of, win_matrix
 
 __all__ = [
+    "AGREEMENT_RESAMPLES",
     "COEFFICIENTS",
     "LOSS",
     "RULES",

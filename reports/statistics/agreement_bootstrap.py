@@ -32,6 +32,9 @@ from scipy import sparse
 
 from .agreement_sums import COEFFICIENTS, coefficients, unit_terms
 
+# Resamples at most: every figure's draws are kept for its percentiles (an
+# annotator pair's too: 1,800 pairs x 2,000 resamples are 29 MB).
+AGREEMENT_RESAMPLES = 2000
 # Values per dense array of one chunk of resamples: 256k float32 (1 MB) keep the
 # sparse products in cache; larger chunks are slower, not faster.
 CHUNK_ENTRIES = 2**18
@@ -172,8 +175,10 @@ def agreement_intervals(
     units (as ``agreement_sums.unit_terms`` takes them); ``unit_prompts`` codes
     each unit's prompt 0 to P - 1 (every code used); ``groups`` are arrays of unit
     positions (all units for the overall figures). Bounds are NaN where no
-    resample defines a figure, and without resamples.
+    resample defines a figure, and without resamples; ``resamples`` above
+    ``AGREEMENT_RESAMPLES`` count as that many.
     """
+    resamples = min(resamples, AGREEMENT_RESAMPLES)
     n_prompts = int(unit_prompts.max()) + 1 if len(unit_prompts) else 0
     q, n_groups = score_counts.shape[1], len(groups)
     n_kappas = kappa.n_pairs if kappa is not None else 0

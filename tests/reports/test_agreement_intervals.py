@@ -191,6 +191,14 @@ def test_chunks_of_resamples_give_the_same_intervals(monkeypatch):
     assert np.array_equal(chunked[1], whole[1], equal_nan=True)
 
 
+def test_resamples_beyond_the_cap_give_the_capped_intervals():
+    frame = ratings(5, n_prompts=8)
+    kappas = st.cohen_kappa_pairs(frame, SEVEN, min_shared=1)
+    cap = st.AGREEMENT_RESAMPLES
+    capped = intervals(frame, kappas, cap, 1)
+    assert repr(intervals(frame, kappas, cap + 500, 1)) == repr(capped)
+
+
 def test_percentile_bounds_leave_out_nan_as_nanpercentile_does():
     rng = np.random.default_rng(1)
     draws = rng.normal(size=(6, 37))

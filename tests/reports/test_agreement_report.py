@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from reports import statistics as st
 from reports.downloads import report_rows
 from reports.report_builder import build_report
+from reports.report_metadata import definitions
 from reports.report_options import ReportOptions
 from tests.reports.test_properties import EVALUATION, _frame
 
@@ -88,8 +89,14 @@ def test_krippendorff_nominal_and_the_kappa_summary(ratings, report):
     )
     definition = report.metadata.definitions.agreement_interval
     assert definition.startswith(
-        f"95% percentile bootstrap over prompts ({RESAMPLES} resamples, seed 3)"
+        f"95% percentile bootstrap over prompts ({RESAMPLES} resamples, seed 3;"
     )
+
+
+def test_agreement_resamples_are_capped_and_the_cap_stated():
+    many = definitions(ReportOptions(resamples=5000, seed=2), SEVEN)
+    assert "(2000 resamples, seed 2; at most 2000)" in many.agreement_interval
+    assert "5000 resamples" in many.interval  # the shares keep every resample
 
 
 def test_without_resamples_the_figures_stay_and_the_intervals_go(ratings):
@@ -112,7 +119,7 @@ def test_the_section_shows_intervals_and_the_kappa_summary_above_the_pairs(repor
     summary = html.index('id="kappa-summary"')
     assert f"median kappa {report.agreement.cohen_kappa_summary.median:.3f}" in html
     assert summary < html.index("<details><summary>All 6 pairs")
-    assert "(40 resamples, seed 3)" in html
+    assert "(40 resamples, seed 3; at most 2000)" in html
 
 
 def test_the_report_table_exports_every_agreement_interval(report):
