@@ -88,4 +88,12 @@ def definitions(options: ReportOptions, scale_points: Sequence[int]) -> Definiti
         "both responses) over the pairs in the report",
         cohen_kappa="unweighted, on scores, for annotators sharing >= 20 pairs",
         position_bias="share of ratings preferring the response shown on the left",
+        agreement_interval=(
+            f"{options.level:.0%} percentile bootstrap over prompts "
+            f"({min(options.resamples, st.AGREEMENT_RESAMPLES)} resamples, seed "
+            f"{options.seed}; at most {st.AGREEMENT_RESAMPLES}); every agreement "
+            "figure on the same resampled prompts, a category's or an annotator "
+            "pair's on the drawn prompts it holds; resamples in which a figure is "
+            "undefined are left out of its percentiles"
+        ),
     )

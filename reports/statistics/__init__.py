@@ -9,6 +9,14 @@ from .agreement import (
     percent_agreement,
     weight_matrix,
 )
+from .agreement_bootstrap import (
+    AGREEMENT_RESAMPLES,
+    AgreementIntervals,
+    KappaCells,
+    agreement_intervals,
+    percentile_bounds,
+)
+from .agreement_sums import COEFFICIENTS
 from .annotators import annotator_table, position_bias
 from .breakdowns import (
     breakdowns,
@@ -35,17 +43,22 @@ from .outcomes import (
     pair_outcomes,
     shares,
 )
-from .pairs import cohen_kappa_pairs, rating_pairs
+from .pairs import cohen_kappa_pairs, kappa_cells, rating_pairs
 from .tournament import bradley_terry, ranks_of, win_matrix
 
 __all__ = [
+    "AGREEMENT_RESAMPLES",
+    "COEFFICIENTS",
     "LOSS",
     "RULES",
     "RULE_TEXT",
     "TIE",
     "WEIGHTS",
     "WIN",
+    "AgreementIntervals",
     "ClusteredWilson",
+    "KappaCells",
+    "agreement_intervals",
     "annotator_table",
     "bootstrap_shares",
     "bradley_terry",
@@ -59,11 +72,13 @@ __all__ = [
     "fleiss_kappa",
     "group_shares",
     "gwet_ac",
+    "kappa_cells",
     "krippendorff_alpha",
     "outcome_of",
     "pair_outcomes",
     "pair_spread",
     "percent_agreement",
+    "percentile_bounds",
     "position_bias",
     "prompt_counts",
     "prompt_counts_table",

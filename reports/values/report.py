@@ -53,6 +53,7 @@ class Definitions(Value):
     quintiles: str
     cohen_kappa: str
     position_bias: str
+    agreement_interval: str
 
 
 @dataclass(frozen=True)
