@@ -9,6 +9,9 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Evaluations and ratings"
 
     def ready(self) -> None:
+        from evalsite import authentication
+
         from . import roles
 
+        authentication.connect()
         post_migrate.connect(roles.ensure_groups_after_migrate, sender=self)

@@ -137,7 +137,7 @@ def load(n_prompts: int, seed: int = 0) -> list[int]:
         "id": g + 1, "prompt_id": g // MODELS + 1,
         "chat_model_id": np.array([m.pk for m in models])[g % MODELS],
         "status": "done", "source": "imported",
-        "text": ["lorem " * k for k in lengths], "word_count": lengths,
+        "text": ["lorem " * k for k in lengths], "word_count": lengths, "html": "",
         "finish_reason": "stop",
         "request": "{}", "backend_model_id": "", "attempts": 1, "last_error": "",
         "metadata": "{}", "created_at": now, "updated_at": now,

@@ -156,6 +156,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameters, and statements prepared after their second use on a
+    # connection (Django's documented psycopg options): the annotator loop's
+    # statements then skip PostgreSQL's parse and plan. Turn off behind a
+    # transaction-mode pooler (PgBouncer before 1.21), which cannot keep them.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,7 +217,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "evalsite.authentication.CachedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -223,6 +233,8 @@ REST_FRAMEWORK = {
         "user": env.str("EVALSITE_API_USER_RATE", default="1200/minute"),
     },
 }
+# Seconds an API token's user is remembered (evalsite/authentication.py); 0: never.
+EVALSITE_TOKEN_CACHE_SECONDS = env.int("EVALSITE_TOKEN_CACHE_SECONDS", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "evalsite API",
     "DESCRIPTION": "Pairwise human evaluation of chat language models.",

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from annotations.models import Evaluation
 
 from . import downloads
+from .annotator_filters import UnknownAnnotator
 from .evaluation_reports import evaluation_report, report_options_for
 from .report_options import OPTIONS, ReportOptions
 
@@ -55,7 +56,10 @@ class ReportView(APIView):
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        report = evaluation_report(evaluation, _options(request, evaluation))
+        try:
+            report = evaluation_report(evaluation, _options(request, evaluation))
+        except UnknownAnnotator as error:
+            raise ValidationError({"detail": str(error)}) from None
         return Response(report.to_json())
 
 
@@ -79,7 +83,9 @@ class ReportFileView(APIView):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if filename not in downloads.FILES:
             raise Http404(f"unknown file {filename!r}")
-        download = downloads.evaluation_download(
-            evaluation, filename, _options(request, evaluation)
-        )
+        options = _options(request, evaluation)
+        try:
+            download = downloads.evaluation_download(evaluation, filename, options)
+        except UnknownAnnotator as error:
+            raise ValidationError({"detail": str(error)}) from None
         return downloads.attachment(download)

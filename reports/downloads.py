@@ -115,8 +115,77 @@ def report_json(report: Report) -> bytes:
     return json.dumps(report.to_json(), indent=2, allow_nan=False, default=str).encode()
 
 
+CATEGORY_AGREEMENT = {  # statistic -> field of CategoryAgreement (the AC2 aside)
+    "gwet_ac1_outcomes": "ac1_outcomes",
+    "fleiss_kappa_outcomes": "fleiss_kappa_outcomes",
+    "krippendorff_alpha_ordinal": "alpha_ordinal",
+    "krippendorff_alpha_nominal": "alpha_nominal",
+    "percent_with_ties": "percent_with_ties",
+    "percent_without_ties": "percent_without_ties",
+}
+
+
+def _agreement_row(section, group, statistic, value, interval, n) -> dict:
+    low, high = interval
+    return {"section": section, "group": group, "statistic": statistic,
+            "value": value, "value_low": low, "value_high": high, "n": n}  # fmt: skip
+
+
+def agreement_rows(report: Report) -> list[dict]:
+    """Every agreement figure with its interval: section, group, statistic, value,
+    value_low, value_high and n (pairs; rating pairs for percent agreement)."""
+    agreement = report.agreement
+    overall = {f"gwet_ac2_{name}": item
+               for name, item in agreement.ac2_all_weights.items()}  # fmt: skip
+    overall["gwet_ac1_scores"] = agreement.ac1_scores
+    overall["gwet_ac1_outcomes"] = agreement.ac1_outcomes
+    overall["fleiss_kappa_outcomes"] = agreement.fleiss_kappa_outcomes
+    overall["krippendorff_alpha_ordinal"] = agreement.krippendorff_alpha
+    overall["krippendorff_alpha_nominal"] = agreement.krippendorff_alpha_nominal
+    rows = [
+        _agreement_row(
+            "agreement", "all", statistic, item.coefficient, item.interval, item.n_units
+        )
+        for statistic, item in overall.items()
+    ]
+    for name in ("with_ties", "without_ties"):
+        part = getattr(agreement.percent, name)
+        rows.append(_agreement_row("agreement", "all", f"percent_{name}",
+                                   part.value, part.interval, part.n))  # fmt: skip
+    ac2 = f"gwet_ac2_{report.metadata.options.weights}"
+    for row in agreement.by_category:
+        fields = {ac2: "ac2", **CATEGORY_AGREEMENT}
+        rows.extend(
+            _agreement_row(
+                "agreement_by_category",
+                row.category,
+                statistic,
+                getattr(row, field),
+                getattr(row, f"{field}_interval"),
+                row.n_pairs,
+            )
+            for statistic, field in fields.items()
+        )
+    rows.extend(
+        _agreement_row(
+            "cohen_kappa",
+            f"{row.rater_a} & {row.rater_b}",
+            "cohen_kappa",
+            row.kappa,
+            row.kappa_interval,
+            row.n,
+        )
+        for row in agreement.cohen_kappa
+    )
+    return rows
+
+
 def report_rows(report: Report) -> pd.DataFrame:
-    """The report's tables in one long frame: section, group, n, shares, intervals."""
+    """The report's tables in one long frame: section, group, n, shares, intervals;
+    then the agreement figures (``agreement_rows``). Groups carry ``reliable``; the
+    report's warnings follow as rows of section "warning" (group: the code, n: the
+    count, with ``message`` and ``detail``).
+    """
     rows = []
     if report.headline is not None and report.breakdowns is not None:
         head = report.headline
@@ -124,6 +193,13 @@ def report_rows(report: Report) -> pd.DataFrame:
         for share in SHARE_COLUMNS:
             row[share] = getattr(head, share)
             row[f"{share}_low"], row[f"{share}_high"] = getattr(head.interval, share)
+        row["reliable"] = head.reliable
+        design = head.wilson_design_effects
+        if design is not None and report.metadata.options.interval == "wilson":
+            for share in SHARE_COLUMNS:
+                effect = getattr(design, share)
+                row[f"{share}_design_effect"] = effect.design_effect
+                row[f"{share}_n_effective"] = effect.n_effective
         rows.append(row)
         for section, table in report.breakdowns.sections():
             rows.extend({"section": section, **item.to_json()} for item in table)
@@ -135,6 +211,11 @@ def report_rows(report: Report) -> pd.DataFrame:
             rows.append({"section": "pairs",
                          "group": f"{pair.model} vs {pair.opponent}",
                          **pair.to_json()})  # fmt: skip
+    rows.extend(agreement_rows(report))
+    for warning in report.warnings:
+        rows.append({"section": "warning", "group": warning.code, "n": warning.count,
+                     "message": warning.message,
+                     "detail": "; ".join(warning.detail)})  # fmt: skip
     frame = pd.DataFrame(rows)
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation
@@ -150,6 +231,16 @@ def _ratings_file(write: Callable[[pd.DataFrame], bytes]):
     return lambda evaluation, options: write(selectors.ratings_frame([evaluation.pk]))
 
 
+def _kept_ratings(evaluation: Evaluation, options: ReportOptions) -> pd.DataFrame:
+    """The ratings the report with ``options`` counts: its annotator filters' too."""
+    ratings = selectors.ratings_frame([evaluation.pk])
+    if not options.filters_annotators:
+        return ratings
+    report = evaluation_report(evaluation, options)
+    excluded = [row.annotator for row in report.annotators if row.excluded]
+    return ratings[~ratings["annotator"].isin(excluded)]
+
+
 def _report_file(write: Callable[[Report], bytes]):
     return lambda evaluation, options: write(evaluation_report(evaluation, options))
 
@@ -158,7 +249,7 @@ WRITERS = {
     "ratings.csv": _ratings_file(ratings_csv),
     "ratings.parquet": _ratings_file(ratings_parquet),
     "pairs.csv": lambda evaluation, options: pairs_csv(
-        selectors.ratings_frame([evaluation.pk]), options
+        _kept_ratings(evaluation, options), options
     ),
     "report.json": _report_file(report_json),
     "report.csv": _report_file(report_csv),

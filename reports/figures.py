@@ -10,6 +10,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .report_warnings import MIN_GROUP_PROMPTS
 from .values import (
     BreakdownRow,
     Headline,
@@ -32,6 +33,7 @@ TITLES = {
     "compare": "Evaluations side by side",
 }
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+UNRELIABLE = f"< {MIN_GROUP_PROMPTS} prompts, no error bar"
 # Names, categories and titles are data, drawn as they are: a `$` in a model's name is
 # not mathtext (an unbalanced one would fail the figure), nor is anything TeX.
 # Text reads these when it is made and tick labels are made while drawing, so both
@@ -54,16 +56,28 @@ def _group_label(section: str, row: BreakdownRow, edges: tuple[QuintileEdge, ...
 
 
 def _bars(ax, labels: list[str], rows: Sequence[Headline | BreakdownRow]) -> None:
-    """Grouped win/tie/loss bars with interval error bars."""
+    """Grouped win/tie/loss bars with interval error bars.
+
+    An unreliable group (too few prompts) gets no error bar, and its label says so.
+    """
     x = np.arange(len(labels))
     width = 0.26
+    reliable = np.array([r.reliable for r in rows], dtype=bool)
     for offset, share in zip((-width, 0, width), ("win", "tie", "loss"), strict=True):
         values = np.array([_num(getattr(r, share)) for r in rows])
         low = np.array([_num(r.bounds(share)[0]) for r in rows])
         high = np.array([_num(r.bounds(share)[1]) for r in rows])
         errors = np.nan_to_num(np.vstack([values - low, high - values]).clip(min=0))
-        ax.bar(x + offset, values * 100, width, yerr=errors * 100, capsize=3,
-               label=share.capitalize(), color=COLOURS[share])  # fmt: skip
+        ax.bar(x + offset, values * 100, width, label=share.capitalize(),
+               color=COLOURS[share])  # fmt: skip
+        if reliable.any():
+            ax.errorbar(x[reliable] + offset, values[reliable] * 100,
+                        yerr=errors[:, reliable] * 100, fmt="none", ecolor="black",
+                        capsize=3)  # fmt: skip
+    labels = [
+        label if ok else f"{label}\n({UNRELIABLE})"
+        for label, ok in zip(labels, reliable, strict=True)
+    ]
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylabel("% of outcomes")
     ax.set_ylim(0, 100)

@@ -18,7 +18,12 @@ def _field(option: Option) -> forms.Field:
             choices=option.choices,
             coerce=option.type,
         )
-    return forms.IntegerField(
+    if option.many:
+        return forms.CharField(
+            label=option.label, help_text=option.help, required=False
+        )
+    number = forms.FloatField if option.type is float else forms.IntegerField
+    return number(
         label=option.label,
         help_text=option.help,
         required=False,
@@ -35,6 +40,38 @@ class ReportOptionsForm(forms.Form):
     """
 
     def __init__(self, options: ReportOptions, **kwargs) -> None:
-        super().__init__(initial=asdict(options), label_suffix="", **kwargs)
+        initial = asdict(options)
+        for option in OPTIONS:
+            if option.many:
+                initial[option.name] = ", ".join(initial[option.name])
+        super().__init__(initial=initial, label_suffix="", **kwargs)
         for option in OPTIONS:
             self.fields[option.name] = _field(option)
+
+
+def _option_field(name: str) -> forms.Field:
+    return _field(next(option for option in OPTIONS if option.name == name))
+
+
+class DisagreementFilterForm(forms.Form):
+    """The filters of the disagreements page; ``error_text`` names the bad fields."""
+
+    category = forms.ChoiceField(label="Category", required=False)
+    turns = forms.IntegerField(label="Turns", required=False, min_value=1)
+    min_spread = forms.IntegerField(
+        label="Min. spread",
+        help_text="highest minus lowest score of the pair's ratings",
+        required=False,
+        min_value=0,
+        max_value=6,
+    )
+    threshold = _option_field("threshold")
+
+    def __init__(self, data, *, categories: list[str]) -> None:
+        super().__init__(data, label_suffix="")
+        self.fields["category"].choices = [("", "any"), *((c, c) for c in categories)]
+
+    def error_text(self) -> str:
+        return "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()
+        )

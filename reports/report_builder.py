@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from . import statistics as st
+from .annotator_filters import annotator_filter
 from .report_metadata import data_hash, definitions, software_versions
 from .report_options import ReportOptions, refuse_for_tournament
+from .report_warnings import MIN_GROUP_PROMPTS, report_warnings
 from .values import (
     Agreement,
     Alpha,
@@ -24,8 +26,10 @@ from .values import (
     CategoryAgreement,
     ChanceCorrected,
     CohenKappaRow,
+    DesignEffect,
     EvaluationSummary,
     Headline,
+    KappaSummary,
     LeaderboardRow,
     Metadata,
     PairResult,
@@ -36,6 +40,7 @@ from .values import (
     QuintileEdge,
     Report,
     ShareBounds,
+    ShareDesignEffects,
     Tournament,
     TournamentMethod,
     WinMatrix,
@@ -54,6 +59,8 @@ PAIR_COLUMNS = (
     "word_count",
     "collection_method",
 )
+CATEGORY_FIGURES = ("ac1_outcomes", "fleiss_kappa_outcomes", "alpha_ordinal",
+                    "alpha_nominal", "percent_with_ties", "percent_without_ties")  # fmt: skip
 
 
 def _finite(value: Any) -> Any:
@@ -76,16 +83,41 @@ def _bounds(intervals: Mapping[str, tuple[float, float]]) -> ShareBounds:
     )
 
 
-def _chance(result: Mapping[str, Any]) -> ChanceCorrected:
-    return ChanceCorrected(**_finite_items(result))
+def _chance(result: Mapping[str, Any], interval) -> ChanceCorrected:
+    return ChanceCorrected(**_finite_items(result), interval=_pair(interval))
+
+
+def _pair(bounds) -> tuple[float | None, float | None]:
+    return (_finite(float(bounds[0])), _finite(float(bounds[1])))
+
+
+def _clustered_wilson(outcomes: pd.DataFrame) -> tuple[ShareBounds, ShareDesignEffects]:
+    """Cluster-robust Wilson intervals over prompts, and what they were taken at."""
+    robust = st.clustered_wilson_shares(st.prompt_counts(outcomes))
+    bounds = _bounds({name: (item.low, item.high) for name, item in robust.items()})
+    design = {
+        name: DesignEffect(_finite(item.design_effect), _finite(item.n_effective))
+        for name, item in robust.items()
+    }
+    return bounds, ShareDesignEffects(**design)
 
 
 def headline(
     outcomes: pd.DataFrame, ratings: pd.DataFrame, options: ReportOptions
 ) -> Headline:
-    """Shares over all outcomes, both intervals, and what they were counted from."""
+    """Shares over all outcomes, both intervals, and what they were counted from.
+
+    Under the ``rating`` aggregation (several outcomes per prompt) Wilson's
+    interval is cluster-robust, its design effects kept beside it.
+    """
     shares = {"wins": None, "ties": None, "losses": None}
     shares.update(_finite_items(st.shares(outcomes["outcome"])))
+    design = None
+    if options.aggregation == "rating":
+        wilson, design = _clustered_wilson(outcomes)
+    else:
+        wilson = _bounds(st.wilson_shares(outcomes["outcome"]))
+    n_prompts = int(outcomes["prompt_id"].nunique())
     bounds = {
         "bootstrap": _bounds(
             st.bootstrap_shares(
@@ -95,24 +127,25 @@ def headline(
                 level=options.level,
             )
         ),
-        "wilson": _bounds(st.wilson_shares(outcomes["outcome"])),
+        "wilson": wilson,
     }
     return Headline(
         **shares,
         **bounds,
         interval=bounds[options.interval],
-        n_prompts=int(outcomes["prompt_id"].nunique()),
+        n_prompts=n_prompts,
         n_pairs=int(ratings["comparison_id"].nunique()),
         n_ratings=len(ratings),
         rule=options.aggregation,
+        reliable=n_prompts >= MIN_GROUP_PROMPTS,
+        wilson_design_effects=design,
     )
 
 
-def _agreement_by_category(
-    ratings, score_counts, outcome_counts, points, weights
-) -> tuple[CategoryAgreement, ...]:
-    """AC2 and percent agreement per prompt category (a pair counts in each of its)."""
-    _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
+def _category_units(ratings: pd.DataFrame, first: np.ndarray) -> list[tuple]:
+    """(category, positions of its units) for every prompt category, sorted; a
+    unit (pair) counts in each of its prompt's categories. ``first`` is each
+    unit's first row in ``ratings``."""
     unit_categories = ratings["categories"].to_numpy()[first]
     lengths = np.fromiter(map(len, unit_categories), dtype=int, count=len(first))
     codes, names = pd.factorize(
@@ -120,22 +153,41 @@ def _agreement_by_category(
         sort=True,
     )
     units = np.repeat(np.arange(len(first)), lengths)
+    return [(name, np.unique(units[codes == code])) for code, name in enumerate(names)]
+
+
+def _agreement_by_category(
+    categories, found, score_counts, weights
+) -> tuple[CategoryAgreement, ...]:
+    """Every coefficient per prompt category, with its interval (``found``:
+    ``statistics.agreement_intervals`` with the categories after the overall)."""
+    figures = {"ac2": f"ac2_{weights}", **{name: name for name in CATEGORY_FIGURES}}
     rows = []
-    for code, category in enumerate(names):
-        mask = np.zeros(len(first), dtype=bool)
-        mask[units[codes == code]] = True
-        ac2 = st.gwet_ac(score_counts[mask], points, weights=weights)
-        percent = st.percent_agreement(outcome_counts[mask], OUTCOME_POINTS)
+    for g, (category, units) in enumerate(categories, start=1):
+        value, interval = found.estimates[g], found.bounds[g]
         rows.append(
             CategoryAgreement(
                 category=category,
-                ac2=_finite(ac2["coefficient"]),
-                n_pairs=ac2["n_units"],
-                percent_with_ties=_finite(percent["with_ties"]["value"]),
-                percent_without_ties=_finite(percent["without_ties"]["value"]),
+                n_pairs=int((score_counts[units].sum(axis=1) >= 2).sum()),
+                **{field: _finite(value[name]) for field, name in figures.items()},
+                **{
+                    f"{field}_interval": _pair(interval[name])
+                    for field, name in figures.items()
+                },
             )
         )
     return tuple(rows)
+
+
+def _kappa_summary(kappas: pd.DataFrame) -> KappaSummary:
+    values = kappas["kappa"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return KappaSummary(n_pairs=len(kappas), median=None, q1=None, q3=None)
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    return KappaSummary(
+        n_pairs=len(kappas), median=float(median), q1=float(q1), q3=float(q3)
+    )
 
 
 def _scores(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -162,30 +214,69 @@ def agreement(
     # Count once: every coefficient below reads the same two count matrices.
     score_counts = st.count_matrix(scores, points)
     outcome_counts = st.count_matrix(outcomes, OUTCOME_POINTS)
+    kappas = st.cohen_kappa_pairs(scores, points, min_shared=20, pairs=pairs)
+    # Count matrix rows follow the units' first rows; prompts coded in sorted order.
+    _, first = np.unique(pd.factorize(ratings["comparison_id"])[0], return_index=True)
+    row_prompts = pd.factorize(ratings["prompt_id"], sort=True)[0]
+    categories = _category_units(ratings, first)
+    found = st.agreement_intervals(
+        score_counts,
+        outcome_counts,
+        points,
+        row_prompts[first],
+        [np.arange(len(first)), *(units for _, units in categories)],
+        st.kappa_cells(scores, points, row_prompts, kappas, pairs=pairs),
+        resamples=options.resamples,
+        seed=options.seed,
+        level=options.level,
+    )
+    overall = found.bounds[0]
     ac2 = {
-        weights: _chance(st.gwet_ac(score_counts, points, weights=weights))
+        weights: _chance(
+            st.gwet_ac(score_counts, points, weights=weights), overall[f"ac2_{weights}"]
+        )
         for weights in st.WEIGHTS[1:]
     }
     percent = st.percent_agreement(outcome_counts, OUTCOME_POINTS)
-    alpha = st.krippendorff_alpha(score_counts, points, level="ordinal")
-    kappas = st.cohen_kappa_pairs(scores, points, min_shared=20, pairs=pairs)
+    paired = int((score_counts.sum(axis=1) >= 2).sum())
+    alpha = {  # the krippendorff package's alpha, from the sums (tested equal)
+        level: Alpha(
+            coefficient=_finite(found.estimates[0][f"alpha_{level}"]),
+            n_units=paired,
+            level=level,
+            interval=_pair(overall[f"alpha_{level}"]),
+        )
+        for level in ("ordinal", "nominal")
+    }
     return Agreement(
         ac2=ac2[options.weights],
         ac2_all_weights=ac2,
-        ac1_scores=_chance(st.gwet_ac(score_counts, points)),
-        ac1_outcomes=_chance(st.gwet_ac(outcome_counts, OUTCOME_POINTS)),
-        fleiss_kappa_outcomes=_chance(st.fleiss_kappa(outcome_counts, OUTCOME_POINTS)),
-        krippendorff_alpha=Alpha(**_finite_items(alpha)),
+        ac1_scores=_chance(st.gwet_ac(score_counts, points), overall["ac1_scores"]),
+        ac1_outcomes=_chance(
+            st.gwet_ac(outcome_counts, OUTCOME_POINTS), overall["ac1_outcomes"]
+        ),
+        fleiss_kappa_outcomes=_chance(
+            st.fleiss_kappa(outcome_counts, OUTCOME_POINTS),
+            overall["fleiss_kappa_outcomes"],
+        ),
+        krippendorff_alpha=alpha["ordinal"],
+        krippendorff_alpha_nominal=alpha["nominal"],
         percent=PercentAgreement(
             **{
-                name: Proportion(**_finite_items(part))
+                name: Proportion(
+                    **_finite_items(part), interval=_pair(overall[f"percent_{name}"])
+                )
                 for name, part in percent.items()
             }
         ),
         by_category=_agreement_by_category(
-            ratings, score_counts, outcome_counts, points, options.weights
+            categories, found, score_counts, options.weights
         ),
-        cohen_kappa=tuple(CohenKappaRow(**row) for row in records(kappas)),
+        cohen_kappa=tuple(
+            CohenKappaRow(**row, kappa_interval=_pair(interval))
+            for row, interval in zip(records(kappas), found.kappa_bounds, strict=True)
+        ),
+        cohen_kappa_summary=_kappa_summary(kappas),
     )
 
 
@@ -234,10 +325,14 @@ def _breakdowns(
         interval=options.interval,
         resamples=options.resamples,
         seed=options.seed,
+        clustered=options.aggregation == "rating",
     )
     edges = tuple(QuintileEdge(**edge) for edge in parts.pop("quintile_edges"))
     tables = {
-        name: tuple(BreakdownRow(**row) for row in records(table))
+        name: tuple(
+            BreakdownRow(**row, reliable=row["n_prompts"] >= MIN_GROUP_PROMPTS)
+            for row in records(table)
+        )
         for name, table in parts.items()
     }
     return Breakdowns(**tables), edges
@@ -249,10 +344,21 @@ def build_report(
     """The whole report of one evaluation.
 
     ``ratings`` is the long frame of ``reports.selectors.ratings_frame`` (its
-    ``full=False`` columns suffice).
+    ``full=False`` columns suffice). The annotators the options leave out
+    (``reports.annotator_filters``) are dropped before anything but the annotator
+    table is computed; that table has every annotator, with the filters' flags.
     """
     points = SCALE_POINTS[evaluation.scale]
     ratings = ratings.assign(outcome=st.outcome_of(ratings["score"], options.threshold))
+    scores = _scores(ratings)
+    pairs = st.rating_pairs(scores)  # shared by two tables below
+    annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
+    # The filters read the table of all ratings; the rest reads the ratings kept.
+    chosen = annotator_filter(annotators, options)
+    if excluded := chosen.excluded:
+        ratings = ratings[~ratings["annotator"].isin(excluded)]
+        scores = _scores(ratings)
+        pairs = st.rating_pairs(scores)
     outcomes = st.pair_outcomes(
         ratings,
         rule=options.aggregation,
@@ -260,9 +366,6 @@ def build_report(
         carry=PAIR_COLUMNS,
     )
     prompts = ratings[["prompt_id", "num_turns"]].drop_duplicates("prompt_id")
-    scores = _scores(ratings)
-    pairs = st.rating_pairs(scores)  # shared by two tables below
-    annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
     board = tournament(outcomes, options) if evaluation.is_tournament else None
     common = {
         "metadata": Metadata(
@@ -272,18 +375,26 @@ def build_report(
             data_sha256=data_hash(ratings),
             software=dict(software_versions()),
             generated_at=datetime.now(UTC),
+            exclusions=chosen.exclusions,
         ),
         "prompt_counts": PromptCounts(**st.prompt_counts_table(prompts)),
         "position_bias": PositionBias(**_finite_items(st.position_bias(ratings))),
-        "annotators": tuple(AnnotatorRow(**row) for row in records(annotators)),
+        "annotators": tuple(AnnotatorRow(**row) for row in records(chosen.table)),
         "agreement": agreement(ratings, points, options, pairs, scores),
     }
+    rule = options.aggregation
     if evaluation.is_tournament:
-        return Report(**common, tournament=board)
+        return Report(
+            **common,
+            tournament=board,
+            warnings=report_warnings(ratings, evaluation, rule),
+        )
     breakdowns, edges = _breakdowns(outcomes, options)
+    head = headline(outcomes, ratings, options)
     return Report(
         **common,
-        headline=headline(outcomes, ratings, options),
+        headline=head,
         quintile_edges=edges,
         breakdowns=breakdowns,
+        warnings=report_warnings(ratings, evaluation, rule, head, breakdowns),
     )

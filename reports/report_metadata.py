@@ -49,6 +49,24 @@ def software_versions() -> dict[str, str]:
 software_versions()  # read the package metadata once, at import
 
 
+def _interval_text(options: ReportOptions) -> str:
+    level = f"{options.level:.0%}"
+    if options.interval == "bootstrap":
+        return (
+            f"{level} percentile bootstrap over prompts "
+            f"({options.resamples} resamples, seed {options.seed})"
+        )
+    if options.aggregation == "rating":
+        return (
+            f"{level} cluster-robust Wilson score interval on rating outcomes: "
+            "Wilson at the effective sample size n / design effect, the design "
+            "effect being the cluster-robust variance of the share over prompts "
+            "(ratio estimator, k/(k-1) correction) divided by the binomial "
+            "variance, at least 1, since a prompt's ratings are not independent"
+        )
+    return f"{level} Wilson score interval on pair outcomes"
+
+
 def definitions(
     options: ReportOptions,
     scale_points: Sequence[int],
@@ -60,12 +78,6 @@ def definitions(
     seed are stated from it.
     """
     t = options.threshold
-    interval = (
-        f"{options.level:.0%} percentile bootstrap over prompts "
-        f"({options.resamples} resamples, seed {options.seed})"
-        if options.interval == "bootstrap"
-        else f"{options.level:.0%} Wilson score interval on pair outcomes"
-    )
     return Definitions(
         outcome=f"win if score >= {t}, loss if score <= -{t}, tie otherwise "
         "(score from the candidate's point of view)",
@@ -73,7 +85,7 @@ def definitions(
         aggregation_rule=st.RULE_TEXT[options.aggregation],
         threshold=t,
         win_no_ties="win / (win + loss)",
-        interval=tournament.interval_text if tournament else interval,
+        interval=tournament.interval_text if tournament else _interval_text(options),
         resamples=tournament.resamples if tournament else options.resamples,
         seed=tournament.seed if tournament else options.seed,
         agreement_weights=options.weights,
@@ -84,5 +96,13 @@ def definitions(
         "both responses) over the pairs in the report",
         cohen_kappa="unweighted, on scores, for annotators sharing >= 20 pairs",
         position_bias="share of ratings preferring the response shown on the left",
+        agreement_interval=(
+            f"{options.level:.0%} percentile bootstrap over prompts "
+            f"({min(options.resamples, st.AGREEMENT_RESAMPLES)} resamples, seed "
+            f"{options.seed}; at most {st.AGREEMENT_RESAMPLES}); every agreement "
+            "figure on the same resampled prompts, a category's or an annotator "
+            "pair's on the drawn prompts it holds; resamples in which a figure is "
+            "undefined are left out of its percentiles"
+        ),
         tournament_model=tournament.model_text if tournament else None,
     )

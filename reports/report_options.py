@@ -10,6 +10,7 @@ query parameters (``options_from``). Pure Python: no Django.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -19,15 +20,18 @@ from . import statistics as st
 
 @dataclass(frozen=True)
 class Option:
-    """How one option is offered: a closed list of choices, or an integer range."""
+    """How one option is offered: a closed list of choices, a number range (an
+    integer, or a float that may be left out: None), or a set of names (``many``:
+    a tuple of ``type``, comma-separated in a query parameter)."""
 
     name: str
     label: str
     help: str
     type: type
     choices: tuple[tuple[Any, str], ...] = ()  # (value, label)
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    many: bool = False
 
     @property
     def values(self) -> list:
@@ -36,6 +40,10 @@ class Option:
 
     def check(self, value: Any) -> None:
         """ValueError naming the option when ``value`` is not allowed."""
+        if value is None or self.many:
+            return  # an optional number left out; names are checked against data
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{self.name}: {self.range_text}")
         if self.choices and value not in self.values:
             raise ValueError(
                 f"{self.name}: use one of {', '.join(map(str, self.values))}"
@@ -47,20 +55,34 @@ class Option:
 
     @property
     def range_text(self) -> str:
+        kind = "an integer" if self.type is int else "a number"
         if self.maximum is None:
-            return f"use an integer of at least {self.minimum}"
-        return f"use {self.minimum} to {self.maximum}"
+            return f"use {kind} of at least {self.minimum}"
+        return f"use {kind} from {self.minimum} to {self.maximum}"
 
-    def parse(self, raw: str) -> Any:
-        """A query parameter's text as this option's type; ValueError names it."""
-        if self.type is int:
+    def parse(self, raw: Any) -> Any:
+        """A query parameter's text (or the names of a ``many`` option, as text or a
+        list) as this option's value; ValueError names it."""
+        if self.many:
+            items = [raw] if isinstance(raw, str) else raw
+            names = (name.strip() for item in items for name in item.split(","))
+            return tuple(sorted({name for name in names if name}))
+        if self.type in (int, float) and isinstance(raw, str):
             try:
-                return int(raw)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"{self.name}: expected an integer, got {raw!r}"
-                ) from None
+                return self.type(raw)
+            except ValueError:
+                kind = "an integer" if self.type is int else "a number"
+                raise ValueError(f"{self.name}: expected {kind}, got {raw!r}") from None
         return raw
+
+    def argument(self, raw: str) -> Any:
+        """The ``report`` command's type for this option: parsed and checked."""
+        try:
+            value = self.parse(raw)
+            self.check(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
 
 
 def _option(default: Any, **offer: Any) -> Any:
@@ -98,7 +120,8 @@ class ReportOptions:
         "bootstrap",
         label="Interval",
         help="95% interval of the shares: percentile bootstrap over prompts, or "
-        "Wilson's score interval on pair outcomes",
+        "Wilson's score interval on pair outcomes (under the rating aggregation, "
+        "cluster-robust: at the effective sample size over prompts)",
         choices=(("bootstrap", "bootstrap over prompts"), ("wilson", "Wilson")),
     )
     weights: str = _option(
@@ -106,6 +129,36 @@ class ReportOptions:
         label="Agreement weights",
         help="weights of Gwet's AC2 on the scale's points",
         choices=tuple((name, name) for name in st.WEIGHTS[1:]),
+    )
+    exclude: tuple[str, ...] = _option(
+        (),
+        label="Exclude annotators",
+        help="annotators whose ratings are left out, by name (comma-separated)",
+        type=str,
+        many=True,
+    )
+    min_agreement: float | None = _option(
+        None,
+        label="Min. agreement",
+        help="leave out annotators whose agreement with the others is below this "
+        "(0 to 1)",
+        type=float,
+        minimum=0,
+        maximum=1,
+    )
+    min_median_seconds: float | None = _option(
+        None,
+        label="Min. median seconds",
+        help="leave out annotators whose median seconds per pair are below this",
+        type=float,
+        minimum=0,
+    )
+    annotator_rules: str = _option(
+        "remove",
+        label="Annotator rules",
+        help="remove the annotators the two rules above flag, or only mark them in "
+        "the annotator table",
+        choices=(("remove", "remove"), ("mark", "mark only")),
     )
     ties: str = _option(
         "half",
@@ -118,11 +171,26 @@ class ReportOptions:
 
     def __post_init__(self) -> None:
         for option in OPTIONS:
+            if option.many:  # one spelling of a set of names: a sorted tuple
+                object.__setattr__(
+                    self, option.name, option.parse(getattr(self, option.name))
+                )
             option.check(getattr(self, option.name))
+
+    @property
+    def filters_annotators(self) -> bool:
+        """Whether the options exclude annotators or flag them by a rule."""
+        return bool(self.exclude) or any(
+            threshold is not None
+            for threshold in (self.min_agreement, self.min_median_seconds)
+        )
 
 
 OPTIONS: tuple[Option, ...] = tuple(
-    Option(name=item.name, type=type(item.default), **item.metadata["option"])
+    Option(
+        name=item.name,
+        **{"type": type(item.default), **item.metadata["option"]},
+    )
     for item in fields(ReportOptions)
     if "option" in item.metadata
 )
@@ -144,7 +212,7 @@ def options_from(params: Mapping[str, Any], *, kind: str = "") -> ReportOptions:
         raw = params.get(option.name)
         if raw is None or raw == "":
             continue
-        values[option.name] = option.parse(raw) if isinstance(raw, str) else raw
+        values[option.name] = option.parse(raw)
     options = ReportOptions(**values)
     if kind == "tournament":
         refuse_for_tournament(options)
@@ -169,9 +237,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             if option.name == "aggregation"
             else getattr(defaults, option.name)
         )
+        if option.many:
+            parser.add_argument(
+                f"--{option.name.replace('_', '-')}",
+                dest=option.name,
+                action="append",
+                metavar="NAME",
+                help=f"{option.help}; repeat it for more".replace("%", "%%"),
+            )
+            continue
         parser.add_argument(
-            f"--{option.name}",
-            type=option.type,
+            f"--{option.name.replace('_', '-')}",
+            dest=option.name,
+            type=option.argument,
             choices=option.values or None,
             help=f"{option.help} (default: {default})".replace("%", "%%"),
         )

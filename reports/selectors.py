@@ -266,3 +266,24 @@ def prompt_explorer(prompt_id: int) -> dict:
     for comparison in comparisons:
         comparison.rating_list = by_comparison.get(comparison.pk, [])
     return {"prompt": prompt, "generations": generations, "comparisons": comparisons}
+
+
+def prompts_by_id(prompt_ids: Sequence[int]) -> dict[int, Prompt]:
+    """The prompts (their external ids and turns only), by id, in one query."""
+    prompts = Prompt.objects.filter(pk__in=list(prompt_ids)).only(
+        "external_id", "turns"
+    )
+    return {prompt.pk: prompt for prompt in prompts}
+
+
+def pair_detail(evaluation_id: int, comparison_id: int) -> dict:
+    """A pair of the evaluation: its prompt, both responses and every rating with its
+    annotator. ``Comparison.DoesNotExist`` when the evaluation has no such pair."""
+    comparison = Comparison.objects.select_related(
+        "evaluation",
+        "prompt__prompt_set",
+        "candidate_generation__chat_model",
+        "baseline_generation__chat_model",
+    ).get(pk=comparison_id, evaluation_id=evaluation_id)
+    ratings = list(comparison.ratings.select_related("annotator").order_by("id"))
+    return {"comparison": comparison, "ratings": ratings}

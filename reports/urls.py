@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import disagreements, views
 
 app_name = "reports"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("prompts/<int:prompt_id>/", views.prompt, name="prompt"),
     path("<int:pk>/", views.evaluation, name="evaluation"),
     path("<int:pk>/prompts/", views.prompts, name="prompts"),
+    path(
+        "<int:pk>/disagreements/",
+        disagreements.disagreements,
+        name="disagreements",
+    ),
+    path("<int:pk>/pairs/<int:comparison_id>/", disagreements.pair, name="pair"),
     path("<int:pk>/figures/<slug:name>.<str:fmt>", views.figure, name="figure"),
     path("<int:pk>/download/<str:filename>", views.download, name="download"),
 ]

@@ -12,9 +12,11 @@ from annotations.models import Comparison, Evaluation
 from evalsite.rendering import render_markdown, render_stored
 
 from . import downloads, figures, selectors
+from .annotator_filters import UnknownAnnotator
 from .evaluation_reports import evaluation_report, report_options_for
 from .forms import ReportOptionsForm
 from .report_options import ReportOptions
+from .report_warnings import MIN_GROUP_PROMPTS
 from .values import BreakdownRow
 
 view_report = permission_required("annotations.view_report", raise_exception=True)
@@ -54,7 +56,10 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    report = evaluation_report(item, options)
+    try:
+        report = evaluation_report(item, options)
+    except UnknownAnnotator as error:
+        return HttpResponseBadRequest(str(error))
     context = {
         "evaluation": item,
         "report": report,
@@ -64,6 +69,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "figure_names": figures.names_for(report),
         "downloads": list(downloads.FILES),
         "section_titles": SECTION_TITLES,
+        "min_group_prompts": MIN_GROUP_PROMPTS,
     }
     if report.is_tournament:
         return render(request, "reports/tournament.html", context)
@@ -94,7 +100,11 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    return downloads.attachment(downloads.evaluation_download(item, filename, options))
+    try:
+        download = downloads.evaluation_download(item, filename, options)
+    except UnknownAnnotator as error:
+        return HttpResponseBadRequest(str(error))
+    return downloads.attachment(download)
 
 
 def _compared(request: HttpRequest):

@@ -192,10 +192,10 @@ def _rate(
                 assignment, refusal=AssignmentEnded(ALREADY_IMPORTED), now=now
             )
         return Recorded(assignment, refusal=LeaseLost(LEASE_LOST))
-    rating = Rating.objects.create(
-        comparison=comparison,
+    rating = answer_queries.rating_insert(
+        comparison_id=comparison.pk,
         annotator_id=assignment.annotator_id,
-        assignment=assignment,
+        assignment_id=assignment.pk,
         scale=evaluation.scale,
         choice=value,
         candidate_on_left=assignment.candidate_on_left,

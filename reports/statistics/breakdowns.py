@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from .clustered import clustered_wilson_shares
 from .intervals import SHARE_NAMES, bootstrap_counts_many, wilson_shares
 from .outcomes import shares
 
@@ -61,12 +62,15 @@ def group_shares(
     interval: str = "bootstrap",
     resamples: int = 1000,
     seed: int = 0,
+    clustered: bool = False,
 ) -> pd.DataFrame:
     """Shares and intervals per value of ``key``.
 
     Expects ``prompt_id``, ``outcome`` and ``key``. Returns one row per group with
     ``group``, ``n`` (outcomes), ``n_prompts``, the shares and ``<share>_low`` /
-    ``<share>_high``.
+    ``<share>_high``. With ``clustered`` (several outcomes per prompt) Wilson's
+    interval is the cluster-robust one (``clustered.clustered_wilson_shares``)
+    and each row also has ``<share>_design_effect`` and ``<share>_n_effective``.
     """
     keys, groups = pd.factorize(outcomes[key], sort=True)
     prompts, prompt_ids = pd.factorize(outcomes["prompt_id"])
@@ -81,7 +85,9 @@ def group_shares(
         value = group.item() if isinstance(group, np.generic) else group
         row: dict = {"group": value, "n_prompts": len(counts)}
         row.update(shares(outcome[mask]))
-        if interval == "wilson":
+        if interval == "wilson" and clustered:
+            _add_clustered(row, clustered_wilson_shares(counts))
+        elif interval == "wilson":
             _add_bounds(row, wilson_shares(outcome[mask]))
         rows.append(row)
         counts_of.append(counts)
@@ -98,21 +104,31 @@ def _add_bounds(row: dict, bounds: dict) -> None:
         row[f"{name}_low"], row[f"{name}_high"] = bounds[name]
 
 
+def _add_clustered(row: dict, intervals: dict) -> None:
+    for name in SHARE_NAMES:
+        item = intervals[name]
+        row[f"{name}_low"], row[f"{name}_high"] = item.low, item.high
+        row[f"{name}_design_effect"] = item.design_effect
+        row[f"{name}_n_effective"] = item.n_effective
+
+
 def breakdowns(
     outcomes: pd.DataFrame,
     *,
     interval: str = "bootstrap",
     resamples: int = 1000,
     seed: int = 0,
+    clustered: bool = False,
 ) -> dict[str, object]:
-    """All breakdowns of a set of outcomes.
+    """All breakdowns of a set of outcomes (``clustered``: see ``group_shares``).
 
     Expects ``prompt_id``, ``outcome``, ``categories`` (lists), ``num_turns``,
     ``word_count`` and ``collection_method`` ("" for none). Returns tables (DataFrames)
     ``category``, ``turns``, ``turn_kind``, ``quintile``, ``collection_method`` and
     ``quintile_edges`` (a list of dicts).
     """
-    options = {"interval": interval, "resamples": resamples, "seed": seed}
+    options = {"interval": interval, "resamples": resamples, "seed": seed,
+               "clustered": clustered}  # fmt: skip
     columns = ["prompt_id", "outcome", "categories", "num_turns", "word_count",
                "collection_method"]  # fmt: skip
     quintile, edges = word_quintiles(outcomes["word_count"])

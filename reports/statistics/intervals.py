@@ -14,9 +14,12 @@ SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
 
 
 def wilson(
-    successes: int, n: int, *, z: float = 1.959963984540054
+    successes: float, n: float, *, z: float = 1.959963984540054
 ) -> tuple[float, float]:
-    """Wilson score interval for a binomial share; (nan, nan) when n is 0."""
+    """Wilson score interval for a binomial share; (nan, nan) when n is 0.
+
+    ``successes`` and ``n`` may be fractional (an effective sample size).
+    """
     if n == 0:
         return (float("nan"), float("nan"))
     p = successes / n

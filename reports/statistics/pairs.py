@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .agreement import scale_positions
+from .agreement_bootstrap import KappaCells
 
 
 def rating_pairs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
@@ -91,6 +92,40 @@ def cohen_kappa_pairs(
         }
     )
     return result[enough].reset_index(drop=True)[columns]
+
+
+def kappa_cells(
+    frame: pd.DataFrame,
+    categories: Sequence[float],
+    prompts: np.ndarray,
+    kappas: pd.DataFrame,
+    *,
+    pairs: tuple[pd.DataFrame, pd.Index] | None = None,
+) -> KappaCells:
+    """The rating pairs behind the rows of ``kappas`` (``cohen_kappa_pairs`` of
+    ``frame``), for ``agreement_intervals``: ``prompts`` codes the prompt of each
+    row of ``frame``; ``pairs`` as in ``cohen_kappa_pairs``."""
+    pairs_frame, names = rating_pairs(frame) if pairs is None else pairs
+    rater_a, rater_b = (
+        pairs_frame["rater_a"].to_numpy(),
+        pairs_frame["rater_b"].to_numpy(),
+    )
+    shown = names.get_indexer(kappas["rater_a"]) * len(names) + names.get_indexer(
+        kappas["rater_b"]
+    )
+    position = pd.Index(shown).get_indexer(rater_a * len(names) + rater_b)
+    keep = (rater_a < rater_b) & (position >= 0)
+    row_a = pairs_frame["row_a"].to_numpy()[keep]
+    row_b = pairs_frame["row_b"].to_numpy()[keep]
+    values = frame["value"].to_numpy()
+    return KappaCells(
+        prompt=np.asarray(prompts)[row_a],
+        pair=position[keep],
+        a=scale_positions(values[row_a], categories),
+        b=scale_positions(values[row_b], categories),
+        n_pairs=len(kappas),
+        q=len(categories),
+    )
 
 
 def _pair_arrays(frame: pd.DataFrame, pairs):

@@ -37,5 +37,13 @@ def num(value, digits: int = 3) -> str:
 
 
 @register.filter
+def numci(bounds, digits: int = 3) -> str:
+    """(-0.07, 0.138) -> "-0.070 to 0.138"; missing -> "—"."""
+    if not bounds or bounds[0] is None or bounds[1] is None:
+        return "—"
+    return f"{num(bounds[0], digits)} to {num(bounds[1], digits)}"
+
+
+@register.filter
 def get(mapping: dict, key):
     return mapping.get(key) if mapping else None

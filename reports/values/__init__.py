@@ -11,10 +11,12 @@ Pure Python: no Django, no pandas.
 from .agreement import (
     Agreement,
     Alpha,
+    AnnotatorExclusion,
     AnnotatorRow,
     CategoryAgreement,
     ChanceCorrected,
     CohenKappaRow,
+    KappaSummary,
     PercentAgreement,
     PositionBias,
     Proportion,
@@ -24,10 +26,12 @@ from .report import Definitions, EvaluationSummary, Metadata, Report
 from .shares import (
     BreakdownRow,
     Breakdowns,
+    DesignEffect,
     Headline,
     PromptCounts,
     QuintileEdge,
     ShareBounds,
+    ShareDesignEffects,
 )
 from .tournament import (
     LeaderboardRow,
@@ -36,10 +40,12 @@ from .tournament import (
     TournamentMethod,
     WinMatrix,
 )
+from .warnings import ReportWarning
 
 __all__ = [
     "Agreement",
     "Alpha",
+    "AnnotatorExclusion",
     "AnnotatorRow",
     "Bounds",
     "BreakdownRow",
@@ -48,8 +54,10 @@ __all__ = [
     "ChanceCorrected",
     "CohenKappaRow",
     "Definitions",
+    "DesignEffect",
     "EvaluationSummary",
     "Headline",
+    "KappaSummary",
     "LeaderboardRow",
     "Metadata",
     "PairResult",
@@ -59,7 +67,9 @@ __all__ = [
     "Proportion",
     "QuintileEdge",
     "Report",
+    "ReportWarning",
     "ShareBounds",
+    "ShareDesignEffects",
     "Tournament",
     "TournamentMethod",
     "Value",

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from ..report_options import ReportOptions
-from .agreement import Agreement, AnnotatorRow, PositionBias
+from .agreement import Agreement, AnnotatorExclusion, AnnotatorRow, PositionBias
 from .base import Value
 from .shares import Breakdowns, Headline, PromptCounts, QuintileEdge
 from .tournament import Tournament
+from .warnings import ReportWarning
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Definitions(Value):
     quintiles: str
     cohen_kappa: str
     position_bias: str
+    agreement_interval: str
     tournament_model: str | None = None  # the model fitted, in a tournament
 
 
@@ -63,6 +65,7 @@ class Metadata(Value):
     data_sha256: str
     software: Mapping[str, str]
     generated_at: datetime
+    exclusions: tuple[AnnotatorExclusion, ...] = ()  # annotators left out, and why
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,9 @@ class Report(Value):
     """The whole report of one evaluation.
 
     A head-to-head report has ``headline``, ``quintile_edges`` and
-    ``breakdowns``; a tournament's has ``tournament`` instead.
+    ``breakdowns``; a tournament's has ``tournament`` instead. ``warnings``
+    (``reports.report_warnings``) say what a reader should know before trusting
+    the numbers.
     """
 
     OMIT_NONE = frozenset({"headline", "quintile_edges", "breakdowns", "tournament"})
@@ -84,6 +89,7 @@ class Report(Value):
     quintile_edges: tuple[QuintileEdge, ...] | None = None
     breakdowns: Breakdowns | None = None
     tournament: Tournament | None = None
+    warnings: tuple[ReportWarning, ...] = ()
 
     @property
     def is_tournament(self) -> bool:

@@ -18,11 +18,33 @@ class ShareBounds(Value):
 
 
 @dataclass(frozen=True)
+class DesignEffect(Value):
+    """What a cluster-robust Wilson interval was taken at: the design effect over
+    prompts and the effective sample size, n / design effect."""
+
+    design_effect: float | None
+    n_effective: float | None
+
+
+@dataclass(frozen=True)
+class ShareDesignEffects(Value):
+    """A ``DesignEffect`` for each share."""
+
+    win: DesignEffect
+    tie: DesignEffect
+    loss: DesignEffect
+    win_no_ties: DesignEffect
+
+
+@dataclass(frozen=True)
 class Headline(Value):
     """Win, tie and loss shares over all outcomes, with both kinds of interval.
 
     ``interval`` is the one the options chose. Shares are None without outcomes;
     the counts are None then too (and left out of the JSON, as they always were).
+    Under the ``rating`` aggregation ``wilson`` is cluster-robust and
+    ``wilson_design_effects`` says what it was taken at (None otherwise).
+    ``reliable`` is False with fewer than ``MIN_GROUP_PROMPTS`` prompts.
     """
 
     OMIT_NONE = frozenset({"wins", "ties", "losses"})
@@ -42,6 +64,8 @@ class Headline(Value):
     n_pairs: int
     n_ratings: int
     rule: str
+    reliable: bool
+    wilson_design_effects: ShareDesignEffects | None = None
 
     def bounds(self, share: str) -> Bounds:
         """The chosen interval of one share ("win", "tie", "loss", "win_no_ties")."""
@@ -50,7 +74,12 @@ class Headline(Value):
 
 @dataclass(frozen=True)
 class BreakdownRow(Value):
-    """Shares and interval bounds of one group of a breakdown (a category, ...)."""
+    """Shares and interval bounds of one group of a breakdown (a category, ...).
+
+    ``reliable`` is False with fewer than ``MIN_GROUP_PROMPTS`` prompts: its
+    interval is not drawn. The design effects and effective sizes are those of a
+    cluster-robust Wilson interval (the ``rating`` aggregation), None otherwise.
+    """
 
     group: str | int
     n_prompts: int
@@ -70,6 +99,15 @@ class BreakdownRow(Value):
     loss_high: float | None
     win_no_ties_low: float | None
     win_no_ties_high: float | None
+    reliable: bool
+    win_design_effect: float | None = None
+    win_n_effective: float | None = None
+    tie_design_effect: float | None = None
+    tie_n_effective: float | None = None
+    loss_design_effect: float | None = None
+    loss_n_effective: float | None = None
+    win_no_ties_design_effect: float | None = None
+    win_no_ties_n_effective: float | None = None
 
     def bounds(self, share: str) -> Bounds:
         return (getattr(self, f"{share}_low"), getattr(self, f"{share}_high"))

@@ -74,6 +74,19 @@ def test_crowd_leaderboard_equals_evalica_on_the_raw_csv(db, capsys):
             f"pairs), without ties {percent.without_ties.value:.4f} "
             f"(n={percent.without_ties.n} pairs)"
         )
+    kappas = [row.kappa for row in report.agreement.cohen_kappa]
+    summary = report.agreement.cohen_kappa_summary
+    assert summary.n_pairs == len(kappas) == 168  # pairs sharing >= 20 comparisons
+    assert summary.q1 <= summary.median <= summary.q3
+    assert all(
+        row.kappa_interval[0] is not None for row in report.agreement.cohen_kappa
+    )
+    with capsys.disabled():
+        print(
+            f"LLMFAO crowd Cohen's kappa over {summary.n_pairs} annotator pairs: "
+            f"median {summary.median:.3f}, quartiles {summary.q1:.3f} to "
+            f"{summary.q3:.3f}"
+        )
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="data/llmfao is not in the project")

@@ -14,28 +14,42 @@ from reports.values import EvaluationSummary, Report
 from .test_properties import _frame
 
 CLOSED = [option for option in OPTIONS if option.choices]
-OPEN = [option for option in OPTIONS if not option.choices]
+OPEN = [option for option in OPTIONS if not option.choices and not option.many]
+SCHEMA_TYPES = {int: "integer", float: "number", str: "string"}
 
 
 def test_the_options_are_the_report_options_fields_a_user_may_set():
     assert [option.name for option in OPTIONS] == [
         "aggregation", "threshold", "seed", "resamples", "interval", "weights",
+        "exclude", "min_agreement", "min_median_seconds", "annotator_rules",
         "ties",
     ]  # fmt: skip
     assert {option.name for option in CLOSED} == {
-        "aggregation", "threshold", "interval", "weights", "ties"
+        "aggregation", "threshold", "interval", "weights", "annotator_rules", "ties"
     }  # fmt: skip
+    assert [option.name for option in OPTIONS if option.many] == ["exclude"]
 
 
 def test_command_arguments_have_the_options_choices_and_types():
+    """Rewritten for the annotator filters: an argument's type is its option's
+    ``argument`` (parsed and checked, so a bad value is an argparse error), and
+    ``--exclude`` is repeated."""
     parser = Command().create_parser("manage.py", "report")
     actions = {action.dest: action for action in parser._actions}
     for option in OPTIONS:
         action = actions[option.name]
-        assert action.type is option.type
+        if not option.many:
+            assert action.type == option.argument
         assert list(action.choices or []) == option.values
         assert action.default is None  # the options type supplies the default
     assert "95% interval" in parser.format_help()
+    parsed = parser.parse_args(
+        ["h2h", "--exclude", "ann-a", "--exclude", "ann-b", "--min-agreement", "0.5",
+         "--min-median-seconds", "2.5", "--threshold", "2"]
+    )  # fmt: skip
+    assert parsed.exclude == ["ann-a", "ann-b"]
+    assert (parsed.min_agreement, parsed.min_median_seconds) == (0.5, 2.5)
+    assert parsed.threshold == 2
 
 
 def _schema(client, researcher) -> dict:
@@ -56,7 +70,7 @@ def test_api_parameters_and_openapi_enums_are_the_options(client, researcher):
         assert list(parameters) == sorted(option.name for option in OPTIONS)
         for option in OPTIONS:
             parameter = parameters[option.name]["schema"]
-            assert parameter["type"] == ("integer" if option.type is int else "string")
+            assert parameter["type"] == SCHEMA_TYPES[option.type]
             if option.choices:
                 assert sorted(parameter["enum"]) == sorted(option.values)
             else:
@@ -71,6 +85,8 @@ def test_form_fields_offer_the_options_choices():
     for option in OPEN:
         field = form.fields[option.name]
         assert (field.min_value, field.max_value) == (option.minimum, option.maximum)
+    assert form.fields["exclude"].__class__.__name__ == "CharField"
+    assert form.fields["min_agreement"].__class__.__name__ == "FloatField"
     html = form.as_div()
     assert '<option value="mean" selected>mean</option>' in html
     assert '<option value="2" selected>2 (better wins)</option>' in html
@@ -85,6 +101,15 @@ def test_parsing_defaults_by_kind_and_names_the_bad_option():
     assert parsed == ReportOptions(
         aggregation="mean", threshold=2, resamples=50, weights="linear"
     )
+    filters = options_from({"exclude": " ann-b,ann-a,, ann-b ", "min_agreement": "0.4",
+                            "min_median_seconds": "3", "annotator_rules": "mark"})  # fmt: skip
+    assert filters.exclude == ("ann-a", "ann-b")  # one spelling of a set of names
+    assert (filters.min_agreement, filters.min_median_seconds) == (0.4, 3.0)
+    assert filters.annotator_rules == "mark"
+    assert options_from({"exclude": ["ann-b", "ann-a"]}) == ReportOptions(
+        exclude=["ann-a", "ann-b"]
+    )
+    assert options_from({"min_agreement": ""}).min_agreement is None
     for params, name in (
         ({"aggregation": "plurality"}, "aggregation"),
         ({"threshold": "3"}, "threshold"),
@@ -93,6 +118,13 @@ def test_parsing_defaults_by_kind_and_names_the_bad_option():
         ({"resamples": "100001"}, "resamples"),
         ({"interval": "normal"}, "interval"),
         ({"weights": "cubic"}, "weights"),
+        ({"min_agreement": "1.5"}, "min_agreement"),
+        ({"min_agreement": "-0.1"}, "min_agreement"),
+        ({"min_agreement": "nan"}, "min_agreement"),
+        ({"min_agreement": "high"}, "min_agreement"),
+        ({"min_median_seconds": "-1"}, "min_median_seconds"),
+        ({"min_median_seconds": "inf"}, "min_median_seconds"),
+        ({"annotator_rules": "drop"}, "annotator_rules"),
     ):
         with pytest.raises(ValueError, match=f"^{name}: "):
             options_from(params)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Evaluation
 from reports import downloads
+from reports.annotator_filters import UnknownAnnotator
 from reports.evaluation_reports import evaluation_report, report_options_for
 from reports.report_options import OPTIONS, add_arguments
 
@@ -31,7 +32,10 @@ class Command(BaseCommand):
             report_options = report_options_for(evaluation, chosen)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        report = evaluation_report(evaluation, report_options)
+        try:
+            report = evaluation_report(evaluation, report_options)
+        except UnknownAnnotator as error:
+            raise CommandError(str(error)) from None
         content = (
             downloads.report_json(report)
             if options["format"] == "json"

@@ -1,0 +1,91 @@
+"""The disagreements page (the pairs whose ratings split) and the page of one pair."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+
+from annotations.models import Evaluation
+from evalsite.rendering import render_markdown, render_stored
+
+from . import selectors
+from . import statistics as st
+from .forms import DisagreementFilterForm
+from .report_options import OPTIONS
+from .views import view_report
+
+PAGE_SIZE = 50
+THRESHOLD = next(option for option in OPTIONS if option.name == "threshold")
+OUTCOME_LABELS = {st.WIN: "win", st.TIE: "tie", st.LOSS: "loss"}
+
+
+@view_report
+def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Evaluation, pk=pk)
+    ratings = selectors.ratings_frame([item.pk], full=False)
+    categories = sorted(set(itertools.chain.from_iterable(ratings["categories"])))
+    form = DisagreementFilterForm(request.GET, categories=categories)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.error_text())
+    chosen = form.cleaned_data
+    pairs = st.split_pairs(
+        ratings,
+        threshold=chosen["threshold"] or 1,
+        category=chosen["category"] or None,
+        num_turns=chosen["turns"],
+        min_spread=chosen["min_spread"] or 0,
+    )
+    page = Paginator(range(len(pairs)), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = pairs.iloc[list(page.object_list)].to_dict("records")
+    prompts = selectors.prompts_by_id([row["prompt_id"] for row in rows])
+    for row in rows:
+        row["prompt"] = prompts.get(row["prompt_id"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "evaluation": item,
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "n_split": len(pairs),
+        "n_pairs": int(ratings["comparison_id"].nunique()),
+        "query": query.urlencode(),
+        "threshold": chosen["threshold"] or 1,
+    }
+    return render(request, "reports/disagreements.html", context)
+
+
+@view_report
+def pair(request: HttpRequest, pk: int, comparison_id: int) -> HttpResponse:
+    try:
+        threshold = THRESHOLD.parse(request.GET.get("threshold") or "1")
+        THRESHOLD.check(threshold)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    try:
+        context = selectors.pair_detail(pk, comparison_id)
+    except selectors.Comparison.DoesNotExist:
+        raise Http404("no such pair in this evaluation") from None
+    comparison, ratings = context["comparison"], context["ratings"]
+    context["turns"] = [
+        {"role": turn.get("role", ""), "html": render_markdown(turn.get("content", ""))}
+        for turn in comparison.prompt.turns
+    ]
+    context["responses"] = [
+        (label, generation, render_stored(generation.text, generation.html,
+                                          generation.html_version))
+        for label, generation in (("Candidate", comparison.candidate_generation),
+                                  ("Baseline", comparison.baseline_generation))
+    ]  # fmt: skip
+    outcomes = st.outcome_of([rating.score for rating in ratings], threshold)
+    context["rows"] = [
+        (rating, OUTCOME_LABELS[outcome])
+        for rating, outcome in zip(ratings, outcomes, strict=True)
+    ]
+    scores = [rating.score for rating in ratings]
+    context["spread"] = max(scores) - min(scores) if scores else None
+    context["threshold"] = threshold
+    return render(request, "reports/pair.html", context)

@@ -1,0 +1,168 @@
+"""A report's warnings about its own numbers: pure pandas, no Django.
+
+Each warning is a ``values.ReportWarning``; the report keeps them in the order of
+``CODES``, and the page, the JSON and the CSV show them as they are.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .values import (
+    BreakdownRow,
+    Breakdowns,
+    EvaluationSummary,
+    Headline,
+    ReportWarning,
+)
+
+# A group (the whole evaluation, a category, ...) with fewer prompts than this has
+# an interval too unreliable to draw: it is marked, and no error bar is drawn.
+MIN_GROUP_PROMPTS = 10
+CODES = ("few_ratings", "few_prompts", "zero_width", "category_variants")
+SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """ "1 group has", "2 groups have": ``n`` and the words that go with it."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def few_ratings(
+    ratings: pd.DataFrame, evaluation: EvaluationSummary, rule: str
+) -> ReportWarning | None:
+    """Rated pairs with fewer ratings than the evaluation asks for (``comparison_id``).
+
+    Such pairs are in the report (``statistics.pair_outcomes`` aggregates the ratings
+    a pair has); pairs without a rating are not in the ratings at all.
+    """
+    wanted = evaluation.annotators_per_pair
+    per_pair = np.bincount(pd.factorize(ratings["comparison_id"])[0])
+    short = per_pair[per_pair < wanted]
+    if not len(short):
+        return None
+    how = (
+        "each of their ratings is one outcome"
+        if rule == "rating"
+        else f"each one's outcome is the {rule} of the ratings it has"
+    )
+    detail = tuple(
+        f"{_count(k, 'rating', 'ratings')}: "
+        f"{_count(int((short == k).sum()), 'pair', 'pairs')}"
+        for k in range(1, wanted)
+        if (short == k).any()
+    )
+    return ReportWarning(
+        code="few_ratings",
+        message=f"{len(short)} of {_count(len(per_pair), 'rated pair', 'rated pairs')}"
+        f" {'has' if len(short) == 1 else 'have'} fewer than {wanted} ratings (the "
+        f"evaluation asks for {wanted} per pair). They are included: {how}. Pairs "
+        "without any rating are not in the report.",
+        count=len(short),
+        detail=detail,
+    )
+
+
+def _groups(
+    headline: Headline, breakdowns: Breakdowns
+) -> Iterator[tuple[str, Headline | BreakdownRow]]:
+    """(label, row) of the headline and of every breakdown row."""
+    yield "overall", headline
+    for section, rows in breakdowns.sections():
+        for row in rows:
+            yield f"{section} {row.group}", row
+
+
+def few_prompts(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | None:
+    """Groups with outcomes but fewer than ``MIN_GROUP_PROMPTS`` prompts."""
+    detail = tuple(
+        f"{label} ({_count(row.n_prompts, 'prompt', 'prompts')})"
+        for label, row in _groups(headline, breakdowns)
+        if row.n and not row.reliable
+    )
+    if not detail:
+        return None
+    return ReportWarning(
+        code="few_prompts",
+        message=f"{_count(len(detail), 'group has', 'groups have')} fewer than "
+        f"{MIN_GROUP_PROMPTS} prompts: their intervals are unreliable; they are "
+        "marked so and not drawn as error bars in the figures.",
+        count=len(detail),
+        detail=detail,
+    )
+
+
+def zero_width(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | None:
+    """Intervals (the chosen kind) with low == high on a group with outcomes."""
+    detail = []
+    for label, row in _groups(headline, breakdowns):
+        if not row.n:
+            continue
+        for share in SHARE_NAMES:
+            low, high = row.bounds(share)
+            if low is not None and low == high:
+                detail.append(f"{label}: {share}")
+    if not detail:
+        return None
+    return ReportWarning(
+        code="zero_width",
+        message=f"{_count(len(detail), 'interval has', 'intervals have')} zero "
+        "width (low = high) on groups with outcomes: every resample gave the same "
+        "share, which shows too few or too uniform prompts, not certainty.",
+        count=len(detail),
+        detail=tuple(detail),
+    )
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def category_variants(ratings: pd.DataFrame) -> ReportWarning | None:
+    """Categories that differ only in case or spacing ("Yelp" and "yelp ").
+
+    Expects ``prompt_id`` and ``categories`` (lists). They stay separate groups.
+    """
+    lists = ratings.drop_duplicates("prompt_id")["categories"]
+    names = sorted(set(itertools.chain.from_iterable(lists)))
+    by_normal: dict[str, list[str]] = {}
+    for name in names:
+        by_normal.setdefault(_normal(name), []).append(name)
+    detail = tuple(
+        ", ".join(f'"{name}"' for name in variants)
+        for variants in by_normal.values()
+        if len(variants) > 1
+    )
+    if not detail:
+        return None
+    return ReportWarning(
+        code="category_variants",
+        message=f"{_count(len(detail), 'category is', 'categories are')} spelled "
+        "in more than one way, differing only in case or spacing; each spelling is "
+        "reported as its own group (they are not merged).",
+        count=len(detail),
+        detail=detail,
+    )
+
+
+def report_warnings(
+    ratings: pd.DataFrame,
+    evaluation: EvaluationSummary,
+    rule: str,
+    headline: Headline | None = None,
+    breakdowns: Breakdowns | None = None,
+) -> tuple[ReportWarning, ...]:
+    """Every warning of a report, in the order of ``CODES``.
+
+    ``headline`` and ``breakdowns`` (a head-to-head report's) add the warnings
+    on groups and intervals; a tournament has only the first and last kinds.
+    """
+    found = [few_ratings(ratings, evaluation, rule)]
+    if headline is not None and breakdowns is not None:
+        found += [few_prompts(headline, breakdowns), zero_width(headline, breakdowns)]
+    found.append(category_variants(ratings))
+    return tuple(item for item in found if item is not None)

@@ -1,0 +1,206 @@
+"""Pairs whose ratings split: the statistic against a plain loop, the page with its
+filters and pages, and the page of one pair with every rating."""
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as s
+
+from annotations.models import Rating
+from reports import disagreements
+from reports import statistics as st
+
+from .builders import head_to_head
+from .test_properties import rating_frames
+
+
+def _outcome(score: int, threshold: int) -> str:
+    return "win" if score >= threshold else "loss" if score <= -threshold else "tie"
+
+
+def _by_hand(scores_by_pair: dict, threshold: int) -> dict:
+    """Per pair: (split, spread), from its scores in a plain loop."""
+    result = {}
+    for pair, scores in scores_by_pair.items():
+        outcomes = {_outcome(score, threshold) for score in scores}
+        result[pair] = (len(outcomes) > 1, max(scores) - min(scores))
+    return result
+
+
+@settings(max_examples=60, deadline=None)
+@given(rating_frames(), s.sampled_from([1, 2]))
+def test_pair_spread_equals_a_plain_loop(frame, threshold):
+    table = st.pair_spread(frame, threshold=threshold)
+    scores = defaultdict(list)
+    for pair, score in zip(frame["comparison_id"], frame["score"], strict=True):
+        scores[pair].append(int(score))
+    expected = _by_hand(scores, threshold)
+    assert list(table["comparison_id"]) == sorted(expected)
+    for row in table.itertuples():
+        assert (bool(row.split), int(row.spread)) == expected[row.comparison_id]
+        assert row.n_ratings == len(scores[row.comparison_id])
+        outcomes = [_outcome(score, threshold) for score in scores[row.comparison_id]]
+        counts = (outcomes.count("win"), outcomes.count("tie"), outcomes.count("loss"))
+        assert (row.wins, row.ties, row.losses) == counts
+
+
+def test_split_pairs_filters_and_orders_by_spread():
+    frame = pd.DataFrame(
+        {
+            "comparison_id": np.repeat([1, 2, 3, 4], 2),
+            "score": [3, -3, 1, 0, 2, 2, 1, -1],
+            "categories": [["a"]] * 2 + [["a", "b"]] * 2 + [["b"]] * 4,
+            "num_turns": np.repeat([1, 2, 1, 2], 2),
+        }
+    )
+    every = st.split_pairs(frame)
+    assert list(every["comparison_id"]) == [1, 4, 2]  # spreads 6, 2, 1; 3 agrees
+    assert list(every["scores"]) == [[-3, 3], [-1, 1], [0, 1]]
+    assert list(st.split_pairs(frame, category="b")["comparison_id"]) == [4, 2]
+    assert list(st.split_pairs(frame, num_turns=2)["comparison_id"]) == [4, 2]
+    assert list(st.split_pairs(frame, min_spread=2)["comparison_id"]) == [1, 4]
+    assert list(st.split_pairs(frame, threshold=2)["comparison_id"]) == [1]
+    assert st.split_pairs(frame.iloc[:0]).empty
+
+
+# The pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def researcher_client(client, researcher):
+    client.force_login(researcher)
+    return client
+
+
+def _expected(evaluation, threshold=1, category=None, turns=None, min_spread=0):
+    """External ids of the evaluation's split pairs, filtered by hand."""
+    found = []
+    for comparison in evaluation.comparisons.select_related("prompt"):
+        scores = [rating.score for rating in comparison.ratings.all()]
+        if not scores:
+            continue
+        split, spread = _by_hand({0: scores}, threshold)[0]
+        prompt = comparison.prompt
+        if (
+            split
+            and spread >= min_spread
+            and (category is None or category in prompt.categories)
+            and (turns is None or prompt.num_turns == turns)
+        ):
+            found.append((-spread, comparison.pk, prompt.external_id))
+    return [external_id for *_, external_id in sorted(found)]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"threshold": 2},
+        {"category": "dialogue"},
+        {"turns": 2},
+        {"min_spread": 4},
+        {"category": "factual questions", "turns": 1, "min_spread": 2},
+    ],
+)
+def test_the_page_lists_the_split_pairs_under_its_filters(
+    researcher_client, h2h, filters
+):
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    response = researcher_client.get(url, filters)
+    assert response.status_code == 200
+    listed = [row["prompt"].external_id for row in response.context["rows"]]
+    expected = _expected(h2h, **filters)
+    assert listed == expected
+    assert response.context["n_split"] == len(expected)
+    html = response.content.decode()
+    for comparison_id in (row["comparison_id"] for row in response.context["rows"]):
+        assert reverse("reports:pair", args=[h2h.pk, comparison_id]) in html
+
+
+def test_the_page_is_paginated_keeping_its_filters(researcher_client, h2h, monkeypatch):
+    monkeypatch.setattr(disagreements, "PAGE_SIZE", 3)
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    expected = _expected(h2h, category="dialogue")
+    assert len(expected) > 3
+    seen = []
+    for number in (1, 2):
+        response = researcher_client.get(url, {"category": "dialogue", "page": number})
+        seen += [row["prompt"].external_id for row in response.context["rows"]]
+    assert seen == expected[:6]
+    first = researcher_client.get(url, {"category": "dialogue"}).content.decode()
+    assert "?category=dialogue&amp;page=2" in first
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"category": "poetry"}, "category"),
+        ({"turns": "0"}, "turns"),
+        ({"turns": "two"}, "turns"),
+        ({"min_spread": "-1"}, "min_spread"),
+        ({"min_spread": "7"}, "min_spread"),
+        ({"threshold": "3"}, "threshold"),
+    ],
+)
+def test_bad_filters_are_a_400_naming_the_field(researcher_client, h2h, params, field):
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    response = researcher_client.get(url, params)
+    assert response.status_code == 400
+    assert response.content.decode().startswith(f"{field}: ")
+
+
+def test_the_pair_page_shows_every_rating_its_annotator_and_comment(
+    researcher_client, h2h
+):
+    comparison = h2h.comparisons.order_by("id").first()  # scores 3, 2, -1
+    for rating in comparison.ratings.select_related("annotator"):
+        Rating.objects.filter(pk=rating.pk).update(
+            comment=f"because of <{rating.annotator.username}>"
+        )
+    url = reverse("reports:pair", args=[h2h.pk, comparison.pk])
+    response = researcher_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = html.split('id="ratings"')[1].split("</table>")[0].split("<tr>")[2:]
+    assert len(rows) == 3
+    for row, (username, score, outcome) in zip(
+        rows,
+        [("ann-a", "+3", "win"), ("ann-b", "+2", "win"), ("ann-c", "-1", "loss")],
+        strict=True,
+    ):
+        assert f"<td>{username}</td>" in row
+        assert f">{score}</td><td>{outcome}</td>" in row
+        assert f"because of &lt;{username}&gt;" in row
+    assert "spread 4" in html
+    assert comparison.candidate_generation.text in html
+    assert comparison.baseline_generation.text in html
+    assert reverse("reports:prompt", args=[comparison.prompt_id]) in html
+    assert researcher_client.get(url, {"threshold": "5"}).status_code == 400
+
+
+def test_a_pair_of_another_evaluation_is_not_found(researcher_client, h2h):
+    other = head_to_head(name="other", annotators=("o-a", "o-b", "o-c"))
+    comparison = other.comparisons.first()
+    url = reverse("reports:pair", args=[h2h.pk, comparison.pk])
+    assert researcher_client.get(url).status_code == 404
+
+
+def test_the_report_links_to_the_disagreements(researcher_client, annotator, h2h):
+    page = researcher_client.get(
+        reverse("reports:evaluation", args=[h2h.pk]), {"resamples": 20, "threshold": 2}
+    )
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    assert f'href="{url}?threshold=2"' in page.content.decode()
+    researcher_client.force_login(annotator)
+    assert researcher_client.get(url).status_code == 403
+
+
+def test_an_evaluation_without_ratings_has_no_disagreements(researcher_client, db):
+    empty = head_to_head(name="nothing-yet", scores=[])
+    response = researcher_client.get(reverse("reports:disagreements", args=[empty.pk]))
+    assert response.status_code == 200
+    assert "No pair splits" in response.content.decode()
