@@ -16,7 +16,7 @@ from . import statistics as st
 from .report_options import ReportOptions
 from .values import Definitions, TournamentMethod
 
-SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "evalica", "krippendorff")
+SOFTWARE = ("evalsite", "pandas", "numpy", "scipy", "krippendorff")
 
 
 def data_hash(ratings: pd.DataFrame) -> str:
