@@ -174,7 +174,7 @@ def build_report(
         return Report(
             **common,
             tournament=board,
-            warnings=report_warnings(ratings, evaluation, rule),
+            warnings=report_warnings(ratings, evaluation, rule, tournament=board),
         )
     breakdowns, edges = _breakdowns(outcomes, options)
     head = headline(outcomes, ratings, options)

@@ -18,12 +18,13 @@ from .values import (
     EvaluationSummary,
     Headline,
     ReportWarning,
+    Tournament,
 )
 
 # A group (the whole evaluation, a category, ...) with fewer prompts than this has
 # an interval too unreliable to draw: it is marked, and no error bar is drawn.
 MIN_GROUP_PROMPTS = 10
-CODES = ("few_ratings", "few_prompts", "zero_width", "category_variants")
+CODES = ("few_ratings", "few_prompts", "zero_width", "not_estimable", "category_variants")
 SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
 
 
@@ -118,6 +119,28 @@ def zero_width(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | No
     )
 
 
+def not_estimable(tournament: Tournament) -> ReportWarning | None:
+    """Models that won every match or lost every match (no ties): Bradley-Terry has
+    no finite score for them, so their score and interval only say "above" or
+    "below" the others."""
+    extreme = [
+        row.model
+        for row in tournament.leaderboard
+        if row.matches and (row.wins == row.matches or row.losses == row.matches)
+    ]
+    if not extreme:
+        return None
+    return ReportWarning(
+        code="not_estimable",
+        message=f"{_count(len(extreme), 'model', 'models')} won every match or lost "
+        "every match: Bradley-Terry has no finite score for "
+        f"{'it' if len(extreme) == 1 else 'them'}. The score shown is where the fit "
+        "stopped; read only its rank.",
+        count=len(extreme),
+        detail=tuple(extreme),
+    )
+
+
 def _normal(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -155,14 +178,18 @@ def report_warnings(
     rule: str,
     headline: Headline | None = None,
     breakdowns: Breakdowns | None = None,
+    tournament: Tournament | None = None,
 ) -> tuple[ReportWarning, ...]:
     """Every warning of a report, in the order of ``CODES``.
 
     ``headline`` and ``breakdowns`` (a head-to-head report's) add the warnings
-    on groups and intervals; a tournament has only the first and last kinds.
+    on groups and intervals; a ``tournament`` the one on scores without a finite
+    estimate.
     """
     found = [few_ratings(ratings, evaluation, rule)]
     if headline is not None and breakdowns is not None:
         found += [few_prompts(headline, breakdowns), zero_width(headline, breakdowns)]
+    if tournament is not None:
+        found.append(not_estimable(tournament))
     found.append(category_variants(ratings))
     return tuple(item for item in found if item is not None)

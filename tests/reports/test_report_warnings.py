@@ -24,6 +24,7 @@ from .builders import tournament
 from .test_properties import EVALUATION, _frame
 
 OPTIONS = ReportOptions(resamples=50)
+HEAD_TO_HEAD_CODES = tuple(code for code in CODES if code != "not_estimable")
 SHORT_PAIRS = (4, 9, 17)  # comparisons left with two of their three ratings
 
 
@@ -48,7 +49,7 @@ def test_each_warning_in_the_report_value():
     frame = _warned_frame()
     report = build_report(frame, EVALUATION, OPTIONS)
     warnings = _by_code(report)
-    assert tuple(warnings) == CODES  # all four, in order
+    assert tuple(warnings) == HEAD_TO_HEAD_CODES  # all four, in order
 
     per_pair = frame.groupby("comparison_id").size()
     few = warnings["few_ratings"]
@@ -115,6 +116,37 @@ def test_tournament_has_only_the_pair_and_category_warnings():
     assert "each of their ratings is one outcome" in warnings["few_ratings"].message
 
 
+def test_a_model_that_lost_every_match_has_no_finite_score_and_says_so():
+    frame = _frame(7, n_prompts=30)
+    summary = replace(EVALUATION, kind="tournament", candidate=None, baseline=None)
+    odd = frame["comparison_id"] % 2 == 1
+    # m1 against m2 on even pairs as rated; m3 loses every rating on odd pairs.
+    frame["candidate"] = "m1"
+    frame["baseline"] = np.where(odd, "m3", "m2")
+    frame.loc[odd, "score"] = frame.loc[odd, "score"].abs().clip(lower=1)
+    report = build_report(frame, summary, ReportOptions(aggregation="rating"))
+    board = {row.model: row for row in report.tournament.leaderboard}
+    assert board["m3"].losses == board["m3"].matches > 0
+    warning = _by_code(report)["not_estimable"]
+    assert warning.detail == ("m3",)
+    assert warning.count == 1
+    assert "read only its rank" in warning.message
+    assert board["m3"].rank == len(board)
+
+
+def test_a_tournament_where_every_model_wins_and_loses_has_no_such_warning():
+    frame = _frame(8, n_prompts=30)
+    summary = replace(EVALUATION, kind="tournament", candidate=None, baseline=None)
+    frame["candidate"] = np.where(frame["comparison_id"] % 2, "m1", "m2")
+    frame["baseline"] = np.where(frame["comparison_id"] % 2, "m2", "m3")
+    report = build_report(frame, summary, ReportOptions(aggregation="rating"))
+    assert all(
+        row.wins + row.ties > 0 and row.losses + row.ties > 0
+        for row in report.tournament.leaderboard
+    )
+    assert "not_estimable" not in _by_code(report)
+
+
 def _error_bar_xs(ax) -> list[float]:
     xs = []
     for container in ax.containers:
@@ -171,7 +203,7 @@ def test_each_warning_on_the_page_in_the_json_and_in_report_csv(
     client.force_login(researcher)
     report = evaluation_report(warned, OPTIONS)
     warnings = _by_code(report)
-    assert tuple(warnings) == CODES
+    assert tuple(warnings) == HEAD_TO_HEAD_CODES
     assert warnings["few_ratings"].count == 2
 
     query = {"resamples": 50}
