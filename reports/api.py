@@ -1,9 +1,15 @@
-"""REST endpoints for reports: the report as JSON, and its downloads."""
+"""REST endpoints for reports: the report as JSON, and its downloads.
+
+A large report not yet cached is computed by a worker (``reports.background``): its
+endpoints answer 202 with the job's progress and a status URL (also in Location),
+which answers the job's state until the report is ready.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -14,7 +20,9 @@ from rest_framework.views import APIView
 from annotations.models import Evaluation
 
 from . import downloads
-from .evaluation_reports import evaluation_report, report_options_for
+from .background import report_or_job, report_status
+from .evaluation_reports import report_options_for
+from .report_jobs import JobState, ReportJob
 from .report_options import OPTIONS, ReportOptions
 
 
@@ -43,20 +51,66 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
         raise ValidationError({"detail": str(error)}) from None
 
 
+def _url(request, name: str, pk: int) -> str:
+    query = request.query_params.urlencode()
+    url = reverse(name, args=[pk])
+    return request.build_absolute_uri(f"{url}?{query}" if query else url)
+
+
+def _pending(request, pk: int, job: ReportJob) -> Response:
+    """202 with the job's progress and where to ask next; 500 if the job failed."""
+    status_url = _url(request, "api-report-status", pk)
+    return Response(
+        {**job.to_json(), "status_url": status_url},
+        status=202 if job.pending else 500,
+        headers={"Location": status_url},
+    )
+
+
 class ReportView(APIView):
-    """The whole report of an evaluation with its metadata."""
+    """The whole report of an evaluation with its metadata.
+
+    A large report not yet computed answers 202 with ``status``, ``progress`` and
+    ``status_url`` (also in the Location header) while a worker computes it.
+    """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
     @extend_schema(
         operation_id="report_retrieve",
         parameters=option_parameters(),
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, pk: int):
+        evaluation = get_object_or_404(Evaluation, pk=pk)
+        report = report_or_job(evaluation, _options(request, evaluation))
+        if isinstance(report, ReportJob):
+            return _pending(request, pk, report)
+        return Response(report.to_json())
+
+
+class ReportStatusView(APIView):
+    """Where a report computed in the background stands (same query as the report).
+
+    ``status``: queued, running, done, failed (with ``error``) or none (no job: ask
+    for the report to start one); ``stage`` and ``progress`` (0 to 1); when done,
+    ``report_url``.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, CanViewReports]
+
+    @extend_schema(
+        operation_id="report_status_retrieve",
+        parameters=option_parameters(),
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        report = evaluation_report(evaluation, _options(request, evaluation))
-        return Response(report.to_json())
+        job = report_status(evaluation, _options(request, evaluation))
+        data = job.to_json()
+        if job.state == JobState.DONE:
+            data["report_url"] = _url(request, "api-report", pk)
+        return Response(data)
 
 
 class ReportFileView(APIView):
@@ -79,7 +133,10 @@ class ReportFileView(APIView):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if filename not in downloads.FILES:
             raise Http404(f"unknown file {filename!r}")
-        download = downloads.evaluation_download(
-            evaluation, filename, _options(request, evaluation)
-        )
+        options = _options(request, evaluation)
+        if filename in downloads.REPORT_FILES:
+            report = report_or_job(evaluation, options)
+            if isinstance(report, ReportJob):
+                return _pending(request, pk, report)
+        download = downloads.evaluation_download(evaluation, filename, options)
         return downloads.attachment(download)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -224,13 +224,19 @@ def _breakdowns(
 
 
 def build_report(
-    ratings: pd.DataFrame, evaluation: EvaluationSummary, options: ReportOptions
+    ratings: pd.DataFrame,
+    evaluation: EvaluationSummary,
+    options: ReportOptions,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """The whole report of one evaluation.
 
     ``ratings`` is the long frame of ``reports.selectors.ratings_frame`` (its
-    ``full=False`` columns suffice).
+    ``full=False`` columns suffice). ``progress``, if given, is told each stage
+    ("outcomes", "agreement", "intervals") as it starts.
     """
+    progress = progress or (lambda stage: None)
+    progress("outcomes")
     points = SCALE_POINTS[evaluation.scale]
     ratings = ratings.assign(outcome=st.outcome_of(ratings["score"], options.threshold))
     outcomes = st.pair_outcomes(
@@ -242,6 +248,7 @@ def build_report(
     prompts = ratings[["prompt_id", "num_turns"]].drop_duplicates("prompt_id")
     scores = _scores(ratings)
     pairs = st.rating_pairs(scores)  # shared by two tables below
+    progress("agreement")
     annotators = st.annotator_table(ratings, scale_max=points[-1], pairs=pairs)
     common = {
         "metadata": Metadata(
@@ -257,6 +264,7 @@ def build_report(
         "annotators": tuple(AnnotatorRow(**row) for row in records(annotators)),
         "agreement": agreement(ratings, points, options, pairs, scores),
     }
+    progress("intervals")
     if evaluation.is_tournament:
         return Report(**common, tournament=tournament(outcomes, options))
     breakdowns, edges = _breakdowns(outcomes, options)

@@ -6,14 +6,17 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
 from evalsite.rendering import render_markdown, render_stored
 
 from . import downloads, figures, selectors
-from .evaluation_reports import evaluation_report, report_options_for
+from .background import report_or_job
+from .evaluation_reports import report_options_for
 from .forms import ReportOptionsForm
+from .report_jobs import ReportJob
 from .report_options import ReportOptions
 from .values import BreakdownRow
 
@@ -30,6 +33,23 @@ SECTION_TITLES = {
 
 def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOptions:
     return report_options_for(item, request.GET)
+
+
+def status_url(evaluation_id: int, query: str) -> str:
+    """The JSON status of a report computed in the background (same query)."""
+    url = reverse("api-report-status", args=[evaluation_id])
+    return f"{url}?{query}" if query else url
+
+
+def _progress(request: HttpRequest, item: Evaluation, job: ReportJob) -> HttpResponse:
+    """The page shown while a worker computes the report (202), or its failure."""
+    context = {
+        "evaluation": item,
+        "job": job,
+        "status_url": status_url(item.pk, request.GET.urlencode()),
+    }
+    status = 202 if job.pending else 500
+    return render(request, "reports/progress.html", context, status=status)
 
 
 def _figure_download(drawing, fmt: str, filename: str) -> HttpResponse:
@@ -54,7 +74,9 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    report = evaluation_report(item, options)
+    report = report_or_job(item, options)
+    if isinstance(report, ReportJob):
+        return _progress(request, item, report)
     context = {
         "evaluation": item,
         "report": report,
@@ -76,7 +98,9 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
     if fmt not in figures.FORMATS:
         raise Http404("unknown figure format")
     try:
-        report = evaluation_report(item, _options(request, item))
+        report = report_or_job(item, _options(request, item))
+        if isinstance(report, ReportJob):
+            return _progress(request, item, report)
         drawing = figures.figure(report, name)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
@@ -94,6 +118,10 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    if filename in downloads.REPORT_FILES:
+        report = report_or_job(item, options)
+        if isinstance(report, ReportJob):
+            return _progress(request, item, report)
     return downloads.attachment(downloads.evaluation_download(item, filename, options))
 
 
@@ -105,7 +133,15 @@ def _compared(request: HttpRequest):
         .order_by("name")
     )
     options = _options(request)
-    return items, [evaluation_report(item, options) for item in items], options
+    return items, [report_or_job(item, options) for item in items], options
+
+
+def _pending(request, items, reports) -> HttpResponse | None:
+    """The progress page of the first compared report still computing, if any."""
+    for item, report in zip(items, reports, strict=True):
+        if isinstance(report, ReportJob):
+            return _progress(request, item, report)
+    return None
 
 
 def _by_category(
@@ -124,6 +160,8 @@ def compare(request: HttpRequest) -> HttpResponse:
         items, reports, options = _compared(request)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    if pending := _pending(request, items, reports):
+        return pending
     by_category = _by_category([report.breakdowns.category for report in reports])
     context = {
         "pairs": list(zip(items, reports, strict=True)),
@@ -140,9 +178,11 @@ def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in figures.FORMATS:
         raise Http404("unknown figure format")
     try:
-        _, reports, _ = _compared(request)
+        items, reports, _ = _compared(request)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    if pending := _pending(request, items, reports):
+        return pending
     if not reports:
         raise Http404("no head-to-head evaluation chosen")
     drawing = figures.compare_figure(reports)

@@ -1,0 +1,75 @@
+"""Reports for web requests: a large report is computed by a worker, not the request.
+
+A report already cached is served. One over fewer than
+``EVALSITE_REPORT_BACKGROUND_MIN_RATINGS`` ratings is computed in the request, as
+``evaluation_report`` does. A larger one is computed by ``reports.tasks.report_build``:
+the request answers with the job's progress (``report_jobs.ReportJob``) at once, and
+the pages and API poll ``report_status`` until it is done. ``manage.py report`` keeps
+computing in its own process.
+
+Without the cache (Redis down) a worker could not hand the report back: the request
+computes it itself, as before, and logs a warning. The same when the task cannot be
+queued (broker down).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from django.conf import settings
+
+from annotations.models import Evaluation
+
+from . import evaluation_reports as reports
+from . import report_jobs
+from .report_jobs import ReportJob
+from .report_options import ReportOptions
+from .tasks import report_build
+from .values import Report
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["report_or_job", "report_status"]
+
+
+def _queued(evaluation_id: int, options: ReportOptions, key: str) -> ReportJob | None:
+    """The report's job, its task queued if this call claimed it; None if impossible."""
+    try:
+        job, claimed = report_jobs.job_claim(key)
+    except Exception as error:
+        logger.warning("report cache unavailable, computing in the request: %r", error)
+        return None
+    if claimed:
+        try:
+            report_build.delay(evaluation_id, asdict(options), key)
+        except Exception as error:
+            logger.warning("report task not queued, computing in the request: %r",
+                           error)  # fmt: skip
+            report_jobs.job_release(key)
+            return None
+    return job
+
+
+def report_or_job(evaluation: Evaluation, options: ReportOptions) -> Report | ReportJob:
+    """The evaluation's report, or the progress of the job computing it."""
+    key, size = reports.cache_key_and_size(evaluation.pk, options)
+    if (cached := reports.cached_report(key)) is not None:
+        return cached
+    if size >= settings.EVALSITE_REPORT_BACKGROUND_MIN_RATINGS:
+        job = _queued(evaluation.pk, options, key)
+        if job is not None:
+            return job
+    return reports.built_report(evaluation.pk, options, key)
+
+
+def report_status(evaluation: Evaluation, options: ReportOptions) -> ReportJob:
+    """Where the report stands, read only: done, its job's progress, or no job."""
+    key, _ = reports.cache_key_and_size(evaluation.pk, options)
+    if reports.is_cached(key):
+        return report_jobs.DONE
+    try:
+        return report_jobs.job_read(key)
+    except Exception as error:
+        logger.warning("report cache unavailable: %r", error)
+        return report_jobs.NO_JOB

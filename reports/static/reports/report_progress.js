@@ -1,0 +1,36 @@
+// A report a worker computes: polls its status every second and reloads when ready.
+(function () {
+  "use strict";
+  const root = document.getElementById("report-progress");
+  if (!root) return;
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+
+  function render(data) {
+    root.dataset.status = data.status;
+    field("status").textContent = data.status;
+    field("stage").textContent = data.stage;
+    field("bar").value = Math.round(data.progress * 100);
+    field("message").textContent = data.error;
+    field("error").hidden = !data.error;
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const data = await response.json();
+        render(data);
+        // Done, or no job (it expired): the page itself shows the report or starts one.
+        if (data.status === "done" || data.status === "none") {
+          location.reload();
+          return;
+        }
+        if (data.status === "failed") return;
+      }
+    } catch (err) {
+      // A network blip: try again on the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  }
+  if (root.dataset.status !== "failed") window.setTimeout(poll, 500);
+})();
