@@ -127,7 +127,10 @@ class ReportFileView(APIView):
             ),
             *option_parameters(),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            202: OpenApiTypes.OBJECT,
+        },
     )
     def get(self, request, pk: int, filename: str):
         evaluation = get_object_or_404(Evaluation, pk=pk)
