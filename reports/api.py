@@ -51,15 +51,19 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
         raise ValidationError({"detail": str(error)}) from None
 
 
-def _url(request, name: str, pk: int) -> str:
-    query = request.query_params.urlencode()
+def _url(request, name: str, pk: int, **extra: str) -> str:
+    """An absolute URL with the request's query (``job`` left out) and ``extra``."""
+    params = request.query_params.copy()
+    params.pop("job", None)
+    params.update(extra)
     url = reverse(name, args=[pk])
+    query = params.urlencode()
     return request.build_absolute_uri(f"{url}?{query}" if query else url)
 
 
 def _pending(request, pk: int, job: ReportJob) -> Response:
     """202 with the job's progress and where to ask next; 500 if the job failed."""
-    status_url = _url(request, "api-report-status", pk)
+    status_url = _url(request, "api-report-status", pk, job=job.id)
     return Response(
         {**job.to_json(), "status_url": status_url},
         status=202 if job.pending else 500,
@@ -94,19 +98,29 @@ class ReportStatusView(APIView):
 
     ``status``: queued, running, done, failed (with ``error``) or none (no job: ask
     for the report to start one); ``stage`` and ``progress`` (0 to 1); when done,
-    ``report_url``.
+    ``report_url``. With ``job`` (as in the status URL handed out) only the job's
+    record is read, not the ratings' count.
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
     @extend_schema(
         operation_id="report_status_retrieve",
-        parameters=option_parameters(),
+        parameters=[
+            *option_parameters(),
+            OpenApiParameter("job", str, description="the job's id, as handed out"),
+        ],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        job = report_status(evaluation, _options(request, evaluation))
+        options = _options(request, evaluation)
+        try:
+            job = report_status(
+                evaluation, options, request.query_params.get("job", "")
+            )
+        except ValueError as error:
+            raise ValidationError({"detail": str(error)}) from None
         data = job.to_json()
         if job.state == JobState.DONE:
             data["report_url"] = _url(request, "api-report", pk)

@@ -23,7 +23,7 @@ from annotations.models import Evaluation
 
 from . import evaluation_reports as reports
 from . import report_jobs
-from .report_jobs import ReportJob
+from .report_jobs import JobState, ReportJob
 from .report_options import ReportOptions
 from .tasks import report_build
 from .values import Report
@@ -63,11 +63,23 @@ def report_or_job(evaluation: Evaluation, options: ReportOptions) -> Report | Re
     return reports.built_report(evaluation.pk, options, key)
 
 
-def report_status(evaluation: Evaluation, options: ReportOptions) -> ReportJob:
-    """Where the report stands, read only: done, its job's progress, or no job."""
-    key, _ = reports.cache_key_and_size(evaluation.pk, options)
-    if reports.is_cached(key):
-        return report_jobs.DONE
+def report_status(
+    evaluation: Evaluation, options: ReportOptions, job_id: str = ""
+) -> ReportJob:
+    """Where the report stands, read only: done, its job's progress, or no job.
+
+    With ``job_id`` (from a status URL handed out) only the job's record is read;
+    without, the report's key is made afresh (a count of the ratings). ValueError
+    for a malformed id.
+    """
+    if job_id:
+        if not report_jobs.JOB_ID.fullmatch(job_id):
+            raise ValueError("job: not a report job id")
+        key = reports.report_key_of(job_id)
+    else:
+        key, _ = reports.cache_key_and_size(evaluation.pk, options)
+        if reports.is_cached(key):
+            return ReportJob(JobState.DONE, id=report_jobs.job_id(key), stage="done")
     try:
         return report_jobs.job_read(key)
     except Exception as error:

@@ -46,8 +46,12 @@ def cache_key_and_size(evaluation_id: int, options: ReportOptions) -> tuple[str,
     """``cache_key`` and the evaluation's number of ratings, in one query."""
     version, size = selectors.report_version_and_size(evaluation_id)
     spec = json.dumps([evaluation_id, asdict(options), version], sort_keys=True)
-    digest = hashlib.sha256(spec.encode()).hexdigest()
-    return f"evalsite:report:{CACHE_VERSION}:{digest}", size
+    return report_key_of(hashlib.sha256(spec.encode()).hexdigest()), size
+
+
+def report_key_of(digest: str) -> str:
+    """The cache key of the report whose options and data version hash to ``digest``."""
+    return f"evalsite:report:{CACHE_VERSION}:{digest}"
 
 
 def report_options_for(evaluation: Evaluation | None, params) -> ReportOptions:

@@ -1,7 +1,8 @@
 """A report computed by a Celery worker: its job record, kept in the cache.
 
 A job's record lives under a key derived from the report's own cache key, so one
-report (evaluation, options, data version) has at most one job. ``job_claim`` adds
+report (evaluation, options, data version) has at most one job; its id is that key's
+digest, so that a status poll reads the record without counting the ratings again. ``job_claim`` adds
 the record with ``cache.add``: of concurrent requests for the same report exactly one
 claims it and queues the task. The task (``job_run``) builds the report, stores it
 under its key and records its stages; a failure is recorded with its message.
@@ -13,6 +14,7 @@ failure after ``FAILED_SECONDS``: the next request then starts the job again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -53,6 +55,7 @@ class ReportJob:
     """Where the computation of one report stands."""
 
     state: JobState
+    id: str = ""
     stage: str = "queued"
     error: str = ""
 
@@ -74,9 +77,13 @@ class ReportJob:
         }
 
 
-QUEUED = ReportJob(JobState.QUEUED)
-DONE = ReportJob(JobState.DONE, stage="done")
 NO_JOB = ReportJob(JobState.NONE)
+JOB_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def job_id(report_key: str) -> str:
+    """The id of the report's job: the digest at the end of the report's key."""
+    return report_key.rsplit(":", 1)[1]
 
 
 def job_key(report_key: str) -> str:
@@ -89,15 +96,16 @@ def job_claim(report_key: str) -> tuple[ReportJob, bool]:
     Raises what the cache raises when it is unavailable.
     """
     key = job_key(report_key)
-    if cache.add(key, QUEUED, JOB_SECONDS):
-        return QUEUED, True
+    queued = ReportJob(JobState.QUEUED, id=job_id(report_key))
+    if cache.add(key, queued, JOB_SECONDS):
+        return queued, True
     job = cache.get(key)
     if job is not None and job.state == JobState.DONE:
         # Done, yet its report is not cached (evicted): compute it again.
-        cache.set(key, QUEUED, JOB_SECONDS)
-        return QUEUED, True
+        cache.set(key, queued, JOB_SECONDS)
+        return queued, True
     # Expired between the two calls: the job is as good as just queued.
-    return job or QUEUED, False
+    return job or queued, False
 
 
 def job_release(report_key: str) -> None:
@@ -124,16 +132,16 @@ def job_run(*, evaluation_id: int, options: dict, report_key: str) -> None:
     task reads the data, newer if ratings came meanwhile. A failure is recorded with
     its message and raised again.
     """
-    key = job_key(report_key)
+    key, ident = job_key(report_key), job_id(report_key)
     progress: Callable[[str], None] = lambda stage: _record(  # noqa: E731
-        key, ReportJob(JobState.RUNNING, stage=stage)
+        key, ReportJob(JobState.RUNNING, id=ident, stage=stage)
     )
     try:
         evaluation = Evaluation.objects.get(pk=evaluation_id)
         evaluation_report(evaluation, ReportOptions(**options), progress=progress)
     except Exception as error:
         message = f"{type(error).__name__}: {error}"
-        _record(key, ReportJob(JobState.FAILED, stage="failed", error=message),
-                FAILED_SECONDS)  # fmt: skip
+        failed = ReportJob(JobState.FAILED, id=ident, stage="failed", error=message)
+        _record(key, failed, FAILED_SECONDS)
         raise
-    _record(key, DONE)
+    _record(key, ReportJob(JobState.DONE, id=ident, stage="done"))

@@ -35,10 +35,11 @@ def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOpti
     return report_options_for(item, request.GET)
 
 
-def status_url(evaluation_id: int, query: str) -> str:
+def _status_url(request: HttpRequest, evaluation_id: int, job: ReportJob) -> str:
     """The JSON status of a report computed in the background (same query)."""
-    url = reverse("api-report-status", args=[evaluation_id])
-    return f"{url}?{query}" if query else url
+    params = request.GET.copy()
+    params["job"] = job.id
+    return f"{reverse('api-report-status', args=[evaluation_id])}?{params.urlencode()}"
 
 
 def _progress(request: HttpRequest, item: Evaluation, job: ReportJob) -> HttpResponse:
@@ -46,7 +47,7 @@ def _progress(request: HttpRequest, item: Evaluation, job: ReportJob) -> HttpRes
     context = {
         "evaluation": item,
         "job": job,
-        "status_url": status_url(item.pk, request.GET.urlencode()),
+        "status_url": _status_url(request, item.pk, job),
     }
     status = 202 if job.pending else 500
     return render(request, "reports/progress.html", context, status=status)

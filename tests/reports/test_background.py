@@ -82,17 +82,20 @@ def test_a_large_report_answers_at_once_and_queues_one_task(
 ):
     client.force_login(researcher)
     urls = _urls(h2h)
+    status_url = (
+        f"{urls['status']}&job={report_jobs.job_id(cache_key(h2h.pk, OPTIONS))}"
+    )
     page = client.get(urls["page"])
     assert page.status_code == 202
     assert b'id="report-progress"' in page.content
     assert b"reports/report_progress.js" in page.content
-    assert urls["status"].encode() in page.content.replace(b"&amp;", b"&")
+    assert status_url.encode() in page.content.replace(b"&amp;", b"&")
 
     api = client.get(urls["api"])
     assert api.status_code == 202
     assert api.json()["status"] == "queued"
     assert api.json()["progress"] == 0.0
-    assert api.json()["status_url"] == f"http://testserver{urls['status']}"
+    assert api.json()["status_url"] == f"http://testserver{status_url}"
     assert api["Location"] == api.json()["status_url"]
 
     for url in (
@@ -107,10 +110,28 @@ def test_a_large_report_answers_at_once_and_queues_one_task(
     assert ratings.status_code == 200
 
     assert client.get(urls["status"]).json()["status"] == "queued"
+    assert client.get(status_url).json()["status"] == "queued"
     # One task for the report of these options, however often it was asked for;
     # the figure and downloads above ask for the default options' report.
     assert [args[1]["resamples"] for args in queued] == [50, 1000]
     assert queued[0] == (h2h.pk, asdict(OPTIONS), cache_key(h2h.pk, OPTIONS))
+
+
+def test_the_status_url_needs_the_report_permission_and_good_options(
+    h2h, client, researcher, annotator
+):
+    url = f"/api/reports/{h2h.pk}/status/"
+    client.force_login(annotator)
+    assert client.get(url).status_code == 403
+    client.force_login(researcher)
+    assert client.get(url).json()["status"] == "none"
+    response = client.get(f"{url}?resamples=-1")
+    assert response.status_code == 400
+    assert "resamples" in response.json()["detail"]
+    response = client.get(f"{url}?job=../../x")
+    assert response.status_code == 400
+    assert "job" in response.json()["detail"]
+    assert client.get(f"{url}?job={'0' * 64}").json()["status"] == "none"
 
 
 def test_the_job_records_its_stages_and_the_report(h2h, monkeypatch):
@@ -131,7 +152,7 @@ def test_the_job_records_its_stages_and_the_report(h2h, monkeypatch):
     )
     assert recorded[-1].state == report_jobs.JobState.DONE
     assert cache.get(key) is not None
-    assert report_jobs.job_read(key) == report_jobs.DONE
+    assert report_jobs.job_read(key).state == report_jobs.JobState.DONE
 
 
 def test_a_cached_large_report_is_served_from_the_cache(
@@ -221,12 +242,14 @@ def test_a_worker_computes_a_large_report_asked_for_at_once_by_many(
     page = client.get(urls["page"])
     assert page.status_code == 202
     assert b"<progress" in page.content
+    status_url = client.get(urls["api"]).json()["status_url"]
 
     start_worker()
-    done = wait_for(client, urls["status"], {"done", "failed"})
+    done = wait_for(client, status_url, {"done", "failed"})
     assert done["status"] == "done", done
     assert done["progress"] == 1.0
     assert done["report_url"] == f"http://testserver{urls['api']}"
+    assert client.get(urls["status"]).json()["status"] == "done"
     report = client.get(urls["api"])
     assert report.status_code == 200
     fresh = evaluation_report(evaluation, OPTIONS, use_cache=False).to_json()

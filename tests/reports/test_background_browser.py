@@ -30,6 +30,14 @@ def test_a_large_report_shows_progress_then_fills_in(
     evaluation = head_to_head()
     browser_login(page, live_server, "res1")
     polled: list[dict] = []
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text
+            and violations.append(message.text)
+        ),
+    )
 
     def record(route) -> None:  # what the page's script is told, passed on as is
         response = route.fetch()
@@ -57,3 +65,4 @@ def test_a_large_report_shows_progress_then_fills_in(
     states = [data["status"] for data in polled]
     assert states[-1] == "done"
     assert states == sorted(states, key=STATES.index)
+    assert violations == []
