@@ -16,7 +16,12 @@ from .builders import head_to_head
 from .worker_support import large_reports as large_reports  # a fixture
 from .worker_support import start_worker as start_worker  # a fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 DOCS = Path(settings.BASE_DIR) / "docs"
 SCREENSHOTS = os.environ.get("EVALSITE_SCREENSHOTS") == "1"
 QUERY = "resamples=2000"
@@ -24,7 +29,7 @@ STATES = ["queued", "running", "done"]
 
 
 def test_a_large_report_shows_progress_then_fills_in(
-    page, live_server, start_worker, large_reports
+    start_worker, large_reports, live_server, page
 ):
     make_user("res1", "researcher")
     evaluation = head_to_head()
@@ -54,7 +59,10 @@ def test_a_large_report_shows_progress_then_fills_in(
     page.wait_for_function("() => document.querySelector('#report-progress')"
                            ".dataset.status === 'queued'")  # fmt: skip
     if SCREENSHOTS:
-        page.screenshot(path=str(DOCS / "report-background.png"))
+        page.screenshot(
+            path=str(DOCS / "report-background.png"),
+            clip={"x": 0, "y": 0, "width": 1280, "height": 420},
+        )
 
     start_worker()
     page.wait_for_selector("#headline", timeout=90_000)

@@ -9,7 +9,7 @@
     root.dataset.status = data.status;
     field("status").textContent = data.status;
     field("stage").textContent = data.stage;
-    field("bar").value = Math.round(data.progress * 100);
+    field("bar").value = field("percent").textContent = Math.round(data.progress * 100);
     field("message").textContent = data.error;
     field("error").hidden = !data.error;
   }
