@@ -312,8 +312,8 @@ def background(args) -> None:
                 started = time.perf_counter()
                 page, page_s = _timed_get(client, f"/reports/{pk}/{query}")
                 api, api_s = _timed_get(client, f"/api/reports/{pk}/{query}")
-                while page.status_code == 202:
-                    status = client.get(f"/api/reports/{pk}/status/{query}").json()
+                while api.status_code == 202:
+                    status = client.get(api.json()["status_url"]).json()
                     if status["status"] not in ("queued", "running"):
                         break
                     time.sleep(0.05)
