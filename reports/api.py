@@ -39,6 +39,11 @@ def option_parameters() -> list[OpenApiParameter]:
     ]
 
 
+JOB_PARAMETER = OpenApiParameter(
+    "job", str, description="a report job's id, as the status URL hands it out"
+)
+
+
 class CanViewReports(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.has_perm("annotations.view_report"))
@@ -75,19 +80,21 @@ class ReportView(APIView):
     """The whole report of an evaluation with its metadata.
 
     A large report not yet computed answers 202 with ``status``, ``progress`` and
-    ``status_url`` (also in the Location header) while a worker computes it.
+    ``status_url`` (also in the Location header) while a worker computes it. With
+    ``job`` (in the status's ``report_url``), the report that finished job built.
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
     @extend_schema(
         operation_id="report_retrieve",
-        parameters=option_parameters(),
+        parameters=[*option_parameters(), JOB_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        report = report_or_job(evaluation, _options(request, evaluation))
+        job_id = request.query_params.get("job", "")
+        report = report_or_job(evaluation, _options(request, evaluation), job_id)
         if isinstance(report, ReportJob):
             return _pending(request, pk, report)
         return Response(report.to_json())
@@ -106,10 +113,7 @@ class ReportStatusView(APIView):
 
     @extend_schema(
         operation_id="report_status_retrieve",
-        parameters=[
-            *option_parameters(),
-            OpenApiParameter("job", str, description="the job's id, as handed out"),
-        ],
+        parameters=[*option_parameters(), JOB_PARAMETER],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
@@ -123,7 +127,7 @@ class ReportStatusView(APIView):
             raise ValidationError({"detail": str(error)}) from None
         data = job.to_json()
         if job.state == JobState.DONE:
-            data["report_url"] = _url(request, "api-report", pk)
+            data["report_url"] = _url(request, "api-report", pk, job=job.id)
         return Response(data)
 
 
@@ -140,6 +144,7 @@ class ReportFileView(APIView):
                 "filename", str, OpenApiParameter.PATH, enum=list(downloads.FILES)
             ),
             *option_parameters(),
+            JOB_PARAMETER,
         ],
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
@@ -152,7 +157,8 @@ class ReportFileView(APIView):
             raise Http404(f"unknown file {filename!r}")
         options = _options(request, evaluation)
         if filename in downloads.REPORT_FILES:
-            report = report_or_job(evaluation, options)
+            job_id = request.query_params.get("job", "")
+            report = report_or_job(evaluation, options, job_id)
             if isinstance(report, ReportJob):
                 return _pending(request, pk, report)
         download = downloads.evaluation_download(evaluation, filename, options)

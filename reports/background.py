@@ -51,8 +51,40 @@ def _queued(evaluation_id: int, options: ReportOptions, key: str) -> ReportJob |
     return job
 
 
-def report_or_job(evaluation: Evaluation, options: ReportOptions) -> Report | ReportJob:
-    """The evaluation's report, or the progress of the job computing it."""
+def _finished(
+    job_id: str, evaluation: Evaluation, options: ReportOptions
+) -> Report | None:
+    """The report a finished job built, if it is this evaluation's with these options.
+
+    A page reloaded when its job is done asks for it by the job's id: on an
+    evaluation rated meanwhile the report is a little older than the data, rather
+    than a new job started on every reload.
+    """
+    if not report_jobs.JOB_ID.fullmatch(job_id):
+        return None
+    try:
+        job = report_jobs.job_read(reports.report_key_of(job_id))
+    except Exception as error:
+        logger.warning("report cache unavailable: %r", error)
+        return None
+    if job.state != JobState.DONE or not job.report_key:
+        return None
+    report = reports.cached_report(job.report_key)
+    if report is None or report.metadata.evaluation.id != evaluation.pk:
+        return None
+    return report if report.metadata.options == options else None
+
+
+def report_or_job(
+    evaluation: Evaluation, options: ReportOptions, job_id: str = ""
+) -> Report | ReportJob:
+    """The evaluation's report, or the progress of the job computing it.
+
+    ``job_id``: a finished job whose report will do (see ``_finished``); a
+    malformed, unknown or unfinished one is passed over.
+    """
+    if job_id and (report := _finished(job_id, evaluation, options)) is not None:
+        return report
     key, size = reports.cache_key_and_size(evaluation.pk, options)
     if (cached := reports.cached_report(key)) is not None:
         return cached

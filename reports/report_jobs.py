@@ -21,9 +21,7 @@ from enum import StrEnum
 
 from django.core.cache import cache
 
-from annotations.models import Evaluation
-
-from .evaluation_reports import evaluation_report
+from .evaluation_reports import built_report, cache_key, cached_report
 from .report_options import ReportOptions
 
 logger = logging.getLogger(__name__)
@@ -58,6 +56,8 @@ class ReportJob:
     id: str = ""
     stage: str = "queued"
     error: str = ""
+    # Done: where the report went (newer than the job's key if ratings came meanwhile).
+    report_key: str = ""
 
     @property
     def progress(self) -> float:
@@ -71,6 +71,7 @@ class ReportJob:
     def to_json(self) -> dict:
         return {
             "status": str(self.state),
+            "job": self.id,
             "stage": self.stage,
             "progress": self.progress,
             "error": self.error,
@@ -137,11 +138,14 @@ def job_run(*, evaluation_id: int, options: dict, report_key: str) -> None:
         key, ReportJob(JobState.RUNNING, id=ident, stage=stage)
     )
     try:
-        evaluation = Evaluation.objects.get(pk=evaluation_id)
-        evaluation_report(evaluation, ReportOptions(**options), progress=progress)
+        report_options = ReportOptions(**options)
+        stored_key = cache_key(evaluation_id, report_options)  # before the data
+        if cached_report(stored_key) is None:
+            built_report(evaluation_id, report_options, stored_key, progress=progress)
     except Exception as error:
         message = f"{type(error).__name__}: {error}"
         failed = ReportJob(JobState.FAILED, id=ident, stage="failed", error=message)
         _record(key, failed, FAILED_SECONDS)
         raise
-    _record(key, ReportJob(JobState.DONE, id=ident, stage="done"))
+    done = ReportJob(JobState.DONE, id=ident, stage="done", report_key=stored_key)
+    _record(key, done)

@@ -35,6 +35,12 @@ def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOpti
     return report_options_for(item, request.GET)
 
 
+def _job(request: HttpRequest) -> str:
+    """The finished job whose report the page asks for, if any (see
+    ``reports.background.report_or_job``)."""
+    return request.GET.get("job", "")
+
+
 def _status_url(request: HttpRequest, evaluation_id: int, job: ReportJob) -> str:
     """The JSON status of a report computed in the background (same query)."""
     params = request.GET.copy()
@@ -75,7 +81,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         options = _options(request, item)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
-    report = report_or_job(item, options)
+    report = report_or_job(item, options, _job(request))
     if isinstance(report, ReportJob):
         return _progress(request, item, report)
     context = {
@@ -99,7 +105,7 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
     if fmt not in figures.FORMATS:
         raise Http404("unknown figure format")
     try:
-        report = report_or_job(item, _options(request, item))
+        report = report_or_job(item, _options(request, item), _job(request))
         if isinstance(report, ReportJob):
             return _progress(request, item, report)
         drawing = figures.figure(report, name)
@@ -120,7 +126,7 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     if filename in downloads.REPORT_FILES:
-        report = report_or_job(item, options)
+        report = report_or_job(item, options, _job(request))
         if isinstance(report, ReportJob):
             return _progress(request, item, report)
     return downloads.attachment(downloads.evaluation_download(item, filename, options))
@@ -134,7 +140,8 @@ def _compared(request: HttpRequest):
         .order_by("name")
     )
     options = _options(request)
-    return items, [report_or_job(item, options) for item in items], options
+    reports = [report_or_job(item, options, _job(request)) for item in items]
+    return items, reports, options
 
 
 def _pending(request, items, reports) -> HttpResponse | None:

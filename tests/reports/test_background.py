@@ -23,6 +23,7 @@ from annotations.models import Evaluation
 from reports import background, report_jobs
 from reports.evaluation_reports import cache_key, evaluation_report
 from reports.report_options import ReportOptions
+from tests.factories import RatingFactory, UserFactory
 from tests.support.worker import redis_broker
 
 from .builders import head_to_head
@@ -151,8 +152,42 @@ def test_the_job_records_its_stages_and_the_report(h2h, monkeypatch):
         job.progress for job in recorded
     )
     assert recorded[-1].state == report_jobs.JobState.DONE
+    assert recorded[-1].report_key == key
     assert cache.get(key) is not None
     assert report_jobs.job_read(key).state == report_jobs.JobState.DONE
+
+
+def test_a_finished_jobs_report_is_served_after_new_ratings(
+    h2h, client, researcher, large_reports, queued
+):
+    """The page reloaded when its job is done asks for that job's report, so an
+    evaluation rated meanwhile does not start a new job on every reload."""
+    job_id = report_jobs.job_id(cache_key(h2h.pk, OPTIONS))
+    report_jobs.job_run(
+        evaluation_id=h2h.pk,
+        options=asdict(OPTIONS),
+        report_key=cache_key(h2h.pk, OPTIONS),
+    )
+    RatingFactory(
+        comparison=h2h.comparisons.order_by("id").last(),
+        annotator=UserFactory(username="late"),
+    )
+    client.force_login(researcher)
+    urls = _urls(h2h)
+    page = client.get(f"{urls['page']}&job={job_id}")
+    assert page.status_code == 200
+    assert b'id="headline"' in page.content
+    assert client.get(f"{urls['api']}&job={job_id}").status_code == 200
+    assert queued == []
+    # Not for other options, another evaluation, or without the job: the latest data.
+    other = head_to_head(name="other", annotators=("o-a", "o-b", "o-c"))
+    for url in (
+        f"{urls['page']}&seed=3&job={job_id}",
+        f"{_urls(other)['page']}&job={job_id}",
+        urls["page"],
+    ):
+        assert client.get(url).status_code == 202, url
+    assert len(queued) == 3
 
 
 def test_a_cached_large_report_is_served_from_the_cache(
@@ -248,7 +283,7 @@ def test_a_worker_computes_a_large_report_asked_for_at_once_by_many(
     done = wait_for(client, status_url, {"done", "failed"})
     assert done["status"] == "done", done
     assert done["progress"] == 1.0
-    assert done["report_url"] == f"http://testserver{urls['api']}"
+    assert done["report_url"] == f"http://testserver{urls['api']}&job={done['job']}"
     assert client.get(urls["status"]).json()["status"] == "done"
     report = client.get(urls["api"])
     assert report.status_code == 200

@@ -20,9 +20,12 @@
       if (response.ok) {
         const data = await response.json();
         render(data);
-        // Done, or no job (it expired): the page itself shows the report or starts one.
+        // Done: the page again, with the report that job built (newer ratings than it
+        // would start another). No job (it expired): the page shows or starts one.
         if (data.status === "done" || data.status === "none") {
-          location.reload();
+          const url = new URL(location.href);
+          if (data.status === "done") url.searchParams.set("job", data.job);
+          location.replace(url);
           return;
         }
         if (data.status === "failed") return;
