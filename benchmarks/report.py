@@ -291,15 +291,16 @@ def background(args) -> None:
     print(f"background reports on {os.cpu_count()} CPUs (shared machine: other work "
           f"may run); a worker of {args.worker_threads} threads; reports over "
           f"{threshold:,} ratings go to the worker")  # fmt: skip
-    worker = _start_worker(log, args.worker_threads)
-    try:
-        for size in args.sizes:
-            if size != args.sizes[0]:
-                from django.db import connection
+    for size in args.sizes:
+        if size != args.sizes[0]:
+            from django.db import connection
 
-                connection.close()
-                _database_create(args.url)
-            ids = load(size)
+            connection.close()
+            _database_create(args.url)
+        ids = load(size)
+        # A worker per database: dropping one ends the connections of the last.
+        worker = _start_worker(log, args.worker_threads)
+        try:
             user = get_user_model().objects.create_superuser("bench-researcher")
             client = Client()
             client.force_login(user)
@@ -329,12 +330,12 @@ def background(args) -> None:
                 print(f"  {name + codes:30} median {statistics.median(times):6.3f} s"
                       f"   max {max(times):6.3f} s   runs "
                       + ", ".join(f"{t:.3f}" for t in times))  # fmt: skip
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
-        from django.db import connection
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+    from django.db import connection
 
-        connection.close()
+    connection.close()
 
 
 def main() -> None:
