@@ -17,6 +17,13 @@ statistics of a synthetic tournament of 100,000 votes over 50 models and 2,000
 prompts; every case with ``--resamples`` prompt-clustered resamples.
 
     python benchmarks/report.py --tournament [--resamples 1000] [--repeats 3]
+
+With --background it times instead what a web request costs for a report too large
+to compute in it (a page and the API, each answering 202 at once), how long a real
+Celery worker then takes until the report is ready, and the API's answer from the
+cache: CACHE_URL and CELERY_BROKER_URL must name Redis.
+
+    python benchmarks/report.py --background [--sizes 20000] [--worker-threads 2]
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -62,9 +70,12 @@ def _database_create(url: str) -> None:
 
 
 def _with_defaults(model, frame):
-    """Fill columns the frame leaves out with the model's Python-side defaults."""
+    """Fill columns the frame leaves out with the model's Python-side defaults (a
+    text field without one: the empty string)."""
     for field in model._meta.concrete_fields:
-        if field.column in frame or field.null or not field.has_default():
+        if field.column in frame or field.null:
+            continue
+        if not (field.has_default() or field.empty_strings_allowed):
             continue
         value = field.get_default()
         frame[field.column] = (
@@ -309,6 +320,105 @@ def _median(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda run: run["wall_s"])[len(runs) // 2]
 
 
+def _setup_background(url: str) -> None:
+    """Django on the benchmark database with the Redis cache and broker (required)."""
+    cache_url = os.environ.get("CACHE_URL", "")
+    if not (cache_url.startswith("redis") and
+            os.environ.get("CELERY_BROKER_URL", "").startswith("redis")):  # fmt: skip
+        sys.exit("--background needs CACHE_URL and CELERY_BROKER_URL (Redis)")
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "evalsite.settings"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-deployment-key")
+    import django
+
+    django.setup()
+
+
+def _start_worker(log: Path, threads: int) -> subprocess.Popen:
+    from tests.support.worker import worker_command
+
+    command = worker_command(threads, f"bench-report-{os.getpid()}@%h")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while " ready." not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"the worker did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def _timed_get(client, url: str):
+    started = time.perf_counter()
+    response = client.get(url)
+    return response, time.perf_counter() - started
+
+
+def background(args) -> None:
+    """Each evaluation's report asked for by the page and the API while uncached:
+    the web request's time, the time until a real worker's report is ready (from
+    the page request), and the API's answer from the cache."""
+    import statistics
+    import tempfile
+
+    _database_create(args.url)
+    _setup_background(args.url)
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    threshold = settings.EVALSITE_REPORT_BACKGROUND_MIN_RATINGS
+    log = Path(tempfile.gettempdir()) / f"bench-report-worker-{os.getpid()}.log"
+    print(f"background reports on {os.cpu_count()} CPUs (shared machine: other work "
+          f"may run); a worker of {args.worker_threads} threads; reports over "
+          f"{threshold:,} ratings go to the worker")  # fmt: skip
+    for size in args.sizes:
+        if size != args.sizes[0]:
+            from django.db import connection
+
+            connection.close()
+            _database_create(args.url)
+        ids = load(size)
+        # A worker per database: dropping one ends the connections of the last.
+        worker = _start_worker(log, args.worker_threads)
+        try:
+            user = get_user_model().objects.create_superuser("bench-researcher")
+            client = Client()
+            client.force_login(user)
+            client.get(f"/api/reports/{ids[0]}/status/")  # warm up: imports, sessions
+            print(f"\n{EVALUATIONS} evaluations x {size * PER_PAIR:,} ratings "
+                  f"({args.resamples} resamples)")  # fmt: skip
+            rows = []
+            for pk in ids:
+                query = f"?resamples={args.resamples}&seed={pk}"  # never cached yet
+                started = time.perf_counter()
+                page, page_s = _timed_get(client, f"/reports/{pk}/{query}")
+                api, api_s = _timed_get(client, f"/api/reports/{pk}/{query}")
+                while api.status_code == 202:
+                    status = client.get(api.json()["status_url"]).json()
+                    if status["status"] not in ("queued", "running"):
+                        break
+                    time.sleep(0.05)
+                ready_s = time.perf_counter() - started
+                cached, cached_s = _timed_get(client, f"/api/reports/{pk}/{query}")
+                rows.append((page.status_code, page_s, api.status_code, api_s,
+                             ready_s, cached.status_code, cached_s))  # fmt: skip
+            for name, code, column in (("page", 0, 1), ("API", 2, 3),
+                                       ("report ready", None, 4),
+                                       ("API from the cache", 5, 6)):  # fmt: skip
+                times = [row[column] for row in rows]
+                codes = "" if code is None else f" (HTTP {rows[0][code]})"
+                print(f"  {name + codes:30} median {statistics.median(times):6.3f} s"
+                      f"   max {max(times):6.3f} s   runs "
+                      + ", ".join(f"{t:.3f}" for t in times))  # fmt: skip
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+    from django.db import connection
+
+    connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -332,12 +442,22 @@ def main() -> None:
     parser.add_argument(
         "--tournament", action="store_true", help="time the tournament cases"
     )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="time the web requests for large uncached reports and a real worker's "
+        "report instead (needs CACHE_URL and CELERY_BROKER_URL on Redis)",
+    )
+    parser.add_argument("--worker-threads", type=int, default=2)
     parser.add_argument("--child", choices=["read", "report", *TOURNAMENT_CASES])
     parser.add_argument("--ids", default="")
     args = parser.parse_args()
     if args.child in TOURNAMENT_CASES:
         _setup(args.url)
         print(json.dumps(tournament_child(args.child, args.resamples)))
+        return
+    if args.background:
+        background(args)
         return
     if args.child:
         _setup(args.url)

@@ -32,6 +32,15 @@ class UnknownAnnotator(ValueError):
     """An annotator named in ``exclude`` has no rating in the evaluation."""
 
 
+def names_check(options: ReportOptions, names: set[str]) -> None:
+    """``UnknownAnnotator`` naming ``exclude`` and each name not in ``names``."""
+    unknown = sorted(set(options.exclude) - names)
+    if unknown:
+        raise UnknownAnnotator(
+            "exclude: no annotator named " + ", ".join(map(repr, unknown))
+        )
+
+
 @dataclass(frozen=True)
 class AnnotatorFilter:
     """The annotator table with its flags, and who is left out and why."""
@@ -53,11 +62,7 @@ def annotator_filter(table: pd.DataFrame, options: ReportOptions) -> AnnotatorFi
     ``options.exclude`` that is not in the table.
     """
     names = table["annotator"]
-    unknown = sorted(set(options.exclude) - set(names))
-    if unknown:
-        raise UnknownAnnotator(
-            "exclude: no annotator named " + ", ".join(map(repr, unknown))
-        )
+    names_check(options, set(names))
     table = table.assign(named=names.isin(options.exclude).to_numpy(dtype=bool))
     excluded = table["named"].to_numpy(dtype=bool, copy=True)
     exclusions = [

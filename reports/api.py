@@ -1,9 +1,15 @@
-"""REST endpoints for reports: the report as JSON, and its downloads."""
+"""REST endpoints for reports: the report as JSON, and its downloads.
+
+A large report not yet cached is computed by a worker (``reports.background``): its
+endpoints answer 202 with the job's progress and a status URL (also in Location),
+which answers the job's state until the report is ready.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -15,7 +21,9 @@ from annotations.models import Evaluation
 
 from . import downloads
 from .annotator_filters import UnknownAnnotator
-from .evaluation_reports import evaluation_report, report_options_for
+from .background import report_or_job, report_status
+from .evaluation_reports import report_options_for
+from .report_jobs import JobState, ReportJob
 from .report_options import OPTIONS, ReportOptions
 
 
@@ -32,6 +40,11 @@ def option_parameters() -> list[OpenApiParameter]:
     ]
 
 
+JOB_PARAMETER = OpenApiParameter(
+    "job", str, description="a report job's id, as the status URL hands it out"
+)
+
+
 class CanViewReports(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.has_perm("annotations.view_report"))
@@ -44,23 +57,87 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
         raise ValidationError({"detail": str(error)}) from None
 
 
+def _url(request, name: str, pk: int, **extra: str) -> str:
+    """An absolute URL with the request's query (``job`` left out) and ``extra``."""
+    params = request.query_params.copy()
+    params.pop("job", None)
+    params.update(extra)
+    url = reverse(name, args=[pk])
+    query = params.urlencode()
+    return request.build_absolute_uri(f"{url}?{query}" if query else url)
+
+
+def _pending(request, pk: int, job: ReportJob) -> Response:
+    """202 with the job's progress and where to ask next; 500 if the job failed."""
+    status_url = _url(request, "api-report-status", pk, job=job.id)
+    return Response(
+        {**job.to_json(), "status_url": status_url},
+        status=202 if job.pending else 500,
+        headers={"Location": status_url},
+    )
+
+
+def _report_or_job(evaluation: Evaluation, options: ReportOptions, job_id: str):
+    """``background.report_or_job``; 400 for a name ``exclude`` does not know."""
+    try:
+        return report_or_job(evaluation, options, job_id)
+    except UnknownAnnotator as error:
+        raise ValidationError({"detail": str(error)}) from None
+
+
 class ReportView(APIView):
-    """The whole report of an evaluation with its metadata."""
+    """The whole report of an evaluation with its metadata.
+
+    A large report not yet computed answers 202 with ``status``, ``progress`` and
+    ``status_url`` (also in the Location header) while a worker computes it. With
+    ``job`` (in the status's ``report_url``), the report that finished job built.
+    """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
     @extend_schema(
         operation_id="report_retrieve",
-        parameters=option_parameters(),
+        parameters=[*option_parameters(), JOB_PARAMETER],
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, pk: int):
+        evaluation = get_object_or_404(Evaluation, pk=pk)
+        job_id = request.query_params.get("job", "")
+        report = _report_or_job(evaluation, _options(request, evaluation), job_id)
+        if isinstance(report, ReportJob):
+            return _pending(request, pk, report)
+        return Response(report.to_json())
+
+
+class ReportStatusView(APIView):
+    """Where a report computed in the background stands (same query as the report).
+
+    ``status``: queued, running, done, failed (with ``error``) or none (no job: ask
+    for the report to start one); ``stage`` and ``progress`` (0 to 1); when done,
+    ``report_url``. With ``job`` (as in the status URL handed out) only the job's
+    record is read, not the ratings' count.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, CanViewReports]
+
+    @extend_schema(
+        operation_id="report_status_retrieve",
+        parameters=[*option_parameters(), JOB_PARAMETER],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
+        options = _options(request, evaluation)
         try:
-            report = evaluation_report(evaluation, _options(request, evaluation))
-        except UnknownAnnotator as error:
+            job = report_status(
+                evaluation, options, request.query_params.get("job", "")
+            )
+        except ValueError as error:
             raise ValidationError({"detail": str(error)}) from None
-        return Response(report.to_json())
+        data = job.to_json()
+        if job.state == JobState.DONE:
+            data["report_url"] = _url(request, "api-report", pk, job=job.id)
+        return Response(data)
 
 
 class ReportFileView(APIView):
@@ -76,14 +153,23 @@ class ReportFileView(APIView):
                 "filename", str, OpenApiParameter.PATH, enum=list(downloads.FILES)
             ),
             *option_parameters(),
+            JOB_PARAMETER,
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            202: OpenApiTypes.OBJECT,
+        },
     )
     def get(self, request, pk: int, filename: str):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if filename not in downloads.FILES:
             raise Http404(f"unknown file {filename!r}")
         options = _options(request, evaluation)
+        if filename in downloads.REPORT_FILES:
+            job_id = request.query_params.get("job", "")
+            report = _report_or_job(evaluation, options, job_id)
+            if isinstance(report, ReportJob):
+                return _pending(request, pk, report)
         try:
             download = downloads.evaluation_download(evaluation, filename, options)
         except UnknownAnnotator as error:

@@ -7,6 +7,11 @@ from . import api
 urlpatterns = [
     path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
     path(
+        "reports/<int:pk>/status/",
+        api.ReportStatusView.as_view(),
+        name="api-report-status",
+    ),
+    path(
         "reports/<int:pk>/<str:filename>",
         api.ReportFileView.as_view(),
         name="api-report-file",

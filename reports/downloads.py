@@ -33,6 +33,8 @@ FILES = {
     "report.json": "application/json",
     "report.csv": "text/csv",
 }
+# The files made from the report itself (the others are the ratings as stored).
+REPORT_FILES = ("report.json", "report.csv")
 SHARE_COLUMNS = ("win", "tie", "loss", "win_no_ties")
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP's
 # CSV-injection rule); a leading single quote makes it text.

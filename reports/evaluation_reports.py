@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 
 from django.core.cache import cache
@@ -31,16 +32,25 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 7 * 24 * 3600
 # The cache holds ``values.Report`` objects: change the version with their shape.
-CACHE_VERSION = "v4-abcd"
+CACHE_VERSION = "v5"
 
 __all__ = ["evaluation_report", "report_options_for"]
 
 
 def cache_key(evaluation_id: int, options: ReportOptions) -> str:
     """Key of a cached report: the options and the version of the report's data."""
-    version = selectors.report_version(evaluation_id)
+    return cache_key_and_size(evaluation_id, options)[0]
+
+
+def cache_key_and_size(evaluation_id: int, options: ReportOptions) -> tuple[str, int]:
+    """``cache_key`` and the evaluation's number of ratings, in one query."""
+    version, size = selectors.report_version_and_size(evaluation_id)
     spec = json.dumps([evaluation_id, asdict(options), version], sort_keys=True)
-    digest = hashlib.sha256(spec.encode()).hexdigest()
+    return report_key_of(hashlib.sha256(spec.encode()).hexdigest()), size
+
+
+def report_key_of(digest: str) -> str:
+    """The cache key of the report whose options and data version hash to ``digest``."""
     return f"evalsite:report:{CACHE_VERSION}:{digest}"
 
 
@@ -52,12 +62,22 @@ def report_options_for(evaluation: Evaluation | None, params) -> ReportOptions:
     return options_from(params, kind=evaluation.kind if evaluation else "")
 
 
-def _cached(key: str) -> Report | None:
+def cached_report(key: str) -> Report | None:
+    """The report stored under ``key``; None when there is none or the cache fails."""
     try:
         return cache.get(key)
     except Exception as error:  # any cache failure: compute the report instead
         logger.warning("report cache unavailable, computing the report: %r", error)
         return None
+
+
+def is_cached(key: str) -> bool:
+    """Whether a report is stored under ``key`` (without reading it)."""
+    try:
+        return cache.has_key(key)
+    except Exception as error:
+        logger.warning("report cache unavailable: %r", error)
+        return False
 
 
 def _store(key: str, report: Report) -> None:
@@ -68,19 +88,40 @@ def _store(key: str, report: Report) -> None:
 
 
 def evaluation_report(
-    evaluation: Evaluation, options: ReportOptions | None = None, *, use_cache=True
+    evaluation: Evaluation,
+    options: ReportOptions | None = None,
+    *,
+    use_cache=True,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """The report of one evaluation (see ``reports.report_builder.build_report``).
 
     The key is read before the data, so a report stored under a key is never older
-    than the data that key stands for.
+    than the data that key stands for. ``progress`` is told each stage as it starts.
     """
     options = options or ReportOptions(aggregation=default_aggregation(evaluation.kind))
     key = cache_key(evaluation.pk, options) if use_cache else None
-    if key and (cached := _cached(key)) is not None:
+    if key and (cached := cached_report(key)) is not None:
         return cached
-    ratings = selectors.ratings_frame([evaluation.pk], full=False)
-    report = build_report(ratings, selectors.evaluation_summary(evaluation.pk), options)
+    return built_report(evaluation.pk, options, key, progress=progress)
+
+
+def built_report(
+    evaluation_id: int,
+    options: ReportOptions,
+    key: str | None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """The report built from the data as it is now, stored under ``key`` if given.
+
+    ``key`` must have been read before this call (see ``evaluation_report``).
+    """
+    if progress:
+        progress("reading")
+    ratings = selectors.ratings_frame([evaluation_id], full=False)
+    summary = selectors.evaluation_summary(evaluation_id)
+    report = build_report(ratings, summary, options, progress=progress)
     if key:
         _store(key, report)
     return report

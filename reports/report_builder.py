@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -126,7 +126,10 @@ def _breakdowns(
 
 
 def build_report(
-    ratings: pd.DataFrame, evaluation: EvaluationSummary, options: ReportOptions
+    ratings: pd.DataFrame,
+    evaluation: EvaluationSummary,
+    options: ReportOptions,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """The whole report of one evaluation.
 
@@ -134,7 +137,11 @@ def build_report(
     ``full=False`` columns suffice). The annotators the options leave out
     (``reports.annotator_filters``) are dropped before anything but the annotator
     table is computed; that table has every annotator, with the filters' flags.
+    ``progress``, if given, is told each stage ("outcomes", "agreement",
+    "intervals") as it starts.
     """
+    progress = progress or (lambda stage: None)
+    progress("outcomes")
     points = SCALE_POINTS[evaluation.scale]
     ratings = ratings.assign(outcome=st.outcome_of(ratings["score"], options.threshold))
     scores = rating_scores(ratings)
@@ -153,6 +160,9 @@ def build_report(
         carry=PAIR_COLUMNS,
     )
     prompts = ratings[["prompt_id", "num_turns"]].drop_duplicates("prompt_id")
+    progress("agreement")
+    agreed = agreement(ratings, points, options, pairs, scores)
+    progress("intervals")
     board = tournament(outcomes, options) if evaluation.is_tournament else None
     common = {
         "metadata": Metadata(
@@ -167,7 +177,7 @@ def build_report(
         "prompt_counts": PromptCounts(**st.prompt_counts_table(prompts)),
         "position_bias": PositionBias(**_finite_items(st.position_bias(ratings))),
         "annotators": tuple(AnnotatorRow(**row) for row in records(chosen.table)),
-        "agreement": agreement(ratings, points, options, pairs, scores),
+        "agreement": agreed,
     }
     rule = options.aggregation
     if evaluation.is_tournament:

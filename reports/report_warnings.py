@@ -24,7 +24,13 @@ from .values import (
 # A group (the whole evaluation, a category, ...) with fewer prompts than this has
 # an interval too unreliable to draw: it is marked, and no error bar is drawn.
 MIN_GROUP_PROMPTS = 10
-CODES = ("few_ratings", "few_prompts", "zero_width", "not_estimable", "category_variants")
+CODES = (
+    "few_ratings",
+    "few_prompts",
+    "zero_width",
+    "not_estimable",
+    "category_variants",
+)
 SHARE_NAMES = ("win", "tie", "loss", "win_no_ties")
 
 

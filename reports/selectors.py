@@ -189,6 +189,11 @@ def report_version(evaluation_id: int) -> str:
     changes in place) and its ratings' count, last id and last time, which any new
     or removed rating changes. "" when there is no such evaluation.
     """
+    return report_version_and_size(evaluation_id)[0]
+
+
+def report_version_and_size(evaluation_id: int) -> tuple[str, int]:
+    """``report_version`` and the evaluation's number of ratings, in one query."""
     rows = list(
         Evaluation.objects.filter(pk=evaluation_id)
         .values("created_at", "report_data_version__token")
@@ -200,12 +205,23 @@ def report_version(evaluation_id: int) -> str:
         .order_by()
     )
     if not rows:
-        return ""
+        return "", 0
     row = rows[0]
     at = row["at"].isoformat() if row["at"] else "-"
-    return (
+    version = (
         f"{row['created_at'].isoformat()}-{row['report_data_version__token'] or '-'}"
         f"-{row['n']}-{row['last']}-{at}"
+    )
+    return version, row["n"]
+
+
+def annotator_names(evaluation_id: int) -> set[str]:
+    """Usernames of the annotators with a rating in the evaluation."""
+    return set(
+        Rating.objects.filter(comparison__evaluation_id=evaluation_id)
+        .order_by()
+        .values_list("annotator__username", flat=True)
+        .distinct()
     )
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
@@ -13,8 +14,10 @@ from evalsite.rendering import render_markdown, render_stored
 
 from . import downloads, figures, selectors
 from .annotator_filters import UnknownAnnotator
-from .evaluation_reports import evaluation_report, report_options_for
+from .background import report_or_job
+from .evaluation_reports import report_options_for
 from .forms import ReportOptionsForm
+from .report_jobs import ReportJob
 from .report_options import ReportOptions
 from .report_warnings import MIN_GROUP_PROMPTS
 from .values import BreakdownRow
@@ -32,6 +35,30 @@ SECTION_TITLES = {
 
 def _options(request: HttpRequest, item: Evaluation | None = None) -> ReportOptions:
     return report_options_for(item, request.GET)
+
+
+def _job(request: HttpRequest) -> str:
+    """The finished job whose report the page asks for, if any (see
+    ``reports.background.report_or_job``)."""
+    return request.GET.get("job", "")
+
+
+def _status_url(request: HttpRequest, evaluation_id: int, job: ReportJob) -> str:
+    """The JSON status of a report computed in the background (same query)."""
+    params = request.GET.copy()
+    params["job"] = job.id
+    return f"{reverse('api-report-status', args=[evaluation_id])}?{params.urlencode()}"
+
+
+def _progress(request: HttpRequest, item: Evaluation, job: ReportJob) -> HttpResponse:
+    """The page shown while a worker computes the report (202), or its failure."""
+    context = {
+        "evaluation": item,
+        "job": job,
+        "status_url": _status_url(request, item.pk, job),
+    }
+    status = 202 if job.pending else 500
+    return render(request, "reports/progress.html", context, status=status)
 
 
 def _figure_download(drawing, fmt: str, filename: str) -> HttpResponse:
@@ -57,9 +84,11 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     try:
-        report = evaluation_report(item, options)
+        report = report_or_job(item, options, _job(request))
     except UnknownAnnotator as error:
         return HttpResponseBadRequest(str(error))
+    if isinstance(report, ReportJob):
+        return _progress(request, item, report)
     context = {
         "evaluation": item,
         "report": report,
@@ -82,7 +111,9 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
     if fmt not in figures.FORMATS:
         raise Http404("unknown figure format")
     try:
-        report = evaluation_report(item, _options(request, item))
+        report = report_or_job(item, _options(request, item), _job(request))
+        if isinstance(report, ReportJob):
+            return _progress(request, item, report)
         drawing = figures.figure(report, name)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
@@ -101,6 +132,10 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     try:
+        if filename in downloads.REPORT_FILES:
+            report = report_or_job(item, options, _job(request))
+            if isinstance(report, ReportJob):
+                return _progress(request, item, report)
         download = downloads.evaluation_download(item, filename, options)
     except UnknownAnnotator as error:
         return HttpResponseBadRequest(str(error))
@@ -115,7 +150,16 @@ def _compared(request: HttpRequest):
         .order_by("name")
     )
     options = _options(request)
-    return items, [evaluation_report(item, options) for item in items], options
+    reports = [report_or_job(item, options, _job(request)) for item in items]
+    return items, reports, options
+
+
+def _pending(request, items, reports) -> HttpResponse | None:
+    """The progress page of the first compared report still computing, if any."""
+    for item, report in zip(items, reports, strict=True):
+        if isinstance(report, ReportJob):
+            return _progress(request, item, report)
+    return None
 
 
 def _by_category(
@@ -134,6 +178,8 @@ def compare(request: HttpRequest) -> HttpResponse:
         items, reports, options = _compared(request)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    if pending := _pending(request, items, reports):
+        return pending
     by_category = _by_category([report.breakdowns.category for report in reports])
     context = {
         "pairs": list(zip(items, reports, strict=True)),
@@ -150,9 +196,11 @@ def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in figures.FORMATS:
         raise Http404("unknown figure format")
     try:
-        _, reports, _ = _compared(request)
+        items, reports, _ = _compared(request)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    if pending := _pending(request, items, reports):
+        return pending
     if not reports:
         raise Http404("no head-to-head evaluation chosen")
     drawing = figures.compare_figure(reports)

@@ -1,0 +1,122 @@
+"""Reports for web requests: a large report is computed by a worker, not the request.
+
+A report already cached is served. One over fewer than
+``EVALSITE_REPORT_BACKGROUND_MIN_RATINGS`` ratings is computed in the request, as
+``evaluation_report`` does. A larger one is computed by ``reports.tasks.report_build``:
+the request answers with the job's progress (``report_jobs.ReportJob``) at once, and
+the pages and API poll ``report_status`` until it is done. ``manage.py report`` keeps
+computing in its own process.
+
+Without the cache (Redis down) a worker could not hand the report back: the request
+computes it itself, as before, and logs a warning. The same when the task cannot be
+queued (broker down).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from django.conf import settings
+
+from annotations.models import Evaluation
+
+from . import annotator_filters, report_jobs, selectors
+from . import evaluation_reports as reports
+from .report_jobs import JobState, ReportJob
+from .report_options import ReportOptions
+from .tasks import report_build
+from .values import Report
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["report_or_job", "report_status"]
+
+
+def _queued(evaluation_id: int, options: ReportOptions, key: str) -> ReportJob | None:
+    """The report's job, its task queued if this call claimed it; None if impossible."""
+    try:
+        job, claimed = report_jobs.job_claim(key)
+    except Exception as error:
+        logger.warning("report cache unavailable, computing in the request: %r", error)
+        return None
+    if claimed:
+        try:
+            report_build.delay(evaluation_id, asdict(options), key)
+        except Exception as error:
+            logger.warning("report task not queued, computing in the request: %r",
+                           error)  # fmt: skip
+            report_jobs.job_release(key)
+            return None
+    return job
+
+
+def _finished(
+    job_id: str, evaluation: Evaluation, options: ReportOptions
+) -> Report | None:
+    """The report a finished job built, if it is this evaluation's with these options.
+
+    A page reloaded when its job is done asks for it by the job's id: on an
+    evaluation rated meanwhile the report is a little older than the data, rather
+    than a new job started on every reload.
+    """
+    if not report_jobs.JOB_ID.fullmatch(job_id):
+        return None
+    try:
+        job = report_jobs.job_read(reports.report_key_of(job_id))
+    except Exception as error:
+        logger.warning("report cache unavailable: %r", error)
+        return None
+    if job.state != JobState.DONE or not job.report_key:
+        return None
+    report = reports.cached_report(job.report_key)
+    if report is None or report.metadata.evaluation.id != evaluation.pk:
+        return None
+    return report if report.metadata.options == options else None
+
+
+def report_or_job(
+    evaluation: Evaluation, options: ReportOptions, job_id: str = ""
+) -> Report | ReportJob:
+    """The evaluation's report, or the progress of the job computing it.
+
+    ``job_id``: a finished job whose report will do (see ``_finished``); a
+    malformed, unknown or unfinished one is passed over.
+    """
+    if job_id and (report := _finished(job_id, evaluation, options)) is not None:
+        return report
+    key, size = reports.cache_key_and_size(evaluation.pk, options)
+    if (cached := reports.cached_report(key)) is not None:
+        return cached
+    if size >= settings.EVALSITE_REPORT_BACKGROUND_MIN_RATINGS:
+        # A name ``exclude`` does not know is the asker's mistake: say so now (400),
+        # not as the job's failure.
+        annotator_filters.names_check(options, selectors.annotator_names(evaluation.pk))
+        job = _queued(evaluation.pk, options, key)
+        if job is not None:
+            return job
+    return reports.built_report(evaluation.pk, options, key)
+
+
+def report_status(
+    evaluation: Evaluation, options: ReportOptions, job_id: str = ""
+) -> ReportJob:
+    """Where the report stands, read only: done, its job's progress, or no job.
+
+    With ``job_id`` (from a status URL handed out) only the job's record is read;
+    without, the report's key is made afresh (a count of the ratings). ValueError
+    for a malformed id.
+    """
+    if job_id:
+        if not report_jobs.JOB_ID.fullmatch(job_id):
+            raise ValueError("job: not a report job id")
+        key = reports.report_key_of(job_id)
+    else:
+        key, _ = reports.cache_key_and_size(evaluation.pk, options)
+        if reports.is_cached(key):
+            return ReportJob(JobState.DONE, id=report_jobs.job_id(key), stage="done")
+    try:
+        return report_jobs.job_read(key)
+    except Exception as error:
+        logger.warning("report cache unavailable: %r", error)
+        return report_jobs.NO_JOB

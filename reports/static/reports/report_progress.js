@@ -1,0 +1,39 @@
+// A report a worker computes: polls its status every second and reloads when ready.
+(function () {
+  "use strict";
+  const root = document.getElementById("report-progress");
+  if (!root) return;
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+
+  function render(data) {
+    root.dataset.status = data.status;
+    field("status").textContent = data.status;
+    field("stage").textContent = data.stage;
+    field("bar").value = field("percent").textContent = Math.round(data.progress * 100);
+    field("message").textContent = data.error;
+    field("error").hidden = !data.error;
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const data = await response.json();
+        render(data);
+        // Done: the page again, with the report that job built (newer ratings than it
+        // would start another). No job (it expired): the page shows or starts one.
+        if (data.status === "done" || data.status === "none") {
+          const url = new URL(location.href);
+          if (data.status === "done") url.searchParams.set("job", data.job);
+          location.replace(url);
+          return;
+        }
+        if (data.status === "failed") return;
+      }
+    } catch (err) {
+      // A network blip: try again on the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  }
+  if (root.dataset.status !== "failed") window.setTimeout(poll, 500);
+})();
