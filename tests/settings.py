@@ -12,7 +12,26 @@ os.environ.setdefault(
     "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-deployment-1c9f0e7d2a4b8e63"
 )
 
-from evalsite.settings import *  # noqa: F403
+
+def _own_redis_database(name: str, offset: int) -> None:
+    """Under pytest-xdist every test process but the first gets Redis databases of
+    its own (broker 12 and cache 13 for gw1, 14 and 15 for gw2, ...): a worker test
+    flushes its broker, a report test clears its cache, and a Celery worker must only
+    see its own process's tasks. Subprocesses (workers) inherit the moved URLs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get(name, "")
+    if worker in ("", "gw0") or not url.startswith("redis://"):
+        return
+    base, _, _ = url.rpartition("/")
+    os.environ[name] = f"{base}/{10 + 2 * int(worker[2:]) + offset}"
+
+
+if not os.environ.get("EVALSITE_TEST_REDIS_MOVED"):
+    os.environ["EVALSITE_TEST_REDIS_MOVED"] = "1"
+    _own_redis_database("CELERY_BROKER_URL", 0)
+    _own_redis_database("CACHE_URL", 1)
+
+from evalsite.settings import *  # noqa: E402, F403
 
 # PBKDF2 spends about half a second per password on purpose; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
