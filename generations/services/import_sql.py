@@ -20,11 +20,12 @@ from evalsite.imports.reader import (
 )
 from evalsite.imports.staging import copy_rows
 
-from ..models import ChatModel, Generation, Prompt
+from ..models import ChatModel, Generation, Prompt, PromptSet
 
 PROMPT = Prompt._meta.db_table
 GENERATION = Generation._meta.db_table
 CHAT_MODEL = ChatModel._meta.db_table
+PROMPT_SET = PromptSet._meta.db_table
 STAGED_PROMPTS = "import_staged_prompts"
 STAGED_GENERATIONS = "import_staged_generations"
 RESOLVED_GENERATIONS = "import_resolved_generations"
@@ -50,6 +51,8 @@ GENERATION_COLUMNS = {
     "html": "text",
     "html_version": "integer",
 }
+# work_mem of an import's transaction (PostgreSQL's default is 4MB).
+WORK_MEM = "256MB"
 CONFLICT = (
     "another upload changed the same rows meanwhile; nothing of this file was "
     "stored (send it again)"
@@ -79,13 +82,13 @@ def _temp_table_create(
 def stage(table: str, columns: dict[str, str], batches: Iterable[list[tuple]]) -> int:
     """Create the staging table and copy every batch of rows into it; count them."""
     definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    # The set-based steps sort and hash whole files: let them do it in memory.
+    _execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     _temp_table_create(table, columns=f"({definition})")
     staged = 0
     for rows in batches:
         copy_rows(table, list(columns), rows)
         staged += len(rows)
-    # Temporary tables are never analysed automatically; the joins need estimates.
-    _execute(f"ANALYZE {table}")
     return staged
 
 
@@ -107,7 +110,8 @@ def duplicates_raise(table: str, key: tuple[str, ...], field: str) -> None:
 
 
 def json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # json.dumps with its default options is the fast one (a shared C encoder).
+    return json.dumps(value)
 
 
 def prompts_merge(prompt_set_id: int, prompt_set_name: str) -> tuple[int, int]:
@@ -254,22 +258,29 @@ def generations_merge(prompt_set_id: int, now: datetime) -> tuple[int, list[int]
     return created, replaced, unchanged
 
 
+# The digests below are over row ids and ``xmin``, the id of the transaction that
+# last wrote each row (a PostgreSQL system column): any insert, update or delete of
+# a row an import's outcome depends on changes them, and reading them is cheap.
+
+
 def prompts_digest(prompt_set_id: int) -> str:
-    """A digest of everything of a set that a prompt import's outcome depends on."""
+    """A digest of everything of a set that a prompt import's outcome depends on:
+    its prompts and the set's own row (its allowed categories)."""
     [(digest,)] = _rows(
-        "SELECT md5(coalesce(string_agg(jsonb_build_array(external_id, turns,"
-        f" categories)::text, E'\\n' ORDER BY id), '')) || count(*) FROM {PROMPT}"
-        " WHERE prompt_set_id = %s",
-        [prompt_set_id],
+        f"SELECT md5(concat_ws(',', (SELECT xmin FROM {PROMPT_SET}"
+        " WHERE id = %s), string_agg(id || ':' || xmin, ',' ORDER BY id)))"
+        f" FROM {PROMPT} WHERE prompt_set_id = %s",
+        [prompt_set_id, prompt_set_id],
     )
     return digest
 
 
 def generations_digest(prompt_set_id: int) -> str:
-    """A digest of the set's responses that a generation import depends on."""
+    """A digest of the set's responses, their prompts and chat models: all that a
+    generation import's outcome depends on."""
     [(digest,)] = _rows(
-        "SELECT md5(coalesce(string_agg(jsonb_build_array(p.external_id, m.name,"
-        " g.status, md5(g.text))::text, E'\\n' ORDER BY g.id), '')) || count(*)"
+        "SELECT md5(coalesce(string_agg(concat_ws(':', g.id, g.xmin, p.xmin,"
+        " m.xmin), ',' ORDER BY g.id), ''))"
         f" FROM {GENERATION} g JOIN {PROMPT} p ON p.id = g.prompt_id"
         f" JOIN {CHAT_MODEL} m ON m.id = g.chat_model_id WHERE p.prompt_set_id = %s",
         [prompt_set_id],

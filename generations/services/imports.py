@@ -40,6 +40,7 @@ PROMPT_FIELDS = {"id", "turns", "prompt", "categories", "category"}
 PROMPT_FIELDS |= {"collection_method", "metadata"}
 GENERATION_FIELDS = {"prompt_id", "model", "text", "prompt_tokens", "completion_tokens"}
 GENERATION_FIELDS |= {"metadata"}
+COLLECTION_METHODS = frozenset(Prompt.CollectionMethod.values)
 PROMPTS = ImportedFile.Kind.PROMPTS
 GENERATIONS = ImportedFile.Kind.GENERATIONS
 
@@ -136,7 +137,7 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     if user_turns == 1 and len(categories) != 1:
         raise FieldError("categories", "a single-turn prompt has exactly one category")
     method = data.get("collection_method") or ""
-    if method and method not in Prompt.CollectionMethod.values:
+    if method and method not in COLLECTION_METHODS:
         raise FieldError(
             "collection_method",
             f"unknown method {method!r} (one of {Prompt.CollectionMethod.values})",
