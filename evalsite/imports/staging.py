@@ -44,7 +44,7 @@ def checked_batches(
     check: Callable[[Record], Any],
     *,
     progress: Progress | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> Iterator[list[tuple[Record, Any]]]:
     """Yield ``(record, check(record))`` pairs a batch at a time, in one pass.
 
@@ -53,6 +53,7 @@ def checked_batches(
     yielded; the errors are raised together at the end. ``progress`` is called
     after each batch with the number of records read so far.
     """
+    batch_size = batch_size or BATCH_SIZE
     errors: list = []
     read = 0
     iterator = iter(records)
