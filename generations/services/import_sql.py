@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 
 from evalsite.imports.reader import (
     MAX_ERRORS,
@@ -90,6 +91,33 @@ def stage(table: str, columns: dict[str, str], batches: Iterable[list[tuple]]) -
         copy_rows(table, list(columns), rows)
         staged += len(rows)
     return staged
+
+
+def prompts_copy_new(prompt_set_id: int, batches: Iterable[list[tuple]]) -> int:
+    """Copy the rows of a set created by this import straight into the prompt table.
+
+    With no stored rows to compare with, only the file's own ids can clash: the
+    lines and ids are staged alongside, and on a clash (the unique constraint) the
+    direct copy stops and the duplicates are named from the staged ids.
+    """
+    _temp_table_create(STAGED_PROMPTS, columns="(line integer, external_id text)")
+    columns = ["prompt_set_id", *list(PROMPT_COLUMNS)[1:]]
+    copied, direct = 0, True
+    for rows in batches:
+        copy_rows(STAGED_PROMPTS, ["line", "external_id"], (row[:2] for row in rows))
+        if direct:
+            try:
+                with transaction.atomic():
+                    copy_rows(
+                        PROMPT, columns, ((prompt_set_id, *row[1:]) for row in rows)
+                    )
+            except psycopg.IntegrityError:
+                direct = False
+        copied += len(rows)
+    duplicates_raise(STAGED_PROMPTS, ("external_id",), "id")
+    if not direct:  # a clash that no line explains: another upload's rows
+        raise ImportConflictError([LineError(None, "id", CONFLICT)])
+    return copied
 
 
 def duplicates_raise(table: str, key: tuple[str, ...], field: str) -> None:

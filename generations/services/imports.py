@@ -200,21 +200,9 @@ def prompts_import(
             lambda record: _prompt_row(record, allowed),
             progress=progress,
         )
-        if is_postgresql():
-            import_sql.stage(
-                import_sql.STAGED_PROMPTS,
-                import_sql.PROMPT_COLUMNS,
-                (
-                    [_prompt_copied(record, row) for record, row in batch]
-                    for batch in batches
-                ),
-            )
-            import_sql.duplicates_raise(
-                import_sql.STAGED_PROMPTS, ("external_id",), "id"
-            )
-        else:
-            checked = [pair for batch in batches for pair in batch]
-            _reject_duplicates(checked, lambda row: row.external_id, "id")
+        rows = (
+            [_prompt_copied(record, row) for record, row in batch] for batch in batches
+        )
         if prompt_set is None:
             prompt_set = PromptSet.objects.create(
                 name=prompt_set_name,
@@ -223,13 +211,24 @@ def prompts_import(
                 source_name=file_name,
                 source_sha256=file_hash,
             )
-        # Imports into one set take turns; their checks see each other's rows.
-        PromptSet.objects.select_for_update().filter(pk=prompt_set.pk).first()
-        if is_postgresql():
+            new_set = True
+        else:
+            new_set = False
+            # Imports into one set take turns; their checks see each other's rows.
+            PromptSet.objects.select_for_update().filter(pk=prompt_set.pk).first()
+        if is_postgresql() and new_set:
+            created, unchanged = import_sql.prompts_copy_new(prompt_set.pk, rows), 0
+        elif is_postgresql():
+            import_sql.stage(import_sql.STAGED_PROMPTS, import_sql.PROMPT_COLUMNS, rows)
+            import_sql.duplicates_raise(
+                import_sql.STAGED_PROMPTS, ("external_id",), "id"
+            )
             created, unchanged = import_sql.prompts_merge(
                 prompt_set.pk, prompt_set_name
             )
         else:
+            checked = [pair for batch in batches for pair in batch]
+            _reject_duplicates(checked, lambda row: row.external_id, "id")
             created, unchanged = _prompts_store(checked, prompt_set)
         result = ImportResult(
             created=created,
