@@ -21,12 +21,11 @@ from evalsite.imports.reader import (
 )
 from evalsite.imports.staging import copy_rows
 
-from ..models import ChatModel, Generation, Prompt, PromptSet
+from ..models import ChatModel, Generation, Prompt
 
 PROMPT = Prompt._meta.db_table
 GENERATION = Generation._meta.db_table
 CHAT_MODEL = ChatModel._meta.db_table
-PROMPT_SET = PromptSet._meta.db_table
 STAGED_PROMPTS = "import_staged_prompts"
 STAGED_GENERATIONS = "import_staged_generations"
 RESOLVED_GENERATIONS = "import_resolved_generations"
@@ -60,7 +59,7 @@ CONFLICT = (
 )
 
 
-def _rows(sql: str, params: Any = None) -> list[tuple]:
+def fetch_rows(sql: str, params: Any = None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -77,14 +76,14 @@ def _temp_table_create(
 ) -> None:
     # Dropped at commit; dropped here too for an import in a test's transaction.
     _execute(f"DROP TABLE IF EXISTS {table}")
+    # The set-based steps sort and hash whole files: let them do it in memory.
+    _execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     _execute(f"CREATE TEMP TABLE {table} {columns} ON COMMIT DROP {query}", params)
 
 
 def stage(table: str, columns: dict[str, str], batches: Iterable[list[tuple]]) -> int:
     """Create the staging table and copy every batch of rows into it; count them."""
     definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-    # The set-based steps sort and hash whole files: let them do it in memory.
-    _execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     _temp_table_create(table, columns=f"({definition})")
     staged = 0
     for rows in batches:
@@ -123,7 +122,7 @@ def prompts_copy_new(prompt_set_id: int, batches: Iterable[list[tuple]]) -> int:
 def duplicates_raise(table: str, key: tuple[str, ...], field: str) -> None:
     """Refuse a file whose rows repeat a key, naming each later line."""
     keys = ", ".join(key)
-    found = _rows(
+    found = fetch_rows(
         f"SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY {keys})"
         f" AS first FROM {table}) AS lines WHERE line <> first ORDER BY line LIMIT %s",
         [MAX_ERRORS],
@@ -153,7 +152,7 @@ def prompts_merge(prompt_set_id: int, prompt_set_name: str) -> tuple[int, int]:
         f"FROM {STAGED_PROMPTS} s JOIN {PROMPT} p"
         " ON p.prompt_set_id = %s AND p.external_id = s.external_id"
     )
-    changed = _rows(
+    changed = fetch_rows(
         f"SELECT s.line, s.external_id {joined} WHERE NOT ({same})"
         " ORDER BY s.line LIMIT %s",
         [prompt_set_id, MAX_ERRORS],
@@ -170,8 +169,8 @@ def prompts_merge(prompt_set_id: int, prompt_set_name: str) -> tuple[int, int]:
                 for line, external_id in changed
             ]
         )
-    [(unchanged,)] = _rows(f"SELECT count(*) {joined}", [prompt_set_id])
-    [(staged,)] = _rows(f"SELECT count(*) FROM {STAGED_PROMPTS}")
+    [(unchanged,)] = fetch_rows(f"SELECT count(*) {joined}", [prompt_set_id])
+    [(staged,)] = fetch_rows(f"SELECT count(*) FROM {STAGED_PROMPTS}")
     columns = list(PROMPT_COLUMNS)[1:]
     names = ", ".join(columns)
     selected = ", ".join(f"s.{name}" for name in columns)
@@ -188,7 +187,7 @@ def prompts_merge(prompt_set_id: int, prompt_set_name: str) -> tuple[int, int]:
 
 
 def unknown_prompts_raise(prompt_set_id: int, prompt_set_name: str) -> None:
-    found = _rows(
+    found = fetch_rows(
         f"SELECT s.line, s.prompt_id FROM {STAGED_GENERATIONS} s WHERE NOT EXISTS"
         f" (SELECT 1 FROM {PROMPT} p WHERE p.prompt_set_id = %s"
         " AND p.external_id = s.prompt_id) ORDER BY s.line LIMIT %s",
@@ -209,7 +208,8 @@ def unknown_prompts_raise(prompt_set_id: int, prompt_set_name: str) -> None:
 
 def staged_model_names() -> set[str]:
     return {
-        name for (name,) in _rows(f"SELECT DISTINCT model FROM {STAGED_GENERATIONS}")
+        name
+        for (name,) in fetch_rows(f"SELECT DISTINCT model FROM {STAGED_GENERATIONS}")
     }
 
 
@@ -232,7 +232,7 @@ def generations_merge(prompt_set_id: int, now: datetime) -> tuple[int, list[int]
         " ON g.prompt_id = p.id AND g.chat_model_id = m.id",
         params=[prompt_set_id],
     )
-    changed = _rows(
+    changed = fetch_rows(
         f"SELECT line, model, prompt_id FROM {RESOLVED_GENERATIONS}"
         " WHERE old_status = %s AND NOT same_text ORDER BY line LIMIT %s",
         [done, MAX_ERRORS],
@@ -248,7 +248,7 @@ def generations_merge(prompt_set_id: int, now: datetime) -> tuple[int, list[int]
                 for line, model, prompt_id in changed
             ]
         )
-    [(new, stale, unchanged)] = _rows(
+    [(new, stale, unchanged)] = fetch_rows(
         "SELECT count(*) FILTER (WHERE generation_pk IS NULL),"
         " count(*) FILTER (WHERE old_status <> %s),"
         " count(*) FILTER (WHERE old_status = %s)"
@@ -270,7 +270,7 @@ def generations_merge(prompt_set_id: int, now: datetime) -> tuple[int, list[int]
     )
     replaced = [
         pk
-        for (pk,) in _rows(
+        for (pk,) in fetch_rows(
             f"UPDATE {GENERATION} g SET status = %(done)s, source = %(imported)s,"
             " text = r.text, word_count = r.word_count, html = r.html,"
             " html_version = r.html_version, prompt_tokens = r.prompt_tokens,"
@@ -284,33 +284,3 @@ def generations_merge(prompt_set_id: int, now: datetime) -> tuple[int, list[int]
     if (created, len(replaced)) != (new, stale):
         raise ImportConflictError([LineError(None, "text", CONFLICT)])
     return created, replaced, unchanged
-
-
-# The digests below are over row ids and ``xmin``, the id of the transaction that
-# last wrote each row (a PostgreSQL system column): any insert, update or delete of
-# a row an import's outcome depends on changes them, and reading them is cheap.
-
-
-def prompts_digest(prompt_set_id: int) -> str:
-    """A digest of everything of a set that a prompt import's outcome depends on:
-    its prompts and the set's own row (its allowed categories)."""
-    [(digest,)] = _rows(
-        f"SELECT md5(concat_ws(',', (SELECT xmin FROM {PROMPT_SET}"
-        " WHERE id = %s), string_agg(id || ':' || xmin, ',' ORDER BY id)))"
-        f" FROM {PROMPT} WHERE prompt_set_id = %s",
-        [prompt_set_id, prompt_set_id],
-    )
-    return digest
-
-
-def generations_digest(prompt_set_id: int) -> str:
-    """A digest of the set's responses, their prompts and chat models: all that a
-    generation import's outcome depends on."""
-    [(digest,)] = _rows(
-        "SELECT md5(coalesce(string_agg(concat_ws(':', g.id, g.xmin, p.xmin,"
-        " m.xmin), ',' ORDER BY g.id), ''))"
-        f" FROM {GENERATION} g JOIN {PROMPT} p ON p.id = g.prompt_id"
-        f" JOIN {CHAT_MODEL} m ON m.id = g.chat_model_id WHERE p.prompt_set_id = %s",
-        [prompt_set_id],
-    )
-    return digest

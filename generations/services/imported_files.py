@@ -14,11 +14,40 @@ from evalsite.imports.staging import is_postgresql
 from ..models import ImportedFile, PromptSet
 from . import import_sql
 
+# The digests below are over row ids and ``xmin``, the id of the transaction that
+# last wrote each row (a PostgreSQL system column): any insert, update or delete of
+# a row an import's outcome depends on changes them, and reading them is cheap.
+
+
+def _prompts_digest(prompt_set_id: int) -> str:
+    """A digest of everything of a set that a prompt import's outcome depends on:
+    its prompts and the set's own row (its allowed categories)."""
+    [(digest,)] = import_sql.fetch_rows(
+        f"SELECT md5(concat_ws(',', (SELECT xmin FROM {PromptSet._meta.db_table}"
+        " WHERE id = %s), string_agg(id || ':' || xmin, ',' ORDER BY id)))"
+        f" FROM {import_sql.PROMPT} WHERE prompt_set_id = %s",
+        [prompt_set_id, prompt_set_id],
+    )
+    return digest
+
+
+def _generations_digest(prompt_set_id: int) -> str:
+    """A digest of the set's responses, their prompts and chat models: all that a
+    generation import's outcome depends on."""
+    [(digest,)] = import_sql.fetch_rows(
+        "SELECT md5(coalesce(string_agg(concat_ws(':', g.id, g.xmin, p.xmin,"
+        " m.xmin), ',' ORDER BY g.id), ''))"
+        f" FROM {import_sql.GENERATION} g JOIN {import_sql.PROMPT} p ON p.id = g.prompt_id"
+        f" JOIN {import_sql.CHAT_MODEL} m ON m.id = g.chat_model_id WHERE p.prompt_set_id = %s",
+        [prompt_set_id],
+    )
+    return digest
+
 
 def _rows_digest(prompt_set: PromptSet, kind: str) -> str:
     if kind == ImportedFile.Kind.PROMPTS:
-        return import_sql.prompts_digest(prompt_set.pk)
-    return import_sql.generations_digest(prompt_set.pk)
+        return _prompts_digest(prompt_set.pk)
+    return _generations_digest(prompt_set.pk)
 
 
 def known_result(

@@ -22,17 +22,16 @@ from evalsite.imports.reader import (
     text_field,
 )
 from evalsite.imports.staging import (
-    BATCH_SIZE,
     checked_batches,
     file_sha256,
     is_postgresql,
 )
 from evalsite.rendering import stored_html
 
-from ..models import ChatModel, Generation, ImportedFile, Prompt, PromptSet
+from ..models import Generation, ImportedFile, Prompt, PromptSet
 from ..signals import rows_changed
 from ..words import count_turn_words, count_words
-from . import import_sql, imported_files
+from . import import_orm, import_sql, imported_files
 from .import_sql import json_text
 
 ROLES = ("system", "user", "assistant")
@@ -149,20 +148,6 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     return PromptRow(external_id, turns, categories, method, {**extra, **metadata})
 
 
-def _reject_duplicates(checked: list[tuple[Record, Any]], key, field: str) -> None:
-    seen: dict[Any, int] = {}
-    errors = []
-    for record, row in checked:
-        value = key(row)
-        if value in seen:
-            errors.append(
-                LineError(record.line, field, f"duplicate of line {seen[value]}")
-            )
-        seen.setdefault(value, record.line)
-    if errors:
-        raise ImportFileError(errors[:50])
-
-
 def _records(
     file_name: str, data: bytes | IO[bytes], csv_columns: tuple[str, ...]
 ) -> Iterable[Record]:
@@ -228,8 +213,8 @@ def prompts_import(
             )
         else:
             checked = [pair for batch in batches for pair in batch]
-            _reject_duplicates(checked, lambda row: row.external_id, "id")
-            created, unchanged = _prompts_store(checked, prompt_set)
+            import_orm.duplicates_reject(checked, lambda row: row.external_id, "id")
+            created, unchanged = import_orm.prompts_store(checked, prompt_set)
         result = ImportResult(
             created=created,
             unchanged=unchanged,
@@ -250,47 +235,6 @@ def _prompt_copied(record: Record, row: PromptRow) -> tuple:
         row.num_turns,
         row.word_count,
     )
-
-
-def _prompts_store(
-    checked: list[tuple[Record, PromptRow]], prompt_set: PromptSet
-) -> tuple[int, int]:
-    """The portable path (SQLite): compare and insert through the ORM."""
-    existing = {
-        prompt.external_id: prompt
-        for prompt in Prompt.objects.filter(prompt_set=prompt_set)
-    }
-    new, errors, unchanged = [], [], 0
-    for record, row in checked:
-        old = existing.get(row.external_id)
-        if old is None:
-            new.append(
-                Prompt(
-                    prompt_set=prompt_set,
-                    external_id=row.external_id,
-                    turns=row.turns,
-                    categories=row.categories,
-                    collection_method=row.collection_method,
-                    metadata=row.metadata,
-                    num_turns=row.num_turns,
-                    word_count=row.word_count,
-                )
-            )
-        elif (old.turns, old.categories) == (row.turns, row.categories):
-            unchanged += 1
-        else:
-            errors.append(
-                LineError(
-                    record.line,
-                    "id",
-                    f"prompt {row.external_id!r} is already in set "
-                    f"{prompt_set.name!r} with other content",
-                )
-            )
-    if errors:
-        raise ImportFileError(errors[:50])
-    Prompt.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    return len(new), unchanged
 
 
 @dataclass(frozen=True)
@@ -355,7 +299,9 @@ def generations_import(
             )
         else:
             checked = [pair for batch in batches for pair in batch]
-            _reject_duplicates(checked, lambda row: (row.prompt_id, row.model), "model")
+            import_orm.duplicates_reject(
+                checked, lambda row: (row.prompt_id, row.model), "model"
+            )
         if prompt_set is None:
             raise ImportFileError(
                 [
@@ -368,12 +314,12 @@ def generations_import(
         now = timezone.now()
         if is_postgresql():
             import_sql.unknown_prompts_raise(prompt_set.pk, prompt_set_name)
-            models = _chat_models_ensure(import_sql.staged_model_names())
+            models = import_orm.chat_models_ensure(import_sql.staged_model_names())
             created, replaced, unchanged = import_sql.generations_merge(
                 prompt_set.pk, now
             )
         else:
-            models, created, replaced, unchanged = _generations_store(
+            models, created, replaced, unchanged = import_orm.generations_store(
                 checked, prompt_set, now
             )
         rows_changed.send(sender=Generation, pks=replaced)
@@ -384,26 +330,6 @@ def generations_import(
         )
         imported_files.record(prompt_set, GENERATIONS, file_hash, result)
     return result
-
-
-def _generation_fields(row: GenerationRow, now) -> dict[str, Any]:
-    # Only long texts are rendered here (STORE_FROM_CHARS): a million short
-    # ones would cost minutes for nothing; they render on view in < 1 ms.
-    html, html_version = stored_html(row.text)
-    return {
-        "status": Generation.Status.DONE,
-        "source": Generation.Source.IMPORTED,
-        "text": row.text,
-        "word_count": count_words(row.text),
-        "html": html,
-        "html_version": html_version,
-        "prompt_tokens": row.prompt_tokens,
-        "completion_tokens": row.completion_tokens,
-        "metadata": row.metadata,
-        "finished_at": now,
-        "last_error": "",
-        "updated_at": now,
-    }
 
 
 def _generation_copied(record: Record, row: GenerationRow) -> tuple:
@@ -420,68 +346,3 @@ def _generation_copied(record: Record, row: GenerationRow) -> tuple:
         html,
         html_version,
     )
-
-
-def _generations_store(
-    checked: list[tuple[Record, GenerationRow]], prompt_set: PromptSet, now
-) -> tuple[dict[str, ChatModel], int, list[int], int]:
-    """The portable path (SQLite): compare, insert and update through the ORM."""
-    prompts = dict(
-        Prompt.objects.filter(prompt_set=prompt_set).values_list("external_id", "id")
-    )
-    errors = [
-        LineError(
-            record.line,
-            "prompt_id",
-            f"no prompt {row.prompt_id!r} in set {prompt_set.name!r}",
-        )
-        for record, row in checked
-        if row.prompt_id not in prompts
-    ]
-    if errors:
-        raise ImportFileError(errors[:50])
-    models = _chat_models_ensure({row.model for _, row in checked})
-    existing = {
-        (generation.prompt_id, generation.chat_model_id): generation
-        for generation in Generation.objects.select_for_update().filter(
-            prompt__prompt_set=prompt_set
-        )
-    }
-    new, replaced, unchanged, errors = [], [], 0, []
-    for record, row in checked:
-        key = (prompts[row.prompt_id], models[row.model].pk)
-        old = existing.get(key)
-        fields = _generation_fields(row, now)
-        if old is None:
-            new.append(Generation(prompt_id=key[0], chat_model_id=key[1], **fields))
-        elif old.status == Generation.Status.DONE:
-            if old.text == row.text:
-                unchanged += 1
-            else:
-                errors.append(
-                    LineError(
-                        record.line,
-                        "text",
-                        f"{row.model!r} already has another response to prompt "
-                        f"{row.prompt_id!r}",
-                    )
-                )
-        else:
-            for name, value in fields.items():
-                setattr(old, name, value)
-            replaced.append(old)
-    if errors:
-        raise ImportFileError(errors[:50])
-    Generation.objects.bulk_create(new, batch_size=1000)
-    Generation.objects.bulk_update(replaced, fields=list(fields), batch_size=1000)
-    return models, len(new), [row.pk for row in replaced], unchanged
-
-
-def _chat_models_ensure(names: set[str]) -> dict[str, ChatModel]:
-    models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
-    missing = [
-        ChatModel(name=name, backend=ChatModel.Backend.IMPORTED)
-        for name in sorted(names - set(models))
-    ]
-    ChatModel.objects.bulk_create(missing, ignore_conflicts=True)
-    return {model.name: model for model in ChatModel.objects.filter(name__in=names)}
