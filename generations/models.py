@@ -308,3 +308,35 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_model} on {self.prompt}"
+
+
+class ImportedFile(models.Model):
+    """A file imported in full into a prompt set, known by the SHA-256 of its bytes.
+
+    Re-importing the same bytes is answered from here, without parsing, while the
+    digest of the stored rows that import depends on is still the one recorded
+    (any change to them, in the admin or elsewhere, sends the file the full way).
+    """
+
+    class Kind(models.TextChoices):
+        PROMPTS = "prompts", "Prompts"
+        GENERATIONS = "generations", "Generations"
+
+    prompt_set = models.ForeignKey(
+        PromptSet, on_delete=models.CASCADE, related_name="imported_files"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sha256 = models.CharField(max_length=64)
+    rows_digest = models.CharField(max_length=64)
+    result = models.JSONField(default=dict)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt_set", "kind", "sha256"], name="imported_file_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set} / {self.kind} {self.sha256[:12]}"

@@ -1,7 +1,8 @@
 """Importing prompt sets and generations made elsewhere; all or nothing per file."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,26 +14,34 @@ from evalsite.imports.reader import (
     ImportResult,
     LineError,
     Record,
-    check_records,
     optional_int,
     optional_object,
     read_records,
     required,
-    sha256,
     text_check,
     text_field,
 )
+from evalsite.imports.staging import (
+    checked_batches,
+    file_sha256,
+    is_postgresql,
+)
 from evalsite.rendering import stored_html
 
-from ..models import ChatModel, Generation, Prompt, PromptSet
+from ..models import Generation, ImportedFile, Prompt, PromptSet
 from ..signals import rows_changed
 from ..words import count_turn_words, count_words
+from . import import_orm, import_sql, imported_files
+from .import_sql import json_text
 
 ROLES = ("system", "user", "assistant")
 PROMPT_FIELDS = {"id", "turns", "prompt", "categories", "category"}
 PROMPT_FIELDS |= {"collection_method", "metadata"}
 GENERATION_FIELDS = {"prompt_id", "model", "text", "prompt_tokens", "completion_tokens"}
 GENERATION_FIELDS |= {"metadata"}
+COLLECTION_METHODS = frozenset(Prompt.CollectionMethod.values)
+PROMPTS = ImportedFile.Kind.PROMPTS
+GENERATIONS = ImportedFile.Kind.GENERATIONS
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     if user_turns == 1 and len(categories) != 1:
         raise FieldError("categories", "a single-turn prompt has exactly one category")
     method = data.get("collection_method") or ""
-    if method and method not in Prompt.CollectionMethod.values:
+    if method and method not in COLLECTION_METHODS:
         raise FieldError(
             "collection_method",
             f"unknown method {method!r} (one of {Prompt.CollectionMethod.values})",
@@ -139,88 +148,92 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     return PromptRow(external_id, turns, categories, method, {**extra, **metadata})
 
 
-def _reject_duplicates(checked: list[tuple[Record, Any]], key, field: str) -> None:
-    seen: dict[Any, int] = {}
-    errors = []
-    for record, row in checked:
-        value = key(row)
-        if value in seen:
-            errors.append(
-                LineError(record.line, field, f"duplicate of line {seen[value]}")
-            )
-        seen.setdefault(value, record.line)
-    if errors:
-        raise ImportFileError(errors)
+def _records(
+    file_name: str, data: bytes | IO[bytes], csv_columns: tuple[str, ...]
+) -> Iterable[Record]:
+    """The file's records, read once, in order."""
+    if not isinstance(data, bytes):
+        data = data.read()
+    return read_records(file_name=file_name, data=data, csv_columns=csv_columns)
 
 
 def prompts_import(
     *,
     prompt_set_name: str,
     file_name: str,
-    data: bytes,
+    data: bytes | IO[bytes],
     uploaded_by=None,
     description: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import a JSONL or CSV prompt file into the named set (created when missing).
 
     Re-importing the same prompts changes nothing; a prompt id already in the set
     with different content is an error, since generations and ratings refer to it.
+    ``data`` is the file's bytes or a seekable binary file; it is read once, in
+    batches of BATCH_SIZE records; ``progress`` hears the records read so far.
     """
-    records = read_records(
-        file_name=file_name, data=data, csv_columns=("id", "prompt", "category")
-    )
-    prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
-    allowed = list(prompt_set.categories) if prompt_set else []
-    checked = check_records(records, lambda record: _prompt_row(record, allowed))
-    _reject_duplicates(checked, lambda row: row.external_id, "id")
-
     with transaction.atomic(durable=True):
+        prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
+        file_hash = file_sha256(data)
+        known = imported_files.known_result(prompt_set, PROMPTS, file_hash)
+        if known is not None:
+            return known
+        allowed = list(prompt_set.categories) if prompt_set else []
+        batches = checked_batches(
+            _records(file_name, data, ("id", "prompt", "category")),
+            lambda record: _prompt_row(record, allowed),
+            progress=progress,
+        )
+        rows = (
+            [_prompt_copied(record, row) for record, row in batch] for batch in batches
+        )
         if prompt_set is None:
             prompt_set = PromptSet.objects.create(
                 name=prompt_set_name,
                 description=description,
                 uploaded_by=uploaded_by,
                 source_name=file_name,
-                source_sha256=sha256(data),
+                source_sha256=file_hash,
             )
-        existing = {
-            prompt.external_id: prompt
-            for prompt in Prompt.objects.select_for_update().filter(
-                prompt_set=prompt_set
+            new_set = True
+        else:
+            new_set = False
+            # Imports into one set take turns; their checks see each other's rows.
+            PromptSet.objects.select_for_update().filter(pk=prompt_set.pk).first()
+        if is_postgresql() and new_set:
+            created, unchanged = import_sql.prompts_copy_new(prompt_set.pk, rows), 0
+        elif is_postgresql():
+            import_sql.stage(import_sql.STAGED_PROMPTS, import_sql.PROMPT_COLUMNS, rows)
+            import_sql.duplicates_raise(
+                import_sql.STAGED_PROMPTS, ("external_id",), "id"
             )
-        }
-        new, errors, unchanged = [], [], 0
-        for record, row in checked:
-            old = existing.get(row.external_id)
-            if old is None:
-                new.append(
-                    Prompt(
-                        prompt_set=prompt_set,
-                        external_id=row.external_id,
-                        turns=row.turns,
-                        categories=row.categories,
-                        collection_method=row.collection_method,
-                        metadata=row.metadata,
-                        num_turns=row.num_turns,
-                        word_count=row.word_count,
-                    )
-                )
-            elif (old.turns, old.categories) == (row.turns, row.categories):
-                unchanged += 1
-            else:
-                errors.append(
-                    LineError(
-                        record.line,
-                        "id",
-                        f"prompt {row.external_id!r} is already in set "
-                        f"{prompt_set_name!r} with other content",
-                    )
-                )
-        if errors:
-            raise ImportFileError(errors[:50])
-        Prompt.objects.bulk_create(new, batch_size=2000)
-    return ImportResult(
-        created=len(new), unchanged=unchanged, details={"prompt_set": prompt_set.name}
+            created, unchanged = import_sql.prompts_merge(
+                prompt_set.pk, prompt_set_name
+            )
+        else:
+            checked = [pair for batch in batches for pair in batch]
+            import_orm.duplicates_reject(checked, lambda row: row.external_id, "id")
+            created, unchanged = import_orm.prompts_store(checked, prompt_set)
+        result = ImportResult(
+            created=created,
+            unchanged=unchanged,
+            details={"prompt_set": prompt_set.name},
+        )
+        imported_files.record(prompt_set, PROMPTS, file_hash, result)
+    return result
+
+
+def _prompt_copied(record: Record, row: PromptRow) -> tuple:
+    return (
+        record.line,
+        row.external_id,
+        json_text(row.turns),
+        json_text(row.categories),
+        row.collection_method,
+        json_text(row.metadata),
+        row.num_turns,
+        row.word_count,
     )
 
 
@@ -249,103 +262,87 @@ def _generation_row(record: Record) -> GenerationRow:
 
 
 def generations_import(
-    *, prompt_set_name: str, file_name: str, data: bytes
+    *,
+    prompt_set_name: str,
+    file_name: str,
+    data: bytes | IO[bytes],
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import responses made elsewhere; chat models are created by name when missing.
 
     A response already stored for the same prompt and model is left as it is when
-    its text is the same and is an error when it differs.
+    its text is the same and is an error when it differs. ``data`` and ``progress``
+    are as for ``prompts_import``.
     """
-    records = read_records(
-        file_name=file_name, data=data, csv_columns=("prompt_id", "model", "text")
-    )
-    checked = check_records(records, _generation_row)
-    _reject_duplicates(checked, lambda row: (row.prompt_id, row.model), "model")
-    prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
-    if prompt_set is None:
-        raise ImportFileError(
-            [LineError(None, "prompt_set", f"no prompt set named {prompt_set_name!r}")]
-        )
-    prompts = dict(
-        Prompt.objects.filter(prompt_set=prompt_set).values_list("external_id", "id")
-    )
-    errors = [
-        LineError(
-            record.line,
-            "prompt_id",
-            f"no prompt {row.prompt_id!r} in set {prompt_set_name!r}",
-        )
-        for record, row in checked
-        if row.prompt_id not in prompts
-    ]
-    if errors:
-        raise ImportFileError(errors[:50])
-
-    now = timezone.now()
     with transaction.atomic(durable=True):
-        models = _chat_models_ensure({row.model for _, row in checked})
-        existing = {
-            (generation.prompt_id, generation.chat_model_id): generation
-            for generation in Generation.objects.select_for_update().filter(
-                prompt__prompt_set=prompt_set
+        prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
+        file_hash = file_sha256(data)
+        known = imported_files.known_result(prompt_set, GENERATIONS, file_hash)
+        if known is not None:
+            return known
+        batches = checked_batches(
+            _records(file_name, data, ("prompt_id", "model", "text")),
+            _generation_row,
+            progress=progress,
+        )
+        if is_postgresql():
+            import_sql.stage(
+                import_sql.STAGED_GENERATIONS,
+                import_sql.GENERATION_COLUMNS,
+                (
+                    [_generation_copied(record, row) for record, row in batch]
+                    for batch in batches
+                ),
             )
-        }
-        new, replaced, unchanged, errors = [], [], 0, []
-        for record, row in checked:
-            key = (prompts[row.prompt_id], models[row.model].pk)
-            old = existing.get(key)
-            # Only long texts are rendered here (STORE_FROM_CHARS): a million short
-            # ones would cost minutes for nothing; they render on view in < 1 ms.
-            html, html_version = stored_html(row.text)
-            fields = {
-                "status": Generation.Status.DONE,
-                "source": Generation.Source.IMPORTED,
-                "text": row.text,
-                "word_count": count_words(row.text),
-                "html": html,
-                "html_version": html_version,
-                "prompt_tokens": row.prompt_tokens,
-                "completion_tokens": row.completion_tokens,
-                "metadata": row.metadata,
-                "finished_at": now,
-                "last_error": "",
-                "updated_at": now,
-            }
-            if old is None:
-                new.append(Generation(prompt_id=key[0], chat_model_id=key[1], **fields))
-            elif old.status == Generation.Status.DONE:
-                if old.text == row.text:
-                    unchanged += 1
-                else:
-                    errors.append(
-                        LineError(
-                            record.line,
-                            "text",
-                            f"{row.model!r} already has another response to prompt "
-                            f"{row.prompt_id!r}",
-                        )
+            import_sql.duplicates_raise(
+                import_sql.STAGED_GENERATIONS, ("prompt_id", "model"), "model"
+            )
+        else:
+            checked = [pair for batch in batches for pair in batch]
+            import_orm.duplicates_reject(
+                checked, lambda row: (row.prompt_id, row.model), "model"
+            )
+        if prompt_set is None:
+            raise ImportFileError(
+                [
+                    LineError(
+                        None, "prompt_set", f"no prompt set named {prompt_set_name!r}"
                     )
-            else:
-                for name, value in fields.items():
-                    setattr(old, name, value)
-                replaced.append(old)
-        if errors:
-            raise ImportFileError(errors[:50])
-        Generation.objects.bulk_create(new, batch_size=1000)
-        Generation.objects.bulk_update(replaced, fields=list(fields), batch_size=1000)
-        rows_changed.send(sender=Generation, pks=[row.pk for row in replaced])
-    return ImportResult(
-        created=len(new) + len(replaced),
-        unchanged=unchanged,
-        details={"chat_models": sorted(models)},
+                ]
+            )
+        PromptSet.objects.select_for_update().filter(pk=prompt_set.pk).first()
+        now = timezone.now()
+        if is_postgresql():
+            import_sql.unknown_prompts_raise(prompt_set.pk, prompt_set_name)
+            models = import_orm.chat_models_ensure(import_sql.staged_model_names())
+            created, replaced, unchanged = import_sql.generations_merge(
+                prompt_set.pk, now
+            )
+        else:
+            models, created, replaced, unchanged = import_orm.generations_store(
+                checked, prompt_set, now
+            )
+        rows_changed.send(sender=Generation, pks=replaced)
+        result = ImportResult(
+            created=created + len(replaced),
+            unchanged=unchanged,
+            details={"chat_models": sorted(models)},
+        )
+        imported_files.record(prompt_set, GENERATIONS, file_hash, result)
+    return result
+
+
+def _generation_copied(record: Record, row: GenerationRow) -> tuple:
+    html, html_version = stored_html(row.text)
+    return (
+        record.line,
+        row.prompt_id,
+        row.model,
+        row.text,
+        row.prompt_tokens,
+        row.completion_tokens,
+        json_text(row.metadata),
+        count_words(row.text),
+        html,
+        html_version,
     )
-
-
-def _chat_models_ensure(names: set[str]) -> dict[str, ChatModel]:
-    models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
-    missing = [
-        ChatModel(name=name, backend=ChatModel.Backend.IMPORTED)
-        for name in sorted(names - set(models))
-    ]
-    ChatModel.objects.bulk_create(missing, ignore_conflicts=True)
-    return {model.name: model for model in ChatModel.objects.filter(name__in=names)}
