@@ -7,7 +7,8 @@ from generations.services.imports import generations_import
 class Command(ImportCommand):
     help = "Import responses made elsewhere (JSONL or CSV) for a prompt set's prompts."
 
-    def run_import(self, path, *, data, file_name, **options):
+    def run_import(self, path, *, data, file_name, progress, **options):
+        # progress: wired at merge (the service's ``progress=progress``)
         return generations_import(
             prompt_set_name=options["prompt_set"], file_name=file_name, data=data
         )
