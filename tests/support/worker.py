@@ -156,3 +156,16 @@ class Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+
+@contextmanager
+def running_worker(
+    log_path: Path, concurrency: int = 2, **env: str
+) -> Iterator[Worker]:
+    """A started worker, alone on the broker, stopped on leaving."""
+    with exclusive_broker():
+        worker = Worker(log_path, concurrency=concurrency, **env).start()
+        try:
+            yield worker
+        finally:
+            worker.stop()
