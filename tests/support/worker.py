@@ -164,7 +164,8 @@ def running_worker(
 ) -> Iterator[Worker]:
     """A started worker, alone on the broker, stopped on leaving."""
     with exclusive_broker():
-        worker = Worker(log_path, concurrency=concurrency, **env).start()
+        # A loaded machine can take a minute or more to start one.
+        worker = Worker(log_path, concurrency=concurrency, **env).start(timeout=240)
         try:
             yield worker
         finally:
