@@ -10,7 +10,14 @@ from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
 
 from .api_imports import background_import
-from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
+from .models import (
+    ChatModel,
+    Generation,
+    GenerationJob,
+    ImportJob,
+    Prompt,
+    PromptSet,
+)
 from .services.imports import generations_import, prompts_import
 
 
@@ -195,3 +202,27 @@ class GenerationJobAdmin(admin.ModelAdmin):
     @admin.display(description="Progress")
     def progress_link(self, obj: GenerationJob):
         return format_html('<a href="{}">progress</a>', obj.get_absolute_url())
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Background imports, read only: the upload pages and the API start them."""
+
+    list_display = [
+        "id",
+        "kind",
+        "file_name",
+        "state",
+        "records_read",
+        "uploaded_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "state"]
+    search_fields = ["file_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
