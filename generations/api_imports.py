@@ -17,12 +17,21 @@ from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
 from .models import ImportJob
 from .services.import_jobs import import_job_create, import_job_status
 from .services.imports import generations_import, prompts_import
+from .services.preflight import BrokerUnavailable
 
 
-def background_import(*, kind: str, data: dict, upload, user) -> dict:
-    """Store the upload, queue its import; the job's id, state and status URL."""
+def background_import(*, kind: str, data: dict, upload, user) -> dict | None:
+    """Store the upload, queue its import; the job's id, state and status URL.
+
+    None when the broker is down: the caller imports in the request, as before.
+    """
     options = {name: value for name, value in data.items() if name != "file"}
-    job = import_job_create(kind=kind, options=options, upload=upload, uploaded_by=user)
+    try:
+        job = import_job_create(
+            kind=kind, options=options, upload=upload, uploaded_by=user
+        )
+    except BrokerUnavailable:
+        return None
     return {
         "id": job.pk,
         "state": job.state,
@@ -35,7 +44,7 @@ class BackgroundImportView(ImportView):
 
     background_kind = ""
 
-    def background_start(self, data: dict, upload) -> dict:
+    def background_start(self, data: dict, upload) -> dict | None:
         return background_import(
             kind=self.background_kind, data=data, upload=upload, user=self.request.user
         )

@@ -34,7 +34,7 @@ def upload_view(
     success_url: str,
     title: str,
     help_text: str,
-    background: Callable[[dict, object], dict] | None = None,
+    background: Callable[[dict, object], dict | None] | None = None,
 ):
     """Show the form; on a valid POST run the import, then report its counts or errors.
 
@@ -42,12 +42,14 @@ def upload_view(
     land on the form's file field, and nothing is stored. An upload over
     ``EVALSITE_BACKGROUND_IMPORT_BYTES`` goes to ``background(cleaned_data, upload)``,
     which queues it and returns its ``status_url``: the page then shows a progress
-    bar, then the counts or the errors.
+    bar, then the counts or the errors. When it returns None (no broker), the
+    import runs in the request.
     """
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if background and upload.size > settings.EVALSITE_BACKGROUND_IMPORT_BYTES:
-            queued = background(form.cleaned_data, upload)
+        large = upload.size > settings.EVALSITE_BACKGROUND_IMPORT_BYTES
+        queued = background(form.cleaned_data, upload) if background and large else None
+        if queued is not None:
             context = {
                 **admin_site.each_context(request),
                 "title": title,

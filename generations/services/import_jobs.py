@@ -22,6 +22,7 @@ from evalsite.imports.reader import ImportFileError, ImportResult, LineError
 
 from .. import tasks
 from ..models import ImportJob
+from .preflight import broker_check
 
 
 class ImportRunner(Protocol):
@@ -65,9 +66,13 @@ class ImportJobStatus:
 def import_job_create(
     *, kind: str, options: dict[str, Any], upload, uploaded_by=None
 ) -> ImportJob:
-    """Store ``upload`` (a Django UploadedFile) and queue its import on commit."""
+    """Store ``upload`` (a Django UploadedFile) and queue its import on commit.
+
+    Raises ``BrokerUnavailable`` (storing nothing) when no task can be queued.
+    """
     if kind not in RUNNERS:
         raise ValueError(f"unknown import kind {kind!r}")
+    broker_check()
     lines = 0
     for chunk in upload.chunks():
         lines += chunk.count(b"\n")

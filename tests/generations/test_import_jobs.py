@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from generations.models import ImportJob, Prompt, PromptSet
+from generations.services import import_jobs
 from generations.services.import_jobs import RUNNERS, import_job_run
+from generations.services.preflight import BrokerUnavailable
 from tests.conftest import make_user
 
 GOOD = b"".join(
@@ -93,6 +95,21 @@ def test_a_bad_large_upload_fails_with_lines_and_fields(
 @pytest.mark.django_db
 def test_small_uploads_are_imported_in_the_request(client, admin_user, settings):
     settings.EVALSITE_BACKGROUND_IMPORT_BYTES = len(GOOD)
+    client.force_login(admin_user)
+    response = _upload(client, GOOD)
+    assert response.status_code == 201
+    assert response.json()["created"] == 30
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_without_a_broker_large_uploads_are_imported_in_the_request(
+    client, admin_user, small_threshold, monkeypatch
+):
+    def broker_down():
+        raise BrokerUnavailable("down")
+
+    monkeypatch.setattr(import_jobs, "broker_check", broker_down)
     client.force_login(admin_user)
     response = _upload(client, GOOD)
     assert response.status_code == 201
