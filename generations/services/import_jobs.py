@@ -150,9 +150,9 @@ def _job_end(job: ImportJob, *, state: str, errors: list[dict[str, Any]]) -> Non
     if job.result:
         read = job.result.get("created", 0) + job.result.get("unchanged", 0)
         job.records_read = max(job.records_read, read)
+    job.file.delete(save=False)
     fields = ["state", "stage", "result", "errors", "finished_at", "records_read"]
-    job.save(update_fields=fields)
-    job.file.delete(save=True)
+    job.save(update_fields=[*fields, "file"])
 
 
 def import_job_status(job: ImportJob) -> ImportJobStatus:
