@@ -160,6 +160,23 @@ def test_the_command_shows_a_progress_bar_when_asked(tmp_path):
     assert "30/30" in bar.getvalue()
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_the_command_shows_a_progress_bar_on_a_terminal(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(GOOD)
+    bar = Terminal()
+    call_command(
+        "import_prompts", str(path), prompt_set="s", stdout=io.StringIO(), stderr=bar
+    )
+    assert "\r" in bar.getvalue()  # redrawn in place
+    assert "done: 100%" in bar.getvalue()
+
+
 @pytest.mark.django_db
 def test_the_command_shows_no_bar_off_a_terminal(tmp_path):
     path = tmp_path / "p.jsonl"
