@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from evalsite.imports.uploads import UploadForm, upload_view
+from generations.api_imports import background_import
 
 from .models import Assignment, Comparison, Evaluation, Rating
 from .services.evaluations import comparisons_build
@@ -108,6 +109,9 @@ class EvaluationAdmin(admin.ModelAdmin):
                 file_name=upload.name,
                 data=upload.read(),
                 created_by=request.user,
+            ),
+            background=lambda data, upload: background_import(
+                kind="ratings", data=data, upload=upload, user=request.user
             ),
             success_url="admin:annotations_evaluation_changelist",
             title="Upload ratings",

@@ -5,12 +5,13 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
+from evalsite.imports.api import RESPONSES, ImportSerializer
 from evalsite.imports.limits import (
     MAX_ANNOTATORS_PER_PAIR,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
 )
+from generations.api_imports import BackgroundImportView
 from generations.models import ChatModel, PromptSet
 
 from .models import Evaluation
@@ -24,8 +25,9 @@ class RatingImportSerializer(ImportSerializer):
     candidate = serializers.CharField(max_length=MAX_NAME_CHARS, required=False)
 
 
-class RatingImportView(ImportView):
+class RatingImportView(BackgroundImportView):
     required_perm = "annotations.add_rating"
+    background_kind = "ratings"
     serializer_class = RatingImportSerializer
 
     def call_service(self, data: dict, upload) -> object:

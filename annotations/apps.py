@@ -10,8 +10,11 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self) -> None:
         from evalsite import authentication
+        from generations.services.import_jobs import import_kind_register
 
         from . import roles
+        from .services import import_runners
 
         authentication.connect()
         post_migrate.connect(roles.ensure_groups_after_migrate, sender=self)
+        import_kind_register("ratings", import_runners.ratings_run)

@@ -213,6 +213,14 @@ EVALSITE_MAX_UPLOAD_BYTES = env.int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = EVALSITE_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads larger than this are stored and imported by a Celery task, with progress.
+EVALSITE_BACKGROUND_IMPORT_BYTES = env.int(
+    "EVALSITE_BACKGROUND_IMPORT_BYTES", default=5 * 1024 * 1024
+)
+# Where those uploads wait for their task: not under any served URL.
+EVALSITE_IMPORT_DIR = Path(
+    env.str("EVALSITE_IMPORT_DIR", default=str(VAR_DIR / "imports"))
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

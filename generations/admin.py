@@ -9,7 +9,15 @@ from django.utils.html import format_html
 from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
 
-from .models import ChatModel, Generation, GenerationJob, Prompt, PromptSet
+from .api_imports import background_import
+from .models import (
+    ChatModel,
+    Generation,
+    GenerationJob,
+    ImportJob,
+    Prompt,
+    PromptSet,
+)
 from .services.imports import generations_import, prompts_import
 
 
@@ -52,7 +60,9 @@ class PromptSetAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _upload(self, request, *, title: str, service, help_text: str, **recorded):
+    def _upload(
+        self, request, *, title: str, kind: str, service, help_text: str, **recorded
+    ):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         form = UploadForm(request.POST or None, request.FILES or None)
@@ -66,6 +76,9 @@ class PromptSetAdmin(admin.ModelAdmin):
                 data=upload.read(),
                 **recorded,
             ),
+            background=lambda data, upload: background_import(
+                kind=kind, data=data, upload=upload, user=request.user
+            ),
             success_url="admin:generations_promptset_changelist",
             title=title,
             help_text=help_text,
@@ -75,6 +88,7 @@ class PromptSetAdmin(admin.ModelAdmin):
         return self._upload(
             request,
             title="Upload prompts",
+            kind="prompts",
             service=prompts_import,
             uploaded_by=request.user,
             help_text="JSONL: id, turns or prompt, categories or category, "
@@ -85,6 +99,7 @@ class PromptSetAdmin(admin.ModelAdmin):
         return self._upload(
             request,
             title="Upload generations",
+            kind="generations",
             service=generations_import,
             help_text="JSONL or CSV: prompt_id, model, text, optional prompt_tokens, "
             "completion_tokens, metadata.",
@@ -187,3 +202,27 @@ class GenerationJobAdmin(admin.ModelAdmin):
     @admin.display(description="Progress")
     def progress_link(self, obj: GenerationJob):
         return format_html('<a href="{}">progress</a>', obj.get_absolute_url())
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Background imports, read only: the upload pages and the API start them."""
+
+    list_display = [
+        "id",
+        "kind",
+        "file_name",
+        "state",
+        "records_read",
+        "uploaded_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "state"]
+    search_fields = ["file_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

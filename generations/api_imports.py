@@ -1,14 +1,58 @@
-"""REST endpoints for importing prompts and generations: one POST each, multipart."""
+"""REST endpoints for importing prompts and generations: one POST each, multipart.
 
+Large uploads are imported in the background; ``imports/jobs/<id>/`` tells how far.
+"""
+
+from dataclasses import asdict
+
+from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
 
+from .models import ImportJob
+from .services.import_jobs import import_job_create, import_job_status
 from .services.imports import generations_import, prompts_import
+from .services.preflight import BrokerUnavailable
 
 
-class PromptImportView(ImportView):
+def background_import(*, kind: str, data: dict, upload, user) -> dict | None:
+    """Store the upload, queue its import; the job's id, state and status URL.
+
+    None when the broker is down: the caller imports in the request, as before.
+    """
+    options = {name: value for name, value in data.items() if name != "file"}
+    try:
+        job = import_job_create(
+            kind=kind, options=options, upload=upload, uploaded_by=user
+        )
+    except BrokerUnavailable:
+        return None
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "status_url": reverse("api-import-job", args=[job.pk]),
+    }
+
+
+class BackgroundImportView(ImportView):
+    """Subclasses set ``background_kind``, the kind registered for their imports."""
+
+    background_kind = ""
+
+    def background_start(self, data: dict, upload) -> dict | None:
+        return background_import(
+            kind=self.background_kind, data=data, upload=upload, user=self.request.user
+        )
+
+
+class PromptImportView(BackgroundImportView):
     required_perm = "generations.add_prompt"
+    background_kind = "prompts"
     service = staticmethod(prompts_import)
 
     def call_service(self, data: dict, upload) -> object:
@@ -26,8 +70,9 @@ class PromptImportView(ImportView):
         return super().post(request)
 
 
-class GenerationImportView(ImportView):
+class GenerationImportView(BackgroundImportView):
     required_perm = "generations.add_generation"
+    background_kind = "generations"
     service = staticmethod(generations_import)
 
     @extend_schema(
@@ -35,3 +80,36 @@ class GenerationImportView(ImportView):
     )
     def post(self, request):
         return super().post(request)
+
+
+class LineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportJobStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    file_name = serializers.CharField()
+    state = serializers.ChoiceField(choices=ImportJob.State.choices)
+    stage = serializers.ChoiceField(choices=ImportJob.Stage.choices)
+    percent = serializers.IntegerField()
+    records_read = serializers.IntegerField()
+    records_total = serializers.IntegerField(help_text="An estimate: the file's lines.")
+    result = serializers.DictField(allow_null=True, help_text="The counts, once done.")
+    errors = LineErrorSerializer(many=True)
+
+
+class ImportJobStatusView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ImportJobStatusSerializer)
+    def get(self, request, pk: int):
+        jobs = ImportJob.objects.all()
+        if not request.user.is_superuser:
+            jobs = jobs.filter(uploaded_by=request.user)
+        job = jobs.filter(pk=pk).first()
+        if job is None:
+            raise Http404
+        return Response(asdict(import_job_status(job)))

@@ -16,6 +16,11 @@ urlpatterns: list = [
         name="api-import-generations",
     ),
     path(
+        "imports/jobs/<int:pk>/",
+        api_imports.ImportJobStatusView.as_view(),
+        name="api-import-job",
+    ),
+    path(
         "chat-models/",
         api.ChatModelViewSet.as_view({"get": "list", "post": "create"}),
         name="api-chat-model-list",

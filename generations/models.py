@@ -340,3 +340,59 @@ class ImportedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt_set} / {self.kind} {self.sha256[:12]}"
+
+
+def import_storage():
+    """Uploads waiting for a background import: under the var dir, never served."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.EVALSITE_IMPORT_DIR)
+
+
+class ImportJob(models.Model):
+    """An upload over ``EVALSITE_BACKGROUND_IMPORT_BYTES``, imported by a Celery task.
+
+    ``kind`` names the import (prompts, generations, ratings; see
+    services/import_jobs.py); ``options`` are its form fields. The file is deleted
+    once the import has ended.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Stage(models.TextChoices):
+        STORED = "stored"
+        READING = "reading"
+        IMPORTING = "importing"
+        DONE = "done"
+
+    kind = models.CharField(max_length=50)
+    options = models.JSONField(default=dict, blank=True)
+    file = models.FileField(storage=import_storage, upload_to="%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default="queued")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default="stored")
+    total_bytes = models.PositiveBigIntegerField(default=0)
+    records_total = models.PositiveIntegerField(
+        default=0, help_text="An estimate: the file's lines."
+    )
+    records_read = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="[{line, field, message}, ...]"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name} ({self.state})"

@@ -71,3 +71,11 @@ def job_dispatch(job_id: int, generation_ids: list[int]) -> int:
         for generation_id in generation_ids:
             generation_generate.apply_async((generation_id, job_id), producer=producer)
     return len(generation_ids)
+
+
+@shared_task(acks_late=True)
+def import_job_run(job_id: int) -> str:
+    """Import a stored upload (services/import_jobs.py); a job that ended returns."""
+    from .services import import_jobs
+
+    return import_jobs.import_job_run(job_id=job_id)

@@ -1,5 +1,10 @@
-"""The import REST endpoints' base: one multipart POST with the file, 201 or 400."""
+"""The import REST endpoints' base: one multipart POST with the file, 201 or 400.
 
+An upload over ``EVALSITE_BACKGROUND_IMPORT_BYTES`` is imported in the background
+where the view can (``background_start``): 202, with the status URL in ``Location``.
+"""
+
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -18,6 +23,12 @@ class ImportSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+
+
+class ImportQueuedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    status_url = serializers.CharField()
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -46,10 +57,23 @@ class ImportView(APIView):
             data=upload.read(),
         )
 
+    def background_start(self, data: dict, upload) -> dict | None:
+        """Queue the import of a large upload and return ImportQueuedSerializer's
+        fields; None imports it in the request."""
+        return None
+
     def post(self, request):
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
+        if upload.size > settings.EVALSITE_BACKGROUND_IMPORT_BYTES:
+            queued = self.background_start(serializer.validated_data, upload)
+            if queued is not None:
+                return Response(
+                    queued,
+                    status=status.HTTP_202_ACCEPTED,
+                    headers={"Location": queued["status_url"]},
+                )
         try:
             result = self.call_service(serializer.validated_data, upload)
         except ImportFileError as exc:
@@ -65,6 +89,10 @@ class ImportView(APIView):
 
 RESPONSES = {
     201: ImportResultSerializer,
+    202: OpenApiResponse(
+        ImportQueuedSerializer,
+        description="A large upload, queued: poll status_url (also in Location).",
+    ),
     400: OpenApiResponse(ImportErrorSerializer, description="Line and field errors."),
     409: OpenApiResponse(
         ImportErrorSerializer,

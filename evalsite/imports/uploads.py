@@ -34,14 +34,32 @@ def upload_view(
     success_url: str,
     title: str,
     help_text: str,
+    background: Callable[[dict, object], dict | None] | None = None,
 ):
     """Show the form; on a valid POST run the import, then report its counts or errors.
 
     ``run(cleaned_data, upload)`` calls the import service; its line and field errors
-    land on the form's file field, and nothing is stored.
+    land on the form's file field, and nothing is stored. An upload over
+    ``EVALSITE_BACKGROUND_IMPORT_BYTES`` goes to ``background(cleaned_data, upload)``,
+    which queues it and returns its ``status_url``: the page then shows a progress
+    bar, then the counts or the errors. When it returns None (no broker), the
+    import runs in the request.
     """
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        large = upload.size > settings.EVALSITE_BACKGROUND_IMPORT_BYTES
+        queued = background(form.cleaned_data, upload) if background and large else None
+        if queued is not None:
+            context = {
+                **admin_site.each_context(request),
+                "title": title,
+                "file_name": upload.name,
+                "status_url": queued["status_url"],
+                "success_url": success_url,
+            }
+            return TemplateResponse(
+                request, "admin/evalsite_import_progress.html", context
+            )
         try:
             result = run(form.cleaned_data, upload)
         except ImportFileError as exc:

@@ -156,3 +156,17 @@ class Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+
+@contextmanager
+def running_worker(
+    log_path: Path, concurrency: int = 2, **env: str
+) -> Iterator[Worker]:
+    """A started worker, alone on the broker, stopped on leaving."""
+    with exclusive_broker():
+        # A loaded machine can take a minute or more to start one.
+        worker = Worker(log_path, concurrency=concurrency, **env).start(timeout=240)
+        try:
+            yield worker
+        finally:
+            worker.stop()

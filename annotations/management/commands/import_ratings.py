@@ -15,7 +15,8 @@ class Command(ImportCommand):
             "--candidate", help="head-to-head: the candidate's name (default: model_a)"
         )
 
-    def run_import(self, path, *, data, file_name, **options):
+    def run_import(self, path, *, data, file_name, progress, **options):
+        # progress: wired at merge (the service's ``progress=progress``)
         return ratings_import(
             prompt_set_name=options["prompt_set"],
             evaluation_name=options["evaluation"],

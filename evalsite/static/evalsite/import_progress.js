@@ -1,0 +1,51 @@
+// Progress of a background import: polls its status URL each second until it ends.
+(function () {
+  "use strict";
+  const root = document.getElementById("import-progress");
+  if (!root) return;
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+
+  function showErrors(errors) {
+    const body = field("errors");
+    body.replaceChildren();
+    for (const e of errors) {
+      const row = document.createElement("tr");
+      for (const value of [e.line, e.field, e.message]) {
+        const cell = document.createElement("td");
+        cell.textContent = value === null ? "–" : value;
+        row.append(cell);
+      }
+      body.append(row);
+    }
+  }
+
+  function render(data) {
+    field("bar").value = data.percent;
+    field("percent").textContent = data.percent;
+    field("state").textContent = data.state;
+    field("stage").textContent = data.stage;
+    if (data.state === "done") {
+      field("created").textContent = data.result.created;
+      field("unchanged").textContent = data.result.unchanged;
+      field("done").hidden = false;
+    } else if (data.state === "failed") {
+      showErrors(data.errors);
+      field("failed").hidden = false;
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const data = await response.json();
+        render(data);
+        if (data.state === "done" || data.state === "failed") return;
+      }
+    } catch (err) {
+      // A network blip: try again on the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  }
+  poll();
+})();

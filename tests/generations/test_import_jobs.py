@@ -1,0 +1,188 @@
+"""Background imports without a worker: the task's service is called directly."""
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from generations.models import ImportJob, Prompt, PromptSet
+from generations.services import import_jobs
+from generations.services.import_jobs import RUNNERS, import_job_run
+from generations.services.preflight import BrokerUnavailable
+from tests.conftest import make_user
+
+GOOD = b"".join(
+    json.dumps({"id": str(i), "prompt": f"Question {i}?", "category": "c"}).encode()
+    + b"\n"
+    for i in range(30)
+)
+BAD = GOOD + b'{"id": "x"}\n{"id": "y", "prompt": "", "category": "c"}\n'
+
+
+@pytest.fixture
+def small_threshold(settings):
+    settings.EVALSITE_BACKGROUND_IMPORT_BYTES = 100
+
+
+def _upload(client, data: bytes, name: str = "p.jsonl"):
+    return client.post(
+        "/api/imports/prompts/",
+        {"prompt_set": "big", "file": SimpleUploadedFile(name, data)},
+    )
+
+
+def test_every_app_registers_its_import_kinds():
+    assert set(RUNNERS) == {"prompts", "generations", "ratings"}
+
+
+@pytest.mark.django_db
+def test_a_large_api_upload_is_queued_then_imported(
+    client, admin_user, small_threshold
+):
+    client.force_login(admin_user)
+    response = _upload(client, GOOD)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == body["status_url"]
+    assert body["state"] == "queued"
+    assert Prompt.objects.count() == 0  # nothing before the task runs
+
+    queued = client.get(body["status_url"]).json()
+    assert (queued["state"], queued["stage"], queued["percent"]) == (
+        "queued",
+        "stored",
+        0,
+    )
+    assert queued["records_total"] == 30
+    job = ImportJob.objects.get()
+    assert job.options == {"prompt_set": "big"}
+    assert job.file.storage.exists(job.file.name)
+
+    assert import_job_run(job_id=body["id"]) == "done", ImportJob.objects.get().errors
+    done = client.get(body["status_url"]).json()
+    assert (done["state"], done["percent"], done["records_read"]) == ("done", 100, 30)
+    assert done["result"] == {"created": 30, "unchanged": 0, "prompt_set": "big"}
+    assert Prompt.objects.filter(prompt_set__name="big").count() == 30
+    job.refresh_from_db()
+    assert not job.file  # the stored upload is deleted once imported
+    assert import_job_run(job_id=body["id"]) == "done"  # a redelivery changes nothing
+    assert Prompt.objects.count() == 30
+
+
+@pytest.mark.django_db
+def test_a_bad_large_upload_fails_with_lines_and_fields(
+    client, admin_user, small_threshold
+):
+    client.force_login(admin_user)
+    body = _upload(client, BAD).json()
+    assert import_job_run(job_id=body["id"]) == "failed"
+    status = client.get(body["status_url"]).json()
+    assert status["state"] == "failed"
+    assert status["result"] is None
+    assert status["errors"] == [
+        {
+            "line": 31,
+            "field": "turns",
+            "message": "required field is missing (or give 'prompt')",
+        },
+        {"line": 32, "field": "prompt", "message": "must not be empty"},
+    ]
+    assert not PromptSet.objects.exists()
+
+
+@pytest.mark.django_db
+def test_small_uploads_are_imported_in_the_request(client, admin_user, settings):
+    settings.EVALSITE_BACKGROUND_IMPORT_BYTES = len(GOOD)
+    client.force_login(admin_user)
+    response = _upload(client, GOOD)
+    assert response.status_code == 201
+    assert response.json()["created"] == 30
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_without_a_broker_large_uploads_are_imported_in_the_request(
+    client, admin_user, small_threshold, monkeypatch
+):
+    def broker_down():
+        raise BrokerUnavailable("down")
+
+    monkeypatch.setattr(import_jobs, "broker_check", broker_down)
+    client.force_login(admin_user)
+    response = _upload(client, GOOD)
+    assert response.status_code == 201
+    assert response.json()["created"] == 30
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_the_uploader_sees_an_import(client, admin_user, small_threshold):
+    client.force_login(admin_user)
+    url = _upload(client, GOOD).json()["status_url"]
+    client.force_login(make_user("adm2", "admin"))
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_large_admin_upload_shows_the_progress_page(
+    client, admin_user, small_threshold
+):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/generations/promptset/upload-prompts/",
+        {"prompt_set": "big", "file": SimpleUploadedFile("p.jsonl", GOOD)},
+    )
+    assert response.status_code == 200
+    job = ImportJob.objects.get()
+    page = response.content.decode()
+    assert f'data-url="/api/imports/jobs/{job.pk}/"' in page
+    assert "<progress" in page
+    assert "evalsite/import_progress.js" in page
+
+
+@pytest.mark.django_db
+def test_the_command_shows_a_progress_bar_when_asked(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(GOOD)
+    bar, out = io.StringIO(), io.StringIO()
+    call_command(
+        "import_prompts",
+        str(path),
+        prompt_set="s",
+        progress_bar="always",
+        stdout=out,
+        stderr=bar,
+    )
+    assert "30 created" in out.getvalue()
+    assert "done: 100%" in bar.getvalue()
+    assert "30/30" in bar.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_the_command_shows_a_progress_bar_on_a_terminal(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(GOOD)
+    bar = Terminal()
+    call_command(
+        "import_prompts", str(path), prompt_set="s", stdout=io.StringIO(), stderr=bar
+    )
+    assert "\r" in bar.getvalue()  # redrawn in place
+    assert "done: 100%" in bar.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_command_shows_no_bar_off_a_terminal(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(GOOD)
+    bar = io.StringIO()
+    call_command(
+        "import_prompts", str(path), prompt_set="s", stdout=io.StringIO(), stderr=bar
+    )
+    assert bar.getvalue() == ""
