@@ -6,6 +6,7 @@ separators, which are valid inside JSON strings. Each line is decoded on its own
 which is exact for UTF-8: the byte 0x0A never occurs inside a multi-byte character.
 """
 
+import hashlib
 import io
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -54,6 +55,18 @@ def open_source(source: Source) -> BinaryIO:
         message = "the file looks like UTF-16 or UTF-32 text; save it as UTF-8"
         raise LineProblem(1, message)
     return stream
+
+
+def source_sha256(source: Source) -> str:
+    """The SHA-256 of the whole source, read in chunks; a stream is left where it was."""
+    if isinstance(source, bytes | bytearray):
+        return hashlib.sha256(source).hexdigest()
+    start = source.tell()
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        digest.update(chunk)
+    source.seek(start)
+    return digest.hexdigest()
 
 
 def text_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
