@@ -22,6 +22,9 @@ from . import import_slots, import_staged
 from .rating_rows import COLUMNS, Checked, checked_batches
 from .stages import stages_refresh
 
+# The databases with a staged path (COPY and set-based SQL); others use the ORM.
+STAGED_VENDORS = ("postgresql",)
+
 
 def ratings_import(
     *,
@@ -76,7 +79,7 @@ def ratings_import(
         "candidate_name": candidate_name,
         "created_by": created_by,
     }
-    if connection.vendor == "postgresql":
+    if connection.vendor in STAGED_VENDORS:
         with transaction.atomic(durable=True):
             result = _staged_import(batches, **target)
             _file_record(result, digest)
