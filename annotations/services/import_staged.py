@@ -272,7 +272,6 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
             AND l.state IN (%(leased)s, %(expired)s)""",
         values,
     )
-    _execute("ANALYZE import_final")
     _check_slots(values)
     (unchanged,) = _execute(
         "SELECT COUNT(*) FROM import_final WHERE old_choice IS NOT NULL"
@@ -309,7 +308,7 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
             WHERE old_choice IS NULL AND lease_id IS NOT NULL)""",
         values,
     )
-    stages_refresh(comparison_ids=ids)
+    stages_refresh(comparisons_query="SELECT comparison_id FROM import_pairs")
     return created, unchanged
 
 

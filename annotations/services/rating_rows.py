@@ -1,6 +1,7 @@
 """The rows of a ratings file: each record checked in Python, in batches of
 BATCH_ROWS, so that an import holds about one batch of the file in memory."""
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -93,11 +94,20 @@ def _optional_text(data: dict, name: str, max_length: int) -> str:
 
 def _annotator(data: dict) -> str:
     name = text_field(data, "annotator", max_length=MAX_USERNAME_CHARS)
+    problem = _username_problem(name)
+    if problem:
+        raise FieldError("annotator", problem)
+    return name
+
+
+@functools.lru_cache(maxsize=4096)
+def _username_problem(name: str) -> str | None:
+    """Why ``name`` is no valid username (None if it is); a file has few names."""
     try:
         get_user_model().username_validator(name)
     except ValidationError as exc:
-        raise FieldError("annotator", " ".join(exc.messages)) from None
-    return name
+        return " ".join(exc.messages)
+    return None
 
 
 def _created_at(data: dict) -> datetime | None:
