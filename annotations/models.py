@@ -266,3 +266,26 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.annotator} on comparison {self.comparison_id}: {self.choice:+d}"
+
+
+class RatingsFile(models.Model):
+    """A ratings file imported whole into an evaluation, by its SHA-256: importing
+    the same bytes again finds it and writes nothing (ratings are never deleted)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="ratings_files"
+    )
+    sha256 = models.CharField(max_length=64)
+    ratings = models.PositiveIntegerField(help_text="Ratings the file holds.")
+    comparisons = models.PositiveIntegerField(help_text="Pairs the file rates.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "sha256"], name="ratings_file_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} / {self.sha256[:12]}"

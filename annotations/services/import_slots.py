@@ -65,11 +65,11 @@ def limit_of(evaluation: Evaluation) -> int | None:
 def pairs_locked(
     *, evaluation_id: int, comparison_ids: Collection[int], now: datetime
 ) -> dict[int, PairSlots]:
-    """Lock the pairs FOR NO KEY UPDATE (``_pairs_lock``), then read their ratings
+    """Lock the pairs FOR NO KEY UPDATE (``pairs_lock``), then read their ratings
     and assignments not yet ended in fresh statements, which see every answer
     committed before the lock."""
     ids = sorted(set(comparison_ids))
-    _pairs_lock(ids)
+    pairs_lock(ids)
     pairs = {pk: PairSlots() for pk in ids}
     for comparison_id, annotator_id, choice, on_left in Rating.objects.filter(
         comparison__evaluation_id=evaluation_id
@@ -90,7 +90,7 @@ def pairs_locked(
     return pairs
 
 
-def _pairs_lock(ids: list[int]) -> None:
+def pairs_lock(ids: list[int]) -> None:
     """Take the row locks of all these pairs, holding none while waiting.
 
     An annotator's click keeps the pair it answered locked while it looks for the

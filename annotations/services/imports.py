@@ -1,130 +1,29 @@
 """Importing pairwise ratings made elsewhere into an evaluation; all or nothing."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from evalsite.imports.limits import (
-    MAX_COMMENT_CHARS,
-    MAX_NAME_CHARS,
-    MAX_SECONDS,
-    MAX_USERNAME_CHARS,
-)
+from evalsite.imports.lines import Source, source_sha256
 from evalsite.imports.reader import (
-    FieldError,
     ImportConflictError,
     ImportFileError,
     ImportResult,
     LineError,
-    Record,
-    check_records,
-    optional_float,
-    read_records,
-    text_field,
+    iter_records,
 )
 from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from .. import roles, scales
-from ..models import Comparison, Evaluation, Rating
-from . import import_slots
+from ..models import Comparison, Evaluation, Rating, RatingsFile
+from . import import_slots, import_staged
+from .rating_rows import COLUMNS, Checked, checked_batches
 from .stages import stages_refresh
 
-COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
-# No chat model was rated before this; a rating from the future is a wrong clock.
-EARLIEST_RATING = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class RatingRow:
-    prompt_id: str
-    model_a: str
-    model_b: str
-    annotator: str
-    choice: int
-    created_at: datetime | None
-    seconds: float | None
-    comment: str
-    candidate: str | None
-    pair_id: str
-
-    @property
-    def pair(self) -> tuple[str, frozenset[str]]:
-        return self.prompt_id, frozenset((self.model_a, self.model_b))
-
-
-def _rating_row(record: Record, scale: str) -> RatingRow:
-    data = record.data
-    model_a = text_field(data, "model_a", max_length=MAX_NAME_CHARS)
-    model_b = text_field(data, "model_b", max_length=MAX_NAME_CHARS)
-    if model_a == model_b:
-        raise FieldError("model_b", "model_a and model_b must differ")
-    raw = data.get("choice")
-    if raw is None or raw == "":
-        raise FieldError("choice", "required field is missing")
-    try:
-        choice = scales.parse_choice(scale, raw)
-    except ValueError as exc:
-        raise FieldError("choice", str(exc)) from None
-    created_at = _created_at(data)
-    candidate = data.get("candidate") or None
-    if candidate is not None and candidate not in (model_a, model_b):
-        raise FieldError("candidate", "must be model_a or model_b")
-    return RatingRow(
-        prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
-        model_a=model_a,
-        model_b=model_b,
-        annotator=_annotator(data),
-        choice=choice,
-        created_at=created_at,
-        seconds=optional_float(data, "seconds", maximum=MAX_SECONDS),
-        comment=_optional_text(data, "comment", MAX_COMMENT_CHARS),
-        candidate=candidate,
-        pair_id=_optional_text(data, "pair_id", MAX_NAME_CHARS).strip(),
-    )
-
-
-def _optional_text(data: dict, name: str, max_length: int) -> str:
-    if data.get(name) in (None, ""):
-        return ""
-    return text_field(data, name, allow_empty=True, max_length=max_length)
-
-
-def _annotator(data: dict) -> str:
-    name = text_field(data, "annotator", max_length=MAX_USERNAME_CHARS)
-    try:
-        get_user_model().username_validator(name)
-    except ValidationError as exc:
-        raise FieldError("annotator", " ".join(exc.messages)) from None
-    return name
-
-
-def _created_at(data: dict) -> datetime | None:
-    raw = data.get("created_at")
-    if raw in (None, ""):
-        return None
-    if not isinstance(raw, str) or len(raw) > 40:
-        raise FieldError("created_at", "expected an ISO 8601 date and time")
-    try:
-        created_at = parse_datetime(raw)
-    except ValueError as exc:  # well formed but impossible: 2023-02-30, month 13
-        raise FieldError("created_at", f"{raw!r} is not a real date ({exc})") from None
-    if created_at is None:
-        raise FieldError("created_at", "expected an ISO 8601 date and time")
-    if timezone.is_naive(created_at):
-        created_at = timezone.make_aware(created_at, UTC)
-    latest = timezone.now() + timedelta(days=1)
-    try:
-        in_range = EARLIEST_RATING <= created_at <= latest
-    except OverflowError:
-        in_range = False
-    if not in_range:
-        raise FieldError("created_at", f"{raw!r} is not between 2000-01-01 and today")
-    return created_at
+# The databases with a staged path (COPY and set-based SQL); others use the ORM.
+STAGED_VENDORS = ("postgresql",)
 
 
 def ratings_import(
@@ -133,9 +32,10 @@ def ratings_import(
     evaluation_name: str,
     scale: str,
     file_name: str,
-    data: bytes,
+    data: Source,
     candidate_name: str | None = None,
     created_by=None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import ratings; the evaluation, its comparisons and annotators are created as
     needed. Two models in the file make a head-to-head evaluation (candidate: the
@@ -147,12 +47,63 @@ def ratings_import(
     rules (import_slots.py): a line that would give a pair more than N ratings and
     live leases is refused, naming it, and nothing of the file is stored; a rating
     for a pair its annotator is leasing ends that lease, linked to the rating.
+
+    ``data`` (bytes or a seekable binary file) is read as a stream and checked in
+    batches of BATCH_ROWS records (rating_rows.py); ``progress`` is called after
+    each with the number of records read. PostgreSQL stages the checked rows and
+    stores them with set-based SQL (import_staged.py); other databases keep them
+    in memory and store them with the ORM. A file imported whole into this
+    evaluation before (same SHA-256) is not read again: nothing is written.
     """
     if scale not in Evaluation.Scale.values:
         raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
-    records = read_records(file_name=file_name, data=data, csv_columns=COLUMNS)
-    checked = check_records(records, lambda record: _rating_row(record, scale))
-    rows = [row for _, row in checked]
+    digest = source_sha256(data)
+    with transaction.atomic(durable=True):  # as every path: never nested
+        known = RatingsFile.objects.filter(
+            evaluation__name=evaluation_name,
+            evaluation__prompt_set__name=prompt_set_name,
+            evaluation__scale=scale,
+            sha256=digest,
+        ).first()
+    if known is not None:
+        return ImportResult(
+            unchanged=known.ratings,
+            details={"evaluation": evaluation_name, "comparisons": known.comparisons},
+        )
+    records = iter_records(file_name=file_name, source=data, csv_columns=COLUMNS)
+    batches = checked_batches(records, scale, progress)
+    target = {
+        "prompt_set_name": prompt_set_name,
+        "evaluation_name": evaluation_name,
+        "scale": scale,
+        "candidate_name": candidate_name,
+        "created_by": created_by,
+    }
+    if connection.vendor in STAGED_VENDORS:
+        with transaction.atomic(durable=True):
+            result = _staged_import(batches, **target)
+            _file_record(result, digest)
+        return result
+    checked = [pair for batch in batches for pair in batch]
+    return _portable_import(checked, digest=digest, **target)
+
+
+def _file_record(result: ImportResult, digest: str) -> None:
+    RatingsFile.objects.bulk_create(
+        [
+            RatingsFile(
+                evaluation=Evaluation.objects.get(name=result.details["evaluation"]),
+                sha256=digest,
+                ratings=result.created + result.unchanged,
+                comparisons=result.details["comparisons"],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _targets(*, prompt_set_name, evaluation_name, scale):
+    """The prompt set named, and the evaluation named if it exists (on that set)."""
     prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
     if prompt_set is None:
         raise ImportFileError(
@@ -172,10 +123,63 @@ def ratings_import(
                 )
             ]
         )
+    return prompt_set, evaluation
+
+
+def _staged_import(
+    batches, *, prompt_set_name, evaluation_name, scale, candidate_name, created_by
+) -> ImportResult:
+    """The PostgreSQL path: COPY into a staging table, then set-based SQL."""
+    import_staged.stage(batches)
+    prompt_set, evaluation = _targets(
+        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+    )
+    import_staged.resolve(prompt_set_id=prompt_set.pk)
+    import_staged.check_references(prompt_set_name)
+    import_staged.check_duplicates()
+    names = import_staged.model_names()
+    models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
+    if evaluation is None:
+        evaluation = _evaluation_create(
+            name=evaluation_name,
+            prompt_set=prompt_set,
+            scale=scale,
+            names=names,
+            first=import_staged.first_candidate(),
+            models=models,
+            candidate_name=candidate_name,
+            created_by=created_by,
+        )
+    comparisons = import_staged.comparisons_ensure(evaluation)
+    evaluation.chat_models.add(*models.values())
+    _annotators_ensure(import_staged.annotators())
+    created, unchanged = import_staged.ratings_store(evaluation)
+    return ImportResult(
+        created=created,
+        unchanged=unchanged,
+        details={"evaluation": evaluation.name, "comparisons": comparisons},
+    )
+
+
+def _portable_import(
+    checked: Checked,
+    *,
+    digest,
+    prompt_set_name,
+    evaluation_name,
+    scale,
+    candidate_name,
+    created_by,
+) -> ImportResult:
+    """Any database: the rows in memory, stored with the ORM in batches."""
+    rows = [row for _, row in checked]
+    prompt_set, evaluation = _targets(
+        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+    )
     prompts = dict(
         Prompt.objects.filter(prompt_set=prompt_set).values_list("external_id", "id")
     )
-    names = {row.model_a for row in rows} | {row.model_b for row in rows}
+    names = list(dict.fromkeys(n for row in rows for n in (row.model_a, row.model_b)))
     models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
     generations = {
         (prompt_id, model_id): (generation_id, status)
@@ -192,7 +196,8 @@ def ratings_import(
                 name=evaluation_name,
                 prompt_set=prompt_set,
                 scale=scale,
-                rows=rows,
+                names=names,
+                first=rows[0].candidate or rows[0].model_a,
                 models=models,
                 candidate_name=candidate_name,
                 created_by=created_by,
@@ -204,11 +209,13 @@ def ratings_import(
         created, unchanged = _ratings_store(
             evaluation, checked, comparisons, annotators, models
         )
-    return ImportResult(
-        created=created,
-        unchanged=unchanged,
-        details={"evaluation": evaluation.name, "comparisons": len(comparisons)},
-    )
+        result = ImportResult(
+            created=created,
+            unchanged=unchanged,
+            details={"evaluation": evaluation.name, "comparisons": len(comparisons)},
+        )
+        _file_record(result, digest)
+    return result
 
 
 def _check_references(checked, prompts, models, generations, prompt_set_name) -> None:
@@ -260,13 +267,15 @@ def _check_duplicates(checked) -> None:
 
 
 def _evaluation_create(
-    *, name, prompt_set, scale, rows, models, candidate_name, created_by
+    *, name, prompt_set, scale, names, first, models, candidate_name, created_by
 ):
-    names = list(dict.fromkeys(n for row in rows for n in (row.model_a, row.model_b)))
+    """A new evaluation of the models ``names`` (in order of first appearance);
+    a head-to-head's candidate is ``candidate_name`` or ``first``, the first line's
+    candidate (or model_a)."""
     head_to_head = len(names) == 2
     candidate = baseline = None
     if head_to_head:
-        first = candidate_name or rows[0].candidate or rows[0].model_a
+        first = candidate_name or first
         if first not in names:
             raise ImportFileError(
                 [LineError(None, "candidate", f"{first!r} is not in the file")]

@@ -28,7 +28,10 @@ WHERE {{scope}} AND c.stage <> {_STAGE}
 
 
 def stages_refresh(
-    *, comparison_ids: Collection[int] = (), evaluation_id: int | None = None
+    *,
+    comparison_ids: Collection[int] = (),
+    evaluation_id: int | None = None,
+    comparisons_query: str | None = None,
 ) -> int:
     """Set the stage of these pairs, or of every pair of an evaluation, from their
     stored ratings and assignments; returns how many pairs changed stage.
@@ -43,6 +46,8 @@ def stages_refresh(
     """
     if evaluation_id is not None:
         return _refresh("c.evaluation_id = %(evaluation)s", evaluation=evaluation_id)
+    if comparisons_query is not None:  # SQL selecting the ids (an import's table)
+        return _refresh(f"c.id IN ({comparisons_query})")
     ids = sorted(set(comparison_ids))
     changed = 0
     # In id order, as pairs are locked; in chunks, within the databases' limits on

@@ -2,12 +2,10 @@
 
 import csv
 import hashlib
-import io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from django.conf import settings
 
 from .fields import (
     FieldError,
@@ -21,6 +19,7 @@ from .fields import (
     text_field,
     value_check,
 )
+from .lines import LineProblem, Source, open_source, text_lines
 
 # The field readers are part of this module's interface for the import services.
 __all__ = [
@@ -31,6 +30,7 @@ __all__ = [
     "LineError",
     "Record",
     "check_records",
+    "iter_records",
     "optional_float",
     "optional_int",
     "optional_object",
@@ -50,13 +50,8 @@ MAX_ERRORS = 50
 # A CSV cell may hold what a JSONL field may (the upload's size bounds both); the
 # text limits are checked per field, naming it, instead of failing the whole line.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-# Byte order marks of encodings other than UTF-8, longest first.
-_OTHER_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
+# How often ``iter_records`` reports progress, in records.
+PROGRESS_EVERY = 10_000
 
 
 @dataclass(frozen=True)
@@ -115,71 +110,71 @@ def sha256(data: bytes) -> str:
 
 
 def read_records(
-    *, file_name: str, data: bytes, csv_columns: Iterable[str] | None = None
+    *, file_name: str, data: Source, csv_columns: Iterable[str] | None = None
 ) -> list[Record]:
     """Parse a JSONL or CSV file; raise ImportFileError on any malformed line."""
-    limit = settings.EVALSITE_MAX_UPLOAD_BYTES
-    if len(data) > limit:
-        raise ImportFileError(
-            [LineError(None, None, f"the file is over the size limit of {limit} bytes")]
-        )
-    text = _decode(data)
-    if not text.strip():
-        raise ImportFileError([LineError(1, None, "the file is empty")])
-    if _is_csv(file_name, text):
-        records = _read_csv(text, csv_columns)
-    else:
-        records = _read_jsonl(text)
-    if not records:
-        raise ImportFileError([LineError(1, None, "the file holds no records")])
-    return records
+    return list(iter_records(file_name=file_name, source=data, csv_columns=csv_columns))
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 text, with or without a byte order mark; any other encoding is refused."""
-    for bom, encoding in _OTHER_BOMS:
-        if data.startswith(bom):
-            raise ImportFileError(
-                [LineError(1, None, f"the file is {encoding} text; save it as UTF-8")]
-            )
-    if b"\x00" in data[:4]:
-        # UTF-16 or UTF-32 without a byte order mark: ASCII comes with NUL bytes.
-        message = "the file looks like UTF-16 or UTF-32 text; save it as UTF-8"
-        raise ImportFileError([LineError(1, None, message)])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = (
-            f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
-            "save the file as UTF-8"
-        )
-        raise ImportFileError([LineError(line, None, message)]) from None
+def iter_records(
+    *,
+    file_name: str,
+    source: Source,
+    csv_columns: Iterable[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    """Parse a JSONL or CSV file as a stream of records, in bounded memory.
 
-
-def _lines(text: str) -> Iterable[tuple[int, str]]:
-    """Number the lines of a JSONL text, split on "\\n" (and "\\r\\n") only.
-
-    ``str.splitlines`` would also split on U+2028, U+2029, U+0085 and other
-    separators, which are valid inside JSON strings.
+    The file is read one line at a time, so memory holds one line and what the
+    caller keeps. A malformed line raises ImportFileError once the file is read to
+    the end (or MAX_ERRORS are found), naming every malformed line; records read
+    before it were yielded already, so a caller must store nothing until the
+    iterator is exhausted. ``progress`` is called with the number of records read
+    so far, every PROGRESS_EVERY records and at the end.
     """
-    for number, raw in enumerate(text.split("\n"), start=1):
-        yield number, raw.removesuffix("\r")
+    try:
+        stream = open_source(source)
+        start = stream.tell()
+        head = _first_text(text_lines(stream))
+        if head is None:
+            raise LineProblem(1, "the file is empty")
+        stream.seek(start)
+        lines = text_lines(stream)
+        if _is_csv(file_name, head):
+            records = _read_csv(lines, csv_columns)
+        else:
+            records = _read_jsonl(lines)
+        count = 0
+        for count, record in enumerate(records, start=1):
+            yield record
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(count)
+    except LineProblem as exc:
+        raise ImportFileError([LineError(exc.line, None, exc.message)]) from None
+    if not count:
+        raise ImportFileError([LineError(1, None, "the file holds no records")])
+    if progress:
+        progress(count)
 
 
-def _is_csv(file_name: str, text: str) -> bool:
+def _first_text(lines: Iterable[tuple[int, str]]) -> str | None:
+    """The first line that is not blank, or None if there is none."""
+    return next((text for _, text in lines if text.strip()), None)
+
+
+def _is_csv(file_name: str, head: str) -> bool:
     lowered = file_name.lower()
     if lowered.endswith(".csv"):
         return True
     if lowered.endswith((".jsonl", ".ndjson", ".json")):
         return False
-    return not text.lstrip().startswith("{")
+    return not head.lstrip().startswith("{")
 
 
-def _read_jsonl(text: str) -> list[Record]:
-    records, errors = [], []
-    for number, raw in _lines(text):
+def _read_jsonl(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
+    errors = []
+    for number, text in lines:
+        raw = text.removesuffix("\n").removesuffix("\r")
         if not raw.strip():
             continue
         try:
@@ -189,17 +184,29 @@ def _read_jsonl(text: str) -> list[Record]:
             record_check(value)
         except FieldError as exc:
             errors.append(LineError(number, exc.field, exc.message))
+            if len(errors) >= MAX_ERRORS:
+                break
         else:
-            records.append(Record(number, value))
-        if len(errors) >= MAX_ERRORS:
-            break
+            if not errors:
+                yield Record(number, value)
     if errors:
         raise ImportFileError(errors)
-    return records
 
 
-def _read_csv(text: str, required: Iterable[str] | None) -> list[Record]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+def _csv_lines(lines: Iterable[tuple[int, str]]) -> Iterator[str]:
+    """The text split as ``io.StringIO(text, newline="")`` splits it: on "\r\n",
+    "\n" and a lone "\r", each piece with its line end."""
+    for _, text in lines:
+        yield from _CSV_LINE.findall(text)
+
+
+_CSV_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _read_csv(
+    lines: Iterable[tuple[int, str]], required: Iterable[str] | None
+) -> Iterator[Record]:
+    reader = csv.DictReader(_csv_lines(lines))
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [name for name in (required or []) if name not in header]
@@ -210,7 +217,7 @@ def _read_csv(text: str, required: Iterable[str] | None) -> list[Record]:
                 for name in missing
             ]
         )
-    records, errors = [], []
+    errors = []
     try:
         for row in reader:
             if None in row:
@@ -226,13 +233,12 @@ def _read_csv(text: str, required: Iterable[str] | None) -> list[Record]:
             except FieldError as exc:
                 errors.append(LineError(reader.line_num, exc.field, exc.message))
                 continue
-            if values:
-                records.append(Record(reader.line_num, values))
+            if values and not errors:
+                yield Record(reader.line_num, values)
     except csv.Error as exc:
         errors.append(LineError(reader.line_num, None, f"malformed CSV ({exc})"))
     if errors:
         raise ImportFileError(errors[:MAX_ERRORS])
-    return records
 
 
 def check_records(

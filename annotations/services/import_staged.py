@@ -1,0 +1,361 @@
+"""The PostgreSQL path of a ratings import: the checked rows are copied (psycopg's
+``COPY``) into a staging table, and references, duplicates, comparisons and
+ratings are checked and stored by set-based SQL, in the caller's transaction.
+
+Each step reads the temporary tables the earlier ones made (all dropped at
+commit or rollback): ``import_rows`` (the file's rows, with their line numbers),
+``import_resolved`` (rows with their prompt, models and generations),
+``import_pairs`` (each pair of the file with its comparison) and ``import_final``
+(rows with their comparison, annotator, stored rating and open lease). Errors are
+those of the portable path (imports.py), naming the line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from evalsite.imports.reader import ImportConflictError, ImportFileError, LineError
+from generations.models import ChatModel
+
+from ..models import Evaluation, Rating
+from . import import_slots
+from .rating_rows import Checked
+from .sql import A, C, G, P, R, bound
+from .stages import stages_refresh
+
+M = ChatModel._meta.db_table
+U = get_user_model()._meta.db_table
+MAX_SHOWN = 50
+_ROWS = """
+    line integer, prompt text, model_a text, model_b text, annotator text,
+    choice smallint, created_at timestamptz, seconds double precision,
+    comment text, candidate text, pair_id text
+"""
+_COLUMNS = (
+    "line, prompt, model_a, model_b, annotator, choice, created_at, seconds, "
+    "comment, candidate, pair_id"
+)
+
+
+def _execute(sql: str, values: dict | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _temp(name: str, body: str, values: dict | None = None) -> None:
+    _execute(f"DROP TABLE IF EXISTS {name}")
+    if body.startswith("("):  # columns, or AS a query
+        _execute(f"CREATE TEMP TABLE {name} {body} ON COMMIT DROP", values)
+    else:
+        _execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP {body}", values)
+
+
+def stage(batches: Iterable[Checked]) -> int:
+    """COPY the checked rows into ``import_rows``, one batch at a time."""
+    _temp("import_rows", f"({_ROWS})")
+    copied = 0
+    with connection.cursor() as cursor:
+        raw = cursor.connection  # psycopg's, in Django's transaction
+        with raw.cursor() as copying:
+            for batch in batches:
+                with copying.copy(f"COPY import_rows ({_COLUMNS}) FROM STDIN") as copy:
+                    for record, row in batch:
+                        copy.write_row(
+                            (
+                                record.line,
+                                row.prompt_id,
+                                row.model_a,
+                                row.model_b,
+                                row.annotator,
+                                row.choice,
+                                row.created_at,
+                                row.seconds,
+                                row.comment,
+                                row.candidate,
+                                row.pair_id,
+                            )
+                        )
+                copied += len(batch)
+    _execute("ANALYZE import_rows")
+    return copied
+
+
+def resolve(*, prompt_set_id: int) -> None:
+    """Join each row to its prompt, chat models and their generations."""
+    _temp(
+        "import_resolved",
+        f"""AS SELECT s.*, p.id AS prompt_id, ma.id AS a_id, mb.id AS b_id,
+            ga.id AS gen_a, ga.status AS status_a, gb.id AS gen_b, gb.status AS status_b
+        FROM import_rows s
+        LEFT JOIN {P} p ON p.prompt_set_id = %(set)s AND p.external_id = s.prompt
+        LEFT JOIN {M} ma ON ma.name = s.model_a
+        LEFT JOIN {M} mb ON mb.name = s.model_b
+        LEFT JOIN {G} ga ON ga.prompt_id = p.id AND ga.chat_model_id = ma.id
+        LEFT JOIN {G} gb ON gb.prompt_id = p.id AND gb.chat_model_id = mb.id""",
+        {"set": prompt_set_id},
+    )
+    _execute("ANALYZE import_resolved")
+
+
+def check_references(prompt_set_name: str) -> None:
+    """Every prompt and chat model exists, and each model answered the prompt."""
+    done = "done"
+    rows = _execute(
+        """SELECT line, prompt, model_a, model_b, prompt_id, a_id, b_id,
+            status_a, status_b FROM import_resolved
+        WHERE prompt_id IS NULL OR status_a IS DISTINCT FROM %(done)s
+            OR status_b IS DISTINCT FROM %(done)s
+        ORDER BY line LIMIT %(shown)s""",
+        {"done": done, "shown": MAX_SHOWN},
+    )
+    errors = []
+    for line, prompt, model_a, model_b, prompt_id, a_id, b_id, *statuses in rows:
+        if prompt_id is None:
+            message = f"no prompt {prompt!r} in set {prompt_set_name!r}"
+            errors.append(LineError(line, "prompt_id", message))
+            continue
+        for field, name, model_id, status in zip(
+            ("model_a", "model_b"),
+            (model_a, model_b),
+            (a_id, b_id),
+            statuses,
+            strict=True,
+        ):
+            if model_id is None:
+                errors.append(LineError(line, field, f"no chat model {name!r}"))
+            elif status != done:
+                message = f"no response by {name!r} to prompt {prompt!r}"
+                errors.append(LineError(line, field, message))
+    if errors:
+        raise ImportFileError(errors[:MAX_SHOWN])
+
+
+_PAIR = "prompt_id, LEAST(a_id, b_id), GREATEST(a_id, b_id)"
+
+
+def check_duplicates() -> None:
+    """No annotator rates the same pair twice in the file."""
+    (any_twice,) = _execute(
+        f"""SELECT EXISTS (SELECT 1 FROM import_resolved
+        GROUP BY {_PAIR}, annotator HAVING COUNT(*) > 1)"""
+    )[0]
+    if not any_twice:
+        return
+    rows = _execute(
+        f"""SELECT line, annotator, first FROM (
+            SELECT line, annotator,
+                MIN(line) OVER (PARTITION BY {_PAIR}, annotator) AS first
+            FROM import_resolved) d
+        WHERE line > first ORDER BY line LIMIT %(shown)s""",
+        {"shown": MAX_SHOWN},
+    )
+    raise ImportFileError(
+        [
+            LineError(
+                line, "annotator", f"{name!r} already rated this pair on line {first}"
+            )
+            for line, name, first in rows
+        ]
+    )
+
+
+def model_names() -> list[str]:
+    """The file's chat models, in order of first appearance."""
+    rows = _execute(
+        """SELECT name FROM (
+            SELECT model_a AS name, 2 * line AS at FROM import_rows
+            UNION ALL SELECT model_b, 2 * line + 1 FROM import_rows) m
+        GROUP BY name ORDER BY MIN(at)"""
+    )
+    return [name for (name,) in rows]
+
+
+def first_candidate() -> str:
+    """The first line's candidate, or its model_a."""
+    rows = _execute(
+        "SELECT COALESCE(candidate, model_a) FROM import_rows ORDER BY line LIMIT 1"
+    )
+    return rows[0][0]
+
+
+def comparisons_ensure(evaluation: Evaluation) -> int:
+    """Create the comparisons the file's pairs lack; map each pair to its
+    comparison in ``import_pairs``; return how many pairs the file rates."""
+    values = {"evaluation": evaluation.pk, "candidate": None}
+    if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
+        values |= {
+            "candidate": evaluation.candidate_id,
+            "baseline": evaluation.baseline_id,
+        }
+        other = _execute(
+            """SELECT 1 FROM import_resolved WHERE a_id NOT IN (%(candidate)s, %(baseline)s)
+            OR b_id NOT IN (%(candidate)s, %(baseline)s) LIMIT 1""",
+            values,
+        )
+        if other:
+            raise ImportFileError(
+                [LineError(None, "model_a", "a head-to-head evaluation has two models")]
+            )
+        first_is_a = "a_id = %(candidate)s"
+    else:
+        first_is_a = "COALESCE(candidate, model_a) = model_a"
+    # Each pair's first line (in the file's order) decides its candidate.
+    _temp(
+        "import_pairs",
+        f"""AS SELECT DISTINCT ON (prompt_id, LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b))
+            prompt_id, LEAST(gen_a, gen_b) AS low, GREATEST(gen_a, gen_b) AS high,
+            CASE WHEN {first_is_a} THEN gen_a ELSE gen_b END AS one,
+            CASE WHEN {first_is_a} THEN gen_b ELSE gen_a END AS two,
+            pair_id, NULL::bigint AS comparison_id, NULL::bigint AS candidate_model
+        FROM import_resolved
+        ORDER BY prompt_id, LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b), line""",
+        values,
+    )
+    _execute(
+        f"""INSERT INTO {C} (evaluation_id, prompt_id, candidate_generation_id,
+            baseline_generation_id, external_id, stage, created_at)
+        SELECT %(evaluation)s, p.prompt_id, p.one, p.two, p.pair_id, %(untouched)s, %(now)s
+        FROM import_pairs p
+        WHERE NOT EXISTS (SELECT 1 FROM {C} c WHERE c.evaluation_id = %(evaluation)s
+            AND c.prompt_id = p.prompt_id AND c.candidate_generation_id = p.one
+            AND c.baseline_generation_id = p.two)
+        AND NOT EXISTS (SELECT 1 FROM {C} c WHERE c.evaluation_id = %(evaluation)s
+            AND c.prompt_id = p.prompt_id AND c.candidate_generation_id = p.two
+            AND c.baseline_generation_id = p.one)
+        ORDER BY p.prompt_id, p.low, p.high""",
+        bound(timezone.now(), **values),
+    )
+    _execute(
+        f"""UPDATE import_pairs p SET comparison_id = c.id, candidate_model = g.chat_model_id
+        FROM {C} c JOIN {G} g ON g.id = c.candidate_generation_id
+        WHERE c.evaluation_id = %(evaluation)s AND c.prompt_id = p.prompt_id
+            AND LEAST(c.candidate_generation_id, c.baseline_generation_id) = p.low
+            AND GREATEST(c.candidate_generation_id, c.baseline_generation_id) = p.high""",
+        values,
+    )
+    _execute("ANALYZE import_pairs")
+    return _execute("SELECT COUNT(*) FROM import_pairs")[0][0]
+
+
+def annotators() -> set[str]:
+    return {name for (name,) in _execute("SELECT DISTINCT annotator FROM import_rows")}
+
+
+def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
+    """Lock the pairs, check each row against the pair's stored ratings and live
+    leases (import_slots.py's rules), insert the new ratings, end the leases they
+    answer and refresh the pairs' stages; return (created, unchanged)."""
+    now = timezone.now()
+    ids = [pk for (pk,) in _execute("SELECT comparison_id FROM import_pairs")]
+    import_slots.pairs_lock(ids)
+    values = bound(
+        now, evaluation=evaluation.pk, limit=import_slots.limit_of(evaluation)
+    )
+    _temp(
+        "import_final",
+        f"""AS SELECT r.line, r.annotator, u.id AS user_id, p.comparison_id,
+            r.a_id = p.candidate_model AS on_left, r.choice, r.seconds, r.comment,
+            r.created_at, old.choice AS old_choice, old.candidate_on_left AS old_left,
+            l.id AS lease_id,
+            COALESCE(l.state = %(leased)s AND l.expires_at > %(now)s, FALSE) AS live
+        FROM import_resolved r
+        JOIN import_pairs p ON p.prompt_id = r.prompt_id
+            AND p.low = LEAST(r.gen_a, r.gen_b) AND p.high = GREATEST(r.gen_a, r.gen_b)
+        JOIN {U} u ON u.username = r.annotator
+        LEFT JOIN {R} old ON old.comparison_id = p.comparison_id AND old.annotator_id = u.id
+        LEFT JOIN {A} l ON l.comparison_id = p.comparison_id AND l.annotator_id = u.id
+            AND l.state IN (%(leased)s, %(expired)s)""",
+        values,
+    )
+    _check_slots(values)
+    (unchanged,) = _execute(
+        "SELECT COUNT(*) FROM import_final WHERE old_choice IS NOT NULL"
+    )[0]
+    expected = _execute("SELECT COUNT(*) FROM import_final WHERE old_choice IS NULL")[
+        0
+    ][0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {R} (comparison_id, annotator_id, assignment_id, scale,
+                choice, candidate_on_left, score, seconds, comment, source, created_at)
+            SELECT comparison_id, user_id, lease_id, %(scale)s, choice, on_left,
+                CASE WHEN on_left THEN choice ELSE -choice END, seconds, comment,
+                %(imported)s, COALESCE(created_at, %(now)s)
+            FROM import_final WHERE old_choice IS NULL
+            ON CONFLICT DO NOTHING""",
+            {**values, "scale": evaluation.scale, "imported": Rating.Source.IMPORTED},
+        )
+        created = cursor.rowcount
+    if created != expected:
+        raise ImportConflictError(
+            [
+                LineError(
+                    None,
+                    None,
+                    "another upload or annotator rated these pairs meanwhile; nothing "
+                    "of this file was stored (send it again)",
+                )
+            ]
+        )
+    _execute(
+        f"""UPDATE {A} SET state = %(submitted)s, ended_at = %(now)s
+        WHERE id IN (SELECT lease_id FROM import_final
+            WHERE old_choice IS NULL AND lease_id IS NOT NULL)""",
+        values,
+    )
+    stages_refresh(comparisons_query="SELECT comparison_id FROM import_pairs")
+    return created, unchanged
+
+
+def _check_slots(values: dict) -> None:
+    """A stored rating of the pair by the same annotator must be the same; a new
+    one (not answering the annotator's live lease) must find a free slot: the
+    pair's ratings and live leases, and the file's earlier new ones, under N."""
+    if values["limit"] is None:
+        full = "FALSE"
+        occupied = ""
+    else:
+        full = "o.taken + ROW_NUMBER() OVER (PARTITION BY f.comparison_id, f.old_choice IS NULL AND NOT f.live ORDER BY f.line) > %(limit)s"
+        occupied = f"""JOIN (SELECT p.comparison_id,
+                (SELECT COUNT(*) FROM {R} r WHERE r.comparison_id = p.comparison_id)
+                + (SELECT COUNT(*) FROM {A} l WHERE l.comparison_id = p.comparison_id
+                    AND l.{"state = %(leased)s AND l.expires_at > %(now)s"}
+                    AND NOT EXISTS (SELECT 1 FROM {R} r
+                        WHERE r.comparison_id = l.comparison_id
+                        AND r.annotator_id = l.annotator_id)) AS taken
+            FROM import_pairs p) o ON o.comparison_id = f.comparison_id"""
+    rows = _execute(
+        f"""SELECT line, annotator, problem FROM (
+            SELECT f.line, f.annotator, CASE
+                WHEN f.old_choice IS NOT NULL THEN
+                    CASE WHEN (f.old_choice, f.old_left) = (f.choice, f.on_left)
+                    THEN NULL ELSE 'other' END
+                WHEN f.live THEN NULL
+                WHEN {full} THEN 'full'
+            END AS problem
+            FROM import_final f {occupied}) x
+        WHERE problem IS NOT NULL ORDER BY line LIMIT {MAX_SHOWN}""",
+        values,
+    )
+    errors = []
+    for line, name, problem in rows:
+        if problem == "other":
+            message = f"{name!r} already has another rating of this pair"
+            errors.append(LineError(line, "choice", message))
+        else:
+            errors.append(
+                LineError(
+                    line,
+                    "annotator",
+                    f"the pair already has its {values['limit']} annotators (ratings "
+                    f"and live leases); a rating by {name!r} would exceed "
+                    "annotators_per_pair",
+                )
+            )
+    if errors:
+        raise ImportFileError(errors)

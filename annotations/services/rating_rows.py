@@ -1,0 +1,166 @@
+"""The rows of a ratings file: each record checked in Python, in batches of
+BATCH_ROWS, so that an import holds about one batch of the file in memory."""
+
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from evalsite.imports.limits import (
+    MAX_COMMENT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SECONDS,
+    MAX_USERNAME_CHARS,
+)
+from evalsite.imports.reader import (
+    MAX_ERRORS,
+    FieldError,
+    ImportFileError,
+    LineError,
+    Record,
+    optional_float,
+    text_field,
+)
+
+from .. import scales
+
+COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
+# Records read, checked and staged at a time: an import's memory holds one batch.
+BATCH_ROWS = 10_000
+# No chat model was rated before this; a rating from the future is a wrong clock.
+EARLIEST_RATING = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    prompt_id: str
+    model_a: str
+    model_b: str
+    annotator: str
+    choice: int
+    created_at: datetime | None
+    seconds: float | None
+    comment: str
+    candidate: str | None
+    pair_id: str
+
+    @property
+    def pair(self) -> tuple[str, frozenset[str]]:
+        return self.prompt_id, frozenset((self.model_a, self.model_b))
+
+
+def rating_row(record: Record, scale: str) -> RatingRow:
+    data = record.data
+    model_a = text_field(data, "model_a", max_length=MAX_NAME_CHARS)
+    model_b = text_field(data, "model_b", max_length=MAX_NAME_CHARS)
+    if model_a == model_b:
+        raise FieldError("model_b", "model_a and model_b must differ")
+    raw = data.get("choice")
+    if raw is None or raw == "":
+        raise FieldError("choice", "required field is missing")
+    try:
+        choice = scales.parse_choice(scale, raw)
+    except ValueError as exc:
+        raise FieldError("choice", str(exc)) from None
+    created_at = _created_at(data)
+    candidate = data.get("candidate") or None
+    if candidate is not None and candidate not in (model_a, model_b):
+        raise FieldError("candidate", "must be model_a or model_b")
+    return RatingRow(
+        prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
+        model_a=model_a,
+        model_b=model_b,
+        annotator=_annotator(data),
+        choice=choice,
+        created_at=created_at,
+        seconds=optional_float(data, "seconds", maximum=MAX_SECONDS),
+        comment=_optional_text(data, "comment", MAX_COMMENT_CHARS),
+        candidate=candidate,
+        pair_id=_optional_text(data, "pair_id", MAX_NAME_CHARS).strip(),
+    )
+
+
+def _optional_text(data: dict, name: str, max_length: int) -> str:
+    if data.get(name) in (None, ""):
+        return ""
+    return text_field(data, name, allow_empty=True, max_length=max_length)
+
+
+def _annotator(data: dict) -> str:
+    name = text_field(data, "annotator", max_length=MAX_USERNAME_CHARS)
+    problem = _username_problem(name)
+    if problem:
+        raise FieldError("annotator", problem)
+    return name
+
+
+@functools.lru_cache(maxsize=4096)
+def _username_problem(name: str) -> str | None:
+    """Why ``name`` is no valid username (None if it is); a file has few names."""
+    try:
+        get_user_model().username_validator(name)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
+def _created_at(data: dict) -> datetime | None:
+    raw = data.get("created_at")
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise FieldError("created_at", "expected an ISO 8601 date and time")
+    try:
+        created_at = parse_datetime(raw)
+    except ValueError as exc:  # well formed but impossible: 2023-02-30, month 13
+        raise FieldError("created_at", f"{raw!r} is not a real date ({exc})") from None
+    if created_at is None:
+        raise FieldError("created_at", "expected an ISO 8601 date and time")
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, UTC)
+    latest = timezone.now() + timedelta(days=1)
+    try:
+        in_range = EARLIEST_RATING <= created_at <= latest
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise FieldError("created_at", f"{raw!r} is not between 2000-01-01 and today")
+    return created_at
+
+
+Checked = list[tuple[Record, RatingRow]]
+
+
+def checked_batches(
+    records: Iterable[Record],
+    scale: str,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Checked]:
+    """Check the records BATCH_ROWS at a time, yielding each clean batch; raise
+    ImportFileError naming every bad field (up to MAX_ERRORS) once all are read.
+    ``progress`` is called after each batch with the number of records read."""
+    records = iter(records)
+    errors: list[LineError] = []
+    read = 0
+    while batch := list(itertools.islice(records, BATCH_ROWS)):
+        read += len(batch)
+        checked = []
+        for record in batch:
+            if len(errors) >= MAX_ERRORS:
+                break  # the rest is still read: the reader's errors come first
+            try:
+                checked.append((record, rating_row(record, scale)))
+            except FieldError as exc:
+                errors.append(LineError(record.line, exc.field, exc.message))
+        if not errors:
+            yield checked
+        if progress:
+            progress(read)
+    if errors:
+        raise ImportFileError(errors)

@@ -1,0 +1,209 @@
+"""The ratings import's PostgreSQL path (COPY into a staging table, set-based SQL)
+stores what the portable ORM path stores and refuses what it refuses; a file
+imported before is not stored again; the file is read as a stream, in batches."""
+
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotations.models import Comparison, Evaluation, Rating
+from annotations.services import imports, rating_rows
+from annotations.services.imports import ratings_import
+from evalsite.imports.reader import ImportFileError
+from generations.services.imports import generations_import, prompts_import
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="compares with the PostgreSQL path"
+)
+MODELS = ("cand", "base", "third")
+
+
+def jsonl(rows) -> bytes:
+    return "\n".join(json.dumps(row) for row in rows).encode()
+
+
+@pytest.fixture
+def prompt_set(db):
+    prompts_import(
+        prompt_set_name="set",
+        file_name="p.jsonl",
+        data=jsonl(
+            {"id": f"p{i}", "prompt": f"Q {i}?", "category": "x"} for i in range(6)
+        ),
+    )
+    generations_import(
+        prompt_set_name="set",
+        file_name="g.jsonl",
+        data=jsonl(
+            {"prompt_id": f"p{i}", "model": m, "text": f"{m} {i}"}
+            for i in range(6)
+            for m in MODELS
+        ),
+    )
+
+
+def _ratings() -> list[dict]:
+    """A tournament: every pair of models on every prompt, two or three annotators,
+    both orders, some lines naming the candidate, a time, seconds or a comment."""
+    rows = []
+    for i in range(6):
+        for index, (a, b) in enumerate(
+            (("cand", "base"), ("third", "cand"), ("base", "third"))
+        ):
+            for k in range(2 + (i + index) % 2):
+                row = {"prompt_id": f"p{i}", "model_a": a, "model_b": b}
+                if k == 1:
+                    row = {**row, "model_a": b, "model_b": a, "seconds": 3.5 * i}
+                if (i + k) % 3 == 0:
+                    row["candidate"] = b
+                if k == 2:
+                    row |= {"created_at": "2024-05-01T12:00:00Z", "comment": "close"}
+                rows.append(
+                    {**row, "annotator": f"ann-{k}-{i % 2}", "choice": (i + k) % 7 - 3}
+                )
+    return rows
+
+
+def _run(path: str, data, evaluation: str, monkeypatch, **extra):
+    staged = ("postgresql",) if path == "staged" else ()
+    monkeypatch.setattr(imports, "STAGED_VENDORS", staged)
+    return ratings_import(
+        prompt_set_name="set",
+        evaluation_name=evaluation,
+        scale="seven",
+        file_name="r.jsonl",
+        data=data,
+        **extra,
+    )
+
+
+def _stored(evaluation: str) -> tuple[set, set]:
+    comparisons = {
+        (
+            c.prompt.external_id,
+            c.candidate_generation.chat_model.name,
+            c.baseline_generation.chat_model.name,
+            c.external_id,
+            c.stage,
+        )
+        for c in Comparison.objects.filter(evaluation__name=evaluation)
+    }
+    ratings = set(
+        Rating.objects.filter(comparison__evaluation__name=evaluation).values_list(
+            "comparison__prompt__external_id",
+            "comparison__candidate_generation__chat_model__name",
+            "annotator__username",
+            "choice",
+            "candidate_on_left",
+            "score",
+            "seconds",
+            "comment",
+            "source",
+        )
+    )
+    return comparisons, ratings
+
+
+def test_the_staged_path_stores_what_the_portable_path_stores(prompt_set, monkeypatch):
+    data = jsonl(_ratings())
+    results = {
+        path: _run(path, data, path, monkeypatch).as_dict()
+        for path in ("staged", "portable")
+    }
+    assert results["staged"] == {**results["portable"], "evaluation": "staged"}
+    assert results["staged"]["created"] == len(_ratings())
+    assert _stored("staged") == _stored("portable")
+    staged, portable = (Evaluation.objects.get(name=n) for n in ("staged", "portable"))
+    assert (staged.kind, staged.candidate_id) == (portable.kind, portable.candidate_id)
+    assert set(staged.chat_models.all()) == set(portable.chat_models.all())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda rows: rows[3].update(prompt_id="nope"), id="prompt"),
+        pytest.param(lambda rows: rows[4].update(model_b="nobody"), id="model"),
+        pytest.param(lambda rows: rows.append(dict(rows[2])), id="duplicate"),
+        pytest.param(lambda rows: rows[5].update(choice=9), id="choice"),
+    ],
+)
+def test_both_paths_refuse_a_bad_file_alike(prompt_set, monkeypatch, change):
+    rows = _ratings()
+    change(rows)
+    errors = {}
+    for path in ("staged", "portable"):
+        with pytest.raises(ImportFileError) as caught:
+            _run(path, jsonl(rows), path, monkeypatch)
+        errors[path] = [error.as_dict() for error in caught.value.errors]
+    assert errors["staged"] == errors["portable"]
+    assert errors["staged"]
+    assert not Rating.objects.exists()
+    assert not Evaluation.objects.exists()
+
+
+def test_both_paths_refuse_a_changed_rating_alike(prompt_set, monkeypatch):
+    rows = _ratings()
+    for path in ("staged", "portable"):
+        _run(path, jsonl(rows[:10]), path, monkeypatch)
+    rows[7]["choice"] = -rows[7]["choice"] or 1
+    errors = {}
+    for path in ("staged", "portable"):
+        with pytest.raises(ImportFileError) as caught:
+            _run(path, jsonl(rows), path, monkeypatch)
+        errors[path] = [error.as_dict() for error in caught.value.errors]
+    assert (
+        errors["staged"]
+        == errors["portable"]
+        == [
+            {
+                "line": 8,
+                "field": "choice",
+                "message": f"{rows[7]['annotator']!r} already has another rating of this pair",
+            }
+        ]
+    )
+    assert Rating.objects.count() == 20
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_an_unchanged_file_is_not_stored_again(prompt_set, monkeypatch, path):
+    data = jsonl(_ratings())
+    first = _run(path, data, "ev", monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        again = _run(path, io.BytesIO(data), "ev", monkeypatch)
+    assert (again.created, again.unchanged) == (0, first.created)
+    assert again.details == first.details
+    assert len(queries) <= 3  # the lookup of the file's hash, in its transaction
+    assert not [
+        q
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "COPY"))
+    ]
+    # A file with one more rating is read and stored.
+    more = [
+        *_ratings(),
+        {
+            "prompt_id": "p0",
+            "model_a": "cand",
+            "model_b": "base",
+            "annotator": "new",
+            "choice": 1,
+        },
+    ]
+    result = _run(path, jsonl(more), "ev", monkeypatch)
+    assert (result.created, result.unchanged) == (1, first.created)
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_a_file_object_is_read_in_batches_with_progress(prompt_set, monkeypatch, path):
+    monkeypatch.setattr(rating_rows, "BATCH_ROWS", 7)
+    rows = _ratings()
+    counts = []
+    result = _run(
+        path, io.BytesIO(jsonl(rows)), "ev", monkeypatch, progress=counts.append
+    )
+    assert result.created == len(rows)
+    assert counts == [*range(7, len(rows), 7), len(rows)]
