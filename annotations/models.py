@@ -269,8 +269,10 @@ class Rating(models.Model):
 
 
 class RatingsFile(models.Model):
-    """A ratings file imported whole into an evaluation, by its SHA-256: importing
-    the same bytes again finds it and writes nothing (ratings are never deleted)."""
+    """A ratings file imported whole into an evaluation, by its SHA-256. On
+    PostgreSQL, importing the same bytes again while the evaluation's ratings are
+    as that import left them (``state``: none added, changed or deleted since)
+    writes nothing and reads nothing but the digest."""
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="ratings_files"
@@ -278,6 +280,12 @@ class RatingsFile(models.Model):
     sha256 = models.CharField(max_length=64)
     ratings = models.PositiveIntegerField(help_text="Ratings the file holds.")
     comparisons = models.PositiveIntegerField(help_text="Pairs the file rates.")
+    state = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Digest of the evaluation's ratings as this import left them "
+        "(PostgreSQL).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

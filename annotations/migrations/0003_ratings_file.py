@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(max_length=64)),
                 ('ratings', models.PositiveIntegerField(help_text='Ratings the file holds.')),
                 ('comparisons', models.PositiveIntegerField(help_text='Pairs the file rates.')),
+                ('state', models.CharField(blank=True, help_text="Digest of the evaluation's ratings as this import left them (PostgreSQL).", max_length=64)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings_files', to='annotations.evaluation')),
             ],

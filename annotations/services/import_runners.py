@@ -22,6 +22,7 @@ def ratings_run(
         scale=options["scale"],
         candidate_name=options.get("candidate") or None,
         file_name=file_name,
-        data=file.read(),  # progress: wired at merge
+        data=file,
+        progress=progress,
         created_by=uploaded_by,
     )

@@ -1,5 +1,6 @@
 """Importing pairwise ratings made elsewhere into an evaluation; all or nothing."""
 
+import hashlib
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -53,7 +54,8 @@ def ratings_import(
     each with the number of records read. PostgreSQL stages the checked rows and
     stores them with set-based SQL (import_staged.py); other databases keep them
     in memory and store them with the ORM. A file imported whole into this
-    evaluation before (same SHA-256) is not read again: nothing is written.
+    evaluation before (same SHA-256), whose ratings are as that import left them
+    (``ratings_state``, PostgreSQL), is not read again: nothing is written.
     """
     if scale not in Evaluation.Scale.values:
         raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
@@ -65,7 +67,7 @@ def ratings_import(
             evaluation__scale=scale,
             sha256=digest,
         ).first()
-    if known is not None:
+    if known is not None and known.state == ratings_state(known.evaluation_id) != "":
         return ImportResult(
             unchanged=known.ratings,
             details={"evaluation": evaluation_name, "comparisons": known.comparisons},
@@ -88,17 +90,35 @@ def ratings_import(
     return _portable_import(checked, digest=digest, **target)
 
 
+def ratings_state(evaluation_id: int) -> str:
+    """A digest of the evaluation's ratings that changes when any is added, changed
+    or deleted: their count, last id and PostgreSQL's row versions (``xmin``, new on
+    every write). Elsewhere "": the shortcut for unchanged files is not taken."""
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(MAX(r.id), 0),"
+            f" COALESCE(SUM(r.xmin::text::bigint), 0)"
+            f" FROM {Rating._meta.db_table} r"
+            f" JOIN {Comparison._meta.db_table} c ON c.id = r.comparison_id"
+            f" WHERE c.evaluation_id = %s",
+            [evaluation_id],
+        )
+        return hashlib.sha256(repr(cursor.fetchone()).encode()).hexdigest()
+
+
 def _file_record(result: ImportResult, digest: str) -> None:
-    RatingsFile.objects.bulk_create(
-        [
-            RatingsFile(
-                evaluation=Evaluation.objects.get(name=result.details["evaluation"]),
-                sha256=digest,
-                ratings=result.created + result.unchanged,
-                comparisons=result.details["comparisons"],
-            )
-        ],
-        ignore_conflicts=True,
+    """Record the file as imported, with the state of the ratings it left."""
+    evaluation = Evaluation.objects.get(name=result.details["evaluation"])
+    RatingsFile.objects.update_or_create(
+        evaluation=evaluation,
+        sha256=digest,
+        defaults={
+            "ratings": result.created + result.unchanged,
+            "comparisons": result.details["comparisons"],
+            "state": ratings_state(evaluation.pk),
+        },
     )
 
 

@@ -14,9 +14,9 @@ from evalsite.imports.reader import (
     ImportResult,
     LineError,
     Record,
+    iter_records,
     optional_int,
     optional_object,
-    read_records,
     required,
     text_check,
     text_field,
@@ -151,10 +151,8 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
 def _records(
     file_name: str, data: bytes | IO[bytes], csv_columns: tuple[str, ...]
 ) -> Iterable[Record]:
-    """The file's records, read once, in order."""
-    if not isinstance(data, bytes):
-        data = data.read()
-    return read_records(file_name=file_name, data=data, csv_columns=csv_columns)
+    """The file's records, read once, in order, as a stream (bounded memory)."""
+    return iter_records(file_name=file_name, source=data, csv_columns=csv_columns)
 
 
 def prompts_import(

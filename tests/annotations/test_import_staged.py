@@ -176,7 +176,8 @@ def test_an_unchanged_file_is_not_stored_again(prompt_set, monkeypatch, path):
         again = _run(path, io.BytesIO(data), "ev", monkeypatch)
     assert (again.created, again.unchanged) == (0, first.created)
     assert again.details == first.details
-    assert len(queries) <= 3  # the lookup of the file's hash, in its transaction
+    # The lookup of the file's hash, in its transaction, and the ratings' state.
+    assert len(queries) <= 4
     assert not [
         q
         for q in queries
@@ -195,6 +196,42 @@ def test_an_unchanged_file_is_not_stored_again(prompt_set, monkeypatch, path):
     ]
     result = _run(path, jsonl(more), "ev", monkeypatch)
     assert (result.created, result.unchanged) == (1, first.created)
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_an_unchanged_file_restores_a_deleted_rating(prompt_set, monkeypatch, path):
+    data = jsonl(_ratings())
+    first = _run(path, data, "ev", monkeypatch)
+    Rating.objects.filter(comparison__evaluation__name="ev").order_by(
+        "id"
+    ).first().delete()
+    again = _run(path, data, "ev", monkeypatch)
+    assert (again.created, again.unchanged) == (1, first.created - 1)
+    assert Rating.objects.filter(comparison__evaluation__name="ev").count() == (
+        first.created
+    )
+    # Now as the import left it: the shortcut again.
+    with CaptureQueriesContext(connection) as queries:
+        third = _run(path, data, "ev", monkeypatch)
+    assert (third.created, third.unchanged) == (0, first.created)
+    assert len(queries) <= 4
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_an_unchanged_file_after_a_rating_was_edited_is_checked_again(
+    prompt_set, monkeypatch, path
+):
+    data = jsonl(_ratings())
+    _run(path, data, "ev", monkeypatch)
+    rating = Rating.objects.filter(comparison__evaluation__name="ev").first()
+    Rating.objects.filter(pk=rating.pk).update(comment="edited in the admin")
+
+    def read_again(**kwargs):
+        raise RuntimeError("the file is read again")
+
+    monkeypatch.setattr(imports, "iter_records", read_again)
+    with pytest.raises(RuntimeError, match="read again"):
+        _run(path, data, "ev", monkeypatch)
 
 
 @pytest.mark.parametrize("path", ["staged", "portable"])

@@ -16,7 +16,6 @@ class Command(ImportCommand):
         )
 
     def run_import(self, path, *, data, file_name, progress, **options):
-        # progress: wired at merge (the service's ``progress=progress``)
         return ratings_import(
             prompt_set_name=options["prompt_set"],
             evaluation_name=options["evaluation"],
@@ -24,4 +23,5 @@ class Command(ImportCommand):
             candidate_name=options.get("candidate"),
             file_name=file_name,
             data=data,
+            progress=progress,
         )
