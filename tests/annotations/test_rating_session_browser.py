@@ -91,12 +91,15 @@ def test_a_server_error_and_a_network_failure_say_which(live_server, page):
     error.get_by_text("The server had an error").wait_for()
     assert "your answer was not saved, try again" in error.inner_text()
     assert UNREACHABLE not in error.inner_text()
+    # The page takes answers again once the failed one is finished with.
+    expect(page.locator(".sending")).to_have_count(0)
 
     page.unroute("**/answer/")
     page.route("**/answer/", lambda route: route.abort("connectionrefused"))
     page.keyboard.press("Enter")
     error.get_by_text(UNREACHABLE).wait_for()
     assert Rating.objects.count() == 0
+    expect(page.locator(".sending")).to_have_count(0)
 
     page.unroute("**/answer/")
     before = page.get_attribute("#pair", "data-assignment")
