@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from annotations.models import Evaluation
 from evalsite.rendering import render_markdown, render_stored
+from evalsite.responses import bad_request
 
 from . import selectors
 from . import statistics as st
@@ -29,7 +30,7 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     categories = sorted(set(itertools.chain.from_iterable(ratings["categories"])))
     form = DisagreementFilterForm(request.GET, categories=categories)
     if not form.is_valid():
-        return HttpResponseBadRequest(form.error_text())
+        return bad_request(form.error_text())
     chosen = form.cleaned_data
     pairs = st.split_pairs(
         ratings,
@@ -64,7 +65,7 @@ def pair(request: HttpRequest, pk: int, comparison_id: int) -> HttpResponse:
         threshold = THRESHOLD.parse(request.GET.get("threshold") or "1")
         THRESHOLD.check(threshold)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     try:
         context = selectors.pair_detail(pk, comparison_id)
     except selectors.Comparison.DoesNotExist:

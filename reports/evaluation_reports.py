@@ -59,7 +59,9 @@ def report_options_for(evaluation: Evaluation | None, params) -> ReportOptions:
 
     ValueError names the bad parameter.
     """
-    return options_from(params, kind=evaluation.kind if evaluation else "")
+    if evaluation is None:
+        return options_from(params)
+    return options_from(params, kind=evaluation.kind, scale=evaluation.scale)
 
 
 def cached_report(key: str) -> Report | None:

@@ -201,7 +201,9 @@ def default_aggregation(kind: str) -> str:
     return "rating" if kind == "tournament" else "majority"
 
 
-def options_from(params: Mapping[str, Any], *, kind: str = "") -> ReportOptions:
+def options_from(
+    params: Mapping[str, Any], *, kind: str = "", scale: str = ""
+) -> ReportOptions:
     """Report options from query parameters or command options.
 
     Missing or empty values take their defaults (the aggregation's depends on the
@@ -210,13 +212,25 @@ def options_from(params: Mapping[str, Any], *, kind: str = "") -> ReportOptions:
     values: dict[str, Any] = {"aggregation": default_aggregation(kind)}
     for option in OPTIONS:
         raw = params.get(option.name)
+        if option.many and hasattr(params, "getlist"):  # ?exclude=a&exclude=b
+            raw = [item for item in params.getlist(option.name) if item] or None
         if raw is None or raw == "":
             continue
         values[option.name] = option.parse(raw)
     options = ReportOptions(**values)
     if kind == "tournament":
         refuse_for_tournament(options)
+    refuse_for_scale(options, scale)
     return options
+
+
+def refuse_for_scale(options: ReportOptions, scale: str) -> None:
+    """ValueError naming ``threshold`` when the scale has no step it could mean: on
+    the three-point scale every rating would be a tie."""
+    if scale == "three" and options.threshold != 1:
+        raise ValueError(
+            "threshold: the three-point scale has one step each way; use 1"
+        )
 
 
 def refuse_for_tournament(options: ReportOptions) -> None:

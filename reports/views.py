@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
 from evalsite.rendering import render_markdown, render_stored
+from evalsite.responses import bad_request
 
 from . import downloads, figures, selectors
 from .annotator_filters import UnknownAnnotator
@@ -82,11 +83,11 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         options = _options(request, item)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     try:
         report = report_or_job(item, options, _job(request))
     except UnknownAnnotator as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     if isinstance(report, ReportJob):
         return _progress(request, item, report)
     context = {
@@ -116,7 +117,7 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
             return _progress(request, item, report)
         drawing = figures.figure(report, name)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     except KeyError:
         raise Http404("unknown figure") from None
     return _figure_download(drawing, fmt, f"{slugify(item.name)}-{name}.{fmt}")
@@ -130,7 +131,7 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     try:
         options = _options(request, item)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     try:
         if filename in downloads.REPORT_FILES:
             report = report_or_job(item, options, _job(request))
@@ -138,7 +139,7 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
                 return _progress(request, item, report)
         download = downloads.evaluation_download(item, filename, options)
     except UnknownAnnotator as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     return downloads.attachment(download)
 
 
@@ -177,7 +178,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     try:
         items, reports, options = _compared(request)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     if pending := _pending(request, items, reports):
         return pending
     by_category = _by_category([report.breakdowns.category for report in reports])
@@ -198,7 +199,7 @@ def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         items, reports, _ = _compared(request)
     except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_request(str(error))
     if pending := _pending(request, items, reports):
         return pending
     if not reports:

@@ -82,7 +82,10 @@ def split_pairs(
     )
     pairs = spread.merge(first, on="comparison_id").merge(scores, on="comparison_id")
     if category is not None:
-        pairs = pairs[pairs["categories"].map(lambda names: category in names)]
+        # A boolean mask even when empty: an empty object Series would select columns.
+        pairs = pairs[
+            pairs["categories"].map(lambda names: category in names).astype(bool)
+        ]
     if num_turns is not None:
         pairs = pairs[pairs["num_turns"] == num_turns]
     return pairs.sort_values(

@@ -144,3 +144,32 @@ def test_a_tournament_leaves_out_the_excluded(researcher_client, db):
     report = response.context["report"]
     assert report.tournament.n_outcomes == 10  # 15 votes less t-0's 5
     assert "<strong>t-0</strong>: excluded by name" in response.content.decode()
+
+
+def test_a_repeated_exclude_leaves_out_every_name(researcher_client, h2h):
+    body = researcher_client.get(
+        f"/api/reports/{h2h.pk}/?exclude=ann-a&exclude=ann-b&resamples=20"
+    ).json()
+    assert body["metadata"]["options"]["exclude"] == ["ann-a", "ann-b"]
+
+
+def test_an_input_echoed_in_a_400_is_plain_text(researcher_client, h2h):
+    url = reverse("reports:evaluation", args=[h2h.pk])
+    response = researcher_client.get(url, {"exclude": "<h1>log in</h1>"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "<h1>log in</h1>" in response.content.decode()  # as text, not markup
+
+
+def test_threshold_2_on_the_three_point_scale_is_a_400(researcher_client, db):
+    from annotations.models import Evaluation
+
+    item = tournament()
+    Evaluation.objects.filter(pk=item.pk).update(scale="three")
+    for url in (
+        reverse("reports:evaluation", args=[item.pk]),
+        f"/api/reports/{item.pk}/",
+    ):
+        response = researcher_client.get(url, {"threshold": 2})
+        assert response.status_code == 400, url
+        assert "threshold" in response.content.decode(), url

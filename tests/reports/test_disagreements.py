@@ -67,6 +67,26 @@ def test_split_pairs_filters_and_orders_by_spread():
     assert st.split_pairs(frame.iloc[:0]).empty
 
 
+def test_filters_that_leave_no_pair_give_an_empty_table():
+    frame = pd.DataFrame(
+        {
+            "comparison_id": np.repeat([1, 2], 2),
+            "score": [3, -3, 2, 2],
+            "categories": [["a"]] * 2 + [["c"]] * 2,  # "c": only the pair that agrees
+            "num_turns": [1, 1, 2, 2],
+        }
+    )
+    for filters in (
+        {"category": "c"},
+        {"category": "c", "num_turns": 2},
+        {"category": "a", "num_turns": 2},
+        {"category": "c", "threshold": 2},
+    ):
+        empty = st.split_pairs(frame, **filters)
+        assert empty.empty, filters
+        assert {"spread", "num_turns", "scores"} <= set(empty.columns), filters
+
+
 # The pages ----------------------------------------------------------------------
 
 
@@ -151,6 +171,7 @@ def test_bad_filters_are_a_400_naming_the_field(researcher_client, h2h, params, 
     response = researcher_client.get(url, params)
     assert response.status_code == 400
     assert response.content.decode().startswith(f"{field}: ")
+    assert response["Content-Type"].startswith("text/plain")
 
 
 def test_the_pair_page_shows_every_rating_its_annotator_and_comment(
