@@ -26,8 +26,11 @@ def _own_redis_database(name: str, offset: int) -> None:
     os.environ[name] = f"{base}/{10 + 2 * int(worker[2:]) + offset}"
 
 
-if not os.environ.get("EVALSITE_TEST_REDIS_MOVED"):
-    os.environ["EVALSITE_TEST_REDIS_MOVED"] = "1"
+# Once per test process: its subprocesses load these settings again with the moved
+# URLs and the same PYTEST_XDIST_WORKER (pytest's main process moves nothing).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and os.environ.get("EVALSITE_TEST_REDIS_MOVED") != _worker:
+    os.environ["EVALSITE_TEST_REDIS_MOVED"] = _worker
     _own_redis_database("CELERY_BROKER_URL", 0)
     _own_redis_database("CACHE_URL", 1)
 
