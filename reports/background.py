@@ -91,7 +91,9 @@ def report_or_job(
     if size >= settings.EVALSITE_REPORT_BACKGROUND_MIN_RATINGS:
         # A name ``exclude`` does not know is the asker's mistake: say so now (400),
         # not as the job's failure.
-        annotator_filters.names_check(options, selectors.annotator_names(evaluation.pk))
+        if options.exclude:
+            names = selectors.annotator_names(evaluation.pk)
+            annotator_filters.names_check(options, names)
         job = _queued(evaluation.pk, options, key)
         if job is not None:
             return job
