@@ -16,10 +16,13 @@ class Evaluation(models.Model):
     class Kind(models.TextChoices):
         HEAD_TO_HEAD = "head_to_head", "Head-to-head (candidate vs baseline)"
         TOURNAMENT = "tournament", "Tournament (several chat models)"
+        SINGLE = "single", "Single response (quality rated on its own)"
 
     class Scale(models.TextChoices):
         SEVEN = "seven", "Seven-point"
         THREE = "three", "Three-point (A / tie / B)"
+        PREFERENCE = "preference", "Preference (A or B, and by how much)"
+        LIKERT = "likert", "Seven-point Likert (one response, 1 worst to 7 best)"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open for rating"
@@ -58,6 +61,18 @@ class Evaluation(models.Model):
         settings.AUTH_USER_MODEL, related_name="evaluation_pools", blank=True
     )
     guidelines = models.TextField(blank=True)
+    safety_labels = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Preference scale: each response also gets a safe / unsafe label.",
+    )
+    batch = models.CharField(
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="Batch of preference data (Table 26); empty: the ISO week of each "
+        "rating.",
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -90,9 +105,18 @@ class Evaluation(models.Model):
                 name="evaluation_annotators_per_pair_positive",
             ),
             models.CheckConstraint(
-                condition=Q(kind="tournament")
+                condition=Q(kind__in=["tournament", "single"])
                 | Q(candidate__isnull=False, baseline__isnull=False),
                 name="evaluation_head_to_head_has_both_sides",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="single", scale="likert")
+                | (~Q(kind="single") & ~Q(scale="likert")),
+                name="evaluation_likert_is_single_response",
+            ),
+            models.CheckConstraint(
+                condition=Q(safety_labels=False) | Q(scale="preference"),
+                name="evaluation_safety_labels_on_preference_scale",
             ),
             models.CheckConstraint(
                 condition=~Q(candidate=F("baseline")),
@@ -112,7 +136,8 @@ class Evaluation(models.Model):
 
 
 class Comparison(models.Model):
-    """One pair of generations for one prompt; candidate vs baseline (or model x vs y)."""
+    """One pair of generations for one prompt; candidate vs baseline (or model x vs y).
+    In a single-response evaluation, one generation: ``baseline_generation`` is empty."""
 
     class Stage(models.IntegerChoices):
         UNTOUCHED = 0, "Untouched"
@@ -129,7 +154,12 @@ class Comparison(models.Model):
         Generation, on_delete=models.PROTECT, related_name="+"
     )
     baseline_generation = models.ForeignKey(
-        Generation, on_delete=models.PROTECT, related_name="+"
+        Generation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Empty in a single-response evaluation.",
     )
     external_id = models.CharField(max_length=200, blank=True)
     stage = models.PositiveSmallIntegerField(
@@ -156,6 +186,11 @@ class Comparison(models.Model):
                     "baseline_generation",
                 ],
                 name="comparison_unique_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["evaluation", "prompt", "candidate_generation"],
+                condition=Q(baseline_generation__isnull=True),
+                name="comparison_unique_single_response",
             ),
             models.CheckConstraint(
                 condition=~Q(candidate_generation=F("baseline_generation")),
@@ -208,11 +243,21 @@ class Assignment(models.Model):
 
 
 class Rating(models.Model):
-    """A submitted answer, as shown (A/B) and from the candidate's point of view."""
+    """A submitted answer, as shown (A/B) and from the candidate's point of view.
+
+    On the preference scale ``choice`` is +4..+1 for A significantly / better /
+    slightly / negligibly better, -1..-4 the same for B (no tie). On the Likert scale
+    (single-response evaluations) it is the quality, 1 worst to 7 best, and the
+    candidate is the one response (``candidate_on_left`` true, ``score`` = ``choice``).
+    """
 
     class Source(models.TextChoices):
         NATIVE = "native", "Rated here"
         IMPORTED = "imported", "Imported"
+
+    class Safety(models.TextChoices):
+        SAFE = "safe", "Safe"
+        UNSAFE = "unsafe", "Unsafe"
 
     comparison = models.ForeignKey(
         Comparison, on_delete=models.CASCADE, related_name="ratings"
@@ -235,6 +280,21 @@ class Rating(models.Model):
     score = models.SmallIntegerField(
         help_text="From the candidate's point of view: positive prefers the candidate."
     )
+    safety_a = models.CharField(
+        max_length=6,
+        choices=Safety.choices,
+        blank=True,
+        db_default="",
+        help_text="Safety label of the response shown as Model A (when the "
+        "evaluation asks for them).",
+    )
+    safety_b = models.CharField(
+        max_length=6,
+        choices=Safety.choices,
+        blank=True,
+        db_default="",
+        help_text="Of Model B.",
+    )
     seconds = models.FloatField(null=True, blank=True)
     comment = models.TextField(blank=True)
     source = models.CharField(
@@ -250,7 +310,9 @@ class Rating(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(scale="seven", choice__gte=-3, choice__lte=3)
-                | Q(scale="three", choice__gte=-1, choice__lte=1),
+                | Q(scale="three", choice__gte=-1, choice__lte=1)
+                | (Q(scale="preference", choice__gte=-4, choice__lte=4) & ~Q(choice=0))
+                | Q(scale="likert", choice__gte=1, choice__lte=7),
                 name="rating_choice_on_scale",
             ),
             models.CheckConstraint(
@@ -261,6 +323,11 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=Q(seconds__isnull=True) | Q(seconds__gte=0),
                 name="rating_seconds_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(safety_a="") & Q(safety_b=""))
+                | (~Q(safety_a="") & ~Q(safety_b="") & Q(scale="preference")),
+                name="rating_safety_labels_both_or_none",
             ),
         ]
 

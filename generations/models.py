@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from . import presets
@@ -308,6 +309,42 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_model} on {self.prompt}"
+
+
+class RewardScore(models.Model):
+    """A reward model's score of one generation, uploaded by a researcher."""
+
+    class Kind(models.TextChoices):
+        LOGIT = "logit", "Logit"
+        PROBABILITY = "probability", "Probability"
+
+    generation = models.ForeignKey(
+        Generation, on_delete=models.CASCADE, related_name="reward_scores"
+    )
+    reward_model = models.CharField(max_length=200)
+    score = models.FloatField()
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        help_text="What the score is, as said on upload: a logit or a probability.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reward_model", "generation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reward_model", "generation"],
+                name="reward_score_once_per_generation",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="logit") | Q(score__gte=0, score__lte=1),
+                name="reward_score_probability_in_unit_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reward_model} on generation {self.generation_id}: {self.score}"
 
 
 class ImportedFile(models.Model):

@@ -1,0 +1,106 @@
+"""The preference and Likert scales: parsing, strengths and the paper's margins."""
+
+from fractions import Fraction
+
+import pytest
+from django.db import IntegrityError
+
+from annotations import scales
+from annotations.models import Evaluation, Rating
+from tests.factories import ComparisonFactory, EvaluationFactory
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("a:significantly", 4),
+        ("A:better", 3),
+        ("a:slightly", 2),
+        ("a:negligibly", 1),
+        ("a:unsure", 1),
+        ("b:negligibly", -1),
+        ("b:slightly", -2),
+        (" B : better ", -3),
+        ("b:significantly", -4),
+        (4, 4),
+        ("-2", -2),
+        ("B is slightly better", -2),
+    ],
+)
+def test_preference_choices_are_read(raw, value):
+    assert scales.parse_choice("preference", raw) == value
+
+
+@pytest.mark.parametrize("raw", ["c:better", "a:much", "a", 0, "0", 5, -5, "a:"])
+def test_preference_choices_off_the_scale_are_refused(raw):
+    with pytest.raises(ValueError, match="scale"):
+        scales.parse_choice("preference", raw)
+
+
+def test_likert_runs_from_one_to_seven():
+    assert [scales.parse_choice("likert", v) for v in (1, "7", 4.0)] == [1, 7, 4]
+    for raw in (0, 8, "-1"):
+        with pytest.raises(ValueError, match="off the scale"):
+            scales.parse_choice("likert", raw)
+
+
+def test_margins_are_table_27():
+    small = {
+        k: Fraction(v).limit_denominator(3) for k, v in scales.MARGINS["small"].items()
+    }
+    assert small == {4: 1, 3: Fraction(2, 3), 2: Fraction(1, 3), 1: 0}
+    assert scales.MARGINS["large"] == {4: 3, 3: 2, 2: 1, 1: 0}
+
+
+def test_strengths_of_preference_and_seven_point_scores():
+    assert [scales.strength("preference", s) for s in (4, -3, 2, -1)] == [4, 3, 2, 1]
+    # Seven-point: 3 significantly, 2 better, 1 slightly; about the same has none.
+    assert [scales.strength("seven", s) for s in (-3, 2, 1, 0)] == [4, 3, 2, None]
+    assert scales.strength("three", 1) is None
+
+
+@pytest.mark.parametrize("raw", ["safe", " Unsafe "])
+def test_safety_labels_are_read(raw):
+    assert scales.parse_safety(raw) in ("safe", "unsafe")
+
+
+@pytest.mark.parametrize("raw", ["", "ok", None, 1])
+def test_other_safety_labels_are_refused(raw):
+    with pytest.raises(ValueError, match="not a safety label"):
+        scales.parse_safety(raw)
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_tie_on_the_preference_scale(annotator):
+    comparison = ComparisonFactory(
+        evaluation=EvaluationFactory(scale=Evaluation.Scale.PREFERENCE)
+    )
+    fields = dict(
+        comparison=comparison,
+        annotator=annotator,
+        scale="preference",
+        candidate_on_left=True,
+        created_at="2026-01-01T00:00:00Z",
+    )
+    with pytest.raises(IntegrityError):
+        Rating.objects.create(choice=0, score=0, **fields)
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_one_safety_label_alone(annotator):
+    comparison = ComparisonFactory(
+        evaluation=EvaluationFactory(
+            scale=Evaluation.Scale.PREFERENCE, safety_labels=True
+        )
+    )
+    with pytest.raises(IntegrityError):
+        Rating.objects.create(
+            comparison=comparison,
+            annotator=annotator,
+            scale="preference",
+            choice=2,
+            score=2,
+            candidate_on_left=True,
+            safety_a="safe",
+            created_at="2026-01-01T00:00:00Z",
+        )
