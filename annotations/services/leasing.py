@@ -146,8 +146,10 @@ def _lease(
         comparison_id=row.comparison_id,
         user_id=annotator.pk,
         per_pair=evaluation.annotators_per_pair,
-        # One response alone is always shown as the candidate (Rating's contract).
-        candidate_on_left=evaluation.kind == Evaluation.Kind.SINGLE
+        # One response alone is always shown as the candidate (Rating's contract);
+        # the Likert scale is single-response only (a check constraint), and the
+        # scale is what an answer loads of the evaluation.
+        candidate_on_left=evaluation.scale == Evaluation.Scale.LIKERT
         or allocation.draw_candidate_on_left(rng),
         now=now,
         expires_at=expires_at,
