@@ -1,5 +1,6 @@
 """Single-response (Likert) evaluations: creation, the annotator loop, page and API."""
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -14,10 +15,12 @@ from annotations.models import Comparison, Evaluation, Rating
 from annotations.services import assignments as services
 from annotations.services.answering import answer_submit
 from annotations.services.evaluations import EvaluationError
+from annotations.services.imports import ratings_import
 from annotations.services.single_evaluations import (
     single_comparisons_build,
     single_evaluation_create,
 )
+from evalsite.imports.reader import ImportFileError
 from tests.factories import (
     ChatModelFactory,
     GenerationFactory,
@@ -236,3 +239,25 @@ def test_api_pair_payload_says_likert_and_carries_one_response(db):
     )
     assert rated.status_code == 201, rated.content
     assert Rating.objects.get().score == 3
+
+
+def test_a_ratings_file_cannot_add_likert_ratings(db):
+    evaluation, comparisons, _ = build_single(prompts=1, annotators=1, models=2)
+    line = {
+        "prompt_id": comparisons[0].prompt.external_id,
+        "model_a": SECRET_MODELS[0],
+        "model_b": SECRET_MODELS[1],
+        "annotator": "outsider",
+        "choice": 5,
+    }
+    with pytest.raises(ImportFileError) as refused:
+        ratings_import(
+            prompt_set_name=evaluation.prompt_set.name,
+            evaluation_name=evaluation.name,
+            scale="likert",
+            file_name="r.jsonl",
+            data=json.dumps(line).encode(),
+        )
+    assert "likert" in str(refused.value.errors[0])
+    assert not Rating.objects.exists()
+    assert Comparison.objects.filter(evaluation=evaluation).count() == 2
