@@ -175,15 +175,21 @@ def test_pairwise_api_paths_refuse_cleanly(likert, researcher):
     assert json.loads(report.content)["n_ratings"] == 12
 
 
-def test_pair_and_prompt_pages_show_the_one_response(likert, researcher_client):
+def test_pair_prompt_and_progress_pages_show_the_one_response(
+    likert, researcher_client
+):
     comparison = Comparison.objects.filter(evaluation=likert).first()
     pair = researcher_client.get(
         reverse("reports:pair", args=[likert.pk, comparison.pk])
     )
     assert pair.status_code == 200
     assert comparison.candidate_generation.text in pair.content.decode()
+    assert " vs " not in pair.content.decode()
     prompts = researcher_client.get(reverse("reports:prompts", args=[likert.pk]))
     assert prompts.status_code == 200
+    assert "Alpaca vs" not in prompts.content.decode()
+    progress = researcher_client.get(reverse("annotations:progress", args=[likert.pk]))
+    assert "Single responses rated 1 to 7" in progress.content.decode()
     explorer = researcher_client.get(
         reverse("reports:prompt", args=[comparison.prompt_id])
     )
