@@ -26,6 +26,7 @@ from tests.factories import (
     GenerationFactory,
     PromptFactory,
     PromptSetFactory,
+    UserFactory,
 )
 
 from .single_support import SECRET_MODELS, build_single
@@ -261,3 +262,64 @@ def test_a_ratings_file_cannot_add_likert_ratings(db):
     assert "likert" in str(refused.value.errors[0])
     assert not Rating.objects.exists()
     assert Comparison.objects.filter(evaluation=evaluation).count() == 2
+
+
+def test_the_admin_creates_a_single_response_evaluation_with_its_comparisons(
+    prompt_world, client
+):
+    prompt_set, one, two, _ = prompt_world
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    form = {
+        "name": "admin-likert",
+        "kind": "single",
+        "prompt_set": prompt_set.pk,
+        "chat_models": [one.pk, two.pk],
+        "scale": "likert",
+        "annotators_per_pair": 3,
+        "lease_minutes": 30,
+        "status": "open",
+        "source": "native",
+        "guidelines": "",
+        "batch": "",
+    }
+    response = client.post("/admin/annotations/evaluation/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    evaluation = Evaluation.objects.get(name="admin-likert")
+    assert evaluation.comparisons.count() == 6
+    assert not evaluation.comparisons.filter(baseline_generation__isnull=False).exists()
+    assert evaluation.left_out == {"two failed": 1, "no generation by two": 1}
+    # The database's rule: the Likert scale is single-response only.
+    wrong = client.post(
+        "/admin/annotations/evaluation/add/",
+        {**form, "name": "wrong", "scale": "seven"},
+    )
+    assert wrong.status_code == 200
+    assert not Evaluation.objects.filter(name="wrong").exists()
+
+
+def test_a_likert_api_click_costs_what_a_pairwise_one_does(
+    require_postgres, django_assert_max_num_queries
+):
+    evaluation, _, users = build_single(prompts=4, annotators=3)
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=users[0])}"
+    )
+    helper = APIClient()
+    helper.force_authenticate(users[1])
+    pair = helper.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    helper.post(
+        f"/api/assignments/{pair['assignment']}/rating/", {"choice": 4}, format="json"
+    )
+    first = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    with django_assert_max_num_queries(10):  # test_click_queries.API_CLICK
+        response = client.post(
+            f"/api/assignments/{first['assignment']}/rating/",
+            {"choice": 6, "seconds": 2},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    following = response.json()["next"]
+    assert following["scale"] == "likert"
+    assert following["response_b"] is None
