@@ -87,7 +87,8 @@ def test_accuracy_by_strength_per_rating_and_by_majority():
         ("average", 3, 2, 2 / 3, 1),
     ]
     assert (report.ratings, report.pairs) == (8, 4)
-    assert report.safety == () and report.recall == ()
+    assert report.safety == ()
+    assert report.recall == ()
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ def test_accuracy_by_strength_counts_ties_as_wrong_and_missing_apart():
     table = st.accuracy_table(pairs, "strength", (4, 3, 2, 1))
     got = table[["group", "n", "correct", "accuracy", "missing"]].values.tolist()
     assert got[0] == [4, 2, 1, 0.5, 1]
-    assert got[1][:3] == [3, 0, 0] and math.isnan(got[1][3])
+    assert got[1][:3] == [3, 0, 0]
+    assert math.isnan(got[1][3])
     assert got[2] == [2, 2, 1, 0.5, 0]
     assert got[3] == [1, 1, 1, 1.0, 0]
     # Average: 3 correct of 5 scored comparisons (not the mean of 0.5, 0.5, 1).
