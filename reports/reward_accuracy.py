@@ -184,7 +184,11 @@ def _histogram(
             ]
         ).drop_duplicates()
         frame = scores.merge(by_strength, on="generation_id")
-        frame["group"] = frame["strength"].map(STRENGTH_LABELS)
+        frame["group"] = pd.Categorical(
+            frame["strength"].map(STRENGTH_LABELS),
+            categories=list(STRENGTH_LABELS.values()),  # strongest first
+            ordered=True,
+        )
         table = st.score_histograms(frame, bins=options.bins, by="group")
     else:
         table = st.score_histograms(scores, bins=options.bins)

@@ -132,8 +132,9 @@ def score_histograms(
     ``scores`` has ``reward_model``, ``kind``, ``score`` and, with ``by``, the
     column naming each score's group. A reward model's bins are ``bins`` equal
     widths over [0, 1] for probabilities and over its scores' range for logits,
-    the same for all its groups. Returns ``reward_model``, ``group`` ("all"
-    without ``by``), ``low``, ``high`` and ``count``, one row per bin.
+    the same for all its groups (in the column's order: sorted, or a categorical's
+    order). Returns ``reward_model``, ``group`` ("all" without ``by``), ``low``,
+    ``high`` and ``count``, one row per bin.
     """
     out = []
     for reward_model, own in scores.groupby("reward_model", sort=True):
@@ -145,7 +146,7 @@ def score_histograms(
             if low == high:
                 low, high = low - 0.5, high + 0.5
         edges = np.linspace(low, high, bins + 1)
-        groups = own.groupby(by, sort=True) if by else [("all", own)]
+        groups = own.groupby(by, sort=True, observed=True) if by else [("all", own)]
         for group, part in groups:
             counts, _ = np.histogram(part["score"].to_numpy(dtype=float), edges)
             for k, count in enumerate(counts):

@@ -145,6 +145,10 @@ def test_histograms_overall_and_by_strength(safety_evaluation):
     ]  # fmt: skip
     split = reward_report(safety_evaluation, RewardOptions(bins=2, split=True))
     counts = {(b.group, b.low): b.count for b in split.histogram}
+    assert list(dict.fromkeys(b.group for b in split.histogram)) == [
+        "significantly better", "better", "slightly better",
+        "negligibly better / unsure",
+    ]  # fmt: skip
     # Significantly better: the second pair (0.4, 0.6); better: the first (0.9, 0.2);
     # slightly better: both pairs; negligibly: the first.
     assert counts == {
