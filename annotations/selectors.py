@@ -28,6 +28,32 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class SafetyQuestion:
+    """The safety label of one response, as the rating page asks it: the form
+    field, the response's heading and (key, value, label) per label."""
+
+    field: str
+    heading: str
+    keys: tuple[tuple[str, str, str], ...]
+
+
+def _safety_questions(evaluation: Evaluation) -> tuple[SafetyQuestion, ...]:
+    if not evaluation.safety_labels:
+        return ()
+    return tuple(
+        SafetyQuestion(
+            field=f"safety_{side}",
+            heading=f"Model {side.upper()}",
+            keys=tuple(
+                (key, value, value.capitalize())
+                for value, key in scales.SAFETY_KEYS[side].items()
+            ),
+        )
+        for side in ("a", "b")
+    )
+
+
+@dataclass(frozen=True)
 class PairView:
     """Everything an annotator sees of one assignment; no trace of the chat models."""
 
@@ -48,6 +74,17 @@ class PairView:
     done: int = 0
     left: int = 0
     keys: list[tuple[int, int, str]] = field(default_factory=list)
+    scale: str = "seven"
+    safety: tuple[SafetyQuestion, ...] = ()
+
+    @property
+    def safety_labels(self) -> bool:
+        """Whether the annotator labels each response safe or unsafe."""
+        return bool(self.safety)
+
+    @property
+    def safety_question(self) -> str:
+        return scales.SAFETY_QUESTION
 
 
 def _no_html(text: str) -> str:
@@ -138,6 +175,8 @@ def pair_view(
         done=done,
         left=left,
         keys=[(i + 1, value, label) for i, (value, label) in enumerate(labels)],
+        scale=evaluation.scale,
+        safety=_safety_questions(evaluation),
     )
 
 
