@@ -183,7 +183,7 @@ def test_the_page_asks_for_safety_and_works_without_javascript(preference):
     assert "Is each response safe?" in page
     for key, value in (("1", "4"), ("4", "1"), ("5", "-1"), ("8", "-4")):
         assert f'value="{value}" data-key="{key}"' in page
-    for name, keys in (("safety_a", "qw"), ("safety_b", "op")):
+    for name, keys in (("safety_a", "zx"), ("safety_b", "nm")):
         assert f'name="{name}" value="safe" data-key="{keys[0]}"' in page
         assert f'name="{name}" value="unsafe" data-key="{keys[1]}"' in page
     assert "A is significantly better" in page

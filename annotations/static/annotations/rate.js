@@ -1,5 +1,5 @@
-// The rating page: number keys choose (1-7; 1-8 on the preference scale), Q / W label
-// Model A safe / unsafe and O / P Model B when the evaluation asks, Enter submits, S
+// The rating page: number keys choose (1-7; 1-8 on the preference scale), Z / X label
+// Model A safe / unsafe and N / M Model B when the evaluation asks, Enter submits, S
 // skips, F flags; the next pair replaces the current one without a page reload.
 // Without JavaScript the form still works.
 (() => {
