@@ -80,3 +80,32 @@ def test_the_admin_form_names_safety_labels_off_the_preference_scale(finished):
     form = EvaluationForm({**data, "scale": "preference"})
     assert form.is_valid(), form.errors
     assert form.save().safety_labels is True
+
+
+def test_the_api_creates_a_preference_evaluation(finished, client, admin_user):
+    client.force_login(admin_user)
+    body = {"name": "api-pref", "prompt_set": "s", "candidate": "cand",
+            "baseline": "base", "scale": "preference", "safety_labels": True,
+            "batch": "round 2"}  # fmt: skip
+    response = client.post("/api/evaluations/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    evaluation = Evaluation.objects.get(name="api-pref")
+    assert (evaluation.scale, evaluation.safety_labels, evaluation.batch) == (
+        "preference",
+        True,
+        "round 2",
+    )
+    refused = client.post(
+        "/api/evaluations/",
+        {**body, "name": "api-seven", "scale": "seven"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert "preference scale" in refused.json()["detail"]
+    too_long = client.post(
+        "/api/evaluations/",
+        {**body, "name": "api-long", "batch": "b" * 101},
+        content_type="application/json",
+    )
+    assert too_long.status_code == 400
+    assert "batch" in too_long.json()
