@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from annotations.models import Evaluation, Rating
 from tests.conftest import browser_login
@@ -123,3 +124,40 @@ def test_annotator_rates_a_preference_pair_with_safety_labels_by_keyboard(
     rating = Rating.objects.get(comparison=second)
     assert (rating.choice, rating.safety_a, rating.safety_b) == (-4, "unsafe", "unsafe")
     assert rating.assignment_id == int(before)
+
+
+def test_the_safety_labels_are_kept_through_a_new_login(live_server, page):
+    _, _, (user,) = build_evaluation(
+        pairs=2,
+        annotators=1,
+        per_pair=1,
+        scale=Evaluation.Scale.PREFERENCE,
+        safety_labels=True,
+    )
+    browser_login(page, live_server, user.username)
+    page.focus("button.start")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    pair = page.get_attribute("#pair", "data-assignment")
+    for key in ("5", "z", "m"):
+        page.keyboard.press(key)
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.keyboard.press("Enter")
+    page.locator("#answer-error").get_by_text("log in again").wait_for()
+    assert not Rating.objects.exists()
+
+    page.click("#login-again")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw-for-tests")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    assert page.get_attribute("#pair", "data-assignment") == pair
+    assert page.is_checked("input[data-key='5']")
+    assert page.is_checked("input[name='safety_a'][value='safe']")
+    assert page.is_checked("input[name='safety_b'][value='unsafe']")
+    page.keyboard.press("Enter")
+    _wait_for_next(page, pair)
+    rating = Rating.objects.get(assignment_id=int(pair))
+    assert (rating.choice, rating.safety_a, rating.safety_b) == (-1, "safe", "unsafe")
