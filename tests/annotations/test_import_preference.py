@@ -6,13 +6,18 @@ stored."""
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from rest_framework.test import APIClient
 
-from annotations.models import Evaluation, Rating
+from annotations.models import Assignment, Evaluation, Rating
+from annotations.services import assignments as services
 from annotations.services import imports
 from annotations.services.imports import ratings_import
 from evalsite.imports.reader import ImportFileError
 from generations.services.imports import generations_import, prompts_import
+
+from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
 
 PATHS = [
     "portable",
@@ -228,3 +233,65 @@ def test_another_safety_label_for_a_stored_rating_is_refused(
     changed = _broken(LABELLED, 3, safety_b="unsafe")
     assert _errors(path, jsonl(changed), monkeypatch) == [(3, "choice")]
     assert _stored() == STORED
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_upload_api_keeps_n_and_the_labels_of_a_live_evaluation(
+    monkeypatch, path, admin_user
+):
+    """An import into a preference evaluation annotators rate in: the lease an
+    annotator holds is answered by their imported rating, a third annotator on a
+    pair of N = 2 is refused naming the line, and unlabelled lines are refused."""
+    monkeypatch.setattr(
+        imports, "STAGED_VENDORS", ("postgresql",) if path == "staged" else ()
+    )
+    evaluation, (pair,), users = build_evaluation(
+        pairs=1, annotators=1, per_pair=2, scale="preference", safety_labels=True
+    )
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    def upload(*lines):
+        return client.post(
+            "/api/imports/ratings/",
+            {
+                "prompt_set": evaluation.prompt_set.name,
+                "evaluation": evaluation.name,
+                "scale": "preference",
+                "file": SimpleUploadedFile("r.jsonl", jsonl(lines)),
+            },
+            format="multipart",
+        )
+
+    def line(annotator, choice, **safety):
+        return _row(pair.prompt.external_id, annotator, choice, a=SECRET_CANDIDATE,
+                    b=SECRET_BASELINE, **safety)  # fmt: skip
+
+    labels = {"safety_a": "safe", "safety_b": "unsafe"}
+    unlabelled = upload(line(users[0].username, "a:better"))
+    assert unlabelled.status_code == 400
+    assert [(e["line"], e["field"]) for e in unlabelled.json()["errors"]] == [
+        (1, "safety_a")
+    ]
+    over = upload(
+        line(users[0].username, "a:better", **labels),
+        line("outside-1", "b:slightly", **labels),
+        line("outside-2", "b:better", **labels),
+    )
+    assert over.status_code == 400
+    assert [(e["line"], e["field"]) for e in over.json()["errors"]] == [
+        (3, "annotator")
+    ]
+    assert not Rating.objects.exists()
+    done = upload(
+        line(users[0].username, "a:better", **labels),
+        line("outside-1", "b:slightly", **labels),
+    )
+    assert done.status_code == 201, done.content
+    assert pair.ratings.count() == 2
+    assert Assignment.objects.get(pk=lease.pk).state == "submitted"
+    assert set(pair.ratings.values_list("choice", "safety_a", "safety_b")) == {
+        (3, "safe", "unsafe"),
+        (-2, "safe", "unsafe"),
+    }
