@@ -3,7 +3,7 @@
 
 from django.urls import reverse
 
-from annotations.models import Evaluation
+from annotations.models import Evaluation, Rating
 from tests.factories import (
     ChatModelFactory,
     ComparisonFactory,
@@ -12,6 +12,8 @@ from tests.factories import (
     RatingFactory,
     UserFactory,
 )
+
+from .builders import tournament
 
 # Per prompt, three preference scores from the candidate's point of view (4 = the
 # candidate significantly better .. -4 = the baseline). By majority of sides, 4
@@ -91,3 +93,27 @@ def test_a_tie_threshold_is_refused_on_the_preference_scale(client, researcher):
     response = client.get(f"/api/reports/{evaluation.pk}/", {"threshold": 2})
     assert response.status_code == 400
     assert "threshold" in response.json()["detail"]
+
+
+def test_a_preference_tournament_reports(client, researcher):
+    """The builders' three-point tournament, its votes made preferences (a tie
+    vote becomes B negligibly better): the JSON ranks the three models and the page
+    answers."""
+    arena = tournament()
+    for rating in Rating.objects.filter(comparison__evaluation=arena):
+        rating.choice = 2 * rating.choice if rating.choice else -1
+        rating.score = rating.choice
+        rating.scale = "preference"
+        rating.save(update_fields=["choice", "score", "scale"])
+    Evaluation.objects.filter(pk=arena.pk).update(scale="preference")
+    client.force_login(researcher)
+    response = client.get(f"/api/reports/{arena.pk}/", {"resamples": 20})
+    assert response.status_code == 200, response.content
+    board = response.json()["tournament"]
+    assert {row["model"] for row in board["leaderboard"]} == {
+        "model-x",
+        "model-y",
+        "model-z",
+    }
+    page = client.get(reverse("reports:evaluation", args=[arena.pk]), {"resamples": 20})
+    assert page.status_code == 200
