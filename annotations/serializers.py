@@ -72,7 +72,6 @@ def pair_data(view) -> dict:
         "response_a": view.response_a,
         "response_b": view.response_b,
         "question": view.question,
-        "scale": view.scale,
         "labels": _labels(tuple(view.keys)),
         "safety_labels": view.safety_labels,
         "expires_at": _DATETIME.to_representation(view.expires_at),
