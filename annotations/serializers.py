@@ -31,9 +31,10 @@ class PairSerializer(serializers.Serializer):
 
     assignment = serializers.IntegerField(source="assignment_id")
     evaluation = serializers.IntegerField(source="evaluation_id")
-    scale = serializers.CharField(
-        help_text="seven, three, preference; likert for a single-response "
-        "evaluation: one response (response_a), rated 1 worst to 7 best"
+    scale = serializers.ChoiceField(
+        choices=Evaluation.Scale.choices,
+        help_text="The scale of ``labels``; likert for a single-response evaluation: "
+        "one response (response_a), rated 1 worst to 7 best.",
     )
     turns = TurnSerializer(many=True)
     response_a = serializers.CharField()
@@ -41,9 +42,6 @@ class PairSerializer(serializers.Serializer):
         allow_null=True, help_text="null on the Likert scale (one response)"
     )
     question = serializers.CharField()
-    scale = serializers.ChoiceField(
-        choices=Evaluation.Scale.choices, help_text="The scale of ``labels``."
-    )
     labels = serializers.SerializerMethodField()
     safety_labels = serializers.BooleanField(
         help_text="Whether a rating must also label each response safe or unsafe "
