@@ -63,6 +63,11 @@ def evaluation_create(
         raise EvaluationError(f"an evaluation named {name!r} already exists")
     if safety_labels and scale != Evaluation.Scale.PREFERENCE:
         raise EvaluationError("safety labels are only on the preference scale")
+    if scale == Evaluation.Scale.LIKERT:
+        raise EvaluationError(
+            "the Likert scale rates one response: create a single-response "
+            "evaluation (kind single)"
+        )
     batch_length = Evaluation._meta.get_field("batch").max_length
     if len(batch) > batch_length:
         raise EvaluationError(f"the batch label is longer than {batch_length}")

@@ -109,3 +109,16 @@ def test_the_api_creates_a_preference_evaluation(finished, client, admin_user):
     )
     assert too_long.status_code == 400
     assert "batch" in too_long.json()
+
+
+def test_the_api_refuses_the_likert_scale_on_a_pairwise_evaluation(
+    finished, client, admin_user
+):
+    """Was a 500: the model's check raised from ``full_clean`` in the service."""
+    client.force_login(admin_user)
+    body = {"name": "api-likert", "prompt_set": "s", "candidate": "cand",
+            "baseline": "base", "scale": "likert"}  # fmt: skip
+    response = client.post("/api/evaluations/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "single-response" in response.json()["detail"]
+    assert not Evaluation.objects.filter(name="api-likert").exists()
