@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db.models import Q
 
 from annotations import scales
 from annotations.models import Comparison, Evaluation
@@ -82,13 +81,18 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
 def _texts(evaluation_ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every response and prompt of the evaluations' comparisons, each read once."""
     comparisons = Comparison.objects.filter(evaluation_id__in=evaluation_ids)
-    responses = frame_of(
-        Generation.objects.filter(
-            Q(pk__in=comparisons.values("candidate_generation_id"))
-            | Q(pk__in=comparisons.values("baseline_generation_id"))
-        ).order_by(),
-        {"generation_id": "id", "text": "text", "model": "chat_model__name"},
-    )
+    # One query per side: each IN is a semi-join, where the two OR-ed would make
+    # PostgreSQL test every response against a subquery too large to hash.
+    responses = pd.concat(
+        [
+            frame_of(
+                Generation.objects.filter(pk__in=comparisons.values(side)).order_by(),
+                {"generation_id": "id", "text": "text", "model": "chat_model__name"},
+            )
+            for side in ("candidate_generation_id", "baseline_generation_id")
+        ],
+        ignore_index=True,
+    ).drop_duplicates("generation_id", ignore_index=True)
     prompts = frame_of(
         Prompt.objects.filter(pk__in=comparisons.values("prompt_id")).order_by(),
         {"prompt_id": "id", "turns": "turns"},
