@@ -8,6 +8,7 @@ import pytest
 
 from annotations import scales
 from annotations.models import Evaluation
+from reports import preference_writers
 from reports.preference_export import (
     about_same_path,
     export_preferences,
@@ -232,3 +233,21 @@ def test_options_name_the_bad_parameter():
         ExportOptions(margin="huge")
     with pytest.raises(ValueError, match="per: "):
         ExportOptions(per="prompt")
+
+
+@pytest.mark.django_db
+def test_chunks_of_rows_write_the_same_files_as_one_chunk(
+    preference_evaluation, tmp_path, monkeypatch
+):
+    evaluation, _, _ = preference_evaluation
+    whole = tmp_path / "whole.jsonl"
+    export_preferences([evaluation], ExportOptions(), whole)
+    monkeypatch.setattr(preference_writers, "CHUNK_ROWS", 2)  # 5 rows: 2 + 2 + 1
+    chunked = tmp_path / "chunked.jsonl"
+    export_preferences([evaluation], ExportOptions(), chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
+    assert len(chunked.read_text(encoding="utf-8").splitlines()) == 5
+    folder = tmp_path / "chunked-hf"
+    export_preferences([evaluation], ExportOptions(format="hf"), folder)
+    loaded = datasets.load_from_disk(str(folder)).to_list()
+    assert loaded == [json.loads(line) for line in whole.read_text().splitlines()]
