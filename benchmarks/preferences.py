@@ -173,7 +173,9 @@ def read_rows(evaluations, scratch: Path) -> int:
 def read_preference_rows(evaluations, scratch: Path) -> int:
     from reports.preference_rows import preference_ratings
 
-    return len(preference_ratings([e.pk for e in evaluations]))
+    # As the export reads them: no times, no usernames.
+    ids = [e.pk for e in evaluations]
+    return len(preference_ratings(ids, times=False, names=False))
 
 
 def _export(**options):

@@ -151,7 +151,9 @@ def preference_export(
     ids = [evaluation.pk for evaluation in evaluations]
     names = {evaluation.pk: evaluation.name for evaluation in evaluations}
     separate = options.about_same == "separate"
-    ratings = preference_ratings(ids, include_about_same=separate, times=False)
+    ratings = preference_ratings(
+        ids, include_about_same=separate, times=False, names=False
+    )
     preferred = ratings[ratings["strength"] > 0]
     responses, prompts = _texts(ids)
     texts = writers.Texts.of(responses, prompts)

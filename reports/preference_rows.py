@@ -75,6 +75,7 @@ def preference_ratings(
     *,
     include_about_same: bool = False,
     times: bool = True,
+    names: bool = True,
 ) -> pd.DataFrame:
     """One row per rating with a preference, in the evaluations given (preference and
     seven-point scales; others are left out), sorted by rating id.
@@ -85,10 +86,13 @@ def preference_ratings(
     ``chosen_generation_id``, ``rejected_generation_id`` (for "about the same": the
     candidate and the baseline), ``chosen_safety`` and ``rejected_safety`` ("safe",
     "unsafe", or "" without labels), ``created_at`` (UTC; left out with
-    ``times=False``, which saves decoding a time per rating).
+    ``times=False``, which saves decoding a time per rating). ``names=False`` leaves
+    out ``annotator`` (and the join to the users).
     """
-    fields = {k: v for k, v in _FIELDS.items() if times or k != "created_at"}
-    columns = [c for c in COLUMNS if times or c != "created_at"]
+    left_out = {"created_at"} if not times else set()
+    left_out |= {"annotator"} if not names else set()
+    fields = {k: v for k, v in _FIELDS.items() if k not in left_out}
+    columns = [c for c in COLUMNS if c not in left_out]
     frame = frame_of(
         Rating.objects.filter(
             comparison__evaluation_id__in=list(evaluation_ids),

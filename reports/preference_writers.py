@@ -10,7 +10,7 @@ buffers, so no row ever becomes a Python dict.
 from __future__ import annotations
 
 import json
-import uuid
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,27 +158,37 @@ def _arrow_column(column: str, values: np.ndarray, texts: Texts, kind) -> pa.Arr
     return pa.array(values, kind, from_pandas=True)
 
 
-def arrow_table(data: ExportData) -> pa.Table:
-    """The rows as an Arrow table (``data.schema()``), a record batch per chunk."""
+def record_batches(data: ExportData):
+    """The rows as Arrow record batches of ``data.schema()``, one per chunk."""
     schema = data.schema()
     if data.rows.empty:
-        return schema.empty_table()
-    batches = [
-        pa.record_batch(
+        return
+    for values in data.chunks():
+        yield pa.record_batch(
             [_arrow_column(f.name, values[f.name], data.texts, f.type) for f in schema],
             schema=schema,
         )
-        for values in data.chunks()
-    ]
-    return pa.Table.from_batches(batches, schema=schema)
 
 
 def write_hf(data: ExportData, path: Path) -> None:
-    """A folder that ``datasets.load_from_disk`` opens (``Dataset.save_to_disk``)."""
+    """A folder that ``datasets.load_from_disk`` opens (``Dataset.save_to_disk``).
+
+    The batches go to an Arrow stream file first, which ``Dataset.from_file`` maps
+    into memory: the whole table is never held at once.
+    """
     import datasets  # slow to import; only this writer needs it
 
     datasets.disable_progress_bars()  # a server's log is no terminal
-    # A fingerprint given, so datasets does not hash the whole table to make one.
-    dataset = datasets.Dataset(arrow_table(data), fingerprint=uuid.uuid4().hex[:16])
-    # An empty dataset saved in no shard would not load again: one shard then.
-    dataset.save_to_disk(str(path), num_shards=None if len(dataset) else 1)
+    path = Path(path)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".export-") as scratch:
+        stream = Path(scratch) / "rows.arrow"
+        with (
+            pa.OSFile(str(stream), "wb") as sink,
+            pa.ipc.new_stream(sink, data.schema()) as writer,
+        ):
+            for batch in record_batches(data):
+                writer.write_batch(batch)
+        dataset = datasets.Dataset.from_file(str(stream))
+        # An empty dataset saved in no shard would not load again: one shard then.
+        dataset.save_to_disk(str(path), num_shards=None if len(dataset) else 1)
+        del dataset  # unmapped before its file goes
