@@ -90,7 +90,7 @@ class ExportData:
 
     def chunks(self):
         """(column -> values) for each chunk of rows; the models looked up."""
-        for start in range(0, max(len(self.rows), 1), CHUNK_ROWS):
+        for start in range(0, len(self.rows), CHUNK_ROWS):
             chunk = self.rows.iloc[start : start + CHUNK_ROWS]
             values = {column: chunk[column].to_numpy() for column in chunk.columns}
             for side in ("chosen", "rejected"):
