@@ -121,18 +121,23 @@ def _rows(
 ) -> pd.DataFrame:
     """The row-level columns, with the positions of each row's texts."""
     strength = frame["strength"].to_numpy(dtype=np.int64)
+    # Looked up by position (strength 0 to 4, the evaluation's place in ``names``).
     margins = {**scales.MARGINS[options.margin], 0: 0.0}
+    margin_of = np.array([margins[level] for level in range(5)], dtype=np.float64)
+    name_of = np.array([STRENGTH_NAMES[level] for level in range(5)], dtype=object)
+    evaluation_of = np.array(list(names.values()), dtype=object)
+    evaluation = pd.Index(list(names)).get_indexer(frame["evaluation_id"])
     category = safety_categories(frame["chosen_safety"], frame["rejected_safety"])
     rows = pd.DataFrame({
         "prompt": prompts.get_indexer(frame["prompt_id"]),
         "chosen": responses.get_indexer(frame["chosen_generation_id"]),
         "rejected": responses.get_indexer(frame["rejected_generation_id"]),
-        "margin": pd.Series(strength).map(margins).to_numpy(dtype=np.float64),
-        "strength": pd.Series(strength).map(STRENGTH_NAMES).to_numpy(dtype=object),
+        "margin": margin_of[strength],
+        "strength": name_of[strength],
         "chosen_safety": _labels(frame["chosen_safety"]),
         "rejected_safety": _labels(frame["rejected_safety"]),
         "safety_category": _labels(category),
-        "evaluation": frame["evaluation_id"].map(names).to_numpy(dtype=object),
+        "evaluation": evaluation_of[evaluation],
         "comparison_id": frame["comparison_id"].to_numpy(dtype=np.int64),
         "prompt_id": frame["prompt_id"].to_numpy(dtype=np.int64),
         **{column: frame[column].to_numpy(dtype=np.int64) for column in extra},
