@@ -11,7 +11,7 @@ texts and models, fetched and dropped. That is what the export writes, one row p
 rating; the export itself reads each response and prompt once instead. The reader
 behind the export (``preference_rows.preference_ratings``, no texts) is timed too.
 
-    python benchmarks/preferences.py [--prompts 93334] [--keep]
+    python benchmarks/preferences.py [--prompts 93334] [--repeats 1] [--keep]
 
 Another step is one more ``(name, callable)`` in ``STEPS``: the callable gets the
 evaluations (a list) and a scratch folder and returns the rows it handled.
@@ -242,6 +242,12 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="reuse the loaded database (same --prompts)"
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="rounds of all steps; the median of each is shown",
+    )
     parser.add_argument("--child", type=int)
     parser.add_argument("--ids", default="")
     args = parser.parse_args()  # fmt: skip
@@ -270,14 +276,20 @@ def main() -> None:
     n = args.prompts * EVALUATIONS * PER_PAIR
     print(f"\n{n:,} preference ratings ({EVALUATIONS} evaluations x "
           f"{args.prompts:,} prompts x {PER_PAIR}); {loaded}")  # fmt: skip
-    base = None
-    for index, (name, _) in enumerate(STEPS):
-        run = _run_child(args.url, index, ids)
-        base = base or run["wall_s"]
+    # The machine is shared: every step once per round, rounds in turn, so a busy
+    # spell slows all steps alike; the median of each step is shown.
+    runs: list[list[dict]] = [[] for _ in STEPS]
+    for _ in range(args.repeats):
+        for index in range(len(STEPS)):
+            runs[index].append(_run_child(args.url, index, ids))
+    medians = [sorted(r, key=lambda run: run["wall_s"])[len(r) // 2] for r in runs]
+    base = medians[0]["wall_s"]
+    for (name, _), run, every in zip(STEPS, medians, runs, strict=True):
         written = f", {run['bytes'] / 1e6:,.0f} MB written" if run["bytes"] else ""
+        times = ", ".join(f"{r['wall_s']:.1f}" for r in every)
         print(f"  {name:44} {run['wall_s']:7.2f} s  x{run['wall_s'] / base:5.2f}"
               f"   peak RSS {run['peak_rss_mb']:6.0f} MB   ({run['rows']:,} rows"
-              f"{written})")  # fmt: skip
+              f"{written}; runs {times} s)")  # fmt: skip
 
 
 if __name__ == "__main__":
