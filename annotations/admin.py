@@ -13,6 +13,7 @@ from generations.api_imports import background_import
 from .models import Assignment, Comparison, Evaluation, Rating
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
+from .services.single_evaluations import single_comparisons_build
 
 
 class RatingUploadForm(UploadForm):
@@ -74,7 +75,10 @@ class EvaluationAdmin(admin.ModelAdmin):
         evaluation = form.instance
         if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
             evaluation.chat_models.add(evaluation.candidate, evaluation.baseline)
-        result = comparisons_build(evaluation=evaluation)
+        if evaluation.kind == Evaluation.Kind.SINGLE:
+            result = single_comparisons_build(evaluation=evaluation)
+        else:
+            result = comparisons_build(evaluation=evaluation)
         if result.created or result.left_out:
             reasons = "; ".join(f"{k}: {v}" for k, v in sorted(result.left_out.items()))
             messages.info(

@@ -29,7 +29,9 @@ class Turn:
 
 @dataclass(frozen=True)
 class PairView:
-    """Everything an annotator sees of one assignment; no trace of the chat models."""
+    """Everything an annotator sees of one assignment; no trace of the chat models.
+    In a single-response evaluation (``single``) the one response is A and B is
+    None."""
 
     assignment_id: int
     evaluation_id: int
@@ -39,7 +41,7 @@ class PairView:
     final_turn: Turn
     turns: list[dict]
     response_a: str
-    response_b: str
+    response_b: str | None
     response_a_html: str
     response_b_html: str
     labels: list[tuple[int, str]]
@@ -48,6 +50,8 @@ class PairView:
     done: int = 0
     left: int = 0
     keys: list[tuple[int, int, str]] = field(default_factory=list)
+    scale: str = "seven"
+    single: bool = False
 
 
 def _no_html(text: str) -> str:
@@ -106,9 +110,9 @@ def pair_view(
     comparison = assignment.comparison
     evaluation = comparison.evaluation
     shown_a, shown_b = comparison.candidate_generation, comparison.baseline_generation
-    if not assignment.candidate_on_left:
+    if not assignment.candidate_on_left and shown_b is not None:
         shown_a, shown_b = shown_b, shown_a
-    a, b = shown_a.text, shown_b.text
+    single = shown_b is None
     turns = [
         {"role": t.get("role", "user"), "content": t.get("content", "")}
         for t in comparison.prompt.turns
@@ -128,17 +132,26 @@ def pair_view(
         history=rendered[:-1],
         final_turn=rendered[-1] if rendered else Turn("user", ""),
         turns=turns,
-        response_a=a,
-        response_b=b,
+        response_a=shown_a.text,
+        response_b=None if single else shown_b.text,
         response_a_html=_response_html(shown_a) if render else "",
-        response_b_html=_response_html(shown_b) if render else "",
+        response_b_html=_response_html(shown_b) if render and not single else "",
         labels=labels,
-        question=scales.QUESTION,
+        question=scales.LIKERT_QUESTION if single else scales.QUESTION,
         expires_at=assignment.expires_at,
         done=done,
         left=left,
-        keys=[(i + 1, value, label) for i, (value, label) in enumerate(labels)],
+        keys=_keys(labels, single=single),
+        scale=evaluation.scale,
+        single=single,
     )
+
+
+def _keys(labels: list[tuple[int, str]], *, single: bool) -> list[tuple[int, int, str]]:
+    """(keyboard key, value, label); on the Likert scale key n picks quality n."""
+    if single:
+        return [(value, value, label) for value, label in sorted(labels)]
+    return [(i + 1, value, label) for i, (value, label) in enumerate(labels)]
 
 
 def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:

@@ -26,9 +26,15 @@ class PairSerializer(serializers.Serializer):
 
     assignment = serializers.IntegerField(source="assignment_id")
     evaluation = serializers.IntegerField(source="evaluation_id")
+    scale = serializers.CharField(
+        help_text="seven, three, preference; likert for a single-response "
+        "evaluation: one response (response_a), rated 1 worst to 7 best"
+    )
     turns = TurnSerializer(many=True)
     response_a = serializers.CharField()
-    response_b = serializers.CharField()
+    response_b = serializers.CharField(
+        allow_null=True, help_text="null on the Likert scale (one response)"
+    )
     question = serializers.CharField()
     labels = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField()
@@ -49,6 +55,7 @@ def pair_data(view) -> dict:
     return {
         "assignment": view.assignment_id,
         "evaluation": view.evaluation_id,
+        "scale": view.scale,
         "turns": [{"role": t["role"], "content": t["content"]} for t in view.turns],
         "response_a": view.response_a,
         "response_b": view.response_b,

@@ -95,9 +95,10 @@ def _next(request: HttpRequest, following: Assignment | None, note: str):
             "annotations/_done.html", {"note": note}, request=request
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
+    pair = selectors.pair_view(following)
     html = render_to_string(
-        "annotations/_pair.html",
-        {"pair": selectors.pair_view(following), "note": note},
+        "annotations/_single.html" if pair.single else "annotations/_pair.html",
+        {"pair": pair, "note": note},
         request=request,
     )
     return JsonResponse(

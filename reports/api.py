@@ -24,6 +24,7 @@ from . import downloads, preference_downloads
 from .annotator_filters import UnknownAnnotator
 from .background import report_or_job, report_status
 from .evaluation_reports import report_options_for
+from .likert_report import likert_download, likert_report
 from .preference_options import EXPORT_OPTIONS
 from .report_jobs import JobState, ReportJob
 from .report_options import OPTIONS, ReportOptions
@@ -59,6 +60,15 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
         raise ValidationError({"detail": str(error)}) from None
 
 
+def _likert(build, evaluation: Evaluation, request, *names: str):
+    """A single-response evaluation's Likert report or download; 400 for a bad
+    option (or pairs.csv, which it lacks)."""
+    try:
+        return build(evaluation, *names, request.query_params)
+    except ValueError as error:
+        raise ValidationError({"detail": str(error)}) from None
+
+
 def _url(request, name: str, pk: int, **extra: str) -> str:
     """An absolute URL with the request's query (``job`` left out) and ``extra``."""
     params = request.query_params.copy()
@@ -88,7 +98,9 @@ def _report_or_job(evaluation: Evaluation, options: ReportOptions, job_id: str):
 
 
 class ReportView(APIView):
-    """The whole report of an evaluation with its metadata.
+    """The whole report of an evaluation with its metadata. A single-response
+    evaluation's is its Likert report (means, distribution and agreement per chat
+    model and category; options ``seed`` and ``resamples``), computed at once.
 
     A large report not yet computed answers 202 with ``status``, ``progress`` and
     ``status_url`` (also in the Location header) while a worker computes it. With
@@ -104,6 +116,8 @@ class ReportView(APIView):
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
+        if evaluation.kind == Evaluation.Kind.SINGLE:
+            return Response(_likert(likert_report, evaluation, request).to_json())
         job_id = request.query_params.get("job", "")
         report = _report_or_job(evaluation, _options(request, evaluation), job_id)
         if isinstance(report, ReportJob):
@@ -166,6 +180,10 @@ class ReportFileView(APIView):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if filename not in downloads.FILES:
             raise Http404(f"unknown file {filename!r}")
+        if evaluation.kind == Evaluation.Kind.SINGLE:
+            return downloads.attachment(
+                _likert(likert_download, evaluation, request, filename)
+            )
         options = _options(request, evaluation)
         if filename in downloads.REPORT_FILES:
             job_id = request.query_params.get("job", "")

@@ -14,6 +14,7 @@ from evalsite.responses import bad_request
 
 from . import selectors
 from . import statistics as st
+from .evaluation_reports import PAIRWISE_ONLY
 from .forms import DisagreementFilterForm
 from .report_options import OPTIONS
 from .views import view_report
@@ -26,6 +27,8 @@ OUTCOME_LABELS = {st.WIN: "win", st.TIE: "tie", st.LOSS: "loss"}
 @view_report
 def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
+    if item.kind == Evaluation.Kind.SINGLE:  # no pair outcomes to split
+        return bad_request(PAIRWISE_ONLY)
     ratings = selectors.ratings_frame([item.pk], full=False)
     categories = sorted(set(itertools.chain.from_iterable(ratings["categories"])))
     form = DisagreementFilterForm(request.GET, categories=categories)
@@ -80,6 +83,7 @@ def pair(request: HttpRequest, pk: int, comparison_id: int) -> HttpResponse:
                                           generation.html_version))
         for label, generation in (("Candidate", comparison.candidate_generation),
                                   ("Baseline", comparison.baseline_generation))
+        if generation is not None  # a single-response pair has no baseline
     ]  # fmt: skip
     outcomes = st.outcome_of([rating.score for rating in ratings], threshold)
     context["rows"] = [

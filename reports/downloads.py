@@ -35,6 +35,8 @@ FILES = {
 }
 # The files made from the report itself (the others are the ratings as stored).
 REPORT_FILES = ("report.json", "report.csv")
+# Those of a single-response evaluation (its report is the Likert report).
+LIKERT_FILES = ("ratings.csv", "ratings.parquet", "report.json", "report.csv")
 SHARE_COLUMNS = ("win", "tie", "loss", "win_no_ties")
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP's
 # CSV-injection rule); a leading single quote makes it text.

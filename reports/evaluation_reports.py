@@ -36,6 +36,11 @@ CACHE_VERSION = "v5"
 
 __all__ = ["evaluation_report", "report_options_for"]
 
+PAIRWISE_ONLY = (
+    "this is a single-response (Likert) evaluation: it has the Likert report "
+    "(its page, report.json, report.csv, ratings.csv, ratings.parquet), not this one"
+)
+
 
 def cache_key(evaluation_id: int, options: ReportOptions) -> str:
     """Key of a cached report: the options and the version of the report's data."""
@@ -57,8 +62,11 @@ def report_key_of(digest: str) -> str:
 def report_options_for(evaluation: Evaluation | None, params) -> ReportOptions:
     """Options from query parameters, defaulting by the evaluation's kind.
 
-    ValueError names the bad parameter.
+    ValueError names the bad parameter, or says that a single-response evaluation
+    has no pairwise report (``likert_report`` is its report).
     """
+    if evaluation is not None and evaluation.kind == Evaluation.Kind.SINGLE:
+        raise ValueError(PAIRWISE_ONLY)
     if evaluation is None:
         return options_from(params)
     return options_from(params, kind=evaluation.kind, scale=evaluation.scale)

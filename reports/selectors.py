@@ -139,8 +139,10 @@ def comparisons_frame(
         evaluation_id__in=list(evaluation_ids)
     ).order_by()
     frame = _frame(queryset, fields)
+    # A single-response comparison has no baseline: no words of one.
+    baseline_words = pd.to_numeric(frame["baseline_words"]).fillna(0).astype(int)
     frame["word_count"] = (
-        frame["prompt_words"] + frame["candidate_words"] + frame["baseline_words"]
+        frame["prompt_words"] + frame["candidate_words"] + baseline_words
     )
     frame["collection_method"] = frame["collection_method"].fillna("")
     frame["categories"] = _json_column(frame["categories"])

@@ -18,6 +18,7 @@ from .annotator_filters import UnknownAnnotator
 from .background import report_or_job
 from .evaluation_reports import report_options_for
 from .forms import ReportOptionsForm
+from .likert_report import likert_download, likert_report
 from .report_jobs import ReportJob
 from .report_options import ReportOptions
 from .report_warnings import MIN_GROUP_PROMPTS
@@ -80,6 +81,8 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
         Evaluation.objects.select_related("prompt_set", "candidate", "baseline"), pk=pk
     )
+    if item.kind == Evaluation.Kind.SINGLE:
+        return _likert(request, item)
     try:
         options = _options(request, item)
     except ValueError as error:
@@ -106,6 +109,21 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/evaluation.html", context)
 
 
+def _likert(request: HttpRequest, item: Evaluation) -> HttpResponse:
+    """A single-response evaluation's page: its Likert report."""
+    try:
+        report = likert_report(item, request.GET)
+    except ValueError as error:
+        return bad_request(str(error))
+    context = {
+        "evaluation": item,
+        "report": report,
+        "query": request.GET.urlencode(),
+        "downloads": list(downloads.LIKERT_FILES),
+    }
+    return render(request, "reports/likert.html", context)
+
+
 @view_report
 def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
@@ -128,6 +146,11 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
     if filename not in downloads.FILES:
         raise Http404("unknown download")
+    if item.kind == Evaluation.Kind.SINGLE:
+        try:
+            return downloads.attachment(likert_download(item, filename, request.GET))
+        except ValueError as error:
+            return bad_request(str(error))
     try:
         options = _options(request, item)
     except ValueError as error:

@@ -8,13 +8,14 @@ PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 REQUIREMENTS=${REQUIREMENTS:-requirements.txt}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
 fi
 # requirements-dev.txt includes requirements.txt: both count.
 STAMP=.venv/.installed-$(basename "$REQUIREMENTS")
 SUM=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$SUM" ]; then
-  # Bytecode is compiled on first import instead: only what runs gets compiled.
-  .venv/bin/python -m pip install --quiet --no-compile -r "$REQUIREMENTS"
+  # uv (from PyPI) installs the same packages from PyPI about three times faster
+  # than pip. Bytecode is compiled on first import: only what runs gets compiled.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+  .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -r "$REQUIREMENTS"
   echo "$SUM" >"$STAMP"
 fi

@@ -27,6 +27,12 @@ from .stages import stages_refresh
 STAGED_VENDORS = ("postgresql",)
 
 
+LIKERT_NOT_IMPORTED = (
+    "likert: single-response ratings are not imported (a ratings file holds pairs); "
+    "rate them here"
+)
+
+
 def ratings_import(
     *,
     prompt_set_name: str,
@@ -59,6 +65,8 @@ def ratings_import(
     """
     if scale not in Evaluation.Scale.values:
         raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
+    if scale == Evaluation.Scale.LIKERT:  # files hold pairs; Likert rates one response
+        raise ImportFileError([LineError(None, "scale", LIKERT_NOT_IMPORTED)])
     digest = source_sha256(data)
     with transaction.atomic(durable=True):  # as every path: never nested
         known = RatingsFile.objects.filter(

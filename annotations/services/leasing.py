@@ -146,7 +146,11 @@ def _lease(
         comparison_id=row.comparison_id,
         user_id=annotator.pk,
         per_pair=evaluation.annotators_per_pair,
-        candidate_on_left=allocation.draw_candidate_on_left(rng),
+        # One response alone is always shown as the candidate (Rating's contract);
+        # the Likert scale is single-response only (a check constraint), and the
+        # scale is what an answer loads of the evaluation.
+        candidate_on_left=evaluation.scale == Evaluation.Scale.LIKERT
+        or allocation.draw_candidate_on_left(rng),
         now=now,
         expires_at=expires_at,
     )
@@ -159,7 +163,9 @@ def _lease(
         evaluation_id=evaluation.pk,
         prompt_id=row.prompt.pk,
         candidate_generation_id=row.candidate_generation.pk,
-        baseline_generation_id=row.baseline_generation.pk,
+        baseline_generation_id=(
+            row.baseline_generation.pk if row.baseline_generation else None
+        ),
     )
     comparison.evaluation = evaluation
     comparison.prompt = row.prompt

@@ -90,7 +90,8 @@ _UNTOUCHED = f"""SELECT * FROM (
 
 # Started pairs (fullest first), then untouched ones (oldest first); the second part
 # is only read when the first gives fewer rows than the limit. Each row carries what
-# the annotator will be shown, and the lease the annotator holds already, if any.
+# the annotator will be shown, and the lease the annotator holds already, if any. A
+# single-response pair has no baseline generation (the outer join's columns are null).
 _WINDOW = f"""
 SELECT w.id, w.occupied, w.part, {_HELD} AS held, wc.prompt_id,
   (SELECT p.turns FROM {P} p WHERE p.id = wc.prompt_id),
@@ -104,7 +105,7 @@ LIMIT %(limit)s
 ) w
 JOIN {C} wc ON wc.id = w.id
 JOIN {G} cg ON cg.id = wc.candidate_generation_id
-JOIN {G} bg ON bg.id = wc.baseline_generation_id
+LEFT JOIN {G} bg ON bg.id = wc.baseline_generation_id
 ORDER BY w.part, w.occupied DESC, w.id
 """
 
@@ -132,7 +133,7 @@ class WindowRow:
     started: bool
     prompt: Prompt
     candidate_generation: Generation
-    baseline_generation: Generation
+    baseline_generation: Generation | None
 
 
 def _turns(value: object) -> list:
@@ -168,9 +169,12 @@ def _window_row(row: tuple) -> WindowRow:
     )
 
 
-def _generation(values: tuple) -> Generation:
-    """A generation with what the pair view reads: its text and its stored HTML."""
+def _generation(values: tuple) -> Generation | None:
+    """A generation with what the pair view reads: its text and its stored HTML;
+    None for a single-response pair's missing baseline."""
     pk, text, html, html_version = values
+    if pk is None:
+        return None
     return loaded(Generation, id=pk, text=text, html=html, html_version=html_version)
 
 

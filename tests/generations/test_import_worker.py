@@ -14,15 +14,22 @@ from .test_import_jobs import BAD, GOOD
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path, settings):
+@pytest.fixture(scope="module")
+def module_worker(django_db_setup, tmp_path_factory):
+    """One worker for the module's tests (starting one costs seconds)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
     if not redis_broker():
         pytest.skip("needs a Redis CELERY_BROKER_URL")
-    settings.EVALSITE_BACKGROUND_IMPORT_BYTES = 100
-    with running_worker(tmp_path / "worker.log") as worker:
+    log = tmp_path_factory.mktemp("import-worker") / "worker.log"
+    with running_worker(log) as worker:
         yield worker
+
+
+@pytest.fixture
+def worker(module_worker, transactional_db, settings):
+    settings.EVALSITE_BACKGROUND_IMPORT_BYTES = 100
+    return module_worker
 
 
 def _wait_until_ended(client, url: str, timeout: float = 60) -> list[dict]:

@@ -28,19 +28,24 @@ def llama_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path):
+@pytest.fixture(scope="module")
+def module_worker(django_db_setup, tmp_path_factory):
+    """One worker for the module's tests (starting one costs seconds)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
     if not redis_broker():
         pytest.skip("needs a Redis CELERY_BROKER_URL")
+    log = tmp_path_factory.mktemp("llama-worker") / "worker.log"
     with exclusive_broker():
         # The visibility timeout outlasts every task, as in production (3600 > 900 s).
-        worker = Worker(
-            tmp_path / "worker.log", concurrency=4, CELERY_VISIBILITY_TIMEOUT="120"
-        ).start()
+        worker = Worker(log, concurrency=4, CELERY_VISIBILITY_TIMEOUT="120").start()
         yield worker
         worker.stop()
+
+
+@pytest.fixture
+def worker(module_worker, transactional_db):
+    return module_worker
 
 
 def _server_count(server_url: str, messages: list[dict]) -> int:

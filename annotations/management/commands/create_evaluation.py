@@ -1,8 +1,11 @@
-"""python manage.py create_evaluation NAME --prompt-set S, head-to-head or tournament."""
+"""python manage.py create_evaluation NAME --prompt-set S: head-to-head, tournament or
+single-response (``--kind single --model A --model B``, always on the Likert scale)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from annotations.models import Evaluation
 from annotations.services.evaluations import EvaluationError, evaluation_create
+from annotations.services.single_evaluations import single_evaluation_create
 from generations.models import ChatModel, PromptSet
 
 
@@ -19,7 +22,14 @@ class Command(BaseCommand):
             action="append",
             default=[],
             dest="models",
-            help="a tournament's chat models (repeat)",
+            help="a tournament's or single-response evaluation's chat models (repeat)",
+        )
+        parser.add_argument(
+            "--kind",
+            choices=Evaluation.Kind.values,
+            help="single: each response rated alone on the Likert scale (1 worst to "
+            "7 best; --scale is ignored); default: head_to_head or tournament, from "
+            "the models given",
         )
         parser.add_argument("--scale", choices=["seven", "three"], default="seven")
         parser.add_argument("--annotators-per-pair", type=int, default=3)
@@ -39,6 +49,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no prompt set named {options['prompt_set']!r}"
             ) from None
+        if options["kind"] == Evaluation.Kind.SINGLE:
+            return self._report(self._single(options, model, prompt_set))
         try:
             result = evaluation_create(
                 name=options["name"],
@@ -53,6 +65,9 @@ class Command(BaseCommand):
             )
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
+        self._report(result)
+
+    def _report(self, result) -> None:
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.evaluation.name}: {result.created} comparisons; "
@@ -61,3 +76,20 @@ class Command(BaseCommand):
         )
         for reason, count in sorted(result.left_out.items()):
             self.stdout.write(f"  left out, {reason}: {count}")
+
+    def _single(self, options, model, prompt_set):
+        if options["candidate"] or options["baseline"]:
+            raise CommandError(
+                "--kind single takes chat models (--model), not a candidate and "
+                "a baseline"
+            )
+        try:
+            return single_evaluation_create(
+                name=options["name"],
+                prompt_set=prompt_set,
+                chat_models=[model(name) for name in options["models"]],
+                annotators_per_pair=options["annotators_per_pair"],
+                guidelines=options["guidelines"],
+            )
+        except EvaluationError as exc:
+            raise CommandError(str(exc)) from None

@@ -10,6 +10,7 @@ from annotations.models import Evaluation
 from reports import downloads
 from reports.annotator_filters import UnknownAnnotator
 from reports.evaluation_reports import evaluation_report, report_options_for
+from reports.likert_report import likert_csv, likert_json, likert_report
 from reports.report_options import OPTIONS, add_arguments
 
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         except Evaluation.DoesNotExist:
             raise CommandError(f"no evaluation named {options['name']!r}") from None
         chosen = {option.name: options[option.name] for option in OPTIONS}
+        if evaluation.kind == Evaluation.Kind.SINGLE:
+            return self._write(self._likert(evaluation, chosen, options), options)
         try:
             report_options = report_options_for(evaluation, chosen)
         except ValueError as error:
@@ -41,6 +44,19 @@ class Command(BaseCommand):
             if options["format"] == "json"
             else downloads.report_csv(report)
         )
+        self._write(content, options)
+
+    def _likert(self, evaluation, chosen, options) -> bytes:
+        """A single-response evaluation's report is its Likert report."""
+        try:
+            report = likert_report(evaluation, chosen)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        return (
+            likert_json(report) if options["format"] == "json" else likert_csv(report)
+        )
+
+    def _write(self, content: bytes, options) -> None:
         if options["output"]:
             Path(options["output"]).write_bytes(content)
             self.stderr.write(f"wrote {options['output']}")
