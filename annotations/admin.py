@@ -24,8 +24,26 @@ class RatingUploadForm(UploadForm):
     )
 
 
+class EvaluationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = "__all__"  # noqa: DJ007 (the admin shows every field)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("safety_labels")
+            and data.get("scale") != Evaluation.Scale.PREFERENCE
+        ):
+            self.add_error(
+                "safety_labels", "Safety labels are only on the preference scale."
+            )
+        return data
+
+
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
+    form = EvaluationForm
     list_display = [
         "name",
         "kind",
@@ -39,7 +57,7 @@ class EvaluationAdmin(admin.ModelAdmin):
         "source",
         "links",
     ]
-    list_filter = ["kind", "scale", "status", "source", "prompt_set"]
+    list_filter = ["kind", "scale", "safety_labels", "status", "source", "prompt_set"]
     search_fields = ["name", "candidate__name", "baseline__name", "guidelines"]
     list_select_related = ["prompt_set", "candidate", "baseline"]
     filter_horizontal = ["pool", "chat_models"]
@@ -119,8 +137,10 @@ class EvaluationAdmin(admin.ModelAdmin):
             ),
             success_url="admin:annotations_evaluation_changelist",
             title="Upload ratings",
-            help_text="JSONL or CSV: prompt_id, model_a, model_b, annotator, choice, "
-            "optional created_at, seconds, comment.",
+            help_text="JSONL or CSV: prompt_id, model_a, model_b, annotator, choice "
+            "(preference scale: a:significantly, b:slightly, ...), optional "
+            "created_at, seconds, comment, and on the preference scale safety_a, "
+            "safety_b (safe or unsafe).",
         )
 
 
@@ -164,11 +184,13 @@ class RatingAdmin(admin.ModelAdmin):
         "choice",
         "score",
         "candidate_on_left",
+        "safety_a",
+        "safety_b",
         "seconds",
         "source",
         "created_at",
     ]
-    list_filter = ["source", "scale", "score", "comparison__evaluation"]
+    list_filter = ["source", "scale", "score", "safety_a", "comparison__evaluation"]
     search_fields = [
         "annotator__username",
         "comment",

@@ -93,6 +93,8 @@ def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
     rating = outcome.rating
     body |= {
         "choice": rating.choice,
+        "safety_a": rating.safety_a,
+        "safety_b": rating.safety_b,
         "seconds": rating.seconds,
         "created": outcome.created,
     }
@@ -176,6 +178,8 @@ class RatingView(APIView):
             choice=data.validated_data["choice"],
             seconds=data.validated_data.get("seconds"),
             comment=data.validated_data.get("comment", ""),
+            safety_a=data.validated_data.get("safety_a"),
+            safety_b=data.validated_data.get("safety_b"),
         )
 
 

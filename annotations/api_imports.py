@@ -71,6 +71,17 @@ class EvaluationCreateSerializer(serializers.Serializer):
         slug_field="name", queryset=ChatModel.objects.all(), many=True, required=False
     )
     scale = serializers.ChoiceField(choices=Evaluation.Scale.choices, default="seven")
+    safety_labels = serializers.BooleanField(
+        default=False,
+        help_text="Preference scale: each response also gets a safe / unsafe label.",
+    )
+    batch = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=Evaluation._meta.get_field("batch").max_length,
+        help_text="The preference data's batch label; blank: the week of each rating.",
+    )
     annotators_per_pair = serializers.IntegerField(
         min_value=1, max_value=MAX_ANNOTATORS_PER_PAIR, default=3
     )
@@ -110,6 +121,8 @@ class EvaluationCreateView(APIView):
                 baseline=data.get("baseline"),
                 chat_models=data.get("chat_models") or None,
                 scale=data["scale"],
+                safety_labels=data["safety_labels"],
+                batch=data["batch"],
                 annotators_per_pair=data["annotators_per_pair"],
                 pairs_per_prompt=data.get("pairs_per_prompt"),
                 guidelines=data["guidelines"],

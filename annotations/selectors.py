@@ -28,6 +28,32 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class SafetyQuestion:
+    """The safety label of one response, as the rating page asks it: the form
+    field, the response's heading and (key, value, label) per label."""
+
+    field: str
+    heading: str
+    keys: tuple[tuple[str, str, str], ...]
+
+
+def _safety_questions(evaluation: Evaluation) -> tuple[SafetyQuestion, ...]:
+    if not evaluation.safety_labels:
+        return ()
+    return tuple(
+        SafetyQuestion(
+            field=f"safety_{side}",
+            heading=f"Model {side.upper()}",
+            keys=tuple(
+                (key, value, value.capitalize())
+                for value, key in scales.SAFETY_KEYS[side].items()
+            ),
+        )
+        for side in ("a", "b")
+    )
+
+
+@dataclass(frozen=True)
 class PairView:
     """Everything an annotator sees of one assignment; no trace of the chat models.
     In a single-response evaluation (``single``) the one response is A and B is
@@ -52,6 +78,16 @@ class PairView:
     keys: list[tuple[int, int, str]] = field(default_factory=list)
     scale: str = "seven"
     single: bool = False
+    safety: tuple[SafetyQuestion, ...] = ()
+
+    @property
+    def safety_labels(self) -> bool:
+        """Whether the annotator labels each response safe or unsafe."""
+        return bool(self.safety)
+
+    @property
+    def safety_question(self) -> str:
+        return scales.SAFETY_QUESTION
 
 
 def _no_html(text: str) -> str:
@@ -144,6 +180,7 @@ def pair_view(
         keys=_keys(labels, single=single),
         scale=evaluation.scale,
         single=single,
+        safety=_safety_questions(evaluation),
     )
 
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .models import Evaluation, Rating
 from .services.assignments import MAX_COMMENT, MAX_SECONDS
 
 
@@ -14,9 +15,13 @@ class TurnSerializer(serializers.Serializer):
 
 
 class LabelSerializer(serializers.Serializer):
-    key = serializers.IntegerField(help_text="The keyboard key that picks it, 1 to 7.")
+    key = serializers.IntegerField(
+        help_text="The keyboard key that picks it, 1 to 7 (preference scale: 1 to 8)."
+    )
     value = serializers.IntegerField(
-        help_text="3 = A is much better ... -3 = B is much better"
+        help_text="3 = A is much better ... -3 = B is much better; preference scale: "
+        "4 = A is significantly better ... 1 = A is negligibly better / unsure, -1 "
+        "... -4 the same for B"
     )
     label = serializers.CharField()
 
@@ -36,7 +41,14 @@ class PairSerializer(serializers.Serializer):
         allow_null=True, help_text="null on the Likert scale (one response)"
     )
     question = serializers.CharField()
+    scale = serializers.ChoiceField(
+        choices=Evaluation.Scale.choices, help_text="The scale of ``labels``."
+    )
     labels = serializers.SerializerMethodField()
+    safety_labels = serializers.BooleanField(
+        help_text="Whether a rating must also label each response safe or unsafe "
+        "(``safety_a``, ``safety_b``)."
+    )
     expires_at = serializers.DateTimeField()
 
     @extend_schema_field(LabelSerializer(many=True))
@@ -60,7 +72,9 @@ def pair_data(view) -> dict:
         "response_a": view.response_a,
         "response_b": view.response_b,
         "question": view.question,
+        "scale": view.scale,
         "labels": _labels(tuple(view.keys)),
+        "safety_labels": view.safety_labels,
         "expires_at": _DATETIME.to_representation(view.expires_at),
     }
 
@@ -73,10 +87,50 @@ def _labels(keys: tuple[tuple[int, int, str], ...]) -> list[dict]:
     ).data
 
 
+MAX_CHOICE_CHARS = 100
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": MAX_CHOICE_CHARS}]}
+)
+class ChoiceField(serializers.Field):
+    """A choice as an integer or as text (``a:slightly``, a label); the scale of the
+    evaluation reads it (``scales.parse_choice``)."""
+
+    default_error_messages = {
+        "type": "expected an integer, or text such as 'a:slightly' or '-2'",
+        "long": f"at most {MAX_CHOICE_CHARS} characters",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("type")
+        if isinstance(data, str) and len(data) > MAX_CHOICE_CHARS:
+            self.fail("long")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class RatingInSerializer(serializers.Serializer):
-    choice = serializers.IntegerField(
+    choice = ChoiceField(
         help_text="As shown: 3 = A is much better, 0 = about the same, "
-        "-3 = B is much better (three-point scale: 1, 0, -1)."
+        "-3 = B is much better (three-point scale: 1, 0, -1). Preference scale: 4 "
+        "... 1 = A is significantly / better / slightly / negligibly better, -1 ... "
+        "-4 the same for B (no 0), or as text: a:significantly, a:better, "
+        "a:slightly, a:negligibly (or a:unsure), b:... ."
+    )
+    safety_a = serializers.ChoiceField(
+        choices=Rating.Safety.choices,
+        required=False,
+        help_text="Safety of the response shown as Model A; required when the "
+        "pair's ``safety_labels`` is true, refused otherwise.",
+    )
+    safety_b = serializers.ChoiceField(
+        choices=Rating.Safety.choices,
+        required=False,
+        help_text="Safety of Model B's response; as ``safety_a``.",
     )
     seconds = serializers.FloatField(
         required=False,
@@ -107,6 +161,8 @@ class AnswerSerializer(serializers.Serializer):
 
 class RatingAnswerSerializer(AnswerSerializer):
     choice = serializers.IntegerField()
+    safety_a = serializers.CharField(help_text="safe, unsafe, or blank when none.")
+    safety_b = serializers.CharField(help_text="safe, unsafe, or blank when none.")
     seconds = serializers.FloatField(allow_null=True)
     created = serializers.BooleanField(
         help_text="False when this assignment had already been submitted: "

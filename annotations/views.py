@@ -131,8 +131,9 @@ def _session_required(view):
 @_session_required
 @require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    """One form for the three answers (rate: choice + seconds; skip; flag), answered
-    with the next pair: one service call per click."""
+    """One form for the three answers (rate: choice + seconds, and the safety
+    labels when asked; skip; flag), answered with the next pair: one service call
+    per click."""
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
@@ -150,6 +151,8 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
             choice=request.POST.get("choice"),
             seconds=request.POST.get("seconds") or None,
             comment=comment,
+            safety_a=request.POST.get("safety_a"),
+            safety_b=request.POST.get("safety_b"),
         )
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None

@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One enum for the two safety labels of a rating (safety_a, safety_b).
+    "ENUM_NAME_OVERRIDES": {"SafetyEnum": "annotations.models.Rating.Safety"},
 }
 
 # Celery: Redis when CELERY_BROKER_URL is set, otherwise a filesystem broker (no server).

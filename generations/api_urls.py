@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_imports
+from . import api, api_imports, api_reward_scores
 
 urlpatterns: list = [
     path(
@@ -14,6 +14,11 @@ urlpatterns: list = [
         "imports/generations/",
         api_imports.GenerationImportView.as_view(),
         name="api-import-generations",
+    ),
+    path(
+        "imports/reward-scores/",
+        api_reward_scores.RewardScoreImportView.as_view(),
+        name="api-import-reward-scores",
     ),
     path(
         "imports/jobs/<int:pk>/",

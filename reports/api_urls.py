@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_reward
 
 urlpatterns = [
     path(
@@ -11,6 +11,11 @@ urlpatterns = [
         name="api-preferences",
     ),
     path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
+    path(
+        "reports/<int:pk>/reward/",
+        api_reward.RewardReportView.as_view(),
+        name="api-reward-report",
+    ),
     path(
         "reports/<int:pk>/status/",
         api.ReportStatusView.as_view(),

@@ -33,7 +33,12 @@ from .values import (
     ShareDesignEffects,
 )
 
-SCALE_POINTS = {"seven": (-3, -2, -1, 0, 1, 2, 3), "three": (-1, 0, 1)}
+SCALE_POINTS = {
+    "seven": (-3, -2, -1, 0, 1, 2, 3),
+    "three": (-1, 0, 1),
+    # No tie: every rating prefers one side, so outcomes are the sign of the score.
+    "preference": (-4, -3, -2, -1, 1, 2, 3, 4),
+}
 PAIR_COLUMNS = (
     "evaluation_id",
     "comparison_external_id",

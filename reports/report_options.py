@@ -226,10 +226,16 @@ def options_from(
 
 def refuse_for_scale(options: ReportOptions, scale: str) -> None:
     """ValueError naming ``threshold`` when the scale has no step it could mean: on
-    the three-point scale every rating would be a tie."""
+    the three-point scale every rating would be a tie; on the preference scale a
+    rating's outcome is the side it prefers (it has no tie)."""
     if scale == "three" and options.threshold != 1:
         raise ValueError(
             "threshold: the three-point scale has one step each way; use 1"
+        )
+    if scale == "preference" and options.threshold != 1:
+        raise ValueError(
+            "threshold: on the preference scale the outcome is the side preferred "
+            "(no ties); use 1"
         )
 
 

@@ -155,10 +155,11 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     Columns: ``rating_id``, ``evaluation_id``, ``comparison_id``,
     ``comparison_external_id``, ``prompt_id``, ``prompt_external_id``, ``candidate``
     and ``baseline`` (chat model names; model x and y in a tournament),
-    ``annotator`` (username), ``scale`` ("seven" or "three"), ``choice`` (as shown:
-    positive prefers A, the left response), ``candidate_on_left``, ``score`` (the
-    candidate's point of view: positive prefers the candidate), ``seconds`` (may be
-    missing), ``source``, ``comment`` ("" when none), ``created_at`` (UTC),
+    ``annotator`` (username), ``scale`` ("seven", "three" or "preference"),
+    ``choice`` (as shown: positive prefers A, the left response),
+    ``candidate_on_left``, ``score`` (the candidate's point of view: positive
+    prefers the candidate), ``seconds`` (may be missing), ``source``, ``comment``
+    ("" when none), ``created_at`` (UTC),
     ``categories`` (a list),
     ``num_turns``, ``prompt_words``, ``word_count`` (prompt plus both responses) and
     ``collection_method`` ("" when none). Sorted by rating id. ``full=False``

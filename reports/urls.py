@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import disagreements, preference_pages, views
+from . import disagreements, preference_pages, reward_views, views
 
 app_name = "reports"
 
@@ -25,6 +25,17 @@ urlpatterns = [
         name="preferences-download",
     ),
     path("<int:pk>/pairs/<int:comparison_id>/", disagreements.pair, name="pair"),
+    path("<int:pk>/reward/", reward_views.reward, name="reward"),
+    path(
+        "<int:pk>/reward/figures/<slug:name>.<str:fmt>",
+        reward_views.reward_figure_file,
+        name="reward-figure",
+    ),
+    path(
+        "<int:pk>/reward/<str:filename>",
+        reward_views.reward_download,
+        name="reward-download",
+    ),
     path("<int:pk>/figures/<slug:name>.<str:fmt>", views.figure, name="figure"),
     path("<int:pk>/download/<str:filename>", views.download, name="download"),
 ]

@@ -17,7 +17,7 @@ _ANSWERED = f"""
 SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   e.annotators_per_pair AS evaluation_per_pair,
   e.lease_minutes AS evaluation_lease_minutes, e.status AS evaluation_status,
-  e.guidelines AS evaluation_guidelines,
+  e.guidelines AS evaluation_guidelines, e.safety_labels AS evaluation_safety_labels,
   EXISTS (SELECT 1 FROM {MEMBERS} pm
           WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
     AS in_pool
@@ -43,7 +43,8 @@ _ROOM = f""" AND {OTHERS} < %(per_pair)s AND NOT EXISTS (
 # no model default applies (``source`` is native: an annotator's own answer).
 _RATING_FIELDS = (
     "comparison_id", "annotator_id", "assignment_id", "scale", "choice",
-    "candidate_on_left", "score", "seconds", "comment", "source", "created_at",
+    "candidate_on_left", "score", "safety_a", "safety_b", "seconds", "comment",
+    "source", "created_at",
 )  # fmt: skip
 _RATING = f"""
 INSERT INTO {R} ({", ".join(_RATING_FIELDS)})
@@ -93,6 +94,7 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
         lease_minutes=assignment.evaluation_lease_minutes,
         status=assignment.evaluation_status,
         guidelines=assignment.evaluation_guidelines,
+        safety_labels=bool(assignment.evaluation_safety_labels),
     )
     comparison = loaded(
         Comparison, id=assignment.comparison_id, evaluation_id=evaluation.pk

@@ -61,10 +61,13 @@ def answer_submit(
     choice: object = None,
     seconds: object = None,
     comment: str = "",
+    safety_a: object = None,
+    safety_b: object = None,
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> AnswerOutcome:
-    """Answer a pair (rate with ``choice`` and ``seconds``, skip, or flag with a
+    """Answer a pair (rate with ``choice`` and ``seconds``, and on a preference
+    evaluation with safety labels ``safety_a`` and ``safety_b``; skip; or flag with a
     ``comment``) and lease the annotator's next pair, in one transaction.
 
     An answer refused (LeaseLost, AssignmentEnded) stores nothing and is reported in
@@ -86,6 +89,8 @@ def answer_submit(
             choice=choice,
             seconds=seconds,
             comment=comment,
+            safety_a=safety_a,
+            safety_b=safety_b,
             now=now,
         )
         assignment = recorded.assignment

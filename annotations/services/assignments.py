@@ -38,6 +38,7 @@ from django.utils import timezone
 from .. import scales
 from ..models import Assignment, Evaluation, Rating
 from . import answer_queries, stages
+from .answer_values import safety_labels_clean
 from .assignment_errors import (
     AssignmentEnded,
     AssignmentError,
@@ -135,6 +136,8 @@ def answer_record(
     choice: object = None,
     seconds: object = None,
     comment: str = "",
+    safety_a: object = None,
+    safety_b: object = None,
     now: datetime,
 ) -> Recorded:
     """Store one answer inside the caller's transaction, which then refreshes the
@@ -156,13 +159,24 @@ def answer_record(
             return _released(assignment, refusal=refusal, now=now)
     if action == Action.RATE:
         return _rate(
-            assignment, choice=choice, seconds=seconds, comment=comment, now=now
+            assignment,
+            choice=choice,
+            seconds=seconds,
+            comment=comment,
+            safety=(safety_a, safety_b),
+            now=now,
         )
     return _end(assignment, state=_ENDS[action], comment=comment, now=now)
 
 
 def _rate(
-    assignment: Assignment, *, choice: object, seconds: object, comment: str, now
+    assignment: Assignment,
+    *,
+    choice: object,
+    seconds: object,
+    comment: str,
+    safety: tuple[object, object],
+    now,
 ) -> Recorded:
     if assignment.state == State.SUBMITTED:
         return _already_rated(assignment)
@@ -174,6 +188,9 @@ def _rate(
         value = scales.parse_choice(evaluation.scale, choice)
     except ValueError as error:
         raise InvalidAnswer(f"choice: {error}") from None
+    safety_a, safety_b = safety_labels_clean(
+        evaluation, safety_a=safety[0], safety_b=safety[1]
+    )
     spent = _clean_seconds(seconds, assignment, now)
     room = (comparison.pk, assignment.annotator_id, evaluation.annotators_per_pair)
     if not answer_queries.assignment_end(
@@ -202,6 +219,8 @@ def _rate(
         score=scales.candidate_score(
             value, candidate_on_left=assignment.candidate_on_left
         ),
+        safety_a=safety_a,
+        safety_b=safety_b,
         seconds=spent,
         comment=(comment or "")[:MAX_COMMENT],
         created_at=now,
@@ -284,6 +303,8 @@ def rating_submit(
     choice: object,
     seconds: object = None,
     comment: str = "",
+    safety_a: object = None,
+    safety_b: object = None,
     now: datetime | None = None,
 ) -> SubmitResult:
     """Record the annotator's answer, as shown and from the candidate's point of view.
@@ -301,6 +322,8 @@ def rating_submit(
         choice=choice,
         seconds=seconds,
         comment=comment,
+        safety_a=safety_a,
+        safety_b=safety_b,
     )
     return SubmitResult(rating=recorded.rating, created=recorded.created)
 

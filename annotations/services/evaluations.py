@@ -44,6 +44,8 @@ def evaluation_create(
     baseline: ChatModel | None = None,
     chat_models: list[ChatModel] | None = None,
     scale: str = Evaluation.Scale.SEVEN,
+    safety_labels: bool = False,
+    batch: str = "",
     annotators_per_pair: int = 3,
     lease_minutes: int = 30,
     guidelines: str = "",
@@ -54,9 +56,16 @@ def evaluation_create(
     """Create a head-to-head (candidate and baseline) or tournament (chat_models)
     evaluation and its comparisons: one per prompt and pair of chat models whose
     generations are both done. Prompts left out are counted by reason.
+    ``safety_labels`` (each response also labelled safe or unsafe) needs the
+    preference scale; ``batch`` labels its preference data.
     """
     if Evaluation.objects.filter(name=name).exists():
         raise EvaluationError(f"an evaluation named {name!r} already exists")
+    if safety_labels and scale != Evaluation.Scale.PREFERENCE:
+        raise EvaluationError("safety labels are only on the preference scale")
+    batch_length = Evaluation._meta.get_field("batch").max_length
+    if len(batch) > batch_length:
+        raise EvaluationError(f"the batch label is longer than {batch_length}")
     if chat_models:
         models = list(dict.fromkeys(chat_models))
         if len(models) < 2:
@@ -76,6 +85,8 @@ def evaluation_create(
         candidate=candidate if kind == Evaluation.Kind.HEAD_TO_HEAD else None,
         baseline=baseline if kind == Evaluation.Kind.HEAD_TO_HEAD else None,
         scale=scale,
+        safety_labels=safety_labels,
+        batch=batch,
         annotators_per_pair=annotators_per_pair,
         lease_minutes=lease_minutes,
         guidelines=guidelines,

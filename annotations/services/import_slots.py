@@ -26,14 +26,15 @@ _PATIENCE_SECONDS = 5.0
 class PairSlots:
     """One pair as the import finds it under its lock.
 
-    ``ratings``: annotator id -> (choice, candidate_on_left) of the stored ratings;
+    ``ratings``: annotator id -> (choice, candidate_on_left, safety_a, safety_b) of
+    the stored ratings;
     ``open_leases``: annotator id -> id of their assignment not yet ended (leased or
     expired), which an imported rating of theirs ends; ``live``: annotators whose
     lease has not expired and so holds a slot; ``occupied``: the pair's slots taken
     (ratings and live leases), counting the ratings the import admits.
     """
 
-    ratings: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    ratings: dict[int, tuple[int, bool, str, str]] = field(default_factory=dict)
     open_leases: dict[int, int] = field(default_factory=dict)
     live: set[int] = field(default_factory=set)
     occupied: int = 0
@@ -71,11 +72,18 @@ def pairs_locked(
     ids = sorted(set(comparison_ids))
     pairs_lock(ids)
     pairs = {pk: PairSlots() for pk in ids}
-    for comparison_id, annotator_id, choice, on_left in Rating.objects.filter(
+    for comparison_id, annotator_id, *stored in Rating.objects.filter(
         comparison__evaluation_id=evaluation_id
-    ).values_list("comparison_id", "annotator_id", "choice", "candidate_on_left"):
+    ).values_list(
+        "comparison_id",
+        "annotator_id",
+        "choice",
+        "candidate_on_left",
+        "safety_a",
+        "safety_b",
+    ):
         if comparison_id in pairs:
-            pairs[comparison_id].ratings[annotator_id] = (choice, on_left)
+            pairs[comparison_id].ratings[annotator_id] = tuple(stored)
     for pk, comparison_id, annotator_id, state, expires_at in Assignment.objects.filter(
         comparison__evaluation_id=evaluation_id, state__in=(State.LEASED, State.EXPIRED)
     ).values_list("pk", "comparison_id", "annotator_id", "state", "expires_at"):

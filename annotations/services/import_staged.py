@@ -33,11 +33,11 @@ MAX_SHOWN = 50
 _ROWS = """
     line integer, prompt text, model_a text, model_b text, annotator text,
     choice smallint, created_at timestamptz, seconds double precision,
-    comment text, candidate text, pair_id text
+    comment text, candidate text, pair_id text, safety_a text, safety_b text
 """
 _COLUMNS = (
     "line, prompt, model_a, model_b, annotator, choice, created_at, seconds, "
-    "comment, candidate, pair_id"
+    "comment, candidate, pair_id, safety_a, safety_b"
 )
 
 
@@ -78,6 +78,8 @@ def stage(batches: Iterable[Checked]) -> int:
                                 row.comment,
                                 row.candidate,
                                 row.pair_id,
+                                row.safety_a,
+                                row.safety_b,
                             )
                         )
                 copied += len(batch)
@@ -183,6 +185,12 @@ def first_candidate() -> str:
     return rows[0][0]
 
 
+def safety_labelled() -> bool:
+    """Whether the file's ratings have safety labels (all have, or none has)."""
+    rows = _execute("SELECT EXISTS (SELECT 1 FROM import_rows WHERE safety_a <> '')")
+    return bool(rows[0][0])
+
+
 def comparisons_ensure(evaluation: Evaluation) -> int:
     """Create the comparisons the file's pairs lack; map each pair to its
     comparison in ``import_pairs``; return how many pairs the file rates."""
@@ -260,7 +268,9 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
         "import_final",
         f"""AS SELECT r.line, r.annotator, u.id AS user_id, p.comparison_id,
             r.a_id = p.candidate_model AS on_left, r.choice, r.seconds, r.comment,
-            r.created_at, old.choice AS old_choice, old.candidate_on_left AS old_left,
+            r.created_at, r.safety_a, r.safety_b, old.choice AS old_choice,
+            old.candidate_on_left AS old_left, old.safety_a AS old_safety_a,
+            old.safety_b AS old_safety_b,
             l.id AS lease_id,
             COALESCE(l.state = %(leased)s AND l.expires_at > %(now)s, FALSE) AS live
         FROM import_resolved r
@@ -282,10 +292,11 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {R} (comparison_id, annotator_id, assignment_id, scale,
-                choice, candidate_on_left, score, seconds, comment, source, created_at)
+                choice, candidate_on_left, score, safety_a, safety_b, seconds, comment,
+                source, created_at)
             SELECT comparison_id, user_id, lease_id, %(scale)s, choice, on_left,
-                CASE WHEN on_left THEN choice ELSE -choice END, seconds, comment,
-                %(imported)s, COALESCE(created_at, %(now)s)
+                CASE WHEN on_left THEN choice ELSE -choice END, safety_a, safety_b,
+                seconds, comment, %(imported)s, COALESCE(created_at, %(now)s)
             FROM import_final WHERE old_choice IS NULL
             ON CONFLICT DO NOTHING""",
             {**values, "scale": evaluation.scale, "imported": Rating.Source.IMPORTED},
@@ -333,7 +344,8 @@ def _check_slots(values: dict) -> None:
         f"""SELECT line, annotator, problem FROM (
             SELECT f.line, f.annotator, CASE
                 WHEN f.old_choice IS NOT NULL THEN
-                    CASE WHEN (f.old_choice, f.old_left) = (f.choice, f.on_left)
+                    CASE WHEN (f.old_choice, f.old_left, f.old_safety_a, f.old_safety_b)
+                        = (f.choice, f.on_left, f.safety_a, f.safety_b)
                     THEN NULL ELSE 'other' END
                 WHEN f.live THEN NULL
                 WHEN {full} THEN 'full'

@@ -55,6 +55,10 @@ def ratings_import(
     live leases is refused, naming it, and nothing of the file is stored; a rating
     for a pair its annotator is leasing ends that lease, linked to the rating.
 
+    On the preference scale a rating may carry ``safety_a`` and ``safety_b``: all
+    ratings of an evaluation have them (an evaluation with ``safety_labels``) or
+    none does; a new evaluation has them when the file's first rating has.
+
     ``data`` (bytes or a seekable binary file) is read as a stream and checked in
     batches of BATCH_ROWS records (rating_rows.py); ``progress`` is called after
     each with the number of records read. PostgreSQL stages the checked rows and
@@ -81,7 +85,13 @@ def ratings_import(
             details={"evaluation": evaluation_name, "comparisons": known.comparisons},
         )
     records = iter_records(file_name=file_name, source=data, csv_columns=COLUMNS)
-    batches = checked_batches(records, scale, progress)
+    # None when the import creates the evaluation: its first rating decides.
+    safety_labels = (
+        Evaluation.objects.filter(name=evaluation_name)
+        .values_list("safety_labels", flat=True)
+        .first()
+    )
+    batches = checked_batches(records, scale, progress, safety_labels=safety_labels)
     target = {
         "prompt_set_name": prompt_set_name,
         "evaluation_name": evaluation_name,
@@ -174,6 +184,7 @@ def _staged_import(
             scale=scale,
             names=names,
             first=import_staged.first_candidate(),
+            safety_labels=import_staged.safety_labelled(),
             models=models,
             candidate_name=candidate_name,
             created_by=created_by,
@@ -226,6 +237,7 @@ def _portable_import(
                 scale=scale,
                 names=names,
                 first=rows[0].candidate or rows[0].model_a,
+                safety_labels=bool(rows[0].safety_a),
                 models=models,
                 candidate_name=candidate_name,
                 created_by=created_by,
@@ -295,7 +307,16 @@ def _check_duplicates(checked) -> None:
 
 
 def _evaluation_create(
-    *, name, prompt_set, scale, names, first, models, candidate_name, created_by
+    *,
+    name,
+    prompt_set,
+    scale,
+    names,
+    first,
+    models,
+    candidate_name,
+    created_by,
+    safety_labels=False,
 ):
     """A new evaluation of the models ``names`` (in order of first appearance);
     a head-to-head's candidate is ``candidate_name`` or ``first``, the first line's
@@ -322,6 +343,7 @@ def _evaluation_create(
                 candidate=candidate,
                 baseline=baseline,
                 scale=scale,
+                safety_labels=safety_labels,
                 source=Evaluation.Source.IMPORTED,
                 status=Evaluation.Status.CLOSED,
                 created_by=created_by,
@@ -430,7 +452,7 @@ def _ratings_store(evaluation, checked, comparisons, annotators, models):
         on_left = models[row.model_a].pk == candidate_model
         old = pair.ratings.get(annotator.pk)
         if old is not None:
-            if old == (row.choice, on_left):
+            if old == (row.choice, on_left, row.safety_a, row.safety_b):
                 unchanged += 1
             else:
                 errors.append(
@@ -461,6 +483,8 @@ def _ratings_store(evaluation, checked, comparisons, annotators, models):
                 choice=row.choice,
                 candidate_on_left=on_left,
                 score=scales.candidate_score(row.choice, candidate_on_left=on_left),
+                safety_a=row.safety_a,
+                safety_b=row.safety_b,
                 seconds=row.seconds,
                 comment=row.comment,
                 source=Rating.Source.IMPORTED,

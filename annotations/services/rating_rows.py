@@ -49,6 +49,8 @@ class RatingRow:
     comment: str
     candidate: str | None
     pair_id: str
+    safety_a: str = ""
+    safety_b: str = ""
 
     @property
     def pair(self) -> tuple[str, frozenset[str]]:
@@ -69,6 +71,7 @@ def rating_row(record: Record, scale: str) -> RatingRow:
     except ValueError as exc:
         raise FieldError("choice", str(exc)) from None
     created_at = _created_at(data)
+    safety_a, safety_b = _safety(data, scale)
     candidate = data.get("candidate") or None
     if candidate is not None and candidate not in (model_a, model_b):
         raise FieldError("candidate", "must be model_a or model_b")
@@ -83,7 +86,64 @@ def rating_row(record: Record, scale: str) -> RatingRow:
         comment=_optional_text(data, "comment", MAX_COMMENT_CHARS),
         candidate=candidate,
         pair_id=_optional_text(data, "pair_id", MAX_NAME_CHARS).strip(),
+        safety_a=safety_a,
+        safety_b=safety_b,
     )
+
+
+SAFETY_FIELDS = ("safety_a", "safety_b")
+
+
+def _safety(data: dict, scale: str) -> tuple[str, str]:
+    """The safety labels of Model A's and Model B's responses: both or neither, and
+    only on the preference scale."""
+    given = [name for name in SAFETY_FIELDS if data.get(name) not in (None, "")]
+    if not given:
+        return "", ""
+    if scale != "preference":
+        raise FieldError(given[0], "safety labels are only on the preference scale")
+    if len(given) == 1:
+        missing = next(name for name in SAFETY_FIELDS if name not in given)
+        raise FieldError(
+            missing, f"required with {given[0]}: label both responses (safe or unsafe)"
+        )
+    labels = []
+    for name in SAFETY_FIELDS:
+        try:
+            labels.append(scales.parse_safety(data[name]))
+        except ValueError as exc:
+            raise FieldError(name, str(exc)) from None
+    return labels[0], labels[1]
+
+
+class SafetyRule:
+    """Every rating of an evaluation has safety labels, or none has: as the
+    evaluation says (``asked``), or, for an evaluation the import creates, as the
+    file's first rating does."""
+
+    def __init__(self, asked: bool | None):
+        self.asked = asked
+        self.first_line: int | None = None
+
+    def check(self, line: int, row: RatingRow) -> None:
+        labelled = bool(row.safety_a)
+        if self.asked is None:
+            self.asked, self.first_line = labelled, line
+        if labelled == self.asked:
+            return
+        if self.first_line is None:
+            reason = (
+                "the evaluation asks for safety labels: required"
+                if self.asked
+                else "the evaluation asks for no safety labels"
+            )
+        else:
+            has = "has" if self.asked else "has no"
+            reason = (
+                f"line {self.first_line} {has} safety labels, and all ratings of an "
+                "evaluation have them or none does"
+            )
+        raise FieldError("safety_a", reason)
 
 
 def _optional_text(data: dict, name: str, max_length: int) -> str:
@@ -141,11 +201,16 @@ def checked_batches(
     records: Iterable[Record],
     scale: str,
     progress: Callable[[int], None] | None = None,
+    *,
+    safety_labels: bool | None = False,
 ) -> Iterator[Checked]:
     """Check the records BATCH_ROWS at a time, yielding each clean batch; raise
     ImportFileError naming every bad field (up to MAX_ERRORS) once all are read.
-    ``progress`` is called after each batch with the number of records read."""
+    ``progress`` is called after each batch with the number of records read.
+    ``safety_labels``: whether every rating has them (the evaluation's setting), or
+    None for a new evaluation, which takes the first rating's way (SafetyRule)."""
     records = iter(records)
+    safety = SafetyRule(safety_labels)
     errors: list[LineError] = []
     read = 0
     while batch := list(itertools.islice(records, BATCH_ROWS)):
@@ -155,7 +220,9 @@ def checked_batches(
             if len(errors) >= MAX_ERRORS:
                 break  # the rest is still read: the reader's errors come first
             try:
-                checked.append((record, rating_row(record, scale)))
+                row = rating_row(record, scale)
+                safety.check(record.line, row)
+                checked.append((record, row))
             except FieldError as exc:
                 errors.append(LineError(record.line, exc.field, exc.message))
         if not errors:

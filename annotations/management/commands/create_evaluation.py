@@ -31,7 +31,19 @@ class Command(BaseCommand):
             "7 best; --scale is ignored); default: head_to_head or tournament, from "
             "the models given",
         )
-        parser.add_argument("--scale", choices=["seven", "three"], default="seven")
+        parser.add_argument(
+            "--scale", choices=["seven", "three", "preference"], default="seven"
+        )
+        parser.add_argument(
+            "--safety-labels",
+            action="store_true",
+            help="preference scale: each response also gets a safe / unsafe label",
+        )
+        parser.add_argument(
+            "--batch",
+            default="",
+            help="the preference data's batch label (default: the week of each rating)",
+        )
         parser.add_argument("--annotators-per-pair", type=int, default=3)
         parser.add_argument("--pairs-per-prompt", type=int)
         parser.add_argument("--guidelines", default="")
@@ -59,6 +71,8 @@ class Command(BaseCommand):
                 baseline=model(options["baseline"]) if options["baseline"] else None,
                 chat_models=[model(name) for name in options["models"]] or None,
                 scale=options["scale"],
+                safety_labels=options["safety_labels"],
+                batch=options["batch"],
                 annotators_per_pair=options["annotators_per_pair"],
                 pairs_per_prompt=options["pairs_per_prompt"],
                 guidelines=options["guidelines"],

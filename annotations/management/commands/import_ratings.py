@@ -10,7 +10,9 @@ class Command(ImportCommand):
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
         parser.add_argument("--evaluation", required=True)
-        parser.add_argument("--scale", required=True, choices=["seven", "three"])
+        parser.add_argument(
+            "--scale", required=True, choices=["seven", "three", "preference"]
+        )
         parser.add_argument(
             "--candidate", help="head-to-head: the candidate's name (default: model_a)"
         )

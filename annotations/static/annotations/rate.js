@@ -1,5 +1,7 @@
-// The rating page: keys 1-7 choose, Enter submits, S skips, F flags; the next pair
-// replaces the current one without a page reload. Without JavaScript the form still works.
+// The rating page: number keys choose (1-7; 1-8 on the preference scale), Z / X label
+// Model A safe / unsafe and N / M Model B when the evaluation asks, Enter submits, S
+// skips, F flags; the next pair replaces the current one without a page reload.
+// Without JavaScript the form still works.
 (() => {
   "use strict";
   let shownAt = performance.now();
@@ -64,6 +66,8 @@
         assignment: pair ? pair.dataset.assignment : null,
         action,
         choice: data.get("choice"),
+        safety_a: data.get("safety_a"),
+        safety_b: data.get("safety_b"),
         comment: data.get("comment") || "",
         seconds: Number(data.get("seconds")) || 0,
       }));
@@ -101,10 +105,15 @@
       forgetPending();
       return;
     }
-    const radio = pending.choice
-      ? answerForm.querySelector(`input[name="choice"][value="${CSS.escape(pending.choice)}"]`)
+    const pick = (name) => pending[name]
+      ? answerForm.querySelector(`input[name="${name}"][value="${CSS.escape(pending[name])}"]`)
       : null;
+    const radio = pick("choice");
     if (radio) radio.checked = true;
+    for (const name of ["safety_a", "safety_b"]) {
+      const label = pick(name);
+      if (label) label.checked = true;
+    }
     if (pending.comment) {
       document.getElementById("flag-comment").value = pending.comment;
       document.getElementById("flag-box").open = true;
@@ -125,6 +134,12 @@
     data.set("seconds", (carriedSeconds + secondsSpent()).toFixed(2));
     if (action === "rate" && !data.get("choice")) {
       showError("Choose an answer first (mouse or number keys).");
+      return;
+    }
+    const unlabelled = ["safety_a", "safety_b"].filter(
+      (name) => answerForm.querySelector(`input[name="${name}"]`) && !data.get(name));
+    if (action === "rate" && unlabelled.length) {
+      showError("Label the safety of both responses first (mouse or the keys shown).");
       return;
     }
     if (action !== "flag") data.delete("comment");
@@ -211,13 +226,13 @@
       return;
     }
     if (target.tagName === "INPUT" && target.type === "text") return;
-    if (/^[1-9]$/.test(event.key)) {
-      const radio = form().querySelector(`input[data-key="${event.key}"]`);
-      if (radio) {
-        radio.checked = true;
-        radio.focus();
-        event.preventDefault();
-      }
+    // A radio's key: a number for the answer, a letter for a safety label.
+    const key = event.key.length === 1 ? event.key.toLowerCase() : "";
+    const radio = key ? form().querySelector(`input[data-key="${CSS.escape(key)}"]`) : null;
+    if (radio) {
+      radio.checked = true;
+      radio.focus();
+      event.preventDefault();
     } else if (event.key === "Enter") {
       if (target.tagName === "BUTTON" || target.tagName === "SUMMARY") return;
       event.preventDefault();
