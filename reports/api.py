@@ -14,16 +14,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Evaluation
 
-from . import downloads
+from . import downloads, preference_downloads
 from .annotator_filters import UnknownAnnotator
 from .background import report_or_job, report_status
 from .evaluation_reports import report_options_for
 from .likert_report import likert_download, likert_report
+from .preference_options import EXPORT_OPTIONS
 from .report_jobs import JobState, ReportJob
 from .report_options import OPTIONS, ReportOptions
 
@@ -193,3 +195,56 @@ class ReportFileView(APIView):
         except UnknownAnnotator as error:
             raise ValidationError({"detail": str(error)}) from None
         return downloads.attachment(download)
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """The view's first renderer, whatever the query says (DRF's documented way):
+    the export's ``format`` parameter names a file format, not a renderer."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PreferenceExportView(APIView):
+    """Preference data for reward-model training, in TRL's conversational format:
+    a JSONL file, or a zip of a Hugging Face dataset folder (or of the JSONL and its
+    "about the same" file). ``evaluation``: names or ids, repeated or
+    comma-separated; preference and seven-point evaluations only. A bad or unknown
+    parameter answers 400 naming it."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="preferences_export",
+        parameters=[
+            OpenApiParameter(
+                preference_downloads.EVALUATION_PARAMETER,
+                str,
+                required=True,
+                many=True,
+                description="evaluation names or ids (repeat it or separate by commas)",
+            ),
+            *(
+                OpenApiParameter(
+                    option.name, str, description=option.help, enum=option.values
+                )
+                for option in EXPORT_OPTIONS
+            ),
+        ],
+        responses={
+            (200, "application/jsonl"): OpenApiTypes.BINARY,
+            (200, "application/zip"): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request):
+        try:
+            evaluations, options = preference_downloads.export_request(
+                request.query_params
+            )
+        except ValueError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        return preference_downloads.preference_download(evaluations, options)

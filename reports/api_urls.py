@@ -5,6 +5,11 @@ from django.urls import path
 from . import api, api_reward
 
 urlpatterns = [
+    path(
+        "reports/preferences/",
+        api.PreferenceExportView.as_view(),
+        name="api-preferences",
+    ),
     path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
     path(
         "reports/<int:pk>/reward/",

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from django import forms
 
+from .preference_options import EXPORT_OPTIONS, ExportOptions
 from .report_options import OPTIONS, Option, ReportOptions
 
 
@@ -75,3 +76,18 @@ class DisagreementFilterForm(forms.Form):
         return "; ".join(
             f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()
         )
+
+
+class PreferenceExportForm(forms.Form):
+    """The preference export's options (``preference_options.EXPORT_OPTIONS``) as
+    radio buttons; the download view parses the query as the API does."""
+
+    def __init__(self) -> None:
+        super().__init__(initial=asdict(ExportOptions()), label_suffix="")
+        for option in EXPORT_OPTIONS:
+            self.fields[option.name] = forms.ChoiceField(
+                label=option.label,
+                help_text=option.help,
+                choices=option.choices,
+                widget=forms.RadioSelect,
+            )

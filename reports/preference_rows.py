@@ -71,7 +71,11 @@ def strengths(scale: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 
 def preference_ratings(
-    evaluation_ids: Sequence[int], *, include_about_same: bool = False
+    evaluation_ids: Sequence[int],
+    *,
+    include_about_same: bool = False,
+    times: bool = True,
+    names: bool = True,
 ) -> pd.DataFrame:
     """One row per rating with a preference, in the evaluations given (preference and
     seven-point scales; others are left out), sorted by rating id.
@@ -81,17 +85,23 @@ def preference_ratings(
     for "about the same", only with ``include_about_same``),
     ``chosen_generation_id``, ``rejected_generation_id`` (for "about the same": the
     candidate and the baseline), ``chosen_safety`` and ``rejected_safety`` ("safe",
-    "unsafe", or "" without labels), ``created_at`` (UTC).
+    "unsafe", or "" without labels), ``created_at`` (UTC; left out with
+    ``times=False``, which saves decoding a time per rating). ``names=False`` leaves
+    out ``annotator`` (and the join to the users).
     """
+    left_out = {"created_at"} if not times else set()
+    left_out |= {"annotator"} if not names else set()
+    fields = {k: v for k, v in _FIELDS.items() if k not in left_out}
+    columns = [c for c in COLUMNS if c not in left_out]
     frame = frame_of(
         Rating.objects.filter(
             comparison__evaluation_id__in=list(evaluation_ids),
             scale__in=PREFERENCE_SCALES,
         ).order_by("id"),
-        _FIELDS,
+        fields,
     )
     if frame.empty:
-        return pd.DataFrame({column: [] for column in COLUMNS})
+        return pd.DataFrame({column: [] for column in columns})
     score = frame["score"].to_numpy()
     frame["strength"] = strengths(frame["scale"].to_numpy(), score)
     if not include_about_same:
@@ -113,8 +123,9 @@ def preference_ratings(
     frame["rejected_safety"] = np.where(
         candidate_chosen, baseline_safety, candidate_safety
     )
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    return frame[COLUMNS]
+    if times:
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    return frame[columns]
 
 
 def safety_categories(chosen: pd.Series, rejected: pd.Series) -> pd.Series:

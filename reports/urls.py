@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import disagreements, reward_views, views
+from . import disagreements, preference_pages, reward_views, views
 
 app_name = "reports"
 
@@ -17,6 +17,12 @@ urlpatterns = [
         "<int:pk>/disagreements/",
         disagreements.disagreements,
         name="disagreements",
+    ),
+    path("<int:pk>/preferences/", preference_pages.preferences, name="preferences"),
+    path(
+        "<int:pk>/preferences/download",
+        preference_pages.preferences_download,
+        name="preferences-download",
     ),
     path("<int:pk>/pairs/<int:comparison_id>/", disagreements.pair, name="pair"),
     path("<int:pk>/reward/", reward_views.reward, name="reward"),
