@@ -2,9 +2,14 @@
 
 from django.urls import path
 
-from . import api
+from . import api, batch_api
 
 urlpatterns = [
+    path(
+        "reports/batches/",
+        batch_api.BatchStatisticsView.as_view(),
+        name="api-report-batches",
+    ),
     path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
     path(
         "reports/<int:pk>/status/",

@@ -173,3 +173,37 @@ def batch_rows(statistics: BatchStatistics) -> pd.DataFrame:
         for use in statistics.tokenizers
     )  # fmt: skip
     return frame
+
+
+BATCH_SCALES = ("preference", "seven")
+MAX_EVALUATIONS = 100
+_LARGEST_ID = 2**31 - 1
+
+
+def chosen_evaluations(values: Sequence[str]) -> list[Evaluation]:
+    """The evaluations a request names (``evaluation``, repeated), in id order.
+
+    ValueError, naming the parameter and the value, for none, too many, a value
+    that is no id, an unknown evaluation, or one on a scale without preferences.
+    """
+    if not values:
+        raise ValueError("evaluation: name at least one evaluation id")
+    if len(values) > MAX_EVALUATIONS:
+        raise ValueError(f"evaluation: at most {MAX_EVALUATIONS} evaluations at once")
+    ids = []
+    for value in values:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID):
+            raise ValueError(f"evaluation: {text[:40]!r} is not an evaluation id")
+        ids.append(int(text))
+    found = {item.pk: item for item in Evaluation.objects.filter(pk__in=ids)}
+    for pk in ids:
+        if pk not in found:
+            raise ValueError(f"evaluation: no evaluation {pk}")
+        if found[pk].scale not in BATCH_SCALES:
+            raise ValueError(
+                f"evaluation: {found[pk].name!r} is on the "
+                f"{found[pk].get_scale_display().lower()} scale; batch statistics "
+                "need preference or seven-point ratings"
+            )
+    return sorted(found.values(), key=lambda item: item.pk)

@@ -1,96 +1,32 @@
-"""Table 26 (batch statistics): hand-computed small cases on PostgreSQL.
+"""Table 26 (batch statistics): hand-computed small cases on PostgreSQL (the case
+and its hand counts: ``tests/preferences/batch_data.py``)."""
 
-Tokens are counted with tiktoken's cl100k_base, hand-counted: "Hello world" is
-["Hello", " world"] (2) and "The quick brown fox jumps over the lazy dog." is one
-token a word and one for the stop (10).
-"""
-
-from datetime import UTC, datetime
-
+import numpy as np
+import pandas as pd
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as s
 
 from annotations.models import Evaluation
 from generations import tokenizers
 from reports.preference_batches import batch_rows, batch_statistics
-from tests.factories import (
-    ChatModelFactory,
-    ComparisonFactory,
-    EvaluationFactory,
-    GenerationFactory,
-    PromptFactory,
-    PromptSetFactory,
-    RatingFactory,
-    UserFactory,
-)
+from reports.statistics import batches as st
+from tests.factories import ComparisonFactory, EvaluationFactory, RatingFactory
 
-HELLO, FOX = "Hello world", "The quick brown fox jumps over the lazy dog."
-CL100K = "tiktoken:cl100k_base"
+from .batch_data import CL100K, FOX, HELLO, make_batch_data
 
 
 def test_the_hand_counted_strings_have_the_counts_the_cases_use():
     assert tokenizers.count_text_tokens(CL100K, [HELLO, FOX, ""]) == [2, 10, 0]
 
 
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _rate(pair, choice, *, scale, at="2026-02-02T12:00", on_left=True):
-    return RatingFactory(comparison=pair, annotator=UserFactory(), scale=scale,
-                         choice=choice, candidate_on_left=on_left,
-                         created_at=_at(at))  # fmt: skip
-
-
 @pytest.fixture
 def data(db):
-    """Two evaluations on one prompt set: "batch 10" (preference scale, labelled)
-    and one without a label (seven-point, batched by ISO week)."""
     cache.clear()
-    own = ChatModelFactory(name="own-tokenizer", tokenizer=CL100K)
-    server = ChatModelFactory(name="server-only", tokenizer="backend")
-    prompt_set = PromptSetFactory()
-    single = PromptFactory(prompt_set=prompt_set, turns=[
-        {"role": "user", "content": HELLO}])  # fmt: skip
-    # A system turn is no part of the dialogue; user, assistant, user: 2 + 10 + 2.
-    multi = PromptFactory(prompt_set=prompt_set, turns=[
-        {"role": "system", "content": FOX},
-        {"role": "user", "content": HELLO},
-        {"role": "assistant", "content": FOX},
-        {"role": "user", "content": HELLO},
-    ])  # fmt: skip
-    assert multi.num_turns == 2
-    own_single = GenerationFactory(prompt=single, chat_model=own, text=HELLO)
-    server_single = GenerationFactory(prompt=single, chat_model=server, text=FOX)
-    # The server counted 7 tokens: that count wins over the text's 2.
-    own_multi = GenerationFactory(prompt=multi, chat_model=own, text=HELLO,
-                                  completion_tokens=7)  # fmt: skip
-    server_multi = GenerationFactory(prompt=multi, chat_model=server, text=HELLO)
-    labelled = EvaluationFactory(prompt_set=prompt_set, candidate=own,
-                                 baseline=server, scale="preference",
-                                 batch="batch 10")  # fmt: skip
-    weekly = EvaluationFactory(prompt_set=prompt_set, candidate=own, baseline=server,
-                               scale="seven")  # fmt: skip
-    first = ComparisonFactory(evaluation=labelled, prompt=single,
-                              candidate_generation=own_single,
-                              baseline_generation=server_single)  # fmt: skip
-    second = ComparisonFactory(evaluation=labelled, prompt=multi,
-                               candidate_generation=own_multi,
-                               baseline_generation=server_multi)  # fmt: skip
-    third = ComparisonFactory(evaluation=weekly, prompt=single,
-                              candidate_generation=own_single,
-                              baseline_generation=server_single)  # fmt: skip
-    _rate(first, 4, scale="preference")  # own chosen, significantly
-    _rate(first, -2, scale="preference")  # server chosen, slightly
-    _rate(second, 3, scale="preference", on_left=False)  # server chosen, better
-    # 2025-12-29 (a Monday) and Sunday 2026-01-04 are in ISO week 2026-W01.
-    _rate(third, 1, scale="seven", at="2025-12-29T00:30")  # slightly
-    _rate(third, -3, scale="seven", at="2026-01-04T23:59")  # significantly
-    _rate(third, 0, scale="seven", at="2026-01-05T08:00")  # about the same: out
-    _rate(third, 2, scale="seven", at="2026-01-05T09:00")  # W02, better
-    yield {"labelled": labelled, "weekly": weekly, "own_single": own_single}
+    yield make_batch_data()
     cache.clear()
 
 
@@ -180,3 +116,53 @@ def test_no_preference_ratings_give_an_empty_table_with_a_total(db):
     table = batch_statistics([evaluation.pk])
     assert table.rows == ()
     assert (table.total.comparisons, table.total.tokens_per_example) == (0, None)
+
+
+def test_iso_weeks_follow_the_iso_calendar_across_the_new_year():
+    times = pd.Series(pd.to_datetime(
+        ["2025-12-28T23:59Z", "2025-12-29T00:00Z", "2027-01-03T12:00Z",
+         "2027-01-04T00:00Z", "2020-12-31T00:00Z"]
+    ))  # fmt: skip
+    assert st.iso_weeks(times).tolist() == [
+        "2025-W52", "2026-W01", "2026-W53", "2027-W01", "2020-W53"
+    ]  # fmt: skip
+
+
+def test_batches_sort_by_label_with_numbers_as_numbers():
+    rows = pd.DataFrame({"batch": ["batch 10", "batch 2", "Batch 1", "2026-W03"],
+                         "strength": [1, 2, 3, 4], "num_turns": [1, 1, 1, 1],
+                         "prompt_tokens": [0, 0, 0, 0],
+                         "response_tokens": [0, 0, 0, 0]})  # fmt: skip
+    assert st.batch_table(rows)["batch"].tolist() == [
+        "2026-W03", "Batch 1", "batch 2", "batch 10"
+    ]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    s.lists(
+        s.tuples(s.sampled_from(["a", "b 2", "b 10", "2026-W01"]),
+                 s.integers(1, 4), s.integers(1, 5), s.integers(0, 500),
+                 s.integers(0, 900)),
+        min_size=1, max_size=40,
+    )
+)  # fmt: skip
+def test_the_vectorised_table_equals_plain_means_per_batch(items):
+    rows = pd.DataFrame(items, columns=["batch", "strength", "num_turns",
+                                        "prompt_tokens", "response_tokens"])  # fmt: skip
+    table = st.batch_table(rows).set_index("batch")
+    for batch in set(rows["batch"]):
+        mine = [item for item in items if item[0] == batch]
+        got = table.loc[batch]
+        assert got["comparisons"] == len(mine)
+        assert got["turns_per_dialogue"] == pytest.approx(np.mean([m[2] for m in mine]))
+        assert got["tokens_per_example"] == pytest.approx(
+            np.mean([m[3] + m[4] for m in mine])
+        )
+        for strength in (4, 3, 2, 1):
+            assert got[f"share_{strength}"] == pytest.approx(
+                sum(m[1] == strength for m in mine) / len(mine)
+            )
+    total = st.total_row(rows).iloc[0]
+    assert total["comparisons"] == len(items)
+    assert total["tokens_per_response"] == pytest.approx(np.mean([m[4] for m in items]))
