@@ -65,29 +65,30 @@ def batch_statistics(
     afresh).
     """
     ids = list(dict.fromkeys(int(pk) for pk in evaluation_ids))
-    evaluations = dict(
-        Evaluation.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "name")
-    )
+    evaluations = {
+        pk: (name, batch)
+        for pk, name, batch in Evaluation.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "name", "batch")
+    }
     rows = preference_ratings(list(evaluations))
-    frame = _with_tokens(rows, use_cache=use_cache)
-    frame["batch"] = _batches(frame, list(evaluations))
+    frame, uses = _with_tokens(rows, use_cache=use_cache)
+    labels = {pk: batch for pk, (_, batch) in evaluations.items()}
+    frame["batch"] = _batches(frame, labels)
     table, total = st.batch_table(frame), st.total_row(frame, TOTAL)
     return BatchStatistics(
         evaluation_ids=tuple(evaluations),
-        evaluations=tuple(evaluations.values()),
+        evaluations=tuple(name for name, _ in evaluations.values()),
         rows=tuple(_row(item) for item in table.to_dict("records")),
         total=_row(total.to_dict("records")[0]),
-        tokenizers=frame.attrs["tokenizers"],
+        tokenizers=uses,
         fallback_tokenizer=tokenizers.FALLBACK,
         definitions=DEFINITIONS,
     )
 
 
-def _batches(frame: pd.DataFrame, evaluation_ids: list[int]) -> np.ndarray:
+def _batches(frame: pd.DataFrame, labels: dict[int, str]) -> np.ndarray:
     """Each row's batch: its evaluation's label, else the ISO week of the rating."""
-    labels = dict(
-        Evaluation.objects.filter(pk__in=evaluation_ids).values_list("pk", "batch")
-    )
     label = frame["evaluation_id"].map(labels).fillna("").to_numpy(dtype=object)
     unlabelled = label == ""
     if unlabelled.any():
@@ -95,8 +96,11 @@ def _batches(frame: pd.DataFrame, evaluation_ids: list[int]) -> np.ndarray:
     return label
 
 
-def _with_tokens(rows: pd.DataFrame, *, use_cache: bool) -> pd.DataFrame:
-    """The rows with their prompt's turns and the tokens of their examples."""
+def _with_tokens(
+    rows: pd.DataFrame, *, use_cache: bool
+) -> tuple[pd.DataFrame, tuple[TokenizerUse, ...]]:
+    """The rows with their prompt's turns and the tokens of their examples; how
+    each chat model's tokens were counted."""
     chosen = rows["chosen_generation_id"].to_numpy(dtype=np.int64)
     rejected = rows["rejected_generation_id"].to_numpy(dtype=np.int64)
     evaluation = rows["evaluation_id"].to_numpy(dtype=np.int64)
@@ -122,8 +126,7 @@ def _with_tokens(rows: pd.DataFrame, *, use_cache: bool) -> pd.DataFrame:
     frame["num_turns"] = counts["num_turns"].to_numpy()[first]
     frame["prompt_tokens"] = both("prompt_tokens")
     frame["response_tokens"] = both("response_tokens")
-    frame.attrs["tokenizers"] = _tokenizer_uses(counts, models)
-    return frame
+    return frame, _tokenizer_uses(counts, models)
 
 
 def _tokenizer_uses(
