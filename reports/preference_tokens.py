@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import Case, F, TextField, Value, When
 
 from annotations.models import Comparison, Evaluation
 from generations import tokenizers
@@ -141,25 +141,34 @@ def _generations(missing: Mapping[int, np.ndarray]) -> pd.DataFrame:
     no count was stored."""
     wanted = np.unique(np.concatenate(list(missing.values())))
     if len(wanted) <= ID_LOOKUP_LIMIT:
-        queryset = Generation.objects.filter(pk__in=wanted.tolist())
+        querysets = [Generation.objects.filter(pk__in=wanted.tolist())]
     else:
+        # One semi-join per side: "IN (a) OR IN (b)" makes PostgreSQL scan a
+        # subquery's rows once per generation.
         pairs = Comparison.objects.filter(evaluation_id__in=list(missing)).order_by()
-        queryset = Generation.objects.filter(
-            Q(pk__in=pairs.values("candidate_generation_id"))
-            | Q(pk__in=pairs.values("baseline_generation_id"))
-        )
-    queryset = queryset.order_by().annotate(
-        uncounted_text=Case(
-            When(completion_tokens__isnull=True, then=F("text")),
-            default=Value(""),
-            output_field=TextField(),
-        )
-    )
-    frame = frame_of(queryset, {
+        querysets = [
+            Generation.objects.filter(pk__in=pairs.values(f"{side}_generation_id"))
+            for side in ("candidate", "baseline")
+        ]
+    fields = {
         "generation_id": "id", "prompt_id": "prompt_id",
         "chat_model_id": "chat_model_id", "completion_tokens": "completion_tokens",
         "text": "uncounted_text",
-    })  # fmt: skip
+    }  # fmt: skip
+    uncounted_text = Case(
+        When(completion_tokens__isnull=True, then=F("text")),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    frame = pd.concat(
+        [
+            frame_of(
+                queryset.order_by().annotate(uncounted_text=uncounted_text), fields
+            )
+            for queryset in querysets
+        ],
+        ignore_index=True,
+    ).drop_duplicates("generation_id")
     return frame[frame["generation_id"].isin(wanted)].reset_index(drop=True)
 
 

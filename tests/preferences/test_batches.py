@@ -166,3 +166,21 @@ def test_the_vectorised_table_equals_plain_means_per_batch(items):
     total = st.total_row(rows).iloc[0]
     assert total["comparisons"] == len(items)
     assert total["tokens_per_response"] == pytest.approx(np.mean([m[4] for m in items]))
+
+
+@pytest.mark.django_db
+def test_many_generations_are_read_through_the_comparisons_with_the_same_result(
+    data, monkeypatch
+):
+    from reports import preference_tokens
+
+    ids = [data["labelled"].pk, data["weekly"].pk]
+    by_id = batch_statistics(ids, use_cache=False)
+    monkeypatch.setattr(preference_tokens, "ID_LOOKUP_LIMIT", 0)
+    with CaptureQueriesContext(connection) as queries:
+        through_comparisons = batch_statistics(ids, use_cache=False)
+    assert through_comparisons == by_id
+    assert sum(
+        '"annotations_comparison"' in query["sql"] and '"text"' in query["sql"]
+        for query in queries.captured_queries
+    ) == 2  # fmt: skip
