@@ -184,3 +184,12 @@ def test_many_generations_are_read_through_the_comparisons_with_the_same_result(
         '"annotations_comparison"' in query["sql"] and '"text"' in query["sql"]
         for query in queries.captured_queries
     ) == 2  # fmt: skip
+
+
+def test_only_tokenizers_that_count_here_are_used_else_the_fallback(tmp_path):
+    broken = tmp_path / "tokenizer.json"
+    broken.write_text("not a tokenizer")
+    for setting in ("backend", "", str(tmp_path / "missing.model"), str(broken)):
+        assert tokenizers.offline_spec(setting) is None
+    assert tokenizers.offline_spec(CL100K) == CL100K
+    assert tokenizers.offline_spec(tokenizers.FALLBACK) == tokenizers.FALLBACK
