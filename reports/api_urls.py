@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from . import api, api_reward
+from . import api, api_reward, batch_api
 
 urlpatterns = [
     path(
         "reports/preferences/",
         api.PreferenceExportView.as_view(),
         name="api-preferences",
+    ),
+    path(
+        "reports/batches/",
+        batch_api.BatchStatisticsView.as_view(),
+        name="api-report-batches",
     ),
     path("reports/<int:pk>/", api.ReportView.as_view(), name="api-report"),
     path(

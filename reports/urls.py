@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import disagreements, preference_pages, reward_views, views
+from . import batch_views, disagreements, preference_pages, reward_views, views
 
 app_name = "reports"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("compare/", views.compare, name="compare"),
     path("compare/figure.<str:fmt>", views.compare_figure, name="compare-figure"),
+    path("batches/", batch_views.batches, name="batches"),
+    path("batches/figure.<str:fmt>", batch_views.batches_figure, name="batches-figure"),
+    path("batches/batches.csv", batch_views.batches_csv, name="batches-csv"),
     path("prompts/<int:prompt_id>/", views.prompt, name="prompt"),
     path("<int:pk>/", views.evaluation, name="evaluation"),
     path("<int:pk>/prompts/", views.prompts, name="prompts"),
