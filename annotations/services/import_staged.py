@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from evalsite.imports.reader import ImportConflictError, ImportFileError, LineError
+from evalsite.imports.staging import collector_paused
 from generations.models import ChatModel
 
 from ..models import Evaluation, Rating
@@ -59,7 +60,7 @@ def stage(batches: Iterable[Checked]) -> int:
     """COPY the checked rows into ``import_rows``, one batch at a time."""
     _temp("import_rows", f"({_ROWS})")
     copied = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, collector_paused():  # batches parse here
         raw = cursor.connection  # psycopg's, in Django's transaction
         with raw.cursor() as copying:
             for batch in batches:

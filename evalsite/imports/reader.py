@@ -9,6 +9,7 @@ from typing import Any
 
 from .fields import (
     FieldError,
+    clean_object,
     json_loads,
     optional_float,
     optional_int,
@@ -178,10 +179,12 @@ def _read_jsonl(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
         if not raw.strip():
             continue
         try:
-            value = json_loads(raw)
-            if not isinstance(value, dict):
-                raise FieldError(None, "expected a JSON object")
-            record_check(value)
+            value = clean_object(raw)
+            if value is None:  # the checks below name what is wrong
+                value = json_loads(raw)
+                if not isinstance(value, dict):
+                    raise FieldError(None, "expected a JSON object")
+                record_check(value)
         except FieldError as exc:
             errors.append(LineError(number, exc.field, exc.message))
             if len(errors) >= MAX_ERRORS:
