@@ -3,6 +3,7 @@ raises FieldError naming the field; ``record_check`` refuses what no column hold
 
 import json
 import math
+import re
 from typing import Any
 
 import orjson
@@ -13,6 +14,9 @@ NUL = "\x00"
 # orjson reads an integer outside [-2**63, 2**64) as a float, where Python's json
 # keeps it whole: a line with a float this large is left to Python's json.
 _FLOAT_BOUND = 2.0**63
+# A surrogate code point that no pair completes: JSON's "\ud800" escape alone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_HELD = "holds an unpaired surrogate (a \\ud800-\\udfff escape alone)"
 
 
 class FieldError(Exception):
@@ -111,11 +115,14 @@ def _deep_field(raw: str) -> str | None:
 
 def record_check(data: dict[str, Any]) -> None:
     """Refuse what no column can hold, in any field of a record: NUL characters
-    (PostgreSQL text and jsonb refuse them), NaN and infinite numbers, and objects
-    or lists nested more than MAX_DEPTH levels deep."""
+    (PostgreSQL text and jsonb refuse them), unpaired surrogates (a JSON escape
+    such as \\ud800 alone: no UTF-8 text holds one), NaN and infinite numbers, and
+    objects or lists nested more than MAX_DEPTH levels deep."""
     for key, value in data.items():
         if NUL in key:
-            raise FieldError(key.replace(NUL, "\\0"), "the name holds a NUL character")
+            raise FieldError(_name_shown(key), "the name holds a NUL character")
+        if _SURROGATE.search(key):
+            raise FieldError(_name_shown(key), f"the name {_SURROGATE_HELD}")
         value_check(value, key)
 
 
@@ -126,6 +133,8 @@ def value_check(value: Any, name: str, depth: int = 0, top: str | None = None) -
     if isinstance(value, str):
         if NUL in value:
             raise FieldError(name, "contains a NUL character (\\u0000)")
+        if _SURROGATE.search(value):
+            raise FieldError(name, _SURROGATE_HELD)
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise FieldError(name, f"expected a finite number, got {value}")
@@ -139,7 +148,14 @@ def value_check(value: Any, name: str, depth: int = 0, top: str | None = None) -
         for key, item in value.items():
             if NUL in key:
                 raise FieldError(name, "a key contains a NUL character (\\u0000)")
+            if _SURROGATE.search(key):
+                raise FieldError(name, f"a key {_SURROGATE_HELD}")
             value_check(item, f"{name}.{key}", depth + 1, top)
+
+
+def _name_shown(name: str) -> str:
+    """A field's name as an error can show it: NUL and surrogates escaped."""
+    return name.replace(NUL, "\\0").encode("utf-8", "backslashreplace").decode()
 
 
 # Field readers: each returns a clean value or raises FieldError naming the field.
