@@ -5,9 +5,10 @@ ratings are checked and stored by set-based SQL, in the caller's transaction.
 Each step reads the temporary tables the earlier ones made (all dropped at
 commit or rollback): ``import_rows`` (the file's rows, with their line numbers),
 ``import_resolved`` (rows with their prompt, models and generations),
-``import_pairs`` (each pair of the file with its comparison) and ``import_final``
-(rows with their comparison, annotator, stored rating and open lease). Errors are
-those of the portable path (imports.py), naming the line and field.
+``import_pairs`` (each pair of the file with its comparison, and whether the
+evaluation had it before) and ``import_final`` (rows with their comparison,
+annotator, stored rating and open lease). Errors are those of the portable path
+(imports.py), naming the line and field.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The pairs' stage (``Comparison.stage``): one rule, and the one function that writes it."""
+"""The pairs' stage (``Comparison.stage``): one rule, and the one function that
+rewrites it (a pair an import creates is inserted with the stage the rule gives)."""
 
 from __future__ import annotations
 
