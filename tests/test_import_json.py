@@ -1,6 +1,6 @@
 """The import's fast JSON paths give what Python's json gives.
 
-Clean JSONL lines are parsed by orjson (``fields.clean_object``) and jsonb values
+Clean JSONL lines are parsed by orjson (``record_values.clean_object``) and jsonb values
 written by orjson (``import_sql.json_text``); Python's json stays the reference:
 on any line orjson may read differently the fast path declines and the checks
 name the problem as before. The cyclic collector, paused while a file is read,
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalsite.imports import fields
+from evalsite.imports import record_values
 from evalsite.imports.limits import MAX_DEPTH
 from evalsite.imports.staging import collector_paused
 from generations.services.import_sql import json_text
@@ -51,8 +51,8 @@ def _typed(value):
 def _accepted(value: dict) -> bool:
     """Whether the reference checks (Python's json and record_check) accept it."""
     try:
-        fields.record_check(value)
-    except fields.FieldError:
+        record_values.record_check(value)
+    except record_values.FieldError:
         return False
     return True
 
@@ -61,7 +61,7 @@ def _accepted(value: dict) -> bool:
 def test_a_clean_line_reads_as_pythons_json_reads_it(record, ascii_only):
     line = json.dumps(record, ensure_ascii=ascii_only)
     reference = json.loads(line)
-    fast = fields.clean_object(line)
+    fast = record_values.clean_object(line)
     if fast is None:
         return  # declined: the reference path reads it, as before
     assert _accepted(reference)
@@ -80,7 +80,7 @@ def test_the_fast_path_declines_only_what_it_must(record, ascii_only):
         for value in reference.values()
     )
     if _accepted(reference) and not awkward:
-        assert fields.clean_object(line) == reference
+        assert record_values.clean_object(line) == reference
 
 
 @pytest.mark.parametrize(
@@ -103,13 +103,13 @@ def test_the_fast_path_declines_only_what_it_must(record, ascii_only):
     ],
 )
 def test_the_fast_path_leaves_awkward_lines_to_pythons_json(line):
-    assert fields.clean_object(line) is None
+    assert record_values.clean_object(line) is None
 
 
 def test_large_integers_keep_every_digit():
     """The reader's value for a 2**64 integer is Python's json's, not a float."""
     line = '{"id": "p1", "big": 18446744073709551616, "small": -9223372036854775809}'
-    assert fields.clean_object(line) is None
+    assert record_values.clean_object(line) is None
     assert json.loads(line)["big"] == 2**64
 
 

@@ -8,19 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fields import (
-    FieldError,
-    clean_object,
-    json_loads,
     optional_float,
     optional_int,
     optional_object,
-    record_check,
     required,
     text_check,
     text_field,
-    value_check,
 )
 from .lines import LineProblem, Source, open_source, text_lines
+from .record_values import (
+    FieldError,
+    clean_object,
+    json_loads,
+    record_check,
+    value_check,
+)
 
 # The field readers are part of this module's interface for the import services.
 __all__ = [
