@@ -50,7 +50,8 @@ def collector_paused() -> Iterator[None]:
     would still run a full pass over every object the process holds (Django's, some
     100,000) once per few thousand records: a third of the parse's CPU. It is
     enabled again on the way out, error or not, unless it was off before; objects
-    in cycles made meanwhile are collected then.
+    in cycles made meanwhile are collected then. The switch is the process's: of
+    two imports in one process's threads, the first to end turns it back on.
     """
     was_enabled = gc.isenabled()
     gc.disable()
