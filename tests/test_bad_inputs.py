@@ -157,6 +157,20 @@ def _per_kind(kind: str, name_fields: list[str], text_fields: list[str]) -> list
         ),
         (f"{kind}-infinity", jsonl(kind, "extra", extra=float("inf"))),
         (f"{kind}-huge-float", raw_line(kind, '{"extra": 1e400}', "extra")),
+        # JSON's \ud800 escape alone reads as a surrogate that no UTF-8 text holds.
+        (
+            f"{kind}-lone-surrogate-{name_fields[0]}",
+            raw_field(kind, name_fields[0], '"a\\ud800b"'),
+        ),
+        (f"{kind}-lone-surrogate-extra", raw_field(kind, "note", '"\\udc00"')),
+        (
+            f"{kind}-lone-surrogate-in-a-key",
+            raw_field(kind, "extra", '{"k\\ud800": 1}'),
+        ),
+        (
+            f"{kind}-lone-surrogate-naming-a-field",
+            raw_line(kind, '{"x\\ud800": 1}', "x\\ud800"),
+        ),
         (
             f"{kind}-raw-nul-byte-jsonl",
             encoded(kind, good_line(kind) + b'{"id": "a\x00b"}', 2),

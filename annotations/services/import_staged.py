@@ -5,27 +5,31 @@ ratings are checked and stored by set-based SQL, in the caller's transaction.
 Each step reads the temporary tables the earlier ones made (all dropped at
 commit or rollback): ``import_rows`` (the file's rows, with their line numbers),
 ``import_resolved`` (rows with their prompt, models and generations),
-``import_pairs`` (each pair of the file with its comparison) and ``import_final``
-(rows with their comparison, annotator, stored rating and open lease). Errors are
-those of the portable path (imports.py), naming the line and field.
+``import_pairs`` (each pair of the file with its comparison, and whether the
+evaluation had it before) and ``import_final`` (rows with their comparison,
+annotator, stored rating and open lease). Errors are those of the portable path
+(imports.py), naming the line and field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
+import psycopg
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evalsite.imports.reader import ImportConflictError, ImportFileError, LineError
+from evalsite.imports.staging import collector_paused
 from generations.models import ChatModel
 
 from ..models import Evaluation, Rating
 from . import import_slots
 from .rating_rows import Checked
-from .sql import A, C, G, P, R, bound
-from .stages import stages_refresh
+from .sql import A, C, E, G, P, R, bound
+from .stages import stage_rule, stages_refresh
 
 M = ChatModel._meta.db_table
 U = get_user_model()._meta.db_table
@@ -59,7 +63,7 @@ def stage(batches: Iterable[Checked]) -> int:
     """COPY the checked rows into ``import_rows``, one batch at a time."""
     _temp("import_rows", f"({_ROWS})")
     copied = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, collector_paused():  # batches parse here
         raw = cursor.connection  # psycopg's, in Django's transaction
         with raw.cursor() as copying:
             for batch in batches:
@@ -138,6 +142,7 @@ def check_references(prompt_set_name: str) -> None:
 
 
 _PAIR = "prompt_id, LEAST(a_id, b_id), GREATEST(a_id, b_id)"
+_GENERATIONS = "LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b)"
 
 
 def check_duplicates() -> None:
@@ -212,40 +217,51 @@ def comparisons_ensure(evaluation: Evaluation) -> int:
         first_is_a = "a_id = %(candidate)s"
     else:
         first_is_a = "COALESCE(candidate, model_a) = model_a"
-    # Each pair's first line (in the file's order) decides its candidate.
+    # Each pair's first line (in the file's order) decides its candidate; a pair
+    # the evaluation has (``stored``) keeps its comparison, the first made.
     _temp(
         "import_pairs",
-        f"""AS SELECT DISTINCT ON (prompt_id, LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b))
-            prompt_id, LEAST(gen_a, gen_b) AS low, GREATEST(gen_a, gen_b) AS high,
-            CASE WHEN {first_is_a} THEN gen_a ELSE gen_b END AS one,
-            CASE WHEN {first_is_a} THEN gen_b ELSE gen_a END AS two,
-            pair_id, NULL::bigint AS comparison_id, NULL::bigint AS candidate_model
-        FROM import_resolved
-        ORDER BY prompt_id, LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b), line""",
+        f"""AS SELECT f.*, c.id AS comparison_id, c.id IS NOT NULL AS stored,
+            COALESCE(g.chat_model_id, f.one_model) AS candidate_model
+        FROM (SELECT DISTINCT ON (prompt_id, {_GENERATIONS})
+                prompt_id, LEAST(gen_a, gen_b) AS low, GREATEST(gen_a, gen_b) AS high,
+                CASE WHEN {first_is_a} THEN gen_a ELSE gen_b END AS one,
+                CASE WHEN {first_is_a} THEN gen_b ELSE gen_a END AS two,
+                CASE WHEN {first_is_a} THEN a_id ELSE b_id END AS one_model,
+                COUNT(*) OVER (PARTITION BY prompt_id, {_GENERATIONS}) AS rated,
+                pair_id
+            FROM import_resolved ORDER BY prompt_id, {_GENERATIONS}, line) f
+        LEFT JOIN (SELECT DISTINCT ON (prompt_id, low, high) * FROM (
+                SELECT id, prompt_id, candidate_generation_id,
+                    LEAST(candidate_generation_id, baseline_generation_id) AS low,
+                    GREATEST(candidate_generation_id, baseline_generation_id) AS high
+                FROM {C} WHERE evaluation_id = %(evaluation)s) s
+            ORDER BY prompt_id, low, high, id) c
+            ON c.prompt_id = f.prompt_id AND c.low = f.low AND c.high = f.high
+        LEFT JOIN {G} g ON g.id = c.candidate_generation_id""",
         values,
     )
-    _execute(
-        f"""INSERT INTO {C} (evaluation_id, prompt_id, candidate_generation_id,
-            baseline_generation_id, external_id, stage, created_at)
-        SELECT %(evaluation)s, p.prompt_id, p.one, p.two, p.pair_id, %(untouched)s, %(now)s
-        FROM import_pairs p
-        WHERE NOT EXISTS (SELECT 1 FROM {C} c WHERE c.evaluation_id = %(evaluation)s
-            AND c.prompt_id = p.prompt_id AND c.candidate_generation_id = p.one
-            AND c.baseline_generation_id = p.two)
-        AND NOT EXISTS (SELECT 1 FROM {C} c WHERE c.evaluation_id = %(evaluation)s
-            AND c.prompt_id = p.prompt_id AND c.candidate_generation_id = p.two
-            AND c.baseline_generation_id = p.one)
-        ORDER BY p.prompt_id, p.low, p.high""",
-        bound(timezone.now(), **values),
+    # A pair made here is inserted with its stage after the import: the file's
+    # ratings of it are all new, and no lease can be held on it before commit.
+    stage = stage_rule(
+        ratings="rated",
+        per_pair=f"(SELECT annotators_per_pair FROM {E} WHERE id = %(evaluation)s)",
+        leased="FALSE",
     )
-    _execute(
-        f"""UPDATE import_pairs p SET comparison_id = c.id, candidate_model = g.chat_model_id
-        FROM {C} c JOIN {G} g ON g.id = c.candidate_generation_id
-        WHERE c.evaluation_id = %(evaluation)s AND c.prompt_id = p.prompt_id
-            AND LEAST(c.candidate_generation_id, c.baseline_generation_id) = p.low
-            AND GREATEST(c.candidate_generation_id, c.baseline_generation_id) = p.high""",
-        values,
-    )
+    with _conflict_refused(_PAIRS_CONFLICT):
+        _execute(
+            f"""WITH created AS (
+            INSERT INTO {C} (evaluation_id, prompt_id, candidate_generation_id,
+                baseline_generation_id, external_id, stage, created_at)
+            SELECT %(evaluation)s, prompt_id, one, two, pair_id, {stage}, %(now)s
+            FROM import_pairs WHERE NOT stored ORDER BY prompt_id, low, high
+            RETURNING id, prompt_id, candidate_generation_id AS one,
+                baseline_generation_id AS two)
+        UPDATE import_pairs p SET comparison_id = created.id FROM created
+        WHERE NOT p.stored AND p.prompt_id = created.prompt_id
+            AND p.one = created.one AND p.two = created.two""",
+            bound(timezone.now(), **values),
+        )
     _execute("ANALYZE import_pairs")
     return _execute("SELECT COUNT(*) FROM import_pairs")[0][0]
 
@@ -259,8 +275,9 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
     leases (import_slots.py's rules), insert the new ratings, end the leases they
     answer and refresh the pairs' stages; return (created, unchanged)."""
     now = timezone.now()
-    ids = [pk for (pk,) in _execute("SELECT comparison_id FROM import_pairs")]
-    import_slots.pairs_lock(ids)
+    # The pairs made by this import are seen by no one else before it commits.
+    stored = "SELECT comparison_id FROM import_pairs WHERE stored"
+    import_slots.pairs_lock([pk for (pk,) in _execute(f"{stored} ORDER BY 1")])
     values = bound(
         now, evaluation=evaluation.pk, limit=import_slots.limit_of(evaluation)
     )
@@ -283,13 +300,13 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
         values,
     )
     _check_slots(values)
-    (unchanged,) = _execute(
-        "SELECT COUNT(*) FROM import_final WHERE old_choice IS NOT NULL"
-    )[0]
-    expected = _execute("SELECT COUNT(*) FROM import_final WHERE old_choice IS NULL")[
-        0
-    ][0]
-    with connection.cursor() as cursor:
+    [(unchanged, expected)] = _execute(
+        "SELECT COUNT(*) FILTER (WHERE old_choice IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE old_choice IS NULL) FROM import_final"
+    )
+    # A plain INSERT, cheaper than ON CONFLICT's speculative one: a rating stored
+    # meanwhile by another upload or an annotator is a unique violation.
+    with connection.cursor() as cursor, _conflict_refused(_RATINGS_CONFLICT):
         cursor.execute(
             f"""INSERT INTO {R} (comparison_id, annotator_id, assignment_id, scale,
                 choice, candidate_on_left, score, safety_a, safety_b, seconds, comment,
@@ -297,30 +314,47 @@ def ratings_store(evaluation: Evaluation) -> tuple[int, int]:
             SELECT comparison_id, user_id, lease_id, %(scale)s, choice, on_left,
                 CASE WHEN on_left THEN choice ELSE -choice END, safety_a, safety_b,
                 seconds, comment, %(imported)s, COALESCE(created_at, %(now)s)
-            FROM import_final WHERE old_choice IS NULL
-            ON CONFLICT DO NOTHING""",
+            FROM import_final WHERE old_choice IS NULL""",
             {**values, "scale": evaluation.scale, "imported": Rating.Source.IMPORTED},
         )
         created = cursor.rowcount
     if created != expected:
-        raise ImportConflictError(
-            [
-                LineError(
-                    None,
-                    None,
-                    "another upload or annotator rated these pairs meanwhile; nothing "
-                    "of this file was stored (send it again)",
-                )
-            ]
-        )
+        raise ImportConflictError([_RATINGS_CONFLICT])
     _execute(
         f"""UPDATE {A} SET state = %(submitted)s, ended_at = %(now)s
         WHERE id IN (SELECT lease_id FROM import_final
             WHERE old_choice IS NULL AND lease_id IS NOT NULL)""",
         values,
     )
-    stages_refresh(comparisons_query="SELECT comparison_id FROM import_pairs")
+    stages_refresh(comparisons_query=stored)
     return created, unchanged
+
+
+_RATINGS_CONFLICT = LineError(
+    None,
+    None,
+    "another upload or annotator rated these pairs meanwhile; nothing of this file "
+    "was stored (send it again)",
+)
+_PAIRS_CONFLICT = LineError(
+    None,
+    None,
+    "another upload added the same pairs to this evaluation meanwhile; nothing of "
+    "this file was stored (send it again)",
+)
+
+
+@contextmanager
+def _conflict_refused(error: LineError) -> Iterator[None]:
+    """Turn a unique violation inside (rows another transaction stored meanwhile)
+    into ImportConflictError with ``error``, in a savepoint."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
+            raise ImportConflictError([error]) from None
+        raise
 
 
 def _check_slots(values: dict) -> None:
@@ -331,15 +365,16 @@ def _check_slots(values: dict) -> None:
         full = "FALSE"
         occupied = ""
     else:
-        full = "o.taken + ROW_NUMBER() OVER (PARTITION BY f.comparison_id, f.old_choice IS NULL AND NOT f.live ORDER BY f.line) > %(limit)s"
-        occupied = f"""JOIN (SELECT p.comparison_id,
+        full = "COALESCE(o.taken, 0) + ROW_NUMBER() OVER (PARTITION BY f.comparison_id, f.old_choice IS NULL AND NOT f.live ORDER BY f.line) > %(limit)s"
+        # Pairs made by this import hold no ratings or leases yet.
+        occupied = f"""LEFT JOIN (SELECT p.comparison_id,
                 (SELECT COUNT(*) FROM {R} r WHERE r.comparison_id = p.comparison_id)
                 + (SELECT COUNT(*) FROM {A} l WHERE l.comparison_id = p.comparison_id
                     AND l.{"state = %(leased)s AND l.expires_at > %(now)s"}
                     AND NOT EXISTS (SELECT 1 FROM {R} r
                         WHERE r.comparison_id = l.comparison_id
                         AND r.annotator_id = l.annotator_id)) AS taken
-            FROM import_pairs p) o ON o.comparison_id = f.comparison_id"""
+            FROM import_pairs p WHERE p.stored) o ON o.comparison_id = f.comparison_id"""
     rows = _execute(
         f"""SELECT line, annotator, problem FROM (
             SELECT f.line, f.annotator, CASE

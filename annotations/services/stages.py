@@ -1,4 +1,5 @@
-"""The pairs' stage (``Comparison.stage``): one rule, and the one function that writes it."""
+"""The pairs' stage (``Comparison.stage``): one rule, and the one function that
+rewrites it (a pair an import creates is inserted with the stage the rule gives)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,26 @@ from django.db import connection
 
 from .sql import A, C, E, R, bound
 
-# The stage rule: complete once the pair has its N ratings; started while it has a
-# rating or a lease not yet ended; untouched otherwise.
+
+def stage_rule(*, ratings: str, per_pair: str, leased: str) -> str:
+    """The stage rule as one SQL expression over three others: the pair's ratings,
+    its N, and whether a lease not yet ended is held on it. Complete once the pair
+    has its N ratings; started while it has a rating or such a lease; untouched
+    otherwise."""
+    return f"""(CASE
+    WHEN {ratings} >= {per_pair} THEN %(complete)s
+    WHEN {ratings} > 0 OR {leased} THEN %(started)s
+    ELSE %(untouched)s END)"""
+
+
+_RULE = stage_rule(
+    ratings="n.ratings",
+    per_pair="e.annotators_per_pair",
+    leased=f"EXISTS (SELECT 1 FROM {A} a"
+    " WHERE a.comparison_id = c.id AND a.state = %(leased)s)",
+)
 _STAGE = f"""(
-  SELECT CASE
-    WHEN n.ratings >= e.annotators_per_pair THEN %(complete)s
-    WHEN n.ratings > 0 OR EXISTS (
-      SELECT 1 FROM {A} a WHERE a.comparison_id = c.id AND a.state = %(leased)s)
-      THEN %(started)s
-    ELSE %(untouched)s END
+  SELECT {_RULE}
   FROM (SELECT COUNT(*) AS ratings FROM {R} r WHERE r.comparison_id = c.id) n, {E} e
   WHERE e.id = c.evaluation_id
 )"""
@@ -40,9 +52,11 @@ def stages_refresh(
     or a lease not yet ended, untouched otherwise. Leasing looks only at started and
     untouched pairs, so a pair must never be marked complete before it is.
 
-    This is the only writer of ``Comparison.stage``. Call it in the transaction that
-    changed a pair's ratings or assignments (leasing, answering, expiry, imports),
-    after those writes; the pairs' rows are then locked by that transaction.
+    This is the only writer of a stored pair's ``Comparison.stage``. Call it in the
+    transaction that changed a pair's ratings or assignments (leasing, answering,
+    expiry, imports), after those writes; the pairs' rows are then locked by that
+    transaction. (A pair an import creates is inserted with the stage
+    ``stage_rule`` gives the ratings it comes with: import_staged.py.)
     """
     if evaluation_id is not None:
         return _refresh("c.evaluation_id = %(evaluation)s", evaluation=evaluation_id)

@@ -1,94 +1,11 @@
-"""Checking the fields of uploaded records: each reader returns a clean value or
-raises FieldError naming the field; ``record_check`` refuses what no column holds."""
+"""Reading the fields of uploaded records: each reader returns a clean value or
+raises FieldError naming the field (record_values.py checks a record as a whole)."""
 
-import json
 import math
 from typing import Any
 
-from .limits import MAX_DEPTH, MAX_INT, MAX_TEXT_CHARS
-
-NUL = "\x00"
-
-
-class FieldError(Exception):
-    """Raised by a record check for one field of one line."""
-
-    def __init__(self, field: str | None, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-
-def json_loads(raw: str) -> Any:
-    """Parse one JSON text; what Python cannot parse is a FieldError, not a crash."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FieldError(None, f"not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        message = f"nested more than {MAX_DEPTH} levels deep"
-        raise FieldError(_deep_field(raw), message) from None
-    except ValueError as exc:  # an integer of more than 4300 digits
-        raise FieldError(None, f"not valid JSON ({exc})") from None
-
-
-def _deep_field(raw: str) -> str | None:
-    """The top-level field of a JSON object text that first nests past MAX_DEPTH;
-    run only on a text too deep for Python's json module."""
-    depth, in_string, escaped, start, key = 0, False, False, 0, None
-    for index, char in enumerate(raw):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-                if depth == 1:
-                    key = raw[start:index]
-        elif char == '"':
-            in_string, start = True, index + 1
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH + 1:
-                return key
-        elif char in "]}":
-            depth -= 1
-    return None
-
-
-def record_check(data: dict[str, Any]) -> None:
-    """Refuse what no column can hold, in any field of a record: NUL characters
-    (PostgreSQL text and jsonb refuse them), NaN and infinite numbers, and objects
-    or lists nested more than MAX_DEPTH levels deep."""
-    for key, value in data.items():
-        if NUL in key:
-            raise FieldError(key.replace(NUL, "\\0"), "the name holds a NUL character")
-        value_check(value, key)
-
-
-def value_check(value: Any, name: str, depth: int = 0, top: str | None = None) -> None:
-    """Check one field's value (see ``record_check``); errors name the path in it,
-    or the field (``top``) for too deep a nesting."""
-    top = top or name
-    if isinstance(value, str):
-        if NUL in value:
-            raise FieldError(name, "contains a NUL character (\\u0000)")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise FieldError(name, f"expected a finite number, got {value}")
-    elif isinstance(value, dict | list):
-        if depth >= MAX_DEPTH:
-            raise FieldError(top, f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                value_check(item, f"{name}[{index}]", depth + 1, top)
-            return
-        for key, item in value.items():
-            if NUL in key:
-                raise FieldError(name, "a key contains a NUL character (\\u0000)")
-            value_check(item, f"{name}.{key}", depth + 1, top)
-
+from .limits import MAX_INT, MAX_TEXT_CHARS
+from .record_values import NUL, FieldError, json_loads, value_check
 
 # Field readers: each returns a clean value or raises FieldError naming the field.
 
@@ -106,13 +23,20 @@ def text_field(
     allow_empty: bool = False,
     max_length: int = MAX_TEXT_CHARS,
 ) -> str:
-    value = required(data, name)
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise FieldError(name, "expected a string")
-    value = text_check(str(value), name, max_length=max_length)
-    if not allow_empty and not value.strip():
+    value = data.get(name)
+    if type(value) is not str:  # a number is taken as its digits
+        value = required(data, name)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise FieldError(name, "expected a string")
+        value = str(value)
+    if NUL in value or len(value) > max_length:
+        text_check(value, name, max_length=max_length)
+    if allow_empty:
+        return value
+    value = value.strip()
+    if not value:
         raise FieldError(name, "must not be empty")
-    return value if allow_empty else value.strip()
+    return value
 
 
 def text_check(value: str, name: str, *, max_length: int = MAX_TEXT_CHARS) -> str:

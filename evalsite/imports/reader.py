@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fields import (
-    FieldError,
-    json_loads,
     optional_float,
     optional_int,
     optional_object,
-    record_check,
     required,
     text_check,
     text_field,
-    value_check,
 )
 from .lines import LineProblem, Source, open_source, text_lines
+from .record_values import (
+    FieldError,
+    clean_object,
+    json_loads,
+    record_check,
+    value_check,
+)
 
 # The field readers are part of this module's interface for the import services.
 __all__ = [
@@ -178,10 +181,12 @@ def _read_jsonl(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
         if not raw.strip():
             continue
         try:
-            value = json_loads(raw)
-            if not isinstance(value, dict):
-                raise FieldError(None, "expected a JSON object")
-            record_check(value)
+            value = clean_object(raw)
+            if value is None:  # the checks below name what is wrong
+                value = json_loads(raw)
+                if not isinstance(value, dict):
+                    raise FieldError(None, "expected a JSON object")
+                record_check(value)
         except FieldError as exc:
             errors.append(LineError(number, exc.field, exc.message))
             if len(errors) >= MAX_ERRORS:

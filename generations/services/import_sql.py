@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import orjson
 import psycopg
 from django.db import connection, transaction
 
@@ -19,7 +20,7 @@ from evalsite.imports.reader import (
     ImportFileError,
     LineError,
 )
-from evalsite.imports.staging import copy_rows
+from evalsite.imports.staging import collector_paused, copy_rows
 
 from ..models import ChatModel, Generation, Prompt
 
@@ -86,9 +87,10 @@ def stage(table: str, columns: dict[str, str], batches: Iterable[list[tuple]]) -
     definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
     _temp_table_create(table, columns=f"({definition})")
     staged = 0
-    for rows in batches:
-        copy_rows(table, list(columns), rows)
-        staged += len(rows)
+    with collector_paused():  # the batches are read (parsed) here
+        for rows in batches:
+            copy_rows(table, list(columns), rows)
+            staged += len(rows)
     return staged
 
 
@@ -102,17 +104,19 @@ def prompts_copy_new(prompt_set_id: int, batches: Iterable[list[tuple]]) -> int:
     _temp_table_create(STAGED_PROMPTS, columns="(line integer, external_id text)")
     columns = ["prompt_set_id", *list(PROMPT_COLUMNS)[1:]]
     copied, direct = 0, True
-    for rows in batches:
-        copy_rows(STAGED_PROMPTS, ["line", "external_id"], (row[:2] for row in rows))
-        if direct:
-            try:
-                with transaction.atomic():
-                    copy_rows(
-                        PROMPT, columns, ((prompt_set_id, *row[1:]) for row in rows)
-                    )
-            except psycopg.IntegrityError:
-                direct = False
-        copied += len(rows)
+    with collector_paused():  # the batches are read (parsed) here
+        for rows in batches:
+            lines = (row[:2] for row in rows)
+            copy_rows(STAGED_PROMPTS, ["line", "external_id"], lines)
+            if direct:
+                try:
+                    with transaction.atomic():
+                        copy_rows(
+                            PROMPT, columns, ((prompt_set_id, *row[1:]) for row in rows)
+                        )
+                except psycopg.IntegrityError:
+                    direct = False
+            copied += len(rows)
     duplicates_raise(STAGED_PROMPTS, ("external_id",), "id")
     if not direct:  # a clash that no line explains: another upload's rows
         raise ImportConflictError([LineError(None, "id", CONFLICT)])
@@ -137,8 +141,13 @@ def duplicates_raise(table: str, key: tuple[str, ...], field: str) -> None:
 
 
 def json_text(value: Any) -> str:
-    # json.dumps with its default options is the fast one (a shared C encoder).
-    return json.dumps(value)
+    """``value`` as JSON text for a jsonb column: orjson's, several times faster
+    than Python's json and parsed by PostgreSQL into the same value; Python's json
+    writes what orjson refuses (integers past 64 bits, lone surrogates)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def prompts_merge(prompt_set_id: int, prompt_set_name: str) -> tuple[int, int]:
