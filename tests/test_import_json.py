@@ -3,11 +3,9 @@
 Clean JSONL lines are parsed by orjson (``record_values.clean_object``) and jsonb values
 written by orjson (``import_sql.json_text``); Python's json stays the reference:
 on any line orjson may read differently the fast path declines and the checks
-name the problem as before. The cyclic collector, paused while a file is read,
-comes back as it was.
+name the problem as before.
 """
 
-import gc
 import json
 import math
 
@@ -17,7 +15,6 @@ from hypothesis import strategies as st
 
 from evalsite.imports import record_values
 from evalsite.imports.limits import MAX_DEPTH
-from evalsite.imports.staging import collector_paused
 from generations.services.import_sql import json_text
 
 SCALARS = (
@@ -142,18 +139,3 @@ def _leaves(value):
 def test_jsonb_text_falls_back_for_what_orjson_refuses():
     assert json.loads(json_text({"n": 2**64})) == {"n": 2**64}
     assert json_text(["\ud800"]) == json.dumps(["\ud800"])
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_the_collector_is_restored_after_a_read(enabled):
-    was = gc.isenabled()
-    try:
-        (gc.enable if enabled else gc.disable)()
-        with collector_paused():
-            assert not gc.isenabled()
-        assert gc.isenabled() is enabled
-        with pytest.raises(RuntimeError), collector_paused():
-            raise RuntimeError("a bad file")
-        assert gc.isenabled() is enabled
-    finally:
-        (gc.enable if was else gc.disable)()

@@ -22,7 +22,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evalsite.imports.reader import ImportConflictError, ImportFileError, LineError
-from evalsite.imports.staging import collector_paused
 from generations.models import ChatModel
 
 from ..models import Evaluation, Rating
@@ -63,7 +62,7 @@ def stage(batches: Iterable[Checked]) -> int:
     """COPY the checked rows into ``import_rows``, one batch at a time."""
     _temp("import_rows", f"({_ROWS})")
     copied = 0
-    with connection.cursor() as cursor, collector_paused():  # batches parse here
+    with connection.cursor() as cursor:  # batches parse here
         raw = cursor.connection  # psycopg's, in Django's transaction
         with raw.cursor() as copying:
             for batch in batches:

@@ -6,10 +6,8 @@ need the whole file (duplicates, conflicts with stored rows) then run in SQL. Pe
 memory is one batch of records plus what the reader holds, whatever the file's size.
 """
 
-import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from itertools import islice
 from typing import IO, Any
 
@@ -39,27 +37,6 @@ def file_sha256(data: bytes | IO[bytes]) -> str:
         digest.update(chunk)
     data.seek(start)
     return digest.hexdigest()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a file is read and staged.
-
-    Reading makes a few short-lived objects a field (records, rows, their lists)
-    that reference counting frees: none is in a cycle. The collector, counting them,
-    would still run a full pass over every object the process holds (Django's, some
-    100,000) once per few thousand records: a third of the parse's CPU. It is
-    enabled again on the way out, error or not, unless it was off before; objects
-    in cycles made meanwhile are collected then. The switch is the process's: of
-    two imports in one process's threads, the first to end turns it back on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def checked_batches(

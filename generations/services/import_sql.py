@@ -20,7 +20,7 @@ from evalsite.imports.reader import (
     ImportFileError,
     LineError,
 )
-from evalsite.imports.staging import collector_paused, copy_rows
+from evalsite.imports.staging import copy_rows
 
 from ..models import ChatModel, Generation, Prompt
 
@@ -87,10 +87,9 @@ def stage(table: str, columns: dict[str, str], batches: Iterable[list[tuple]]) -
     definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
     _temp_table_create(table, columns=f"({definition})")
     staged = 0
-    with collector_paused():  # the batches are read (parsed) here
-        for rows in batches:
-            copy_rows(table, list(columns), rows)
-            staged += len(rows)
+    for rows in batches:
+        copy_rows(table, list(columns), rows)
+        staged += len(rows)
     return staged
 
 
@@ -104,19 +103,18 @@ def prompts_copy_new(prompt_set_id: int, batches: Iterable[list[tuple]]) -> int:
     _temp_table_create(STAGED_PROMPTS, columns="(line integer, external_id text)")
     columns = ["prompt_set_id", *list(PROMPT_COLUMNS)[1:]]
     copied, direct = 0, True
-    with collector_paused():  # the batches are read (parsed) here
-        for rows in batches:
-            lines = (row[:2] for row in rows)
-            copy_rows(STAGED_PROMPTS, ["line", "external_id"], lines)
-            if direct:
-                try:
-                    with transaction.atomic():
-                        copy_rows(
-                            PROMPT, columns, ((prompt_set_id, *row[1:]) for row in rows)
-                        )
-                except psycopg.IntegrityError:
-                    direct = False
-            copied += len(rows)
+    for rows in batches:
+        lines = (row[:2] for row in rows)
+        copy_rows(STAGED_PROMPTS, ["line", "external_id"], lines)
+        if direct:
+            try:
+                with transaction.atomic():
+                    copy_rows(
+                        PROMPT, columns, ((prompt_set_id, *row[1:]) for row in rows)
+                    )
+            except psycopg.IntegrityError:
+                direct = False
+        copied += len(rows)
     duplicates_raise(STAGED_PROMPTS, ("external_id",), "id")
     if not direct:  # a clash that no line explains: another upload's rows
         raise ImportConflictError([LineError(None, "id", CONFLICT)])
