@@ -189,12 +189,21 @@ def _export(**options):
     return step
 
 
+def batch_table(evaluations, scratch: Path) -> int:
+    """Table 26, every token counted (no counts kept from an earlier run)."""
+    from reports.preference_batches import batch_statistics
+
+    table = batch_statistics([e.pk for e in evaluations], use_cache=False)
+    return table.total.comparisons
+
+
 STEPS = [
     ("read the rows with their texts (baseline)", read_rows),
     ("read preference_rows, no texts", read_preference_rows),
     ("export JSONL, per rating", _export(format="jsonl")),
     ("export HF folder, per rating", _export(format="hf")),
     ("export JSONL, per pair", _export(format="jsonl", per="pair")),
+    ("batch table (Table 26), tokens counted", batch_table),
 ]
 
 
@@ -205,7 +214,11 @@ def child(index: int, ids: list[int]) -> dict:
     from annotations.models import Evaluation
 
     # Imported before the clock starts, as a server has them imported.
-    for module in ("datasets", "reports.preference_export"):
+    for module in (
+        "datasets",
+        "reports.preference_export",
+        "reports.preference_batches",
+    ):
         __import__(module)
     connection.ensure_connection()
     evaluations = list(Evaluation.objects.filter(pk__in=ids).order_by("pk"))

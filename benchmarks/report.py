@@ -71,9 +71,10 @@ def _database_create(url: str) -> None:
 
 def _with_defaults(model, frame):
     """Fill columns the frame leaves out with the model's Python-side defaults (a
-    text field without one: the empty string)."""
+    text field without one: the empty string); a column with a database default is
+    left to the database."""
     for field in model._meta.concrete_fields:
-        if field.column in frame or field.null:
+        if field.column in frame or field.null or field.has_db_default():
             continue
         if not (field.has_default() or field.empty_strings_allowed):
             continue
