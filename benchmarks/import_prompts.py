@@ -135,7 +135,9 @@ def main() -> None:
     def parse() -> None:
         # As the upload reads a file.
         records = imports._records("p.jsonl", data, ("id", "prompt", "category"))
-        for _ in checked_batches(records, lambda r: imports._prompt_row(r, [])):
+        for _ in checked_batches(
+            records, lambda r: imports._prompt_copied(r, imports._prompt_row(r, []))
+        ):
             pass
 
     parse_s = timed(parse)

@@ -178,14 +178,22 @@ def prompts_import(
         if known is not None:
             return known
         allowed = list(prompt_set.categories) if prompt_set else []
+        if is_postgresql():
+            # Each record becomes its COPY row as it is checked: what a batch holds
+            # is a tuple of strings and numbers a record, not its parsed dicts.
+            def check(record: Record) -> tuple:
+                return _prompt_copied(record, _prompt_row(record, allowed))
+        else:
+
+            def check(record: Record) -> PromptRow:
+                return _prompt_row(record, allowed)
+
         batches = checked_batches(
             _records(file_name, data, ("id", "prompt", "category")),
-            lambda record: _prompt_row(record, allowed),
+            check,
             progress=progress,
         )
-        rows = (
-            [_prompt_copied(record, row) for record, row in batch] for batch in batches
-        )
+        rows = ([row for _, row in batch] for batch in batches)
         if prompt_set is None:
             prompt_set = PromptSet.objects.create(
                 name=prompt_set_name,
