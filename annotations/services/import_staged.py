@@ -8,6 +8,7 @@ commit or rollback): ``import_rows`` (the file's rows, with their line numbers) 
 ``import_resolved`` (rows with their prompt, models and generations). Errors are
 those of the portable path (imports.py), naming the line and field.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -63,8 +63,7 @@ def ratings_import(
     batches of BATCH_ROWS records (rating_rows.py); ``progress`` is called after
     each with the number of records read. PostgreSQL stages the checked rows and
     stores them with set-based SQL (import_staged.py, import_storing.py); other
-    databases keep them
-    in memory and store them with the ORM. A file imported whole into this
+    databases keep them in memory and store them with the ORM. A file imported whole into this
     evaluation before (same SHA-256), whose ratings are as that import left them
     (``ratings_state``, PostgreSQL), is not read again: nothing is written.
     """
