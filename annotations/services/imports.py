@@ -19,7 +19,7 @@ from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from .. import roles, scales
 from ..models import Comparison, Evaluation, Rating, RatingsFile
-from . import import_slots, import_staged
+from . import import_slots, import_staged, import_storing
 from .rating_rows import COLUMNS, Checked, checked_batches
 from .stages import stages_refresh
 
@@ -62,8 +62,8 @@ def ratings_import(
     ``data`` (bytes or a seekable binary file) is read as a stream and checked in
     batches of BATCH_ROWS records (rating_rows.py); ``progress`` is called after
     each with the number of records read. PostgreSQL stages the checked rows and
-    stores them with set-based SQL (import_staged.py); other databases keep them
-    in memory and store them with the ORM. A file imported whole into this
+    stores them with set-based SQL (import_staged.py, import_storing.py); other
+    databases keep them in memory and store them with the ORM. A file imported whole into this
     evaluation before (same SHA-256), whose ratings are as that import left them
     (``ratings_state``, PostgreSQL), is not read again: nothing is written.
     """
@@ -189,10 +189,10 @@ def _staged_import(
             candidate_name=candidate_name,
             created_by=created_by,
         )
-    comparisons = import_staged.comparisons_ensure(evaluation)
+    comparisons = import_storing.comparisons_ensure(evaluation)
     evaluation.chat_models.add(*models.values())
     _annotators_ensure(import_staged.annotators())
-    created, unchanged = import_staged.ratings_store(evaluation)
+    created, unchanged = import_storing.ratings_store(evaluation)
     return ImportResult(
         created=created,
         unchanged=unchanged,

@@ -56,7 +56,7 @@ def stages_refresh(
     transaction that changed a pair's ratings or assignments (leasing, answering,
     expiry, imports), after those writes; the pairs' rows are then locked by that
     transaction. (A pair an import creates is inserted with the stage
-    ``stage_rule`` gives the ratings it comes with: import_staged.py.)
+    ``stage_rule`` gives the ratings it comes with: import_storing.py.)
     """
     if evaluation_id is not None:
         return _refresh("c.evaluation_id = %(evaluation)s", evaluation=evaluation_id)

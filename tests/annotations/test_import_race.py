@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from annotations.models import Comparison, Evaluation, Rating
-from annotations.services import import_staged, imports
+from annotations.services import import_storing, imports
 from generations.services.imports import generations_import, prompts_import
 from tests.factories import UserFactory
 
@@ -139,13 +139,13 @@ def test_two_uploads_adding_the_same_pairs_one_stores_the_other_gets_409(
         data=b"\n".join(line for line in first if b'"p1"' in line),
     )
     barrier = threading.Barrier(2)
-    ensure = import_staged.comparisons_ensure
+    ensure = import_storing.comparisons_ensure
 
     def ensure_together(evaluation):
         barrier.wait(timeout=60)
         return ensure(evaluation)
 
-    monkeypatch.setattr(import_staged, "comparisons_ensure", ensure_together)
+    monkeypatch.setattr(import_storing, "comparisons_ensure", ensure_together)
     second = b"\n".join(line for line in first if b'"p2"' in line)
     answers = _uploads(2, admin, "grown", second)
 
