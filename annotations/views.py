@@ -97,7 +97,7 @@ def _next(request: HttpRequest, following: Assignment | None, note: str):
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
     pair = selectors.pair_view(following)
     html = render_to_string(
-        "annotations/_single.html" if pair.single else "annotations/_pair.html",
+        "annotations/_pair.html",
         {"pair": pair, "note": note},
         request=request,
     )

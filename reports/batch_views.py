@@ -76,8 +76,7 @@ def batches_csv(request: HttpRequest) -> HttpResponse:
     except ValueError as error:
         return bad_request(str(error))
     # As every CSV download: no cell can start a formula; CRLF rows (RFC 4180).
-    safe = downloads.spreadsheet_safe(batch_rows(statistics))
-    content = safe.to_csv(index=False, lineterminator="\r\n").encode()
+    content = downloads.csv_bytes(batch_rows(statistics))
     return downloads.attachment(
         downloads.Download(content, "text/csv", _filename(statistics, ".csv"))
     )

@@ -77,7 +77,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
     """Every CSV download goes through here: spreadsheet-safe, without the index.
 
     Rows end with CRLF (RFC 4180), which also makes the writer quote a cell holding
@@ -88,7 +88,7 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 def ratings_csv(ratings: pd.DataFrame) -> bytes:
     """Long-form ratings as CSV; a prompt's categories joined with "; "."""
-    return _csv(ratings.assign(categories=ratings["categories"].map("; ".join)))
+    return csv_bytes(ratings.assign(categories=ratings["categories"].map("; ".join)))
 
 
 def ratings_parquet(ratings: pd.DataFrame) -> bytes:
@@ -112,7 +112,7 @@ def pairs_csv(ratings: pd.DataFrame, options: ReportOptions) -> bytes:
     )
     outcomes["aggregation"] = options.aggregation
     outcomes["threshold"] = options.threshold
-    return _csv(outcomes)
+    return csv_bytes(outcomes)
 
 
 def report_json(report: Report) -> bytes:
@@ -228,7 +228,7 @@ def report_rows(report: Report) -> pd.DataFrame:
 
 
 def report_csv(report: Report) -> bytes:
-    return _csv(report_rows(report))
+    return csv_bytes(report_rows(report))
 
 
 def _ratings_file(write: Callable[[pd.DataFrame], bytes]):

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from annotations.models import Evaluation
 
 from . import selectors
-from .downloads import FILES, WRITERS, Download, spreadsheet_safe
+from .downloads import FILES, WRITERS, Download, csv_bytes
 from .report_metadata import data_hash, software_versions
 from .report_options import OPTIONS, ReportOptions
 from .statistics import likert as lk
@@ -227,8 +227,7 @@ def likert_frame(report: LikertReport) -> pd.DataFrame:
 
 def likert_csv(report: LikertReport) -> bytes:
     """``likert_frame`` as spreadsheet-safe CSV (CRLF rows, as every download)."""
-    frame = spreadsheet_safe(likert_frame(report))
-    return frame.to_csv(index=False, lineterminator="\r\n").encode()
+    return csv_bytes(likert_frame(report))
 
 
 def likert_json(report: LikertReport) -> bytes:

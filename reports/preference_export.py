@@ -53,6 +53,9 @@ class ExportResult:
     paths: tuple[Path, ...]
 
 
+_NAME_LENGTH = Evaluation._meta.get_field("name").max_length
+
+
 def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
     """The evaluations named (or given by id), in order; ValueError naming
     ``evaluation`` for one that does not exist or is on a scale without a
@@ -62,8 +65,11 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
     found = []
     for key in keys:
         text = str(key).strip()
-        evaluation = Evaluation.objects.filter(name=text).first()
-        if evaluation is None and text.isdigit():
+        evaluation = None
+        # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
+        if "\x00" not in text and len(text) <= _NAME_LENGTH:
+            evaluation = Evaluation.objects.filter(name=text).first()
+        if evaluation is None and text.isdigit() and len(text) <= 18:
             evaluation = Evaluation.objects.filter(pk=int(text)).first()
         if evaluation is None:
             raise ValueError(f"evaluation: no evaluation {text!r}")

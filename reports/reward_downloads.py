@@ -1,5 +1,5 @@
 """The reward-model report's tables as CSV files, spreadsheet-safe like every
-download (``downloads.spreadsheet_safe``)."""
+download (``downloads.csv_bytes``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .downloads import spreadsheet_safe
+from .downloads import csv_bytes
 from .values.reward import RewardReport
 
 
@@ -50,5 +50,4 @@ TABLES: dict[str, Callable[[RewardReport], pd.DataFrame]] = {
 
 def reward_csv(report: RewardReport, name: str) -> bytes:
     """The named table as CSV (rows end with CRLF); KeyError for an unknown name."""
-    frame = spreadsheet_safe(TABLES[name](report))
-    return frame.to_csv(index=False, lineterminator="\r\n").encode()
+    return csv_bytes(TABLES[name](report))

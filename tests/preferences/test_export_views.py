@@ -94,6 +94,10 @@ def test_api_hf_format_is_a_zip_of_a_folder_that_loads(
         ({"evaluation": "SEVEN", "margins": "small"}, "margins"),
         ({}, "evaluation"),
         ({"evaluation": "missing"}, "evaluation"),
+        # Were 500s: PostgreSQL refuses NUL in text, and the id overflows bigint.
+        ({"evaluation": "a\x00b"}, "evaluation"),
+        ({"evaluation": "9" * 25}, "evaluation"),
+        ({"evaluation": "x" * 300}, "evaluation"),
     ],
 )
 def test_api_bad_options_answer_400_naming_the_parameter(
