@@ -79,17 +79,23 @@ def test_killed_worker_job_completes_without_loss_or_duplicates(
     worker = start_worker(concurrency=4)
     generations = Generation.objects.filter(jobs=job)
     deadline = time.monotonic() + 60
-    # Kill it once some generations are done and others are in flight.
-    while (
-        generations.filter(status="done").count() < 6
-        or not generations.filter(status="running").exists()
-    ):
+    # Kill it once some generations are done and others are in flight. From then on
+    # the server holds each new request for a minute, so that a request is surely
+    # in flight at the kill (at 0.4 s, a loaded machine could let the last ones end
+    # between the check and the kill).
+    while generations.filter(status="done").count() < 6:
+        assert time.monotonic() < deadline, worker.log_path.read_text()[-3000:]
+        time.sleep(0.05)
+    stub_server.state.latency = 60
+    time.sleep(1.0)  # requests sent before the change end meanwhile
+    while not generations.filter(status="running").exists():
         assert time.monotonic() < deadline, worker.log_path.read_text()[-3000:]
         time.sleep(0.05)
     worker.kill()
     done_before = set(generations.filter(status="done").values_list("id", flat=True))
     assert generations.filter(status="running").exists()  # killed mid-request
 
+    stub_server.state.latency = 0.4
     worker = start_worker(concurrency=4)
     _wait_finished(job, worker)
     assert generations.count() == 20
