@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "generations",
     "annotations",
+    "judges",
     "reports",
 ]
 

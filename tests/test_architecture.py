@@ -12,6 +12,7 @@ LAYERS = [
     "evalsite.imports",
     "generations",
     "annotations",
+    "judges",
     "reports",
 ]
 PURE_CORES = ["annotations.allocation", "reports.statistics"]
