@@ -3,6 +3,11 @@
 # SQLite under var/, a filesystem Celery broker, gunicorn and a Celery worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Let Python keep compiled bytecode (__pycache__, git-ignored) even where the
+# environment sets PYTHONDONTWRITEBYTECODE: otherwise every process started here
+# (manage.py, gunicorn, the Celery worker) compiles each module it imports from
+# source again, and a Django start costs 10 s of CPU instead of 3.
+unset PYTHONDONTWRITEBYTECODE
 PORT=${PORT:-8000}
 bash scripts/setup.sh
 export DJANGO_DEBUG=${DJANGO_DEBUG:-false}

@@ -14,7 +14,8 @@ STAMP=.venv/.installed-$(basename "$REQUIREMENTS")
 SUM=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$SUM" ]; then
   # uv (from PyPI) installs the same packages from PyPI about three times faster
-  # than pip. Bytecode is compiled on first import: only what runs gets compiled.
+  # than pip. Bytecode is compiled on first import (see scripts/test.sh): only
+  # what runs gets compiled.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
   .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -r "$REQUIREMENTS"
   echo "$SUM" >"$STAMP"
