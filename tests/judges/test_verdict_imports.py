@@ -321,3 +321,16 @@ def test_a_stored_order_the_judge_has_not_answered_is_not_replaced(evaluation):
     # The other order is free: it becomes the swapped one.
     import_verdicts(jsonl(verdict(a="base", b="cand", choice=3)))
     assert judgements()[("p1", True)] == (False, 3, -3)
+
+
+def test_command_refuses_a_candidate_for_verdicts(evaluation, tmp_path):
+    path = tmp_path / "v.jsonl"
+    path.write_bytes(jsonl(verdict()))
+    with pytest.raises(CommandError, match="--candidate"):
+        call_command(
+            "import_ratings",
+            str(path),
+            *("--prompt-set", "set", "--evaluation", "ev", "--scale", "seven"),
+            *("--judge", "J", "--candidate", "cand"),
+        )
+    assert not Judgement.objects.exists()
