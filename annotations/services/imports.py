@@ -15,11 +15,12 @@ from evalsite.imports.reader import (
     LineError,
     iter_records,
 )
-from generations.models import ChatModel, Generation, Prompt, PromptSet
+from generations.models import ChatModel, Generation, PromptSet
 
 from .. import roles, scales
 from ..models import Comparison, Evaluation, Rating, RatingsFile
 from . import import_slots, import_staged, import_storing
+from .rating_references import model_names, references_check, references_load
 from .rating_rows import COLUMNS, Checked, checked_batches
 from .stages import stages_refresh
 
@@ -67,10 +68,7 @@ def ratings_import(
     evaluation before (same SHA-256), whose ratings are as that import left them
     (``ratings_state``, PostgreSQL), is not read again: nothing is written.
     """
-    if scale not in Evaluation.Scale.values:
-        raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
-    if scale == Evaluation.Scale.LIKERT:  # files hold pairs; Likert rates one response
-        raise ImportFileError([LineError(None, "scale", LIKERT_NOT_IMPORTED)])
+    scale_check(scale)
     digest = source_sha256(data)
     with transaction.atomic(durable=True):  # as every path: never nested
         known = RatingsFile.objects.filter(
@@ -108,6 +106,14 @@ def ratings_import(
     return _portable_import(checked, digest=digest, **target)
 
 
+def scale_check(scale: str) -> None:
+    """A ratings file's scale: one of pairs (ImportFileError names the field)."""
+    if scale not in Evaluation.Scale.values:
+        raise ImportFileError([LineError(None, "scale", f"unknown scale {scale!r}")])
+    if scale == Evaluation.Scale.LIKERT:  # files hold pairs; Likert rates one response
+        raise ImportFileError([LineError(None, "scale", LIKERT_NOT_IMPORTED)])
+
+
 def ratings_state(evaluation_id: int) -> str:
     """A digest of the evaluation's ratings that changes when any is added, changed
     or deleted: their count, last id and PostgreSQL's row versions (``xmin``, new on
@@ -140,8 +146,9 @@ def _file_record(result: ImportResult, digest: str) -> None:
     )
 
 
-def _targets(*, prompt_set_name, evaluation_name, scale):
-    """The prompt set named, and the evaluation named if it exists (on that set)."""
+def import_targets(*, prompt_set_name: str, evaluation_name: str, scale: str):
+    """The prompt set named, and the evaluation named if it exists (on that set
+    and scale); ImportFileError names the field otherwise."""
     prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
     if prompt_set is None:
         raise ImportFileError(
@@ -169,7 +176,7 @@ def _staged_import(
 ) -> ImportResult:
     """The PostgreSQL path: COPY into a staging table, then set-based SQL."""
     import_staged.stage(batches)
-    prompt_set, evaluation = _targets(
+    prompt_set, evaluation = import_targets(
         prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
     )
     import_staged.resolve(prompt_set_id=prompt_set.pk)
@@ -212,21 +219,14 @@ def _portable_import(
 ) -> ImportResult:
     """Any database: the rows in memory, stored with the ORM in batches."""
     rows = [row for _, row in checked]
-    prompt_set, evaluation = _targets(
+    prompt_set, evaluation = import_targets(
         prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
     )
-    prompts = dict(
-        Prompt.objects.filter(prompt_set=prompt_set).values_list("external_id", "id")
-    )
-    names = list(dict.fromkeys(n for row in rows for n in (row.model_a, row.model_b)))
-    models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
-    generations = {
-        (prompt_id, model_id): (generation_id, status)
-        for prompt_id, model_id, generation_id, status in Generation.objects.filter(
-            prompt__prompt_set=prompt_set, chat_model__name__in=names
-        ).values_list("prompt_id", "chat_model_id", "id", "status")
-    }
-    _check_references(checked, prompts, models, generations, prompt_set_name)
+    names = model_names(rows)
+    references = references_load(prompt_set, names)
+    references_check(checked, references, prompt_set_name)
+    prompts, models = references.prompts, references.models
+    generations = references.generations
     _check_duplicates(checked)
 
     with transaction.atomic(durable=True):
@@ -256,36 +256,6 @@ def _portable_import(
         )
         _file_record(result, digest)
     return result
-
-
-def _check_references(checked, prompts, models, generations, prompt_set_name) -> None:
-    errors = []
-    for record, row in checked:
-        if row.prompt_id not in prompts:
-            errors.append(
-                LineError(
-                    record.line,
-                    "prompt_id",
-                    f"no prompt {row.prompt_id!r} in set {prompt_set_name!r}",
-                )
-            )
-            continue
-        for field in ("model_a", "model_b"):
-            name = getattr(row, field)
-            if name not in models:
-                errors.append(LineError(record.line, field, f"no chat model {name!r}"))
-                continue
-            found = generations.get((prompts[row.prompt_id], models[name].pk))
-            if found is None or found[1] != Generation.Status.DONE:
-                errors.append(
-                    LineError(
-                        record.line,
-                        field,
-                        f"no response by {name!r} to prompt {row.prompt_id!r}",
-                    )
-                )
-    if errors:
-        raise ImportFileError(errors[:50])
 
 
 def _check_duplicates(checked) -> None:

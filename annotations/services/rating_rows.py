@@ -31,6 +31,8 @@ from evalsite.imports.reader import (
 from .. import scales
 
 COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
+# A judge's verdicts have no annotator (judges/services/verdict_imports.py).
+VERDICT_COLUMNS = ("prompt_id", "model_a", "model_b", "choice")
 # Records read, checked and staged at a time: an import's memory holds one batch.
 BATCH_ROWS = 10_000
 # No chat model was rated before this; a rating from the future is a wrong clock.
@@ -57,7 +59,9 @@ class RatingRow:
         return self.prompt_id, frozenset((self.model_a, self.model_b))
 
 
-def rating_row(record: Record, scale: str) -> RatingRow:
+def rating_row(record: Record, scale: str, *, judged: bool = False) -> RatingRow:
+    """A record's row. ``judged``: a judge's verdict, whose annotator is not read
+    ("" in the row) and which holds no safety labels (a judgement has none)."""
     data = record.data
     model_a = text_field(data, "model_a", max_length=MAX_NAME_CHARS)
     model_b = text_field(data, "model_b", max_length=MAX_NAME_CHARS)
@@ -71,6 +75,8 @@ def rating_row(record: Record, scale: str) -> RatingRow:
     except ValueError as exc:
         raise FieldError("choice", str(exc)) from None
     created_at = _created_at(data)
+    if judged:
+        _no_safety(data)
     safety_a, safety_b = _safety(data, scale)
     candidate = data.get("candidate") or None
     if candidate is not None and candidate not in (model_a, model_b):
@@ -79,7 +85,7 @@ def rating_row(record: Record, scale: str) -> RatingRow:
         prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
         model_a=model_a,
         model_b=model_b,
-        annotator=_annotator(data),
+        annotator="" if judged else _annotator(data),
         choice=choice,
         created_at=created_at,
         seconds=optional_float(data, "seconds", maximum=MAX_SECONDS),
@@ -92,6 +98,12 @@ def rating_row(record: Record, scale: str) -> RatingRow:
 
 
 SAFETY_FIELDS = ("safety_a", "safety_b")
+
+
+def _no_safety(data: dict) -> None:
+    for name in SAFETY_FIELDS:
+        if data.get(name) not in (None, ""):
+            raise FieldError(name, "a judge's verdict holds no safety labels")
 
 
 def _safety(data: dict, scale: str) -> tuple[str, str]:
@@ -203,12 +215,14 @@ def checked_batches(
     progress: Callable[[int], None] | None = None,
     *,
     safety_labels: bool | None = False,
+    judged: bool = False,
 ) -> Iterator[Checked]:
     """Check the records BATCH_ROWS at a time, yielding each clean batch; raise
     ImportFileError naming every bad field (up to MAX_ERRORS) once all are read.
     ``progress`` is called after each batch with the number of records read.
     ``safety_labels``: whether every rating has them (the evaluation's setting), or
-    None for a new evaluation, which takes the first rating's way (SafetyRule)."""
+    None for a new evaluation, which takes the first rating's way (SafetyRule).
+    ``judged``: a judge's verdicts (``rating_row``), under no safety rule."""
     records = iter(records)
     safety = SafetyRule(safety_labels)
     errors: list[LineError] = []
@@ -220,8 +234,9 @@ def checked_batches(
             if len(errors) >= MAX_ERRORS:
                 break  # the rest is still read: the reader's errors come first
             try:
-                row = rating_row(record, scale)
-                safety.check(record.line, row)
+                row = rating_row(record, scale, judged=judged)
+                if not judged:
+                    safety.check(record.line, row)
                 checked.append((record, row))
             except FieldError as exc:
                 errors.append(LineError(record.line, exc.field, exc.message))

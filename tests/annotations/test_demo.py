@@ -1,13 +1,18 @@
-"""load_demo loads LLMFAO through the real imports; the admin lists what it loaded."""
+"""load_demo loads LLMFAO through the real imports, GPT-4's votes as a judge's; the
+admin lists what it loaded."""
 
 import csv
 
 import pytest
 from django.core.management import call_command
 
-from annotations.models import Comparison, Evaluation, Rating
+from annotations.models import Assignment, Comparison, Evaluation, Rating
 from annotations.services.demo import CROWD_EVALUATION, DATA_DIR, HEAD_TO_HEAD
 from generations.models import ChatModel, Generation, Prompt
+from judges.models import Judge, Judgement
+from judges.services.demo import GPT4_JUDGE, GPT4_VOTES
+from reports.evaluation_reports import evaluation_report
+from reports.report_options import ReportOptions
 
 # ``demo`` (tests/conftest.py): the demo is loaded once for this module; each test's
 # writes are rolled back.
@@ -54,17 +59,80 @@ def test_demo_head_to_head_is_fresh_and_has_a_pool(demo):
 
 
 def test_load_demo_twice_changes_nothing(demo):
-    before = (
-        Rating.objects.count(),
-        Comparison.objects.count(),
-        ChatModel.objects.count(),
-    )
+    def counts():
+        return (
+            Rating.objects.count(),
+            Comparison.objects.count(),
+            ChatModel.objects.count(),
+            Judge.objects.count(),
+            Judgement.objects.count(),
+        )
+
+    before = counts()
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == before
+
+
+def test_demo_imports_gpt4_votes_as_a_judges_verdicts(demo):
+    with GPT4_VOTES.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    judge = Judge.objects.get(name=GPT4_JUDGE)
+    assert judge.chat_model is None
+    verdicts = Judgement.objects.filter(judge=judge)
+    assert verdicts.count() == len(rows)
+    assert verdicts.filter(comparison__evaluation__name=CROWD_EVALUATION).count() == (
+        len(rows)
+    )
+    assert set(verdicts.values_list("source", "status", "swapped", "scale")) == {
+        ("imported", "done", False, "three")
+    }
+    by_winner = {"left": 1, "tie": 0, "right": -1}
+    for winner, choice in by_winner.items():
+        expected = sum(1 for row in rows if row["winner"] == winner)
+        assert verdicts.filter(choice=choice).count() == expected, winner
+    # As for the crowd, the left model (model_x) is each pair's candidate.
+    assert verdicts.filter(candidate_on_left=True).count() == len(rows)
+    last = rows[-1]
+    verdict = verdicts.select_related("comparison__prompt").get(
+        comparison__external_id=last["id"]
+    )
+    assert verdict.comparison.prompt.external_id == last["prompt"]
+    assert verdict.choice == by_winner[last["winner"]]
+    # Verdicts are no ratings: the crowd's pairs keep their annotators and stages.
     assert (
-        Rating.objects.count(),
-        Comparison.objects.count(),
-        ChatModel.objects.count(),
-    ) == before
+        Rating.objects.filter(comparison__evaluation__name=CROWD_EVALUATION).count()
+        == 8931
+    )
+    assert not Assignment.objects.filter(
+        comparison__evaluation__name=CROWD_EVALUATION
+    ).exists()
+
+
+HUMAN_FIGURES = (
+    "tournament",
+    "agreement",
+    "annotators",
+    "position_bias",
+    "prompt_counts",
+)
+
+
+def _human_figures(evaluation) -> dict:
+    """The crowd report's figures from the annotators' ratings, computed afresh
+    (the cache bypassed)."""
+    options = ReportOptions(aggregation="rating", resamples=20)
+    report = evaluation_report(evaluation, options, use_cache=False).to_json()
+    return {name: report[name] for name in HUMAN_FIGURES}
+
+
+def test_judge_verdicts_leave_the_crowd_report_unchanged(demo):
+    crowd = Evaluation.objects.get(name=CROWD_EVALUATION)
+    stages = sorted(crowd.comparisons.values_list("pk", "stage"))
+    with_judge = _human_figures(crowd)
+    assert Judgement.objects.filter(comparison__evaluation=crowd).delete()[0] > 0
+    assert _human_figures(crowd) == with_judge
+    assert with_judge["tournament"]["n_outcomes"] == 8931
+    assert sorted(crowd.comparisons.values_list("pk", "stage")) == stages
 
 
 def test_admin_lists_the_demo_data(demo, client):
