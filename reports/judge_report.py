@@ -151,7 +151,8 @@ def _own_results(verdicts, done, comparisons, options, is_tournament) -> dict:
 def judge_report(judge, judgements, humans, ratings, comparisons, options, summary):
     """One judge's report; ``humans`` holds the human pair verdicts (``outcome``,
     with each pair's attributes and ``quintile``), ``ratings`` the kept ratings
-    with their ``outcome``."""
+    with their ``outcome``; ``comparisons`` every pair's attributes, None to
+    leave out the judge's own results."""
     done = judgements[judgements["status"] == DONE]
     verdicts = ja.judge_verdicts(done, options.threshold)
     compared = verdicts.merge(humans, on="comparison_id")
@@ -184,7 +185,11 @@ def judge_report(judge, judgements, humans, ratings, comparisons, options, summa
             human_majority=_finite(ja.tie_share(humans["outcome"])),
             human_majority_n=len(humans),
         ),
-        **_own_results(verdicts, done, comparisons, options, summary.is_tournament),
+        **(
+            _own_results(verdicts, done, comparisons, options, summary.is_tournament)
+            if comparisons is not None
+            else {}
+        ),
     )
 
 
@@ -270,14 +275,17 @@ def build_judge_reports(ratings, comparisons, judgements, judges, summary, optio
     """Every judge's report on one evaluation.
 
     ``ratings``: ``selectors.ratings_frame(full=False)``; ``comparisons``:
-    ``selectors.comparisons_frame(full=False)``; ``judgements``:
-    ``selectors.judgements_frame``; ``judges``: ``selectors.judges_on``' list.
+    ``selectors.comparisons_frame(full=False)``, or None to leave out the judges'
+    own results (a tournament's Bradley-Terry fit takes seconds; the report
+    page's section does without); ``judgements``: ``selectors.judgements_frame``;
+    ``judges``: ``selectors.judges_on``' list.
     """
     ratings = kept_ratings(ratings, summary, options)
     rule, humans, edges = human_verdicts(ratings, options)
-    attributes = comparisons[
-        [c for c in ("comparison_id", "prompt_id", *PAIR_COLUMNS) if c in comparisons]
-    ]
+    attributes = None
+    if comparisons is not None:
+        kept = ("comparison_id", "prompt_id", *PAIR_COLUMNS)
+        attributes = comparisons[[c for c in kept if c in comparisons]]
     human = humans[["comparison_id", "outcome", "prompt_id", "categories",
                     "num_turns", "quintile"]]  # fmt: skip
     reports = tuple(

@@ -97,7 +97,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "evaluation": item,
         "report": report,
-        "judges": judge_reports(item, options),
+        "judges": judge_reports(item, options, own=False),
         "options": options,
         "options_form": ReportOptionsForm(options),
         "query": request.GET.urlencode(),

@@ -108,7 +108,8 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
     """One test, so the demo loads once (a few seconds)."""
     evaluation, judge = load_with_gpt4()
     started = time.perf_counter()
-    reports = judge_reports(evaluation, ReportOptions(aggregation="rating"))
+    options = ReportOptions(aggregation="rating")
+    reports = judge_reports(evaluation, options, own=False)  # the page's section
     seconds = time.perf_counter() - started
     expected = hand_count()
     (report,) = reports.judges
@@ -144,3 +145,9 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
     assert f"{expected['with_ties'] * 100:.1f}%" in html
     assert f"{expected['kappa']:.3f}" in html
     assert f"{expected['model_a_of_decided'] * 100:.1f}%" in html
+    detail = client.get(
+        reverse("reports:judge", args=[evaluation.pk, judge.pk]), {"resamples": 20}
+    )
+    assert detail.status_code == 200
+    html = detail.content.decode()
+    assert 'id="confusion-table"' in html and 'id="judge-leaderboard"' in html
