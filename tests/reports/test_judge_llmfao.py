@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -141,7 +140,8 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
                       {"resamples": 50})  # fmt: skip
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="judges"' in html and judge.name in html
+    assert 'id="judges"' in html
+    assert judge.name in html
     assert f"{expected['with_ties'] * 100:.1f}%" in html
     assert f"{expected['kappa']:.3f}" in html
     assert f"{expected['model_a_of_decided'] * 100:.1f}%" in html
@@ -150,4 +150,5 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
     )
     assert detail.status_code == 200
     html = detail.content.decode()
-    assert 'id="confusion-table"' in html and 'id="judge-leaderboard"' in html
+    assert 'id="confusion-table"' in html
+    assert 'id="judge-leaderboard"' in html
