@@ -2,7 +2,7 @@
 
 Classes are outcomes from the candidate's point of view (``outcomes.WIN``,
 ``TIE``, ``LOSS``). A judge's verdict on a pair follows MT-Bench (Zheng et al.
-2023, section 3.4): with one order judged, that order's class; with both orders
+2023, "swapping positions"): with one order judged, that order's class; with both orders
 judged, their class when they agree, a tie when they do not.
 
 Agreement of two raters over items (pairs, or (pair, rating) combinations) is

@@ -129,11 +129,18 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
     assert bias == pytest.approx(expected["model_a_of_decided"])
     assert report.consistency.n_both == 0  # one order per pair
     with capsys.disabled():
+        m, h = report.majority, reports.human_human
         print(
-            f"\nLLMFAO GPT-4 vs crowd majority: agreement {expected['with_ties']:.4f}, "
-            f"without ties {expected['without_ties']:.4f}, kappa "
-            f"{expected['kappa']:.4f}; Model A of non-ties {bias:.4f}; built in "
-            f"{seconds:.2f} s (1,000 resamples)"
+            f"\nLLMFAO GPT-4 vs crowd majority: agreement {m.with_ties:.4f} "
+            f"{m.with_ties_interval}, without ties {m.without_ties:.4f} "
+            f"{m.without_ties_interval}, kappa {m.kappa:.4f} {m.kappa_interval}; "
+            f"with annotators {report.annotators.with_ties:.4f}, kappa "
+            f"{report.annotators.kappa:.4f}; human vs human {h.with_ties:.4f}, "
+            f"kappa {h.kappa:.4f}; Model A of non-ties {bias:.4f} (crowd "
+            f"{reports.position_bias.left_of_decided:.4f}); ties judge "
+            f"{report.ties.judge:.4f}, ratings {report.ties.human_ratings:.4f}, "
+            f"majority {report.ties.human_majority:.4f}; built in {seconds:.2f} s "
+            "(1,000 resamples)"
         )
     client.force_login(researcher)
     page = client.get(reverse("reports:evaluation", args=[evaluation.pk]),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from annotations.models import Evaluation
 from judges.models import Judge, Judgement
 from reports.evaluation_judges import judge_reports
+from reports.evaluation_reports import evaluation_report
 from reports.report_options import OPTIONS, ReportOptions
 
 from .builders import CATEGORIES, SCORES, head_to_head
@@ -155,6 +156,10 @@ def test_agreement_with_annotators_and_between_annotators_by_hand(judged):
     assert human.n == 36
     for name, value in naive(both_ways).items():
         assert getattr(human, name) == pytest.approx(value)
+    # The same figure as the human report's percent agreement with ties.
+    percent = evaluation_report(evaluation, ReportOptions(resamples=0)).agreement
+    assert human.with_ties == pytest.approx(percent.percent.with_ties.value)
+    assert human.n == percent.percent.with_ties.n
 
 
 def test_breakdowns_follow_the_human_reports_rows(judged):
