@@ -316,3 +316,16 @@ def test_openapi_documents_the_judges_endpoint(researcher_client):
     assert operation["operationId"] == "report_judges_retrieve"
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
     assert names == {option.name for option in OPTIONS}
+
+
+def test_a_judge_without_a_parsed_judgement_is_counted_not_guessed(db):
+    evaluation = head_to_head()
+    judge = Judge.objects.create(name="judge-silent")
+    _store(evaluation, judge, [("unparseable", "failed"), *[(None, None)] * 11])
+    (report,) = judge_reports(evaluation, ReportOptions(resamples=10)).judges
+    assert (report.counts.unparseable, report.counts.failed) == (1, 1)
+    assert report.counts.pairs_judged == report.majority.n == 0
+    assert report.majority.with_ties is None
+    assert report.majority.kappa is None
+    assert report.outcomes is None
+    assert report.confusion.n == 0
