@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_reward, batch_api
+from . import api, api_judges, api_reward, batch_api
 
 urlpatterns = [
     path(
@@ -20,6 +20,11 @@ urlpatterns = [
         "reports/<int:pk>/reward/",
         api_reward.RewardReportView.as_view(),
         name="api-reward-report",
+    ),
+    path(
+        "reports/<int:pk>/judges/",
+        api_judges.JudgeReportsView.as_view(),
+        name="api-report-judges",
     ),
     path(
         "reports/<int:pk>/status/",

@@ -38,7 +38,7 @@ UNRELIABLE = f"< {MIN_GROUP_PROMPTS} prompts, no error bar"
 # not mathtext (an unbalanced one would fail the figure), nor is anything TeX.
 # Text reads these when it is made and tick labels are made while drawing, so both
 # building and saving a figure run under them.
-_PLAIN_TEXT = rc_context({"text.parse_math": False, "text.usetex": False})
+PLAIN_TEXT = rc_context({"text.parse_math": False, "text.usetex": False})
 
 
 def names_for(report: Report) -> tuple[str, ...]:
@@ -89,7 +89,7 @@ def _num(value) -> float:
     return float("nan") if value is None else float(value)
 
 
-@_PLAIN_TEXT
+@PLAIN_TEXT
 def figure(report: Report, name: str) -> Figure:
     """One named figure of a report; KeyError for a name the report lacks."""
     if name not in names_for(report):
@@ -154,7 +154,7 @@ def _pair_matrix(fig, ax, tournament: Tournament) -> None:
     fig.set_size_inches(side + 1.5, side)
 
 
-@_PLAIN_TEXT
+@PLAIN_TEXT
 def compare_figure(reports: list[Report]) -> Figure:
     """Win, tie and loss of several head-to-head evaluations side by side."""
     fig = Figure(figsize=(8, 4.2), layout="constrained")
@@ -167,7 +167,7 @@ def compare_figure(reports: list[Report]) -> Figure:
     return fig
 
 
-@_PLAIN_TEXT
+@PLAIN_TEXT
 def render(fig: Figure, fmt: str) -> bytes:
     """The figure as PNG or SVG bytes."""
     if fmt not in FORMATS:

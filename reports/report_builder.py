@@ -109,7 +109,7 @@ def headline(
     )
 
 
-def _breakdowns(
+def breakdown_tables(
     outcomes: pd.DataFrame, options: ReportOptions
 ) -> tuple[Breakdowns, tuple[QuintileEdge, ...]]:
     parts = st.breakdowns(
@@ -191,7 +191,7 @@ def build_report(
             tournament=board,
             warnings=report_warnings(ratings, evaluation, rule, tournament=board),
         )
-    breakdowns, edges = _breakdowns(outcomes, options)
+    breakdowns, edges = breakdown_tables(outcomes, options)
     head = headline(outcomes, ratings, options)
     return Report(
         **common,

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from django.db import connections
-from django.db.models import Count, Max
+from django.db.models import Count, IntegerField, Max, Sum
+from django.db.models.functions import Cast
 
 from annotations.models import Comparison, Evaluation, Rating
 from generations.models import Generation, Prompt
+from judges.models import Judgement
 
 from .values import EvaluationSummary
 
@@ -308,3 +310,69 @@ def pair_detail(evaluation_id: int, comparison_id: int) -> dict:
     ).get(pk=comparison_id, evaluation_id=evaluation_id)
     ratings = list(comparison.ratings.select_related("annotator").order_by("id"))
     return {"comparison": comparison, "ratings": ratings}
+
+
+JUDGEMENT_FIELDS = {
+    "judgement_id": "id",
+    "judge_id": "judge_id",
+    "comparison_id": "comparison_id",
+    "swapped": "swapped",
+    "candidate_on_left": "candidate_on_left",
+    "status": "status",
+    "choice": "choice",
+    "score": "score",
+}
+
+
+def judgements_frame(evaluation_id: int) -> pd.DataFrame:
+    """Every judgement on the evaluation's comparisons, in one query.
+
+    Columns ``judgement_id``, ``judge_id``, ``comparison_id``, ``swapped``,
+    ``candidate_on_left``, ``status`` and ``choice`` / ``score`` (as shown and the
+    candidate's view; NaN unless parsed). Sorted by id.
+    """
+    frame = frame_of(
+        Judgement.objects.filter(comparison__evaluation_id=evaluation_id).order_by(
+            "id"
+        ),
+        JUDGEMENT_FIELDS,
+    )
+    for column in ("choice", "score"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return frame
+
+
+def judges_on(evaluation_id: int) -> tuple[list[dict], str]:
+    """The judges with judgements on the evaluation (``id``, ``name``,
+    ``description``, by name) and a version of their judgements, in one query.
+
+    The version changes with any judgement added, removed or changed, also by a
+    bulk ``update()`` that leaves ``updated_at`` alone: it holds, per judge and
+    status, the count, the last id and time and the sums of the verdicts. "" when
+    there are none.
+    """
+    rows = list(
+        Judgement.objects.filter(comparison__evaluation_id=evaluation_id)
+        .values("judge_id", "judge__name", "judge__description", "status")
+        .annotate(
+            n=Count("id"),
+            last=Max("id"),
+            at=Max("updated_at"),
+            choices=Sum("choice"),
+            scores=Sum("score"),
+            sides=Sum(Cast("candidate_on_left", IntegerField())),
+        )
+        .order_by("judge__name", "judge_id", "status")
+    )
+    judges: dict[int, dict] = {}
+    for row in rows:
+        judges.setdefault(
+            row["judge_id"],
+            {
+                "id": row["judge_id"],
+                "name": row["judge__name"],
+                "description": row["judge__description"],
+            },
+        )
+    version = json.dumps(rows, sort_keys=True, default=str) if rows else ""
+    return list(judges.values()), version

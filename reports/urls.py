@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import batch_views, disagreements, preference_pages, reward_views, views
+from . import (
+    batch_views,
+    disagreements,
+    judge_views,
+    preference_pages,
+    reward_views,
+    views,
+)
 
 app_name = "reports"
 
@@ -38,6 +45,13 @@ urlpatterns = [
         "<int:pk>/reward/<str:filename>",
         reward_views.reward_download,
         name="reward-download",
+    ),
+    path("<int:pk>/judges/judges.csv", judge_views.judges_download, name="judges-csv"),
+    path("<int:pk>/judges/<int:judge_id>/", judge_views.judge, name="judge"),
+    path(
+        "<int:pk>/judges/<int:judge_id>/confusion.<str:fmt>",
+        judge_views.judge_figure,
+        name="judge-figure",
     ),
     path("<int:pk>/figures/<slug:name>.<str:fmt>", views.figure, name="figure"),
     path("<int:pk>/download/<str:filename>", views.download, name="download"),

@@ -16,6 +16,7 @@ from evalsite.responses import bad_request
 from . import downloads, figures, selectors
 from .annotator_filters import UnknownAnnotator
 from .background import report_or_job
+from .evaluation_judges import judge_reports
 from .evaluation_reports import report_options_for
 from .forms import ReportOptionsForm
 from .likert_report import likert_download, likert_report
@@ -96,6 +97,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "evaluation": item,
         "report": report,
+        "judges": judge_reports(item, options, own=False),
         "options": options,
         "options_form": ReportOptionsForm(options),
         "query": request.GET.urlencode(),

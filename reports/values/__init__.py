@@ -22,6 +22,18 @@ from .agreement import (
     Proportion,
 )
 from .base import Bounds, Value, plain
+from .judges import (
+    AgreementBreakdowns,
+    AgreementRow,
+    ConfusionMatrix,
+    JudgeDefinitions,
+    JudgementCounts,
+    JudgeReport,
+    JudgeReports,
+    JudgeSummary,
+    PositionConsistency,
+    TieRates,
+)
 from .report import Definitions, EvaluationSummary, Metadata, Report
 from .shares import (
     BreakdownRow,
@@ -44,6 +56,8 @@ from .warnings import ReportWarning
 
 __all__ = [
     "Agreement",
+    "AgreementBreakdowns",
+    "AgreementRow",
     "Alpha",
     "AnnotatorExclusion",
     "AnnotatorRow",
@@ -53,16 +67,23 @@ __all__ = [
     "CategoryAgreement",
     "ChanceCorrected",
     "CohenKappaRow",
+    "ConfusionMatrix",
     "Definitions",
     "DesignEffect",
     "EvaluationSummary",
     "Headline",
+    "JudgeDefinitions",
+    "JudgeReport",
+    "JudgeReports",
+    "JudgeSummary",
+    "JudgementCounts",
     "KappaSummary",
     "LeaderboardRow",
     "Metadata",
     "PairResult",
     "PercentAgreement",
     "PositionBias",
+    "PositionConsistency",
     "PromptCounts",
     "Proportion",
     "QuintileEdge",
@@ -70,6 +91,7 @@ __all__ = [
     "ReportWarning",
     "ShareBounds",
     "ShareDesignEffects",
+    "TieRates",
     "Tournament",
     "TournamentMethod",
     "Value",

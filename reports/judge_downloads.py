@@ -1,0 +1,79 @@
+"""The judges' reports as one CSV table (through ``downloads.csv_bytes``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .downloads import csv_bytes
+from .values import AgreementRow, JudgeReports
+
+FIGURES = ("with_ties", "without_ties", "kappa")
+
+
+def _agreement(judge: str, section: str, row: AgreementRow) -> list[dict]:
+    n = {"with_ties": row.n, "without_ties": row.n_without_ties, "kappa": row.n}
+    return [
+        {
+            "judge": judge,
+            "section": section,
+            "group": row.group,
+            "statistic": name,
+            "value": getattr(row, name),
+            "value_low": getattr(row, f"{name}_interval")[0],
+            "value_high": getattr(row, f"{name}_interval")[1],
+            "n": n[name],
+            "n_prompts": row.n_prompts,
+        }
+        for name in FIGURES
+    ]
+
+
+def _single(judge: str, section: str, statistic: str, value, n) -> dict:
+    return {"judge": judge, "section": section, "group": "all",
+            "statistic": statistic, "value": value, "n": n}  # fmt: skip
+
+
+def judge_rows(reports: JudgeReports) -> pd.DataFrame:
+    """Long table: judge, section, group, statistic, value (with its interval where
+    it has one), n. Sections: majority (and majority_<breakdown>), annotators,
+    human_human, consistency, position_bias, ties, confusion, counts."""
+    rows = _agreement("(humans)", "human_human", reports.human_human)
+    for item in reports.judges:
+        name = item.judge.name
+        rows += _agreement(name, "majority", item.majority)
+        for section, table in item.majority_breakdowns.sections():
+            for row in table:
+                rows += _agreement(name, f"majority_{section}", row)
+        rows += _agreement(name, "annotators", item.annotators)
+        both = item.consistency.n_both
+        inconsistent = item.consistency.inconsistent
+        rows += [
+            _single(name, "consistency", "consistency",
+                    item.consistency.consistency, both),
+            _single(name, "consistency", "favours_first_share",
+                    item.consistency.first_share, inconsistent),
+            _single(name, "consistency", "favours_second_share",
+                    item.consistency.second_share, inconsistent),
+            _single(name, "position_bias", "model_a_of_decided",
+                    item.position_bias.left_of_decided, item.position_bias.n),
+            _single(name, "ties", "judge", item.ties.judge, item.ties.judge_n),
+            _single(name, "ties", "human_ratings", item.ties.human_ratings,
+                    item.ties.human_ratings_n),
+            _single(name, "ties", "human_majority", item.ties.human_majority,
+                    item.ties.human_majority_n),
+        ]  # fmt: skip
+        for judged, counts in item.confusion.rows():
+            for human, count in zip(item.confusion.classes, counts, strict=True):
+                rows.append(_single(name, "confusion", f"judge_{judged}_human_{human}",
+                                    count, item.confusion.n))  # fmt: skip
+        for field, count in item.counts.to_json().items():
+            rows.append(_single(name, "counts", field, count, None))
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "evaluation", reports.evaluation.name)
+    frame["human_rule"] = reports.human_rule
+    frame["threshold"] = reports.options.threshold
+    return frame
+
+
+def judges_csv(reports: JudgeReports) -> bytes:
+    return csv_bytes(judge_rows(reports))
