@@ -2,11 +2,12 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from annotations.models import Rating
 from judges import prompting
 from judges.models import Judge, Judgement, JudgeRun
-from judges.services import runs
+from judges.services import runs, templates
 from judges.tasks import judgement_judge
 from tests.factories import ChatModelFactory, EvaluationFactory
 
@@ -271,3 +272,45 @@ def test_single_response_evaluations_and_judges_without_a_model_are_refused(
     with pytest.raises(ValidationError, match="no chat model"):
         runs.run_start(evaluation=evaluation, judge=offline)
     assert JudgeRun.objects.count() == 0
+
+
+def test_judgements_keep_the_template_version_they_used(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    stub_server.state.reply = prefers_candidate
+    first, _ = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    v1 = json_judge.template
+    v2 = templates.template_revise(
+        template=v1,
+        system_prompt="Judge tersely.",
+        user_template=v1.user_template,
+        verdict_format=v1.verdict_format,
+    )
+    json_judge.refresh_from_db()
+    assert json_judge.template == v2
+    second, _ = _start(
+        django_capture_on_commit_callbacks,
+        evaluation=build_evaluation("later"),
+        judge=json_judge,
+    )
+    old = Judgement.objects.filter(run=first)
+    new = Judgement.objects.filter(run=second)
+    assert {j.template_id for j in old} == {v1.pk}
+    assert {j.request["template"]["version"] for j in old} == {1}
+    assert {j.template_id for j in new} == {v2.pk}
+    assert {j.request["template"]["version"] for j in new} == {2}
+    assert {j.request["messages"][0]["content"] for j in new} == {"Judge tersely."}
+
+
+def test_top_level_services_refuse_an_outer_transaction(evaluation, json_judge):
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        runs.run_start(evaluation=evaluation, judge=json_judge)
+    run = JudgeRun.objects.create(evaluation=evaluation, judge=json_judge)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        runs.run_cancel(run=run)
