@@ -20,6 +20,14 @@ class JudgeTemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        name = data.get("name")
+        if (
+            self.instance.pk is None
+            and JudgeTemplate.objects.filter(name=name).exists()
+        ):
+            self.add_error(
+                "name", "A template of this name exists: edit it to make a new version."
+            )
         if "user_template" in data and "verdict_format" in data:
             try:
                 templates.template_check(

@@ -122,3 +122,13 @@ def test_roles_reach_the_judges_app(admin_user, researcher):
     assert researcher.has_perm("judges.view_judgement")
     assert not researcher.has_perm("judges.add_judgerun")
     assert not researcher.has_perm("judges.change_judgetemplate")
+
+
+def test_adding_a_template_under_a_taken_name_is_refused(client, admin_user, template):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/judges/judgetemplate/add/", {"name": template.name, **_form(template)}
+    )
+    assert response.status_code == 200
+    assert "edit it to make a new version" in response.content.decode()
+    assert JudgeTemplate.objects.filter(name=template.name).count() == 1
