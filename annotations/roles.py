@@ -6,7 +6,7 @@ ANNOTATOR = "annotator"
 RESEARCHER = "researcher"
 ADMIN = "admin"
 
-_APPS = ("generations", "annotations", "authtoken")
+_APPS = ("generations", "annotations", "judges", "authtoken")
 
 
 def _permissions_for(role: str) -> list[Permission]:

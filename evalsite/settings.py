@@ -254,7 +254,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One enum for the two safety labels of a rating (safety_a, safety_b).
-    "ENUM_NAME_OVERRIDES": {"SafetyEnum": "annotations.models.Rating.Safety"},
+    "ENUM_NAME_OVERRIDES": {
+        "SafetyEnum": "annotations.models.Rating.Safety",
+        "JudgementStatusEnum": "judges.models.Judgement.Status",
+        # Generation jobs and judge runs share one set of states.
+        "JobStatusEnum": "judges.models.JudgeRun.Status",
+    },
 }
 
 # Celery: Redis when CELERY_BROKER_URL is set, otherwise a filesystem broker (no server).

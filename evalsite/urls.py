@@ -17,8 +17,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("generations/", include("generations.urls")),
     path("reports/", include("reports.urls")),
+    path("judges/", include("judges.urls")),
     path("api/", include("generations.api_urls")),
     path("api/", include("annotations.api_urls")),
+    path("api/", include("judges.api_urls")),
     path("api/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

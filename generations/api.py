@@ -31,7 +31,8 @@ class ServiceUnavailable(APIException):
     default_code = "service_unavailable"
 
 
-def _drf_error(exc: DjangoValidationError) -> ValidationError:
+def drf_error(exc: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as DRF's (a 400 naming the fields)."""
     return ValidationError(
         exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
     )
@@ -55,7 +56,7 @@ class ChatModelViewSet(
         try:
             serializer.instance = chat_models.chat_model_create(**data)
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_error(exc) from exc
 
 
 class GenerationJobViewSet(
@@ -80,7 +81,7 @@ class GenerationJobViewSet(
                 created_by=self.request.user,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_error(exc) from exc
         except jobs.OUTAGES as exc:
             raise ServiceUnavailable(str(exc)) from exc
         serializer.instance = job

@@ -15,7 +15,12 @@ LAYERS = [
     "judges",
     "reports",
 ]
-PURE_CORES = ["annotations.allocation", "reports.statistics"]
+PURE_CORES = [
+    "annotations.allocation",
+    "reports.statistics",
+    "judges.verdicts",
+    "judges.prompting",
+]
 DJANGO = {"django", "rest_framework", "drf_spectacular"}
 
 

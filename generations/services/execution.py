@@ -93,7 +93,23 @@ def _finished_job_outputs_announce(*, generation_id: int) -> None:
     rows_changed.send(sender=Generation, pks=pks)
 
 
-def _connection(chat_model: ChatModel) -> Connection:
+def server_slot(chat_model: ChatModel):
+    """Hold one of the chat model's server's ``max_concurrency`` slots, shared by all
+    workers (see generations/concurrency.py); every request to a server takes one."""
+    return concurrency.server_slot(
+        _slots(),
+        chat_model.base_url,
+        limit=chat_model.max_concurrency,
+        lease_seconds=CONNECT_TIMEOUT
+        + chat_model.request_timeout
+        + settings.EVALSITE_SERVER_SLOT_GRACE,
+        wait_seconds=chat_model.request_timeout + CONNECT_TIMEOUT,
+    )
+
+
+def chat_connection(chat_model: ChatModel) -> Connection:
+    """How to reach the chat model's server; PermanentBackendError if its API key's
+    environment variable is not set."""
     api_key = ""
     if chat_model.api_key_env:
         api_key = os.environ.get(chat_model.api_key_env, "")
@@ -157,7 +173,7 @@ def _attempt(
 ) -> dict[str, Any]:
     """Count, filter and send; the fields to record. Transient errors propagate."""
     try:
-        backend = get_backend(chat_model.backend, _connection(chat_model))
+        backend = get_backend(chat_model.backend, chat_connection(chat_model))
         counted = tokenizers.count_tokens(chat_model.tokenizer, messages, backend)
         request["counted_prompt_tokens"] = counted
         if counted > chat_model.context_limit:
@@ -168,16 +184,8 @@ def _attempt(
                 "last_error": f"{counted} input tokens exceed the context limit "
                 f"of {chat_model.context_limit}",
             }
-        with concurrency.server_slot(
-            _slots(),
-            chat_model.base_url,
-            limit=chat_model.max_concurrency,
-            lease_seconds=CONNECT_TIMEOUT
-            + chat_model.request_timeout
-            + settings.EVALSITE_SERVER_SLOT_GRACE,
-            wait_seconds=chat_model.request_timeout + CONNECT_TIMEOUT,
-        ):
-            response = backend.complete(_chat_request(chat_model, messages))
+        with server_slot(chat_model):
+            response = backend.complete(chat_request(chat_model, messages))
     except ContextExceededError as exc:
         return {
             "status": Generation.Status.FILTERED,
@@ -228,13 +236,17 @@ def _next_attempt(retry_in: float | None):
     return timezone.now() + timedelta(seconds=retry_in)
 
 
-def _chat_request(chat_model: ChatModel, messages: list[dict[str, str]]) -> ChatRequest:
+def chat_request(
+    chat_model: ChatModel, messages: list[dict[str, str]], extra: dict | None = None
+) -> ChatRequest:
+    """The request to send: the chat model's limits and decoding, plus ``extra``
+    (e.g. a judge's ``response_format``)."""
     return ChatRequest(
         messages=messages,
         max_new_tokens=chat_model.generation_limit,
         temperature=chat_model.temperature,
         top_p=chat_model.top_p,
-        extra=dict(chat_model.decoding or {}),
+        extra={**(chat_model.decoding or {}), **(extra or {})},
     )
 
 

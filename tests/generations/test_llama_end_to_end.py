@@ -6,10 +6,22 @@ import httpx
 import pytest
 from django.db import connection
 
+from annotations import roles
+from annotations.models import Comparison, Rating
+from annotations.services.evaluations import evaluation_create
+from annotations.services.leasing import assignment_next
 from generations import presets
 from generations.models import Generation, GenerationJob
 from generations.services import chat_models, jobs
-from tests.factories import PromptFactory, PromptSetFactory
+from judges.models import Judgement, JudgeRun
+from judges.services import runs, templates
+from tests.conftest import make_user
+from tests.factories import (
+    ChatModelFactory,
+    GenerationFactory,
+    PromptFactory,
+    PromptSetFactory,
+)
 from tests.support.llama import LlamaServer, build_tiny_model, vocab_path
 from tests.support.worker import Worker, exclusive_broker, redis_broker
 
@@ -209,3 +221,97 @@ def test_server_refusals_end_as_filtered_or_failed(llama_server, worker):
     assert "n_probs" in bad.last_error
     over = Generation.objects.get(chat_model=bad_decoding, prompt__external_id="huge")
     assert over.status == "filtered"  # counted first: never sent
+
+
+def _wait_run(run, worker, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status == JudgeRun.Status.FINISHED:
+            return
+        time.sleep(0.3)
+    pytest.fail(f"judge run did not finish\n{worker.log_path.read_text()[-3000:]}")
+
+
+def test_llm_judge_on_llama_cpp_both_orders(llama_server, worker):
+    """Structured output makes even random weights give a verdict; a free-text
+    template's replies are kept as unparseable. Human N is untouched."""
+    prompt_set = PromptSetFactory(name="judged")
+    candidate, baseline = ChatModelFactory(name="cand"), ChatModelFactory(name="base")
+    for key in ("p1", "p2", "p3"):
+        prompt = PromptFactory(
+            prompt_set=prompt_set, external_id=key, turns=_user(f"Question {key}?")
+        )
+        GenerationFactory(prompt=prompt, chat_model=candidate, text=f"Yes {key}.")
+        GenerationFactory(prompt=prompt, chat_model=baseline, text=f"No {key}.")
+    evaluation = evaluation_create(
+        name="judged", prompt_set=prompt_set, candidate=candidate, baseline=baseline
+    ).evaluation
+    annotator = make_user("judge-e2e-annotator", roles.ANNOTATOR)
+    evaluation.pool.add(annotator)
+    stages = dict(Comparison.objects.values_list("id", "stage"))
+    url = f"{llama_server.url}/v1"
+    base = {"base_url": url, "model_id": "tiny-llama2", "limits": "custom"}
+    json_model = chat_models.chat_model_create(
+        name="tiny judge", context_limit=2000, generation_limit=32, **base
+    )
+    text_model = chat_models.chat_model_create(
+        name="tiny text judge", context_limit=2000, generation_limit=16, **base
+    )
+    json_judge = templates.judge_create(name="tiny json", chat_model=json_model)
+    text_judge = templates.judge_create(
+        name="tiny text", chat_model=text_model, verdict_format="text"
+    )
+
+    run, queued = runs.run_start(
+        evaluation=evaluation, judge=json_judge, both_orders=True
+    )
+    text_run, text_queued = runs.run_start(evaluation=evaluation, judge=text_judge)
+    assert (queued, text_queued) == (6, 3)
+    _wait_run(run, worker)
+    _wait_run(text_run, worker)
+
+    judged = Judgement.objects.filter(run=run)
+    assert judged.count() == 6
+    for comparison in evaluation.comparisons.all():
+        shown, swapped = judged.filter(comparison=comparison).order_by("swapped")
+        assert (shown.swapped, swapped.swapped) == (False, True)
+        assert swapped.candidate_on_left is not shown.candidate_on_left
+        for judgement in (shown, swapped):
+            assert judgement.status == "done", judgement.reply
+            assert judgement.choice in (3, 2, 1, 0, -1, -2, -3)
+            sign = 1 if judgement.candidate_on_left else -1
+            assert judgement.score == sign * judgement.choice
+            assert judgement.request["response_format"]["type"] == "json_schema"
+            assert judgement.template_id == json_judge.template_id
+            assert judgement.attempts == 1
+            assert judgement.completion_tokens <= 32
+            messages = judgement.request["messages"]
+            first, second = (
+                ("Yes", "No")
+                if judgement.candidate_on_left
+                else (
+                    "No",
+                    "Yes",
+                )
+            )
+            text = messages[-1]["content"]
+            assert text.index(f"{first} p") < text.index(f"{second} p")
+
+    text_judged = Judgement.objects.filter(run=text_run)
+    assert text_judged.filter(status="unparseable").count() == 3
+    for judgement in text_judged:
+        assert judgement.reply  # kept, whole
+        assert judgement.choice is None
+        assert judgement.score is None
+        assert "response_format" not in judgement.request
+    text_run.refresh_from_db()
+    assert text_run.status == "finished"
+
+    # Judgements never count as human ratings: no rating, stages as they were,
+    # and an annotator still gets the pairs to rate.
+    assert Rating.objects.count() == 0
+    assert dict(Comparison.objects.values_list("id", "stage")) == stages
+    lease = assignment_next(evaluation=evaluation, annotator=annotator)
+    assert lease is not None
+    assert lease.comparison.evaluation_id == evaluation.pk

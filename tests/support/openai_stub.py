@@ -3,7 +3,8 @@
 Speaks POST /v1/chat/completions, /apply-template and /tokenize (llama.cpp's shapes).
 A message containing BAD-REQUEST gets a 400; one containing TOO-LONG gets llama.cpp's
 context-exceeded 400. ``fail_500`` / ``hang`` make the next N chat requests answer 500
-or stall past the client's timeout.
+or stall past the client's timeout. ``reply``, when set, writes the answer's text from
+the request body (a judge's verdict); ``bodies`` keeps every chat request's body.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -24,6 +26,8 @@ class StubState:
         self.lock = threading.Lock()
         self.completed: Counter[str] = Counter()
         self.requests = 0
+        self.reply: Callable[[dict], str] | None = None
+        self.bodies: list[dict] = []
 
     def take_fault(self) -> str | None:
         with self.lock:
@@ -74,6 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         text = "\n".join(m["content"] for m in body["messages"])
         with self.state.lock:
             self.state.requests += 1
+            self.state.bodies.append(body)
         if "BAD-REQUEST" in text:
             return self._send(
                 400,
@@ -112,7 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
                         "finish_reason": "stop",
                         "message": {
                             "role": "assistant",
-                            "content": f"Answer to {last}",
+                            "content": self.state.reply(body)
+                            if self.state.reply
+                            else f"Answer to {last}",
                         },
                     }
                 ],

@@ -1,0 +1,119 @@
+"""Run an LLM judge over an evaluation's pairs; optionally wait with a progress bar.
+
+``--chat-model NAME`` creates the judge when it does not exist yet, with the default
+template of ``--verdict-format`` (``mt-bench-pairwise``: structured JSON output;
+``mt-bench-pairwise-text``: free text ending in ``[[verdict]]``). See docs/judges.md.
+"""
+
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from annotations.models import Evaluation
+from generations.models import ChatModel
+from judges import selectors, verdicts
+from judges.models import Judge, JudgeRun
+from judges.services import runs, templates
+
+
+def _get(model, name: str, label: str):
+    try:
+        return model.objects.get(name=name)
+    except model.DoesNotExist:
+        raise CommandError(f"unknown {label}: {name}") from None
+
+
+def _message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}"
+            for field, messages in exc.message_dict.items()
+        )
+    return "; ".join(exc.messages)
+
+
+class Command(BaseCommand):
+    help = (
+        "Judge an evaluation's pairs with an LLM judge (one Celery task per pair and "
+        "order). Starting the same judge on the same evaluation again resumes its run. "
+        "With --chat-model, a judge that does not exist yet is created with that chat "
+        "model and the default template of --verdict-format."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--evaluation", required=True)
+        parser.add_argument("--judge", required=True)
+        parser.add_argument(
+            "--both-orders",
+            action="store_true",
+            help="Judge each pair as shown and again with the sides swapped.",
+        )
+        parser.add_argument(
+            "--chat-model",
+            help="Create the judge with this chat model if it does not exist.",
+        )
+        parser.add_argument(
+            "--verdict-format",
+            choices=verdicts.FORMATS,
+            default=verdicts.JSON,
+            help="Default template of a judge created here (default: json).",
+        )
+        parser.add_argument("--wait", action="store_true")
+        parser.add_argument("--poll", type=float, default=1.0)
+
+    def handle(self, *args, **options):
+        evaluation = _get(Evaluation, options["evaluation"], "evaluation")
+        judge = self._judge(options)
+        try:
+            run, queued = runs.run_start(
+                evaluation=evaluation, judge=judge, both_orders=options["both_orders"]
+            )
+        except ValidationError as exc:
+            raise CommandError(_message(exc)) from exc
+        except runs.OUTAGES as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Judge run {run.pk}: {queued} judgements queued")
+        if options["wait"]:
+            self._wait(run, options["poll"])
+
+    def _judge(self, options) -> Judge:
+        name = options["judge"]
+        if Judge.objects.filter(name=name).exists() or not options["chat_model"]:
+            return _get(Judge, name, "judge")
+        chat_model = _get(ChatModel, options["chat_model"], "chat model")
+        try:
+            judge = templates.judge_create(
+                name=name,
+                chat_model=chat_model,
+                verdict_format=options["verdict_format"],
+            )
+        except ValidationError as exc:
+            raise CommandError(_message(exc)) from exc
+        self.stdout.write(f"Judge {judge.name} created ({judge.template})")
+        return judge
+
+    def _wait(self, run: JudgeRun, poll: float) -> None:
+        progress = selectors.run_progress(run=run)
+        with tqdm(total=progress.total, unit="judgement", file=self.stderr._out) as bar:
+            while True:
+                run.refresh_from_db(fields=["status"])
+                progress = selectors.run_progress(run=run)
+                bar.update(progress.ended - bar.n)
+                bar.set_postfix(
+                    unparseable=progress.counts["unparseable"],
+                    failed=progress.counts["failed"],
+                    refresh=False,
+                )
+                if run.status in (JudgeRun.Status.FINISHED, JudgeRun.Status.CANCELLED):
+                    break
+                time.sleep(poll)
+        counts = ", ".join(f"{status} {n}" for status, n in progress.counts.items())
+        self.stdout.write(f"Judge run {run.pk} {run.status}: {counts}")
+        if progress.counts["failed"]:
+            for error in progress.latest_errors:
+                self.stderr.write(
+                    f"  comparison {error['comparison']}: {error['error']}"
+                )
+            raise CommandError(f"{progress.counts['failed']} judgements failed")

@@ -1,0 +1,95 @@
+"""Reads of the judges app: runs and their progress, judgements of a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, QuerySet
+
+from .models import Judgement, JudgeRun
+
+ENDED = (
+    Judgement.Status.DONE,
+    Judgement.Status.UNPARSEABLE,
+    Judgement.Status.FAILED,
+)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Counts by status of one run's judgements, and its latest errors."""
+
+    run_id: int
+    status: str
+    both_orders: bool
+    total: int
+    counts: dict[str, int]
+    next_attempt_at: str | None = None
+    latest_errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ended(self) -> int:
+        return sum(self.counts[s] for s in ENDED)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.ended / self.total if self.total else 100.0
+
+    def as_dict(self) -> dict:
+        return {
+            "run": self.run_id,
+            "status": self.status,
+            "both_orders": self.both_orders,
+            "total": self.total,
+            "ended": self.ended,
+            "percent": round(self.percent, 1),
+            "counts": self.counts,
+            "next_attempt_at": self.next_attempt_at,
+            "latest_errors": self.latest_errors,
+        }
+
+
+def run_list() -> QuerySet[JudgeRun]:
+    return JudgeRun.objects.select_related(
+        "evaluation", "judge", "judge__chat_model", "judge__template"
+    )
+
+
+def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
+    """Progress of ``run``: judgements by status, the soonest retry, latest errors."""
+    judgements = Judgement.objects.filter(run=run)
+    rows = judgements.values("status").annotate(n=Count("id"))
+    counts = dict.fromkeys(Judgement.Status.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    retry = judgements.filter(
+        status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING)
+    ).aggregate(at=Min("next_attempt_at"))["at"]
+    latest = judgements.exclude(last_error="").order_by("-updated_at")[:errors]
+    return RunProgress(
+        run_id=run.pk,
+        status=run.status,
+        both_orders=run.both_orders,
+        total=sum(counts.values()),
+        counts=counts,
+        next_attempt_at=retry.isoformat() if retry else None,
+        latest_errors=[
+            {
+                "judgement": j.pk,
+                "comparison": j.comparison_id,
+                "swapped": j.swapped,
+                "status": j.status,
+                "error": j.last_error[:500],
+                "at": j.updated_at.isoformat(),
+            }
+            for j in latest
+        ],
+    )
+
+
+def run_judgements(*, run: JudgeRun) -> QuerySet[Judgement]:
+    """The run's judgements with their pair's prompt, in pair order."""
+    return (
+        Judgement.objects.filter(run=run)
+        .select_related("comparison__prompt", "template")
+        .order_by("comparison_id", "swapped")
+    )

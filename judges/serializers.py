@@ -1,0 +1,76 @@
+"""Serializers of the judges API: runs with their progress, judgements."""
+
+from rest_framework import serializers
+
+from annotations.api_imports import NameField
+from annotations.models import Evaluation
+
+from .models import Judge, Judgement, JudgeRun
+
+
+class JudgeRunStartSerializer(serializers.Serializer):
+    """Start a run, or resume the judge's run on the evaluation."""
+
+    evaluation = NameField(slug_field="name", queryset=Evaluation.objects.all())
+    judge = NameField(slug_field="name", queryset=Judge.objects.all())
+    both_orders = serializers.BooleanField(
+        default=False,
+        help_text="Judge each pair as shown and again with the sides swapped.",
+    )
+
+
+class JudgeRunSerializer(serializers.ModelSerializer):
+    evaluation = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    judge = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    template = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JudgeRun
+        fields = [
+            "id",
+            "evaluation",
+            "judge",
+            "template",
+            "both_orders",
+            "status",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progress",
+        ]
+        read_only_fields = fields
+
+    def get_template(self, run: JudgeRun) -> str | None:
+        """The template version the judge uses now."""
+        return str(run.judge.template) if run.judge.template else None
+
+    def get_progress(self, run: JudgeRun) -> dict:
+        from .selectors import run_progress
+
+        return run_progress(run=run).as_dict()
+
+
+class JudgementSerializer(serializers.ModelSerializer):
+    prompt = serializers.CharField(source="comparison.prompt.external_id")
+    template = serializers.StringRelatedField()
+
+    class Meta:
+        model = Judgement
+        fields = [
+            "id",
+            "comparison",
+            "prompt",
+            "swapped",
+            "candidate_on_left",
+            "scale",
+            "status",
+            "choice",
+            "score",
+            "reply",
+            "template",
+            "attempts",
+            "last_error",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,159 @@
+"""Judge runs: start or resume, cancel.
+
+``run_start`` and ``run_cancel`` are top-level services (one durable transaction
+each). A run is one judge over one evaluation's pairs; starting it again resumes it:
+missing judgements are created, failed ones redone, done and unparseable ones kept.
+Its tasks are published when the transaction commits, as for generation jobs
+(generations/services/jobs.py), after the same checks of the broker and the judge's
+server (``BrokerUnavailable``, ``ServerUnreachable``: HTTP 503).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Comparison, Evaluation
+from generations.models import ChatModel
+from generations.services.preflight import (
+    BrokerUnavailable,
+    ServerUnreachable,
+    broker_check,
+    servers_check,
+)
+
+from .. import prompting, tasks, verdicts
+from ..models import Judge, Judgement, JudgeRun
+
+logger = logging.getLogger(__name__)
+OUTAGES = (BrokerUnavailable, ServerUnreachable)
+TO_RUN = (Judgement.Status.PENDING, Judgement.Status.RUNNING)
+
+
+def run_check(*, evaluation: Evaluation, judge: Judge) -> None:
+    """Raise ValidationError (naming the field) unless ``judge`` can judge the pairs
+    of ``evaluation``."""
+    if evaluation.kind == Evaluation.Kind.SINGLE or evaluation.scale not in (
+        verdicts.SCALES
+    ):
+        raise ValidationError(
+            {
+                "evaluation": f"{evaluation.name} rates single responses "
+                f"({evaluation.get_scale_display()}): it has no pairs to judge."
+            }
+        )
+    chat_model = judge.chat_model
+    if chat_model is None or chat_model.backend == ChatModel.Backend.IMPORTED:
+        raise ValidationError(
+            {
+                "judge": f"{judge.name} has no chat model to ask (its verdicts can "
+                "only be imported)."
+            }
+        )
+    if judge.template is None:
+        raise ValidationError({"judge": f"{judge.name} has no judging template."})
+
+
+def run_start(
+    *,
+    evaluation: Evaluation,
+    judge: Judge,
+    both_orders: bool = False,
+    created_by=None,
+) -> tuple[JudgeRun, int]:
+    """Start ``judge`` on ``evaluation``'s pairs, or resume its run there.
+
+    One judgement per pair in the order as shown (the candidate's side drawn per pair,
+    ``prompting.candidate_first``), and with ``both_orders`` a second with the sides
+    swapped. Resuming with ``both_orders`` adds the swapped ones; resuming without it
+    keeps a run's both orders. Returns the run and the number of judgements queued.
+    """
+    run_check(evaluation=evaluation, judge=judge)
+    broker_check()
+    servers_check([judge.chat_model])
+    with transaction.atomic(durable=True):
+        run, ids = _start(
+            evaluation=evaluation,
+            judge=judge,
+            both_orders=both_orders,
+            created_by=created_by,
+        )
+        transaction.on_commit(partial(_publish, run.pk, ids))
+    return run, len(ids)
+
+
+def _start(
+    *, evaluation: Evaluation, judge: Judge, both_orders: bool, created_by
+) -> tuple[JudgeRun, list[int]]:
+    run, _ = JudgeRun.objects.select_for_update().get_or_create(
+        evaluation=evaluation,
+        judge=judge,
+        defaults={"both_orders": both_orders, "created_by": created_by},
+    )
+    run.both_orders = run.both_orders or both_orders
+    comparison_ids = Comparison.objects.filter(
+        evaluation=evaluation, baseline_generation__isnull=False
+    ).values_list("id", flat=True)
+    orders = (False, True) if run.both_orders else (False,)
+    Judgement.objects.bulk_create(
+        [
+            Judgement(
+                judge=judge,
+                comparison_id=comparison_id,
+                run=run,
+                template=judge.template,
+                swapped=swapped,
+                candidate_on_left=prompting.candidate_first(comparison_id) != swapped,
+                scale=evaluation.scale,
+            )
+            for comparison_id in comparison_ids
+            for swapped in orders
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    now = timezone.now()
+    run.judgements.filter(status=Judgement.Status.FAILED).update(
+        status=Judgement.Status.PENDING, updated_at=now, next_attempt_at=None
+    )
+    ids = list(
+        run.judgements.filter(status__in=TO_RUN)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    run.status = JudgeRun.Status.RUNNING if ids else JudgeRun.Status.FINISHED
+    run.started_at = run.started_at or now
+    run.finished_at = None if ids else now
+    run.save(update_fields=["both_orders", "status", "started_at", "finished_at"])
+    return run, ids
+
+
+def _publish(run_id: int, judgement_ids: list[int]) -> None:
+    if not judgement_ids:
+        return
+    try:
+        tasks.run_dispatch.delay(run_id, judgement_ids)
+    except Exception as exc:  # redis-py and kombu raise their own connection errors
+        logger.warning("judge run %s: publishing failed, back to queued", run_id)
+        JudgeRun.objects.filter(pk=run_id, status=JudgeRun.Status.RUNNING).update(
+            status=JudgeRun.Status.QUEUED
+        )
+        raise BrokerUnavailable(
+            f"The task broker is unavailable ({exc}); judge run {run_id} is saved "
+            "as queued with nothing sent. Resume it when the broker is back."
+        ) from exc
+
+
+@transaction.atomic(durable=True)
+def run_cancel(*, run: JudgeRun) -> JudgeRun:
+    """Stop a run: its queued tasks skip; requests in flight still finish."""
+    run = JudgeRun.objects.select_for_update().get(pk=run.pk)
+    if run.status in (JudgeRun.Status.QUEUED, JudgeRun.Status.RUNNING):
+        run.status = JudgeRun.Status.CANCELLED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    return run

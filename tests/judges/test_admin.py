@@ -1,0 +1,134 @@
+"""Templates are versioned in the admin: a change is a new version, judges move to it,
+judgements keep the one they used."""
+
+import pytest
+
+from judges.models import Judge, Judgement, JudgeTemplate
+from judges.services import templates
+from tests.factories import ChatModelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def template():
+    return templates.template_default()
+
+
+def _form(template, **changes):
+    return {
+        "system_prompt": template.system_prompt,
+        "user_template": template.user_template,
+        "verdict_format": template.verdict_format,
+        **changes,
+    }
+
+
+def _judge(name, template):
+    chat_model = ChatModelFactory(
+        name=f"{name} model", backend="openai", base_url="http://judge:8000"
+    )
+    return Judge.objects.create(name=name, chat_model=chat_model, template=template)
+
+
+def test_changing_a_template_saves_a_new_version_and_moves_its_judges(
+    client, admin_user, template, evaluation
+):
+    judge = _judge("gpt", template)
+    other = JudgeTemplate.objects.create(
+        name="other", user_template=template.user_template
+    )
+    bystander = _judge("bystander", other)
+    used = Judgement.objects.create(
+        judge=judge,
+        comparison=evaluation.comparisons.first(),
+        template=template,
+        candidate_on_left=True,
+        scale="seven",
+    )
+    client.force_login(admin_user)
+    url = f"/admin/judges/judgetemplate/{template.pk}/change/"
+    response = client.post(url, _form(template, system_prompt="Be brief and fair."))
+    assert response.status_code == 302
+
+    versions = JudgeTemplate.objects.filter(name="mt-bench-pairwise").order_by(
+        "version"
+    )
+    old, new = versions
+    assert (old.pk, old.version, new.version) == (template.pk, 1, 2)
+    assert old.system_prompt == template.system_prompt  # the old row is untouched
+    assert new.system_prompt == "Be brief and fair."
+    assert new.user_template == template.user_template
+    judge.refresh_from_db()
+    bystander.refresh_from_db()
+    used.refresh_from_db()
+    assert judge.template == new
+    assert bystander.template == other
+    assert used.template == old
+    assert response["Location"] == "/admin/judges/judgetemplate/"
+    assert templates.template_default() == new  # the newest version is the default
+
+
+def test_saving_an_unchanged_template_keeps_its_version(client, admin_user, template):
+    client.force_login(admin_user)
+    url = f"/admin/judges/judgetemplate/{template.pk}/change/"
+    assert client.post(url, _form(template)).status_code == 302
+    assert JudgeTemplate.objects.filter(name=template.name).count() == 1
+
+
+def test_a_third_edit_of_an_old_version_gets_the_next_number(
+    client, admin_user, template
+):
+    client.force_login(admin_user)
+    url = f"/admin/judges/judgetemplate/{template.pk}/change/"
+    client.post(url, _form(template, system_prompt="v2"))
+    client.post(url, _form(template, verdict_format="text"))
+    assert list(
+        JudgeTemplate.objects.filter(name=template.name)
+        .order_by("version")
+        .values_list("version", "system_prompt", "verdict_format")
+    ) == [
+        (1, template.system_prompt, "json"),
+        (2, "v2", "json"),
+        (3, template.system_prompt, "text"),
+    ]
+
+
+def test_a_template_without_its_placeholders_is_refused(client, admin_user, template):
+    client.force_login(admin_user)
+    url = f"/admin/judges/judgetemplate/{template.pk}/change/"
+    response = client.post(url, _form(template, user_template="Which is better?"))
+    assert response.status_code == 200
+    assert "Missing placeholders: {dialogue}, {response_a}, {response_b}." in (
+        response.content.decode()
+    )
+    assert JudgeTemplate.objects.filter(name=template.name).count() == 1
+
+
+def test_a_new_template_is_version_one(client, admin_user, template):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/judges/judgetemplate/add/",
+        {"name": "terse", **_form(template, verdict_format="text")},
+    )
+    assert response.status_code == 302
+    assert JudgeTemplate.objects.get(name="terse").version == 1
+
+
+def test_roles_reach_the_judges_app(admin_user, researcher):
+    assert admin_user.has_perm("judges.add_judgerun")
+    assert admin_user.has_perm("judges.change_judgetemplate")
+    assert researcher.has_perm("judges.view_judgerun")
+    assert researcher.has_perm("judges.view_judgement")
+    assert not researcher.has_perm("judges.add_judgerun")
+    assert not researcher.has_perm("judges.change_judgetemplate")
+
+
+def test_adding_a_template_under_a_taken_name_is_refused(client, admin_user, template):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/judges/judgetemplate/add/", {"name": template.name, **_form(template)}
+    )
+    assert response.status_code == 200
+    assert "edit it to make a new version" in response.content.decode()
+    assert JudgeTemplate.objects.filter(name=template.name).count() == 1
