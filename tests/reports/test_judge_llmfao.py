@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotations.models import Comparison, Evaluation
-from judges.models import Judge, Judgement
+from annotations.models import Evaluation
+from judges.models import Judge
 from reports.evaluation_judges import judge_reports
 from reports.report_options import ReportOptions
 
@@ -78,26 +78,10 @@ def hand_count() -> dict:
 
 
 def load_with_gpt4():
-    """The demo, with GPT-4's votes stored as imported judgements."""
+    """The demo, which imports GPT-4's votes as the judgements of "GPT-4 (LLMFAO)"."""
     call_command("load_demo", stdout=io.StringIO())
     evaluation = Evaluation.objects.get(name="llmfao-crowd")
-    judge = Judge.objects.create(name="GPT-4 (LLMFAO)")
-    names = _names()
-    pairs = dict(
-        Comparison.objects.filter(evaluation=evaluation).values_list(
-            "external_id", "pk"
-        )
-    )
-    rows = []
-    for row in _rows("gpt4-crowd-comparisons.csv"):
-        left = row["left"] == names[int(row["model_x"])]
-        choice = SIDE[row["winner"]]
-        rows.append(Judgement(
-            judge=judge, comparison_id=pairs[row["id"]], candidate_on_left=left,
-            scale="three", status="done", source="imported", choice=choice,
-            score=choice if left else -choice,
-        ))  # fmt: skip
-    Judgement.objects.bulk_create(rows)
+    judge = Judge.objects.get(name="GPT-4 (LLMFAO)")
     return evaluation, judge
 
 
