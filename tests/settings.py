@@ -15,7 +15,8 @@ os.environ.setdefault(
 
 def _own_redis_database(name: str, offset: int) -> None:
     """Under pytest-xdist every test process but the first gets Redis databases of
-    its own (broker 12 and cache 13 for gw1, 14 and 15 for gw2, ...): a worker test
+    its own (broker 8 and cache 9 for gw1, 10 and 11 for gw2, up to 14 and 15 for
+    gw4; Redis has 16 databases): a worker test
     flushes its broker, a report test clears its cache, and a Celery worker must only
     see its own process's tasks. Subprocesses (workers) inherit the moved URLs."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -23,7 +24,7 @@ def _own_redis_database(name: str, offset: int) -> None:
     if worker in ("", "gw0") or not url.startswith("redis://"):
         return
     base, _, _ = url.rpartition("/")
-    os.environ[name] = f"{base}/{10 + 2 * int(worker[2:]) + offset}"
+    os.environ[name] = f"{base}/{6 + 2 * int(worker[2:]) + offset}"
 
 
 # Once per test process: its subprocesses load these settings again with the moved
