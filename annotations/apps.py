@@ -16,5 +16,5 @@ class AnnotationsConfig(AppConfig):
         from .services import import_runners
 
         authentication.connect()
-        post_migrate.connect(roles.ensure_groups_after_migrate, sender=self)
+        post_migrate.connect(roles.ensure_groups_after_migrate)
         import_kind_register("ratings", import_runners.ratings_run)

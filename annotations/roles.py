@@ -1,5 +1,6 @@
 """The three roles (annotator, researcher, admin) as groups with permissions."""
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
 ANNOTATOR = "annotator"
@@ -29,8 +30,13 @@ def groups_ensure() -> dict[str, Group]:
     return groups
 
 
-def ensure_groups_after_migrate(**kwargs) -> None:
-    groups_ensure()
+def ensure_groups_after_migrate(sender, **kwargs) -> None:
+    """post_migrate is sent once per app with models, in INSTALLED_APPS order; the
+    groups hold several apps' permissions, which all exist once the last app's
+    signal is sent (also after each test flush), so they are set then, once."""
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender is with_models[-1]:
+        groups_ensure()
 
 
 def is_researcher(user) -> bool:

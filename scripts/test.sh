@@ -16,7 +16,6 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 .venv/bin/python scripts/llama_vocab.py || echo "warning: no llama vocabulary; llama tests will skip" >&2
 .venv/bin/python -m ruff check .
-# The test settings: they carry a secret key of their own.
-.venv/bin/python manage.py check --settings=tests.settings
-.venv/bin/python manage.py makemigrations --check --dry-run --settings=tests.settings >/dev/null
+# Django's system checks and the migrations check run inside pytest
+# (tests/test_project_checks.py): one Django start less each.
 exec .venv/bin/python -m pytest "$@"

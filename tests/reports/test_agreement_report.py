@@ -14,8 +14,10 @@ from reports.report_metadata import definitions
 from reports.report_options import ReportOptions
 from tests.reports.test_properties import EVALUATION, _frame
 
+pytestmark = pytest.mark.slow  # runs for seconds: scheduled first (conftest)
+
 SEVEN = [-3, -2, -1, 0, 1, 2, 3]
-RESAMPLES = 40
+RESAMPLES = 20
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,7 @@ def test_the_section_shows_intervals_and_the_kappa_summary_above_the_pairs(repor
     summary = html.index('id="kappa-summary"')
     assert f"median kappa {report.agreement.cohen_kappa_summary.median:.3f}" in html
     assert summary < html.index("<details><summary>All 6 pairs")
-    assert "(40 resamples, seed 3; at most 2000)" in html
+    assert f"({RESAMPLES} resamples, seed 3; at most 2000)" in html
 
 
 def test_the_report_table_exports_every_agreement_interval(report):
