@@ -115,24 +115,3 @@ def browser_login(page, live_server, username: str, password: str = "pw-for-test
     page.click("button[type=submit]")
     page.wait_for_load_state()
 
-
-SLOW_MARKERS = ("llama", "redis", "browser", "slow")
-
-
-def pytest_collection_modifyitems(items):
-    """Modules that start servers, workers or a browser first, each kept whole (so
-    their module fixtures start once): under pytest-xdist a long test left for the
-    end keeps one process busy after the others have finished."""
-    modules: dict[str, int] = {}
-    slow: set[str] = set()
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        modules.setdefault(module, len(modules))
-        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
-            slow.add(module)
-    items.sort(
-        key=lambda item: (
-            item.nodeid.split("::")[0] not in slow,
-            modules[item.nodeid.split("::")[0]],
-        )
-    )

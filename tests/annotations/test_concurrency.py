@@ -13,8 +13,6 @@ from annotations.services import assignments as services
 from generations.models import Generation, Prompt
 from tests.factories import ChatModelFactory, PromptSetFactory, UserFactory
 
-pytestmark = pytest.mark.slow  # runs for seconds: scheduled first (conftest)
-
 PAIRS = 200
 ANNOTATORS = 32
 PER_PAIR = 3

@@ -19,8 +19,6 @@ from tests.factories import (
     RatingFactory,
 )
 
-pytestmark = pytest.mark.slow  # runs for seconds: scheduled first (conftest)
-
 
 def _rate(pair, choice, *, on_left=True, safety=("", ""), scale="preference"):
     return RatingFactory(

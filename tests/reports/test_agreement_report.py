@@ -14,8 +14,6 @@ from reports.report_metadata import definitions
 from reports.report_options import ReportOptions
 from tests.reports.test_properties import EVALUATION, _frame
 
-pytestmark = pytest.mark.slow  # runs for seconds: scheduled first (conftest)
-
 SEVEN = [-3, -2, -1, 0, 1, 2, 3]
 RESAMPLES = 20
 

@@ -17,7 +17,8 @@ from .test_judge_reports import _store
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS = Path(settings.BASE_DIR) / "docs"
-# Set EVALSITE_SCREENSHOTS=1 to refresh docs/report-judge.png.
+# Set EVALSITE_SCREENSHOTS=1 to refresh docs/report-judge.png and
+# docs/report-judges-section.png.
 SCREENSHOTS = os.environ.get("EVALSITE_SCREENSHOTS") == "1"
 
 
@@ -55,6 +56,11 @@ def test_judge_page_screenshot_for_the_docs(page, live_server):
     evaluation, judge = load_with_gpt4()
     browser_login(page, live_server, "res1")
     page.set_viewport_size({"width": 1280, "height": 900})
+    # The demo's crowd report: its Judges section, GPT-4 against the crowd majority.
+    page.goto(f"{live_server.url}{evaluation.get_absolute_url()}")
+    section = page.locator("#judges")
+    assert "GPT-4 (LLMFAO)" in section.inner_text()
+    section.screenshot(path=str(DOCS / "report-judges-section.png"))
     page.goto(f"{live_server.url}/reports/{evaluation.pk}/judges/{judge.pk}/")
     _confusion_width(page)
     page.screenshot(

@@ -17,8 +17,6 @@ from reports.evaluation_reports import evaluation_report
 from reports.report_options import ReportOptions
 from reports.statistics import ranks_of
 
-pytestmark = pytest.mark.slow  # runs for seconds: scheduled first (conftest)
-
 DATA = Path(settings.BASE_DIR) / "data" / "llmfao"
 
 
