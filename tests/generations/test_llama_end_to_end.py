@@ -8,6 +8,7 @@ from django.db import connection
 
 from annotations import roles
 from annotations.models import Comparison, Rating
+from annotations.services.answering import answer_submit
 from annotations.services.evaluations import evaluation_create
 from annotations.services.leasing import assignment_next
 from generations import presets
@@ -15,6 +16,8 @@ from generations.models import Generation, GenerationJob
 from generations.services import chat_models, jobs
 from judges.models import Judgement, JudgeRun
 from judges.services import runs, templates
+from reports.evaluation_judges import judge_reports
+from reports.report_options import ReportOptions
 from tests.conftest import make_user
 from tests.factories import (
     ChatModelFactory,
@@ -315,3 +318,44 @@ def test_llm_judge_on_llama_cpp_both_orders(llama_server, worker):
     lease = assignment_next(evaluation=evaluation, annotator=annotator)
     assert lease is not None
     assert lease.comparison.evaluation_id == evaluation.pk
+
+    # Three annotators rate every pair through the annotator service; the report's
+    # agreement of the judge with the human majority equals a count by hand.
+    annotators = [annotator] + [
+        make_user(f"judge-e2e-annotator-{i}", roles.ANNOTATOR) for i in (2, 3)
+    ]
+    evaluation.pool.add(*annotators)
+    for i, user in enumerate(annotators):
+        assignment = lease if i == 0 else None
+        for k in range(3):
+            assignment = assignment or assignment_next(
+                evaluation=evaluation, annotator=user
+            )
+            outcome = answer_submit(
+                assignment_id=assignment.pk,
+                annotator=user,
+                action="rate",
+                choice=(2, 0, -1)[(i + k) % 3] if k else 1,
+                seconds=5,
+            )
+            assignment = outcome.following
+    assert Rating.objects.count() == 9
+    assert set(Comparison.objects.values_list("stage", flat=True)) == {
+        Comparison.Stage.COMPLETE
+    }
+
+    def sign(score):
+        return (score > 0) - (score < 0)
+
+    agree = 0
+    for comparison in evaluation.comparisons.all():
+        human = [sign(r.score) for r in Rating.objects.filter(comparison=comparison)]
+        top = max(set(human), key=human.count)
+        majority = top if human.count(top) > len(human) / 2 else 0
+        first, second = (sign(j.score) for j in judged.filter(comparison=comparison))
+        verdict = first if first == second else 0  # MT-Bench: inconsistent is a tie
+        agree += verdict == majority
+    reports = judge_reports(evaluation, ReportOptions(resamples=0), use_cache=False)
+    by_judge = {report.judge.name: report for report in reports.judges}
+    assert by_judge["tiny json"].majority.with_ties == pytest.approx(agree / 3)
+    assert by_judge["tiny text"].counts.unparseable == 3
