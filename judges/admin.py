@@ -57,6 +57,18 @@ class JudgeTemplateAdmin(admin.ModelAdmin):
         # A template's name ties its versions together: set once.
         return ["name", "version", "created_at"] if obj else ["version", "created_at"]
 
+    def has_change_permission(self, request, obj=None):
+        """Only a name's latest version is edited (into the next one); older
+        versions stay as their judgements used them, shown read-only."""
+        if (
+            obj is not None
+            and JudgeTemplate.objects.filter(
+                name=obj.name, version__gt=obj.version
+            ).exists()
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Case, Count, F, Min, QuerySet, When
 
-from .models import Judgement, JudgeRun
+from .models import Judgement, JudgeRun, JudgeTemplate
 
 ENDED = (
     Judgement.Status.DONE,
@@ -87,9 +87,28 @@ def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
 
 
 def run_judgements(*, run: JudgeRun) -> QuerySet[Judgement]:
-    """The run's judgements with their pair's prompt, in pair order."""
+    """The run's judgements with their pair's prompt and ``model_a``, the chat model
+    whose response was shown first, in pair order."""
+    pair = "comparison__{}_generation__chat_model__name"
     return (
         Judgement.objects.filter(run=run)
         .select_related("comparison__prompt", "template")
+        .annotate(
+            model_a=Case(
+                When(candidate_on_left=True, then=F(pair.format("candidate"))),
+                default=F(pair.format("baseline")),
+            )
+        )
         .order_by("comparison_id", "swapped")
     )
+
+
+def run_templates(*, run: JudgeRun) -> list[str]:
+    """The template versions the run's judgements use (one, unless the run has none
+    yet or holds judgements from before versions were kept per run)."""
+    used = (
+        JudgeTemplate.objects.filter(judgements__run=run)
+        .distinct()
+        .order_by("name", "version")
+    )
+    return [str(template) for template in used]

@@ -42,7 +42,13 @@ class JudgeRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_template(self, run: JudgeRun) -> str | None:
-        """The template version the judge uses now."""
+        """The template version of the run's judgements (the judge's current one
+        before any is made)."""
+        from .selectors import run_templates
+
+        used = run_templates(run=run)
+        if used:
+            return ", ".join(used)
         return str(run.judge.template) if run.judge.template else None
 
     def get_progress(self, run: JudgeRun) -> dict:

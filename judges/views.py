@@ -74,6 +74,7 @@ def _detail(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
         {
             "run": run,
             "progress": selectors.run_progress(run=run),
+            "templates_used": selectors.run_templates(run=run),
             "page": page,
             "can_change": request.user.has_perm(CHANGE),
         },

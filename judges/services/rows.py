@@ -49,8 +49,8 @@ def judgement_claim(
     """Mark a judgement running (attempts + 1) and read what it needs.
 
     None when there is nothing to do: it is done or unparseable, or the run that
-    sent the task is cancelled. The judge's chat model and current template are read
-    at each claim, so an edited template applies from the next task on.
+    sent the task is cancelled. The template is the judgement's own version, set
+    when its run started or resumed (``runs.run_start``): one run, one version.
     """
     claimable = Judgement.objects.filter(pk=judgement_id).exclude(status__in=FINAL)
     if run_id is not None:
@@ -63,7 +63,7 @@ def judgement_claim(
         return None
     judgement = Judgement.objects.select_related(
         "judge__chat_model",
-        "judge__template",
+        "template",
         "comparison__prompt",
         "comparison__candidate_generation",
         "comparison__baseline_generation",
@@ -72,7 +72,7 @@ def judgement_claim(
     baseline = comparison.baseline_generation
     return Claimed(
         chat_model=judgement.judge.chat_model,
-        template=judgement.judge.template,
+        template=judgement.template,
         scale=judgement.scale,
         candidate_on_left=judgement.candidate_on_left,
         turns=comparison.prompt.turns,

@@ -94,6 +94,7 @@ def _start(
         judge=judge,
         defaults={"both_orders": both_orders, "created_by": created_by},
     )
+    _one_template_version(run, judge)
     run.both_orders = run.both_orders or both_orders
     comparison_ids = Comparison.objects.filter(
         evaluation=evaluation, baseline_generation__isnull=False
@@ -130,6 +131,32 @@ def _start(
     run.finished_at = None if ids else now
     run.save(update_fields=["both_orders", "status", "started_at", "finished_at"])
     return run, ids
+
+
+def _one_template_version(run: JudgeRun, judge: Judge) -> None:
+    """A run judges with one template version. Refused (ValidationError naming the
+    judge) when verdicts of this run came from a version other than the judge's
+    current one; otherwise its unfinished judgements take the current version."""
+    finished = (Judgement.Status.DONE, Judgement.Status.UNPARSEABLE)
+    used = (
+        run.judgements.filter(status__in=finished)
+        .exclude(template=judge.template)
+        .exclude(template=None)
+        .select_related("template")
+        .first()
+    )
+    if used is not None:
+        raise ValidationError(
+            {
+                "judge": f"{judge.name} now uses {judge.template}, but this run's "
+                f"verdicts were made with {used.template}: a run keeps one template "
+                "version. To judge with the new version, create a new judge with it "
+                "(the reports compare judges)."
+            }
+        )
+    run.judgements.exclude(status__in=finished).exclude(template=judge.template).update(
+        template=judge.template
+    )
 
 
 def _publish(run_id: int, judgement_ids: list[int]) -> None:

@@ -76,22 +76,24 @@ def test_saving_an_unchanged_template_keeps_its_version(client, admin_user, temp
     assert JudgeTemplate.objects.filter(name=template.name).count() == 1
 
 
-def test_a_third_edit_of_an_old_version_gets_the_next_number(
-    client, admin_user, template
-):
+def test_an_old_version_is_read_only(client, admin_user, template):
+    """Only the latest version is edited (into the next): editing v1 once v2 exists
+    would fork the template into a v3 that no judge uses."""
     client.force_login(admin_user)
     url = f"/admin/judges/judgetemplate/{template.pk}/change/"
     client.post(url, _form(template, system_prompt="v2"))
-    client.post(url, _form(template, verdict_format="text"))
+    assert client.post(url, _form(template, verdict_format="text")).status_code == 403
+    page = client.get(url).content.decode()
+    assert 'name="system_prompt"' not in page  # shown, not editable
     assert list(
         JudgeTemplate.objects.filter(name=template.name)
         .order_by("version")
         .values_list("version", "system_prompt", "verdict_format")
-    ) == [
-        (1, template.system_prompt, "json"),
-        (2, "v2", "json"),
-        (3, template.system_prompt, "text"),
-    ]
+    ) == [(1, template.system_prompt, "json"), (2, "v2", "json")]
+    latest = JudgeTemplate.objects.get(name=template.name, version=2)
+    latest_url = f"/admin/judges/judgetemplate/{latest.pk}/change/"
+    client.post(latest_url, _form(latest, verdict_format="text"))
+    assert JudgeTemplate.objects.filter(name=template.name).count() == 3
 
 
 def test_a_template_without_its_placeholders_is_refused(client, admin_user, template):

@@ -76,6 +76,13 @@ def test_admin_starts_a_run_from_the_page_and_reads_escaped_replies(
     assert "&lt;script&gt;alert(1)&lt;/script&gt; [[A&gt;]]" in detail
     assert "<script>alert(1)" not in detail
     assert detail.count("<td>Done</td>") == 6
+    # Each row names the chat model shown first (each pair once each way), and the
+    # header the template version the run's judgements used.
+    candidate = evaluation.candidate.name
+    baseline = evaluation.baseline.name
+    assert detail.count(f"<td>{candidate}</td>") == 3
+    assert detail.count(f"<td>{baseline}</td>") == 3
+    assert f"template: {text_judge.template}" in detail
     assert 'id="resume-run"' in detail
     assert 'id="cancel-run"' not in detail  # finished
     progress = client.get(f"/judges/runs/{run.pk}/progress.json").json()

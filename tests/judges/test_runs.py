@@ -308,6 +308,35 @@ def test_judgements_keep_the_template_version_they_used(
     assert {j.request["messages"][0]["content"] for j in new} == {"Judge tersely."}
 
 
+def test_a_run_keeps_one_template_version(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """Resuming with both orders after the template changed would judge the swapped
+    order with another prompt: refused, naming the judge; nothing is added."""
+    stub_server.state.reply = prefers_candidate
+    run, _ = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    before = list(Judgement.objects.values_list("id", "template_id", "status"))
+    templates.template_revise(
+        template=json_judge.template,
+        system_prompt="Judge tersely.",
+        user_template=json_judge.template.user_template,
+        verdict_format=json_judge.template.verdict_format,
+    )
+    json_judge.refresh_from_db()
+    with pytest.raises(ValidationError, match="one template version") as refused:
+        runs.run_start(evaluation=evaluation, judge=json_judge, both_orders=True)
+    assert "judge" in refused.value.message_dict
+    assert list(Judgement.objects.values_list("id", "template_id", "status")) == before
+    run.refresh_from_db()
+    assert not run.both_orders
+
+
 def test_top_level_services_refuse_an_outer_transaction(evaluation, json_judge):
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         runs.run_start(evaluation=evaluation, judge=json_judge)
