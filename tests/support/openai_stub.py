@@ -147,7 +147,13 @@ class StubServer:
         self.state = StubState(latency)
         handler = type("Handler", (_Handler,), {"state": self.state})
         self.server = _QuietServer(("127.0.0.1", port), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown every poll_interval (0.5 s by default):
+        # each test's stop would wait that long.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
