@@ -215,6 +215,23 @@ def test_api_bad_input_is_a_400_naming_the_field(
     assert JudgeRun.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Give a name: this field may not be blank."),
+        (["a"], "Expected a name (a string), got list."),
+        ({"x": 1}, "Expected a name (a string), got dict."),
+    ],
+)
+def test_api_says_what_is_wrong_with_a_name(
+    api, evaluation, json_judge, value, message
+):
+    body = {"evaluation": value, "judge": json_judge.name}
+    response = api.post("/api/judge-runs/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"evaluation": [message]}
+
+
 def test_api_and_page_say_503_when_the_judges_server_is_down(
     api, client, admin_user, evaluation
 ):
