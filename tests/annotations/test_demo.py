@@ -16,6 +16,7 @@ from reports.report_options import ReportOptions
 
 # ``demo`` (tests/conftest.py): the demo is loaded once for this module; each test's
 # writes are rolled back.
+pytestmark = pytest.mark.xdist_group("demo")  # one test process: one load (.ci/run)
 
 
 def test_demo_loads_every_prompt_response_and_crowd_vote(demo):

@@ -11,7 +11,12 @@ from tests.support.worker import redis_broker, running_worker
 
 from .test_import_jobs import BAD, GOOD
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    # One test process for the module: its worker starts once (.ci/run).
+    pytest.mark.xdist_group("import-worker"),
+]
 
 
 @pytest.fixture(scope="module")

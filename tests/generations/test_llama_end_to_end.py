@@ -30,7 +30,13 @@ from tests.support.worker import Worker, exclusive_broker, redis_broker
 
 from .conftest import free_port
 
-pytestmark = [pytest.mark.llama, pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.llama,
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    # One test process for the module: its server and worker start once (.ci/run).
+    pytest.mark.xdist_group("llama"),
+]
 
 
 @pytest.fixture(scope="module")
