@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -12,7 +13,16 @@ from tests.support.openai_stub import StubServer
 
 
 def free_port(start: int, end: int) -> int:
-    """A port of this engineer's range that nobody listens on."""
+    """A port of this engineer's range that nobody listens on.
+
+    Under pytest-xdist each test process takes its own slice of the range: a port
+    one process holds as "dead" (nothing listening) for a whole test is then never
+    the port another process's stub server binds meanwhile.
+    """
+    processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+    size = (end - start) // processes
+    start, end = start + index * size, start + (index + 1) * size
     for port in range(start, end):
         with socket.socket() as probe:
             try:
