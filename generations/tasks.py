@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
+from functools import partial
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -24,6 +26,48 @@ def backoff_seconds(retries: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+def attempt_with_retries(task, *, execute, release) -> str:
+    """One delivery of an idempotent inference task (a generation, a judgement).
+
+    ``execute(final_attempt=, retry_in=)`` does the work; a transient error is
+    retried with backoff; a soft time limit has ``release(error=, final_attempt=,
+    retry_in=)`` record the interruption, then retries, or fails on the last attempt.
+    """
+    final = task.request.retries >= settings.EVALSITE_GENERATION_MAX_RETRIES
+    # Drawn before the attempt so that the item records when it is tried next.
+    countdown = None if final else backoff_seconds(task.request.retries)
+    try:
+        return execute(final_attempt=final, retry_in=countdown)
+    except TransientBackendError as exc:
+        raise task.retry(countdown=countdown) from exc
+    except SoftTimeLimitExceeded:
+        release(
+            error=f"soft time limit of {SOFT_TIME_LIMIT}s exceeded",
+            final_attempt=final,
+            retry_in=countdown,
+        )
+        if final:
+            return "failed"
+        raise task.retry(countdown=countdown) from None
+
+
+def publish_all(task, arguments: Iterable[tuple]) -> int:
+    """Enqueue ``task`` once per argument tuple; returns how many.
+
+    One producer with kombu's publish batches: on Redis, messages go out in pipelines
+    of ``PUBLISH_BATCH`` commands, half the CPU of one round trip each.
+    """
+    count = 0
+    with (
+        task.app.producer_or_acquire() as producer,
+        producer.batch(max_size=PUBLISH_BATCH),
+    ):
+        for args in arguments:
+            task.apply_async(args, producer=producer)
+            count += 1
+    return count
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -34,43 +78,18 @@ def backoff_seconds(retries: int) -> float:
 )
 def generation_generate(self, generation_id: int, job_id: int | None = None) -> str:
     """Generate one response; idempotent, retried on transient errors only."""
-    final = self.request.retries >= settings.EVALSITE_GENERATION_MAX_RETRIES
-    # Drawn before the attempt so that the generation records when it is tried next.
-    countdown = None if final else backoff_seconds(self.request.retries)
-    try:
-        return execution.generation_execute(
-            generation_id=generation_id,
-            job_id=job_id,
-            final_attempt=final,
-            retry_in=countdown,
-        )
-    except TransientBackendError as exc:
-        raise self.retry(countdown=countdown) from exc
-    except SoftTimeLimitExceeded:
-        execution.generation_release(
-            generation_id=generation_id,
-            job_id=job_id,
-            error=f"soft time limit of {SOFT_TIME_LIMIT}s exceeded",
-            final_attempt=final,
-            retry_in=countdown,
-        )
-        if final:
-            return "failed"
-        raise self.retry(countdown=countdown) from None
+    ids = {"generation_id": generation_id, "job_id": job_id}
+    return attempt_with_retries(
+        self,
+        execute=partial(execution.generation_execute, **ids),
+        release=partial(execution.generation_release, **ids),
+    )
 
 
 @shared_task(acks_late=True)
 def job_dispatch(job_id: int, generation_ids: list[int]) -> int:
-    """Enqueue one generation task per id; returns how many.
-
-    One producer with kombu's publish batches: on Redis, messages go out in pipelines
-    of ``PUBLISH_BATCH`` commands, half the CPU of one round trip each.
-    """
-    app = generation_generate.app
-    with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_BATCH):
-        for generation_id in generation_ids:
-            generation_generate.apply_async((generation_id, job_id), producer=producer)
-    return len(generation_ids)
+    """Enqueue one generation task per id; returns how many."""
+    return publish_all(generation_generate, ((g, job_id) for g in generation_ids))
 
 
 @shared_task(acks_late=True)
