@@ -29,12 +29,18 @@ _STATUS = {
     services.LeaseLost: status.HTTP_409_CONFLICT,
     services.AssignmentEnded: status.HTTP_409_CONFLICT,
     services.InvalidAnswer: status.HTTP_400_BAD_REQUEST,
+    services.PairsBusy: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input"),
     403: OpenApiResponse(ErrorSerializer, description="Not in the pool"),
     404: OpenApiResponse(description="Not found, or another annotator's"),
     409: OpenApiResponse(ErrorSerializer, description="Refused; see detail"),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="Code 'busy': every open pair is locked by other annotators' "
+        "clicks right now; try again in a moment",
+    ),
 }
 _ANSWER_ERRORS = {
     400: _ERRORS[400],

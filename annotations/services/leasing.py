@@ -14,16 +14,12 @@ from django.utils import timezone
 from .. import allocation
 from ..models import Assignment, Comparison, Evaluation
 from . import pair_queries, stages
-from .assignment_errors import EvaluationClosed, NotInPool
+from .assignment_errors import EvaluationClosed, NotInPool, PairsBusy
 from .sql import loaded
 
 State = Assignment.State
 _WINDOW = 2
 _RETRIES = 50
-
-
-class PairsBusy(Exception):
-    """Every pair open to the annotator is locked by another click right now."""
 
 
 def assignment_next(
@@ -36,7 +32,8 @@ def assignment_next(
     """Lease the next pair to ``annotator``; None when nothing is left for them.
 
     Returns the annotator's live lease in this evaluation if they hold one. Raises
-    NotInPool or EvaluationClosed.
+    NotInPool or EvaluationClosed, and PairsBusy when pairs are still open but stayed
+    locked by other clicks through every retry (about 2.5 s).
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -111,7 +108,7 @@ def lease_next(
         if not wait:
             raise PairsBusy
         time.sleep(0.002 * (attempt + 1))
-    return None, False
+    raise PairsBusy
 
 
 def _ranked(

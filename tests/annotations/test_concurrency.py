@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -72,14 +73,33 @@ def _evaluation(world, round_number):
     return evaluation
 
 
+def _unfinished(evaluation) -> bool:
+    return (
+        Comparison.objects.filter(evaluation=evaluation)
+        .exclude(stage=Comparison.Stage.COMPLETE)
+        .exists()
+    )
+
+
 def _annotate(evaluation, user, seed, accepted, errors, barrier):
     rng = random.Random(seed)
     try:
         barrier.wait()
+        deadline = time.monotonic() + 100
         while True:
-            lease = services.assignment_next(evaluation=evaluation, annotator=user)
+            try:
+                lease = services.assignment_next(evaluation=evaluation, annotator=user)
+            except services.PairsBusy:  # a client's answer to 503: ask again
+                continue
             if lease is None:
-                break
+                # Nothing open to this annotator now; but a pair whose last place is
+                # leased to another can reopen (that annotator skips it, or lets the
+                # lease expire). Real annotators come back later; these come back
+                # until every pair is complete.
+                if not _unfinished(evaluation) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+                continue
             if rng.random() < 0.03:
                 services.assignment_skip(assignment_id=lease.pk, annotator=user)
                 continue
@@ -143,3 +163,41 @@ def test_32_parallel_annotators_leave_exactly_3_ratings_per_pair(require_postgre
         assert len(distinct) == len(stored) == PAIRS * PER_PAIR
         # No submitted rating was lost, and none appeared that nobody submitted.
         assert sorted(accepted) == sorted(stored)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_open_pairs_locked_through_every_retry_are_busy_not_nothing_left(
+    require_postgres, monkeypatch
+):
+    """A lease that waited out its retries while another transaction held every open
+    pair says "busy, try again", never "nothing left" (which ends a client's loop and
+    leaves the pair short of N)."""
+    from annotations.services import leasing
+
+    monkeypatch.setattr(leasing, "_RETRIES", 3)
+    world = _world()
+    evaluation = _evaluation(world, 0)
+    user = world[-1][0]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_every_pair():
+        from django.db import transaction
+
+        with transaction.atomic():
+            list(Comparison.objects.select_for_update().filter(evaluation=evaluation))
+            locked.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    holder = threading.Thread(target=hold_every_pair)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with pytest.raises(services.PairsBusy):
+            services.assignment_next(evaluation=evaluation, annotator=user)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    assert lease is not None and lease.comparison.evaluation_id == evaluation.pk
