@@ -42,7 +42,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if not (REQUIRE_REAL_PARTS and report.skipped) or hasattr(report, "wasxfail"):
         return
-    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = (
+        report.longrepr[2]
+        if isinstance(report.longrepr, tuple)
+        else str(report.longrepr)
+    )
     if not any(marker in reason for marker in OPT_IN_SKIPS):
         report.outcome = "failed"
         report.longrepr = f"skipped where EVALSITE_REQUIRE_REAL_PARTS=1: {reason}"
@@ -134,4 +138,3 @@ def browser_login(page, live_server, username: str, password: str = "pw-for-test
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-

@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from ..models import Assignment, Rating
 from . import stages
-from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool
+from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool, PairsBusy
 from .assignments import Action, answer_record
-from .assignment_errors import PairsBusy
 from .leasing import assignment_next, lease_next
 
 _NOTICES = {

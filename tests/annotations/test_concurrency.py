@@ -200,4 +200,5 @@ def test_open_pairs_locked_through_every_retry_are_busy_not_nothing_left(
         release.set()
         holder.join(timeout=30)
     lease = services.assignment_next(evaluation=evaluation, annotator=user)
-    assert lease is not None and lease.comparison.evaluation_id == evaluation.pk
+    assert lease is not None
+    assert lease.comparison.evaluation_id == evaluation.pk
