@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from evalsite.imports.uploads import UploadForm, upload_view
 from generations.api_imports import background_import
 
-from .models import Assignment, Comparison, Evaluation, Rating
+from .models import Assignment, Comparison, Evaluation, PoolMember, Rating
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -41,9 +41,27 @@ class EvaluationForm(forms.ModelForm):
         return data
 
 
+class PoolMemberInline(admin.TabularInline):
+    model = PoolMember
+    extra = 0
+    raw_id_fields = ["user", "invitation"]
+    fields = [
+        "user",
+        "quota",
+        "paused_at",
+        "pause_message",
+        "participant_id",
+        "invitation",
+        "completed_at",
+        "order_seed",
+    ]
+    readonly_fields = ["order_seed", "completed_at", "invitation", "participant_id"]
+
+
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
     form = EvaluationForm
+    inlines = [PoolMemberInline]
     list_display = [
         "name",
         "kind",
@@ -60,7 +78,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "scale", "safety_labels", "status", "source", "prompt_set"]
     search_fields = ["name", "candidate__name", "baseline__name", "guidelines"]
     list_select_related = ["prompt_set", "candidate", "baseline"]
-    filter_horizontal = ["pool", "chat_models"]
+    filter_horizontal = ["chat_models"]
     readonly_fields = ["left_out", "created_by", "created_at"]
     change_list_template = "admin/annotations/evaluation/change_list.html"
 

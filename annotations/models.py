@@ -1,9 +1,12 @@
 """Evaluations, their comparisons, the annotators' assignments and ratings."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from generations.models import ChatModel, Generation, Prompt, PromptSet
 
@@ -58,7 +61,10 @@ class Evaluation(models.Model):
     annotators_per_pair = models.PositiveSmallIntegerField(default=3)
     lease_minutes = models.PositiveSmallIntegerField(default=30)
     pool = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="evaluation_pools", blank=True
+        settings.AUTH_USER_MODEL,
+        through="PoolMember",
+        related_name="evaluation_pools",
+        blank=True,
     )
     guidelines = models.TextField(blank=True)
     safety_labels = models.BooleanField(
@@ -83,6 +89,70 @@ class Evaluation(models.Model):
         default=dict,
         blank=True,
         help_text="Prompts left out when the comparisons were built, by reason.",
+    )
+    # Quality control (docs/quality-control.md). Rates are shares of the items an
+    # annotator is served; gold and repeat answers are QualityTask rows, never Ratings.
+    gold_rate = models.FloatField(
+        default=0,
+        db_default=0,
+        help_text="Share of served items that are gold pairs (0 to 1).",
+    )
+    repeat_rate = models.FloatField(
+        default=0,
+        db_default=0,
+        help_text="Share of served items that repeat one of the annotator's own "
+        "rated pairs, sides swapped (0 to 1).",
+    )
+    min_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Minimum plausible seconds per pair; faster answers count as too "
+        "fast.",
+    )
+    qc_min_answers = models.PositiveSmallIntegerField(
+        default=10,
+        db_default=10,
+        help_text="Answers an annotator gives before thresholds apply to them.",
+    )
+    qc_min_gold_accuracy = models.FloatField(null=True, blank=True)
+    qc_min_self_consistency = models.FloatField(null=True, blank=True)
+    qc_min_agreement = models.FloatField(null=True, blank=True)
+    qc_max_fast_share = models.FloatField(null=True, blank=True)
+    qc_max_tie_share = models.FloatField(null=True, blank=True)
+    qc_max_side_bias = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Largest |share choosing A - share choosing B| among decisive "
+        "answers.",
+    )
+    qc_pause = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Pause an annotator who crosses a threshold (else only warn).",
+    )
+    # The annotator's own controls and quotas.
+    edit_window = models.PositiveSmallIntegerField(
+        default=5,
+        db_default=5,
+        help_text="How many of their last submitted ratings an annotator may change "
+        "(while the pair is not complete).",
+    )
+    quota = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="At most this many pairs per annotator (an invitation may set its "
+        "own).",
+    )
+    completion_code = models.CharField(
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="Shown to an annotator whose quota is done (crowd platforms).",
+    )
+    completion_url = models.URLField(
+        blank=True,
+        db_default="",
+        help_text="Where an annotator whose quota is done is sent (crowd platforms).",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +192,12 @@ class Evaluation(models.Model):
                 condition=~Q(candidate=F("baseline")),
                 name="evaluation_candidate_is_not_baseline",
             ),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0, gold_rate__lte=1)
+                & Q(repeat_rate__gte=0, repeat_rate__lte=1)
+                & Q(gold_rate__lte=1 - F("repeat_rate")),
+                name="evaluation_quality_rates_are_shares",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +209,106 @@ class Evaluation(models.Model):
     @property
     def scale_labels(self) -> list[tuple[int, str]]:
         return scales.labels(self.scale)
+
+
+def order_seed_new() -> int:
+    """A fresh seed for an annotator's own order of the untouched pairs."""
+    return secrets.randbelow(2**62)
+
+
+def invitation_token_new() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Invitation(models.Model):
+    """A link that onboards annotators into an evaluation's pool without passwords."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token = models.CharField(max_length=40, unique=True, default=invitation_token_new)
+    label = models.CharField(max_length=200, blank=True)
+    max_uses = models.PositiveIntegerField(help_text="How many people may join.")
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(help_text="Joining closes at this time.")
+    quota = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="At most this many pairs per person who joins (else the "
+        "evaluation's quota).",
+    )
+    completion_code = models.CharField(max_length=100, blank=True)
+    completion_url = models.URLField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(uses__lte=F("max_uses")), name="invitation_uses_in_limit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} / {self.label or self.token[:8]}"
+
+
+class PoolMember(models.Model):
+    """An annotator in an evaluation's pool, with their own state in it: the seed of
+    their order of the untouched pairs, a pause, a quota, and where they came from."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pool_memberships",
+    )
+    order_seed = models.BigIntegerField(
+        default=order_seed_new,
+        help_text="Seeds this annotator's order of the untouched pairs.",
+    )
+    quota = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="At most this many pairs (else the evaluation's quota).",
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_message = models.TextField(
+        blank=True, help_text="Shown to the annotator while paused."
+    )
+    invitation = models.ForeignKey(
+        Invitation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    participant_id = models.CharField(
+        max_length=100, blank=True, help_text="Crowd platform id (PROLIFIC_PID)."
+    )
+    study_id = models.CharField(max_length=100, blank=True)
+    session_id = models.CharField(max_length=100, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the annotator's quota was done."
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The table of the plain many-to-many pool this model took over (migration
+        # 0005), with its unique pair.
+        db_table = "annotations_evaluation_pool"
+        unique_together = [("evaluation", "user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.evaluation}"
 
 
 class Comparison(models.Model):
@@ -162,6 +338,11 @@ class Comparison(models.Model):
         help_text="Empty in a single-response evaluation.",
     )
     external_id = models.CharField(max_length=200, blank=True)
+    excluded = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Left out of reports by a flag review (FlagReview records why).",
+    )
     stage = models.PositiveSmallIntegerField(
         choices=Stage.choices,
         default=Stage.UNTOUCHED,
@@ -364,3 +545,197 @@ class RatingsFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation} / {self.sha256[:12]}"
+
+
+class AnswerChange(models.Model):
+    """One change to a submitted answer (an edit of a rating, an undone skip), with
+    who made it, when, and the old and new value."""
+
+    class Field(models.TextChoices):
+        CHOICE = "choice", "Choice"
+        COMMENT = "comment", "Rationale"
+        STATE = "state", "State"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="changes"
+    )
+    rating = models.ForeignKey(
+        Rating,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    field = models.CharField(max_length=10, choices=Field.choices)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.assignment_id} {self.field}: {self.old_value} -> {self.new_value}"
+        )
+
+
+class FlagReview(models.Model):
+    """An admin's decision on a flagged pair."""
+
+    class Action(models.TextChoices):
+        EXCLUDE = "exclude", "Exclude the pair from reports"
+        KEEP = "keep", "Fix nothing (keep the pair as it is)"
+        REOPEN = "reopen", "Reopen the pair for rating"
+
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.CASCADE, related_name="flag_reviews"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.comparison_id}: {self.action}"
+
+
+class GoldPair(models.Model):
+    """A pair with a known answer, mixed into an evaluation for quality control.
+
+    Stored apart from the evaluation's comparisons, so it never enters a report. The
+    expected side is from the candidate's point of view (as ``Rating.score``): +1
+    the candidate generation is better, -1 the baseline one, 0 a tie; with
+    ``min_strength``, a correct answer also has |score| at least that.
+    """
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="gold_pairs"
+    )
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="+")
+    candidate_generation = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+"
+    )
+    baseline_generation = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+"
+    )
+    expected = models.SmallIntegerField(
+        choices=[(1, "Candidate better"), (0, "Tie"), (-1, "Baseline better")]
+    )
+    min_strength = models.PositiveSmallIntegerField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["evaluation", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "evaluation",
+                    "prompt",
+                    "candidate_generation",
+                    "baseline_generation",
+                ],
+                name="gold_pair_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected__in=[-1, 0, 1]), name="gold_pair_expected_sign"
+            ),
+            models.CheckConstraint(
+                condition=~Q(candidate_generation=F("baseline_generation")),
+                name="gold_pair_two_different_generations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"gold {self.external_id or self.pk} in {self.evaluation}"
+
+
+class QualityTask(models.Model):
+    """A quality-control item served to one annotator and their answer to it: a gold
+    pair, or a repeat of one of their own rated pairs with the sides swapped. Never a
+    Rating, so never in a report."""
+
+    class Kind(models.TextChoices):
+        GOLD = "gold", "Gold pair"
+        REPEAT = "repeat", "Repeat"
+
+    class State(models.TextChoices):
+        LEASED = "leased", "Leased"
+        ANSWERED = "answered", "Answered"
+        EXPIRED = "expired", "Expired"
+        SKIPPED = "skipped", "Skipped"
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="quality_tasks"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quality_tasks",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    gold = models.ForeignKey(
+        GoldPair,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+    )
+    repeat_of = models.ForeignKey(
+        Rating,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="repeats",
+    )
+    candidate_on_left = models.BooleanField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.LEASED)
+    leased_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    choice = models.SmallIntegerField(
+        null=True, blank=True, help_text="As shown, as Rating.choice."
+    )
+    score = models.SmallIntegerField(
+        null=True, blank=True, help_text="From the candidate's point of view."
+    )
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-leased_at"]
+        indexes = [models.Index(fields=["evaluation", "annotator", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="gold", gold__isnull=False, repeat_of__isnull=True)
+                | Q(kind="repeat", gold__isnull=True, repeat_of__isnull=False),
+                name="quality_task_kind_matches",
+            ),
+            models.UniqueConstraint(
+                fields=["annotator", "gold"],
+                condition=Q(gold__isnull=False),
+                name="quality_task_gold_once",
+            ),
+            models.UniqueConstraint(
+                fields=["annotator", "repeat_of"],
+                condition=Q(repeat_of__isnull=False),
+                name="quality_task_repeat_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="answered", choice__isnull=False, score__isnull=False)
+                | (~Q(state="answered") & Q(choice__isnull=True)),
+                name="quality_task_answered_has_choice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.annotator} ({self.state})"
