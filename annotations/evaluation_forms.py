@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from generations.models import ChatModel
 
@@ -58,6 +59,12 @@ FIELDSETS = (
 )
 
 
+def _form_field(field: models.Field, **kwargs) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # Django 6's default, said now
+    return field.formfield(**kwargs)
+
+
 class EvaluationCreateForm(forms.ModelForm):
     """An evaluation with its chat models and pool; ``clean`` checks what the
     model's constraints would refuse, naming the field."""
@@ -68,12 +75,6 @@ class EvaluationCreateForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tournament: two or more chat models, every pair of them compared. "
         "Single response: one or more, each response rated on its own.",
-    )
-    completion_url = forms.URLField(
-        required=False,
-        assume_scheme="https",
-        max_length=Evaluation._meta.get_field("completion_url").max_length,
-        help_text=Evaluation._meta.get_field("completion_url").help_text,
     )
     pool = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),
@@ -112,6 +113,7 @@ class EvaluationCreateForm(forms.ModelForm):
             "seconds (0 to 1).",
             "qc_max_tie_share": "Largest share of ties (0 to 1).",
         }
+        formfield_callback = _form_field
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

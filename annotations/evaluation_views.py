@@ -39,12 +39,13 @@ def _readiness(form: EvaluationCreateForm) -> dict | None:
         return None
     models = list(dict.fromkeys(models))
     rows = generations_ready(prompt_set=prompt_set, chat_models=models)
-    missing = [row.chat_model.pk for row in rows if row.missing]
+    missing = [row.chat_model.pk for row in rows if row.missing and row.can_generate]
     query = urlencode({"prompt_sets": prompt_set.pk, "chat_models": missing}, True)
     return {
         "prompt_set": prompt_set,
         "rows": rows,
         "job_url": f"{reverse('generations:job-new')}?{query}" if missing else "",
+        "complete": all(not row.missing for row in rows),
     }
 
 

@@ -150,6 +150,12 @@ class Readiness:
     def missing(self) -> int:
         return self.total - self.done
 
+    @property
+    def can_generate(self) -> bool:
+        """Whether a generation job can make its missing responses (an imported
+        chat model's come from files)."""
+        return self.chat_model.backend != ChatModel.Backend.IMPORTED
+
 
 def generations_ready(
     *, prompt_set: PromptSet, chat_models: Sequence[ChatModel]
