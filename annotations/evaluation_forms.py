@@ -113,6 +113,18 @@ class EvaluationCreateForm(forms.ModelForm):
             "seconds (0 to 1).",
             "qc_max_tie_share": "Largest share of ties (0 to 1).",
         }
+        labels = {
+            "annotators_per_pair": "Annotators per pair (N)",
+            "qc_min_answers": "Answers before thresholds apply",
+            "qc_min_gold_accuracy": "Lowest gold accuracy",
+            "qc_min_self_consistency": "Lowest self-consistency",
+            "qc_min_agreement": "Lowest agreement",
+            "qc_max_fast_share": "Largest share of fast answers",
+            "qc_max_tie_share": "Largest share of ties",
+            "qc_max_side_bias": "Largest side bias",
+            "qc_pause": "Pause on a crossed threshold",
+            "completion_url": "Completion URL",
+        }
         formfield_callback = _form_field
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 4})}
 
