@@ -2,10 +2,15 @@
 generations are checked first, the services store it whole, pairs come later."""
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from annotations import roles
 from annotations.models import Comparison, Evaluation, PoolMember
+from annotations.services.evaluation_setup import (
+    evaluation_pairs_build,
+    evaluation_setup,
+)
 from generations.models import ChatModel
 from tests.conftest import make_user
 from tests.factories import (
@@ -208,3 +213,15 @@ def test_the_page_renders_its_fieldsets(admin_client, db):
         assert f"<legend>{legend}</legend>" in page
     assert 'data-kinds="tournament single"' in page
     assert "annotations/evaluation_new.js" in page
+
+
+def test_the_services_refuse_to_nest_in_a_transaction(setup):
+    """Each is one durable transaction: it never commits half inside a caller's."""
+    prompt_set, cand, base, *_ = setup
+    evaluation = Evaluation(name="x", prompt_set=prompt_set, candidate=cand,
+                            baseline=base)  # fmt: skip
+    with pytest.raises(RuntimeError), transaction.atomic():
+        evaluation_setup(evaluation=evaluation, chat_models=[], pool=[],
+                         created_by=None)  # fmt: skip
+    with pytest.raises(RuntimeError), transaction.atomic():
+        evaluation_pairs_build(evaluation=evaluation)
