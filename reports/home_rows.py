@@ -44,7 +44,9 @@ def headline_of(report: Report) -> str:
         board = report.tournament.leaderboard
         if not board:
             return "no outcomes yet"
-        return f"leader: {board[0].model} (score {board[0].score:.2f})"
+        leader = min(board, key=lambda row: row.rank)
+        score = "" if leader.score is None else f" (score {leader.score:.2f})"
+        return f"leader: {leader.model}{score}"
     head = report.headline
     if head is None or not head.n:
         return "no outcomes yet"

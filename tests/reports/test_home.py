@@ -19,6 +19,8 @@ from tests.factories import (
     UserFactory,
 )
 
+from .builders import tournament
+
 
 def _cell(page: str, evaluation_id: int, figure: str) -> str:
     row = re.search(
@@ -49,6 +51,12 @@ def _small(name: str = "small") -> Evaluation:
 
 def test_home_figures_of_a_small_evaluation_counted_by_hand(client, admin_user):
     evaluation = _small()
+    # The same chat models on another prompt set, in another evaluation: counted
+    # there only (1 prompt answered by both: 2 of 2).
+    other = EvaluationFactory(
+        candidate=evaluation.candidate, baseline=evaluation.baseline
+    )
+    ComparisonFactory(evaluation=other)
     client.force_login(admin_user)
     page = client.get("/").content.decode()
     assert _cell(page, evaluation.pk, "generations") == "7 / 8"
@@ -61,6 +69,8 @@ def test_home_figures_of_a_small_evaluation_counted_by_hand(client, admin_user):
     assert f"/reports/{evaluation.pk}/" in page
     assert f"/admin/annotations/evaluation/{evaluation.pk}/change/" in page
     assert "/evaluations/new/" in page
+    assert _cell(page, other.pk, "generations") == "2 / 2"
+    assert _cell(page, other.pk, "ratings") == "0 / 3"
 
 
 def test_headline_is_the_cached_reports_and_never_computed_by_the_home(
@@ -86,6 +96,18 @@ def test_headline_is_the_cached_reports_and_never_computed_by_the_home(
     page = client.get("/").content.decode()
     assert _cell(page, evaluation.pk, "headline") == "report not computed yet"
     assert "/evaluations/new/" not in page  # researchers create nothing
+
+
+def test_tournament_headline_is_the_leader_of_the_cached_report(client, researcher):
+    arena = tournament()
+    client.force_login(researcher)
+    assert _cell(client.get("/").content.decode(), arena.pk, "headline") == (
+        "report not computed yet"
+    )
+    report = client.get(f"/api/reports/{arena.pk}/").json()  # computes and caches
+    leader = min(report["tournament"]["leaderboard"], key=lambda row: row["rank"])
+    headline = _cell(client.get("/").content.decode(), arena.pk, "headline")
+    assert headline == f"leader: {leader['model']} (score {leader['score']:.2f})"
 
 
 def test_single_response_headline_is_the_mean_per_chat_model(client, researcher):
