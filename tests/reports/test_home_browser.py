@@ -59,8 +59,11 @@ def test_admin_creates_an_evaluation_and_sees_its_first_rating(new_page, live_se
     admin.click("#new-evaluation")
     admin.fill("#id_name", "helpfulness-q4")
     # The script shows the fieldsets of the chosen kind only.
-    admin.select_option("#id_kind", "tournament")
+    admin.select_option("#id_kind", "single")
     assert not admin.is_visible("#id_candidate")
+    assert admin.input_value("#id_scale") == "likert"
+    admin.select_option("#id_kind", "tournament")
+    assert admin.input_value("#id_scale") == "seven"
     admin.select_option("#id_kind", "head_to_head")
     assert admin.is_visible("#id_candidate")
     assert not admin.is_visible("text=Tournament: two or more chat models")
