@@ -157,3 +157,17 @@ def test_home_queries_do_not_grow_with_the_evaluations(
         page = client.get("/").content.decode()
     assert page.count("<tr data-evaluation=") == 20
     assert _home_queries(client) == few
+
+
+def test_annotators_see_their_own_list_and_never_the_table(client, annotator):
+    evaluation = _small()
+    client.force_login(annotator)
+    page = client.get("/").content.decode()
+    assert "You are not in any evaluation's annotator pool yet." in page
+    assert 'id="evaluations"' not in page
+    evaluation.pool.add(annotator)
+    page = client.get("/").content.decode()
+    assert f"Evaluation {evaluation.pk}" in page
+    assert evaluation.name not in page
+    assert "not in any evaluation" not in page
+    assert 'id="evaluations"' not in page
