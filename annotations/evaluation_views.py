@@ -68,7 +68,7 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
                 created_by=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, "; ".join(error.messages))
         except IntegrityError:  # the same name, created by someone meanwhile
             form.add_error("name", "An evaluation with this name exists.")
         else:
@@ -77,12 +77,13 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
                 f"Evaluation {result.evaluation.name} created: " + _built(result),
             )
             return redirect("home")
-    context = {"form": form, "readiness": _readiness(form), "checked": valid}
+    context = {"form": form, "readiness": _readiness(form)}
+    refused = "create" in request.POST and bool(form.errors)
     return render(
         request,
         "annotations/evaluation_new.html",
         context,
-        status=200 if valid or "create" not in request.POST else 400,
+        status=400 if refused else 200,
     )
 
 
