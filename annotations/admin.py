@@ -39,6 +39,12 @@ class EvaluationForm(forms.ModelForm):
     class Meta:
         model = Evaluation
         fields = "__all__"  # noqa: DJ007 (the admin shows every field)
+        help_texts = {
+            "chat_models": "Tournament: two or more; single response: one or more. "
+            "Head-to-head: leave empty (the candidate and baseline are added on "
+            "save). The app's own page, New evaluation on the home, asks only "
+            "what the kind needs."
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
-"""Annotator pages: home, rating page and its answers; evaluation progress page."""
+"""Annotator pages: rating page and its answers; evaluation progress page (the home
+is ``reports.home_views``)."""
 
 from functools import wraps
 from urllib.parse import urlencode
@@ -12,22 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import roles, selectors
+from . import selectors
 from .models import Assignment, Evaluation
 from .services import assignments as services
 from .services.answering import answer_submit
 from .services.assignments import Action
 from .services.membership import completion_for
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {"evaluations": selectors.annotator_evaluations(annotator=user)}
-    if roles.is_researcher(user):
-        context["watched"] = Evaluation.objects.order_by("name").only("pk", "name")
-    return render(request, "annotations/home.html", context)
 
 
 @login_required
