@@ -12,4 +12,10 @@ urlpatterns = [
     path("evaluations/<int:evaluation_id>/progress/", views.progress, name="progress"),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
+    path(
+        "assignments/<int:assignment_id>/undo-skip/",
+        views.skip_undo,
+        name="undo-skip",
+    ),
+    path("ratings/<int:rating_id>/edit/", views.rating_edit, name="rating-edit"),
 ]

@@ -10,12 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import roles, selectors
-from .models import Assignment, Evaluation
+from .models import Assignment, Evaluation, Rating
+from .services import answer_changes
 from .services import assignments as services
-from .services.answering import answer_submit
+from .services.answering import AnswerOutcome, answer_submit
 from .services.assignments import Action
 
 
@@ -66,9 +68,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     if own.state == Assignment.State.LEASED:
-        return render(
-            request, "annotations/rate.html", {"pair": selectors.pair_view(own)}
-        )
+        return render(request, "annotations/rate.html", _pair_context(own))
     messages.info(request, "That pair is finished; here is the next one.")
     note = ""
     try:
@@ -80,9 +80,63 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return _next(request, following, note)
 
 
-def _next(request: HttpRequest, following: Assignment | None, note: str):
+def _pair_context(assignment: Assignment, **extra) -> dict:
+    """What _pair.html shows: the pair, the annotator's last ratings (to change one)
+    and a skip they may still undo."""
+    evaluation = assignment.comparison.evaluation
+    undo = extra.pop("undo", None)
+    if undo is None:
+        undo = selectors.recent_skip(
+            evaluation=evaluation,
+            annotator_id=assignment.annotator_id,
+            now=timezone.now(),
+            seconds=answer_changes.UNDO_SECONDS,
+        )
+    return {
+        "pair": selectors.pair_view(assignment),
+        "recent": selectors.ratings_recent(
+            evaluation=evaluation, annotator_id=assignment.annotator_id
+        ),
+        "undo": undo,
+        "undo_seconds": answer_changes.UNDO_SECONDS,
+        "max_comment": services.MAX_COMMENT,
+        **extra,
+    }
+
+
+# What answer_submit says of a skip or flag; the confirmation says it instead.
+_SAID = {Action.SKIP: "Skipped.", Action.FLAG: "Flagged; thank you for reporting it."}
+
+
+def _confirmation(outcome: AnswerOutcome, action: str) -> tuple[dict, str]:
+    """The short confirmation of an answer stored by this click ("Saved: A is
+    better", "Skipped" with its undo, "Flagged"), and the rest of the notice."""
+    notice = outcome.notice
+    if outcome.refusal is not None or not outcome.created:
+        return {}, notice
+    if action == Action.RATE:
+        label = selectors.choice_label(outcome.rating.scale, outcome.rating.choice)
+        return {"saved": f"Saved: {label}"}, notice
+    said = _SAID[Action(action)]
+    rest = notice.removeprefix(said).strip()
+    if action == Action.SKIP:
+        return {"undo": outcome.assignment}, rest
+    return {"saved": said}, rest
+
+
+def _next(
+    request: HttpRequest,
+    following: Assignment | None,
+    note: str,
+    confirmation: dict | None = None,
+):
     """After an answer: the next pair (a fragment for fetch(), else a redirect)."""
+    confirmation = confirmation or {}
     if not _wants_fragment(request):
+        if confirmation.get("saved"):
+            messages.success(request, confirmation["saved"])
+        elif confirmation.get("undo"):
+            messages.success(request, _SAID[Action.SKIP])
         if note:
             messages.info(request, note)
         if following is None:
@@ -95,10 +149,9 @@ def _next(request: HttpRequest, following: Assignment | None, note: str):
             "annotations/_done.html", {"note": note}, request=request
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
-    pair = selectors.pair_view(following)
     html = render_to_string(
         "annotations/_pair.html",
-        {"pair": pair, "note": note},
+        _pair_context(following, note=note, **confirmation),
         request=request,
     )
     return JsonResponse(
@@ -137,9 +190,16 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
-    comment = request.POST.get("comment", "")
-    if "\x00" in comment:  # PostgreSQL text cannot hold it
-        message = "comment: contains a NUL character; nothing was stored."
+    # A rating's rationale comes from its own box; a flag's note from the flag box.
+    field = (
+        "rationale"
+        if action == Action.RATE and "rationale" in request.POST
+        else "comment"
+    )
+    try:
+        comment = answer_changes.comment_clean(request.POST.get(field, ""), field=field)
+    except services.InvalidAnswer as error:
+        message = f"{error.message}; nothing was stored."
         if _wants_fragment(request):
             return JsonResponse({"error": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain")
@@ -169,7 +229,102 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
             return JsonResponse({"error": message}, status=code)
         messages.error(request, message)
         return redirect("annotations:home")
-    return _next(request, outcome.following, outcome.notice)
+    confirmation, note = _confirmation(outcome, action)
+    return _next(request, outcome.following, note, confirmation)
+
+
+@_session_required
+@require_POST
+def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """Take back a skip made seconds ago: the pair comes back (a fragment for
+    fetch(), else the pair's page)."""
+    try:
+        assignment = answer_changes.skip_undo(
+            assignment_id=assignment_id, annotator=request.user
+        )
+    except Assignment.DoesNotExist:
+        raise Http404("No such assignment.") from None
+    except services.AssignmentError as error:
+        if _wants_fragment(request):
+            return JsonResponse({"error": error.message}, status=409)
+        messages.error(request, error.message)
+        return redirect("annotations:home")
+    if not _wants_fragment(request):
+        messages.info(request, "Skip undone; here is the pair again.")
+        return redirect("annotations:assignment", assignment_id=assignment.pk)
+    html = render_to_string(
+        "annotations/_pair.html",
+        _pair_context(assignment, note="Skip undone; here is the pair again."),
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "html": html,
+            "url": reverse("annotations:assignment", args=[assignment.pk]),
+        }
+    )
+
+
+@login_required
+def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
+    """Change one of the annotator's last ratings: the pair as it was shown (same
+    sides) with the answer given selected; saved, back to the pair they hold."""
+    rating = get_object_or_404(
+        Rating.objects.select_related("assignment"),
+        pk=rating_id,
+        annotator=request.user,
+        source=Rating.Source.NATIVE,
+        assignment__isnull=False,
+    )
+    back = request.GET.get("from", "")
+    back_url = (
+        reverse("annotations:assignment", args=[int(back)])
+        if back.isdigit()
+        else reverse("annotations:home")
+    )
+    error, code = "", 200
+    if request.method == "POST":
+        try:
+            revision = answer_changes.rating_revise(
+                rating_id=rating.pk,
+                annotator=request.user,
+                choice=request.POST.get("choice", answer_changes.UNCHANGED),
+                comment=request.POST.get("rationale", answer_changes.UNCHANGED),
+            )
+        except services.AssignmentError as error_:
+            error = error_.message
+            code = 400 if isinstance(error_, services.InvalidAnswer) else 409
+        else:
+            stored = revision.rating
+            label = selectors.choice_label(stored.scale, stored.choice)
+            messages.success(
+                request,
+                f"Saved: {label} (changed)" if revision.changes else "Nothing changed.",
+            )
+            return redirect(back_url)
+        rating.refresh_from_db()
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    own = selectors.assignment_for_annotator(
+        assignment_id=rating.assignment_id, annotator=request.user
+    )
+    editable = any(
+        recent.rating_id == rating.pk and recent.editable
+        for recent in selectors.ratings_recent(
+            evaluation=own.comparison.evaluation, annotator_id=request.user.pk
+        )
+    )
+    context = {
+        "pair": selectors.pair_view(own, with_counts=False),
+        "rating": rating,
+        "editable": editable,
+        "error": error,
+        "back_url": back_url,
+        "back": back if back.isdigit() else "",
+        "max_comment": services.MAX_COMMENT,
+        "window": own.comparison.evaluation.edit_window,
+    }
+    return render(request, "annotations/rating_edit.html", context, status=code)
 
 
 @login_required

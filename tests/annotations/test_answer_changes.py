@@ -68,7 +68,11 @@ def test_a_change_records_each_field_with_old_and_new_values(db):
     now = timezone.now()
 
     revision = rating_revise(
-        rating_id=rating.pk, annotator=user, choice=-1, comment="B cites a source", now=now
+        rating_id=rating.pk,
+        annotator=user,
+        choice=-1,
+        comment="B cites a source",
+        now=now,
     )
     rows = list(AnswerChange.objects.filter(rating=rating).order_by("field"))
     assert [(r.field, r.old_value, r.new_value) for r in rows] == [
@@ -115,9 +119,9 @@ def test_another_annotators_rating_is_not_found(db):
 def test_bad_values_name_the_field_and_store_nothing(db):
     evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=2)
     (rating,) = _rate_all(evaluation, user, 1)
-    with pytest.raises(services.InvalidAnswer, match="^choice: "):
+    with pytest.raises(services.InvalidAnswer, match=r"^choice: "):
         rating_revise(rating_id=rating.pk, annotator=user, choice=9, comment="x")
-    with pytest.raises(services.InvalidAnswer, match="^comment: at most 2000"):
+    with pytest.raises(services.InvalidAnswer, match=r"^comment: at most 2000"):
         rating_revise(rating_id=rating.pk, annotator=user, choice=3, comment="x" * 2001)
     assert Rating.objects.get(pk=rating.pk).choice == 1
     assert not AnswerChange.objects.exists()
@@ -191,7 +195,9 @@ def test_an_undo_after_others_filled_the_pair_is_refused_and_n_holds(
     now = timezone.now()
     skipped, _ = _skip_first(evaluation, user, now)
     for other in (second, third):
-        lease = services.assignment_next(evaluation=evaluation, annotator=other, now=now)
+        lease = services.assignment_next(
+            evaluation=evaluation, annotator=other, now=now
+        )
         assert lease.comparison_id == pair.pk
         answer_submit(
             assignment_id=lease.pk, annotator=other, action="rate", choice=1, now=now
