@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from evalsite.rendering import render_markdown, render_stored
@@ -278,19 +279,30 @@ def choice_label(scale: str, choice: int) -> str:
     return dict(scales.labels(scale)).get(choice, str(choice))
 
 
-def _window(*, evaluation: Evaluation, annotator_id: int):
-    return Rating.objects.filter(
-        comparison__evaluation_id=evaluation.pk,
-        annotator_id=annotator_id,
-        source=Rating.Source.NATIVE,
-    ).order_by("-created_at", "-id")[: evaluation.edit_window]
+def _window(*, evaluation_id: int, annotator_id: int):
+    """The window in one query: the evaluation's ``edit_window`` is read in it (the
+    rating page's evaluation is loaded without it)."""
+    return (
+        Rating.objects.filter(
+            comparison__evaluation_id=evaluation_id,
+            annotator_id=annotator_id,
+            source=Rating.Source.NATIVE,
+        )
+        .annotate(
+            recency=Window(
+                RowNumber(), order_by=[F("created_at").desc(), F("id").desc()]
+            )
+        )
+        .filter(recency__lte=F("comparison__evaluation__edit_window"))
+        .order_by("recency")
+    )
 
 
 def ratings_window_ids(*, evaluation: Evaluation, annotator_id: int) -> list[int]:
     """Ids of the annotator's last ``edit_window`` native ratings in the evaluation,
     newest first: the ones they may change while their pairs are not complete."""
     return list(
-        _window(evaluation=evaluation, annotator_id=annotator_id).values_list(
+        _window(evaluation_id=evaluation.pk, annotator_id=annotator_id).values_list(
             "pk", flat=True
         )
     )
@@ -301,6 +313,8 @@ class RecentRating:
     """One of the annotator's last ratings, as the rating page lists it."""
 
     rating_id: int
+    assignment_id: int
+    choice: int
     label: str
     comment: str
     prompt_preview: str
@@ -314,9 +328,9 @@ PREVIEW_CHARS = 70
 def ratings_recent(*, evaluation: Evaluation, annotator_id: int) -> list[RecentRating]:
     """The annotator's last ``edit_window`` native ratings in the evaluation, newest
     first, each saying whether it can still be changed (its pair not complete)."""
-    rows = _window(evaluation=evaluation, annotator_id=annotator_id).select_related(
-        "comparison__prompt"
-    )
+    rows = _window(
+        evaluation_id=evaluation.pk, annotator_id=annotator_id
+    ).select_related("comparison__prompt")
     recent = []
     for rating in rows:
         turns = rating.comparison.prompt.turns or [{}]
@@ -326,6 +340,8 @@ def ratings_recent(*, evaluation: Evaluation, annotator_id: int) -> list[RecentR
         recent.append(
             RecentRating(
                 rating_id=rating.pk,
+                assignment_id=rating.assignment_id,
+                choice=rating.choice,
                 label=choice_label(rating.scale, rating.choice),
                 comment=rating.comment,
                 prompt_preview=text,

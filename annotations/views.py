@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import roles, selectors
@@ -68,7 +67,14 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     if own.state == Assignment.State.LEASED:
-        return render(request, "annotations/rate.html", _pair_context(own))
+        # After a skip without JavaScript: the skipped pair's id, for its Undo (the
+        # service checks whose skip it is and that it is recent).
+        undo = request.GET.get("undo", "")
+        return render(
+            request,
+            "annotations/rate.html",
+            _pair_context(own, undo=int(undo) if undo.isdigit() else None),
+        )
     messages.info(request, "That pair is finished; here is the next one.")
     note = ""
     try:
@@ -80,22 +86,14 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return _next(request, following, note)
 
 
-def _pair_context(assignment: Assignment, **extra) -> dict:
+def _pair_context(assignment: Assignment, *, undo: int | None = None, **extra) -> dict:
     """What _pair.html shows: the pair, the annotator's last ratings (to change one)
-    and a skip they may still undo."""
-    evaluation = assignment.comparison.evaluation
-    undo = extra.pop("undo", None)
-    if undo is None:
-        undo = selectors.recent_skip(
-            evaluation=evaluation,
-            annotator_id=assignment.annotator_id,
-            now=timezone.now(),
-            seconds=answer_changes.UNDO_SECONDS,
-        )
+    and the skip just made (``undo``: its assignment id), which they may undo."""
     return {
         "pair": selectors.pair_view(assignment),
         "recent": selectors.ratings_recent(
-            evaluation=evaluation, annotator_id=assignment.annotator_id
+            evaluation=assignment.comparison.evaluation,
+            annotator_id=assignment.annotator_id,
         ),
         "undo": undo,
         "undo_seconds": answer_changes.UNDO_SECONDS,
@@ -120,7 +118,7 @@ def _confirmation(outcome: AnswerOutcome, action: str) -> tuple[dict, str]:
     said = _SAID[Action(action)]
     rest = notice.removeprefix(said).strip()
     if action == Action.SKIP:
-        return {"undo": outcome.assignment}, rest
+        return {"undo": outcome.assignment.pk}, rest
     return {"saved": said}, rest
 
 
@@ -135,15 +133,16 @@ def _next(
     if not _wants_fragment(request):
         if confirmation.get("saved"):
             messages.success(request, confirmation["saved"])
-        elif confirmation.get("undo"):
-            messages.success(request, _SAID[Action.SKIP])
         if note:
             messages.info(request, note)
         if following is None:
             if not note:
                 messages.success(request, "All done here. Thank you!")
             return redirect("annotations:home")
-        return redirect("annotations:assignment", assignment_id=following.pk)
+        url = reverse("annotations:assignment", args=[following.pk])
+        if confirmation.get("undo"):
+            url += f"?undo={confirmation['undo']}"
+        return redirect(url)
     if following is None:
         html = render_to_string(
             "annotations/_done.html", {"note": note}, request=request

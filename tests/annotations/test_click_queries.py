@@ -10,7 +10,8 @@ from .conftest import build_evaluation
 from .test_annotator_pages import logged_in
 
 API_CLICK = 10
-PAGE_CLICK = 12
+# The page also lists the annotator's last ratings (to change one): one statement.
+PAGE_CLICK = 13
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_an_api_click_answers_and_leases_in_at_most_10_statements(
     assert following["turns"]
 
 
-def test_a_page_click_by_fetch_takes_at_most_12_statements(
+def test_a_page_click_by_fetch_takes_at_most_13_statements(
     started, django_assert_max_num_queries
 ):
     _evaluation, users, _client, assignment_id = started
@@ -73,7 +74,7 @@ def test_a_page_click_by_fetch_takes_at_most_12_statements(
     assert 'Rated <b class="done-count">1</b>' in response.json()["html"]
 
 
-def test_a_page_click_by_form_post_takes_at_most_12_statements(
+def test_a_page_click_by_form_post_takes_at_most_13_statements(
     started, django_assert_max_num_queries
 ):
     _evaluation, users, _client, assignment_id = started
@@ -84,7 +85,7 @@ def test_a_page_click_by_form_post_takes_at_most_12_statements(
         )
     following = Assignment.objects.get(annotator=users[0], state="leased")
     assert response["Location"] == f"/assignments/{following.pk}/"
-    # The page it redirects to: session, user, the pair, the counts, and the two
-    # permission checks of the navigation bar.
-    with django_assert_max_num_queries(6):
+    # The page it redirects to: session, user, the pair, the counts, the last
+    # ratings, and the two permission checks of the navigation bar.
+    with django_assert_max_num_queries(7):
         assert page.get(response["Location"]).status_code == 200
