@@ -176,3 +176,19 @@ def test_the_edit_page_shows_the_answer_and_saves_a_change(rated):
     bad = page.post(url, {"choice": "9"})
     assert bad.status_code == 400
     assert "choice:" in bad.content.decode()
+
+
+def test_admins_read_a_ratings_history_inline(rated, admin_user):
+    _, user, _, rating, _ = rated
+    _api(user).patch(
+        f"/api/ratings/{rating.pk}/", {"choice": -3, "comment": "why"}, format="json"
+    )
+    page = logged_in(admin_user).get(f"/admin/annotations/rating/{rating.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Answer changes" in html
+    for value in ("-3", "why", "Choice", "Rationale"):
+        assert value in html
+    # Read-only: no form fields for the history rows.
+    assert 'name="changes-0-new_value"' not in html
+    assert 'name="changes-0-DELETE"' not in html
