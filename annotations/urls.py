@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import answer_change_views, views
 
 app_name = "annotations"
 
@@ -14,8 +14,12 @@ urlpatterns = [
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
     path(
         "assignments/<int:assignment_id>/undo-skip/",
-        views.skip_undo,
+        answer_change_views.skip_undo,
         name="undo-skip",
     ),
-    path("ratings/<int:rating_id>/edit/", views.rating_edit, name="rating-edit"),
+    path(
+        "ratings/<int:rating_id>/edit/",
+        answer_change_views.rating_edit,
+        name="rating-edit",
+    ),
 ]

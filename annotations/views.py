@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import roles, selectors
-from .models import Assignment, Evaluation, Rating
+from .models import Assignment, Evaluation
 from .services import answer_changes
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
@@ -53,7 +53,7 @@ _ACTIONS = frozenset(action.value for action in Action)
 _BARRED = (services.NotInPool, services.EvaluationClosed)
 
 
-def _wants_fragment(request: HttpRequest) -> bool:
+def wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
@@ -73,7 +73,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return render(
             request,
             "annotations/rate.html",
-            _pair_context(own, undo=int(undo) if undo.isdigit() else None),
+            pair_context(own, undo=int(undo) if undo.isdigit() else None),
         )
     messages.info(request, "That pair is finished; here is the next one.")
     note = ""
@@ -86,7 +86,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return _next(request, following, note)
 
 
-def _pair_context(assignment: Assignment, *, undo: int | None = None, **extra) -> dict:
+def pair_context(assignment: Assignment, *, undo: int | None = None, **extra) -> dict:
     """What _pair.html shows: the pair, the annotator's last ratings (to change one)
     and the skip just made (``undo``: its assignment id), which they may undo."""
     return {
@@ -130,7 +130,7 @@ def _next(
 ):
     """After an answer: the next pair (a fragment for fetch(), else a redirect)."""
     confirmation = confirmation or {}
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         if confirmation.get("saved"):
             messages.success(request, confirmation["saved"])
         if note:
@@ -150,7 +150,7 @@ def _next(
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
     html = render_to_string(
         "annotations/_pair.html",
-        _pair_context(following, note=note, **confirmation),
+        pair_context(following, note=note, **confirmation),
         request=request,
     )
     return JsonResponse(
@@ -164,14 +164,14 @@ def _next(
 SESSION_EXPIRED = "Your session has expired; log in again."
 
 
-def _session_required(view):
+def session_required(view):
     """login_required, except that fetch() is answered JSON 401 with the login page
     (returning to the pair) instead of a redirect it would follow without telling."""
     page_view = login_required(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, assignment_id: int) -> HttpResponse:
-        if request.user.is_authenticated or not _wants_fragment(request):
+        if request.user.is_authenticated or not wants_fragment(request):
             return page_view(request, assignment_id)
         pair = reverse("annotations:assignment", args=[assignment_id])
         login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': pair})}"
@@ -180,7 +180,7 @@ def _session_required(view):
     return wrapper
 
 
-@_session_required
+@session_required
 @require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One form for the three answers (rate: choice + seconds, and the safety
@@ -199,7 +199,7 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
         comment = answer_changes.comment_clean(request.POST.get(field, ""), field=field)
     except services.InvalidAnswer as error:
         message = f"{error.message}; nothing was stored."
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return JsonResponse({"error": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain")
     try:
@@ -216,114 +216,20 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     except services.InvalidAnswer as error:
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
         return redirect("annotations:assignment", assignment_id=assignment_id)
     if isinstance(outcome.refusal, _BARRED):
         # Nothing stored and no next pair: say why, where the annotator looks.
         message = outcome.refusal.message
-        if _wants_fragment(request):
+        if wants_fragment(request):
             code = 403 if isinstance(outcome.refusal, services.NotInPool) else 409
             return JsonResponse({"error": message}, status=code)
         messages.error(request, message)
         return redirect("annotations:home")
     confirmation, note = _confirmation(outcome, action)
     return _next(request, outcome.following, note, confirmation)
-
-
-@_session_required
-@require_POST
-def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    """Take back a skip made seconds ago: the pair comes back (a fragment for
-    fetch(), else the pair's page)."""
-    try:
-        assignment = answer_changes.skip_undo(
-            assignment_id=assignment_id, annotator=request.user
-        )
-    except Assignment.DoesNotExist:
-        raise Http404("No such assignment.") from None
-    except services.AssignmentError as error:
-        if _wants_fragment(request):
-            return JsonResponse({"error": error.message}, status=409)
-        messages.error(request, error.message)
-        return redirect("annotations:home")
-    if not _wants_fragment(request):
-        messages.info(request, "Skip undone; here is the pair again.")
-        return redirect("annotations:assignment", assignment_id=assignment.pk)
-    html = render_to_string(
-        "annotations/_pair.html",
-        _pair_context(assignment, note="Skip undone; here is the pair again."),
-        request=request,
-    )
-    return JsonResponse(
-        {
-            "html": html,
-            "url": reverse("annotations:assignment", args=[assignment.pk]),
-        }
-    )
-
-
-@login_required
-def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
-    """Change one of the annotator's last ratings: the pair as it was shown (same
-    sides) with the answer given selected; saved, back to the pair they hold."""
-    rating = get_object_or_404(
-        Rating.objects.select_related("assignment"),
-        pk=rating_id,
-        annotator=request.user,
-        source=Rating.Source.NATIVE,
-        assignment__isnull=False,
-    )
-    back = request.GET.get("from", "")
-    back_url = (
-        reverse("annotations:assignment", args=[int(back)])
-        if back.isdigit()
-        else reverse("annotations:home")
-    )
-    error, code = "", 200
-    if request.method == "POST":
-        try:
-            revision = answer_changes.rating_revise(
-                rating_id=rating.pk,
-                annotator=request.user,
-                choice=request.POST.get("choice", answer_changes.UNCHANGED),
-                comment=request.POST.get("rationale", answer_changes.UNCHANGED),
-            )
-        except services.AssignmentError as error_:
-            error = error_.message
-            code = 400 if isinstance(error_, services.InvalidAnswer) else 409
-        else:
-            stored = revision.rating
-            label = selectors.choice_label(stored.scale, stored.choice)
-            messages.success(
-                request,
-                f"Saved: {label} (changed)" if revision.changes else "Nothing changed.",
-            )
-            return redirect(back_url)
-        rating.refresh_from_db()
-    elif request.method != "GET":
-        return HttpResponse(status=405)
-    own = selectors.assignment_for_annotator(
-        assignment_id=rating.assignment_id, annotator=request.user
-    )
-    editable = any(
-        recent.rating_id == rating.pk and recent.editable
-        for recent in selectors.ratings_recent(
-            evaluation=own.comparison.evaluation, annotator_id=request.user.pk
-        )
-    )
-    context = {
-        "pair": selectors.pair_view(own, with_counts=False),
-        "rating": rating,
-        "editable": editable,
-        "error": error,
-        "back_url": back_url,
-        "back": back if back.isdigit() else "",
-        "max_comment": services.MAX_COMMENT,
-        "window": own.comparison.evaluation.edit_window,
-    }
-    return render(request, "annotations/rating_edit.html", context, status=code)
 
 
 @login_required
