@@ -1,9 +1,11 @@
 """The annotator's own controls: change one of the last ratings while its pair is not
 complete, undo a skip within seconds; every change kept as AnswerChange rows."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from annotations import selectors
@@ -232,3 +234,56 @@ def test_only_a_skip_of_ones_own_can_be_undone(db):
         skip_undo(assignment_id=skipped.pk, annotator=other, now=now)
     with pytest.raises(UndoRefused, match="not skipped"):
         skip_undo(assignment_id=following.pk, annotator=user, now=now)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_racing_another_annotators_lease_keeps_exactly_n(require_postgres):
+    """An undo and another annotator's lease of the pair's last place, in two threads
+    released together, ten times: one of them gets the place, never both."""
+    for _ in range(10):
+        evaluation, (pair, _), (user, other) = build_evaluation(
+            pairs=2, annotators=2, per_pair=1
+        )
+        now = timezone.now()
+        skipped, _ = _skip_first(evaluation, user, now)
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def undo(user=user, skipped=skipped, barrier=barrier, results=results):
+            barrier.wait()
+            try:
+                results["undo"] = skip_undo(assignment_id=skipped.pk, annotator=user)
+            except UndoRefused:
+                results["undo"] = None
+            finally:
+                connection.close()
+
+        def lease(evaluation=evaluation, other=other, barrier=barrier, results=results):
+            barrier.wait()
+            try:
+                results["lease"] = services.assignment_next(
+                    evaluation=evaluation, annotator=other
+                )
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=undo), threading.Thread(target=lease)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        holders = set(
+            Assignment.objects.filter(comparison=pair, state=State.LEASED).values_list(
+                "annotator_id", flat=True
+            )
+        )
+        assert len(holders) == 1
+        got_it = results["undo"] is not None
+        assert holders == {user.pk if got_it else other.pk}
+        # The user holds one lease either way.
+        assert (
+            Assignment.objects.filter(
+                annotator=user, comparison__evaluation=evaluation, state=State.LEASED
+            ).count()
+            == 1
+        )
