@@ -19,6 +19,7 @@ from annotations.services.answer_changes import (
     skip_undo,
 )
 from annotations.services.answering import answer_submit
+from reports.selectors import report_version
 
 from .conftest import build_evaluation
 
@@ -287,3 +288,14 @@ def test_an_undo_racing_another_annotators_lease_keeps_exactly_n(require_postgre
             ).count()
             == 1
         )
+
+
+def test_a_change_gives_the_report_a_new_version(
+    db, django_capture_on_commit_callbacks
+):
+    evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=2)
+    (rating,) = _rate_all(evaluation, user, 1)
+    before = report_version(evaluation.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        rating_revise(rating_id=rating.pk, annotator=user, choice=-3)
+    assert report_version(evaluation.pk) != before
