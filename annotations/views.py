@@ -145,7 +145,13 @@ def _next(
         return redirect(url)
     if following is None:
         html = render_to_string(
-            "annotations/_done.html", {"note": note}, request=request
+            "annotations/_done.html",
+            {
+                "note": note,
+                "undo_seconds": answer_changes.UNDO_SECONDS,
+                **confirmation,
+            },
+            request=request,
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
     html = render_to_string(

@@ -192,3 +192,16 @@ def test_admins_read_a_ratings_history_inline(rated, admin_user):
     # Read-only: no form fields for the history rows.
     assert 'name="changes-0-new_value"' not in html
     assert 'name="changes-0-DELETE"' not in html
+
+
+def test_a_skip_of_the_last_pair_can_be_undone_from_all_done(db):
+    evaluation, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    page = logged_in(user)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    done = page.post(
+        f"/assignments/{lease.pk}/answer/", {"action": "skip"}, headers=FETCH
+    ).json()["html"]
+    assert "All done" in done
+    assert f'action="/assignments/{lease.pk}/undo-skip/"' in done
+    back = page.post(f"/assignments/{lease.pk}/undo-skip/", headers=FETCH)
+    assert back.json()["url"] == f"/assignments/{lease.pk}/"

@@ -305,7 +305,14 @@
       editKeys(event, editForm);
       return;
     }
-    if (!form()) return;
+    if (!form()) {
+      // "All done" after skipping the last pair: the skip can still be undone.
+      if ((event.key === "u" || event.key === "U") && document.getElementById("undo-form")) {
+        event.preventDefault();
+        undoSkip();
+      }
+      return;
+    }
     const target = event.target;
     if (target.tagName === "TEXTAREA") {
       const reason = target.id === "rationale";
