@@ -59,6 +59,10 @@ PAIR_COMPLETE = (
     "This pair has all its ratings now, so your rating of it can no longer be changed."
 )
 CLOSED = "This evaluation is closed, so answers can no longer be changed."
+NO_LONGER_IN_POOL_CHANGE = (
+    "You are no longer in this evaluation's annotator pool, so your answers there "
+    "can no longer be changed."
+)
 UNDO_TOO_LATE = f"A skip can only be undone within {UNDO_SECONDS} seconds."
 UNDO_NOT_SKIPPED = "That pair is not skipped, so there is nothing to undo."
 UNDO_FULL = (
@@ -114,12 +118,13 @@ def rating_revise(
     one of the annotator's own ratings; a field left UNCHANGED is kept.
 
     Allowed while the rating is among the annotator's last ``edit_window`` native
-    ratings in its evaluation, the evaluation is open, and the pair is not complete
-    (read under the pair's row lock). The score is recomputed from the side order the
+    ratings in its evaluation, the evaluation is open, the annotator is in its pool,
+    and the pair is not complete (read under the pair's row lock). The score is recomputed from the side order the
     annotator was shown. Writes one AnswerChange per field that differs and nothing
     when none does. Raises Rating.DoesNotExist for another annotator's rating (or an
-    imported one), InvalidAnswer naming the field for a bad value, NotEditable or
-    EvaluationClosed when the rating may no longer change; having written nothing.
+    imported one), InvalidAnswer naming the field for a bad value, NotEditable,
+    EvaluationClosed or NotInPool when the rating may no longer change; having
+    written nothing.
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -176,6 +181,10 @@ def _check_editable(
 ) -> None:
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed(CLOSED)
+    if not PoolMember.objects.filter(
+        evaluation=evaluation, user_id=rating.annotator_id
+    ).exists():
+        raise NotInPool(NO_LONGER_IN_POOL_CHANGE)
     window = selectors.ratings_window_ids(
         evaluation=evaluation, annotator_id=rating.annotator_id
     )

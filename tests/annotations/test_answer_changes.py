@@ -299,3 +299,17 @@ def test_a_change_gives_the_report_a_new_version(
     with django_capture_on_commit_callbacks(execute=True):
         rating_revise(rating_id=rating.pk, annotator=user, choice=-3)
     assert report_version(evaluation.pk) != before
+
+
+def test_no_change_once_closed_or_out_of_the_pool(db):
+    evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=2)
+    (rating,) = _rate_all(evaluation, user, 1)
+    evaluation.pool.remove(user)
+    with pytest.raises(services.NotInPool):
+        rating_revise(rating_id=rating.pk, annotator=user, choice=3)
+    evaluation.pool.add(user)
+    evaluation.status = "closed"
+    evaluation.save(update_fields=["status"])
+    with pytest.raises(services.EvaluationClosed):
+        rating_revise(rating_id=rating.pk, annotator=user, choice=3)
+    assert Rating.objects.get(pk=rating.pk).choice == 1
