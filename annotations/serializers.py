@@ -137,7 +137,10 @@ class RatingInSerializer(serializers.Serializer):
         help_text="Seconds spent on the pair; the lease's age when left out.",
     )
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_COMMENT
+        required=False,
+        allow_blank=True,
+        max_length=MAX_COMMENT,
+        help_text="Why this answer (optional): the rating's rationale.",
     )
 
 
