@@ -205,3 +205,19 @@ def test_a_skip_of_the_last_pair_can_be_undone_from_all_done(db):
     assert f'action="/assignments/{lease.pk}/undo-skip/"' in done
     back = page.post(f"/assignments/{lease.pk}/undo-skip/", headers=FETCH)
     assert back.json()["url"] == f"/assignments/{lease.pk}/"
+
+
+def test_a_flag_is_confirmed_once(db):
+    evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=1)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    html = (
+        logged_in(user)
+        .post(
+            f"/assignments/{lease.pk}/answer/",
+            {"action": "flag", "comment": "B is empty"},
+            headers=FETCH,
+        )
+        .json()["html"]
+    )
+    assert '<p class="confirmation" id="confirmation" role="status">Flagged' in html
+    assert html.count("Flagged") == 1
