@@ -12,7 +12,14 @@ from django.utils.html import format_html
 from evalsite.imports.uploads import UploadForm, upload_view
 from generations.api_imports import background_import
 
-from .models import Assignment, Comparison, Evaluation, PoolMember, Rating
+from .models import (
+    AnswerChange,
+    Assignment,
+    Comparison,
+    Evaluation,
+    PoolMember,
+    Rating,
+)
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -211,6 +218,30 @@ class ComparisonAdmin(admin.ModelAdmin):
     raw_id_fields = ["prompt", "candidate_generation", "baseline_generation"]
 
 
+class AnswerChangeInline(admin.TabularInline):
+    """A rating's history: every change its annotator made, read-only."""
+
+    model = AnswerChange
+    fk_name = "rating"
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "changed_by", "field", "old_value", "new_value"]
+    readonly_fields = fields
+    ordering = ["changed_at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AssignmentChangeInline(AnswerChangeInline):
+    """An assignment's history (an undone skip has no rating)."""
+
+    fk_name = "assignment"
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = [
@@ -226,10 +257,12 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["annotator__username", "comment"]
     list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
     raw_id_fields = ["comparison"]
+    inlines = [AssignmentChangeInline]
 
 
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
+    inlines = [AnswerChangeInline]
     list_display = [
         "id",
         "comparison",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_imports
+from . import api, api_controls, api_imports
 
 urlpatterns: list = [
     path(
@@ -39,5 +39,20 @@ urlpatterns: list = [
         "assignments/<int:assignment_id>/flag/",
         api.FlagView.as_view(),
         name="api-assignment-flag",
+    ),
+    path(
+        "assignments/<int:assignment_id>/undo-skip/",
+        api_controls.SkipUndoView.as_view(),
+        name="api-assignment-undo-skip",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/ratings/recent/",
+        api_controls.RecentRatingsView.as_view(),
+        name="api-evaluation-recent-ratings",
+    ),
+    path(
+        "ratings/<int:rating_id>/",
+        api_controls.RatingChangeView.as_view(),
+        name="api-rating",
     ),
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from evalsite.rendering import render_markdown, render_stored
@@ -271,3 +272,99 @@ def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) 
         ).count(),
         "flags": list(flags.order_by("-ended_at")),
     }
+
+
+def choice_label(scale: str, choice: int) -> str:
+    """The label of a choice as shown ("A is better")."""
+    return dict(scales.labels(scale)).get(choice, str(choice))
+
+
+def _window(*, evaluation_id: int, annotator_id: int):
+    """The window in one query: the evaluation's ``edit_window`` is read in it (the
+    rating page's evaluation is loaded without it)."""
+    return (
+        Rating.objects.filter(
+            comparison__evaluation_id=evaluation_id,
+            annotator_id=annotator_id,
+            source=Rating.Source.NATIVE,
+        )
+        .annotate(
+            recency=Window(
+                RowNumber(), order_by=[F("created_at").desc(), F("id").desc()]
+            )
+        )
+        .filter(recency__lte=F("comparison__evaluation__edit_window"))
+        .order_by("recency")
+    )
+
+
+def ratings_window_ids(*, evaluation: Evaluation, annotator_id: int) -> list[int]:
+    """Ids of the annotator's last ``edit_window`` native ratings in the evaluation,
+    newest first: the ones they may change while their pairs are not complete."""
+    return list(
+        _window(evaluation_id=evaluation.pk, annotator_id=annotator_id).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RecentRating:
+    """One of the annotator's last ratings, as the rating page lists it."""
+
+    rating_id: int
+    assignment_id: int
+    choice: int
+    label: str
+    comment: str
+    prompt_preview: str
+    created_at: datetime
+    editable: bool
+
+
+PREVIEW_CHARS = 70
+
+
+def ratings_recent(*, evaluation: Evaluation, annotator_id: int) -> list[RecentRating]:
+    """The annotator's last ``edit_window`` native ratings in the evaluation, newest
+    first, each saying whether it can still be changed (its pair not complete)."""
+    rows = _window(
+        evaluation_id=evaluation.pk, annotator_id=annotator_id
+    ).select_related("comparison__prompt")
+    recent = []
+    for rating in rows:
+        turns = rating.comparison.prompt.turns or [{}]
+        text = " ".join(str(turns[-1].get("content", "")).split())
+        if len(text) > PREVIEW_CHARS:
+            text = text[: PREVIEW_CHARS - 1] + "…"
+        recent.append(
+            RecentRating(
+                rating_id=rating.pk,
+                assignment_id=rating.assignment_id,
+                choice=rating.choice,
+                label=choice_label(rating.scale, rating.choice),
+                comment=rating.comment,
+                prompt_preview=text,
+                created_at=rating.created_at,
+                editable=rating.assignment_id is not None
+                and rating.comparison.stage != Comparison.Stage.COMPLETE,
+            )
+        )
+    return recent
+
+
+def recent_skip(
+    *, evaluation: Evaluation, annotator_id: int, now: datetime, seconds: int
+) -> Assignment | None:
+    """The annotator's latest skip in the evaluation if made less than ``seconds``
+    ago (it can still be undone)."""
+    return (
+        Assignment.objects.filter(
+            comparison__evaluation_id=evaluation.pk,
+            annotator_id=annotator_id,
+            state=State.SKIPPED,
+            ended_at__gt=now - timedelta(seconds=seconds),
+        )
+        .order_by("-ended_at")
+        .first()
+    )

@@ -137,7 +137,10 @@ class RatingInSerializer(serializers.Serializer):
         help_text="Seconds spent on the pair; the lease's age when left out.",
     )
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_COMMENT
+        required=False,
+        allow_blank=True,
+        max_length=MAX_COMMENT,
+        help_text="Why this answer (optional): the rating's rationale.",
     )
 
 
@@ -195,3 +198,50 @@ class FlagInSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+class RatingChangeInSerializer(serializers.Serializer):
+    """What an annotator may change in one of their last ratings; a field left out
+    is kept."""
+
+    choice = ChoiceField(
+        required=False,
+        help_text="The new answer as shown on the pair (same A/B sides as when "
+        "rated), as in a rating.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_COMMENT,
+        help_text="The rationale; blank removes it.",
+    )
+
+
+class AnswerChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="choice, comment or state.")
+    old_value = serializers.CharField()
+    new_value = serializers.CharField()
+    changed_at = serializers.DateTimeField()
+
+
+class OwnRatingSerializer(serializers.Serializer):
+    """One of the annotator's own ratings, as shown (A/B), and whether it can still
+    change."""
+
+    id = serializers.IntegerField(source="rating_id")
+    assignment = serializers.IntegerField(source="assignment_id", allow_null=True)
+    choice = serializers.IntegerField()
+    label = serializers.CharField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    editable = serializers.BooleanField(
+        help_text="Among your last ratings (the evaluation's edit window) and the "
+        "pair not yet complete."
+    )
+
+
+class RatingChangedSerializer(serializers.Serializer):
+    rating = OwnRatingSerializer()
+    changes = AnswerChangeSerializer(
+        many=True, help_text="What this request changed; empty when nothing differed."
+    )

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import evaluation_views, views
+from . import answer_change_views, evaluation_views, views
 
 app_name = "annotations"
 
@@ -27,4 +27,19 @@ urlpatterns = [
     ),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
+    path(
+        "assignments/<int:assignment_id>/undo-skip/",
+        answer_change_views.skip_undo,
+        name="undo-skip",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/ratings/recent/",
+        answer_change_views.ratings_recent,
+        name="ratings-recent",
+    ),
+    path(
+        "ratings/<int:rating_id>/edit/",
+        answer_change_views.rating_edit,
+        name="rating-edit",
+    ),
 ]

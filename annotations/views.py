@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors
 from .models import Assignment, Evaluation
+from .services import answer_changes
 from .services import assignments as services
-from .services.answering import answer_submit
+from .services.answering import AnswerOutcome, answer_submit
 from .services.assignments import Action
 from .services.membership import completion_for
 
@@ -46,7 +47,7 @@ _ACTIONS = frozenset(action.value for action in Action)
 _BARRED = (services.NotInPool, services.EvaluationClosed, services.Paused)
 
 
-def _wants_fragment(request: HttpRequest) -> bool:
+def wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
@@ -60,8 +61,13 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     if own.state == Assignment.State.LEASED:
+        # After a skip without JavaScript: the skipped pair's id, for its Undo (the
+        # service checks whose skip it is and that it is recent).
+        undo = request.GET.get("undo", "")
         return render(
-            request, "annotations/rate.html", {"pair": selectors.pair_view(own)}
+            request,
+            "annotations/rate.html",
+            pair_context(own, undo=int(undo) if undo.isdigit() else None),
         )
     messages.info(request, "That pair is finished; here is the next one.")
     note, stopped = "", None
@@ -76,19 +82,56 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     )
 
 
+def pair_context(assignment: Assignment, *, undo: int | None = None, **extra) -> dict:
+    """What _pair.html shows: the pair and the skip just made (``undo``: its
+    assignment id), which they may undo. The annotator's last ratings load when
+    their panel is opened (``answer_change_views.ratings_recent``)."""
+    return {
+        "pair": selectors.pair_view(assignment),
+        "undo": undo,
+        "undo_seconds": answer_changes.UNDO_SECONDS,
+        "max_comment": services.MAX_COMMENT,
+        **extra,
+    }
+
+
+# What answer_submit says of a skip or flag; the confirmation says it instead.
+_SAID = {Action.SKIP: "Skipped.", Action.FLAG: "Flagged; thank you for reporting it."}
+
+
+def _confirmation(outcome: AnswerOutcome, action: str) -> tuple[dict, str]:
+    """The short confirmation of an answer stored by this click ("Saved: A is
+    better", "Skipped" with its undo, "Flagged"), and the rest of the notice."""
+    notice = outcome.notice
+    if outcome.refusal is not None or not outcome.created:
+        return {}, notice
+    if action == Action.RATE:
+        label = selectors.choice_label(outcome.rating.scale, outcome.rating.choice)
+        return {"saved": f"Saved: {label}"}, notice
+    said = _SAID[Action(action)]
+    rest = notice.removeprefix(said).strip()
+    if action == Action.SKIP:
+        return {"undo": outcome.assignment.pk}, rest
+    return {"saved": said}, rest
+
+
 def _next(
     request: HttpRequest,
     following: Assignment | None,
     note: str,
+    confirmation: dict | None = None,
     *,
     evaluation: Evaluation,
     stopped: services.AssignmentError | None = None,
 ):
     """After an answer: the next pair (a fragment for fetch(), else a redirect); an
     annotator whose quota is done goes to their completion page."""
+    confirmation = confirmation or {}
     if isinstance(stopped, services.QuotaDone):
         completed = reverse("annotations:completed", args=[evaluation.pk])
-        if not _wants_fragment(request):
+        if not wants_fragment(request):
+            if confirmation.get("saved"):
+                messages.success(request, confirmation["saved"])
             return redirect(completed)
         html = render_to_string(
             "annotations/_completed.html",
@@ -97,27 +140,38 @@ def _next(
                     evaluation=evaluation, annotator=request.user
                 ),
                 "note": note,
+                **confirmation,
             },
             request=request,
         )
         return JsonResponse({"html": html, "url": completed})
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
+        if confirmation.get("saved"):
+            messages.success(request, confirmation["saved"])
         if note:
             messages.info(request, note)
         if following is None:
             if not note:
                 messages.success(request, "All done here. Thank you!")
             return redirect("annotations:home")
-        return redirect("annotations:assignment", assignment_id=following.pk)
+        url = reverse("annotations:assignment", args=[following.pk])
+        if confirmation.get("undo"):
+            url += f"?undo={confirmation['undo']}"
+        return redirect(url)
     if following is None:
         html = render_to_string(
-            "annotations/_done.html", {"note": note}, request=request
+            "annotations/_done.html",
+            {
+                "note": note,
+                "undo_seconds": answer_changes.UNDO_SECONDS,
+                **confirmation,
+            },
+            request=request,
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
-    pair = selectors.pair_view(following)
     html = render_to_string(
         "annotations/_pair.html",
-        {"pair": pair, "note": note},
+        pair_context(following, note=note, **confirmation),
         request=request,
     )
     return JsonResponse(
@@ -131,14 +185,14 @@ def _next(
 SESSION_EXPIRED = "Your session has expired; log in again."
 
 
-def _session_required(view):
+def session_required(view):
     """login_required, except that fetch() is answered JSON 401 with the login page
     (returning to the pair) instead of a redirect it would follow without telling."""
     page_view = login_required(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, assignment_id: int) -> HttpResponse:
-        if request.user.is_authenticated or not _wants_fragment(request):
+        if request.user.is_authenticated or not wants_fragment(request):
             return page_view(request, assignment_id)
         pair = reverse("annotations:assignment", args=[assignment_id])
         login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': pair})}"
@@ -147,7 +201,7 @@ def _session_required(view):
     return wrapper
 
 
-@_session_required
+@session_required
 @require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One form for the three answers (rate: choice + seconds, and the safety
@@ -156,10 +210,17 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
-    comment = request.POST.get("comment", "")
-    if "\x00" in comment:  # PostgreSQL text cannot hold it
-        message = "comment: contains a NUL character; nothing was stored."
-        if _wants_fragment(request):
+    # A rating's rationale comes from its own box; a flag's note from the flag box.
+    field = (
+        "rationale"
+        if action == Action.RATE and "rationale" in request.POST
+        else "comment"
+    )
+    try:
+        comment = answer_changes.comment_clean(request.POST.get(field, ""), field=field)
+    except services.InvalidAnswer as error:
+        message = f"{error.message}; nothing was stored."
+        if wants_fragment(request):
             return JsonResponse({"error": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain")
     try:
@@ -176,24 +237,26 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     except services.InvalidAnswer as error:
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
         return redirect("annotations:assignment", assignment_id=assignment_id)
     if isinstance(outcome.refusal, _BARRED):
         # Nothing stored and no next pair: say why, where the annotator looks.
         message = outcome.refusal.message
-        if _wants_fragment(request):
+        if wants_fragment(request):
             code = (
                 409 if isinstance(outcome.refusal, services.EvaluationClosed) else 403
             )
             return JsonResponse({"error": message}, status=code)
         messages.error(request, message)
         return redirect("annotations:home")
+    confirmation, note = _confirmation(outcome, action)
     return _next(
         request,
         outcome.following,
-        outcome.notice,
+        note,
+        confirmation,
         evaluation=outcome.assignment.comparison.evaluation,
         stopped=outcome.stopped,
     )

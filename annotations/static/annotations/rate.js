@@ -1,7 +1,9 @@
 // The rating page: number keys choose (1-7; 1-8 on the preference scale), Z / X label
-// Model A safe / unsafe and N / M Model B when the evaluation asks, Enter submits, S
-// skips, F flags; the next pair replaces the current one without a page reload.
-// Without JavaScript the form still works.
+// Model A safe / unsafe and N / M Model B when the evaluation asks, R opens the reason
+// box, Enter submits, S skips, F flags, U undoes a skip just made; the next pair
+// replaces the current one without a page reload, and a short confirmation says
+// what was stored. On the page that changes a rating, number keys choose, Enter saves
+// and Escape goes back. Without JavaScript the forms still work.
 (() => {
   "use strict";
   let shownAt = performance.now();
@@ -69,6 +71,7 @@
         safety_a: data.get("safety_a"),
         safety_b: data.get("safety_b"),
         comment: data.get("comment") || "",
+        rationale: data.get("rationale") || "",
         seconds: Number(data.get("seconds")) || 0,
       }));
     } catch (error) {
@@ -114,6 +117,10 @@
       const label = pick(name);
       if (label) label.checked = true;
     }
+    if (pending.rationale) {
+      document.getElementById("rationale").value = pending.rationale;
+      document.getElementById("reason-box").open = true;
+    }
     if (pending.comment) {
       document.getElementById("flag-comment").value = pending.comment;
       document.getElementById("flag-box").open = true;
@@ -143,6 +150,7 @@
       return;
     }
     if (action !== "flag") data.delete("comment");
+    if (action !== "rate") data.delete("rationale");
     busy = true;
     answerForm.classList.add("sending");
     let response;
@@ -199,28 +207,138 @@
     }
     forgetPending();
     carriedSeconds = 0;
+    showPair(body);
+  }
+
+  function showPair(body) {
     document.getElementById("pair").outerHTML = body.html;
     history.replaceState(null, "", body.url);
     window.scrollTo(0, 0);
     resetTimer();
+    armConfirmation();
   }
 
+  // The confirmation of the last answer fades after a moment; a skip's Undo stays
+  // while the skip can still be undone. Nothing takes the focus: keys keep working.
+  const CONFIRMATION_MS = 2500;
+  let confirmationTimer = null;
+
+  function armConfirmation() {
+    clearTimeout(confirmationTimer);
+    const box = document.getElementById("confirmation") || document.getElementById("undo-form");
+    if (!box) return;
+    const ms = box.dataset.seconds ? Number(box.dataset.seconds) * 1000 : CONFIRMATION_MS;
+    confirmationTimer = setTimeout(() => {
+      box.classList.add("fading");
+      confirmationTimer = setTimeout(() => box.remove(), 400);
+    }, ms);
+  }
+
+  async function undoSkip() {
+    const undo = document.getElementById("undo-form");
+    if (!undo || busy) return;
+    busy = true;
+    let response;
+    try {
+      response = await fetch(undo.getAttribute("action"), {
+        method: "POST",
+        body: new FormData(undo),
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+    } catch (error) {
+      showError("Could not reach the server; please try again.");
+      busy = false;
+      return;
+    }
+    try {
+      const body = (response.headers.get("Content-Type") || "").includes("application/json")
+        ? await response.json() : null;
+      if (response.ok && body && body.html) {
+        showPair(body);
+      } else {
+        undo.remove();
+        showError((body && body.error) || `The skip could not be undone (HTTP ${response.status}).`);
+      }
+    } finally {
+      busy = false;
+    }
+  }
+
+  // "Your last ratings" loads when opened, so answering costs nothing for it.
+  document.addEventListener("toggle", async (event) => {
+    const panel = event.target;
+    if (panel.id !== "recent" || !panel.open || panel.dataset.loaded) return;
+    const body = panel.querySelector(".recent-body");
+    try {
+      const response = await fetch(panel.dataset.src, {
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      body.innerHTML = await response.text();
+      panel.dataset.loaded = "1";
+    } catch (error) {
+      body.textContent = "Could not load your last ratings; try again.";
+    }
+  }, true);
+
   document.addEventListener("submit", (event) => {
+    if (event.target.id === "undo-form") {
+      event.preventDefault();
+      undoSkip();
+      return;
+    }
     if (event.target.id !== "answer-form") return;
     event.preventDefault();
     const action = event.submitter ? event.submitter.value : "rate";
     send(action || "rate");
   });
 
-  document.addEventListener("keydown", (event) => {
-    if (!form() || event.ctrlKey || event.metaKey || event.altKey) return;
+  // The page that changes a rating: number keys choose, Enter saves, Escape goes back.
+  function editKeys(event, editForm) {
     const target = event.target;
     if (target.tagName === "TEXTAREA") {
+      if (event.key === "Escape") target.blur();
+      return;
+    }
+    const key = event.key.length === 1 ? event.key.toLowerCase() : "";
+    const radio = key ? editForm.querySelector(`input[data-key="${CSS.escape(key)}"]`) : null;
+    if (radio) {
+      radio.checked = true;
+      radio.focus();
+      event.preventDefault();
+    } else if (event.key === "Enter" && target.tagName !== "BUTTON" && target.tagName !== "A") {
+      event.preventDefault();
+      editForm.requestSubmit();
+    } else if (event.key === "Escape") {
+      document.getElementById("back-to-pair").click();
+    }
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const editForm = document.getElementById("edit-form");
+    if (!form() && editForm) {
+      editKeys(event, editForm);
+      return;
+    }
+    if (!form()) {
+      // "All done" after skipping the last pair: the skip can still be undone.
+      if ((event.key === "u" || event.key === "U") && document.getElementById("undo-form")) {
+        event.preventDefault();
+        undoSkip();
+      }
+      return;
+    }
+    const target = event.target;
+    if (target.tagName === "TEXTAREA") {
+      const reason = target.id === "rationale";
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
-        send("flag");
+        send(reason ? "rate" : "flag");
       } else if (event.key === "Escape") {
-        document.getElementById("flag-box").open = false;
+        document.getElementById(reason ? "reason-box" : "flag-box").open = false;
         target.blur();
       }
       return;
@@ -245,8 +363,16 @@
       const box = document.getElementById("flag-box");
       box.open = true;
       document.getElementById("flag-comment").focus();
+    } else if (event.key === "r" || event.key === "R") {
+      event.preventDefault();
+      document.getElementById("reason-box").open = true;
+      document.getElementById("rationale").focus();
+    } else if ((event.key === "u" || event.key === "U") && document.getElementById("undo-form")) {
+      event.preventDefault();
+      undoSkip();
     }
   });
 
   restorePending();
+  armConfirmation();
 })();
