@@ -31,8 +31,10 @@ from .assignment_errors import (
     EvaluationClosed,
     InvalidAnswer,
     NotInPool,
+    Paused,
 )
 from .assignments import MAX_COMMENT, NO_LONGER_IN_POOL
+from .leasing import PAUSED
 
 # How long after a skip the annotator may take it back.
 UNDO_SECONDS = 10
@@ -181,10 +183,11 @@ def _check_editable(
 ) -> None:
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed(CLOSED)
-    if not PoolMember.objects.filter(
-        evaluation=evaluation, user_id=rating.annotator_id
-    ).exists():
+    membership = _membership(evaluation, rating.annotator_id)
+    if membership is None:
         raise NotInPool(NO_LONGER_IN_POOL_CHANGE)
+    if membership[0] is not None:
+        raise Paused(PAUSED)
     window = selectors.ratings_window_ids(
         evaluation=evaluation, annotator_id=rating.annotator_id
     )
@@ -192,6 +195,18 @@ def _check_editable(
         raise NotEditable(OUTSIDE_WINDOW.format(n=evaluation.edit_window))
     if comparison.stage == Comparison.Stage.COMPLETE:
         raise NotEditable(PAIR_COMPLETE)
+
+
+def _membership(evaluation: Evaluation, user_id: int) -> tuple | None:
+    """The annotator's membership (``(paused_at,)``), locked after the pairs' rows as
+    the loop takes it (assignments.py), so a pause and a change are serialized;
+    None when they are not in the pool."""
+    return (
+        PoolMember.objects.select_for_update(no_key=True)
+        .filter(evaluation=evaluation, user_id=user_id)
+        .values_list("paused_at")
+        .first()
+    )
 
 
 def skip_undo(
@@ -238,10 +253,11 @@ def skip_undo(
             seconds=UNDO_SECONDS
         ):
             raise UndoRefused(UNDO_TOO_LATE)
-        if not PoolMember.objects.filter(
-            evaluation=evaluation, user=annotator
-        ).exists():
+        membership = _membership(evaluation, annotator.pk)
+        if membership is None:
             raise NotInPool(NO_LONGER_IN_POOL)
+        if membership[0] is not None:
+            raise Paused(PAUSED)
         if not _has_room(comparison, annotator, now):
             raise UndoRefused(UNDO_FULL)
         released = list(live.filter(comparison_id__in=others))

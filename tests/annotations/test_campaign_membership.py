@@ -207,3 +207,25 @@ def test_the_completion_page_sends_back_an_annotator_not_done(db, client):
     response = client.get(reverse("annotations:completed", args=[evaluation.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("annotations:home")
+
+
+def test_a_paused_annotator_may_not_undo_a_skip_nor_change_a_rating(db):
+    from django.utils import timezone
+
+    from annotations.services.answer_changes import rating_revise, skip_undo
+
+    evaluation, _, (user,) = build_evaluation(pairs=3, annotators=1, per_pair=2)
+    now = timezone.now()
+    rated = services.assignment_next(evaluation=evaluation, annotator=user, now=now)
+    rating = services.rating_submit(
+        assignment_id=rated.pk, annotator=user, choice=1, seconds=3, now=now
+    ).rating
+    skipped = services.assignment_next(evaluation=evaluation, annotator=user, now=now)
+    answer_submit(assignment_id=skipped.pk, annotator=user, action="skip", now=now)
+    annotator_pause(evaluation=evaluation, annotator=user, message="Held.")
+    with pytest.raises(services.Paused):
+        skip_undo(assignment_id=skipped.pk, annotator=user, now=now)
+    with pytest.raises(services.Paused):
+        rating_revise(rating_id=rating.pk, annotator=user, choice=-2)
+    assert Rating.objects.get().choice == 1
+    assert Assignment.objects.get(pk=skipped.pk).state == Assignment.State.SKIPPED
