@@ -11,6 +11,7 @@ from evalsite.imports.uploads import UploadForm, upload_view
 from generations.api_imports import background_import
 
 from .models import Assignment, Comparison, Evaluation, PoolMember, Rating
+from .quality_admin import GOLD_ACTIONS
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -96,8 +97,10 @@ class EvaluationAdmin(admin.ModelAdmin):
     @admin.display(description="Pages")
     def links(self, obj: Evaluation):
         return format_html(
-            '<a href="{}">progress</a> · <a href="{}">report</a>',
+            '<a href="{}">progress</a> · <a href="{}">quality</a> · '
+            '<a href="{}">report</a>',
             reverse("annotations:progress", args=[obj.pk]),
+            reverse("annotations:quality", args=[obj.pk]),
             obj.get_absolute_url(),
         )
 
@@ -174,6 +177,10 @@ class ComparisonAdmin(admin.ModelAdmin):
         "candidate_generation__prompt__prompt_set",
     ]
     raw_id_fields = ["prompt", "candidate_generation", "baseline_generation"]
+    actions = GOLD_ACTIONS
+
+    def has_add_goldpair_permission(self, request) -> bool:
+        return request.user.has_perm("annotations.add_goldpair")
 
 
 @admin.register(Assignment)
