@@ -115,7 +115,7 @@ def quality_inputs(
 
 def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
     """Every annotator in the pool or with an answer, by name, with their figures
-    (four queries)."""
+    (at most four queries)."""
     inputs = quality_inputs(evaluation=evaluation)
     figures = evaluation_quality(
         ratings=inputs.ratings,
