@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import Evaluation, PoolMember
-from .quality import AnnotatorQuality, Share
+from .quality import AnnotatorQuality, QualityWarning, Share
 from .quality_selectors import quality_rows, thresholds_of
 from .services.membership import annotator_pause, annotator_resume
 
@@ -26,11 +26,21 @@ COLUMNS = [
     ("median_seconds", "Median seconds"),
     ("fast_share", "Too fast"),
     ("tie_share", "Ties"),
-    ("side_bias", "Side bias (A - B)"),
+    ("side_bias", "Side bias"),
 ]
 
 
 NONE = "\N{EN DASH}"
+
+
+_MAXIMA = {"fast_share", "tie_share", "side_bias"}
+
+
+def _short(warning: QualityWarning) -> str:
+    """A warning in a few words for the table (its message is the cell's title)."""
+    label = dict(COLUMNS)[warning.figure].lower()
+    bound = ">" if warning.figure in _MAXIMA else "<"
+    return f"{label} {warning.value:.2f} {bound} {warning.threshold:.2f}"
 
 
 def _share(share: Share) -> tuple[str, str]:
@@ -74,7 +84,14 @@ def quality(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             "evaluation": evaluation,
             "thresholds": thresholds_of(evaluation),
             "columns": [label for _, label in COLUMNS],
-            "rows": [(row, _cells(row.quality)) for row in rows],
+            "rows": [
+                (
+                    row,
+                    _cells(row.quality),
+                    [(w, _short(w)) for w in row.quality.warnings],
+                )
+                for row in rows
+            ],
             "can_pause": request.user.has_perm(PAUSE_PERMISSION),
         },
     )
