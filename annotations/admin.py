@@ -25,6 +25,17 @@ class RatingUploadForm(UploadForm):
     )
 
 
+# Quality-control thresholds that are shares (side bias: its absolute value).
+SHARE_THRESHOLDS = [
+    "qc_min_gold_accuracy",
+    "qc_min_self_consistency",
+    "qc_min_agreement",
+    "qc_max_fast_share",
+    "qc_max_tie_share",
+    "qc_max_side_bias",
+]
+
+
 class EvaluationForm(forms.ModelForm):
     class Meta:
         model = Evaluation
@@ -39,6 +50,12 @@ class EvaluationForm(forms.ModelForm):
             self.add_error(
                 "safety_labels", "Safety labels are only on the preference scale."
             )
+        for name in SHARE_THRESHOLDS:
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 1:
+                self.add_error(name, "A share: from 0 to 1.")
+        if (data.get("min_seconds") or 0) < 0:
+            self.add_error("min_seconds", "Seconds: at least 0.")
         return data
 
 

@@ -146,12 +146,13 @@ def others_majorities(
         by_pair[rating.comparison_id].append(rating)
     majorities = {}
     for comparison_id, pair in by_pair.items():
+        everyone = Counter(_outcome(rating.score, has_sides) for rating in pair)
         for rating in pair:
-            counts = Counter(
-                _outcome(other.score, has_sides)
-                for other in pair
-                if other.annotator_id != rating.annotator_id
-            ).most_common()
+            # One rating per annotator and pair (Rating's unique constraint): the
+            # others are everyone but this rating.
+            others = everyone.copy()
+            others[_outcome(rating.score, has_sides)] -= 1
+            counts = [item for item in others.most_common() if item[1] > 0]
             if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
                 majorities[(rating.annotator_id, comparison_id)] = counts[0][0]
     return majorities

@@ -29,7 +29,7 @@ def pause_message(quality: AnnotatorQuality) -> str:
 def quality_check_annotator(
     *, evaluation: Evaluation, annotator, now: datetime | None = None
 ) -> QualityCheck:
-    """Compute the annotator's figures (three queries) and, when the evaluation
+    """Compute the annotator's figures (two queries) and, when the evaluation
     pauses on warnings and they have one, pause them unless they are paused already
     or not in the pool. Call it after an answer is committed: the pause is its own
     durable transaction (``membership.annotator_pause``)."""
@@ -61,9 +61,8 @@ def quality_check_evaluation(
         thresholds=inputs.thresholds,
     )
     checks = []
-    for member in PoolMember.objects.filter(evaluation=evaluation).select_related(
-        "user"
-    ):
+    members = PoolMember.objects.filter(evaluation=evaluation).select_related("user")
+    for member in members.order_by("user__username"):
         quality = figures.get(member.user_id) or annotator_quality(
             annotator_id=member.user_id, ratings=[], thresholds=inputs.thresholds
         )

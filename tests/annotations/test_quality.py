@@ -12,6 +12,7 @@ from annotations.quality import (
     Thresholds,
     annotator_quality,
     evaluation_quality,
+    others_majorities,
 )
 
 
@@ -315,3 +316,29 @@ def test_showing_every_pair_the_other_way_round_negates_side_bias(ratings):
         assert other.side_bias == (
             None if quality.side_bias is None else -quality.side_bias
         )
+
+
+def _majorities_plainly(ratings):
+    """The definition, one pair and annotator at a time."""
+    result = {}
+    for rating in ratings:
+        others = [
+            o.score
+            for o in ratings
+            if o.comparison_id == rating.comparison_id
+            and o.annotator_id != rating.annotator_id
+        ]
+        signs = [(s > 0) - (s < 0) for s in others]
+        counts = sorted({signs.count(s) for s in set(signs)}, reverse=True)
+        if not signs:
+            continue
+        top = [s for s in set(signs) if signs.count(s) == counts[0]]
+        if len(top) == 1:
+            result[(rating.annotator_id, rating.comparison_id)] = top[0]
+    return result
+
+
+@settings(max_examples=200, deadline=None)
+@given(ratings_st)
+def test_majorities_equal_the_plain_definition(ratings):
+    assert others_majorities(ratings) == _majorities_plainly(ratings)

@@ -5,13 +5,16 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
 from annotations import roles
-from annotations.models import PoolMember
+from annotations.admin import EvaluationForm
+from annotations.models import Assignment, PoolMember, QualityTask
 from annotations.quality_selectors import quality_inputs, quality_rows
 from annotations.services.quality import quality_check_annotator
 from tests.conftest import make_user
+from tests.factories import AssignmentFactory, ComparisonFactory
 
 from .conftest import build_evaluation
 from .quality_support import answer_task, gold_pair, rate
@@ -236,3 +239,51 @@ def test_api_is_in_the_openapi_schema(client, researcher):
     schema = client.get("/api/schema/").content
     assert b"/api/evaluations/{evaluation_id}/quality/" in schema
     assert b"/api/imports/gold-pairs/" in schema
+
+
+def test_unanswered_tasks_are_not_counted(campaign):
+    """A leased and a skipped gold task of u0 add no gold answer: still 1 of 1."""
+    evaluation, _, (u0, _, _) = campaign
+    for state in (QualityTask.State.LEASED, QualityTask.State.SKIPPED):
+        task = answer_task(evaluation, u0, 0, gold=gold_pair(evaluation))
+        QualityTask.objects.filter(pk=task.pk).update(
+            state=state, choice=None, score=None
+        )
+    quality = quality_check_annotator(evaluation=evaluation, annotator=u0).quality
+    assert (quality.gold.hits, quality.gold.count) == (1, 1)
+    assert quality.answers == 5
+
+
+def test_a_pause_releases_the_annotators_lease(campaign):
+    """u2 holds a lease on a fifth pair when the check pauses them: the lease is
+    released, so the pair's slot returns to the others."""
+    evaluation, _, (_, _, u2) = campaign
+    evaluation.qc_pause = True
+    evaluation.save(update_fields=["qc_pause"])
+    lease = AssignmentFactory(
+        comparison=ComparisonFactory(evaluation=evaluation), annotator=u2
+    )
+    assert quality_check_annotator(evaluation=evaluation, annotator=u2).paused
+    lease.refresh_from_db()
+    assert lease.state != Assignment.State.LEASED
+
+
+def test_the_admin_form_refuses_thresholds_that_are_not_shares(campaign):
+    evaluation, _, _ = campaign
+    data = {
+        key: value
+        for key, value in model_to_dict(evaluation).items()
+        if value is not None
+    }
+    data["chat_models"] = [model.pk for model in data["chat_models"]]
+    data["left_out"] = "{}"
+    form = EvaluationForm(
+        {**data, "qc_min_agreement": "1.5", "qc_max_side_bias": "-0.1"},
+        instance=evaluation,
+    )
+    assert not form.is_valid()
+    assert form.errors["qc_min_agreement"] == ["A share: from 0 to 1."]
+    assert form.errors["qc_max_side_bias"] == ["A share: from 0 to 1."]
+    assert EvaluationForm(
+        {**data, "qc_min_agreement": "0.6"}, instance=evaluation
+    ).is_valid()
