@@ -62,7 +62,8 @@ def quality_inputs(
 ) -> QualityInputs:
     """The evaluation's ratings and answered quality tasks, in two queries.
 
-    Ratings of pairs excluded by a flag review are left out (as in reports). With
+    Ratings of pairs excluded by a flag review are left out (as in reports); a
+    repeat task answered on such a rating still counts. With
     ``annotator_id``: that annotator's tasks, and every rating of the pairs they
     rated (the others' too, for agreement)."""
     ratings = Rating.objects.filter(
