@@ -82,11 +82,15 @@ def _pause_if_active(
     active = PoolMember.objects.filter(
         evaluation=evaluation, user=annotator, paused_at__isnull=True
     ).exists()
-    if active:
+    if not active:
+        return False
+    try:
         annotator_pause(
             evaluation=evaluation,
             annotator=annotator,
             message=pause_message(quality),
             now=now,
         )
-    return active
+    except PoolMember.DoesNotExist:  # left the pool meanwhile
+        return False
+    return True
