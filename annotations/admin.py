@@ -20,6 +20,7 @@ from .models import (
     PoolMember,
     Rating,
 )
+from .quality_admin import GOLD_ACTIONS
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -31,6 +32,17 @@ class RatingUploadForm(UploadForm):
     candidate = forms.CharField(
         max_length=200, required=False, help_text="Head-to-head: the candidate's name."
     )
+
+
+# Quality-control thresholds that are shares (side bias: its absolute value).
+SHARE_THRESHOLDS = [
+    "qc_min_gold_accuracy",
+    "qc_min_self_consistency",
+    "qc_min_agreement",
+    "qc_max_fast_share",
+    "qc_max_tie_share",
+    "qc_max_side_bias",
+]
 
 
 class EvaluationForm(forms.ModelForm):
@@ -69,6 +81,12 @@ class EvaluationForm(forms.ModelForm):
             self.add_error(
                 "safety_labels", "Safety labels are only on the preference scale."
             )
+        for name in SHARE_THRESHOLDS:
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 1:
+                self.add_error(name, "A share: from 0 to 1.")
+        if (data.get("min_seconds") or 0) < 0:
+            self.add_error("min_seconds", "Seconds: at least 0.")
         return data
 
 
@@ -133,8 +151,10 @@ class EvaluationAdmin(admin.ModelAdmin):
     @admin.display(description="Pages")
     def links(self, obj: Evaluation):
         return format_html(
-            '<a href="{}">progress</a> · <a href="{}">report</a>',
+            '<a href="{}">progress</a> · <a href="{}">quality</a> · '
+            '<a href="{}">report</a>',
             reverse("annotations:progress", args=[obj.pk]),
+            reverse("annotations:quality", args=[obj.pk]),
             obj.get_absolute_url(),
         )
 
@@ -216,6 +236,10 @@ class ComparisonAdmin(admin.ModelAdmin):
         "candidate_generation__prompt__prompt_set",
     ]
     raw_id_fields = ["prompt", "candidate_generation", "baseline_generation"]
+    actions = GOLD_ACTIONS
+
+    def has_add_goldpair_permission(self, request) -> bool:
+        return request.user.has_perm("annotations.add_goldpair")
 
 
 class AnswerChangeInline(admin.TabularInline):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_controls, api_imports
+from . import api, api_controls, api_imports, api_quality
 
 urlpatterns: list = [
     path(
@@ -14,6 +14,16 @@ urlpatterns: list = [
         "evaluations/",
         api_imports.EvaluationCreateView.as_view(),
         name="api-evaluation-create",
+    ),
+    path(
+        "imports/gold-pairs/",
+        api_quality.GoldPairImportView.as_view(),
+        name="api-import-gold-pairs",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/quality/",
+        api_quality.EvaluationQualityView.as_view(),
+        name="api-evaluation-quality",
     ),
     path(
         "evaluations/<int:evaluation_id>/next/",

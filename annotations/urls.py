@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import answer_change_views, evaluation_views, views
+from . import answer_change_views, evaluation_views, quality_views, views
 
 app_name = "annotations"
 
@@ -24,6 +24,16 @@ urlpatterns = [
         "evaluations/<int:evaluation_id>/completed/",
         views.completed,
         name="completed",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/quality/",
+        quality_views.quality,
+        name="quality",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/quality/<int:annotator_id>/pause/",
+        quality_views.pause,
+        name="quality-pause",
     ),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),

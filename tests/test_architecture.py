@@ -17,6 +17,7 @@ LAYERS = [
 ]
 PURE_CORES = [
     "annotations.allocation",
+    "annotations.quality",
     "reports.statistics",
     "judges.verdicts",
     "judges.prompting",
