@@ -28,6 +28,13 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class InvitationForm(forms.ModelForm):
+    completion_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Where a person whose quota is done is sent (Prolific's completion "
+        "URL).",
+    )
+
     class Meta:
         model = Invitation
         fields = [
