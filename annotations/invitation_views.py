@@ -43,8 +43,7 @@ class InvitationForm(forms.ModelForm):
             "expires_at",
             "quota",
             "completion_code",
-            "completion_url",
-        ]
+        ]  # and completion_url, declared above
         widgets = {
             "expires_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
