@@ -29,6 +29,7 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 class InvitationForm(forms.ModelForm):
     completion_url = forms.URLField(
+        label="Completion URL",
         required=False,
         assume_scheme="https",
         help_text="Where a person whose quota is done is sent (Prolific's completion "
