@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -32,9 +34,31 @@ class RatingUploadForm(UploadForm):
 
 
 class EvaluationForm(forms.ModelForm):
+    # The pool has its own model (PoolMember, for each annotator's state in it), so
+    # the form edits it as a plain choice of users; save_related writes it.
+    pool = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.order_by("username"),
+        required=False,
+        widget=FilteredSelectMultiple("annotators", is_stacked=False),
+        help_text="The annotators who may rate this evaluation's pairs.",
+    )
+
     class Meta:
         model = Evaluation
         fields = "__all__"  # noqa: DJ007 (the admin shows every field)
+        help_texts = {
+            "chat_models": "Tournament: two or more; single response: one or more. "
+            "Head-to-head: leave empty (the candidate and baseline are added on "
+            "save). The app's own page, New evaluation on the home, asks only "
+            "what the kind needs."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["pool"].initial = list(
+                self.instance.pool.values_list("pk", flat=True)
+            )
 
     def clean(self):
         data = super().clean()
@@ -49,8 +73,15 @@ class EvaluationForm(forms.ModelForm):
 
 
 class PoolMemberInline(admin.TabularInline):
+    """Members are added and removed with the pool field above; here, their state."""
+
     model = PoolMember
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
     raw_id_fields = ["user", "invitation"]
     fields = [
         "user",
@@ -68,7 +99,6 @@ class PoolMemberInline(admin.TabularInline):
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
     form = EvaluationForm
-    inlines = [PoolMemberInline]
     list_display = [
         "name",
         "kind",
@@ -113,9 +143,14 @@ class EvaluationAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_inlines(self, request, obj):
+        # Each member's own state (quota, pause) once the evaluation exists.
+        return [PoolMemberInline] if obj is not None else []
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         evaluation = form.instance
+        evaluation.pool.set(form.cleaned_data["pool"])
         if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
             evaluation.chat_models.add(evaluation.candidate, evaluation.baseline)
         if evaluation.kind == Evaluation.Kind.SINGLE:

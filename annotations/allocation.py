@@ -17,6 +17,7 @@ Definitions used throughout:
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,11 +54,31 @@ def rank(candidates: Iterable[Candidate], *, per_pair: int) -> list[Candidate]:
     """The eligible pairs in the order they should be offered.
 
     Partly rated pairs come first, the fullest first, so pairs are finished before
-    untouched ones are started; ties go to the oldest pair (lowest id) so the order is
-    stable and reproducible.
+    untouched ones are started; ties keep the order they are given in (the loop gives
+    partly rated pairs oldest first, and untouched ones in the annotator's own order,
+    ``own_order``), so the order is stable and reproducible.
     """
     eligible = [c for c in candidates if is_eligible(c, per_pair=per_pair)]
-    return sorted(eligible, key=lambda c: (-c.occupied, c.comparison_id))
+    return sorted(eligible, key=lambda c: -c.occupied)
+
+
+def own_order_key(seed: int) -> str:
+    """The text an annotator's seed puts before a pair's id in ``own_order``."""
+    return f"{seed}:"
+
+
+def own_order(seed: int, comparison_ids: Iterable[int]) -> list[int]:
+    """An annotator's own order of untouched pairs: by the MD5 hex digest of their
+    seed's key and the pair's id (ties, which MD5 makes vanishingly rare, by id).
+
+    The leasing SQL sorts by the same expression, so the order an annotator was
+    shown can be rebuilt from the seed recorded on their pool membership.
+    """
+    key = own_order_key(seed)
+    return sorted(
+        comparison_ids,
+        key=lambda pk: (_md5(f"{key}{pk}"), pk),
+    )
 
 
 def choose(candidates: Sequence[Candidate], *, per_pair: int) -> Candidate | None:
@@ -86,3 +107,7 @@ def is_live(*, state: str, expires_at: datetime, now: datetime) -> bool:
 
 
 _system_random = random.SystemRandom()
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()

@@ -22,6 +22,7 @@ from .serializers import (
 )
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
+from .services.membership import completion_for
 
 _STATUS = {
     services.NotInPool: status.HTTP_403_FORBIDDEN,
@@ -30,6 +31,7 @@ _STATUS = {
     services.AssignmentEnded: status.HTTP_409_CONFLICT,
     services.InvalidAnswer: status.HTTP_400_BAD_REQUEST,
     services.PairsBusy: status.HTTP_503_SERVICE_UNAVAILABLE,
+    services.Paused: status.HTTP_403_FORBIDDEN,
 }
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input"),
@@ -68,6 +70,20 @@ def _refused(error: services.AssignmentError) -> Response:
     )
 
 
+def _quota_done(evaluation: Evaluation, user) -> Response:
+    """409 'quota_done' with the completion code and address to hand on."""
+    completion = completion_for(evaluation=evaluation, annotator=user)
+    return Response(
+        {
+            "detail": services.QuotaDone().message,
+            "code": services.QuotaDone.code,
+            "completion_code": completion.code if completion else "",
+            "completion_url": completion.url if completion else "",
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def _pair(assignment: Assignment | None) -> dict | None:
     if assignment is None:
         return None
@@ -88,11 +104,23 @@ def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
             body,
             status=_STATUS.get(type(outcome.refusal), status.HTTP_409_CONFLICT),
         )
+    stopped = outcome.stopped
+    completion = (
+        completion_for(
+            evaluation=outcome.assignment.comparison.evaluation,
+            annotator=outcome.assignment.annotator,
+        )
+        if isinstance(stopped, services.QuotaDone)
+        else None
+    )
     body = {
         "assignment": outcome.assignment.pk,
         "state": outcome.assignment.state,
         "notice": outcome.notice,
         "next": following,
+        "stopped": stopped.code if stopped else "",
+        "completion_code": completion.code if completion else "",
+        "completion_url": completion.url if completion else "",
     }
     if not rated:
         return Response(body)
@@ -138,6 +166,8 @@ class NextPairView(APIView):
             assignment = services.assignment_next(
                 evaluation=evaluation, annotator=request.user
             )
+        except services.QuotaDone:
+            return _quota_done(evaluation, request.user)
         except services.AssignmentError as error:
             return _refused(error)
         if assignment is None:

@@ -154,6 +154,17 @@ class AnswerSerializer(serializers.Serializer):
         help_text="The next pair, leased to you (or the one you hold); null when "
         "nothing is left for you.",
     )
+    stopped = serializers.CharField(
+        help_text="Why no next pair came although pairs may be left: 'paused', "
+        "'quota_done' (then see completion_code and completion_url), 'closed', "
+        "'not_in_pool'; blank otherwise."
+    )
+    completion_code = serializers.CharField(
+        help_text="With 'quota_done': the code to hand to the crowd platform."
+    )
+    completion_url = serializers.CharField(
+        help_text="With 'quota_done': the crowd platform's completion address."
+    )
 
 
 class RatingAnswerSerializer(AnswerSerializer):

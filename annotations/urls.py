@@ -1,13 +1,23 @@
 """Annotator pages and the home page; invitation links."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
-from . import invitation_views, views
+from . import evaluation_views, invitation_views, views
 
 app_name = "annotations"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The name only: the root URLconf serves "/" first, with the home of every role
+    # (reports.home_views, whose table reads cached reports). Reversing
+    # "annotations:home" still gives "/".
+    path("", RedirectView.as_view(pattern_name="home"), name="home"),
+    path("evaluations/new/", evaluation_views.evaluation_new, name="evaluation-new"),
+    path(
+        "evaluations/<int:evaluation_id>/build-pairs/",
+        evaluation_views.pairs_build,
+        name="pairs-build",
+    ),
     path("evaluations/<int:evaluation_id>/next/", views.next_pair, name="next"),
     path("evaluations/<int:evaluation_id>/progress/", views.progress, name="progress"),
     path(
@@ -21,6 +31,11 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("join/<str:token>/", invitation_views.join, name="join"),
+    path(
+        "evaluations/<int:evaluation_id>/completed/",
+        views.completed,
+        name="completed",
+    ),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
 ]

@@ -1,4 +1,5 @@
-"""Annotator pages: home, rating page and its answers; evaluation progress page."""
+"""Annotator pages: rating page and its answers; evaluation progress page (the home
+is ``reports.home_views``)."""
 
 from functools import wraps
 from urllib.parse import urlencode
@@ -12,21 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import roles, selectors
+from . import selectors
 from .models import Assignment, Evaluation
 from .services import assignments as services
 from .services.answering import answer_submit
 from .services.assignments import Action
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {"evaluations": selectors.annotator_evaluations(annotator=user)}
-    if roles.is_researcher(user):
-        context["watched"] = Evaluation.objects.order_by("name").only("pk", "name")
-    return render(request, "annotations/home.html", context)
+from .services.membership import completion_for
 
 
 @login_required
@@ -37,6 +29,8 @@ def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         assignment = services.assignment_next(
             evaluation=evaluation, annotator=request.user
         )
+    except services.QuotaDone:
+        return redirect("annotations:completed", evaluation_id=evaluation.pk)
     except services.AssignmentError as error:
         messages.error(request, error.message)
         return redirect("annotations:home")
@@ -49,7 +43,7 @@ def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 
 _ACTIONS = frozenset(action.value for action in Action)
-_BARRED = (services.NotInPool, services.EvaluationClosed)
+_BARRED = (services.NotInPool, services.EvaluationClosed, services.Paused)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -70,18 +64,43 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
             request, "annotations/rate.html", {"pair": selectors.pair_view(own)}
         )
     messages.info(request, "That pair is finished; here is the next one.")
-    note = ""
+    note, stopped = "", None
     try:
         following = services.assignment_next(
             evaluation=own.comparison.evaluation, annotator=request.user
         )
     except services.AssignmentError as error:
-        following, note = None, error.message
-    return _next(request, following, note)
+        following, note, stopped = None, error.message, error
+    return _next(
+        request, following, note, evaluation=own.comparison.evaluation, stopped=stopped
+    )
 
 
-def _next(request: HttpRequest, following: Assignment | None, note: str):
-    """After an answer: the next pair (a fragment for fetch(), else a redirect)."""
+def _next(
+    request: HttpRequest,
+    following: Assignment | None,
+    note: str,
+    *,
+    evaluation: Evaluation,
+    stopped: services.AssignmentError | None = None,
+):
+    """After an answer: the next pair (a fragment for fetch(), else a redirect); an
+    annotator whose quota is done goes to their completion page."""
+    if isinstance(stopped, services.QuotaDone):
+        completed = reverse("annotations:completed", args=[evaluation.pk])
+        if not _wants_fragment(request):
+            return redirect(completed)
+        html = render_to_string(
+            "annotations/_completed.html",
+            {
+                "completion": completion_for(
+                    evaluation=evaluation, annotator=request.user
+                ),
+                "note": note,
+            },
+            request=request,
+        )
+        return JsonResponse({"html": html, "url": completed})
     if not _wants_fragment(request):
         if note:
             messages.info(request, note)
@@ -165,11 +184,34 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
         # Nothing stored and no next pair: say why, where the annotator looks.
         message = outcome.refusal.message
         if _wants_fragment(request):
-            code = 403 if isinstance(outcome.refusal, services.NotInPool) else 409
+            code = (
+                409 if isinstance(outcome.refusal, services.EvaluationClosed) else 403
+            )
             return JsonResponse({"error": message}, status=code)
         messages.error(request, message)
         return redirect("annotations:home")
-    return _next(request, outcome.following, outcome.notice)
+    return _next(
+        request,
+        outcome.following,
+        outcome.notice,
+        evaluation=outcome.assignment.comparison.evaluation,
+        stopped=outcome.stopped,
+    )
+
+
+@login_required
+@require_GET
+def completed(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    """Where an annotator whose quota is done lands: their completion code, or the
+    crowd platform's completion address they are sent on to."""
+    evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
+    completion = completion_for(evaluation=evaluation, annotator=request.user)
+    if completion is None:
+        messages.info(request, "Your share of this evaluation is not done yet.")
+        return redirect("annotations:home")
+    if completion.url:
+        return redirect(completion.url)
+    return render(request, "annotations/completed.html", {"completion": completion})
 
 
 @login_required

@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from reports.home_views import home
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path(
@@ -36,5 +38,9 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=static("evalsite/favicon.ico"), permanent=True),
     ),
+    # The home of every role: the annotator's evaluations to rate, and the
+    # researcher's table of every evaluation with its report's headline. It sits in
+    # reports (the top of the import graph), since annotations may not read reports.
+    path("", home, name="home"),
     path("", include("annotations.urls")),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from .models import Generation, GenerationJob
+from .models import ChatModel, Generation, GenerationJob, PromptSet
 
 RATE_WINDOW = timedelta(minutes=5)
 ENDED = (Generation.Status.DONE, Generation.Status.FAILED, Generation.Status.FILTERED)
@@ -135,3 +136,41 @@ def servers_waiting(generations) -> list[dict]:
 def job_list():
     """Jobs, newest first, with their models and prompt sets."""
     return GenerationJob.objects.prefetch_related("chat_models", "prompt_sets")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How many of a prompt set's prompts a chat model has a done generation for."""
+
+    chat_model: ChatModel
+    done: int
+    total: int
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.done
+
+    @property
+    def can_generate(self) -> bool:
+        """Whether a generation job can make its missing responses (an imported
+        chat model's come from files)."""
+        return self.chat_model.backend != ChatModel.Backend.IMPORTED
+
+
+def generations_ready(
+    *, prompt_set: PromptSet, chat_models: Sequence[ChatModel]
+) -> list[Readiness]:
+    """Per chat model (in the order given), its done generations on the prompt set,
+    out of the set's prompts; two queries."""
+    total = prompt_set.prompts.count()
+    done = dict(
+        Generation.objects.filter(
+            prompt__prompt_set=prompt_set,
+            chat_model__in=list(chat_models),
+            status=Generation.Status.DONE,
+        )
+        .values_list("chat_model")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [Readiness(model, done.get(model.pk, 0), total) for model in chat_models]

@@ -27,7 +27,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(ADD, raise_exception=True)
 def job_new(request: HttpRequest) -> HttpResponse:
-    form = JobForm(request.POST or None)
+    # A link may preselect what to generate (the evaluation page's missing models).
+    initial = {
+        name: request.GET.getlist(name) for name in ("prompt_sets", "chat_models")
+    }
+    form = JobForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             job, queued = jobs.job_create_and_launch(

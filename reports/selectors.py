@@ -201,9 +201,18 @@ def report_version(evaluation_id: int) -> str:
 
 def report_version_and_size(evaluation_id: int) -> tuple[str, int]:
     """``report_version`` and the evaluation's number of ratings, in one query."""
-    rows = list(
-        Evaluation.objects.filter(pk=evaluation_id)
-        .values("created_at", "report_data_version__token")
+    return report_versions_and_sizes([evaluation_id]).get(evaluation_id, ("", 0))
+
+
+def report_versions_and_sizes(
+    evaluation_ids: Sequence[int],
+) -> dict[int, tuple[str, int]]:
+    """``report_version_and_size`` of several evaluations, in one query (the home
+    reads the cached reports of every evaluation); evaluations that do not exist
+    are left out."""
+    rows = (
+        Evaluation.objects.filter(pk__in=list(evaluation_ids))
+        .values("pk", "created_at", "report_data_version__token")
         .annotate(
             n=Count("comparisons__ratings"),
             last=Max("comparisons__ratings__id"),
@@ -211,15 +220,15 @@ def report_version_and_size(evaluation_id: int) -> tuple[str, int]:
         )
         .order_by()
     )
-    if not rows:
-        return "", 0
-    row = rows[0]
-    at = row["at"].isoformat() if row["at"] else "-"
-    version = (
-        f"{row['created_at'].isoformat()}-{row['report_data_version__token'] or '-'}"
-        f"-{row['n']}-{row['last']}-{at}"
-    )
-    return version, row["n"]
+    versions = {}
+    for row in rows:
+        at = row["at"].isoformat() if row["at"] else "-"
+        token = row["report_data_version__token"] or "-"
+        version = (
+            f"{row['created_at'].isoformat()}-{token}-{row['n']}-{row['last']}-{at}"
+        )
+        versions[row["pk"]] = (version, row["n"])
+    return versions
 
 
 def annotator_names(evaluation_id: int) -> set[str]:

@@ -198,6 +198,7 @@ def test_site_and_admin_pages_break_no_rule_of_the_policy(page, live_server):
         "/reports/",
         "/generations/jobs/",
         "/generations/jobs/new/",
+        "/evaluations/new/",
         "/admin/",
         "/admin/annotations/evaluation/",
         "/admin/annotations/evaluation/add/",

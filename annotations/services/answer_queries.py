@@ -20,7 +20,11 @@ SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   e.guidelines AS evaluation_guidelines, e.safety_labels AS evaluation_safety_labels,
   EXISTS (SELECT 1 FROM {MEMBERS} pm
           WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
-    AS in_pool
+    AS in_pool,
+  EXISTS (SELECT 1 FROM {MEMBERS} pp
+          WHERE pp.evaluation_id = c.evaluation_id AND pp.user_id = a.annotator_id
+          AND pp.paused_at IS NOT NULL)
+    AS paused
 FROM {A} a
 JOIN {C} c ON c.id = a.comparison_id
 JOIN {E} e ON e.id = c.evaluation_id
@@ -75,7 +79,8 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
     """The annotator's assignment with its comparison locked FOR NO KEY UPDATE (the
     first lock of an answer), and its comparison and evaluation loaded with what
     answering needs; ``in_pool`` says whether the annotator is in the evaluation's
-    pool. Assignment.DoesNotExist for anyone else's."""
+    pool, and ``paused`` whether they are paused in it. Assignment.DoesNotExist for
+    anyone else's."""
     rows = list(
         Assignment.objects.raw(
             _ANSWERED + lock("c", skip_locked=False),
@@ -86,6 +91,7 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
         raise Assignment.DoesNotExist(assignment_id)
     assignment = rows[0]
     assignment.in_pool = bool(assignment.in_pool)
+    assignment.paused = bool(assignment.paused)
     evaluation = loaded(
         Evaluation,
         id=assignment.evaluation_id,

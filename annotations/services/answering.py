@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from ..models import Assignment, Rating
 from . import stages
-from .assignment_errors import AssignmentError, EvaluationClosed, NotInPool, PairsBusy
+from .assignment_errors import (
+    AssignmentError,
+    EvaluationClosed,
+    NotInPool,
+    PairsBusy,
+    Paused,
+    QuotaDone,
+)
 from .assignments import Action, answer_record
 from .leasing import assignment_next, lease_next
 
@@ -22,7 +29,9 @@ _NOTICES = {
     Action.SKIP: "Skipped.",
     Action.FLAG: "Flagged; thank you for reporting it.",
 }
-_BARRED = (NotInPool, EvaluationClosed)
+_BARRED = (NotInPool, EvaluationClosed, Paused)
+# Why an answer stored gets no next pair: said to the annotator, kept in ``stopped``.
+_STOPS = (*_BARRED, QuotaDone)
 ALREADY_RATED = "That pair was already submitted; your first answer stands."
 IMPORTED_STANDS = (
     "A rating of yours for that pair was imported meanwhile; it stands, and this "
@@ -42,7 +51,8 @@ class AnswerOutcome:
     here, and gets no next pair). ``following`` is the next pair leased
     to the annotator (or the one they hold), with its comparison, prompt and
     generations loaded; None when nothing is left for them. ``notice`` is what to
-    tell the annotator, "" when all went as asked.
+    tell the annotator, "" when all went as asked. ``stopped`` says why no next pair
+    came although pairs may be left (NotInPool, EvaluationClosed, Paused, QuotaDone).
     """
 
     assignment: Assignment
@@ -51,6 +61,7 @@ class AnswerOutcome:
     refusal: AssignmentError | None
     following: Assignment | None
     notice: str
+    stopped: AssignmentError | None = None
 
 
 def answer_submit(
@@ -102,7 +113,7 @@ def answer_submit(
             notes.append(IMPORTED_STANDS if imported else ALREADY_RATED)
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
-        following, new, busy = None, False, False
+        following, new, busy, stopped = None, False, False, None
         try:
             if not isinstance(recorded.refusal, _BARRED):
                 following, new = lease_next(
@@ -112,8 +123,9 @@ def answer_submit(
                     rng=rng,
                     wait=False,
                 )
-        except _BARRED as error:
+        except _STOPS as error:
             notes.append(error.message)
+            stopped = error
         except PairsBusy:
             busy = True
         touched = [assignment.comparison_id]
@@ -130,8 +142,9 @@ def answer_submit(
                 now=now,
                 rng=rng,
             )
-        except (*_BARRED, PairsBusy) as error:
+        except (*_STOPS, PairsBusy) as error:
             notes.append(error.message)
+            stopped = error if isinstance(error, _STOPS) else None
     return AnswerOutcome(
         assignment=assignment,
         rating=recorded.rating,
@@ -139,4 +152,5 @@ def answer_submit(
         refusal=recorded.refusal,
         following=following,
         notice=" ".join(notes),
+        stopped=stopped,
     )

@@ -19,6 +19,21 @@ class EvaluationClosed(AssignmentError):
     code = "closed"
 
 
+class Paused(AssignmentError):
+    """An admin (or the quality checks) paused the annotator in this evaluation."""
+
+    code = "paused"
+
+
+class QuotaDone(AssignmentError):
+    """The annotator has rated as many pairs as their quota allows."""
+
+    code = "quota_done"
+
+    def __init__(self, message: str = "You have done your share: thank you!"):
+        super().__init__(message)
+
+
 class LeaseLost(AssignmentError):
     code = "lease_lost"
 

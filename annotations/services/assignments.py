@@ -47,8 +47,10 @@ from .assignment_errors import (
     LeaseLost,
     NotInPool,
     PairsBusy,
+    Paused,
+    QuotaDone,
 )
-from .leasing import assignment_next
+from .leasing import PAUSED, assignment_next
 
 __all__ = [
     "Action",
@@ -59,6 +61,8 @@ __all__ = [
     "LeaseLost",
     "NotInPool",
     "PairsBusy",
+    "Paused",
+    "QuotaDone",
     "Recorded",
     "SubmitResult",
     "answer_record",
@@ -147,8 +151,9 @@ def answer_record(
     evaluation. Raises Assignment.DoesNotExist for another annotator's assignment
     and InvalidAnswer for a bad choice or time, having written nothing.
 
-    An answer that would store something is refused (NotInPool, EvaluationClosed)
-    when the annotator has left the pool or the evaluation is closed; their lease
+    An answer that would store something is refused (NotInPool, EvaluationClosed,
+    Paused) when the annotator has left the pool, the evaluation is closed or they
+    are paused in it; their lease
     is then released (expired), so its slot returns to the pair. Answers already
     stored are reported as before.
     """
@@ -247,6 +252,8 @@ def _barred(assignment: Assignment) -> AssignmentError | None:
         return EvaluationClosed(CLOSED)
     if not assignment.in_pool:
         return NotInPool(NO_LONGER_IN_POOL)
+    if assignment.paused:
+        return Paused(PAUSED)
     return None
 
 

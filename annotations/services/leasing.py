@@ -14,12 +14,19 @@ from django.utils import timezone
 from .. import allocation
 from ..models import Assignment, Comparison, Evaluation
 from . import pair_queries, stages
-from .assignment_errors import EvaluationClosed, NotInPool, PairsBusy
+from .assignment_errors import (
+    EvaluationClosed,
+    NotInPool,
+    PairsBusy,
+    Paused,
+    QuotaDone,
+)
 from .sql import loaded
 
 State = Assignment.State
 _WINDOW = 2
 _RETRIES = 50
+PAUSED = "Your work on this evaluation is paused; the organisers will be in touch."
 
 
 def assignment_next(
@@ -32,16 +39,23 @@ def assignment_next(
     """Lease the next pair to ``annotator``; None when nothing is left for them.
 
     Returns the annotator's live lease in this evaluation if they hold one. Raises
-    NotInPool or EvaluationClosed, and PairsBusy when pairs are still open but stayed
-    locked by other clicks through every retry (about 2.5 s).
+    NotInPool, EvaluationClosed, Paused or QuotaDone (having recorded when the quota
+    was done), and PairsBusy when pairs are still open but stayed locked by other
+    clicks through every retry (about 2.5 s).
     """
     now = now or timezone.now()
+    done = None
     with transaction.atomic(durable=True):
-        lease, new = lease_next(
-            evaluation=evaluation, annotator=annotator, now=now, rng=rng
-        )
+        try:
+            lease, new = lease_next(
+                evaluation=evaluation, annotator=annotator, now=now, rng=rng
+            )
+        except QuotaDone as error:  # its completion time is kept: commit, then raise
+            done, lease, new = error, None, False
         if new:
             stages.stages_refresh(comparison_ids=[lease.comparison_id])
+    if done is not None:
+        raise done
     return lease
 
 
@@ -58,6 +72,10 @@ def lease_next(
     holds locked. The lease comes with its comparison, prompt and generations
     loaded.
 
+    Refuses a paused annotator (Paused) and one whose quota is done (QuotaDone,
+    recording the time in the caller's transaction the first time); untouched pairs
+    come in the annotator's own order (seeded on their pool membership).
+
     With ``wait=False`` it raises PairsBusy where it would wait for pairs locked by
     others. A caller holding a pair's lock (an answer) must not wait: the click
     holding the pair it waits for may be waiting for the caller's pair, and both
@@ -67,10 +85,22 @@ def lease_next(
         raise EvaluationClosed("This evaluation is closed.")
     # Locking the pool membership checks it and serializes one annotator's own
     # requests (two tabs asking at once), so the lease they hold is read exactly.
-    if not pair_queries.membership_lock(
+    member = pair_queries.membership_lock(
         evaluation_id=evaluation.pk, user_id=annotator.pk
-    ):
+    )
+    if member is None:
         raise NotInPool("You are not in this evaluation's annotator pool.")
+    if member.paused:
+        raise Paused(member.pause_message or PAUSED)
+    quota = member.quota
+    if quota is not None and (
+        member.completed
+        or pair_queries.rated_count(evaluation_id=evaluation.pk, user_id=annotator.pk)
+        >= quota
+    ):
+        if not member.completed:
+            pair_queries.member_complete(member_id=member.id, now=now)
+        raise QuotaDone
     query = {
         "evaluation_id": evaluation.pk,
         "per_pair": evaluation.annotators_per_pair,
@@ -78,7 +108,9 @@ def lease_next(
         "now": now,
     }
     for attempt in range(_RETRIES if wait else 1):
-        window = pair_queries.open_window(**query, limit=_WINDOW)
+        window = pair_queries.open_window(
+            **query, limit=_WINDOW, order_seed=member.order_seed
+        )
         held = (
             window[0].held
             if window

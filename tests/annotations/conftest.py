@@ -2,7 +2,8 @@
 
 import pytest
 
-from annotations import roles
+from annotations import allocation, roles
+from annotations.models import PoolMember
 from tests.conftest import make_user
 from tests.factories import (
     ChatModelFactory,
@@ -33,6 +34,25 @@ def build_evaluation(*, pairs: int, annotators: int, per_pair: int = 3, **extra)
         users.append(user)
     evaluation.pool.add(*users)
     return evaluation, comparisons, users
+
+
+def shared_order(evaluation, comparisons, *, seed: int = 1):
+    """Give every annotator in the pool the same order of untouched pairs (each has
+    their own by default) and return ``comparisons`` in that order: for tests that
+    follow which pair comes next across several annotators."""
+    PoolMember.objects.filter(evaluation=evaluation).update(order_seed=seed)
+    by_id = {comparison.pk: comparison for comparison in comparisons}
+    return [by_id[pk] for pk in allocation.own_order(seed, by_id)]
+
+
+def in_id_order(evaluation) -> int:
+    """Give every annotator in the pool a seed whose order of the evaluation's pairs
+    is their id order (found by trying seeds; a few pairs only), for tests written
+    around which pair comes first; returns the seed."""
+    ids = sorted(evaluation.comparisons.values_list("pk", flat=True))
+    seed = next(s for s in range(1_000_000) if allocation.own_order(s, ids) == ids)
+    PoolMember.objects.filter(evaluation=evaluation).update(order_seed=seed)
+    return seed
 
 
 @pytest.fixture

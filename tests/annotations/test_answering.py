@@ -24,13 +24,14 @@ from annotations.services.answering import AnswerOutcome, answer_submit
 from annotations.services.stages import stages_refresh
 from tests.factories import RatingFactory, UserFactory
 
-from .conftest import build_evaluation
+from .conftest import build_evaluation, shared_order
 
 Stage = Comparison.Stage
 
 
 def test_answer_submit_stores_the_rating_and_leases_the_next_pair(small_evaluation):
     evaluation, comparisons, users = small_evaluation
+    comparisons = shared_order(evaluation, comparisons)
     lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
     outcome = answer_submit(
         assignment_id=lease.pk, annotator=users[0], action="rate", choice=2, seconds=5
@@ -106,9 +107,8 @@ def test_a_refused_api_answer_is_409_with_the_next_pair(db):
 
 
 def test_stage_follows_leases_answers_and_expiry(db):
-    evaluation, (first, _second), users = build_evaluation(
-        pairs=2, annotators=2, per_pair=2
-    )
+    evaluation, comparisons, users = build_evaluation(pairs=2, annotators=2, per_pair=2)
+    first, _second = shared_order(evaluation, comparisons)
     now = timezone.now()
 
     def stage():
@@ -133,9 +133,8 @@ def test_stage_follows_leases_answers_and_expiry(db):
 
 
 def test_a_pair_filled_behind_its_stage_is_passed_over_and_its_stage_made_true(db):
-    evaluation, (filled, fresh), users = build_evaluation(
-        pairs=2, annotators=1, per_pair=1
-    )
+    evaluation, comparisons, users = build_evaluation(pairs=2, annotators=1, per_pair=1)
+    filled, fresh = shared_order(evaluation, comparisons)
     RatingFactory(comparison=filled, annotator=UserFactory(username="elsewhere"))
     lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
     assert lease.comparison_id == fresh.pk

@@ -12,7 +12,7 @@ from annotations.models import Assignment, Comparison, Evaluation, Rating
 from annotations.services import assignments as services
 from tests.factories import RatingFactory, UserFactory
 
-from .conftest import build_evaluation
+from .conftest import build_evaluation, shared_order
 
 
 def rate_all(evaluation, users, choice=1):
@@ -47,6 +47,7 @@ def test_partly_rated_pairs_are_finished_before_untouched_ones_start(
     small_evaluation,
 ):
     evaluation, comparisons, users = small_evaluation
+    comparisons = shared_order(evaluation, comparisons)
     leases = [
         services.assignment_next(evaluation=evaluation, annotator=u) for u in users[:3]
     ]

@@ -18,7 +18,7 @@ from annotations.services.answering import answer_submit
 from annotations.services.imports import ratings_import
 from evalsite.imports.reader import ImportFileError
 
-from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
+from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation, shared_order
 
 State = Assignment.State
 
@@ -62,7 +62,7 @@ def live(require_postgres):
     """N = 2, two pairs. Pair one: a rating and a live lease (full). Pair two: a
     rating (room for one)."""
     evaluation, comparisons, users = build_evaluation(pairs=2, annotators=4, per_pair=2)
-    first, second = comparisons
+    first, second = shared_order(evaluation, comparisons)
     assert _rate(evaluation, users[0]).comparison_id == first.pk
     held = services.assignment_next(evaluation=evaluation, annotator=users[1])
     assert held.comparison_id == first.pk

@@ -9,6 +9,7 @@ from annotations import scales
 from annotations.models import Assignment, Rating
 from tests.conftest import browser_login
 
+from .conftest import in_id_order
 from .single_support import SECRET_MODELS, build_single
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,6 +45,7 @@ def test_annotator_rates_single_responses_with_the_keyboard(live_server, page):
         models=1,
         texts=[ANSWER, "Use `filter(str.strip, f)`.", "Broken."],
     )
+    in_id_order(evaluation)  # the steps below follow the responses in this order
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")

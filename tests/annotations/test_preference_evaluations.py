@@ -72,6 +72,8 @@ def test_the_admin_form_names_safety_labels_off_the_preference_scale(finished):
         "candidate": cand.pk, "baseline": base.pk, "chat_models": [cand.pk, base.pk],
         "scale": "seven", "annotators_per_pair": 3, "lease_minutes": 30,
         "safety_labels": "on", "batch": "", "status": "open", "source": "native",
+        # The campaign settings' defaults, as the admin's form shows them.
+        "gold_rate": 0, "repeat_rate": 0, "qc_min_answers": 10, "edit_window": 5,
         "left_out": "{}",
     }  # fmt: skip
     form = EvaluationForm(data)

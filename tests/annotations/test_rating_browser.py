@@ -9,7 +9,7 @@ from annotations.models import Assignment, Rating
 from tests.conftest import browser_login
 from tests.factories import ComparisonFactory, GenerationFactory, PromptFactory
 
-from .conftest import build_evaluation
+from .conftest import build_evaluation, in_id_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,6 +75,7 @@ def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
     _pair(evaluation, [{"role": "user", "content": "Say hi."}], UNSAFE, "Hi!")
     _pair(evaluation, [{"role": "user", "content": "Third?"}], "x", "y")
     _pair(evaluation, [{"role": "user", "content": "Fourth?"}], "broken", "")
+    in_id_order(evaluation)  # the steps below follow the pairs in this order
 
     browser_login(page, live_server, user.username)
     page.click("button.start")

@@ -282,6 +282,11 @@ def test_the_admin_creates_a_single_response_evaluation_with_its_comparisons(
         "source": "native",
         "guidelines": "",
         "batch": "",
+        # The campaign settings' defaults, as the admin's form shows them.
+        "gold_rate": 0,
+        "repeat_rate": 0,
+        "qc_min_answers": 10,
+        "edit_window": 5,
     }
     response = client.post("/admin/annotations/evaluation/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -1,0 +1,209 @@
+"""An annotator's own state in an evaluation's pool: their own order of the untouched
+pairs, pause and resume, and quotas with a completion code or address."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from annotations import allocation
+from annotations.models import Assignment, Comparison, PoolMember, Rating
+from annotations.services import assignments as services
+from annotations.services.answering import answer_submit
+from annotations.services.membership import annotator_pause, annotator_resume
+
+from .conftest import build_evaluation
+
+Stage = Comparison.Stage
+
+
+def _seed(evaluation, user) -> int:
+    return PoolMember.objects.get(evaluation=evaluation, user=user).order_seed
+
+
+def _rate_all(evaluation, user, *, limit: int | None = None) -> list[int]:
+    """The pairs the annotator is given, in order, rating each."""
+    seen = []
+    while limit is None or len(seen) < limit:
+        try:
+            lease = services.assignment_next(evaluation=evaluation, annotator=user)
+        except services.QuotaDone:
+            break
+        if lease is None:
+            break
+        seen.append(lease.comparison_id)
+        services.rating_submit(
+            assignment_id=lease.pk, annotator=user, choice=1, seconds=3
+        )
+    return seen
+
+
+def test_own_order_is_a_permutation_fixed_by_the_seed():
+    ids = list(range(1, 41))
+    first = allocation.own_order(7, ids)
+    assert sorted(first) == ids
+    assert allocation.own_order(7, reversed(ids)) == first  # the input order is moot
+    assert allocation.own_order(8, ids) != first
+    # By hand: the key of pair 3 under seed 7 is the MD5 of the text "7:3".
+    digests = {pk: allocation._md5(f"7:{pk}") for pk in ids}
+    assert first == sorted(ids, key=digests.__getitem__)
+
+
+def test_each_annotator_gets_the_untouched_pairs_in_their_own_recorded_order(db):
+    """N = 1, twelve pairs: the first annotator rates six, then the second the rest.
+    Each one's sequence is their own order (rebuilt from the seed recorded on their
+    pool membership) of the pairs still open to them; the two orders differ."""
+    evaluation, comparisons, (first, second) = build_evaluation(
+        pairs=12, annotators=2, per_pair=1
+    )
+    ids = [comparison.pk for comparison in comparisons]
+    seed_first, seed_second = _seed(evaluation, first), _seed(evaluation, second)
+    assert seed_first != seed_second
+
+    taken = _rate_all(evaluation, first, limit=6)
+    assert taken == allocation.own_order(seed_first, ids)[:6]
+    rest = _rate_all(evaluation, second)
+    assert rest == [
+        pk for pk in allocation.own_order(seed_second, ids) if pk not in taken
+    ]
+    assert allocation.own_order(seed_first, ids) != allocation.own_order(
+        seed_second, ids
+    )
+    assert Rating.objects.count() == 12
+
+
+def test_started_pairs_still_come_before_anyone_s_own_order(db):
+    """Pairs are finished before new ones start, whatever the annotators' orders."""
+    evaluation, _, users = build_evaluation(pairs=6, annotators=3, per_pair=3)
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
+    for user in users[1:]:
+        assert (
+            services.assignment_next(
+                evaluation=evaluation, annotator=user
+            ).comparison_id
+            == lease.comparison_id
+        )
+
+
+def test_a_paused_annotator_gets_no_pair_and_their_lease_returns_to_the_pool(db):
+    evaluation, _, (paused, other) = build_evaluation(pairs=1, annotators=2, per_pair=1)
+    lease = services.assignment_next(evaluation=evaluation, annotator=paused)
+    assert Comparison.objects.get().stage == Stage.STARTED
+    assert services.assignment_next(evaluation=evaluation, annotator=other) is None
+
+    released = annotator_pause(
+        evaluation=evaluation, annotator=paused, message="Too fast: talk to Ana."
+    )
+    assert released == 1
+    lease.refresh_from_db()
+    assert lease.state == Assignment.State.EXPIRED
+    assert Comparison.objects.get().stage == Stage.UNTOUCHED
+    with pytest.raises(services.Paused, match=r"Too fast: talk to Ana\."):
+        services.assignment_next(evaluation=evaluation, annotator=paused)
+    # Their answer to the pair they held is refused: nothing stored.
+    outcome = answer_submit(
+        assignment_id=lease.pk, annotator=paused, action="rate", choice=2, seconds=4
+    )
+    assert isinstance(outcome.refusal, services.Paused)
+    assert outcome.following is None
+    assert not Rating.objects.exists()
+    # The pair went back to the pool: the other annotator takes and rates it.
+    taken = services.assignment_next(evaluation=evaluation, annotator=other)
+    assert taken.comparison_id == lease.comparison_id
+
+    annotator_resume(evaluation=evaluation, annotator=paused)
+    member = PoolMember.objects.get(evaluation=evaluation, user=paused)
+    assert (member.paused_at, member.pause_message) == (None, "")
+    assert services.assignment_next(evaluation=evaluation, annotator=paused) is None
+
+
+def test_a_paused_annotator_is_told_so_by_the_api_and_the_page(db, client):
+    evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=1)
+    annotator_pause(evaluation=evaluation, annotator=user, message="Paused: see mail.")
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.post(f"/api/evaluations/{evaluation.pk}/next/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Paused: see mail.", "code": "paused"}
+    client.force_login(user)
+    page = client.post(reverse("annotations:next", args=[evaluation.pk]), follow=True)
+    assert "Paused: see mail." in page.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_quota_stops_the_annotator_and_records_completion(db, client):
+    evaluation, _, (user, other) = build_evaluation(
+        pairs=4, annotators=2, per_pair=1, quota=2, completion_code="C0DE-42"
+    )
+    assert len(_rate_all(evaluation, user)) == 2
+    member = PoolMember.objects.get(evaluation=evaluation, user=user)
+    assert member.completed_at is not None
+    with pytest.raises(services.QuotaDone):
+        services.assignment_next(evaluation=evaluation, annotator=user)
+    # The others' quota is their own: the other annotator rates the two left.
+    assert len(_rate_all(evaluation, other)) == 2
+
+    client.force_login(user)
+    page = client.get(reverse("annotations:completed", args=[evaluation.pk]))
+    assert page.status_code == 200
+    assert "C0DE-42" in page.content.decode()
+
+
+def test_a_member_s_own_quota_wins_and_the_last_answer_leads_to_the_completion(
+    db, client
+):
+    """The page's answer flow: after the quota's last rating, the fragment is the
+    completion, with the crowd platform's address to continue to."""
+    evaluation, _, (user,) = build_evaluation(
+        pairs=5,
+        annotators=1,
+        per_pair=1,
+        quota=4,
+        completion_url="https://app.prolific.example/submissions/complete?cc=XYZ",
+    )
+    PoolMember.objects.filter(user=user).update(quota=1)
+    client.force_login(user)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    response = client.post(
+        reverse("annotations:answer", args=[lease.pk]),
+        {"action": "rate", "choice": "1", "seconds": "3"},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    body = response.json()
+    assert body["url"] == reverse("annotations:completed", args=[evaluation.pk])
+    assert "prolific.example/submissions/complete?cc=XYZ" in body["html"]
+    page = client.get(body["url"])
+    assert page.status_code == 302
+    assert page["Location"].startswith("https://app.prolific.example/")
+
+
+def test_the_api_hands_on_the_completion_code(db):
+    evaluation, _, (user,) = build_evaluation(
+        pairs=3, annotators=1, per_pair=1, quota=1, completion_code="DONE-1"
+    )
+    api = APIClient()
+    api.force_authenticate(user)
+    pair = api.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    answered = api.post(
+        f"/api/assignments/{pair['assignment']}/rating/",
+        {"choice": 1, "seconds": 2},
+        format="json",
+    ).json()
+    assert answered["next"] is None
+    assert (answered["stopped"], answered["completion_code"]) == (
+        "quota_done",
+        "DONE-1",
+    )
+    again = api.post(f"/api/evaluations/{evaluation.pk}/next/")
+    assert again.status_code == 409
+    assert again.json()["code"] == "quota_done"
+    assert again.json()["completion_code"] == "DONE-1"
+
+
+def test_the_completion_page_sends_back_an_annotator_not_done(db, client):
+    evaluation, _, (user,) = build_evaluation(
+        pairs=3, annotators=1, per_pair=1, quota=2
+    )
+    client.force_login(user)
+    response = client.get(reverse("annotations:completed", args=[evaluation.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("annotations:home")

@@ -1,0 +1,227 @@
+"""Creating an evaluation on the app's page: errors name their field, the
+generations are checked first, the services store it whole, pairs come later."""
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from annotations import roles
+from annotations.models import Comparison, Evaluation, PoolMember
+from annotations.services.evaluation_setup import (
+    evaluation_pairs_build,
+    evaluation_setup,
+)
+from generations.models import ChatModel
+from tests.conftest import make_user
+from tests.factories import (
+    ChatModelFactory,
+    GenerationFactory,
+    PromptFactory,
+    PromptSetFactory,
+)
+
+
+@pytest.fixture
+def setup(db):
+    """Prompt set "s" of 3 prompts: "cand" answered all, "base" the first two,
+    "third" (served by an OpenAI-compatible server) none."""
+    prompt_set = PromptSetFactory(name="s")
+    cand, base = (ChatModelFactory(name=n) for n in ("cand", "base"))
+    third = ChatModelFactory(
+        name="third",
+        backend=ChatModel.Backend.OPENAI,
+        base_url="http://127.0.0.1:9/v1",
+        model_id="third",
+    )
+    prompts = [PromptFactory(prompt_set=prompt_set) for _ in range(3)]
+    for index, prompt in enumerate(prompts):
+        GenerationFactory(prompt=prompt, chat_model=cand)
+        if index < 2:
+            GenerationFactory(prompt=prompt, chat_model=base)
+    return prompt_set, cand, base, third, prompts
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def _form(prompt_set, cand, base, **extra) -> dict:
+    data = {
+        "name": "e1",
+        "kind": "head_to_head",
+        "prompt_set": prompt_set.pk,
+        "candidate": cand.pk,
+        "baseline": base.pk,
+        "scale": "seven",
+        "annotators_per_pair": 3,
+        "lease_minutes": 30,
+        "gold_rate": 0,
+        "repeat_rate": 0,
+        "qc_min_answers": 10,
+        "edit_window": 5,
+        "create": "1",
+    }
+    data.update(extra)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"baseline": "CAND"}, "baseline"),  # the candidate again
+        ({"baseline": None}, "baseline"),
+        ({"candidate": None}, "candidate"),
+        ({"scale": "likert"}, "scale"),
+        ({"kind": "single", "chat_models": "CAND"}, "scale"),  # seven-point
+        ({"kind": "tournament", "chat_models": "CAND"}, "chat_models"),
+        ({"gold_rate": 1.5}, "gold_rate"),
+        ({"repeat_rate": -0.1}, "repeat_rate"),
+        ({"gold_rate": 0.6, "repeat_rate": 0.5}, "repeat_rate"),
+        ({"qc_min_agreement": 2}, "qc_min_agreement"),
+        ({"min_seconds": -1}, "min_seconds"),
+        ({"annotators_per_pair": 0}, "annotators_per_pair"),
+        ({"safety_labels": "on"}, "safety_labels"),  # not the preference scale
+        ({"completion_url": "not a url"}, "completion_url"),
+        ({"gold_rate": "nan"}, "gold_rate"),
+    ],
+)
+def test_each_error_names_its_field_and_stores_nothing(
+    admin_client, setup, extra, field
+):
+    prompt_set, cand, base, *_ = setup
+    for key, value in extra.items():
+        if value == "CAND":
+            extra[key] = cand.pk
+    response = admin_client.post("/evaluations/new/", _form(prompt_set, cand, base,
+                                                            **extra))  # fmt: skip
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == [field], errors
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not Evaluation.objects.exists()
+
+
+def test_a_taken_name_is_an_error_on_name(admin_client, setup):
+    prompt_set, cand, base, *_ = setup
+    assert admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
+    response = admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
+    assert list(response.context["form"].errors) == ["name"]
+
+
+def test_check_says_what_is_missing_and_links_the_generation_job(admin_client, setup):
+    prompt_set, cand, base, third, _ = setup
+    data = _form(prompt_set, cand, base, kind="tournament", create=None, check="1")
+    data["chat_models"] = [cand.pk, base.pk, third.pk]
+    response = admin_client.post("/evaluations/new/", data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "base has 2 of 3 generations on this prompt set (its responses are" in page
+    assert "third has 0 of 3 generations on this prompt set." in page
+    assert "cand has" not in page
+    assert not Evaluation.objects.exists()  # checking creates nothing
+    link = response.context["readiness"]["job_url"]
+    # base's responses were imported: no job can make them.
+    assert link == (
+        f"/generations/jobs/new/?prompt_sets={prompt_set.pk}&chat_models={third.pk}"
+    )
+    # The job page (the existing one) opens with those boxes ticked.
+    job_page = admin_client.get(link).content.decode()
+    assert f'value="{third.pk}" id="id_chat_models_' in job_page
+    ticked = job_page.split(f'value="{third.pk}"')[1].split(">")[0]
+    assert "checked" in ticked
+
+
+def test_create_stores_everything_through_the_services(admin_client, setup, db):
+    prompt_set, cand, base, third, _ = setup
+    annotator = make_user("ann-x", roles.ANNOTATOR)
+    data = _form(
+        prompt_set, cand, base,
+        pool=[annotator.pk], chat_models=[third.pk],  # ignored: head-to-head
+        gold_rate=0.1, repeat_rate=0.05, min_seconds=4, qc_min_gold_accuracy=0.8,
+        qc_pause="on", quota=50, edit_window=3, completion_code="C0DE",
+        completion_url="https://example.org/done", guidelines="Be **fair**.",
+    )  # fmt: skip
+    response = admin_client.post("/evaluations/new/", data, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    evaluation = Evaluation.objects.get(name="e1")
+    assert (evaluation.candidate, evaluation.baseline) == (cand, base)
+    assert set(evaluation.chat_models.all()) == {cand, base}
+    assert list(evaluation.pool.all()) == [annotator]
+    assert PoolMember.objects.get(evaluation=evaluation).order_seed is not None
+    assert (evaluation.gold_rate, evaluation.repeat_rate, evaluation.min_seconds) == (
+        0.1, 0.05, 4)  # fmt: skip
+    assert evaluation.qc_min_gold_accuracy == 0.8
+    assert evaluation.qc_pause
+    assert (evaluation.quota, evaluation.edit_window) == (50, 3)
+    assert evaluation.completion_url == "https://example.org/done"
+    assert evaluation.created_by.username == "adm1"
+    # Pairs for the two prompts both answered; the third waits for base.
+    assert Comparison.objects.filter(evaluation=evaluation).count() == 2
+    assert evaluation.left_out == {"no generation by base": 1}
+    assert "2 pairs built; 1 left out (no generation by base: 1)" in (
+        response.content.decode()
+    )
+
+
+def test_build_pairs_after_the_generation_job(admin_client, setup):
+    prompt_set, cand, base, _, prompts = setup
+    admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
+    evaluation = Evaluation.objects.get(name="e1")
+    assert "/build-pairs/" in admin_client.get("/").content.decode()
+    GenerationFactory(prompt=prompts[2], chat_model=base)  # the job's answer
+    response = admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")
+    assert response.status_code == 302
+    assert evaluation.comparisons.count() == 3
+    evaluation.refresh_from_db()
+    assert evaluation.left_out == {}
+    admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")  # idempotent
+    assert evaluation.comparisons.count() == 3
+    assert "/build-pairs/" not in admin_client.get("/").content.decode()
+
+
+def test_single_and_tournament_evaluations(admin_client, setup):
+    prompt_set, cand, base, third, _ = setup
+    GenerationFactory(prompt=prompt_set.prompts.first(), chat_model=third)
+    single = _form(prompt_set, cand, base, name="one", kind="single",
+                   scale="likert", chat_models=[cand.pk])  # fmt: skip
+    tournament = _form(prompt_set, cand, base, name="all", kind="tournament",
+                       chat_models=[cand.pk, base.pk, third.pk])  # fmt: skip
+    for data in (single, tournament):
+        assert admin_client.post("/evaluations/new/", data).status_code == 302
+    one = Evaluation.objects.get(name="one")
+    assert (one.kind, one.candidate, one.baseline) == ("single", None, None)
+    assert one.comparisons.count() == 3  # cand answered all three prompts
+    every = Evaluation.objects.get(name="all")
+    assert every.candidate is None
+    # Pairs per prompt among 3 models: prompt 1 has all three (3 pairs), prompt 2
+    # cand and base (1), prompt 3 only cand (0).
+    assert every.comparisons.count() == 4
+
+
+def test_only_admins_create_evaluations(client, researcher, setup):
+    client.force_login(researcher)
+    assert client.get("/evaluations/new/").status_code == 403
+    assert client.post("/evaluations/new/", {}).status_code == 403
+
+
+def test_the_page_renders_its_fieldsets(admin_client, db):
+    page = admin_client.get("/evaluations/new/").content.decode()
+    for legend in ("Head-to-head", "Chat models", "Quality control", "Annotators"):
+        assert f"<legend>{legend}</legend>" in page
+    assert 'data-kinds="tournament single"' in page
+    assert "annotations/evaluation_new.js" in page
+
+
+def test_the_services_refuse_to_nest_in_a_transaction(setup):
+    """Each is one durable transaction: it never commits half inside a caller's."""
+    prompt_set, cand, base, *_ = setup
+    evaluation = Evaluation(name="x", prompt_set=prompt_set, candidate=cand,
+                            baseline=base)  # fmt: skip
+    with pytest.raises(RuntimeError), transaction.atomic():
+        evaluation_setup(evaluation=evaluation, chat_models=[], pool=[],
+                         created_by=None)  # fmt: skip
+    with pytest.raises(RuntimeError), transaction.atomic():
+        evaluation_pairs_build(evaluation=evaluation)
