@@ -164,6 +164,8 @@ def _first_pair(
         assignment = assignments.assignment_next(
             evaluation=evaluation, annotator=joined.user
         )
+    except assignments.QuotaDone:  # a participant back after finishing their share
+        return redirect("annotations:completed", evaluation_id=evaluation.pk)
     except assignments.AssignmentError as error:
         messages.error(request, error.message)
         return redirect("annotations:home")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from annotations import roles
 from annotations.models import Assignment, Invitation, PoolMember
 from annotations.services import invitations as services
+from annotations.services.assignments import rating_submit
 from tests.conftest import make_user
 
 from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
@@ -199,6 +200,26 @@ def test_a_new_browser_with_the_same_pid_gets_the_same_account(client, evaluatio
     assert client.session["_auth_user_id"] == first
     invitation.refresh_from_db()
     assert invitation.uses == 1
+
+
+def test_a_participant_back_after_their_quota_gets_the_completion_url(
+    client, evaluation
+):
+    invitation = _invitation(
+        evaluation,
+        quota=1,
+        completion_url="https://app.prolific.com/submissions/complete?cc=X1",
+    )
+    first = client.post(_join_url(invitation, **CROWD))
+    lease = Assignment.objects.get(pk=int(first["Location"].rstrip("/").split("/")[-1]))
+    rating_submit(assignment_id=lease.pk, annotator=lease.annotator, choice=1)
+    client.logout()
+
+    again = client.post(_join_url(invitation, PROLIFIC_PID=PID))
+    completed = reverse("annotations:completed", args=[evaluation.pk])
+    assert again["Location"] == completed
+    assert client.get(completed)["Location"] == invitation.completion_url
+    assert Assignment.objects.filter(annotator=lease.annotator).count() == 1
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
