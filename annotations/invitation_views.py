@@ -58,7 +58,8 @@ class InvitationForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 def invitation_list(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
-    initial = {"expires_at": timezone.now() + timedelta(days=7), "max_uses": 10}
+    now = timezone.now()
+    initial = {"expires_at": now + timedelta(days=7), "max_uses": 10}
     form = InvitationForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -77,8 +78,7 @@ def invitation_list(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         (invitation, _link(request, invitation))
         for invitation in evaluation.invitations.order_by("-created_at")
     ]
-    context = {"evaluation": evaluation, "form": form, "rows": rows}
-    context["now"] = timezone.now()
+    context = {"evaluation": evaluation, "form": form, "rows": rows, "now": now}
     return render(request, "annotations/invitations.html", context, status=status)
 
 

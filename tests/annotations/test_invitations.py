@@ -202,6 +202,19 @@ def test_a_new_browser_with_the_same_pid_gets_the_same_account(client, evaluatio
     assert invitation.uses == 1
 
 
+def test_a_signed_in_annotator_posting_joins_as_themselves(
+    client, evaluation, annotator
+):
+    invitation = _invitation(evaluation)
+    client.force_login(annotator)
+    users = User.objects.count()
+    response = client.post(_join_url(invitation))
+    assert response.status_code == 302
+    assert User.objects.count() == users
+    assert PoolMember.objects.get(evaluation=evaluation).user == annotator
+    assert client.session["_auth_user_id"] == str(annotator.pk)
+
+
 def test_a_participant_back_after_their_quota_gets_the_completion_url(
     client, evaluation
 ):
