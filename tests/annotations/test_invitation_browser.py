@@ -44,6 +44,19 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
         per_pair=1,
         guidelines="Prefer the **more helpful** answer; ties are fine.",
     )
+    violations = []
+
+    def watch(tab) -> None:
+        tab.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    watch(page)
     admin = make_user("lead", roles.ADMIN)
     browser_login(page, live_server, admin.username)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/progress/")
@@ -64,6 +77,7 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
     # The participant: a browser of their own, never signed in.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     participant = context.new_page()
+    watch(participant)
     participant.goto(f"{link}?{CROWD}")
     assert "more helpful" in participant.inner_text(".guidelines")
     assert "You will rate 2 pairs" in participant.inner_text(".join")
@@ -92,3 +106,4 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
             path=str(DOCS / "invitation-completed.png"), full_page=True
         )
     context.close()
+    assert violations == []
