@@ -17,6 +17,7 @@ from .models import (
     Assignment,
     Comparison,
     Evaluation,
+    Invitation,
     PoolMember,
     Rating,
 )
@@ -222,6 +223,32 @@ class EvaluationAdmin(admin.ModelAdmin):
             "created_at, seconds, comment, and on the preference scale safety_a, "
             "safety_b (safe or unsafe).",
         )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """The app's page (Invitation links, from an evaluation's progress) makes links
+    too; here they can be searched and edited. Uses are counted by joining only."""
+
+    list_display = [
+        "id",
+        "evaluation",
+        "label",
+        "uses",
+        "max_uses",
+        "expires_at",
+        "quota",
+        "revoked_at",
+    ]
+    list_filter = ["evaluation"]
+    search_fields = ["label", "token", "evaluation__name"]
+    list_select_related = ["evaluation"]
+    readonly_fields = ["token", "uses", "created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Comparison)

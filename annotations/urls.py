@@ -1,9 +1,15 @@
-"""Annotator pages and the home page."""
+"""Annotator pages and the home page; invitation links."""
 
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import answer_change_views, evaluation_views, quality_views, views
+from . import (
+    answer_change_views,
+    evaluation_views,
+    invitation_views,
+    quality_views,
+    views,
+)
 
 app_name = "annotations"
 
@@ -20,6 +26,17 @@ urlpatterns = [
     ),
     path("evaluations/<int:evaluation_id>/next/", views.next_pair, name="next"),
     path("evaluations/<int:evaluation_id>/progress/", views.progress, name="progress"),
+    path(
+        "evaluations/<int:evaluation_id>/invitations/",
+        invitation_views.invitation_list,
+        name="invitations",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/invitations/<int:invitation_id>/revoke/",
+        invitation_views.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("join/<str:token>/", invitation_views.join, name="join"),
     path(
         "evaluations/<int:evaluation_id>/completed/",
         views.completed,
