@@ -30,6 +30,10 @@ class FlagSerializer(serializers.Serializer):
     reviewed = serializers.BooleanField(
         help_text="A review of the pair is newer than this flag."
     )
+    candidate_shown_as = serializers.ChoiceField(
+        choices=["A", "B"],
+        help_text="The side (Model A or B) the annotator saw the candidate on.",
+    )
 
 
 class FlagReviewSerializer(serializers.ModelSerializer):

@@ -26,6 +26,7 @@ class Flag:
     comment: str
     flagged_at: datetime
     reviewed: bool
+    candidate_shown_as: str  # "A" or "B": the side the annotator saw it on
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def _flagged_pair(
                 comment=flag.comment,
                 flagged_at=flag.ended_at,
                 reviewed=last_review is not None and flag.ended_at <= last_review,
+                candidate_shown_as="A" if flag.candidate_on_left else "B",
             )
             for flag in flags
         ),
