@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from annotations import flag_queue
@@ -191,3 +192,10 @@ def test_a_review_invalidates_the_cached_report_on_commit(
     for callback in callbacks:
         callback()
     assert report_selectors.report_version(evaluation.pk) != before
+
+
+def test_the_review_is_a_durable_transaction(admin_user):
+    evaluation, (pair,), users = build_evaluation(pairs=1, annotators=1)
+    _flag(evaluation, users[0])
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        flag_review_record(comparison_id=pair.pk, action="keep", reviewer=admin_user)

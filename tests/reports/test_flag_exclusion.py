@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from annotations.models import Assignment
 from annotations.services.flag_reviews import flag_review_record
+from judges.models import Judge
 from reports import selectors
+from reports.evaluation_judges import judge_reports
 from reports.evaluation_reports import evaluation_report
 from reports.preference_rows import preference_ratings
 from reports.report_options import ReportOptions
@@ -17,6 +19,7 @@ from reports.values import ExcludedPair, FlagReviews
 from tests.factories import AssignmentFactory, UserFactory
 
 from .builders import head_to_head, tournament
+from .test_judge_reports import _store
 
 pytestmark = pytest.mark.django_db
 OPTIONS = ReportOptions(resamples=200, seed=5)
@@ -102,3 +105,16 @@ def test_reopening_brings_the_pair_back_into_the_report(admin_user):
     report = evaluation_report(evaluation, OPTIONS, use_cache=False)
     assert report.headline.n_prompts == 12
     assert selectors.flag_reviews(evaluation.pk) == FlagReviews(reopened=1)
+
+
+def test_judges_comparisons_with_humans_leave_the_excluded_pair_out(admin_user):
+    evaluation = head_to_head()
+    _store(evaluation, Judge.objects.create(name="judge-x", description="A judge."))
+    pair = evaluation.comparisons.order_by("prompt__external_id")[3]
+    _flag_and_exclude(pair, admin_user)
+    excluded = judge_reports(evaluation, OPTIONS).to_json()
+    pair.delete()
+    absent = judge_reports(evaluation, OPTIONS).to_json()
+    del excluded["generated_at"], absent["generated_at"]
+    assert excluded == absent
+    assert excluded["judges"][0]["majority"]["n"] == 10  # 11 judged pairs, less one
