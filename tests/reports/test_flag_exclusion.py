@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from annotations.models import Assignment
+from annotations.models import Assignment, Comparison
 from annotations.services.flag_reviews import flag_review_record
 from judges.models import Judge
 from reports import selectors
@@ -20,6 +20,7 @@ from tests.factories import AssignmentFactory, UserFactory
 
 from .builders import head_to_head, tournament
 from .test_judge_reports import _store
+from .test_likert_report import likert  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 OPTIONS = ReportOptions(resamples=200, seed=5)
@@ -118,3 +119,27 @@ def test_judges_comparisons_with_humans_leave_the_excluded_pair_out(admin_user):
     del excluded["generated_at"], absent["generated_at"]
     assert excluded == absent
     assert excluded["judges"][0]["majority"]["n"] == 10  # 11 judged pairs, less one
+
+
+def test_a_single_response_report_leaves_the_excluded_pair_out(
+    likert,  # noqa: F811 (the fixture imported above)
+    admin_user,
+    client,
+    researcher,
+):
+    """test_likert_report.RATINGS: Alpaca's prompt 1 (4, 4, 4) excluded leaves
+    (7, 6, 5): mean 6 over 3 ratings; 12 - 3 = 9 ratings in all."""
+    pair = Comparison.objects.get(
+        evaluation=likert,
+        prompt__categories=["code", "math"],
+        candidate_generation__chat_model__name="Alpaca",
+    )
+    _flag_and_exclude(pair, admin_user)
+    client.force_login(researcher)
+    body = client.get(f"/api/reports/{likert.pk}/", {"seed": 3}).json()
+    assert body["n_ratings"] == 9
+    alpaca = next(row for row in body["by_model"] if row["chat_model"] == "Alpaca")
+    assert (alpaca["n"], alpaca["mean"]) == (3, 6)
+    assert body["evaluation"]["flag_reviews"]["excluded"] == 1
+    page = client.get(f"/reports/{likert.pk}/").content.decode()
+    assert f"pair {pair.pk} (prompt {pair.prompt.external_id})" in page
