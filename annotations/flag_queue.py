@@ -77,12 +77,13 @@ def _last_review():
 def pending_pairs(*, evaluation_id: int | None = None) -> QuerySet[Comparison]:
     """Pairs with a flag newer than their latest review (or never reviewed), the
     longest waiting first; of one evaluation, or of all."""
-    pairs = Comparison.objects.all()
+    # From the flags: few pairs have one, so the subqueries below run for those only.
+    flagged = Assignment.objects.filter(state=FLAGGED).values("comparison_id")
+    pairs = Comparison.objects.filter(pk__in=flagged)
     if evaluation_id is not None:
         pairs = pairs.filter(evaluation_id=evaluation_id)
     return (
         pairs.annotate(last_flag=_last_flag(), last_review=_last_review())
-        .filter(last_flag__isnull=False)
         .filter(Q(last_review__isnull=True) | Q(last_flag__gt=F("last_review")))
         .order_by("last_flag", "id")
     )
