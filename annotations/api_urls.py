@@ -2,9 +2,20 @@
 
 from django.urls import path
 
-from . import api, api_controls, api_imports, api_quality
+from . import api, api_controls, api_imports, api_quality, flag_api
 
 urlpatterns: list = [
+    path(
+        "evaluations/<int:evaluation_id>/flags/",
+        flag_api.EvaluationFlagsView.as_view(),
+        name="api-evaluation-flags",
+    ),
+    path("flags/", flag_api.FlagsView.as_view(), name="api-flags"),
+    path(
+        "comparisons/<int:comparison_id>/flag-reviews/",
+        flag_api.FlagReviewView.as_view(),
+        name="api-comparison-flag-reviews",
+    ),
     path(
         "imports/ratings/",
         api_imports.RatingImportView.as_view(),

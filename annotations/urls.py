@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from . import (
     answer_change_views,
     evaluation_views,
+    flag_views,
     invitation_views,
     quality_views,
     views,
@@ -52,6 +53,13 @@ urlpatterns = [
         quality_views.pause,
         name="quality-pause",
     ),
+    path(
+        "evaluations/<int:evaluation_id>/flags/",
+        flag_views.evaluation_flags,
+        name="evaluation-flags",
+    ),
+    path("flags/", flag_views.all_flags, name="flags"),
+    path("flags/<int:comparison_id>/review/", flag_views.review, name="flag-review"),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
     path(

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 7 * 24 * 3600
 # The cache holds ``values.Report`` objects: change the version with their shape.
-CACHE_VERSION = "v5"
+CACHE_VERSION = "v6"
 
 __all__ = ["evaluation_report", "report_options_for"]
 
@@ -161,7 +161,13 @@ def built_report(
         progress("reading")
     ratings = selectors.ratings_frame([evaluation_id], full=False)
     summary = selectors.evaluation_summary(evaluation_id)
-    report = build_report(ratings, summary, options, progress=progress)
+    report = build_report(
+        ratings,
+        summary,
+        options,
+        progress=progress,
+        flag_reviews=selectors.flag_reviews(evaluation_id),
+    )
     if key:
         _store(key, report)
     return report

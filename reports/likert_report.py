@@ -192,6 +192,7 @@ def likert_report(evaluation: Evaluation, params: Mapping[str, Any]) -> LikertRe
         "prompt_set": summary.prompt_set,
         "annotators_per_pair": summary.annotators_per_pair,
         "left_out": dict(summary.left_out),
+        "flag_reviews": selectors.flag_reviews(evaluation.pk).to_json(),
     }
     return build_likert_report(ratings, described, **chosen)
 

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from annotations import scales
-from annotations.models import Rating
 
-from .selectors import frame_of
+from .selectors import frame_of, reported_ratings
 
 PREFERENCE_SCALES = ("preference", "seven")
 STRENGTH_NAMES = dict(scales.STRENGTHS)  # 4 -> "significantly", ... 1 -> "negligibly"
@@ -94,10 +93,12 @@ def preference_ratings(
     fields = {k: v for k, v in _FIELDS.items() if k not in left_out}
     columns = [c for c in COLUMNS if c not in left_out]
     frame = frame_of(
-        Rating.objects.filter(
+        reported_ratings()
+        .filter(
             comparison__evaluation_id__in=list(evaluation_ids),
             scale__in=PREFERENCE_SCALES,
-        ).order_by("id"),
+        )
+        .order_by("id"),
         fields,
     )
     if frame.empty:

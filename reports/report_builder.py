@@ -23,6 +23,7 @@ from .values import (
     Breakdowns,
     DesignEffect,
     EvaluationSummary,
+    FlagReviews,
     Headline,
     Metadata,
     PositionBias,
@@ -135,6 +136,7 @@ def build_report(
     evaluation: EvaluationSummary,
     options: ReportOptions,
     progress: Callable[[str], None] | None = None,
+    flag_reviews: FlagReviews | None = None,
 ) -> Report:
     """The whole report of one evaluation.
 
@@ -143,7 +145,8 @@ def build_report(
     (``reports.annotator_filters``) are dropped before anything but the annotator
     table is computed; that table has every annotator, with the filters' flags.
     ``progress``, if given, is told each stage ("outcomes", "agreement",
-    "intervals") as it starts.
+    "intervals") as it starts. ``flag_reviews`` (``selectors.flag_reviews``) is
+    stated in the metadata; the excluded pairs' ratings are not in ``ratings``.
     """
     progress = progress or (lambda stage: None)
     progress("outcomes")
@@ -178,6 +181,7 @@ def build_report(
             software=dict(software_versions()),
             generated_at=datetime.now(UTC),
             exclusions=chosen.exclusions,
+            flag_reviews=flag_reviews or FlagReviews(),
         ),
         "prompt_counts": PromptCounts(**st.prompt_counts_table(prompts)),
         "position_bias": PositionBias(**_finite_items(st.position_bias(ratings))),

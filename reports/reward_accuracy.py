@@ -16,7 +16,7 @@ import pandas as pd
 from django.db.models import Q
 
 from annotations import scales
-from annotations.models import Comparison, Evaluation, Rating
+from annotations.models import Comparison, Evaluation
 from generations.models import RewardScore
 
 from .preference_rows import (
@@ -25,7 +25,7 @@ from .preference_rows import (
     preference_ratings,
     safety_categories,
 )
-from .selectors import frame_of
+from .selectors import frame_of, reported_ratings
 from .statistics import reward as st
 from .values.reward import (
     MAJORITY,
@@ -103,9 +103,9 @@ def reward_scores_frame(evaluation_id: int) -> pd.DataFrame:
 
 def _likert_ratings(evaluation_id: int) -> pd.DataFrame:
     return frame_of(
-        Rating.objects.filter(
-            comparison__evaluation_id=evaluation_id, scale="likert"
-        ).order_by("id"),
+        reported_ratings()
+        .filter(comparison__evaluation_id=evaluation_id, scale="likert")
+        .order_by("id"),
         {"generation_id": "comparison__candidate_generation_id", "choice": "choice"},
     )
 

@@ -11,11 +11,11 @@ from django.db import connections
 from django.db.models import Count, IntegerField, Max, Sum
 from django.db.models.functions import Cast
 
-from annotations.models import Comparison, Evaluation, Rating
+from annotations.models import Comparison, Evaluation, FlagReview, Rating
 from generations.models import Generation, Prompt
 from judges.models import Judgement
 
-from .values import EvaluationSummary
+from .values import EvaluationSummary, ExcludedPair, FlagReviews
 
 RATING_FIELDS = {
     "rating_id": "id",
@@ -65,6 +65,15 @@ RATINGS_COLUMNS = [
     "choice", "candidate_on_left", "score", "seconds", "source", "comment", "created_at",
     "categories", "num_turns", "prompt_words", "word_count", "collection_method",
 ]  # fmt: skip
+
+
+def reported_ratings():
+    """Ratings that enter reports: those of pairs no flag review excluded.
+
+    Every report figure, table and export reads ratings through this (or through
+    ``ratings_frame``, ``comparisons_frame`` and ``judgements_frame``, which leave
+    the same pairs out)."""
+    return Rating.objects.filter(comparison__excluded=False)
 
 
 FETCH_ROWS = 2000  # rows converted at a time (see ``_columns``)
@@ -125,7 +134,8 @@ def _json_column(values: pd.Series) -> pd.Series:
 def comparisons_frame(
     evaluation_ids: Sequence[int], *, full: bool = True
 ) -> pd.DataFrame:
-    """One row per comparison with its prompt's attributes, in one query.
+    """One row per comparison with its prompt's attributes, in one query; pairs a
+    flag review excluded are left out.
 
     ``word_count`` is the words of the prompt (all turns) plus both responses, as
     stored. ``full=False`` leaves out the external ids.
@@ -133,7 +143,7 @@ def comparisons_frame(
     fields = {**(COMPARISON_FIELDS if full else REPORT_COMPARISON_FIELDS),
               **RESPONSE_WORD_FIELDS}  # fmt: skip
     queryset = Comparison.objects.filter(
-        evaluation_id__in=list(evaluation_ids)
+        evaluation_id__in=list(evaluation_ids), excluded=False
     ).order_by()
     frame = frame_of(queryset, fields)
     # A single-response comparison has no baseline: no words of one.
@@ -164,9 +174,9 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     ids, which reports do not need and which cost the most to convert.
     """
     ratings = frame_of(
-        Rating.objects.filter(
-            comparison__evaluation_id__in=list(evaluation_ids)
-        ).order_by("id"),
+        reported_ratings()
+        .filter(comparison__evaluation_id__in=list(evaluation_ids))
+        .order_by("id"),
         RATING_FIELDS if full else REPORT_RATING_FIELDS,
     )
     comparisons = comparisons_frame(evaluation_ids, full=full)
@@ -264,6 +274,31 @@ def evaluation_summary(evaluation_id: int) -> EvaluationSummary:
     )
 
 
+def flag_reviews(evaluation_id: int) -> FlagReviews:
+    """The evaluation's pairs by the action of their latest flag review, and the
+    excluded pairs (``Comparison.excluded``), in two queries."""
+    latest: dict[int, str] = {}
+    for pk, action in (
+        FlagReview.objects.filter(comparison__evaluation_id=evaluation_id)
+        .order_by("comparison_id", "-reviewed_at", "-id")
+        .values_list("comparison_id", "action")
+    ):
+        latest.setdefault(pk, action)
+    actions = list(latest.values())
+    excluded = Comparison.objects.filter(
+        evaluation_id=evaluation_id, excluded=True
+    ).order_by("id")
+    return FlagReviews(
+        excluded=actions.count(FlagReview.Action.EXCLUDE),
+        kept=actions.count(FlagReview.Action.KEEP),
+        reopened=actions.count(FlagReview.Action.REOPEN),
+        excluded_pairs=tuple(
+            ExcludedPair(pk, external_id)
+            for pk, external_id in excluded.values_list("id", "prompt__external_id")
+        ),
+    )
+
+
 def evaluations_for_reports():
     return Evaluation.objects.select_related(
         "prompt_set", "candidate", "baseline"
@@ -334,16 +369,17 @@ JUDGEMENT_FIELDS = {
 
 
 def judgements_frame(evaluation_id: int) -> pd.DataFrame:
-    """Every judgement on the evaluation's comparisons, in one query.
+    """Every judgement on the evaluation's comparisons (but the excluded ones), in
+    one query.
 
     Columns ``judgement_id``, ``judge_id``, ``comparison_id``, ``swapped``,
     ``candidate_on_left``, ``status`` and ``choice`` / ``score`` (as shown and the
     candidate's view; NaN unless parsed). Sorted by id.
     """
     frame = frame_of(
-        Judgement.objects.filter(comparison__evaluation_id=evaluation_id).order_by(
-            "id"
-        ),
+        Judgement.objects.filter(
+            comparison__evaluation_id=evaluation_id, comparison__excluded=False
+        ).order_by("id"),
         JUDGEMENT_FIELDS,
     )
     for column in ("choice", "score"):

@@ -27,8 +27,10 @@ _RULE = stage_rule(
     leased=f"EXISTS (SELECT 1 FROM {A} a"
     " WHERE a.comparison_id = c.id AND a.state = %(leased)s)",
 )
+# An excluded pair (a flag review left it out of reports) is closed to leasing:
+# complete, whatever its ratings; reopening or keeping it lets the rule decide again.
 _STAGE = f"""(
-  SELECT {_RULE}
+  SELECT CASE WHEN c.excluded THEN %(complete)s ELSE {_RULE} END
   FROM (SELECT COUNT(*) AS ratings FROM {R} r WHERE r.comparison_id = c.id) n, {E} e
   WHERE e.id = c.evaluation_id
 )"""
@@ -49,8 +51,10 @@ def stages_refresh(
     stored ratings and assignments; returns how many pairs changed stage.
 
     The rule: complete once a pair has its N ratings, started while it has a rating
-    or a lease not yet ended, untouched otherwise. Leasing looks only at started and
-    untouched pairs, so a pair must never be marked complete before it is.
+    or a lease not yet ended, untouched otherwise; an excluded pair
+    (``Comparison.excluded``, set by a flag review) counts as complete. Leasing
+    looks only at started and untouched pairs, so a pair must never be marked
+    complete before it is (or before it is excluded).
 
     This is the only writer of a stored pair's ``Comparison.stage``. Call it in the
     transaction that changed a pair's ratings or assignments (leasing, answering,

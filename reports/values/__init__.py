@@ -34,7 +34,14 @@ from .judges import (
     PositionConsistency,
     TieRates,
 )
-from .report import Definitions, EvaluationSummary, Metadata, Report
+from .report import (
+    Definitions,
+    EvaluationSummary,
+    ExcludedPair,
+    FlagReviews,
+    Metadata,
+    Report,
+)
 from .shares import (
     BreakdownRow,
     Breakdowns,
@@ -71,6 +78,8 @@ __all__ = [
     "Definitions",
     "DesignEffect",
     "EvaluationSummary",
+    "ExcludedPair",
+    "FlagReviews",
     "Headline",
     "JudgeDefinitions",
     "JudgeReport",

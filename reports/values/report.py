@@ -58,6 +58,23 @@ class Definitions(Value):
 
 
 @dataclass(frozen=True)
+class ExcludedPair(Value):
+    comparison_id: int
+    prompt_external_id: str
+
+
+@dataclass(frozen=True)
+class FlagReviews(Value):
+    """Pairs by the action of their latest flag review; the excluded pairs (left
+    out of every figure) by id."""
+
+    excluded: int = 0
+    kept: int = 0
+    reopened: int = 0
+    excluded_pairs: tuple[ExcludedPair, ...] = ()
+
+
+@dataclass(frozen=True)
 class Metadata(Value):
     evaluation: EvaluationSummary
     options: ReportOptions
@@ -66,6 +83,7 @@ class Metadata(Value):
     software: Mapping[str, str]
     generated_at: datetime
     exclusions: tuple[AnnotatorExclusion, ...] = ()  # annotators left out, and why
+    flag_reviews: FlagReviews = FlagReviews()
 
 
 @dataclass(frozen=True)
