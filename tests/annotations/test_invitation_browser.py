@@ -26,7 +26,8 @@ CROWD = "PROLIFIC_PID=5f1e2d3c4b5a69788796a5b4&STUDY_ID=64ab01&SESSION_ID=s-77"
 
 def _rate(page) -> None:
     before = page.get_attribute("#pair", "data-assignment")
-    page.click("text=A is better")
+    # The key, not the label's text: "Saved: A is better" may still be on screen.
+    page.keyboard.press("2")
     page.click("#submit-rating")
     page.wait_for_function(
         "(before) => { const p = document.getElementById('pair');"
