@@ -111,6 +111,11 @@ class Worker:
             # A killed worker's server slots free themselves soon after its requests'
             # timeouts, not 30 s later.
             "EVALSITE_SERVER_SLOT_GRACE": "1",
+            # Celery's Django fixup runs the system checks at each worker start, and
+            # the URL checks import every view (matplotlib, drf-spectacular): about a
+            # second of CPU per start. The suite runs the checks itself
+            # (tests/test_project_checks.py).
+            "CELERY_SKIP_CHECKS": "1",
             **env,
         }
         self.process: subprocess.Popen | None = None
