@@ -17,4 +17,6 @@ urlpatterns = [
     ),
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/answer/", views.answer, name="answer"),
+    path("items/<str:token>/", views.item, name="item"),
+    path("items/<str:token>/answer/", views.item_answer, name="item-answer"),
 ]

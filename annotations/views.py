@@ -13,11 +13,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import roles, selectors
-from .models import Assignment, Evaluation
+from .item_selectors import item_for_annotator, item_page_url, item_view
+from .models import Assignment, Evaluation, QualityTask
 from .services import assignments as services
 from .services.answering import answer_submit
 from .services.assignments import Action
 from .services.membership import completion_for
+from .services.quality_answers import check_answer_submit
+from .services.quality_serving import item_next
 
 
 @login_required
@@ -35,20 +38,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
     try:
-        assignment = services.assignment_next(
-            evaluation=evaluation, annotator=request.user
-        )
+        item = item_next(evaluation=evaluation, annotator=request.user)
     except services.QuotaDone:
         return redirect("annotations:completed", evaluation_id=evaluation.pk)
     except services.AssignmentError as error:
         messages.error(request, error.message)
         return redirect("annotations:home")
-    if assignment is None:
+    if item is None:
         messages.success(
             request, "Nothing is left for you in this evaluation. Thank you!"
         )
         return redirect("annotations:home")
-    return redirect("annotations:assignment", assignment_id=assignment.pk)
+    return redirect(item_page_url(item))
 
 
 _ACTIONS = frozenset(action.value for action in Action)
@@ -68,26 +69,38 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         )
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
-    if own.state == Assignment.State.LEASED:
-        return render(
-            request, "annotations/rate.html", {"pair": selectors.pair_view(own)}
-        )
+    return _shown(request, own)
+
+
+@login_required
+@require_GET
+def item(request: HttpRequest, token: str) -> HttpResponse:
+    """A pair or a quality check, by its opaque token (quality_serving.py)."""
+    try:
+        own = item_for_annotator(token=token, annotator=request.user)
+    except LookupError:
+        raise Http404("No such pair.") from None
+    return _shown(request, own)
+
+
+def _shown(request: HttpRequest, own: Assignment | QualityTask) -> HttpResponse:
+    """The item's rating page while it is leased, else the next item."""
+    evaluation = own.evaluation if isinstance(own, QualityTask) else None
+    evaluation = evaluation or own.comparison.evaluation
+    if own.state == Assignment.State.LEASED:  # the same value on a QualityTask
+        return render(request, "annotations/rate.html", {"pair": item_view(own)})
     messages.info(request, "That pair is finished; here is the next one.")
     note, stopped = "", None
     try:
-        following = services.assignment_next(
-            evaluation=own.comparison.evaluation, annotator=request.user
-        )
+        following = item_next(evaluation=evaluation, annotator=request.user)
     except services.AssignmentError as error:
         following, note, stopped = None, error.message, error
-    return _next(
-        request, following, note, evaluation=own.comparison.evaluation, stopped=stopped
-    )
+    return _next(request, following, note, evaluation=evaluation, stopped=stopped)
 
 
 def _next(
     request: HttpRequest,
-    following: Assignment | None,
+    following: Assignment | QualityTask | None,
     note: str,
     *,
     evaluation: Evaluation,
@@ -117,24 +130,19 @@ def _next(
             if not note:
                 messages.success(request, "All done here. Thank you!")
             return redirect("annotations:home")
-        return redirect("annotations:assignment", assignment_id=following.pk)
+        return redirect(item_page_url(following))
     if following is None:
         html = render_to_string(
             "annotations/_done.html", {"note": note}, request=request
         )
         return JsonResponse({"html": html, "url": reverse("annotations:home")})
-    pair = selectors.pair_view(following)
+    pair = item_view(following)
     html = render_to_string(
         "annotations/_pair.html",
         {"pair": pair, "note": note},
         request=request,
     )
-    return JsonResponse(
-        {
-            "html": html,
-            "url": reverse("annotations:assignment", args=[following.pk]),
-        }
-    )
+    return JsonResponse({"html": html, "url": item_page_url(following)})
 
 
 SESSION_EXPIRED = "Your session has expired; log in again."
@@ -146,10 +154,13 @@ def _session_required(view):
     page_view = login_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
         if request.user.is_authenticated or not _wants_fragment(request):
-            return page_view(request, assignment_id)
-        pair = reverse("annotations:assignment", args=[assignment_id])
+            return page_view(request, **kwargs)
+        if "token" in kwargs:
+            pair = reverse("annotations:item", args=[kwargs["token"]])
+        else:
+            pair = reverse("annotations:assignment", args=[kwargs["assignment_id"]])
         login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': pair})}"
         return JsonResponse({"error": SESSION_EXPIRED, "login": login}, status=401)
 
@@ -158,10 +169,52 @@ def _session_required(view):
 
 @_session_required
 @require_POST
+def item_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """``answer`` for an item named by its token: a pair, or a quality check
+    (stored on its task, never as a rating)."""
+    try:
+        own = item_for_annotator(token=token, annotator=request.user)
+    except LookupError:
+        raise Http404("No such pair.") from None
+    if isinstance(own, Assignment):
+        return _answer(request, own.pk, page=item_page_url(own))
+    action = request.POST.get("action")
+    if action not in _ACTIONS:
+        action = Action.RATE
+    try:
+        outcome = check_answer_submit(
+            task_id=own.pk,
+            annotator=request.user,
+            action=action,
+            choice=request.POST.get("choice"),
+            seconds=request.POST.get("seconds") or None,
+        )
+    except services.InvalidAnswer as error:
+        return _invalid(request, error, page=item_page_url(own))
+    return _after(request, outcome, evaluation=outcome.evaluation)
+
+
+def _invalid(request: HttpRequest, error, *, page: str) -> HttpResponse:
+    if _wants_fragment(request):
+        return JsonResponse({"error": error.message}, status=400)
+    messages.error(request, error.message)
+    return redirect(page)
+
+
+@_session_required
+@require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One form for the three answers (rate: choice + seconds, and the safety
     labels when asked; skip; flag), answered with the next pair: one service call
     per click."""
+    return _answer(
+        request,
+        assignment_id,
+        page=reverse("annotations:assignment", args=[assignment_id]),
+    )
+
+
+def _answer(request: HttpRequest, assignment_id: int, *, page: str) -> HttpResponse:
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
@@ -185,10 +238,12 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     except services.InvalidAnswer as error:
-        if _wants_fragment(request):
-            return JsonResponse({"error": error.message}, status=400)
-        messages.error(request, error.message)
-        return redirect("annotations:assignment", assignment_id=assignment_id)
+        return _invalid(request, error, page=page)
+    return _after(request, outcome, evaluation=outcome.assignment.comparison.evaluation)
+
+
+def _after(request: HttpRequest, outcome, *, evaluation: Evaluation) -> HttpResponse:
+    """The answer's outcome (a pair's or a check's), as the next item."""
     if isinstance(outcome.refusal, _BARRED):
         # Nothing stored and no next pair: say why, where the annotator looks.
         message = outcome.refusal.message
@@ -203,7 +258,7 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
         request,
         outcome.following,
         outcome.notice,
-        evaluation=outcome.assignment.comparison.evaluation,
+        evaluation=evaluation,
         stopped=outcome.stopped,
     )
 
