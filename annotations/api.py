@@ -103,7 +103,7 @@ _AS_PAIR = {
 }
 
 
-def _check_answered(outcome: CheckOutcome, *, action: str) -> Response:
+def _check_answered(outcome: CheckOutcome, *, action: str, user) -> Response:
     """A check's answer in the shape of a pair's (``_answered``)."""
     task = outcome.task
     state = _AS_PAIR[task.state]
@@ -118,7 +118,7 @@ def _check_answered(outcome: CheckOutcome, *, action: str) -> Response:
         notice=outcome.notice,
         stopped=outcome.stopped,
     )
-    response = _answered(pair, evaluation=outcome.evaluation, user=task.annotator)
+    response = _answered(pair, evaluation=outcome.evaluation, user=user)
     if action != services.Action.RATE or outcome.refusal is not None:
         return response
     response.data |= {
@@ -350,7 +350,7 @@ class ItemAnswerView(APIView):
             )
         except services.InvalidAnswer as error:
             return _refused(error)
-        return _named(_check_answered(outcome, action=action), token)
+        return _named(_check_answered(outcome, action=action, user=request.user), token)
 
 
 def _named(response: Response, token: str) -> Response:

@@ -65,16 +65,16 @@ def item_view(item: Item, *, with_counts: bool = True, render: bool = True) -> P
     shown = _as_assignment(item) if isinstance(item, QualityTask) else item
     view = pair_view(shown, with_counts=with_counts, render=render)
     token = item_token(item)
-    check = isinstance(item, QualityTask)
-    if check or quality_on(shown.comparison.evaluation):
+    if isinstance(item, QualityTask) or quality_on(shown.comparison.evaluation):
+        # Checks mixed in: every item by its token alone, pairs too.
         answer_url = reverse("annotations:item-answer", args=[token])
-        name = token
+        name, assignment_id = token, None
     else:
         answer_url = reverse("annotations:answer", args=[item.pk])
-        name = str(item.pk)
+        name, assignment_id = str(item.pk), item.pk
     return dataclasses.replace(
         view,
-        assignment_id=None if check else item.pk,
+        assignment_id=assignment_id,
         item=name,
         token=token,
         answer_url=answer_url,

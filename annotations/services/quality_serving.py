@@ -198,22 +198,19 @@ def _task_new(
         on_left = evaluation.kind == Evaluation.Kind.SINGLE or not first_on_left
         target = {"kind": Kind.REPEAT, "repeat_of_id": rating_id}
     expires_at = allocation.lease_expiry(now, minutes=evaluation.lease_minutes)
-    task, _ = QualityTask.objects.update_or_create(
-        evaluation=evaluation,
-        annotator=annotator,
-        **target,
-        defaults={
-            "candidate_on_left": on_left,
-            "state": TaskState.LEASED,
-            "leased_at": now,
-            "expires_at": expires_at,
-            "answered_at": None,
-            "choice": None,
-            "score": None,
-            "seconds": None,
-        },
-    )
-    return task_loaded(task_id=task.pk)
+    lease = {
+        "candidate_on_left": on_left,
+        "state": TaskState.LEASED,
+        "leased_at": now,
+        "expires_at": expires_at,
+    }
+    # Their task on it, if any, expired (else it was left out above): lease it anew.
+    mine = QualityTask.objects.filter(annotator=annotator, **target)
+    if not mine.update(**lease):
+        QualityTask.objects.create(
+            evaluation=evaluation, annotator=annotator, **target, **lease
+        )
+    return task_loaded(task_id=mine.values_list("pk", flat=True).get())
 
 
 def task_loaded(*, task_id: int) -> QualityTask:
