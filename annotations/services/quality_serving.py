@@ -22,9 +22,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import allocation
-from ..models import Evaluation, GoldPair, QualityTask, Rating
+from ..models import Assignment, Evaluation, GoldPair, QualityTask, Rating
 from ..quality_mixing import REPEAT_GAP, ItemKind, item_kind, item_rng
 from . import pair_queries, stages
+from .assignment_errors import QuotaDone
 from .leasing import assignment_next, lease_next
 from .sql import A, C, R, bound
 
@@ -61,7 +62,7 @@ def item_next(
     annotator: AbstractBaseUser,
     now: datetime | None = None,
     rng: random.Random | None = None,
-) -> object | None:
+) -> Assignment | QualityTask | None:
     """``leasing.assignment_next`` with quality-control items mixed in: the next
     Assignment or QualityTask leased to ``annotator`` (or the one they hold), None
     when no pair is left for them. Raises as assignment_next does."""
@@ -70,12 +71,18 @@ def item_next(
             evaluation=evaluation, annotator=annotator, now=now, rng=rng
         )
     now = now or timezone.now()
+    done = None
     with transaction.atomic(durable=True):
-        item, new = item_lease(
-            evaluation=evaluation, annotator=annotator, now=now, rng=rng
-        )
+        try:
+            item, new = item_lease(
+                evaluation=evaluation, annotator=annotator, now=now, rng=rng
+            )
+        except QuotaDone as error:  # its completion time is kept: commit, then raise
+            done, item, new = error, None, False
         if new and not isinstance(item, QualityTask):
             stages.stages_refresh(comparison_ids=[item.comparison_id])
+    if done is not None:
+        raise done
     return item
 
 
@@ -86,7 +93,7 @@ def item_lease(
     now: datetime,
     rng: random.Random | None = None,
     wait: bool = True,
-) -> tuple[object | None, bool]:
+) -> tuple[Assignment | QualityTask | None, bool]:
     """``leasing.lease_next`` with quality-control items mixed in, inside the
     caller's transaction: (the Assignment or QualityTask, whether it is new). A
     quality task comes with what its page shows loaded."""

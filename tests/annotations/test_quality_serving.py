@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from annotations.item_selectors import item_view
-from annotations.models import Assignment, QualityTask, Rating
+from annotations.models import Assignment, PoolMember, QualityTask, Rating
 from annotations.quality_mixing import REPEAT_GAP
 from annotations.services import assignments as services
 from annotations.services.answering import answer_submit
@@ -140,6 +140,13 @@ def test_a_check_does_not_count_toward_the_quota():
         assignment_id=pair.pk, annotator=user, action="rate", choice=1
     )
     assert isinstance(outcome.stopped, services.QuotaDone)
+    # Asking again is refused, and the completion is recorded (committed).
+    member = PoolMember.objects.get(evaluation=evaluation, user=user)
+    PoolMember.objects.filter(pk=member.pk).update(completed_at=None)
+    with pytest.raises(services.QuotaDone):
+        item_next(evaluation=evaluation, annotator=user)
+    member.refresh_from_db()
+    assert member.completed_at is not None
 
 
 def test_a_flag_on_a_check_ends_it_as_skipped_and_bad_input_stores_nothing():
