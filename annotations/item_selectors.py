@@ -65,15 +65,24 @@ def item_view(item: Item, *, with_counts: bool = True, render: bool = True) -> P
     shown = _as_assignment(item) if isinstance(item, QualityTask) else item
     view = pair_view(shown, with_counts=with_counts, render=render)
     token = item_token(item)
+    done = view.done
     if isinstance(item, QualityTask) or quality_on(shown.comparison.evaluation):
-        # Checks mixed in: every item by its token alone, pairs too.
+        # Checks mixed in: every item by its token alone, pairs too, and the count
+        # of answers grows with a check's as with a pair's.
         answer_url = reverse("annotations:item-answer", args=[token])
         name, assignment_id = token, None
+        if with_counts:
+            done += QualityTask.objects.filter(
+                evaluation_id=view.evaluation_id,
+                annotator_id=shown.annotator_id,
+                state=QualityTask.State.ANSWERED,
+            ).count()
     else:
         answer_url = reverse("annotations:answer", args=[item.pk])
         name, assignment_id = str(item.pk), item.pk
     return dataclasses.replace(
         view,
+        done=done,
         assignment_id=assignment_id,
         item=name,
         token=token,

@@ -89,6 +89,8 @@ def test_the_page_shows_a_check_like_a_pair_and_answers_by_fetch():
         headers={"X-Requested-With": "fetch"},
     )
     body = answered.json()
+    # The count of answers grows with a check's, as with a pair's.
+    assert 'Rated <b class="done-count">1</b>' in body["html"]
     assert body["url"].startswith("/items/")
     assert body["url"] != address
     assert 'id="pair"' in body["html"]
