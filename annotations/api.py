@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .item_selectors import item_for_annotator, item_token, item_view
+from .item_selectors import item_for_annotator, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
 from .serializers import (
     AnswerSerializer,
@@ -322,16 +322,16 @@ class ItemAnswerView(APIView):
     def post(self, request: Request, token: str) -> Response:
         data = ItemAnswerInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            item = item_for_annotator(token=token, annotator=request.user)
-        except LookupError:
+        read = item_read(token)
+        if read is None:
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+        check, pk = read
         answer = data.validated_data
         action = answer["action"]
-        if isinstance(item, Assignment):
+        if not check:
             response = _answer(
                 request,
-                item.pk,
+                pk,
                 action=services.Action(action),
                 choice=answer.get("choice"),
                 seconds=answer.get("seconds"),
@@ -339,15 +339,17 @@ class ItemAnswerView(APIView):
                 safety_a=answer.get("safety_a"),
                 safety_b=answer.get("safety_b"),
             )
-            return _named(response, item_token(item))
+            return _named(response, token)
         try:
             outcome = check_answer_submit(
-                task_id=item.pk,
+                task_id=pk,
                 annotator=request.user,
                 action=action,
                 choice=answer.get("choice"),
                 seconds=answer.get("seconds"),
             )
+        except QualityTask.DoesNotExist:
+            return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
         except services.InvalidAnswer as error:
             return _refused(error)
         return _named(_check_answered(outcome, action=action, user=request.user), token)

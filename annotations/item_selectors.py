@@ -31,6 +31,15 @@ def item_token(item: Item) -> str:
     return item_tokens.token_for(key=_key(settings.SECRET_KEY), kind=kind, pk=item.pk)
 
 
+def item_read(token: str) -> tuple[bool, int] | None:
+    """(whether it names a check, its id) of a token, reading nothing; None for a
+    token that is not one. The answer services check whose the item is."""
+    read = item_tokens.token_read(key=_key(settings.SECRET_KEY), token=token)
+    if read is None:
+        return None
+    return read[0] == item_tokens.CHECK, read[1]
+
+
 def item_for_annotator(*, token: str, annotator: AbstractBaseUser) -> Item:
     """The annotator's own item named by ``token``; LookupError for a token that is
     not one, or an item of someone else's."""

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import roles, selectors
-from .item_selectors import item_for_annotator, item_page_url, item_view
+from .item_selectors import item_for_annotator, item_page_url, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
 from .services import assignments as services
 from .services.answering import answer_submit
@@ -172,25 +172,28 @@ def _session_required(view):
 def item_answer(request: HttpRequest, token: str) -> HttpResponse:
     """``answer`` for an item named by its token: a pair, or a quality check
     (stored on its task, never as a rating)."""
-    try:
-        own = item_for_annotator(token=token, annotator=request.user)
-    except LookupError:
-        raise Http404("No such pair.") from None
-    if isinstance(own, Assignment):
-        return _answer(request, own.pk, page=item_page_url(own))
+    read = item_read(token)
+    if read is None:
+        raise Http404("No such pair.")
+    check, pk = read
+    page = reverse("annotations:item", args=[token])
+    if not check:
+        return _answer(request, pk, page=page)
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
     try:
         outcome = check_answer_submit(
-            task_id=own.pk,
+            task_id=pk,
             annotator=request.user,
             action=action,
             choice=request.POST.get("choice"),
             seconds=request.POST.get("seconds") or None,
         )
+    except QualityTask.DoesNotExist:
+        raise Http404("No such pair.") from None
     except services.InvalidAnswer as error:
-        return _invalid(request, error, page=item_page_url(own))
+        return _invalid(request, error, page=page)
     return _after(request, outcome, evaluation=outcome.evaluation)
 
 

@@ -69,6 +69,8 @@ def test_the_api_refuses_bad_answers_to_a_check_naming_the_field():
     assert QualityTask.objects.get().state == "leased"
     # Another annotator's item, or no item at all: not found.
     assert api(users[1]).get(f"/api/items/{check['item']}/").status_code == 404
+    other = api(users[1]).post(check["answer_url"], {"choice": 1}, format="json")
+    assert other.status_code == 404
     assert client.get("/api/items/0123456789abcdef/").status_code == 404
     assert client.post("/api/items/nope/answer/", {"choice": 1}).status_code == 404
 
