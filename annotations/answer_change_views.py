@@ -14,6 +14,7 @@ from django.views.decorators.http import (
 )
 
 from . import selectors
+from .item_selectors import item_page_url
 from .models import Assignment, Evaluation, Rating
 from .services import answer_changes
 from .services import assignments as services
@@ -47,7 +48,7 @@ def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return JsonResponse(
         {
             "html": html,
-            "url": reverse("annotations:assignment", args=[assignment.pk]),
+            "url": item_page_url(assignment),
         }
     )
 

@@ -9,11 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .models import Assignment, Evaluation
+from .item_selectors import item_for_annotator, item_read, item_view
+from .models import Assignment, Evaluation, QualityTask
 from .serializers import (
     AnswerSerializer,
     ErrorSerializer,
     FlagInSerializer,
+    ItemAnswerInSerializer,
     PairSerializer,
     RatingAnswerSerializer,
     RatingInSerializer,
@@ -23,6 +25,8 @@ from .serializers import (
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
 from .services.membership import completion_for
+from .services.quality_answers import CheckOutcome, check_answer_submit
+from .services.quality_serving import item_next
 
 _STATUS = {
     services.NotInPool: status.HTTP_403_FORBIDDEN,
@@ -84,13 +88,54 @@ def _quota_done(evaluation: Evaluation, user) -> Response:
     )
 
 
-def _pair(assignment: Assignment | None) -> dict | None:
-    if assignment is None:
+def _pair(item: Assignment | QualityTask | None) -> dict | None:
+    if item is None:
         return None
-    return pair_data(selectors.pair_view(assignment, with_counts=False, render=False))
+    return pair_data(item_view(item, with_counts=False, render=False))
 
 
-def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
+# A check's states in a pair's words, so an answer's reply tells nothing apart.
+_AS_PAIR = {
+    QualityTask.State.ANSWERED: Assignment.State.SUBMITTED,
+    QualityTask.State.SKIPPED: Assignment.State.SKIPPED,
+    QualityTask.State.EXPIRED: Assignment.State.EXPIRED,
+    QualityTask.State.LEASED: Assignment.State.LEASED,
+}
+
+
+def _check_answered(outcome: CheckOutcome, *, action: str, user) -> Response:
+    """A check's answer in the shape of a pair's (``_answered``)."""
+    task = outcome.task
+    state = _AS_PAIR[task.state]
+    if action == services.Action.FLAG and state == Assignment.State.SKIPPED:
+        state = Assignment.State.FLAGGED  # stored as skipped (docs)
+    pair = AnswerOutcome(
+        assignment=Assignment(pk=None, state=state),
+        rating=None,
+        created=outcome.created,
+        refusal=outcome.refusal,
+        following=outcome.following,
+        notice=outcome.notice,
+        stopped=outcome.stopped,
+    )
+    response = _answered(pair, evaluation=outcome.evaluation, user=user)
+    if action != services.Action.RATE or outcome.refusal is not None:
+        return response
+    response.data |= {
+        "choice": task.choice,
+        "safety_a": "",
+        "safety_b": "",
+        "seconds": task.seconds,
+        "created": outcome.created,
+    }
+    if outcome.created:
+        response.status_code = status.HTTP_201_CREATED
+    return response
+
+
+def _answered(
+    outcome: AnswerOutcome, *, rated: bool = False, evaluation=None, user=None
+) -> Response:
     """The answer as stored and the next pair, in the shape of AnswerSerializer,
     RatingAnswerSerializer or RefusalSerializer (which document it)."""
     following = _pair(outcome.following)
@@ -107,8 +152,8 @@ def _answered(outcome: AnswerOutcome, *, rated: bool = False) -> Response:
     stopped = outcome.stopped
     completion = (
         completion_for(
-            evaluation=outcome.assignment.comparison.evaluation,
-            annotator=outcome.assignment.annotator,
+            evaluation=evaluation or outcome.assignment.comparison.evaluation,
+            annotator=user or outcome.assignment.annotator,
         )
         if isinstance(stopped, services.QuotaDone)
         else None
@@ -158,14 +203,13 @@ class NextPairView(APIView):
             204: OpenApiResponse(description="Nothing is left for you"),
             **_ERRORS,
         },
-        summary="Lease the next pair (or get back the one you hold)",
+        summary="Lease the next pair (or get back the one you hold); it may be a "
+        "quality check, answered at its ``answer_url`` like any pair",
     )
     def post(self, request: Request, evaluation_id: int) -> Response:
         evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
         try:
-            assignment = services.assignment_next(
-                evaluation=evaluation, annotator=request.user
-            )
+            assignment = item_next(evaluation=evaluation, annotator=request.user)
         except services.QuotaDone:
             return _quota_done(evaluation, request.user)
         except services.AssignmentError as error:
@@ -248,3 +292,72 @@ class FlagView(APIView):
             action=services.Action.FLAG,
             comment=data.validated_data.get("comment", ""),
         )
+
+
+class ItemView(APIView):
+    @extend_schema(
+        operation_id="item_read",
+        responses={200: PairSerializer, 404: _ERRORS[404]},
+        summary="One of your own items (a pair or a check), by its ``item`` name",
+    )
+    def get(self, request: Request, token: str) -> Response:
+        try:
+            item = item_for_annotator(token=token, annotator=request.user)
+        except LookupError:
+            return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+        return Response(_pair(item))
+
+
+class ItemAnswerView(APIView):
+    @extend_schema(
+        operation_id="item_answer",
+        request=ItemAnswerInSerializer,
+        responses={
+            201: RatingAnswerSerializer,
+            200: AnswerSerializer,
+            **_ANSWER_ERRORS,
+        },
+        summary="Answer an item (rate, skip or flag); answers with the next item",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        data = ItemAnswerInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        read = item_read(token)
+        if read is None:
+            return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+        check, pk = read
+        answer = data.validated_data
+        action = answer["action"]
+        if not check:
+            response = _answer(
+                request,
+                pk,
+                action=services.Action(action),
+                choice=answer.get("choice"),
+                seconds=answer.get("seconds"),
+                comment=answer.get("comment", ""),
+                safety_a=answer.get("safety_a"),
+                safety_b=answer.get("safety_b"),
+            )
+            return _named(response, token)
+        try:
+            outcome = check_answer_submit(
+                task_id=pk,
+                annotator=request.user,
+                action=action,
+                choice=answer.get("choice"),
+                seconds=answer.get("seconds"),
+            )
+        except QualityTask.DoesNotExist:
+            return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+        except services.InvalidAnswer as error:
+            return _refused(error)
+        return _named(_check_answered(outcome, action=action, user=request.user), token)
+
+
+def _named(response: Response, token: str) -> Response:
+    """The reply to an item's answer names the item answered, whatever its kind."""
+    if isinstance(response.data, dict) and "state" in response.data:
+        response.data = {"item": token, **response.data}
+        response.data["assignment"] = None
+    return response

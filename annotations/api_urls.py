@@ -56,6 +56,12 @@ urlpatterns: list = [
         api.SkipView.as_view(),
         name="api-assignment-skip",
     ),
+    path("items/<str:token>/", api.ItemView.as_view(), name="api-item"),
+    path(
+        "items/<str:token>/answer/",
+        api.ItemAnswerView.as_view(),
+        name="api-item-answer",
+    ),
     path(
         "assignments/<int:assignment_id>/flag/",
         api.FlagView.as_view(),

@@ -60,7 +60,7 @@ class PairView:
     In a single-response evaluation (``single``) the one response is A and B is
     None."""
 
-    assignment_id: int
+    assignment_id: int | None
     evaluation_id: int
     evaluation_title: str
     guidelines_html: str
@@ -80,6 +80,11 @@ class PairView:
     scale: str = "seven"
     single: bool = False
     safety: tuple[SafetyQuestion, ...] = ()
+    # Set by item_selectors.item_view: what the page names the item by (data and
+    # addresses), its opaque token, and where its answer goes.
+    item: str = ""
+    token: str = ""
+    answer_url: str = ""
 
     @property
     def safety_labels(self) -> bool:

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,9 +28,22 @@ class LabelSerializer(serializers.Serializer):
 
 
 class PairSerializer(serializers.Serializer):
-    """One leased assignment as the annotator sees it."""
+    """One leased item (a pair, or a quality check shown as one) as the annotator
+    sees it."""
 
-    assignment = serializers.IntegerField(source="assignment_id")
+    assignment = serializers.IntegerField(
+        source="assignment_id",
+        allow_null=True,
+        help_text="The assignment's id while the evaluation mixes in no quality "
+        "checks; else null (answer through ``answer_url``).",
+    )
+    item = serializers.CharField(
+        source="token", help_text="Opaque name of the item (a pair or a check)."
+    )
+    answer_url = serializers.SerializerMethodField(
+        help_text="POST the answer here: ``action`` (rate, skip, flag) and the "
+        "rating's fields."
+    )
     evaluation = serializers.IntegerField(source="evaluation_id")
     scale = serializers.ChoiceField(
         choices=Evaluation.Scale.choices,
@@ -53,6 +67,15 @@ class PairSerializer(serializers.Serializer):
     def get_labels(self, view) -> list[dict]:
         return _labels(tuple(view.keys))
 
+    def get_answer_url(self, view) -> str:
+        return item_answer_url(view.token)
+
+
+def item_answer_url(token: str) -> str:
+    """The API address answering the item named ``token`` ("" for a view built
+    without one)."""
+    return reverse("api-item-answer", args=[token]) if token else ""
+
 
 _DATETIME = serializers.DateTimeField()
 
@@ -64,6 +87,8 @@ def pair_data(view) -> dict:
     two equal."""
     return {
         "assignment": view.assignment_id,
+        "item": view.token,
+        "answer_url": item_answer_url(view.token),
         "evaluation": view.evaluation_id,
         "scale": view.scale,
         "turns": [{"role": t["role"], "content": t["content"]} for t in view.turns],
@@ -142,6 +167,20 @@ class RatingInSerializer(serializers.Serializer):
         max_length=MAX_COMMENT,
         help_text="Why this answer (optional): the rating's rationale.",
     )
+
+
+class ItemAnswerInSerializer(RatingInSerializer):
+    """One answer to any item (a pair or a check), at its ``answer_url``."""
+
+    action = serializers.ChoiceField(
+        choices=["rate", "skip", "flag"], default="rate", help_text="The answer."
+    )
+    choice = ChoiceField(required=False, help_text="Required to rate; as a rating's.")
+
+    def validate(self, data: dict) -> dict:
+        if data["action"] == "rate" and data.get("choice") is None:
+            raise serializers.ValidationError({"choice": "required to rate"})
+        return data
 
 
 class AnswerSerializer(serializers.Serializer):

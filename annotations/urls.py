@@ -77,4 +77,6 @@ urlpatterns = [
         answer_change_views.rating_edit,
         name="rating-edit",
     ),
+    path("items/<str:token>/", views.item, name="item"),
+    path("items/<str:token>/answer/", views.item_answer, name="item-answer"),
 ]

@@ -14,12 +14,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors
-from .models import Assignment, Evaluation
+from .item_selectors import item_for_annotator, item_page_url, item_read, item_view
+from .models import Assignment, Evaluation, QualityTask
 from .services import answer_changes
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
 from .services.assignments import Action
 from .services.membership import completion_for
+from .services.quality_answers import CheckOutcome, check_answer_submit
+from .services.quality_serving import item_next
 
 
 @login_required
@@ -27,20 +30,18 @@ from .services.membership import completion_for
 def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
     try:
-        assignment = services.assignment_next(
-            evaluation=evaluation, annotator=request.user
-        )
+        item = item_next(evaluation=evaluation, annotator=request.user)
     except services.QuotaDone:
         return redirect("annotations:completed", evaluation_id=evaluation.pk)
     except services.AssignmentError as error:
         messages.error(request, error.message)
         return redirect("annotations:home")
-    if assignment is None:
+    if item is None:
         messages.success(
             request, "Nothing is left for you in this evaluation. Thank you!"
         )
         return redirect("annotations:home")
-    return redirect("annotations:assignment", assignment_id=assignment.pk)
+    return redirect(item_page_url(item))
 
 
 _ACTIONS = frozenset(action.value for action in Action)
@@ -60,7 +61,25 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         )
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
-    if own.state == Assignment.State.LEASED:
+    return _shown(request, own)
+
+
+@login_required
+@require_GET
+def item(request: HttpRequest, token: str) -> HttpResponse:
+    """A pair or a quality check, by its opaque token (quality_serving.py)."""
+    try:
+        own = item_for_annotator(token=token, annotator=request.user)
+    except LookupError:
+        raise Http404("No such pair.") from None
+    return _shown(request, own)
+
+
+def _shown(request: HttpRequest, own: Assignment | QualityTask) -> HttpResponse:
+    """The item's rating page while it is leased, else the next item."""
+    evaluation = own.evaluation if isinstance(own, QualityTask) else None
+    evaluation = evaluation or own.comparison.evaluation
+    if own.state == Assignment.State.LEASED:  # the same value on a QualityTask
         # After a skip without JavaScript: the skipped pair's id, for its Undo (the
         # service checks whose skip it is and that it is recent).
         undo = request.GET.get("undo", "")
@@ -72,22 +91,21 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     messages.info(request, "That pair is finished; here is the next one.")
     note, stopped = "", None
     try:
-        following = services.assignment_next(
-            evaluation=own.comparison.evaluation, annotator=request.user
-        )
+        following = item_next(evaluation=evaluation, annotator=request.user)
     except services.AssignmentError as error:
         following, note, stopped = None, error.message, error
-    return _next(
-        request, following, note, evaluation=own.comparison.evaluation, stopped=stopped
-    )
+    return _next(request, following, note, evaluation=evaluation, stopped=stopped)
 
 
-def pair_context(assignment: Assignment, *, undo: int | None = None, **extra) -> dict:
-    """What _pair.html shows: the pair and the skip just made (``undo``: its
-    assignment id), which they may undo. The annotator's last ratings load when
-    their panel is opened (``answer_change_views.ratings_recent``)."""
+def pair_context(
+    own: Assignment | QualityTask, *, undo: int | None = None, **extra
+) -> dict:
+    """What _pair.html shows: the pair (or a quality check, shown as a pair) and the
+    skip just made (``undo``: its assignment id), which they may undo. The
+    annotator's last ratings load when their panel is opened
+    (``answer_change_views.ratings_recent``)."""
     return {
-        "pair": selectors.pair_view(assignment),
+        "pair": item_view(own),
         "undo": undo,
         "undo_seconds": answer_changes.UNDO_SECONDS,
         "max_comment": services.MAX_COMMENT,
@@ -105,19 +123,24 @@ def _confirmation(outcome: AnswerOutcome, action: str) -> tuple[dict, str]:
     notice = outcome.notice
     if outcome.refusal is not None or not outcome.created:
         return {}, notice
+    check = isinstance(outcome, CheckOutcome)
     if action == Action.RATE:
-        label = selectors.choice_label(outcome.rating.scale, outcome.rating.choice)
-        return {"saved": f"Saved: {label}"}, notice
+        scale, choice = (
+            (outcome.evaluation.scale, outcome.task.choice)
+            if check
+            else (outcome.rating.scale, outcome.rating.choice)
+        )
+        return {"saved": f"Saved: {selectors.choice_label(scale, choice)}"}, notice
     said = _SAID[Action(action)]
     rest = notice.removeprefix(said).strip()
-    if action == Action.SKIP:
+    if action == Action.SKIP and not check:  # a check's skip cannot be undone
         return {"undo": outcome.assignment.pk}, rest
     return {"saved": said}, rest
 
 
 def _next(
     request: HttpRequest,
-    following: Assignment | None,
+    following: Assignment | QualityTask | None,
     note: str,
     confirmation: dict | None = None,
     *,
@@ -154,7 +177,7 @@ def _next(
             if not note:
                 messages.success(request, "All done here. Thank you!")
             return redirect("annotations:home")
-        url = reverse("annotations:assignment", args=[following.pk])
+        url = item_page_url(following)
         if confirmation.get("undo"):
             url += f"?undo={confirmation['undo']}"
         return redirect(url)
@@ -174,12 +197,7 @@ def _next(
         pair_context(following, note=note, **confirmation),
         request=request,
     )
-    return JsonResponse(
-        {
-            "html": html,
-            "url": reverse("annotations:assignment", args=[following.pk]),
-        }
-    )
+    return JsonResponse({"html": html, "url": item_page_url(following)})
 
 
 SESSION_EXPIRED = "Your session has expired; log in again."
@@ -191,10 +209,13 @@ def session_required(view):
     page_view = login_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
         if request.user.is_authenticated or not wants_fragment(request):
-            return page_view(request, assignment_id)
-        pair = reverse("annotations:assignment", args=[assignment_id])
+            return page_view(request, **kwargs)
+        if "token" in kwargs:
+            pair = reverse("annotations:item", args=[kwargs["token"]])
+        else:
+            pair = reverse("annotations:assignment", args=[kwargs["assignment_id"]])
         login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': pair})}"
         return JsonResponse({"error": SESSION_EXPIRED, "login": login}, status=401)
 
@@ -203,10 +224,55 @@ def session_required(view):
 
 @session_required
 @require_POST
+def item_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """``answer`` for an item named by its token: a pair, or a quality check
+    (stored on its task, never as a rating)."""
+    read = item_read(token)
+    if read is None:
+        raise Http404("No such pair.")
+    check, pk = read
+    page = reverse("annotations:item", args=[token])
+    if not check:
+        return _answer(request, pk, page=page)
+    action = request.POST.get("action")
+    if action not in _ACTIONS:
+        action = Action.RATE
+    try:
+        outcome = check_answer_submit(
+            task_id=pk,
+            annotator=request.user,
+            action=action,
+            choice=request.POST.get("choice"),
+            seconds=request.POST.get("seconds") or None,
+        )
+    except QualityTask.DoesNotExist:
+        raise Http404("No such pair.") from None
+    except services.InvalidAnswer as error:
+        return _invalid(request, error, page=page)
+    return _after(request, outcome, evaluation=outcome.evaluation, action=action)
+
+
+def _invalid(request: HttpRequest, error, *, page: str) -> HttpResponse:
+    if wants_fragment(request):
+        return JsonResponse({"error": error.message}, status=400)
+    messages.error(request, error.message)
+    return redirect(page)
+
+
+@session_required
+@require_POST
 def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One form for the three answers (rate: choice + seconds, and the safety
     labels when asked; skip; flag), answered with the next pair: one service call
     per click."""
+    return _answer(
+        request,
+        assignment_id,
+        page=reverse("annotations:assignment", args=[assignment_id]),
+    )
+
+
+def _answer(request: HttpRequest, assignment_id: int, *, page: str) -> HttpResponse:
     action = request.POST.get("action")
     if action not in _ACTIONS:
         action = Action.RATE
@@ -237,10 +303,23 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except Assignment.DoesNotExist:
         raise Http404("No such assignment.") from None
     except services.InvalidAnswer as error:
-        if wants_fragment(request):
-            return JsonResponse({"error": error.message}, status=400)
-        messages.error(request, error.message)
-        return redirect("annotations:assignment", assignment_id=assignment_id)
+        return _invalid(request, error, page=page)
+    return _after(
+        request,
+        outcome,
+        evaluation=outcome.assignment.comparison.evaluation,
+        action=action,
+    )
+
+
+def _after(
+    request: HttpRequest,
+    outcome: AnswerOutcome | CheckOutcome,
+    *,
+    evaluation: Evaluation,
+    action: str,
+) -> HttpResponse:
+    """The answer's outcome (a pair's or a check's), as the next item."""
     if isinstance(outcome.refusal, _BARRED):
         # Nothing stored and no next pair: say why, where the annotator looks.
         message = outcome.refusal.message
@@ -257,7 +336,7 @@ def answer(request: HttpRequest, assignment_id: int) -> HttpResponse:
         outcome.following,
         note,
         confirmation,
-        evaluation=outcome.assignment.comparison.evaluation,
+        evaluation=evaluation,
         stopped=outcome.stopped,
     )
 

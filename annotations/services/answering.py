@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Assignment, Rating
+from ..models import Assignment, QualityTask, Rating
 from . import stages
 from .assignment_errors import (
     AssignmentError,
@@ -23,7 +23,8 @@ from .assignment_errors import (
     QuotaDone,
 )
 from .assignments import Action, answer_record
-from .leasing import assignment_next, lease_next
+from .quality_answers import after_answer
+from .quality_serving import item_lease, item_next
 
 _NOTICES = {
     Action.SKIP: "Skipped.",
@@ -50,7 +51,8 @@ class AnswerOutcome:
     by an import; NotInPool, EvaluationClosed: the annotator may no longer answer
     here, and gets no next pair). ``following`` is the next pair leased
     to the annotator (or the one they hold), with its comparison, prompt and
-    generations loaded; None when nothing is left for them. ``notice`` is what to
+    generations loaded, or a quality check (QualityTask, quality_serving.py) when
+    the evaluation mixes them in; None when nothing is left for them. ``notice`` is what to
     tell the annotator, "" when all went as asked. ``stopped`` says why no next pair
     came although pairs may be left (NotInPool, EvaluationClosed, Paused, QuotaDone).
     """
@@ -59,7 +61,7 @@ class AnswerOutcome:
     rating: Rating | None
     created: bool
     refusal: AssignmentError | None
-    following: Assignment | None
+    following: Assignment | QualityTask | None
     notice: str
     stopped: AssignmentError | None = None
 
@@ -116,7 +118,7 @@ def answer_submit(
         following, new, busy, stopped = None, False, False, None
         try:
             if not isinstance(recorded.refusal, _BARRED):
-                following, new = lease_next(
+                following, new = item_lease(
                     evaluation=assignment.comparison.evaluation,
                     annotator=annotator,
                     now=now,
@@ -129,14 +131,14 @@ def answer_submit(
         except PairsBusy:
             busy = True
         touched = [assignment.comparison_id]
-        if new:
+        if new and not isinstance(following, QualityTask):
             touched.append(following.comparison_id)
         stages.stages_refresh(comparison_ids=touched)
     if busy:
         # The open pairs are locked by clicks that may be waiting for the pair this
         # one answered: wait for them only once the answer has let it go.
         try:
-            following = assignment_next(
+            following = item_next(
                 evaluation=assignment.comparison.evaluation,
                 annotator=annotator,
                 now=now,
@@ -145,6 +147,8 @@ def answer_submit(
         except (*_STOPS, PairsBusy) as error:
             notes.append(error.message)
             stopped = error if isinstance(error, _STOPS) else None
+    if recorded.created:
+        after_answer(evaluation=assignment.comparison.evaluation, annotator=annotator)
     return AnswerOutcome(
         assignment=assignment,
         rating=recorded.rating,

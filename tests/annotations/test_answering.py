@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotations import selectors
+from annotations.item_selectors import item_view
 from annotations.models import Assignment, Comparison, Evaluation, Rating
 from annotations.serializers import (
     AnswerSerializer,
@@ -175,7 +175,7 @@ def test_the_api_answers_in_the_shape_its_serializers_document(small_evaluation)
 
     def documented(pair):
         lease = Assignment.objects.get(pk=pair["assignment"])
-        view = selectors.pair_view(lease, with_counts=False, render=False)
+        view = item_view(lease, with_counts=False, render=False)
         return json.loads(json.dumps(PairSerializer(view).data))
 
     pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()

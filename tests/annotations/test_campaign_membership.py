@@ -229,3 +229,32 @@ def test_a_paused_annotator_may_not_undo_a_skip_nor_change_a_rating(db):
         rating_revise(rating_id=rating.pk, annotator=user, choice=-2)
     assert Rating.objects.get().choice == 1
     assert Assignment.objects.get(pk=skipped.pk).state == Assignment.State.SKIPPED
+
+
+def test_the_loop_pauses_an_annotator_who_crosses_a_threshold(db):
+    """qc_pause on, at most half the answers under 5 s, checked from 3 answers on:
+    three answers of 1 s each (fast share 3 / 3 = 1.0 > 0.5) pause the annotator
+    after the third, whose next pair goes back to the pool."""
+    evaluation, _, (user,) = build_evaluation(
+        pairs=6,
+        annotators=1,
+        per_pair=1,
+        qc_pause=True,
+        qc_min_answers=3,
+        min_seconds=5,
+        qc_max_fast_share=0.5,
+    )
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    for answered in range(3):
+        member = PoolMember.objects.get(evaluation=evaluation, user=user)
+        assert member.paused_at is None, f"paused after {answered} answers"
+        outcome = answer_submit(
+            assignment_id=lease.pk, annotator=user, action="rate", choice=1, seconds=1
+        )
+        lease = outcome.following
+    member = PoolMember.objects.get(evaluation=evaluation, user=user)
+    assert member.paused_at is not None
+    assert "quality control" in member.pause_message.lower()
+    assert not Assignment.objects.filter(state=Assignment.State.LEASED).exists()
+    with pytest.raises(services.Paused):
+        services.assignment_next(evaluation=evaluation, annotator=user)

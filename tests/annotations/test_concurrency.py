@@ -14,6 +14,11 @@ from annotations.services import assignments as services
 from generations.models import Generation, Prompt
 from tests.factories import ChatModelFactory, PromptSetFactory, UserFactory
 
+# The two many-annotator races (32 and 64 threads, one PostgreSQL connection each)
+# run in one test process, one after the other: together they would pass the
+# server's 100 connections.
+pytestmark = pytest.mark.xdist_group("annotator-races")
+
 PAIRS = 200
 ANNOTATORS = 32
 PER_PAIR = 3
