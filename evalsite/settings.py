@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
         "JudgementStatusEnum": "judges.models.Judgement.Status",
         # Generation jobs and judge runs share one set of states.
         "JobStatusEnum": "judges.models.JudgeRun.Status",
+        # Two fields named "action": an item's answer and an admin's flag review.
+        "AnswerActionEnum": "annotations.services.assignments.Action",
+        "FlagReviewActionEnum": "annotations.models.FlagReview.Action",
     },
 }
 

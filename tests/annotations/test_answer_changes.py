@@ -217,6 +217,7 @@ def test_an_undo_while_another_holds_the_last_place_is_refused(db):
     evaluation, (pair, _), (user, second) = build_evaluation(
         pairs=2, annotators=2, per_pair=1
     )
+    in_id_order(evaluation)  # the user is given ``pair`` first, and skips it
     now = timezone.now()
     skipped, _ = _skip_first(evaluation, user, now)
     lease = services.assignment_next(evaluation=evaluation, annotator=second, now=now)

@@ -4,7 +4,7 @@ import pytest
 
 from annotations.models import FlagReview
 
-from .conftest import build_evaluation
+from .conftest import build_evaluation, in_id_order
 from .test_flag_reviews import _flag
 
 pytestmark = pytest.mark.django_db
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def flagged(db):
     evaluation, (pair, other), users = build_evaluation(pairs=2, annotators=1)
+    in_id_order(evaluation)  # the annotator flags ``pair``, the first
     _flag(evaluation, users[0], "Model B answers in Klingon")
     return evaluation, pair, other
 

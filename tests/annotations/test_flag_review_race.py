@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from annotations.models import Comparison, FlagReview, Rating
+from annotations.models import Assignment, Comparison, FlagReview, Rating
 from annotations.services import assignments as services
 from annotations.services.flag_reviews import flag_review_record
 from tests.conftest import make_user
@@ -104,11 +104,16 @@ def test_reviews_racing_annotators_never_pass_n(require_postgres):
         pairs=PAIRS, annotators=ANNOTATORS, per_pair=PER_PAIR
     )
     admin = make_user("race-admin", "admin")
-    # The first annotator flags the first pairs; they start excluded.
+    # The first annotator flags their first pairs; they start excluded.
     for _ in range(FLAGGED):
         lease = services.assignment_next(evaluation=evaluation, annotator=users[0])
         services.assignment_flag(assignment_id=lease.pk, annotator=users[0])
-    flagged = [c.pk for c in comparisons[:FLAGGED]]
+    flagged = list(
+        Assignment.objects.filter(annotator=users[0], state="flagged").values_list(
+            "comparison_id", flat=True
+        )
+    )
+    assert len(flagged) == FLAGGED
     for pk in flagged:
         flag_review_record(comparison_id=pk, action="exclude", reviewer=admin)
 

@@ -81,11 +81,12 @@ def test_an_edited_rating_changes_the_report(h2h, django_capture_on_commit_callb
     assert after["headline"] != before["headline"]
 
 
-def _admin_data(form) -> dict:
+def _admin_data(form, prefix: str = "") -> dict:
     """POST data that resubmits an admin change form as it stands."""
     data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
+    for field_name, field in form.fields.items():
+        value = form[field_name].value()
+        name = f"{prefix}-{field_name}" if prefix else field_name
         if isinstance(value, datetime):
             local = timezone.localtime(value)
             data[f"{name}_0"] = local.date().isoformat()
@@ -104,7 +105,11 @@ def test_a_rating_edited_in_the_admin_changes_the_report(
     client.force_login(admin_user)
     rating = _rating_of(h2h, "ann-b")
     url = reverse("admin:annotations_rating_change", args=[rating.pk])
-    data = _admin_data(client.get(url).context["adminform"].form)
+    page = client.get(url).context
+    data = _admin_data(page["adminform"].form)
+    for inline in page["inline_admin_formsets"]:  # the rating's history, read-only
+        management = inline.formset.management_form
+        data.update(_admin_data(management, prefix=management.prefix))
     choice = -rating.choice or 3
     data.update(choice=choice, score=choice if rating.candidate_on_left else -choice)
 
