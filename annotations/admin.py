@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -17,6 +18,7 @@ from .models import (
     Assignment,
     Comparison,
     Evaluation,
+    FlagReview,
     Invitation,
     PoolMember,
     Rating,
@@ -97,6 +99,10 @@ class PoolMemberInline(admin.TabularInline):
     model = PoolMember
     extra = 0
     can_delete = False
+    # One line per member: the table stays within the page.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 28})}
+    }
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -336,3 +342,27 @@ class RatingAdmin(admin.ModelAdmin):
     list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
     raw_id_fields = ["comparison", "assignment"]
     date_hierarchy = "created_at"
+
+
+@admin.register(FlagReview)
+class FlagReviewAdmin(admin.ModelAdmin):
+    """Every decision on a flagged pair, read-only: decisions are made (and changed)
+    on the flag queue, whose service keeps the pair's exclusion and stage right."""
+
+    list_display = ["comparison", "action", "note", "reviewed_by", "reviewed_at"]
+    list_filter = ["action", "comparison__evaluation"]
+    search_fields = ["note", "reviewed_by__username", "comparison__prompt__external_id"]
+    list_select_related = [
+        "comparison__evaluation",
+        "comparison__prompt",
+        "reviewed_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -40,6 +40,9 @@ class QualityWarningSerializer(serializers.Serializer):
 
 class AnnotatorQualitySerializer(serializers.Serializer):
     annotator = serializers.CharField()
+    participant_id = serializers.CharField(
+        help_text="The crowd platform's id (PROLIFIC_PID); blank when none."
+    )
     in_pool = serializers.BooleanField()
     paused_at = serializers.DateTimeField(allow_null=True)
     pause_message = serializers.CharField()
@@ -79,6 +82,7 @@ def _row(row: QualityRow) -> dict:
     quality = row.quality
     return {
         "annotator": row.username,
+        "participant_id": row.participant_id,
         "in_pool": row.in_pool,
         "paused_at": row.paused_at,
         "pause_message": row.pause_message,

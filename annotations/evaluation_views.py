@@ -26,7 +26,7 @@ def _built(result: BuildResult) -> str:
         reasons = "; ".join(f"{k}: {v}" for k, v in sorted(result.left_out.items()))
         text += (
             f"; {result.left_out_total} left out ({reasons}). Build the pairs again "
-            "once their generations are done."
+            "once their generations are done"
         )
     return text + "."
 

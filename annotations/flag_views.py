@@ -15,6 +15,7 @@ from .models import Comparison, Evaluation, FlagReview
 from .services.flag_reviews import FlagReviewRefused, flag_review_record
 
 PER_PAGE = 20
+RECENT = 20
 REVIEW_PERMISSION = "annotations.add_flagreview"
 
 
@@ -23,11 +24,18 @@ def _queue(request: HttpRequest, evaluation: Evaluation | None) -> HttpResponse:
         evaluation_id=evaluation.pk if evaluation else None
     ).values_list("pk", flat=True)
     page = Paginator(pending, PER_PAGE).get_page(request.GET.get("page"))
+    recent = FlagReview.objects.select_related(
+        "comparison__evaluation", "comparison__prompt", "reviewed_by"
+    ).order_by("-reviewed_at", "-id")
+    if evaluation is not None:
+        recent = recent.filter(comparison__evaluation=evaluation)
     context = {
         "evaluation": evaluation,
         "page": page,
         "pairs": flag_queue.flagged_pairs(list(page.object_list)),
         "actions": FlagReview.Action.choices,
+        # The last decisions, each of which may be changed (a mistaken exclusion).
+        "recent": recent[:RECENT],
     }
     return render(request, "annotations/flags.html", context)
 

@@ -39,6 +39,7 @@ class QualityRow:
     paused_at: datetime | None
     pause_message: str
     quality: AnnotatorQuality
+    participant_id: str = ""  # a crowd platform's id (PROLIFIC_PID), if they have one
 
 
 def thresholds_of(evaluation: Evaluation) -> Thresholds:
@@ -125,10 +126,16 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
         thresholds=inputs.thresholds,
     )
     members = {
-        user_id: (username, paused_at, message)
-        for user_id, username, paused_at, message in PoolMember.objects.filter(
-            evaluation=evaluation
-        ).values_list("user_id", "user__username", "paused_at", "pause_message")
+        user_id: (username, paused_at, message, participant)
+        for user_id, username, paused_at, message, participant in (
+            PoolMember.objects.filter(evaluation=evaluation).values_list(
+                "user_id",
+                "user__username",
+                "paused_at",
+                "pause_message",
+                "participant_id",
+            )
+        )
     }
     outside = set(figures) - set(members)
     names = dict(
@@ -138,8 +145,8 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
     )
     rows = []
     for annotator_id in set(members) | outside:
-        username, paused_at, message = members.get(
-            annotator_id, (names.get(annotator_id, str(annotator_id)), None, "")
+        username, paused_at, message, participant = members.get(
+            annotator_id, (names.get(annotator_id, str(annotator_id)), None, "", "")
         )
         quality = figures.get(annotator_id) or annotator_quality(
             annotator_id=annotator_id, ratings=[], thresholds=inputs.thresholds
@@ -152,6 +159,7 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
                 paused_at=paused_at,
                 pause_message=message,
                 quality=quality,
+                participant_id=participant,
             )
         )
     return sorted(rows, key=lambda row: row.username)

@@ -162,7 +162,8 @@ def _next(
                 "completion": completion_for(
                     evaluation=evaluation, annotator=request.user
                 ),
-                "note": note,
+                # The page's heading says it already.
+                "note": note.replace(stopped.message, "").strip(),
                 **confirmation,
             },
             request=request,

@@ -23,9 +23,9 @@ SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   EXISTS (SELECT 1 FROM {MEMBERS} pm
           WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
     AS in_pool,
-  EXISTS (SELECT 1 FROM {MEMBERS} pp
-          WHERE pp.evaluation_id = c.evaluation_id AND pp.user_id = a.annotator_id
-          AND pp.paused_at IS NOT NULL)
+  (SELECT pp.pause_message FROM {MEMBERS} pp
+   WHERE pp.evaluation_id = c.evaluation_id AND pp.user_id = a.annotator_id
+   AND pp.paused_at IS NOT NULL)
     AS paused
 FROM {A} a
 JOIN {C} c ON c.id = a.comparison_id
@@ -81,7 +81,7 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
     """The annotator's assignment with its comparison locked FOR NO KEY UPDATE (the
     first lock of an answer), and its comparison and evaluation loaded with what
     answering needs; ``in_pool`` says whether the annotator is in the evaluation's
-    pool, and ``paused`` whether they are paused in it. Assignment.DoesNotExist for
+    pool, and ``paused`` the message of their pause in it (None when not paused). Assignment.DoesNotExist for
     anyone else's."""
     rows = list(
         Assignment.objects.raw(
@@ -93,7 +93,7 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
         raise Assignment.DoesNotExist(assignment_id)
     assignment = rows[0]
     assignment.in_pool = bool(assignment.in_pool)
-    assignment.paused = bool(assignment.paused)
+    # ``assignment.paused``: the pause's message when paused (may be ""), else None.
     evaluation = loaded(
         Evaluation,
         id=assignment.evaluation_id,

@@ -252,8 +252,8 @@ def _barred(assignment: Assignment) -> AssignmentError | None:
         return EvaluationClosed(CLOSED)
     if not assignment.in_pool:
         return NotInPool(NO_LONGER_IN_POOL)
-    if assignment.paused:
-        return Paused(PAUSED)
+    if assignment.paused is not None:
+        return Paused(assignment.paused or PAUSED)
     return None
 
 

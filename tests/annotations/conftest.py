@@ -17,8 +17,16 @@ SECRET_CANDIDATE = "Zephyrine-70B-Candidate"
 SECRET_BASELINE = "Quokkaline-13B-Baseline"
 
 
+# Each annotator has their own order of the untouched pairs, seeded at random when they
+# join (tests/annotations/test_campaign_membership.py tests it). Tests built on a few
+# pairs follow which pair comes next: there every annotator gets a seed whose order is
+# the pairs' id order, so such a test means the same on every run.
+ID_ORDER_UP_TO = 7
+
+
 def build_evaluation(*, pairs: int, annotators: int, per_pair: int = 3, **extra):
-    """An open evaluation with ``pairs`` comparisons and a pool of new annotators."""
+    """An open evaluation with ``pairs`` comparisons and a pool of new annotators;
+    with at most ID_ORDER_UP_TO pairs, everyone's order is the pairs' id order."""
     evaluation = EvaluationFactory(
         candidate=ChatModelFactory(name=SECRET_CANDIDATE),
         baseline=ChatModelFactory(name=SECRET_BASELINE),
@@ -33,6 +41,8 @@ def build_evaluation(*, pairs: int, annotators: int, per_pair: int = 3, **extra)
         user.groups.add(group)
         users.append(user)
     evaluation.pool.add(*users)
+    if pairs <= ID_ORDER_UP_TO:
+        in_id_order(evaluation)
     return evaluation, comparisons, users
 
 

@@ -10,6 +10,8 @@ from tests.factories import (
     PromptSetFactory,
 )
 
+from .conftest import ID_ORDER_UP_TO, in_id_order
+
 SECRET_MODELS = ("Zephyrine-70B-Single", "Quokkaline-13B-Single")
 
 
@@ -42,4 +44,6 @@ def build_single(
         user.groups.add(group)
         users.append(user)
     evaluation.pool.add(*users)
+    if evaluation.comparisons.count() <= ID_ORDER_UP_TO:  # as build_evaluation
+        in_id_order(evaluation)
     return evaluation, list(evaluation.comparisons.order_by("id")), users

@@ -104,6 +104,7 @@ def test_a_paused_annotator_gets_no_pair_and_their_lease_returns_to_the_pool(db)
         assignment_id=lease.pk, annotator=paused, action="rate", choice=2, seconds=4
     )
     assert isinstance(outcome.refusal, services.Paused)
+    assert outcome.refusal.message == "Too fast: talk to Ana."  # the lead's own words
     assert outcome.following is None
     assert not Rating.objects.exists()
     # The pair went back to the pool: the other annotator takes and rates it.
@@ -258,3 +259,16 @@ def test_the_loop_pauses_an_annotator_who_crosses_a_threshold(db):
     assert not Assignment.objects.filter(state=Assignment.State.LEASED).exists()
     with pytest.raises(services.Paused):
         services.assignment_next(evaluation=evaluation, annotator=user)
+
+
+def test_the_quality_page_and_api_name_a_crowd_participant(db, client):
+    from tests.conftest import make_user
+
+    evaluation, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    PoolMember.objects.filter(user=user).update(participant_id="5f1e2d3c4b")
+    client.force_login(make_user("lead", "admin"))
+    page = client.get(reverse("annotations:quality", args=[evaluation.pk]))
+    assert "5f1e2d3c4b" in page.content.decode()
+    rows = client.get(f"/api/evaluations/{evaluation.pk}/quality/").json()
+    rows = rows.get("annotators", rows) if isinstance(rows, dict) else rows
+    assert [row["participant_id"] for row in rows] == ["5f1e2d3c4b"]

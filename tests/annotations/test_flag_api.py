@@ -132,3 +132,33 @@ def test_queue_page_reviews_and_comes_back(client, admin_user, flagged):
     )
     assert "action: &#x27;burn&#x27; is not one of" in refused.content.decode()
     assert refused.redirect_chain[-1][0] == "/flags/"
+
+
+def test_a_mistaken_exclusion_is_undone_from_the_recent_decisions(
+    client, admin_user, flagged
+):
+    evaluation, pair, _ = flagged
+    client.force_login(admin_user)
+    page_url = f"/evaluations/{evaluation.pk}/flags/"
+    client.post(
+        f"/flags/{pair.pk}/review/",
+        {"action": "exclude", "note": "B truncated", "next": page_url},
+    )
+    pair.refresh_from_db()
+    assert pair.excluded
+    page = client.get(page_url).content.decode()
+    assert 'id="no-flags"' in page  # nothing waits, yet the decision is listed
+    assert "B truncated" in page
+    assert 'id="recent-reviews"' in page
+    client.post(
+        f"/flags/{pair.pk}/review/",
+        {"action": "keep", "note": "excluded by mistake", "next": page_url},
+    )
+    pair.refresh_from_db()
+    assert not pair.excluded
+    assert list(
+        FlagReview.objects.order_by("reviewed_at").values_list("action", flat=True)
+    ) == [
+        "exclude",
+        "keep",
+    ]

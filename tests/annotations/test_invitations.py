@@ -334,3 +334,16 @@ def test_annotators_and_researchers_cannot_manage_links(client, evaluation, anno
     assert client.post(revoke).status_code == 403
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+def test_no_places_or_a_zero_quota_is_a_400_naming_the_field(client, evaluation):
+    client.force_login(make_user("adm-zero", roles.ADMIN))
+    page_url = reverse("annotations:invitations", args=[evaluation.pk])
+    future = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    for field, values in (("max_uses", {"max_uses": 0}), ("quota", {"quota": 0})):
+        response = client.post(
+            page_url, {"max_uses": 3, "expires_at": future, **values}
+        )
+        assert response.status_code == 400
+        assert field in response.context["form"].errors
+    assert not Invitation.objects.exists()

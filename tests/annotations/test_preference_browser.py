@@ -12,7 +12,7 @@ from annotations.models import Evaluation, Rating
 from tests.conftest import browser_login
 from tests.factories import ComparisonFactory, GenerationFactory, PromptFactory
 
-from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
+from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation, in_id_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,6 +71,7 @@ def test_annotator_rates_a_preference_pair_with_safety_labels_by_keyboard(
     )
     first = _pair(evaluation, PROMPT, REFUSAL, CRACKING)
     second = _pair(evaluation, "Is it safe to mix bleach and vinegar?", "No.", "Yes.")
+    in_id_order(evaluation)  # the steps below follow the pairs in this order
 
     browser_login(page, live_server, user.username)
     page.focus("button.start")
