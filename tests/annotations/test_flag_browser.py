@@ -36,7 +36,11 @@ def test_annotator_flags_admin_excludes_report_says_so(live_server, browser):
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js (deferred) listens for the keys
     page.keyboard.press("f")
+    # Typed only once the box has the focus: on a busy machine the keys would
+    # otherwise reach the page as shortcuts (the "s" of "stops" skips the pair).
+    page.wait_for_function("document.activeElement?.id === 'flag-comment'")
     page.keyboard.type("Model B stops mid-sentence")
     page.keyboard.press("Enter")
     page.wait_for_function(
