@@ -71,6 +71,7 @@ def test_annotator_changes_an_earlier_rating_with_a_reason(live_server, page):
         page.screenshot(path=str(DOCS / "rating-edit.png"), full_page=True)
     page.click("#save-change")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js, deferred, has the keys
     assert "Saved: B is slightly better (changed)" in page.inner_text(".messages")
 
     rating = Rating.objects.get(assignment_id=int(first))

@@ -49,6 +49,7 @@ def test_annotator_rates_single_responses_with_the_keyboard(live_server, page):
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js, deferred, has the keys
 
     # One response, the Likert question, keys 1 to 7 left to right.
     assert page.get_attribute("#pair", "data-scale") == "likert"

@@ -77,6 +77,7 @@ def test_annotator_rates_a_preference_pair_with_safety_labels_by_keyboard(
     page.focus("button.start")
     page.keyboard.press("Enter")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js, deferred, has the keys
     text = page.inner_text("body")
     assert SECRET_CANDIDATE not in text
     assert SECRET_BASELINE not in text

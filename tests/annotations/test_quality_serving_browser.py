@@ -18,6 +18,7 @@ def test_a_check_is_answered_in_the_browser_like_a_pair(live_server, page):
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js, deferred, has the keys
     assert "/items/" in page.url
     assert "Known" in page.inner_text(".responses")  # the gold pair's answers
     before = page.get_attribute("#pair", "data-assignment")

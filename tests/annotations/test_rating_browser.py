@@ -80,6 +80,7 @@ def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")  # rate.js, deferred, has the keys
 
     # Multi-turn history, set apart from the final user turn.
     assert "Open it with" in page.inner_text(".history")

@@ -89,6 +89,7 @@ def test_admin_creates_an_evaluation_and_sees_its_first_rating(new_page, live_se
     browser_login(annotator, live_server, "ann-b")
     annotator.click("button.start")
     annotator.wait_for_selector("#answer-form")
+    annotator.wait_for_load_state("load")  # rate.js, deferred, has the keys
     first = annotator.get_attribute("#pair", "data-assignment")
     annotator.click("text=A is better")
     annotator.wait_for_timeout(300)
