@@ -76,7 +76,7 @@ def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
 
 def _open_draft(draft_id: int, writer) -> Draft:
     draft = (
-        Draft.objects.select_for_update()
+        Draft.objects.select_for_update(of=("self",))
         .select_related("prompt_set__authoring_setup")
         .filter(pk=draft_id, writer=writer)
         .first()
