@@ -1,6 +1,7 @@
 """Prompt authoring: who writes dialogues for a set, with which chat models, and drafts."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -56,6 +57,33 @@ class AuthoringSetup(models.Model):
     @property
     def categories(self) -> list[str]:
         return list(self.prompt_set.categories) or list(PAPER_CATEGORIES)
+
+    def clean(self) -> None:
+        for field in ("model_a", "model_b"):
+            chat_model = getattr(self, field, None)
+            if chat_model and chat_model.backend != ChatModel.Backend.OPENAI:
+                raise ValidationError({field: "Needs a model with a server to chat."})
+        names = {
+            "method_targets": list(Prompt.CollectionMethod.values),
+            "category_targets": self.categories if self.prompt_set_id else None,
+        }
+        for field, allowed in names.items():
+            targets = getattr(self, field)
+            if not isinstance(targets, dict):
+                raise ValidationError({field: 'Expected {"name": share, ...}.'})
+            for name, share in targets.items():
+                if allowed is not None and name not in allowed:
+                    raise ValidationError(
+                        {field: f"Unknown {name!r} (one of {allowed})."}
+                    )
+                if isinstance(share, bool) or not isinstance(share, int | float):
+                    raise ValidationError(
+                        {field: f"The share of {name!r} is a number."}
+                    )
+                if share < 0:
+                    raise ValidationError(
+                        {field: f"The share of {name!r} is negative."}
+                    )
 
 
 class Draft(models.Model):

@@ -172,7 +172,11 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
         if not texts[side]:
             yield ReplyEvent("error", side, f"{chat_model.name} gave an empty reply.")
             return
-    _reply_store(draft_id=draft.pk, writer=writer, setup=setup, texts=texts)
+    try:
+        _reply_store(draft_id=draft.pk, writer=writer, setup=setup, texts=texts)
+    except (ValidationError, PermissionDenied) as exc:  # saved or gone meanwhile
+        yield ReplyEvent("error", "", str(exc))
+        return
     yield ReplyEvent("done")
 
 

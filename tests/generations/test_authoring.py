@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import transaction
 
 from generations.exports import prompt_lines
 from generations.models import (
@@ -23,14 +24,17 @@ from generations.services.imports import prompts_import
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory, PromptFactory, PromptSetFactory
 
+SERVER = {"backend": "openai", "base_url": "http://h:1/v1"}
+
 
 @pytest.fixture
 def setup(db):
     prompt_set = PromptSetFactory(name="written")
     setup = AuthoringSetup.objects.create(
         prompt_set=prompt_set,
-        model_a=ChatModelFactory(name="gpt-like"),
-        model_b=ChatModelFactory(name="llama-like"),
+        # The replies are stubbed: the servers are never asked.
+        model_a=ChatModelFactory(name="gpt-like", **SERVER),
+        model_b=ChatModelFactory(name="llama-like", **SERVER),
         method_targets={"best_of_both": 1},
     )
     setup.writers.add(make_user("writer", "annotator"))
@@ -306,3 +310,43 @@ def test_progress_counts_methods_and_categories_against_targets(
         "best_of_both",
         "chatgpt",
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("method_targets", {"gpt4": 1}),
+        ("method_targets", {"chatgpt": "half"}),
+        ("method_targets", {"chatgpt": -1}),
+        ("method_targets", [1, 2]),
+        ("category_targets", {"poetry": 1}),
+    ],
+)
+def test_setup_targets_are_checked(setup, field, value):
+    setattr(setup, field, value)
+    with pytest.raises(ValidationError) as caught:
+        setup.full_clean()
+    assert field in caught.value.message_dict
+
+
+def test_both_sides_need_a_server(setup):
+    setup.full_clean()
+    setup.model_b.backend = "imported"
+    with pytest.raises(ValidationError, match="server"):
+        setup.full_clean()
+
+
+def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
+    setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    events = authoring.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(events).kind == "chunk"
+    Draft.objects.filter(pk=draft.pk).update(status="saved")
+    assert [event.kind for event in events] == ["chunk", "error"]
+
+
+def test_services_refuse_an_outer_transaction(setup, writer):
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
