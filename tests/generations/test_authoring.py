@@ -350,3 +350,15 @@ def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
 def test_services_refuse_an_outer_transaction(setup, writer):
     with transaction.atomic(), pytest.raises(RuntimeError):
         authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+
+
+def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/generations/authoringsetup/")
+    assert f"/authoring/sets/{setup.prompt_set.pk}/" in page.content.decode()
+    assert (
+        client.get(f"/admin/generations/authoringsetup/{setup.pk}/change/").status_code
+        == 200
+    )
+    for name in ("draft", "authoringpreference"):
+        assert client.get(f"/admin/generations/{name}/").status_code == 200
