@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from generations.backends import ChatRequest, Connection
+from generations.backends import ChatRequest, Connection, PermanentBackendError
 from generations.backends.openai import OpenAIChatBackend
 from generations.models import AuthoringPreference, AuthoringSetup, ChatModel, Prompt
 from generations.services import authoring
@@ -74,6 +74,19 @@ def held_after_first_piece(monkeypatch):
 
     monkeypatch.setattr(authoring, "_reply_pieces", held)
     return release
+
+
+def test_a_refused_stream_is_a_permanent_error(llama_server):
+    backend = OpenAIChatBackend(
+        Connection(base_url=f"{llama_server.url}/v1", model_id="tiny-llama2")
+    )
+    request = ChatRequest(
+        messages=[{"role": "user", "content": "Hi"}],
+        max_new_tokens=16,
+        extra={"n_probs": "many"},
+    )
+    with pytest.raises(PermanentBackendError, match="HTTP 400"):
+        list(backend.stream(request))
 
 
 def _setup(llama_server, method: str):
