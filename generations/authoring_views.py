@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from . import authoring_selectors
 from .exports import prompt_lines
 from .models import AuthoringSetup, Draft, PromptSet
-from .services import authoring
+from .services import authoring, authoring_replies
 
 
 def _message(exc: ValidationError) -> str:
@@ -83,7 +83,7 @@ def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-def _sse(events: Iterator[authoring.ReplyEvent]) -> Iterator[str]:
+def _sse(events: Iterator[authoring_replies.ReplyEvent]) -> Iterator[str]:
     for event in events:
         data = json.dumps({"side": event.side, "text": event.text})
         yield f"event: {event.kind}\ndata: {data}\n\n"
@@ -94,7 +94,7 @@ def _sse(events: Iterator[authoring.ReplyEvent]) -> Iterator[str]:
 def draft_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Server-sent events: ``chunk`` (side, text) as generated, then ``done`` or
     ``error``."""
-    events = authoring.reply_stream(draft_id=pk, writer=request.user)
+    events = authoring_replies.reply_stream(draft_id=pk, writer=request.user)
     try:
         first = next(events)
     except ValidationError as exc:

@@ -19,7 +19,7 @@ from generations.models import (
     Prompt,
     PromptSet,
 )
-from generations.services import authoring
+from generations.services import authoring, authoring_replies
 from generations.services.imports import prompts_import
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory, PromptFactory, PromptSetFactory
@@ -54,11 +54,11 @@ def stub_replies(monkeypatch):
         yield f"{chat_model.name} "
         yield f"says {len(turns)}"
 
-    monkeypatch.setattr(authoring, "_reply_pieces", pieces)
+    monkeypatch.setattr(authoring_replies, "_reply_pieces", pieces)
 
 
-def _reply(draft, writer) -> list[authoring.ReplyEvent]:
-    return list(authoring.reply_stream(draft_id=draft.pk, writer=writer))
+def _reply(draft, writer) -> list[authoring_replies.ReplyEvent]:
+    return list(authoring_replies.reply_stream(draft_id=draft.pk, writer=writer))
 
 
 def _draft(setup, writer, method) -> Draft:
@@ -341,7 +341,7 @@ def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
 ):
     draft = _draft(setup, writer, "chatgpt")
     authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
-    events = authoring.reply_stream(draft_id=draft.pk, writer=writer)
+    events = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
     assert next(events).kind == "chunk"
     Draft.objects.filter(pk=draft.pk).update(status="saved")
     assert [event.kind for event in events] == ["chunk", "error"]

@@ -11,7 +11,7 @@ import pytest
 from generations.backends import ChatRequest, Connection, PermanentBackendError
 from generations.backends.openai import OpenAIChatBackend
 from generations.models import AuthoringPreference, AuthoringSetup, ChatModel, Prompt
-from generations.services import authoring
+from generations.services import authoring_replies
 from tests.conftest import browser_login, make_user
 from tests.factories import PromptSetFactory
 from tests.support.llama import LlamaServer, build_tiny_model, vocab_path
@@ -64,7 +64,7 @@ def held_after_first_piece(monkeypatch):
     live server runs in this process, so the patch reaches its requests.
     """
     release = threading.Event()
-    real = authoring._reply_pieces
+    real = authoring_replies._reply_pieces
 
     def held(chat_model, turns, max_tokens):
         pieces = real(chat_model, turns, max_tokens)
@@ -72,7 +72,7 @@ def held_after_first_piece(monkeypatch):
         release.wait(timeout=20)
         yield from pieces
 
-    monkeypatch.setattr(authoring, "_reply_pieces", held)
+    monkeypatch.setattr(authoring_replies, "_reply_pieces", held)
     return release
 
 
