@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("generations/", include("generations.urls")),
+    path("authoring/", include("generations.authoring_urls")),
     path("reports/", include("reports.urls")),
     path("judges/", include("judges.urls")),
     path("api/", include("generations.api_urls")),

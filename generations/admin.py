@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
 
-from . import admin_reward_scores  # noqa: F401 (registers RewardScoreAdmin)
+from . import admin_authoring, admin_reward_scores  # noqa: F401 (registers admins)
 from .api_imports import background_import
 from .models import (
     ChatModel,

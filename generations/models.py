@@ -433,3 +433,24 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.file_name} ({self.state})"
+
+
+from .authoring_models import (  # noqa: E402 (registered with the app's models)
+    AuthoringPreference,
+    AuthoringSetup,
+    Draft,
+)
+
+__all__ = [
+    "AuthoringPreference",
+    "AuthoringSetup",
+    "ChatModel",
+    "Draft",
+    "Generation",
+    "GenerationJob",
+    "ImportJob",
+    "ImportedFile",
+    "Prompt",
+    "PromptSet",
+    "RewardScore",
+]

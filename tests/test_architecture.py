@@ -21,6 +21,7 @@ PURE_CORES = [
     "reports.statistics",
     "judges.verdicts",
     "judges.prompting",
+    "generations.authoring_methods",
 ]
 DJANGO = {"django", "rest_framework", "drf_spectacular"}
 

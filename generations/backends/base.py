@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,10 @@ class ChatBackend(abc.ABC):
     @abc.abstractmethod
     def complete(self, request: ChatRequest) -> ChatResponse:
         """Send one chat request and return the response."""
+
+    def stream(self, request: ChatRequest) -> Iterator[str]:
+        """The reply's text, piece by piece, as the server generates it."""
+        raise PermanentBackendError(f"{type(self).__name__} cannot stream replies")
 
     def count_prompt_tokens(self, messages: list[Message]) -> int:
         """Tokens of the formatted input (chat template applied), server-counted."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -141,6 +143,48 @@ class OpenAIChatBackend(ChatBackend):
             raise PermanentBackendError(
                 f"unexpected response: {response.text[:500]}"
             ) from exc
+
+    def stream(self, request: ChatRequest) -> Iterator[str]:
+        """``stream: true``: the server sends ``data: {chunk}`` lines, then
+        ``data: [DONE]``; each chunk's ``choices[0].delta.content`` is yielded."""
+        payload: dict[str, Any] = {
+            "model": self.connection.model_id,
+            "messages": request.messages,
+            "max_tokens": request.max_new_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            **request.extra,
+            "stream": True,
+        }
+        try:
+            with _client(self.connection).stream(
+                "POST",
+                f"{self.api_root}/chat/completions",
+                json=payload,
+                headers=self._headers(),
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for_status(response)
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[len("data:") :].strip()
+                    if data == "[DONE]":
+                        return
+                    try:
+                        choices = json.loads(data).get("choices") or [{}]
+                        piece = (choices[0].get("delta") or {}).get("content")
+                    except (ValueError, AttributeError, TypeError) as exc:
+                        raise PermanentBackendError(
+                            f"unexpected stream line: {line[:500]}"
+                        ) from exc
+                    if piece:
+                        yield piece
+        except httpx.TimeoutException as exc:
+            raise TransientBackendError(f"timeout: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise TransientBackendError(f"connection error: {exc!r}") from exc
 
     def count_prompt_tokens(self, messages: list[Message]) -> int:
         """llama.cpp: /apply-template then /tokenize; vLLM: /tokenize with messages."""

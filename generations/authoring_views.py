@@ -1,0 +1,179 @@
+"""Pages for writing multi-turn prompts by chatting, and the set's progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import authoring_selectors
+from .exports import prompt_lines
+from .models import AuthoringSetup, Draft, PromptSet
+from .services import authoring, authoring_replies
+
+
+def _message(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()
+    )
+
+
+@login_required
+def authoring_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "generations/authoring_home.html",
+        {
+            "setups": authoring_selectors.writer_setups(request.user),
+            "drafts": authoring_selectors.writer_drafts(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def draft_new(request: HttpRequest, set_pk: int) -> HttpResponse:
+    prompt_set = get_object_or_404(PromptSet, pk=set_pk)
+    draft = authoring.draft_start(prompt_set=prompt_set, writer=request.user)
+    return redirect("authoring:draft", pk=draft.pk)
+
+
+@login_required
+def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
+    draft = get_object_or_404(
+        Draft.objects.select_related("prompt_set__authoring_setup"),
+        pk=pk,
+        writer=request.user,
+    )
+    setup = draft.prompt_set.authoring_setup
+    return render(
+        request,
+        "generations/authoring_draft.html",
+        {
+            "draft": draft,
+            "setup": setup,
+            "awaits_reply": bool(draft.turns)
+            and draft.turns[-1]["role"] == "user"
+            and not draft.pending,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
+    try:
+        authoring.draft_user_turn_add(
+            draft_id=pk, writer=request.user, content=request.POST.get("content", "")
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": _message(exc)}, status=400)
+    return JsonResponse({"ok": True})
+
+
+def _sse(events: Iterator[authoring_replies.ReplyEvent]) -> Iterator[str]:
+    for event in events:
+        data = json.dumps({"side": event.side, "text": event.text})
+        yield f"event: {event.kind}\ndata: {data}\n\n"
+
+
+@login_required
+@require_POST
+def draft_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Server-sent events: ``chunk`` (side, text) as generated, then ``done`` or
+    ``error``."""
+    events = authoring_replies.reply_stream(draft_id=pk, writer=request.user)
+    try:
+        first = next(events)
+    except ValidationError as exc:
+        return JsonResponse({"error": _message(exc)}, status=400)
+    except StopIteration:
+        return JsonResponse({"error": "no reply"}, status=400)
+
+    def stream() -> Iterator[str]:
+        yield from _sse(iter([first]))
+        yield from _sse(events)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@login_required
+@require_POST
+def draft_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    raw = request.POST.get("strength", "")
+    try:
+        strength = int(raw) if raw else None
+    except ValueError:
+        strength = 0  # refused by the service, naming the field
+    try:
+        authoring.draft_choice_store(
+            draft_id=pk,
+            writer=request.user,
+            side=request.POST.get("side", ""),
+            strength=strength,
+        )
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+        return draft_page(request, pk, status=400)
+    return redirect("authoring:draft", pk=pk)
+
+
+@login_required
+@require_POST
+def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        prompt = authoring.draft_save(
+            draft_id=pk,
+            writer=request.user,
+            categories=request.POST.getlist("categories"),
+            final_turn=request.POST.get("content", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+        return draft_page(request, pk, status=400)
+    messages.success(request, f"Saved as {prompt.external_id} in {prompt.prompt_set}.")
+    return redirect("authoring:home")
+
+
+def _can_oversee(user, setup: AuthoringSetup) -> bool:
+    return user.is_staff or user.has_perm("generations.view_prompt")
+
+
+@login_required
+def set_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    setup = get_object_or_404(
+        AuthoringSetup.objects.select_related("prompt_set"), prompt_set_id=pk
+    )
+    if not _can_oversee(request.user, setup):
+        raise PermissionDenied
+    return render(
+        request,
+        "generations/authoring_progress.html",
+        {"setup": setup, "progress": authoring_selectors.authoring_progress(setup)},
+    )
+
+
+@login_required
+@permission_required("generations.view_prompt", raise_exception=True)
+def set_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    prompt_set = get_object_or_404(PromptSet, pk=pk)
+    response = StreamingHttpResponse(
+        prompt_lines(prompt_set), content_type="application/jsonl; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="prompt-set-{pk}.jsonl"'
+    return response

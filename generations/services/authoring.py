@@ -1,0 +1,196 @@
+"""Writing multi-turn prompts by chatting: drafts, streamed replies, choices, saving.
+
+A draft is stored after every turn, so a reload restores it; replies are streamed by
+``authoring_replies``. Saving turns the
+draft into a ``Prompt`` with its collection method, the models that answered each
+turn and the writer; best-of-both choices are ``AuthoringPreference`` rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from evalsite.imports.limits import MAX_TEXT_CHARS, MAX_TURNS
+
+from ..authoring_methods import method_assign
+from ..models import (
+    AuthoringPreference,
+    AuthoringSetup,
+    ChatModel,
+    Draft,
+    Prompt,
+    PromptSet,
+)
+from ..words import count_turn_words
+
+
+def method_counts(*, prompt_set: PromptSet, writer) -> Counter:
+    """Dialogues per method: the set's prompts plus the writer's open drafts."""
+    counts = Counter(
+        prompt_set.prompts.exclude(collection_method="").values_list(
+            "collection_method", flat=True
+        )
+    )
+    counts.update(
+        Draft.objects.filter(
+            prompt_set=prompt_set, writer=writer, status=Draft.Status.DRAFT
+        ).values_list("method", flat=True)
+    )
+    return counts
+
+
+def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
+    """A new draft for a writer of the set's pool, with the method furthest behind."""
+    with transaction.atomic(durable=True):
+        # One assignment at a time per set, so two writers see each other's drafts.
+        setup = (
+            AuthoringSetup.objects.select_for_update()
+            .filter(prompt_set=prompt_set)
+            .first()
+        )
+        if setup is None or not setup.writers.filter(pk=writer.pk).exists():
+            raise PermissionDenied("not a writer of this prompt set")
+        method = method_assign(
+            targets=setup.method_targets,
+            counts=method_counts(prompt_set=prompt_set, writer=writer),
+        )
+        return Draft.objects.create(prompt_set=prompt_set, writer=writer, method=method)
+
+
+def open_draft(draft_id: int, writer) -> Draft:
+    draft = (
+        Draft.objects.select_for_update(of=("self",))
+        .select_related("prompt_set__authoring_setup")
+        .filter(pk=draft_id, writer=writer)
+        .first()
+    )
+    if draft is None:
+        raise PermissionDenied("no such draft of yours")
+    if draft.status != Draft.Status.DRAFT:
+        raise ValidationError({"draft": "This dialogue is already saved."})
+    return draft
+
+
+def _user_text(content: str) -> str:
+    if not isinstance(content, str) or not content.strip():
+        raise ValidationError({"content": "Write the user turn first."})
+    if len(content) > MAX_TEXT_CHARS:
+        raise ValidationError({"content": f"At most {MAX_TEXT_CHARS} characters."})
+    return content.strip()
+
+
+def _check_user_turn_allowed(draft: Draft) -> None:
+    if draft.pending:
+        raise ValidationError({"content": "Keep one of the two replies first."})
+    if draft.turns and draft.turns[-1]["role"] == "user":
+        raise ValidationError({"content": "The last user turn has no reply yet."})
+    if len(draft.turns) >= MAX_TURNS - 1:
+        raise ValidationError({"content": "This dialogue is as long as it may be."})
+
+
+def draft_user_turn_add(*, draft_id: int, writer, content: str) -> Draft:
+    """Append the writer's next user turn (stored at once: autosave)."""
+    text = _user_text(content)
+    with transaction.atomic(durable=True):
+        draft = open_draft(draft_id, writer)
+        _check_user_turn_allowed(draft)
+        draft.turns = [*draft.turns, {"role": "user", "content": text}]
+        draft.save(update_fields=["turns", "updated_at"])
+    return draft
+
+
+def draft_choice_store(
+    *, draft_id: int, writer, side: str, strength: int | None = None
+) -> Draft:
+    """Best of both: keep one of the two pending replies; the choice is stored as
+    an ``AuthoringPreference`` (strength 1-4, optional)."""
+    if side not in ("a", "b"):
+        raise ValidationError({"side": "Keep reply A or B."})
+    if strength is not None and not 1 <= strength <= 4:
+        raise ValidationError({"strength": "Strength is 1 to 4, or none."})
+    with transaction.atomic(durable=True):
+        draft = open_draft(draft_id, writer)
+        if not draft.pending:
+            raise ValidationError({"side": "No two replies await a choice."})
+        other = "b" if side == "a" else "a"
+        chosen, rejected = draft.pending[side], draft.pending[other]
+        models = {
+            m.name: m
+            for m in ChatModel.objects.filter(
+                name__in=[chosen["model"], rejected["model"]]
+            )
+        }
+        draft.turns = [*draft.turns, {"role": "assistant", **chosen}]
+        draft.pending = {}
+        draft.save(update_fields=["turns", "pending", "updated_at"])
+        AuthoringPreference.objects.create(
+            draft=draft,
+            turn_index=len(draft.turns) - 1,
+            chosen_model=models[chosen["model"]],
+            rejected_model=models[rejected["model"]],
+            chosen_text=chosen["content"],
+            rejected_text=rejected["content"],
+            strength=strength,
+        )
+    return draft
+
+
+def _categories(setup: AuthoringSetup, categories: list[str]) -> list[str]:
+    chosen = list(dict.fromkeys(c.strip() for c in categories if c.strip()))
+    if not 1 <= len(chosen) <= 2:
+        raise ValidationError({"categories": "Pick one or two categories."})
+    unknown = [c for c in chosen if c not in setup.categories]
+    if unknown:
+        raise ValidationError({"categories": f"Unknown category {unknown[0]!r}."})
+    return chosen
+
+
+def draft_save(
+    *, draft_id: int, writer, categories: list[str], final_turn: str = ""
+) -> Prompt:
+    """End the dialogue on a user turn (``final_turn``, when given, is appended)
+    and save it into the prompt set as a multi-turn prompt."""
+    with transaction.atomic(durable=True):
+        draft = open_draft(draft_id, writer)
+        setup = draft.prompt_set.authoring_setup
+        chosen = _categories(setup, categories)
+        turns = list(draft.turns)
+        if final_turn.strip():
+            _check_user_turn_allowed(draft)
+            turns.append({"role": "user", "content": _user_text(final_turn)})
+        if draft.pending:
+            raise ValidationError({"draft": "Keep one of the two replies first."})
+        if not turns or turns[-1]["role"] != "user":
+            raise ValidationError({"content": "A dialogue ends on a user turn."})
+        user_turns = sum(1 for turn in turns if turn["role"] == "user")
+        if user_turns < 2:
+            raise ValidationError(
+                {"content": "A written dialogue has at least two user turns."}
+            )
+        plain = [{"role": t["role"], "content": t["content"]} for t in turns]
+        prompt = Prompt(
+            prompt_set=draft.prompt_set,
+            external_id=f"authored-{draft.pk}",
+            turns=plain,
+            categories=chosen,
+            collection_method=draft.method,
+            metadata={
+                "models": [t["model"] for t in turns if t["role"] == "assistant"],
+                "writer": writer.get_username(),
+                "draft": draft.pk,
+            },
+            num_turns=user_turns,
+            word_count=count_turn_words(plain),
+        )
+        prompt.full_clean()
+        prompt.save()
+        draft.turns, draft.categories = turns, chosen
+        draft.status, draft.prompt = Draft.Status.SAVED, prompt
+        draft.save(
+            update_fields=["turns", "categories", "status", "prompt", "updated_at"]
+        )
+        draft.preferences.update(prompt=prompt)
+    return prompt

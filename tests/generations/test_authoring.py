@@ -1,0 +1,364 @@
+"""Prompt authoring services and pages, with the replies' pieces stubbed.
+
+The streaming itself, against the real llama.cpp server, is in
+test_authoring_llama.py.
+"""
+
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import transaction
+
+from generations.exports import prompt_lines
+from generations.models import (
+    AuthoringPreference,
+    AuthoringSetup,
+    Draft,
+    Prompt,
+    PromptSet,
+)
+from generations.services import authoring, authoring_replies
+from generations.services.imports import prompts_import
+from tests.conftest import make_user
+from tests.factories import ChatModelFactory, PromptFactory, PromptSetFactory
+
+SERVER = {"backend": "openai", "base_url": "http://h:1/v1"}
+
+
+@pytest.fixture
+def setup(db):
+    prompt_set = PromptSetFactory(name="written")
+    setup = AuthoringSetup.objects.create(
+        prompt_set=prompt_set,
+        # The replies are stubbed: the servers are never asked.
+        model_a=ChatModelFactory(name="gpt-like", **SERVER),
+        model_b=ChatModelFactory(name="llama-like", **SERVER),
+        method_targets={"best_of_both": 1},
+    )
+    setup.writers.add(make_user("writer", "annotator"))
+    return setup
+
+
+@pytest.fixture
+def writer(setup):
+    return setup.writers.get()
+
+
+@pytest.fixture
+def stub_replies(monkeypatch):
+    """Each reply is two pieces naming the chat model that wrote it."""
+
+    def pieces(chat_model, turns, max_tokens):
+        yield f"{chat_model.name} "
+        yield f"says {len(turns)}"
+
+    monkeypatch.setattr(authoring_replies, "_reply_pieces", pieces)
+
+
+def _reply(draft, writer) -> list[authoring_replies.ReplyEvent]:
+    return list(authoring_replies.reply_stream(draft_id=draft.pk, writer=writer))
+
+
+def _draft(setup, writer, method) -> Draft:
+    return Draft.objects.create(
+        prompt_set=setup.prompt_set, writer=writer, method=method
+    )
+
+
+def test_a_draft_gets_the_method_furthest_behind(setup, writer):
+    # Target: only best of both -> every new draft is best of both.
+    assert authoring.draft_start(prompt_set=setup.prompt_set, writer=writer).method == (
+        "best_of_both"
+    )
+    setup.method_targets = {"chatgpt": 1, "alternating": 1}
+    setup.save()
+    PromptFactory(prompt_set=setup.prompt_set, collection_method="chatgpt", num_turns=2)
+    # Saved: chatgpt 1; open drafts: best_of_both 1 (n = 2). Deficits for the third:
+    # chatgpt 0.5*3-1 = 0.5, alternating 1.5 -> alternating.
+    draft = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert draft.method == "alternating"
+
+
+def test_only_writers_of_the_pool_start_drafts(setup):
+    outsider = make_user("outsider", "annotator")
+    with pytest.raises(PermissionDenied):
+        authoring.draft_start(prompt_set=setup.prompt_set, writer=outsider)
+
+
+@pytest.mark.parametrize(
+    ("method", "models"),
+    [
+        ("chatgpt", ["gpt-like", "gpt-like"]),
+        ("llama2chat", ["llama-like", "llama-like"]),
+        ("alternating", ["gpt-like", "llama-like"]),
+    ],
+)
+def test_the_method_decides_who_answers(setup, writer, stub_replies, method, models):
+    draft = _draft(setup, writer, method)
+    for turn in ("Hi", "More"):
+        authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content=turn)
+        events = _reply(draft, writer)
+        assert [e.kind for e in events] == ["chunk", "chunk", "done"]
+    draft.refresh_from_db()
+    assert [t.get("model") for t in draft.turns if t["role"] == "assistant"] == models
+    assert draft.turns[1]["content"] == f"{models[0]} says 1"
+
+
+def test_best_of_both_streams_both_and_stores_the_choice(setup, writer, stub_replies):
+    draft = _draft(setup, writer, "best_of_both")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    events = _reply(draft, writer)
+    assert [(e.kind, e.side) for e in events] == [
+        ("chunk", "a"),
+        ("chunk", "a"),
+        ("chunk", "b"),
+        ("chunk", "b"),
+        ("done", ""),
+    ]
+    with pytest.raises(ValidationError, match="Keep one"):
+        authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="x")
+    authoring.draft_choice_store(draft_id=draft.pk, writer=writer, side="b", strength=3)
+    preference = AuthoringPreference.objects.get()
+    assert (preference.chosen_model.name, preference.rejected_model.name) == (
+        "llama-like",
+        "gpt-like",
+    )
+    assert (preference.turn_index, preference.strength) == (1, 3)
+    assert preference.chosen_text == "llama-like says 1"
+    draft.refresh_from_db()
+    assert draft.pending == {}
+    assert draft.turns[-1]["content"] == "llama-like says 1"
+
+
+def test_saving_makes_a_prompt_with_method_models_and_writer(
+    setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "best_of_both")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    authoring.draft_choice_store(draft_id=draft.pk, writer=writer, side="a")
+    prompt = authoring.draft_save(
+        draft_id=draft.pk,
+        writer=writer,
+        categories=["dialogue", "recommendations"],
+        final_turn="And then?",
+    )
+    assert prompt.collection_method == "best_of_both"
+    assert prompt.num_turns == 2
+    assert prompt.turns == [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "gpt-like says 1"},
+        {"role": "user", "content": "And then?"},
+    ]
+    assert prompt.metadata == {
+        "models": ["gpt-like"],
+        "writer": "writer",
+        "draft": draft.pk,
+    }
+    assert AuthoringPreference.objects.get().prompt == prompt
+    draft.refresh_from_db()
+    assert (draft.status, draft.prompt) == ("saved", prompt)
+
+
+@pytest.mark.parametrize(
+    ("categories", "final_turn", "field"),
+    [
+        ([], "Bye?", "categories"),
+        (["dialogue", "recommendations", "language assistance"], "Bye?", "categories"),
+        (["poetry"], "Bye?", "categories"),
+        (["dialogue"], "", "content"),  # ends on an assistant turn
+    ],
+)
+def test_save_refuses_bad_endings_and_categories(
+    setup, writer, stub_replies, categories, final_turn, field
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    with pytest.raises(ValidationError) as caught:
+        authoring.draft_save(
+            draft_id=draft.pk,
+            writer=writer,
+            categories=categories,
+            final_turn=final_turn,
+        )
+    assert field in caught.value.message_dict
+    assert not Prompt.objects.exists()
+
+
+def test_a_single_user_turn_is_not_a_written_dialogue(setup, writer):
+    draft = _draft(setup, writer, "chatgpt")
+    with pytest.raises(ValidationError, match="two user turns"):
+        authoring.draft_save(
+            draft_id=draft.pk, writer=writer, categories=["dialogue"], final_turn="Hi"
+        )
+
+
+def test_saved_prompts_round_trip_through_export_and_import(
+    setup, writer, stub_replies, tmp_path
+):
+    for method in ("chatgpt", "alternating"):
+        draft = _draft(setup, writer, method)
+        authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+        _reply(draft, writer)
+        authoring.draft_save(
+            draft_id=draft.pk,
+            writer=writer,
+            categories=["factual questions"],
+            final_turn="Why?",
+        )
+    out = tmp_path / "written.jsonl"
+    call_command("export_prompts", "--prompt-set", "written", "--output", str(out))
+    assert out.read_text() == "".join(prompt_lines(setup.prompt_set))
+    prompts_import(prompt_set_name="copy", file_name=out.name, data=out.read_bytes())
+
+    def fields(name):
+        return list(
+            PromptSet.objects.get(name=name)
+            .prompts.order_by("external_id")
+            .values_list(
+                "external_id", "turns", "categories", "collection_method", "metadata"
+            )
+        )
+
+    assert fields("copy") == fields("written")
+    assert [row[3] for row in fields("copy")] == ["chatgpt", "alternating"]
+
+
+def test_the_writer_page_and_a_reload_restore_the_draft(
+    client, setup, writer, stub_replies
+):
+    client.force_login(writer)
+    response = client.post(f"/authoring/sets/{setup.prompt_set.pk}/write/")
+    draft = Draft.objects.get()
+    assert response.url == f"/authoring/drafts/{draft.pk}/"
+    assert client.post(
+        f"/authoring/drafts/{draft.pk}/turn/", {"content": "Hello there"}
+    ).json() == {"ok": True}
+    reply = client.post(f"/authoring/drafts/{draft.pk}/reply/")
+    assert reply["Content-Type"] == "text/event-stream"
+    body = b"".join(reply.streaming_content).decode()
+    assert body.count("event: chunk") == 4
+    assert body.endswith('event: done\ndata: {"side": "", "text": ""}\n\n')
+    page = client.get(f"/authoring/drafts/{draft.pk}/").content.decode()
+    assert "Hello there" in page
+    assert "gpt-like says 1" in page
+    assert "llama-like says 1" in page
+    assert client.get("/authoring/").status_code == 200
+
+
+def test_bad_requests_are_4xx(client, setup, writer, stub_replies):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    assert client.post(f"{base}/turn/", {"content": " "}).status_code == 400
+    assert client.post(f"{base}/reply/").status_code == 400  # no user turn yet
+    assert client.post(f"{base}/choose/", {"side": "c"}).status_code == 400
+    assert client.post(f"{base}/save/", {"categories": "x"}).status_code == 400
+    other = make_user("other", "annotator")
+    client.force_login(other)
+    assert client.get(f"{base}/").status_code == 404
+    assert client.post(f"{base}/turn/", {"content": "hi"}).status_code == 403
+    assert client.post(f"/authoring/sets/{setup.prompt_set.pk}/write/").status_code == (
+        403
+    )
+    assert client.get(f"/authoring/sets/{setup.prompt_set.pk}/").status_code == 403
+
+
+def test_progress_counts_methods_and_categories_against_targets(
+    client, setup, admin_user
+):
+    """Targets: best of both only (share 1); categories: equal over the five.
+
+    Saved: 2 best of both (dialogue; dialogue + recommendations), 1 chatgpt
+    (dialogue). Method targets of 3: best of both 3.0, others 0.0. Category mentions
+    4, target 0.8 each; dialogue 3, recommendations 1.
+    """
+    for method, categories in [
+        ("best_of_both", ["dialogue"]),
+        ("best_of_both", ["dialogue", "recommendations"]),
+        ("chatgpt", ["dialogue"]),
+    ]:
+        PromptFactory(
+            prompt_set=setup.prompt_set,
+            collection_method=method,
+            categories=categories,
+            num_turns=2,
+        )
+    client.force_login(admin_user)
+    response = client.get(f"/authoring/sets/{setup.prompt_set.pk}/")
+    progress = response.context["progress"]
+    methods = {row.name: (row.saved, row.target_count) for row in progress.methods}
+    assert methods == {
+        "chatgpt": (1, 0.0),
+        "llama2chat": (0, 0.0),
+        "best_of_both": (2, 3.0),
+        "alternating": (0, 0.0),
+    }
+    categories = {
+        row.name: (row.saved, row.target_count) for row in progress.categories
+    }
+    assert categories["dialogue"] == (3, pytest.approx(0.8))
+    assert categories["recommendations"] == (1, pytest.approx(0.8))
+    assert "prompts.jsonl" in response.content.decode()
+    export = client.get(f"/authoring/sets/{setup.prompt_set.pk}/prompts.jsonl")
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert [json.loads(line)["collection_method"] for line in lines] == [
+        "best_of_both",
+        "best_of_both",
+        "chatgpt",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("method_targets", {"gpt4": 1}),
+        ("method_targets", {"chatgpt": "half"}),
+        ("method_targets", {"chatgpt": -1}),
+        ("method_targets", [1, 2]),
+        ("category_targets", {"poetry": 1}),
+    ],
+)
+def test_setup_targets_are_checked(setup, field, value):
+    setattr(setup, field, value)
+    with pytest.raises(ValidationError) as caught:
+        setup.full_clean()
+    assert field in caught.value.message_dict
+
+
+def test_both_sides_need_a_server(setup):
+    setup.full_clean()
+    setup.model_b.backend = "imported"
+    with pytest.raises(ValidationError, match="server"):
+        setup.full_clean()
+
+
+def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
+    setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    events = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(events).kind == "chunk"
+    Draft.objects.filter(pk=draft.pk).update(status="saved")
+    assert [event.kind for event in events] == ["chunk", "error"]
+
+
+def test_services_refuse_an_outer_transaction(setup, writer):
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+
+
+def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/generations/authoringsetup/")
+    assert f"/authoring/sets/{setup.prompt_set.pk}/" in page.content.decode()
+    assert (
+        client.get(f"/admin/generations/authoringsetup/{setup.pk}/change/").status_code
+        == 200
+    )
+    for name in ("draft", "authoringpreference"):
+        assert client.get(f"/admin/generations/{name}/").status_code == 200
