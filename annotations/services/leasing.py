@@ -92,11 +92,11 @@ def lease_next(
         raise NotInPool("You are not in this evaluation's annotator pool.")
     if member.paused:
         raise Paused(member.pause_message or PAUSED)
-    quota = member.quota
-    if quota is not None and (
-        member.completed
-        or pair_queries.rated_count(evaluation_id=evaluation.pk, user_id=annotator.pk)
-        >= quota
+    if (
+        member.quota is not None  # counted only where a quota is set
+        and member.quota_reached(
+            pair_queries.rated_count(evaluation_id=evaluation.pk, user_id=annotator.pk)
+        )
     ):
         if not member.completed:
             pair_queries.member_complete(member_id=member.id, now=now)

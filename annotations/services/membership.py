@@ -93,11 +93,6 @@ def _leases_release(
     return released
 
 
-def member_quota(member: PoolMember) -> int | None:
-    """The most pairs the member may rate: their own quota, else the evaluation's."""
-    return member.quota if member.quota is not None else member.evaluation.quota
-
-
 def completion_for(
     *, evaluation: Evaluation, annotator: AbstractBaseUser
 ) -> Completion | None:

@@ -208,6 +208,10 @@ class Member:
     quota: int | None  # theirs, else the evaluation's
     completed: bool
 
+    def quota_reached(self, rated: int) -> bool:
+        """Has the annotator, with ``rated`` pairs rated, done their quota?"""
+        return self.quota is not None and (self.completed or rated >= self.quota)
+
 
 def membership_lock(*, evaluation_id: int, user_id: int) -> Member | None:
     """Lock the annotator's pool membership row FOR NO KEY UPDATE and read it; None

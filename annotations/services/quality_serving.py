@@ -124,10 +124,7 @@ def item_lease(
         held_task, held_lease, served, rated = cursor.fetchone()
     if held_task is not None:
         return task_loaded(task_id=held_task), False
-    quota_done = member.quota is not None and (
-        member.completed or rated >= member.quota
-    )
-    if held_lease or quota_done:
+    if held_lease or member.quota_reached(rated):
         return lease_next(**lease)
     kind = item_kind(
         order_seed=member.order_seed,
