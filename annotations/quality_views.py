@@ -112,6 +112,10 @@ def pause(request: HttpRequest, evaluation_id: int, annotator_id: int) -> HttpRe
     action = request.POST.get("action")
     if action == "pause":
         message = request.POST.get("message", "").strip()[:MAX_MESSAGE_CHARS]
+        if "\x00" in message:  # PostgreSQL text cannot hold it
+            return HttpResponse(
+                "message: contains a NUL character; nothing was changed.", status=400
+            )
         annotator_pause(
             evaluation=member.evaluation,
             annotator=annotator,

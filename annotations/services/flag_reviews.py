@@ -47,6 +47,8 @@ def _clean(action: object, note: object) -> tuple[str, str]:
         raise FlagReviewRefused("note", "must be text")
     if len(note) > MAX_NOTE:
         raise FlagReviewRefused("note", f"longer than {MAX_NOTE} characters")
+    if "\x00" in note:  # PostgreSQL text cannot hold it
+        raise FlagReviewRefused("note", "contains a NUL character")
     return str(action), note.strip()
 
 

@@ -272,3 +272,29 @@ def test_the_quality_page_and_api_name_a_crowd_participant(db, client):
     rows = client.get(f"/api/evaluations/{evaluation.pk}/quality/").json()
     rows = rows.get("annotators", rows) if isinstance(rows, dict) else rows
     assert [row["participant_id"] for row in rows] == ["5f1e2d3c4b"]
+
+
+def test_a_nul_in_a_pause_message_or_a_flag_note_is_a_400_naming_it(db, client):
+    """PostgreSQL text cannot hold NUL: refused, naming the field, nothing changed."""
+    from annotations.models import FlagReview
+    from tests.conftest import make_user
+
+    evaluation, _, (user, other) = build_evaluation(pairs=2, annotators=2, per_pair=2)
+    lease = services.assignment_next(evaluation=evaluation, annotator=other)
+    services.assignment_flag(assignment_id=lease.pk, annotator=other, comment="cut")
+    client.force_login(make_user("nul-lead", "admin"))
+    paused = client.post(
+        reverse("annotations:quality-pause", args=[evaluation.pk, user.pk]),
+        {"action": "pause", "message": "stop\x00"},
+    )
+    assert paused.status_code == 400
+    assert paused.content.decode().startswith("message:")
+    assert PoolMember.objects.get(user=user).paused_at is None
+    review = client.post(
+        f"/api/comparisons/{lease.comparison_id}/flag-reviews/",
+        {"action": "keep", "note": "ok\x00"},
+        content_type="application/json",
+    )
+    assert review.status_code == 400
+    assert "note" in review.json()
+    assert not FlagReview.objects.exists()
