@@ -35,6 +35,15 @@ class Evaluation(models.Model):
         NATIVE = "native", "Rated here"
         IMPORTED = "imported", "Imported"
 
+    class Allocation(models.TextChoices):
+        UNIFORM = "uniform", "Uniform (every pair in each annotator's own order)"
+        ADAPTIVE = "adaptive", "Adaptive (model pairs that most narrow the ranking)"
+
+    class StopRule(models.TextChoices):
+        NONE = "none", "None (rate every pair)"
+        DECIDED = "decided", "When the win / (win + loss) sequence excludes 50 %"
+        WIDTH = "width", "When the win-rate sequence is narrower than a target"
+
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(
         max_length=20, choices=Kind.choices, default=Kind.HEAD_TO_HEAD
@@ -154,6 +163,40 @@ class Evaluation(models.Model):
         db_default="",
         help_text="Where an annotator whose quota is done is sent (crowd platforms).",
     )
+    # Sequential monitoring and allocation (docs/sequential.md).
+    allocation = models.CharField(
+        max_length=10,
+        choices=Allocation.choices,
+        default=Allocation.UNIFORM,
+        db_default=Allocation.UNIFORM,
+        help_text="How a tournament picks the model pairs to rate next.",
+    )
+    stop_rule = models.CharField(
+        max_length=10,
+        choices=StopRule.choices,
+        default=StopRule.NONE,
+        db_default=StopRule.NONE,
+        help_text="Stop handing out pairs when the always-valid confidence sequence "
+        "has decided (head-to-head only).",
+    )
+    stop_width = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="For the width rule: stop when the sequence is narrower than this "
+        "(a share, e.g. 0.1 for ten points).",
+    )
+    stop_min_pairs = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Never stop before this many pairs are complete.",
+    )
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stopping rule was met."
+    )
+    stop_reason = models.TextField(blank=True, db_default="")
+    stop_pairs = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Complete pairs when the rule was met."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -197,6 +240,11 @@ class Evaluation(models.Model):
                 & Q(repeat_rate__gte=0, repeat_rate__lte=1)
                 & Q(gold_rate__lte=1 - F("repeat_rate")),
                 name="evaluation_quality_rates_are_shares",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stop_rule="width")
+                | Q(stop_width__gt=0, stop_width__lte=1),
+                name="evaluation_stop_width_is_a_share",
             ),
         ]
 
