@@ -7,7 +7,7 @@ ANNOTATOR = "annotator"
 RESEARCHER = "researcher"
 ADMIN = "admin"
 
-_APPS = ("generations", "annotations", "judges", "authtoken")
+_APPS = ("generations", "annotations", "judges", "consistency", "authtoken")
 
 
 def _permissions_for(role: str) -> list[Permission]:

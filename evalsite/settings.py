@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "generations",
     "annotations",
     "judges",
+    "consistency",
     "reports",
 ]
 

@@ -21,9 +21,11 @@ urlpatterns = [
     path("authoring/", include("generations.authoring_urls")),
     path("reports/", include("reports.urls")),
     path("judges/", include("judges.urls")),
+    path("consistency/", include("consistency.urls")),
     path("api/", include("generations.api_urls")),
     path("api/", include("annotations.api_urls")),
     path("api/", include("judges.api_urls")),
+    path("api/", include("consistency.api_urls")),
     path("api/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -13,6 +13,7 @@ LAYERS = [
     "generations",
     "annotations",
     "judges",
+    "consistency",
     "reports",
 ]
 PURE_CORES = [
@@ -21,6 +22,8 @@ PURE_CORES = [
     "reports.statistics",
     "judges.verdicts",
     "judges.prompting",
+    "consistency.statistics",
+    "consistency.conversation",
     "generations.authoring_methods",
 ]
 DJANGO = {"django", "rest_framework", "drf_spectacular"}

@@ -1,0 +1,141 @@
+"""REST endpoints of the consistency app: upload, start, judge, report."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from evalsite.imports.reader import ImportFileError
+
+from . import selectors, serializers
+from .forms import names
+from .models import ConsistencyEvaluation
+from .report import consistency_report
+from .services import imports, judging, runs
+from .views import ADD, CHANGE, VIEW
+
+
+class HasPerm(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        perm = getattr(view, "required_perm", None)
+        return perm is None or request.user.has_perm(perm)
+
+
+class Base(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasPerm]
+    required_perm: str | None = VIEW
+
+    def evaluation(self, pk: int) -> ConsistencyEvaluation:
+        return get_object_or_404(ConsistencyEvaluation, pk=pk)
+
+
+class UploadView(Base):
+    parser_classes = [MultiPartParser, FormParser]
+    required_perm = ADD
+
+    @extend_schema(request=serializers.UploadSerializer, responses={201: dict})
+    def post(self, request):
+        form = serializers.UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data, file = form.validated_data, form.validated_data["file"]
+        try:
+            result = imports.instructions_import(
+                evaluation_name=data["evaluation"],
+                file_name=file.name,
+                data=file.read(),
+                chat_model_names=names(data["chat_models"]),
+                annotator_names=names(data["annotators"]),
+                annotators_per_reply=data.get("annotators_per_reply"),
+                created_by=request.user,
+            )
+        except ImportFileError as exc:
+            errors = [error.as_dict() for error in exc.errors]
+            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class EvaluationView(Base):
+    @extend_schema(responses=serializers.EvaluationSerializer)
+    def get(self, request, pk: int):
+        evaluation = self.evaluation(pk)
+        return Response(
+            {
+                "id": evaluation.pk,
+                "name": evaluation.name,
+                "status": evaluation.status,
+                "annotators_per_reply": evaluation.annotators_per_reply,
+                "instructions": evaluation.instructions.count(),
+                "dialogues": selectors.dialogue_counts(evaluation=evaluation),
+            }
+        )
+
+
+class StartView(Base):
+    required_perm = CHANGE
+
+    @extend_schema(request=None, responses={202: dict, 503: dict})
+    def post(self, request, pk: int):
+        try:
+            queued = runs.evaluation_start(evaluation=self.evaluation(pk))
+        except runs.BrokerUnavailable as exc:
+            return Response({"detail": str(exc)}, status=503)
+        return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
+
+
+class NextView(Base):
+    required_perm = None  # the annotator pool decides
+
+    @extend_schema(
+        responses={200: serializers.ShownReplySerializer, 204: OpenApiResponse()}
+    )
+    def get(self, request, pk: int):
+        try:
+            shown = judging.judgement_next(
+                evaluation=self.evaluation(pk), annotator=request.user
+            )
+        except judging.NotInPool as exc:
+            return Response({"detail": str(exc)}, status=403)
+        if shown is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(serializers.ShownReplySerializer(shown).data)
+
+
+class AnswerView(Base):
+    required_perm = None
+
+    @extend_schema(
+        request=serializers.AnswerSerializer, responses=serializers.OutcomeSerializer
+    )
+    def post(self, request, pk: int):
+        form = serializers.AnswerSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            outcome = judging.judgement_answer(
+                evaluation=self.evaluation(pk),
+                annotator=request.user,
+                judgement_id=form.validated_data["judgement"],
+                answer=form.validated_data["answer"],
+            )
+        except judging.NotInPool as exc:
+            return Response({"detail": str(exc)}, status=403)
+        except judging.JudgementNotFound as exc:
+            return Response({"detail": str(exc)}, status=404)
+        return Response(serializers.OutcomeSerializer(outcome).data)
+
+
+class ReportView(Base):
+    @extend_schema(
+        parameters=[serializers.ReportQuerySerializer],
+        responses=serializers.ReportSerializer,
+    )
+    def get(self, request, pk: int):
+        query = serializers.ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = consistency_report(
+            evaluation=self.evaluation(pk), **query.validated_data
+        )
+        return Response(serializers.ReportSerializer(report).data)

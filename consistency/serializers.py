@@ -1,0 +1,89 @@
+"""DRF serializers of the consistency API."""
+
+from rest_framework import serializers
+
+from evalsite.imports.limits import MAX_NAME_CHARS
+
+from .models import MAX_ANNOTATORS, Answer
+
+
+class NoNulCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if "\x00" in value:
+            raise serializers.ValidationError("contains a NUL character (\\u0000)")
+        return value
+
+
+class UploadSerializer(serializers.Serializer):
+    evaluation = NoNulCharField(max_length=MAX_NAME_CHARS)
+    chat_models = NoNulCharField(required=False, allow_blank=True, default="")
+    annotators = NoNulCharField(required=False, allow_blank=True, default="")
+    annotators_per_reply = serializers.IntegerField(
+        min_value=1, max_value=MAX_ANNOTATORS, required=False
+    )
+    file = serializers.FileField()
+
+
+class AnswerSerializer(serializers.Serializer):
+    judgement = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    answer = serializers.ChoiceField(choices=Answer.choices)
+
+
+class TurnSerializer(serializers.Serializer):
+    user = serializers.CharField()
+    reply = serializers.CharField()
+
+
+class ShownReplySerializer(serializers.Serializer):
+    judgement_id = serializers.IntegerField()
+    system_message = serializers.CharField()
+    history = TurnSerializer(many=True)
+    user_text = serializers.CharField()
+    reply_text = serializers.CharField()
+    turn = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+
+
+class OutcomeSerializer(serializers.Serializer):
+    stored = serializers.BooleanField()
+    next = ShownReplySerializer(allow_null=True)
+
+
+class TurnRowSerializer(serializers.Serializer):
+    chat_model = serializers.CharField()
+    turn = serializers.IntegerField()
+    replies = serializers.IntegerField()
+    complete = serializers.IntegerField()
+    respecting = serializers.IntegerField()
+    not_respecting = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    no_majority = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+
+
+class ReportSerializer(serializers.Serializer):
+    evaluation = serializers.CharField()
+    chat_models = serializers.ListField(child=serializers.CharField())
+    turns = serializers.IntegerField()
+    annotators_per_reply = serializers.IntegerField()
+    resamples = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    rules = serializers.CharField()
+    rows = TurnRowSerializer(many=True)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    resamples = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
+    seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
+
+
+class EvaluationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    annotators_per_reply = serializers.IntegerField()
+    instructions = serializers.IntegerField()
+    dialogues = serializers.DictField(child=serializers.DictField())

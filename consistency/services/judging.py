@@ -1,0 +1,212 @@
+"""Annotators judging replies: lease the next reply, store an answer and lease the
+next in one call. Exactly N answers per reply, under any number of annotators.
+
+Locking protocol: every change to who holds or answered a reply first locks that
+reply's row. Leasing picks candidates without locks, then locks one with
+``SELECT ... FOR UPDATE SKIP LOCKED`` and counts its submitted answers and live
+leases again under the lock; it leases only while that count is below N. An answer
+on a lease that expired is stored only if the reply still has room. The unique
+(reply, annotator) constraint keeps one judgement per annotator and reply.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import MD5, Cast, Concat
+from django.utils import timezone
+
+from ..models import Answer, ConsistencyEvaluation, Reply, ReplyJudgement
+
+State = ReplyJudgement.State
+_WINDOW = 5
+_RETRIES = 50
+
+
+class NotInPool(Exception):
+    """The user is not in the evaluation's annotator pool."""
+
+
+class JudgementNotFound(Exception):
+    """No such judgement of this annotator in this evaluation."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    user: str
+    reply: str
+
+
+@dataclass(frozen=True)
+class ShownReply:
+    """What an annotator sees: never the chat model."""
+
+    judgement_id: int
+    system_message: str
+    history: tuple[Turn, ...]
+    user_text: str
+    reply_text: str
+    turn: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An answer's fate and the next reply to judge (None: nothing left)."""
+
+    stored: bool
+    next: ShownReply | None
+
+
+def judgement_next(
+    *, evaluation: ConsistencyEvaluation, annotator, now: datetime | None = None
+) -> ShownReply | None:
+    """The annotator's live lease, or a new one; None when nothing is left."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        _check_pool(evaluation, annotator)
+        return _lease_next(evaluation, annotator, now)
+
+
+def judgement_answer(
+    *,
+    evaluation: ConsistencyEvaluation,
+    annotator,
+    judgement_id: int,
+    answer: str,
+    now: datetime | None = None,
+) -> Outcome:
+    """Store ``answer`` on the annotator's judgement and lease the next reply.
+
+    A second answer to a submitted judgement changes nothing (a double click counts
+    once). An answer on an expired lease whose reply has since had its N is not
+    stored (``stored`` false). ValueError for an answer outside yes / no / not
+    applicable; JudgementNotFound, NotInPool.
+    """
+    if answer not in Answer.values:
+        raise ValueError(f"answer: use one of {', '.join(Answer.values)}")
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        _check_pool(evaluation, annotator)
+        judgement = ReplyJudgement.objects.filter(
+            pk=judgement_id,
+            annotator=annotator,
+            reply__dialogue__evaluation=evaluation,
+        ).first()
+        if judgement is None:
+            raise JudgementNotFound(f"no judgement {judgement_id} of yours here")
+        stored = judgement.state == State.SUBMITTED
+        if not stored:
+            Reply.objects.select_for_update().filter(pk=judgement.reply_id).get()
+            judgement.refresh_from_db()
+            stored = judgement.state == State.SUBMITTED or (
+                judgement.expires_at > now
+                or _occupied(judgement.reply_id, now, annotator)
+                < evaluation.annotators_per_reply
+            )
+            if stored and judgement.state == State.LEASED:
+                judgement.state, judgement.answer = State.SUBMITTED, answer
+                judgement.answered_at = now
+                judgement.full_clean()
+                judgement.save(update_fields=["state", "answer", "answered_at"])
+        return Outcome(stored=stored, next=_lease_next(evaluation, annotator, now))
+
+
+def _check_pool(evaluation: ConsistencyEvaluation, annotator) -> None:
+    if not evaluation.annotators.filter(pk=annotator.pk).exists():
+        raise NotInPool("You are not in this evaluation's annotator pool.")
+
+
+def _occupied(reply_id: int, now: datetime, annotator) -> int:
+    """Submitted answers and live leases of others on a reply."""
+    return (
+        ReplyJudgement.objects.filter(reply_id=reply_id)
+        .filter(Q(state=State.SUBMITTED) | Q(state=State.LEASED, expires_at__gt=now))
+        .exclude(annotator=annotator)
+        .count()
+    )
+
+
+def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
+    held = (
+        ReplyJudgement.objects.filter(
+            annotator=annotator,
+            reply__dialogue__evaluation=evaluation,
+            state=State.LEASED,
+            expires_at__gt=now,
+        )
+        .order_by("leased_at")
+        .first()
+    )
+    if held is not None:
+        return _shown(held)
+    per_reply = evaluation.annotators_per_reply
+    for attempt in range(_RETRIES):
+        window = _candidates(evaluation, annotator, now, per_reply)
+        if not window:
+            return None
+        for reply_id in window:
+            locked = Reply.objects.select_for_update(skip_locked=True).filter(
+                pk=reply_id
+            )
+            if not locked.exists() or _occupied(reply_id, now, annotator) >= per_reply:
+                continue
+            judgement, _ = ReplyJudgement.objects.update_or_create(
+                reply_id=reply_id,
+                annotator=annotator,
+                defaults={
+                    "state": State.LEASED,
+                    "answer": "",
+                    "leased_at": now,
+                    "expires_at": now + timedelta(minutes=evaluation.lease_minutes),
+                },
+            )
+            return _shown(judgement)
+        time.sleep(0.002 * (attempt + 1))  # every candidate locked by other clicks
+    return None
+
+
+def _candidates(evaluation, annotator, now: datetime, per_reply: int) -> list[int]:
+    """Replies with room that the annotator has not answered: started ones first,
+    then in the annotator's own pseudo-random order."""
+    answered = ReplyJudgement.objects.filter(
+        reply=OuterRef("pk"), annotator=annotator, state=State.SUBMITTED
+    )
+    live = Q(judgements__state=State.SUBMITTED) | Q(
+        judgements__state=State.LEASED, judgements__expires_at__gt=now
+    )
+    order = MD5(
+        Concat(
+            Cast("pk", CharField()),
+            Value(f":{annotator.pk}"),
+            output_field=CharField(),
+        )
+    )
+    return list(
+        Reply.objects.filter(dialogue__evaluation=evaluation)
+        .filter(~Exists(answered))
+        .annotate(occupied=Count("judgements", filter=live))
+        .filter(occupied__lt=per_reply)
+        .order_by("-occupied", order)
+        .values_list("pk", flat=True)[:_WINDOW]
+    )
+
+
+def _shown(judgement: ReplyJudgement) -> ShownReply:
+    reply = Reply.objects.select_related("dialogue__instruction").get(
+        pk=judgement.reply_id
+    )
+    before = Reply.objects.filter(dialogue_id=reply.dialogue_id, turn__lt=reply.turn)
+    return ShownReply(
+        judgement_id=judgement.pk,
+        system_message=reply.dialogue.instruction.system_message,
+        history=tuple(Turn(r.user_text, r.text) for r in before.order_by("turn")),
+        user_text=reply.user_text,
+        reply_text=reply.text,
+        turn=reply.turn,
+        expires_at=judgement.expires_at,
+    )

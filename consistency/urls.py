@@ -1,0 +1,29 @@
+"""Pages of the consistency app."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "consistency"
+
+urlpatterns = [
+    path("", views.evaluation_list, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/start/", views.start, name="start"),
+    path("<int:pk>/judge/", views.judge, name="judge"),
+    path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/report.csv", views.report_csv, name="report-csv"),
+    path(
+        "<int:pk>/report.svg",
+        views.report_figure,
+        {"fmt": "svg"},
+        name="report-svg",
+    ),
+    path(
+        "<int:pk>/report.png",
+        views.report_figure,
+        {"fmt": "png"},
+        name="report-png",
+    ),
+]

@@ -1,0 +1,207 @@
+"""Pages of the consistency app: evaluations, upload, start, judging and the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from evalsite.imports.reader import ImportFileError
+from evalsite.rendering import render_markdown
+
+from . import figures, selectors
+from .forms import ReportForm, UploadForm, errors_text, names
+from .models import Answer, ConsistencyEvaluation
+from .report import consistency_report
+from .services import imports, judging, runs
+
+VIEW = "consistency.view_consistencyevaluation"
+ADD = "consistency.add_consistencyevaluation"
+CHANGE = "consistency.change_consistencyevaluation"
+KEYS = (("y", Answer.YES), ("n", Answer.NO), ("a", Answer.NOT_APPLICABLE))
+
+
+@login_required
+def evaluation_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    evaluations = ConsistencyEvaluation.objects.all()
+    if not user.has_perm(VIEW):
+        evaluations = evaluations.filter(annotators=user)
+    return render(
+        request,
+        "consistency/list.html",
+        {"evaluations": evaluations, "can_view": user.has_perm(VIEW)},
+    )
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data, file = form.cleaned_data, form.cleaned_data["file"]
+            try:
+                result = imports.instructions_import(
+                    evaluation_name=data["evaluation"],
+                    file_name=file.name,
+                    data=file.read(),
+                    chat_model_names=names(data["chat_models"]),
+                    annotator_names=names(data["annotators"]),
+                    annotators_per_reply=data["annotators_per_reply"],
+                    created_by=request.user,
+                )
+            except ImportFileError as exc:
+                for error in exc.errors:
+                    form.add_error("file", str(error))
+            else:
+                messages.success(
+                    request,
+                    f"{file.name}: {result.created} created, "
+                    f"{result.unchanged} unchanged.",
+                )
+                return redirect("consistency:detail", result.details["evaluation_id"])
+    return render(request, "consistency/upload.html", {"form": form}, status=status)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
+    return render(
+        request,
+        "consistency/detail.html",
+        {
+            "evaluation": evaluation,
+            "counts": selectors.dialogue_counts(evaluation=evaluation),
+            "stopped": selectors.stopped_dialogues(evaluation=evaluation),
+            "instructions": evaluation.instructions.count(),
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+@require_POST
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
+    try:
+        queued = runs.evaluation_start(evaluation=evaluation)
+    except runs.BrokerUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{queued} dialogues queued.")
+    return redirect(evaluation)
+
+
+@login_required
+def judge(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the annotator's next reply; POST: store the answer, show the next."""
+    evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
+    note = ""
+    try:
+        if request.method == "POST":
+            try:
+                judgement_id = int(request.POST.get("judgement", ""))
+                outcome = judging.judgement_answer(
+                    evaluation=evaluation,
+                    annotator=request.user,
+                    judgement_id=judgement_id,
+                    answer=request.POST.get("answer", ""),
+                )
+            except (ValueError, OverflowError) as exc:
+                return HttpResponse(f"Bad answer: {exc}", status=400)
+            except judging.JudgementNotFound as exc:
+                return HttpResponse(str(exc), status=404)
+            shown = outcome.next
+            if not outcome.stored:
+                note = "Your lease had expired and others judged that reply meanwhile."
+        else:
+            shown = judging.judgement_next(
+                evaluation=evaluation, annotator=request.user
+            )
+    except judging.NotInPool as exc:
+        return HttpResponse(str(exc), status=403)
+    context = {"evaluation": evaluation, "shown": shown, "note": note, "keys": KEYS}
+    if shown is not None:
+        context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
+    return render(request, "consistency/judge.html", context)
+
+
+def _report(request: HttpRequest, pk: int):
+    evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        return None, HttpResponse(errors_text(form), status=400)
+    return consistency_report(evaluation=evaluation, **form.params()), None
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    result, error = _report(request, pk)
+    if error:
+        return error
+    return render(
+        request,
+        "consistency/report.html",
+        {"report": result, "pk": pk, "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report_figure(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    result, error = _report(request, pk)
+    if error:
+        return error
+    body = figures.render(figures.share_by_turn_figure(result), fmt)
+    return HttpResponse(body, content_type=figures.FORMATS[fmt])
+
+
+CSV_FIELDS = [
+    "chat_model",
+    "turn",
+    "replies",
+    "complete",
+    "respecting",
+    "not_respecting",
+    "not_applicable",
+    "no_majority",
+    "share",
+    "low",
+    "high",
+]
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    result, error = _report(request, pk)
+    if error:
+        return error
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for row in result.rows:
+        values = [getattr(row, name) for name in CSV_FIELDS]
+        writer.writerow(["" if v is None else _safe(v) for v in values])
+    response = HttpResponse(out.getvalue(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="consistency-{pk}.csv"'
+    return response
+
+
+def _safe(value):
+    """CSV cells escaped against formula injection (a name starting = + - @)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
