@@ -99,6 +99,8 @@ class NextView(Base):
             )
         except judging.NotInPool as exc:
             return Response({"detail": str(exc)}, status=403)
+        except judging.RepliesBusy as exc:
+            return Response({"detail": str(exc)}, status=503)
         if shown is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(serializers.ShownReplySerializer(shown).data)
@@ -122,6 +124,8 @@ class AnswerView(Base):
             )
         except judging.NotInPool as exc:
             return Response({"detail": str(exc)}, status=403)
+        except judging.RepliesBusy as exc:
+            return Response({"detail": str(exc)}, status=503)
         except judging.JudgementNotFound as exc:
             return Response({"detail": str(exc)}, status=404)
         return Response(serializers.OutcomeSerializer(outcome).data)

@@ -131,6 +131,8 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except judging.NotInPool as exc:
         return HttpResponse(str(exc), status=403)
+    except judging.RepliesBusy as exc:
+        return HttpResponse(str(exc), status=503, headers={"Retry-After": "1"})
     context = {"evaluation": evaluation, "shown": shown, "note": note, "keys": KEYS}
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))

@@ -118,8 +118,8 @@ def _probes(data: dict[str, Any]) -> list[str]:
             "probes", f"expected 1 to {MAX_PROBES} user turns, got {len(value)}"
         )
     probes = []
-    for number, probe in enumerate(value, start=1):
-        name = f"probes[{number}]"
+    for index, probe in enumerate(value):
+        name = f"probes[{index}]"  # as the shared record check names list items
         if not isinstance(probe, str):
             raise FieldError(name, "expected a string")
         text_check(probe, name)

@@ -23,12 +23,16 @@ from django.utils import timezone
 from ..models import Answer, ConsistencyEvaluation, Reply, ReplyJudgement
 
 State = ReplyJudgement.State
-_WINDOW = 5
+_WINDOW = 10
 _RETRIES = 50
 
 
 class NotInPool(Exception):
     """The user is not in the evaluation's annotator pool."""
+
+
+class RepliesBusy(Exception):
+    """Replies are open, but stayed locked by other clicks through every retry."""
 
 
 class JudgementNotFound(Exception):
@@ -92,28 +96,36 @@ def judgement_answer(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         _check_pool(evaluation, annotator)
-        judgement = ReplyJudgement.objects.filter(
-            pk=judgement_id,
-            annotator=annotator,
-            reply__dialogue__evaluation=evaluation,
-        ).first()
-        if judgement is None:
-            raise JudgementNotFound(f"no judgement {judgement_id} of yours here")
-        stored = judgement.state == State.SUBMITTED
-        if not stored:
-            Reply.objects.select_for_update().filter(pk=judgement.reply_id).get()
-            judgement.refresh_from_db()
-            stored = judgement.state == State.SUBMITTED or (
-                judgement.expires_at > now
-                or _occupied(judgement.reply_id, now, annotator)
-                < evaluation.annotators_per_reply
-            )
-            if stored and judgement.state == State.LEASED:
-                judgement.state, judgement.answer = State.SUBMITTED, answer
-                judgement.answered_at = now
-                judgement.full_clean()
-                judgement.save(update_fields=["state", "answer", "answered_at"])
+        stored = _store(evaluation, annotator, judgement_id, answer, now)
+    # The next lease in a transaction of its own: none waits for locked replies
+    # while holding the lock of the reply just answered.
+    with transaction.atomic(durable=True):
         return Outcome(stored=stored, next=_lease_next(evaluation, annotator, now))
+
+
+def _store(evaluation, annotator, judgement_id: int, answer: str, now) -> bool:
+    judgement = ReplyJudgement.objects.filter(
+        pk=judgement_id, annotator=annotator, reply__dialogue__evaluation=evaluation
+    ).first()
+    if judgement is None:
+        raise JudgementNotFound(f"no judgement {judgement_id} of yours here")
+    if judgement.state == State.SUBMITTED:
+        return True
+    Reply.objects.select_for_update().filter(pk=judgement.reply_id).get()
+    judgement.refresh_from_db()
+    if judgement.state == State.SUBMITTED:
+        return True
+    room = (
+        judgement.expires_at > now
+        or _occupied(judgement.reply_id, now, annotator)
+        < evaluation.annotators_per_reply
+    )
+    if room:
+        judgement.state, judgement.answer = State.SUBMITTED, answer
+        judgement.answered_at = now
+        judgement.full_clean()
+        judgement.save(update_fields=["state", "answer", "answered_at"])
+    return room
 
 
 def _check_pool(evaluation: ConsistencyEvaluation, annotator) -> None:
@@ -167,7 +179,7 @@ def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
             )
             return _shown(judgement)
         time.sleep(0.002 * (attempt + 1))  # every candidate locked by other clicks
-    return None
+    raise RepliesBusy("Every open reply is being leased right now; try again.")
 
 
 def _candidates(evaluation, annotator, now: datetime, per_reply: int) -> list[int]:

@@ -1,0 +1,188 @@
+"""Uploading instructions: the API, the page and the command; bad input is a 400
+naming the line and field, and nothing is stored."""
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from consistency.models import ConsistencyEvaluation, Instruction
+from tests.factories import ChatModelFactory
+
+URL = "/api/consistency/imports/"
+pytestmark = pytest.mark.django_db
+
+
+def _jsonl(*records) -> bytes:
+    return "\n".join(json.dumps(r) for r in records).encode()
+
+
+GOOD = (
+    {
+        "id": "haiku",
+        "system": "Always answer in haiku.",
+        "attribute": "haiku",
+        "probes": ["Hi!", "What is tea?"],
+    },
+    {"id": "pirate", "system": "Act as a pirate.", "probes": ["Hello."]},
+)
+
+
+@pytest.fixture
+def api(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    ChatModelFactory(name="m1")
+    ChatModelFactory(name="m2")
+    return client
+
+
+def _post(api, data: bytes, name="i.jsonl", **fields):
+    body = {"evaluation": "consist", "chat_models": "m1, m2", "annotators": "",
+            "file": SimpleUploadedFile(name, data), **fields}  # fmt: skip
+    return api.post(URL, body, format="multipart")
+
+
+def test_upload_creates_the_evaluation_and_its_instructions(api, annotator):
+    response = _post(api, _jsonl(*GOOD), annotators="ann1", annotators_per_reply=2)
+    assert response.status_code == 201, response.json()
+    assert response.json()["created"] == 2
+    evaluation = ConsistencyEvaluation.objects.get(name="consist")
+    assert evaluation.annotators_per_reply == 2
+    assert sorted(m.name for m in evaluation.chat_models.all()) == ["m1", "m2"]
+    assert list(evaluation.annotators.all()) == [annotator]
+    haiku = Instruction.objects.get(external_id="haiku")
+    assert (haiku.system_message, haiku.attribute) == (
+        "Always answer in haiku.",
+        "haiku",
+    )
+    assert haiku.probes == ["Hi!", "What is tea?"]
+    # The same file again changes nothing.
+    again = _post(api, _jsonl(*GOOD))
+    assert again.json()["created"] == 0
+    assert again.json()["unchanged"] == 2
+
+
+def test_csv_with_probes_as_a_json_list(api):
+    data = (
+        b"id,system,attribute,probes\n"
+        b'h,Answer in one sentence only.,brevity,"[""One?"", ""Two?"", ""Three?""]"\n'
+    )
+    response = _post(api, data, name="i.csv")
+    assert response.status_code == 201, response.json()
+    assert Instruction.objects.get(external_id="h").probes == ["One?", "Two?", "Three?"]
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "message"),
+    [
+        ({"id": "x", "system": "", "probes": ["a"]}, "system", "must not be empty"),
+        ({"id": "x", "system": "S\u0000", "probes": ["a"]}, "system", "NUL"),
+        ({"id": "x", "system": "S", "probes": ["a"] * 21}, "probes", "1 to 20"),
+        ({"id": "x", "system": "S", "probes": []}, "probes", "1 to 20"),
+        ({"id": "x", "system": "S", "probes": "nope"}, "probes", "JSON list"),
+        ({"id": "x", "system": "S", "probes": [3]}, "probes[0]", "string"),
+        ({"id": "x", "system": "S", "probes": ["a", " "]}, "probes[1]", "empty"),
+        ({"id": "x", "system": "S", "probes": ["a\u0000"]}, "probes[0]", "NUL"),
+        ({"id": ["x"], "system": "S", "probes": ["a"]}, "id", "string"),
+        ({"system": "S", "probes": ["a"]}, "id", "missing"),
+    ],
+)
+def test_bad_record_is_a_400_naming_line_and_field(api, record, field, message):
+    response = _post(api, _jsonl(GOOD[0], record))
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["field"]) == (2, field)
+    assert message in error["message"]
+    assert not ConsistencyEvaluation.objects.exists()
+    assert not Instruction.objects.exists()
+
+
+def test_repeated_id_and_unknown_chat_model_are_400s(api):
+    response = _post(api, _jsonl(GOOD[0], GOOD[0]))
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "line": 2,
+        "field": "id",
+        "message": "repeats line 1's id",
+    }
+    response = _post(api, _jsonl(*GOOD), chat_models="m1, ghost")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"line": None, "field": "chat_models", "message": "unknown chat model 'ghost'"}
+    ]
+    response = _post(api, _jsonl(*GOOD), annotators="nobody")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "annotators"
+    assert not ConsistencyEvaluation.objects.exists()
+
+
+def test_nul_and_wrong_types_in_form_fields_are_400s(api):
+    assert _post(api, _jsonl(*GOOD), evaluation="a\u0000b").status_code == 400
+    assert _post(api, _jsonl(*GOOD), annotators_per_reply="many").status_code == 400
+    assert _post(api, _jsonl(*GOOD), annotators_per_reply=50).status_code == 400
+    assert _post(api, b"\x00\x01not json").status_code == 400
+    assert not ConsistencyEvaluation.objects.exists()
+
+
+def test_changed_content_of_a_stored_id_is_refused(api):
+    assert _post(api, _jsonl(*GOOD)).status_code == 201
+    changed = {**GOOD[1], "system": "Act as a parrot."}
+    response = _post(api, _jsonl(GOOD[0], changed))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["line"] == 2
+    assert Instruction.objects.get(external_id="pirate").system_message == (
+        "Act as a pirate."
+    )
+
+
+def test_researchers_and_annotators_may_not_upload(researcher, annotator):
+    for user in (researcher, annotator):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.post(URL, {"evaluation": "x"}, format="multipart")
+        assert response.status_code == 403
+
+
+def test_upload_page_shows_errors_with_line_and_field(client, admin_user):
+    ChatModelFactory(name="m1")
+    client.force_login(admin_user)
+    bad = _jsonl({"id": "x", "system": "S", "probes": ["a"] * 25})
+    response = client.post(
+        "/consistency/upload/",
+        {
+            "evaluation": "page",
+            "chat_models": "m1",
+            "file": SimpleUploadedFile("bad.jsonl", bad),
+        },
+    )
+    assert response.status_code == 400
+    assert "line 1, field &#x27;probes&#x27;" in response.content.decode()
+    response = client.post(
+        "/consistency/upload/",
+        {
+            "evaluation": "page",
+            "chat_models": "m1",
+            "file": SimpleUploadedFile("ok.jsonl", _jsonl(*GOOD)),
+        },
+    )
+    assert response.status_code == 302
+    assert Instruction.objects.filter(evaluation__name="page").count() == 2
+
+
+def test_import_command(tmp_path):
+    ChatModelFactory(name="m1")
+    path = tmp_path / "i.jsonl"
+    path.write_bytes(_jsonl(*GOOD))
+    out = io.StringIO()
+    call_command("import_instructions", str(path), "--evaluation", "cmd",
+                 "--chat-models", "m1", stdout=out)  # fmt: skip
+    assert "2 created" in out.getvalue()
+    path.write_bytes(_jsonl({"id": "x", "system": "", "probes": ["a"]}))
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_instructions", str(path), "--evaluation", "cmd2",
+                     "--chat-models", "m1", stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert not ConsistencyEvaluation.objects.filter(name="cmd2").exists()
