@@ -41,8 +41,13 @@ def api(admin_user):
 
 
 def _post(api, data: bytes, name="i.jsonl", **fields):
-    body = {"evaluation": "consist", "chat_models": "m1, m2", "annotators": "",
-            "file": SimpleUploadedFile(name, data), **fields}  # fmt: skip
+    body = {
+        "evaluation": "consist",
+        "chat_models": "m1, m2",
+        "annotators": "",
+        "file": SimpleUploadedFile(name, data),
+        **fields,
+    }
     return api.post(URL, body, format="multipart")
 
 
@@ -178,11 +183,26 @@ def test_import_command(tmp_path):
     path = tmp_path / "i.jsonl"
     path.write_bytes(_jsonl(*GOOD))
     out = io.StringIO()
-    call_command("import_instructions", str(path), "--evaluation", "cmd",
-                 "--chat-models", "m1", stdout=out)  # fmt: skip
+    call_command(
+        "import_instructions",
+        str(path),
+        "--evaluation",
+        "cmd",
+        "--chat-models",
+        "m1",
+        stdout=out,
+    )
     assert "2 created" in out.getvalue()
     path.write_bytes(_jsonl({"id": "x", "system": "", "probes": ["a"]}))
     with pytest.raises(CommandError, match="nothing imported"):
-        call_command("import_instructions", str(path), "--evaluation", "cmd2",
-                     "--chat-models", "m1", stdout=out, stderr=io.StringIO())  # fmt: skip
+        call_command(
+            "import_instructions",
+            str(path),
+            "--evaluation",
+            "cmd2",
+            "--chat-models",
+            "m1",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
     assert not ConsistencyEvaluation.objects.filter(name="cmd2").exists()

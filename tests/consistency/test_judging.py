@@ -66,9 +66,11 @@ def test_outsiders_and_bad_answers(client):
     client.force_login(member)
     client.get(url)
     judgement = ReplyJudgement.objects.get(annotator=member)
-    for bad in ({"judgement": judgement.pk, "answer": "maybe"},
-                {"judgement": "x\u0000", "answer": "yes"},
-                {"answer": "yes"}):  # fmt: skip
+    for bad in (
+        {"judgement": judgement.pk, "answer": "maybe"},
+        {"judgement": "x\u0000", "answer": "yes"},
+        {"answer": "yes"},
+    ):
         assert client.post(url, bad).status_code == 400, bad
     for missing in (999999, 10**30):
         answer = {"judgement": missing, "answer": "yes"}
@@ -79,15 +81,25 @@ def test_outsiders_and_bad_answers(client):
 def test_api_next_and_answer_with_a_double_submit_counted_once():
     member, other = _users(2)
     evaluation = build_evaluation(
-        instructions=1, turns=1, annotators=[member, other], per_reply=2,
+        instructions=1,
+        turns=1,
+        annotators=[member, other],
+        per_reply=2,
         models=SECRET_MODELS[:1],
-    )  # fmt: skip
+    )
     api = APIClient()
     api.force_authenticate(member)
     base = f"/api/consistency/evaluations/{evaluation.pk}"
     shown = api.get(f"{base}/next/").json()
-    assert set(shown) == {"judgement_id", "system_message", "history", "user_text",
-                          "reply_text", "turn", "expires_at"}  # fmt: skip
+    assert set(shown) == {
+        "judgement_id",
+        "system_message",
+        "history",
+        "user_text",
+        "reply_text",
+        "turn",
+        "expires_at",
+    }
     body = {"judgement": shown["judgement_id"], "answer": "no"}
     first = api.post(f"{base}/answers/", body, format="json")
     assert first.status_code == 200
@@ -96,8 +108,9 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
     assert again.status_code == 200
     assert list(ReplyJudgement.objects.values_list("answer", flat=True)) == ["no"]
     assert api.get(f"{base}/next/").status_code == 204
-    bad = api.post(f"{base}/answers/", {"judgement": "1\u0000", "answer": "no"},
-                   format="json")  # fmt: skip
+    bad = api.post(
+        f"{base}/answers/", {"judgement": "1\u0000", "answer": "no"}, format="json"
+    )
     assert bad.status_code == 400
     api.force_authenticate(make_user("stranger", roles.ANNOTATOR))
     assert api.get(f"{base}/next/").status_code == 403
@@ -106,9 +119,12 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
 def test_expired_lease_goes_back_and_a_late_answer_is_refused_when_full():
     first, second = _users(2)
     evaluation = build_evaluation(
-        instructions=1, turns=1, annotators=[first, second], per_reply=1,
+        instructions=1,
+        turns=1,
+        annotators=[first, second],
+        per_reply=1,
         models=SECRET_MODELS[:1],
-    )  # fmt: skip
+    )
     now = timezone.now()
     lease = judging.judgement_next(evaluation=evaluation, annotator=first, now=now)
     assert (
@@ -117,14 +133,26 @@ def test_expired_lease_goes_back_and_a_late_answer_is_refused_when_full():
     later = now + timedelta(minutes=evaluation.lease_minutes + 1)
     taken = judging.judgement_next(evaluation=evaluation, annotator=second, now=later)
     assert taken is not None
-    judging.judgement_answer(evaluation=evaluation, annotator=second,
-                             judgement_id=taken.judgement_id, answer="yes", now=later)  # fmt: skip
-    late = judging.judgement_answer(evaluation=evaluation, annotator=first,
-                                    judgement_id=lease.judgement_id, answer="no",
-                                    now=later)  # fmt: skip
+    judging.judgement_answer(
+        evaluation=evaluation,
+        annotator=second,
+        judgement_id=taken.judgement_id,
+        answer="yes",
+        now=later,
+    )
+    late = judging.judgement_answer(
+        evaluation=evaluation,
+        annotator=first,
+        judgement_id=lease.judgement_id,
+        answer="no",
+        now=later,
+    )
     assert late.stored is False
-    assert list(ReplyJudgement.objects.filter(state="submitted").values_list(
-        "answer", flat=True)) == ["yes"]  # fmt: skip
+    assert list(
+        ReplyJudgement.objects.filter(state="submitted").values_list(
+            "answer", flat=True
+        )
+    ) == ["yes"]
 
 
 ANNOTATORS, PER_REPLY = 8, 3
@@ -136,9 +164,11 @@ def _judge_all(evaluation, user, barrier, errors):
         shown = judging.judgement_next(evaluation=evaluation, annotator=user)
         while shown is not None:
             shown = judging.judgement_answer(
-                evaluation=evaluation, annotator=user,
-                judgement_id=shown.judgement_id, answer="yes",
-            ).next  # fmt: skip
+                evaluation=evaluation,
+                annotator=user,
+                judgement_id=shown.judgement_id,
+                answer="yes",
+            ).next
     except Exception as error:  # reported by the main thread
         errors.append(repr(error))
     finally:

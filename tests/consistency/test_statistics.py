@@ -28,8 +28,9 @@ def test_verdict_is_a_strict_majority(answers, expected):
 
 
 def test_share_leaves_out_not_applicable_and_ties():
-    counts = s.TurnCounts(turn=1, respecting=3, not_respecting=1, not_applicable=5,
-                          no_majority=2)  # fmt: skip
+    counts = s.TurnCounts(
+        turn=1, respecting=3, not_respecting=1, not_applicable=5, no_majority=2
+    )
     assert counts.decided == 4
     assert counts.share == 0.75
     assert s.TurnCounts(turn=2, not_applicable=3).share is None
