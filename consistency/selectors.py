@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from .models import ConsistencyEvaluation, Dialogue, ReplyJudgement
+from .models import ConsistencyEvaluation, Dialogue, Reply, ReplyJudgement
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ def replies_per_turn(
 ) -> dict[tuple[str, int], int]:
     """Replies stored, by (chat model name, turn)."""
     rows = (
-        Dialogue.objects.filter(evaluation=evaluation)
-        .values_list("chat_model__name", "replies__turn")
-        .filter(replies__isnull=False)
-        .annotate(n=Count("replies"))
+        Reply.objects.filter(dialogue__evaluation=evaluation)
+        .values_list("dialogue__chat_model__name", "turn")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     return {(model, turn): n for model, turn, n in rows}
 
@@ -67,6 +67,7 @@ def dialogue_counts(*, evaluation: ConsistencyEvaluation) -> dict[str, dict[str,
         Dialogue.objects.filter(evaluation=evaluation)
         .values_list("chat_model__name", "status")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     for model, status, n in rows:
         counts[model][status] = n
