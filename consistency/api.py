@@ -37,9 +37,11 @@ class UploadView(Base):
     parser_classes = [MultiPartParser, FormParser]
     required_perm = ADD
 
-    @extend_schema(request=serializers.UploadSerializer, responses={201: dict})
+    @extend_schema(
+        request=serializers.ConsistencyUploadSerializer, responses={201: dict}
+    )
     def post(self, request):
-        form = serializers.UploadSerializer(data=request.data)
+        form = serializers.ConsistencyUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data, file = form.validated_data, form.validated_data["file"]
         try:
@@ -59,7 +61,7 @@ class UploadView(Base):
 
 
 class EvaluationView(Base):
-    @extend_schema(responses=serializers.EvaluationSerializer)
+    @extend_schema(responses=serializers.ConsistencyEvaluationSerializer)
     def get(self, request, pk: int):
         evaluation = self.evaluation(pk)
         return Response(
@@ -90,7 +92,10 @@ class NextView(Base):
     required_perm = None  # the annotator pool decides
 
     @extend_schema(
-        responses={200: serializers.ShownReplySerializer, 204: OpenApiResponse()}
+        responses={
+            200: serializers.ConsistencyShownReplySerializer,
+            204: OpenApiResponse(),
+        }
     )
     def get(self, request, pk: int):
         try:
@@ -103,17 +108,18 @@ class NextView(Base):
             return Response({"detail": str(exc)}, status=503)
         if shown is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(serializers.ShownReplySerializer(shown).data)
+        return Response(serializers.ConsistencyShownReplySerializer(shown).data)
 
 
 class AnswerView(Base):
     required_perm = None
 
     @extend_schema(
-        request=serializers.AnswerSerializer, responses=serializers.OutcomeSerializer
+        request=serializers.ConsistencyAnswerSerializer,
+        responses=serializers.ConsistencyOutcomeSerializer,
     )
     def post(self, request, pk: int):
-        form = serializers.AnswerSerializer(data=request.data)
+        form = serializers.ConsistencyAnswerSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             outcome = judging.judgement_answer(
@@ -128,18 +134,18 @@ class AnswerView(Base):
             return Response({"detail": str(exc)}, status=503)
         except judging.JudgementNotFound as exc:
             return Response({"detail": str(exc)}, status=404)
-        return Response(serializers.OutcomeSerializer(outcome).data)
+        return Response(serializers.ConsistencyOutcomeSerializer(outcome).data)
 
 
 class ReportView(Base):
     @extend_schema(
-        parameters=[serializers.ReportQuerySerializer],
-        responses=serializers.ReportSerializer,
+        parameters=[serializers.ConsistencyReportQuerySerializer],
+        responses=serializers.ConsistencyReportSerializer,
     )
     def get(self, request, pk: int):
-        query = serializers.ReportQuerySerializer(data=request.query_params)
+        query = serializers.ConsistencyReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = consistency_report(
             evaluation=self.evaluation(pk), **query.validated_data
         )
-        return Response(serializers.ReportSerializer(report).data)
+        return Response(serializers.ConsistencyReportSerializer(report).data)

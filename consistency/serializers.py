@@ -7,7 +7,7 @@ from evalsite.imports.limits import MAX_NAME_CHARS
 from .models import MAX_ANNOTATORS, Answer
 
 
-class NoNulCharField(serializers.CharField):
+class ConsistencyNoNulCharField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if "\x00" in value:
@@ -15,42 +15,44 @@ class NoNulCharField(serializers.CharField):
         return value
 
 
-class UploadSerializer(serializers.Serializer):
-    evaluation = NoNulCharField(max_length=MAX_NAME_CHARS)
-    chat_models = NoNulCharField(required=False, allow_blank=True, default="")
-    annotators = NoNulCharField(required=False, allow_blank=True, default="")
+class ConsistencyUploadSerializer(serializers.Serializer):
+    evaluation = ConsistencyNoNulCharField(max_length=MAX_NAME_CHARS)
+    chat_models = ConsistencyNoNulCharField(
+        required=False, allow_blank=True, default=""
+    )
+    annotators = ConsistencyNoNulCharField(required=False, allow_blank=True, default="")
     annotators_per_reply = serializers.IntegerField(
         min_value=1, max_value=MAX_ANNOTATORS, required=False
     )
     file = serializers.FileField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class ConsistencyAnswerSerializer(serializers.Serializer):
     judgement = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     answer = serializers.ChoiceField(choices=Answer.choices)
 
 
-class TurnSerializer(serializers.Serializer):
+class ConsistencyTurnSerializer(serializers.Serializer):
     user = serializers.CharField()
     reply = serializers.CharField()
 
 
-class ShownReplySerializer(serializers.Serializer):
+class ConsistencyShownReplySerializer(serializers.Serializer):
     judgement_id = serializers.IntegerField()
     system_message = serializers.CharField()
-    history = TurnSerializer(many=True)
+    history = ConsistencyTurnSerializer(many=True)
     user_text = serializers.CharField()
     reply_text = serializers.CharField()
     turn = serializers.IntegerField()
     expires_at = serializers.DateTimeField()
 
 
-class OutcomeSerializer(serializers.Serializer):
+class ConsistencyOutcomeSerializer(serializers.Serializer):
     stored = serializers.BooleanField()
-    next = ShownReplySerializer(allow_null=True)
+    next = ConsistencyShownReplySerializer(allow_null=True)
 
 
-class TurnRowSerializer(serializers.Serializer):
+class ConsistencyTurnRowSerializer(serializers.Serializer):
     chat_model = serializers.CharField()
     turn = serializers.IntegerField()
     replies = serializers.IntegerField()
@@ -64,7 +66,7 @@ class TurnRowSerializer(serializers.Serializer):
     high = serializers.FloatField(allow_null=True)
 
 
-class ReportSerializer(serializers.Serializer):
+class ConsistencyReportSerializer(serializers.Serializer):
     evaluation = serializers.CharField()
     chat_models = serializers.ListField(child=serializers.CharField())
     turns = serializers.IntegerField()
@@ -72,15 +74,15 @@ class ReportSerializer(serializers.Serializer):
     resamples = serializers.IntegerField()
     seed = serializers.IntegerField()
     rules = serializers.CharField()
-    rows = TurnRowSerializer(many=True)
+    rows = ConsistencyTurnRowSerializer(many=True)
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ConsistencyReportQuerySerializer(serializers.Serializer):
     resamples = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
     seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
 
 
-class EvaluationSerializer(serializers.Serializer):
+class ConsistencyEvaluationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     status = serializers.CharField()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "consistency"
 
@@ -12,17 +12,17 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/start/", views.start, name="start"),
     path("<int:pk>/judge/", views.judge, name="judge"),
-    path("<int:pk>/report/", views.report, name="report"),
-    path("<int:pk>/report.csv", views.report_csv, name="report-csv"),
+    path("<int:pk>/report/", report_views.report, name="report"),
+    path("<int:pk>/report.csv", report_views.report_csv, name="report-csv"),
     path(
         "<int:pk>/report.svg",
-        views.report_figure,
+        report_views.report_figure,
         {"fmt": "svg"},
         name="report-svg",
     ),
     path(
         "<int:pk>/report.png",
-        views.report_figure,
+        report_views.report_figure,
         {"fmt": "png"},
         name="report-png",
     ),

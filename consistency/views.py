@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -15,10 +12,9 @@ from django.views.decorators.http import require_POST
 from evalsite.imports.reader import ImportFileError
 from evalsite.rendering import render_markdown
 
-from . import figures, selectors
-from .forms import ReportForm, UploadForm, errors_text, names
+from . import selectors
+from .forms import UploadForm, names
 from .models import Answer, ConsistencyEvaluation
-from .report import consistency_report
 from .services import imports, judging, runs
 
 VIEW = "consistency.view_consistencyevaluation"
@@ -137,73 +133,3 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
     return render(request, "consistency/judge.html", context)
-
-
-def _report(request: HttpRequest, pk: int):
-    evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
-    form = ReportForm(request.GET)
-    if not form.is_valid():
-        return None, HttpResponse(errors_text(form), status=400)
-    return consistency_report(evaluation=evaluation, **form.params()), None
-
-
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def report(request: HttpRequest, pk: int) -> HttpResponse:
-    result, error = _report(request, pk)
-    if error:
-        return error
-    return render(
-        request,
-        "consistency/report.html",
-        {"report": result, "pk": pk, "query": request.GET.urlencode()},
-    )
-
-
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def report_figure(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    result, error = _report(request, pk)
-    if error:
-        return error
-    body = figures.render(figures.share_by_turn_figure(result), fmt)
-    return HttpResponse(body, content_type=figures.FORMATS[fmt])
-
-
-CSV_FIELDS = [
-    "chat_model",
-    "turn",
-    "replies",
-    "complete",
-    "respecting",
-    "not_respecting",
-    "not_applicable",
-    "no_majority",
-    "share",
-    "low",
-    "high",
-]
-
-
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    result, error = _report(request, pk)
-    if error:
-        return error
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_FIELDS)
-    for row in result.rows:
-        values = [getattr(row, name) for name in CSV_FIELDS]
-        writer.writerow(["" if v is None else _safe(v) for v in values])
-    response = HttpResponse(out.getvalue(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="consistency-{pk}.csv"'
-    return response
-
-
-def _safe(value):
-    """CSV cells escaped against formula injection (a name starting = + - @)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

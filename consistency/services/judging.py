@@ -12,7 +12,6 @@ on a lease that expired is stored only if the reply still has room. The unique
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from ..models import Answer, ConsistencyEvaluation, Reply, ReplyJudgement
+from .judging_values import Outcome, ShownReply, shown_reply
 
 State = ReplyJudgement.State
 _WINDOW = 10
@@ -37,33 +37,6 @@ class RepliesBusy(Exception):
 
 class JudgementNotFound(Exception):
     """No such judgement of this annotator in this evaluation."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    user: str
-    reply: str
-
-
-@dataclass(frozen=True)
-class ShownReply:
-    """What an annotator sees: never the chat model."""
-
-    judgement_id: int
-    system_message: str
-    history: tuple[Turn, ...]
-    user_text: str
-    reply_text: str
-    turn: int
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """An answer's fate and the next reply to judge (None: nothing left)."""
-
-    stored: bool
-    next: ShownReply | None
 
 
 def judgement_next(
@@ -155,7 +128,7 @@ def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
         .first()
     )
     if held is not None:
-        return _shown(held)
+        return shown_reply(held)
     per_reply = evaluation.annotators_per_reply
     for attempt in range(_RETRIES):
         window = _candidates(evaluation, annotator, now, per_reply)
@@ -177,7 +150,7 @@ def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
                     "expires_at": now + timedelta(minutes=evaluation.lease_minutes),
                 },
             )
-            return _shown(judgement)
+            return shown_reply(judgement)
         time.sleep(0.002 * (attempt + 1))  # every candidate locked by other clicks
     raise RepliesBusy("Every open reply is being leased right now; try again.")
 
@@ -205,20 +178,4 @@ def _candidates(evaluation, annotator, now: datetime, per_reply: int) -> list[in
         .filter(occupied__lt=per_reply)
         .order_by("-occupied", order)
         .values_list("pk", flat=True)[:_WINDOW]
-    )
-
-
-def _shown(judgement: ReplyJudgement) -> ShownReply:
-    reply = Reply.objects.select_related("dialogue__instruction").get(
-        pk=judgement.reply_id
-    )
-    before = Reply.objects.filter(dialogue_id=reply.dialogue_id, turn__lt=reply.turn)
-    return ShownReply(
-        judgement_id=judgement.pk,
-        system_message=reply.dialogue.instruction.system_message,
-        history=tuple(Turn(r.user_text, r.text) for r in before.order_by("turn")),
-        user_text=reply.user_text,
-        reply_text=reply.text,
-        turn=reply.turn,
-        expires_at=judgement.expires_at,
     )
