@@ -1,5 +1,6 @@
 """DRF serializers of the consistency API."""
 
+from django.conf import settings
 from rest_framework import serializers
 
 from evalsite.imports.limits import MAX_NAME_CHARS
@@ -25,6 +26,14 @@ class ConsistencyUploadSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_ANNOTATORS, required=False
     )
     file = serializers.FileField()
+
+    def validate_file(self, upload):
+        limit = settings.EVALSITE_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                f"The file is over the size limit of {limit} bytes."
+            )
+        return upload
 
 
 class ConsistencyAnswerSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ retried task continues where the last one stopped.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from generations import tokenizers
 from generations.backends import BackendError, ContextExceededError, get_backend
@@ -123,18 +124,18 @@ def _reply_store(dialogue_id: int, turn: int, user_text: str, response) -> None:
             ignore_conflicts=True,
         )
         Dialogue.objects.filter(pk=dialogue_id, turns_completed__lt=turn).update(
-            turns_completed=turn
+            turns_completed=turn, updated_at=timezone.now()
         )
 
 
 def _requeue(dialogue_id: int, error: str) -> None:
     Dialogue.objects.filter(pk=dialogue_id).exclude(status__in=ENDED).update(
-        status=Status.QUEUED, note=error[:2000]
+        status=Status.QUEUED, note=error[:2000], updated_at=timezone.now()
     )
 
 
 def _end(dialogue_id: int, status: str, note: str, turns: int) -> str:
     Dialogue.objects.filter(pk=dialogue_id).exclude(status__in=ENDED).update(
-        status=status, note=note, turns_completed=turns
+        status=status, note=note, turns_completed=turns, updated_at=timezone.now()
     )
     return status

@@ -1,0 +1,62 @@
+"""The consistency pages by role: list, detail, start, upload; the nav link."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from consistency.models import Dialogue
+
+from .support import build_evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_researcher_reads_admin_starts(client, researcher, admin_user, annotator):
+    evaluation = build_evaluation(instructions=2, turns=1, annotators=[annotator])
+    Dialogue.objects.filter(evaluation=evaluation).update(
+        status="stopped_at_context", note="stopped before turn 2: over"
+    )
+    client.force_login(researcher)
+    listing = client.get("/consistency/").content.decode()
+    assert evaluation.name in listing
+    assert 'href="/consistency/"' in listing  # the nav link
+    detail = client.get(f"/consistency/{evaluation.pk}/")
+    html = detail.content.decode()
+    assert "stopped_at_context: 2" in html
+    assert "stopped before turn 2: over" in html
+    assert "Start (or resume)" not in html
+    assert client.post(f"/consistency/{evaluation.pk}/start/").status_code == 403
+    assert client.get("/consistency/upload/").status_code == 403
+
+    client.force_login(admin_user)
+    assert (
+        "Start (or resume)"
+        in client.get(f"/consistency/{evaluation.pk}/").content.decode()
+    )
+    assert client.get("/consistency/upload/").status_code == 200
+
+
+def test_annotator_sees_only_their_pools(client, annotator):
+    mine = build_evaluation(
+        name="mine", instructions=1, turns=1, annotators=[annotator]
+    )
+    build_evaluation(name="theirs", instructions=1, turns=1, models=("x", "y"))
+    client.force_login(annotator)
+    html = client.get("/consistency/").content.decode()
+    assert f"/consistency/{mine.pk}/judge/" in html
+    assert "theirs" not in html
+    assert 'href="/consistency/"' in html  # annotators get the nav link too
+
+
+@override_settings(EVALSITE_MAX_UPLOAD_BYTES=10)
+def test_api_upload_over_the_size_limit_is_a_400(admin_user):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(
+        "/api/consistency/imports/",
+        {"evaluation": "big", "file": SimpleUploadedFile("a.jsonl", b"x" * 100)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "size limit" in str(response.json()["file"])
