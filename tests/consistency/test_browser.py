@@ -49,20 +49,32 @@ def _world():
     evaluation.chat_models.set(models)
     for attribute, system in SYSTEMS:
         instruction = Instruction.objects.create(
-            evaluation=evaluation, external_id=attribute, attribute=attribute,
-            system_message=system, probes=PROBES,
-        )  # fmt: skip
+            evaluation=evaluation,
+            external_id=attribute,
+            attribute=attribute,
+            system_message=system,
+            probes=PROBES,
+        )
         for model in models:
             dialogue = Dialogue.objects.create(
-                evaluation=evaluation, instruction=instruction, chat_model=model,
-                status="done", turns_completed=TURNS,
-            )  # fmt: skip
+                evaluation=evaluation,
+                instruction=instruction,
+                chat_model=model,
+                status="done",
+                turns_completed=TURNS,
+            )
             Reply.objects.bulk_create(
-                Reply(dialogue=dialogue, turn=t, user_text=PROBES[t - 1],
-                      text=HAIKU if t == 1 else f"Reply {t}: autumn, when the "
-                      "maples turn red, is the loveliest time.")
+                Reply(
+                    dialogue=dialogue,
+                    turn=t,
+                    user_text=PROBES[t - 1],
+                    text=HAIKU
+                    if t == 1
+                    else f"Reply {t}: autumn, when the "
+                    "maples turn red, is the loveliest time.",
+                )
                 for t in range(1, TURNS + 1)
-            )  # fmt: skip
+            )
     return evaluation
 
 
@@ -94,9 +106,11 @@ def _judge_all(evaluation, user, index, limit=None):
             .reply
         )
         shown = judging.judgement_answer(
-            evaluation=evaluation, annotator=user,
-            judgement_id=shown.judgement_id, answer=_answer(index, reply),
-        ).next  # fmt: skip
+            evaluation=evaluation,
+            annotator=user,
+            judgement_id=shown.judgement_id,
+            answer=_answer(index, reply),
+        ).next
         done += 1
 
 

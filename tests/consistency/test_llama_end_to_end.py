@@ -29,14 +29,20 @@ pytestmark = [
 
 MODELS = ("tiny alpha", "tiny beta")
 INSTRUCTIONS = [
-    {"id": f"i{i}", "system": system, "attribute": attribute,
-     "probes": [f"{probe} ({i}.{t})" for t in range(1, 4)]}
-    for i, (system, attribute, probe) in enumerate([
-        ("Always answer in haiku.", "haiku", "Tell me about the sea"),
-        ("Act as a pirate.", "persona", "What should I cook tonight"),
-        ("Answer in one sentence only.", "brevity", "Explain photosynthesis"),
-    ])
-]  # fmt: skip
+    {
+        "id": f"i{i}",
+        "system": system,
+        "attribute": attribute,
+        "probes": [f"{probe} ({i}.{t})" for t in range(1, 4)],
+    }
+    for i, (system, attribute, probe) in enumerate(
+        [
+            ("Always answer in haiku.", "haiku", "Tell me about the sea"),
+            ("Act as a pirate.", "persona", "What should I cook tonight"),
+            ("Answer in one sentence only.", "brevity", "Explain photosynthesis"),
+        ]
+    )
+]
 
 
 def _chat_model(name, url, **fields):
@@ -57,10 +63,14 @@ def _upload(api, name, models, records, **fields):
     data = "\n".join(json.dumps(r) for r in records).encode()
     response = api.post(
         "/api/consistency/imports/",
-        {"evaluation": name, "chat_models": ",".join(models),
-         "file": SimpleUploadedFile("instructions.jsonl", data), **fields},
+        {
+            "evaluation": name,
+            "chat_models": ",".join(models),
+            "file": SimpleUploadedFile("instructions.jsonl", data),
+            **fields,
+        },
         format="multipart",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json()
     return ConsistencyEvaluation.objects.get(name=name)
 
@@ -86,9 +96,12 @@ def test_two_chat_models_end_to_end_report_equals_hand_count(
     api = APIClient()
     api.force_authenticate(admin)
     evaluation = _upload(
-        api, "consistency e2e", MODELS, INSTRUCTIONS,
+        api,
+        "consistency e2e",
+        MODELS,
+        INSTRUCTIONS,
         annotators=",".join(u.username for u in annotators),
-    )  # fmt: skip
+    )
     _run(api, evaluation, worker)
 
     dialogues = Dialogue.objects.filter(evaluation=evaluation)
@@ -119,8 +132,11 @@ def test_two_chat_models_end_to_end_report_equals_hand_count(
                 .get(pk=judgement_id)
                 .reply
             )
-            key = (reply.dialogue.chat_model.name,
-                   reply.dialogue.instruction.external_id, reply.turn)  # fmt: skip
+            key = (
+                reply.dialogue.chat_model.name,
+                reply.dialogue.instruction.external_id,
+                reply.turn,
+            )
             answer = answer_for(index, key[1], key[2], key[0])
             given.append((*key, answer))
             page = client.post(
@@ -146,16 +162,23 @@ def test_two_chat_models_end_to_end_report_equals_hand_count(
 
 def test_dialogues_stop_at_the_context_limit(llama_server, worker):
     admin = make_user("cadmin2", roles.ADMIN)
-    # A small limit: the prompt grows each turn and passes it before turn 5.
-    _chat_model("tiny small context", llama_server.url, context_limit=160,
-                generation_limit=24)  # fmt: skip
+    # A small limit: the prompt grows each turn and passes it by turn 5.
+    _chat_model(
+        "tiny small context", llama_server.url, context_limit=200, generation_limit=24
+    )
     # A limit over the server's 2048 tokens a slot: the server refuses instead.
-    _chat_model("tiny server refuses", llama_server.url, context_limit=4000,
-                generation_limit=8)  # fmt: skip
+    _chat_model(
+        "tiny server refuses", llama_server.url, context_limit=4000, generation_limit=8
+    )
     api = APIClient()
     api.force_authenticate(admin)
-    probes = [f"Tell me more about topic number {t}, please, in detail." for t in
-              range(1, 6)]  # fmt: skip
+    # About 35 tokens a probe: turn 2 fits under 200 whatever reply 1 is, turn 5
+    # cannot even with empty replies.
+    probes = [
+        f"Tell me more about topic number {t}, please, in detail, with examples "
+        "from history, science, art and daily life, and why it matters today."
+        for t in range(1, 6)
+    ]
     records = [
         {"id": "grow", "system": "Always answer in haiku.", "probes": probes},
         {"id": "huge", "system": "Be brief.", "probes": ["Hi!", "dog " * 2600]},
@@ -173,14 +196,16 @@ def test_dialogues_stop_at_the_context_limit(llama_server, worker):
     replies = list(dialogue.replies.order_by("turn").values_list("text", flat=True))
     messages = [{"role": "system", "content": "Always answer in haiku."}]
     for turn, reply in enumerate(replies, start=1):
-        messages += [{"role": "user", "content": probes[turn - 1]},
-                     {"role": "assistant", "content": reply}]  # fmt: skip
+        messages += [
+            {"role": "user", "content": probes[turn - 1]},
+            {"role": "assistant", "content": reply},
+        ]
     messages.append({"role": "user", "content": probes[stop - 1]})
     needed = _server_count(llama_server.url, messages)
-    assert needed > 160
+    assert needed > 200
     assert dialogue.note == (
         f"stopped before turn {stop}: the prompt would need {needed} tokens, "
-        "over the context limit 160"
+        "over the context limit 200"
     )
 
     refused = refuses.dialogues.get()
