@@ -14,16 +14,9 @@ def names(text: str) -> list[str]:
     return [n.strip() for n in text.replace("\n", ",").split(",") if n.strip()]
 
 
-class NoNul:
-    def clean(self):
-        data = super().clean()
-        for name, value in data.items():
-            if isinstance(value, str) and "\x00" in value:
-                self.add_error(name, "contains a NUL character (\\u0000)")
-        return data
+class UploadForm(forms.Form):
+    """Django's CharField refuses NUL characters itself (a form error, 400)."""
 
-
-class UploadForm(NoNul, forms.Form):
     evaluation = forms.CharField(
         max_length=MAX_NAME_CHARS,
         help_text="Created on its first upload; later uploads add instructions.",

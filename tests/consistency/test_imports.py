@@ -206,3 +206,19 @@ def test_import_command(tmp_path):
             stderr=io.StringIO(),
         )
     assert not ConsistencyEvaluation.objects.filter(name="cmd2").exists()
+
+
+def test_upload_page_refuses_nul_in_form_fields(client, admin_user):
+    ChatModelFactory(name="m1")
+    client.force_login(admin_user)
+    response = client.post(
+        "/consistency/upload/",
+        {
+            "evaluation": "bad\u0000name",
+            "chat_models": "m1",
+            "file": SimpleUploadedFile("ok.jsonl", _jsonl(*GOOD)),
+        },
+    )
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in response.content.decode()
+    assert not ConsistencyEvaluation.objects.exists()
