@@ -72,6 +72,7 @@ class EvaluationView(Base):
                 "annotators_per_reply": evaluation.annotators_per_reply,
                 "instructions": evaluation.instructions.count(),
                 "dialogues": selectors.dialogue_counts(evaluation=evaluation),
+                **selectors.judging_progress(evaluation=evaluation),
             }
         )
 

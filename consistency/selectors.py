@@ -74,6 +74,19 @@ def dialogue_counts(*, evaluation: ConsistencyEvaluation) -> dict[str, dict[str,
     return dict(counts)
 
 
+def judging_progress(*, evaluation: ConsistencyEvaluation) -> dict[str, int]:
+    """Replies stored, and those with all N answers."""
+    replies = Reply.objects.filter(dialogue__evaluation=evaluation).annotate(
+        answers=Count("judgements", filter=Q(judgements__state="submitted"))
+    )
+    return {
+        "replies": replies.count(),
+        "complete": replies.filter(
+            answers__gte=evaluation.annotators_per_reply
+        ).count(),
+    }
+
+
 def stopped_dialogues(*, evaluation: ConsistencyEvaluation) -> list[Dialogue]:
     return list(
         Dialogue.objects.filter(evaluation=evaluation)

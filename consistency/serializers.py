@@ -98,3 +98,5 @@ class ConsistencyEvaluationSerializer(serializers.Serializer):
     annotators_per_reply = serializers.IntegerField()
     instructions = serializers.IntegerField()
     dialogues = serializers.DictField(child=serializers.DictField())
+    replies = serializers.IntegerField()
+    complete = serializers.IntegerField(help_text="Replies with all N answers.")

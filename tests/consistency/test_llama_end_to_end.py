@@ -146,6 +146,9 @@ def test_two_chat_models_end_to_end_report_equals_hand_count(
             assert page.status_code == 200
     assert len(given) == 3 * 18
 
+    status = api.get(f"/api/consistency/evaluations/{evaluation.pk}/").json()
+    assert (status["replies"], status["complete"]) == (18, 18)
+    assert status["dialogues"] == {name: {"done": 3} for name in MODELS}
     body = api.get(f"/api/consistency/evaluations/{evaluation.pk}/report/").json()
     expected = hand_count(given, per_reply=3)
     assert body["chat_models"] == sorted(MODELS)

@@ -25,6 +25,7 @@ def test_researcher_reads_admin_starts(client, researcher, admin_user, annotator
     html = detail.content.decode()
     assert "stopped_at_context: 2" in html
     assert "stopped before turn 2: over" in html
+    assert "0 of 4 replies judged by all 3 annotators" in html
     assert "Start (or resume)" not in html
     assert client.post(f"/consistency/{evaluation.pk}/start/").status_code == 403
     assert client.get("/consistency/upload/").status_code == 403
