@@ -65,3 +65,41 @@ def stop_reason(
                 f"{width:.2f}."
             )
     return ""
+
+
+def majority_outcome(scores: Sequence[float], *, threshold: float = 1) -> int:
+    """A pair's outcome by the reports' default rule (``majority``, threshold 1):
+    each score is a win (>= t), loss (<= -t) or tie; the outcome held by more than
+    half of the ratings, a tie when none is. ``reports.statistics.pair_outcomes``
+    is the same rule over frames (a test checks they agree)."""
+    wins = sum(score >= threshold for score in scores)
+    losses = sum(score <= -threshold for score in scores)
+    if 2 * wins > len(scores):
+        return 1
+    if 2 * losses > len(scores):
+        return -1
+    return 0
+
+
+def completion_ordered(
+    ratings: Sequence[tuple[int, int, object, float]], *, per_pair: int
+) -> list[int]:
+    """Outcomes of the complete pairs in the order they completed.
+
+    ``ratings``: (comparison id, rating id, created_at, score) rows. A pair is
+    complete with ``per_pair`` ratings; it completed when its ``per_pair``-th
+    rating (by time, then id) was stored; pairs completing together are ordered by
+    that rating's id.
+    """
+    by_pair: dict[int, list[tuple[object, int, float]]] = {}
+    for comparison_id, rating_id, created_at, score in ratings:
+        by_pair.setdefault(comparison_id, []).append((created_at, rating_id, score))
+    complete = []
+    for rows in by_pair.values():
+        if len(rows) >= per_pair:
+            rows.sort()
+            created_at, rating_id, _ = rows[per_pair - 1]
+            outcome = majority_outcome([score for *_, score in rows])
+            complete.append((created_at, rating_id, outcome))
+    complete.sort()
+    return [outcome for *_, outcome in complete]
