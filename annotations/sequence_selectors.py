@@ -13,7 +13,7 @@ def completed_outcomes(*, evaluation: Evaluation) -> list[int]:
     excluded are left out, as in reports. One query."""
     rows = Rating.objects.filter(
         comparison__evaluation_id=evaluation.pk, comparison__excluded=False
-    ).values_list("comparison_id", "id", "created_at", "score")
+    ).values_list("comparison_id", "id", "score")
     return completion_ordered(list(rows), per_pair=evaluation.annotators_per_pair)
 
 

@@ -82,24 +82,24 @@ def majority_outcome(scores: Sequence[float], *, threshold: float = 1) -> int:
 
 
 def completion_ordered(
-    ratings: Sequence[tuple[int, int, object, float]], *, per_pair: int
+    ratings: Sequence[tuple[int, int, float]], *, per_pair: int
 ) -> list[int]:
     """Outcomes of the complete pairs in the order they completed.
 
-    ``ratings``: (comparison id, rating id, created_at, score) rows. A pair is
-    complete with ``per_pair`` ratings; it completed when its ``per_pair``-th
-    rating (by time, then id) was stored; pairs completing together are ordered by
-    that rating's id.
+    ``ratings``: (comparison id, rating id, score) rows. A pair is complete with
+    ``per_pair`` ratings, and completed when its ``per_pair``-th rating was stored:
+    rating ids follow the order ratings were stored (an imported rating's
+    ``created_at`` may be older than the ones stored before it), so pairs come in
+    the order of that rating's id. The report orders its pairs the same way.
     """
-    by_pair: dict[int, list[tuple[object, int, float]]] = {}
-    for comparison_id, rating_id, created_at, score in ratings:
-        by_pair.setdefault(comparison_id, []).append((created_at, rating_id, score))
+    by_pair: dict[int, list[tuple[int, float]]] = {}
+    for comparison_id, rating_id, score in ratings:
+        by_pair.setdefault(comparison_id, []).append((rating_id, score))
     complete = []
     for rows in by_pair.values():
         if len(rows) >= per_pair:
             rows.sort()
-            created_at, rating_id, _ = rows[per_pair - 1]
-            outcome = majority_outcome([score for *_, score in rows])
-            complete.append((created_at, rating_id, outcome))
+            outcome = majority_outcome([score for _, score in rows])
+            complete.append((rows[per_pair - 1][0], outcome))
     complete.sort()
-    return [outcome for *_, outcome in complete]
+    return [outcome for _, outcome in complete]

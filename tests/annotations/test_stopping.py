@@ -38,21 +38,19 @@ def test_majority_outcome_is_the_reports_default_rule(scores):
 
 
 def test_pairs_come_in_the_order_their_nth_rating_was_stored():
-    minute = timedelta(minutes=1)
     rows = [
-        # pair 1: two wins, complete at minute 5 (its second rating)
-        (1, 10, T0, 2),
-        (1, 30, T0 + 5 * minute, 1),
-        # pair 2: complete at minute 2; a tie (one win, one loss)
-        (2, 11, T0 + minute, -2),
-        (2, 12, T0 + 2 * minute, 3),
-        # pair 3: one rating only, not complete
-        (3, 13, T0, -3),
-        # pair 4: a loss, complete at minute 5 too, with a lower rating id
-        (4, 20, T0 + minute, -1),
-        (4, 21, T0 + 5 * minute, -1),
+        (1, 10, 2),  # pair 1: two wins, complete with rating 30
+        (1, 30, 1),
+        (2, 11, -2),  # pair 2: a tie (a win, a loss), complete with rating 12
+        (2, 12, 3),
+        (3, 13, -3),  # pair 3: one rating only, not complete
+        (4, 21, -1),  # pair 4: a loss, complete with rating 21
+        (4, 20, -1),
+        (5, 14, 1),  # pair 5: complete with its second rating (15), a win;
+        (5, 15, 2),  # its third (40) comes after it completed
+        (5, 40, -3),
     ]
-    assert completion_ordered(rows, per_pair=2) == [0, -1, 1]
+    assert completion_ordered(rows, per_pair=2) == [0, 1, -1, 1]
 
 
 def test_rules_say_why_in_a_sentence():
@@ -142,3 +140,22 @@ def test_stopped_evaluation_is_a_409_in_the_api_and_a_message_on_the_page():
     client.force_login(users[0])
     page = client.post(f"/evaluations/{evaluation.pk}/next/", follow=True)
     assert "This evaluation has stopped" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_progress_page_shows_the_sequence_the_rule_and_the_stop(client, admin_user):
+    evaluation, comparisons, users = build_evaluation(
+        pairs=25, annotators=1, per_pair=1, stop_rule="decided", stop_min_pairs=20
+    )
+    _rated(evaluation, comparisons[:20], users, [2] * 20)
+    client.force_login(admin_user)
+    url = f"/evaluations/{evaluation.pk}/progress/"
+    html = client.get(url).content.decode()
+    assert 'id="stopped-banner"' not in html
+    assert "not before 20 complete pairs" in html
+    assert evaluation_stop_check(evaluation_id=evaluation.pk, now=T0)
+    html = client.get(url).content.decode()
+    low, high = evaluation_sequence(evaluation=evaluation).win_no_ties
+    assert f"{low:.2f} to {high:.2f}" in html
+    assert "<strong>Stopped</strong> on 2026-01-01 00:00" in html
+    assert "Stopped after 20 pairs: the always-valid 95 % sequence" in html
