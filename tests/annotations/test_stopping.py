@@ -140,6 +140,9 @@ def test_stopped_evaluation_is_a_409_in_the_api_and_a_message_on_the_page():
     client.force_login(users[0])
     page = client.post(f"/evaluations/{evaluation.pk}/next/", follow=True)
     assert "This evaluation has stopped" in page.content.decode()
+    home = client.get("/").content.decode()
+    assert "Stopped</span>" in home
+    assert "Start rating" not in home
 
 
 @pytest.mark.django_db
