@@ -162,3 +162,27 @@ def test_progress_page_shows_the_sequence_the_rule_and_the_stop(client, admin_us
     assert f"{low:.2f} to {high:.2f}" in html
     assert "<strong>Stopped</strong> on 2026-01-01 00:00" in html
     assert "Stopped after 20 pairs: the always-valid 95 % sequence" in html
+
+
+@pytest.mark.django_db
+def test_check_stopping_command_stops_what_an_import_decided():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    decided, comparisons, users = build_evaluation(
+        pairs=20, annotators=1, per_pair=1, stop_rule="decided"
+    )
+    _rated(decided, comparisons, users, [2] * 20)  # as an import would store them
+    going, comparisons, users = build_evaluation(
+        pairs=4, annotators=1, per_pair=1, stop_rule="decided"
+    )
+    _rated(going, comparisons, users, [2, -2, 2, -2])
+    out = StringIO()
+    call_command("check_stopping", stdout=out)
+    lines = {line.split("\t")[0]: line for line in out.getvalue().splitlines()}
+    assert lines[decided.name].startswith(
+        f"{decided.name}\tstopped\tStopped after 20 pairs"
+    )
+    assert lines[going.name].startswith(f"{going.name}\tgoes on\t4 complete pairs;")
+    assert Evaluation.objects.get(pk=decided.pk).stopped_at is not None
