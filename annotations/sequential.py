@@ -115,9 +115,80 @@ def _ends(kept: np.ndarray, m: np.ndarray, step: float) -> tuple[np.ndarray, ...
     return low, high
 
 
-def current_interval(x: np.ndarray, *, alpha: float = 0.05) -> tuple[float, float]:
-    """The sequence's interval after the last observation; (0, 1) before any."""
+def current_interval(
+    x: np.ndarray, *, alpha: float = 0.05, grid: int = 1001
+) -> tuple[float, float]:
+    """The sequence's interval after the last observation, as the last of
+    ``confidence_sequence``; (0, 1) before any.
+
+    Only the grid points never excluded matter now, so it looks at every 50th
+    point and the 12 on each side of the running mean first, then bisects
+    between the outermost kept point and its excluded neighbour on each side:
+    about 60 points instead of 1,001. That is the same answer when the kept
+    points are contiguous (an interval, as they are); when the first look says
+    otherwise it looks at every point.
+    """
+    x = np.asarray(x, dtype=float)
     if len(x) == 0:
         return (0.0, 1.0)
-    lows, highs = confidence_sequence(x, alpha=alpha)
-    return (float(lows[-1]), float(highs[-1]))
+    m = np.linspace(0, 1, grid)
+    size = bets(x, alpha=alpha)
+
+    def kept(points: np.ndarray) -> np.ndarray:
+        return _never_excluded(x, size, m[points], alpha)
+
+    centre = round(float(x.mean()) * (grid - 1))
+    looked = np.union1d(
+        np.arange(0, grid, _COARSE),
+        np.arange(max(centre - _NEAR, 0), min(centre + _NEAR + 1, grid)),
+    )
+    inside = np.flatnonzero(kept(looked))
+    if len(inside) == 0 or inside[-1] - inside[0] + 1 != len(inside):
+        every = np.arange(grid)
+        found = every[kept(every)]
+        if len(found) == 0:
+            return (0.5, 0.5)
+        first, last = found.min(), found.max()
+    else:
+        first, last = looked[inside[0]], looked[inside[-1]]
+        if inside[0] > 0:
+            first = _bisect(kept, first, looked[inside[0] - 1])
+        if inside[-1] + 1 < len(looked):
+            last = _bisect(kept, last, looked[inside[-1] + 1])
+    step = 1 / (grid - 1)
+    return (float(max(m[first] - step, 0.0)), float(min(m[last] + step, 1.0)))
+
+
+_COARSE, _NEAR = 50, 12
+
+
+def _bisect(kept, inside: int, outside: int) -> int:
+    """The grid index next to the boundary on the kept side, between a kept index
+    and an excluded one (one crossing between them)."""
+    while abs(outside - inside) > 1:
+        middle = (inside + outside) // 2
+        if kept(np.array([middle]))[0]:
+            inside = middle
+        else:
+            outside = middle
+    return int(inside)
+
+
+def _never_excluded(
+    x: np.ndarray, size: np.ndarray, m: np.ndarray, alpha: float
+) -> np.ndarray:
+    """For each candidate mean in ``m``: whether it is still in the sequence after
+    the last observation (never excluded), in chunks of times."""
+    up = np.minimum(size[:, None], _C / np.maximum(m, 1e-12))
+    down = np.minimum(size[:, None], _C / np.maximum(1 - m, 1e-12))
+    threshold = np.log(2 / alpha)
+    plus, minus = np.zeros(len(m)), np.zeros(len(m))
+    alive = np.ones(len(m), dtype=bool)
+    for start in range(0, len(x), 16 * _CHUNK):
+        part = slice(start, start + 16 * _CHUNK)
+        moved = x[part, None] - m
+        plus_t = plus + np.cumsum(np.log1p(up[part] * moved), axis=0)
+        minus_t = minus + np.cumsum(np.log1p(-down[part] * moved), axis=0)
+        plus, minus = plus_t[-1], minus_t[-1]
+        alive &= (np.maximum(plus_t, minus_t) < threshold).all(axis=0)
+    return alive

@@ -10,6 +10,7 @@ from hypothesis import strategies as s
 from annotations.sequential import (
     bets,
     confidence_sequence,
+    current_interval,
     excluded_from,
     log_capital,
 )
@@ -116,3 +117,16 @@ def test_coverage_under_peeking_holds_where_wilson_fails():
                 covered[row] = low <= truth <= high
         assert covered.mean() < 0.95
         assert covered.mean() < always.mean() - 0.15
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    s.lists(s.sampled_from([0.0, 1.0]), min_size=1, max_size=300),
+    s.floats(0.05, 0.95),
+)
+def test_the_current_interval_is_the_last_of_the_sequence(head, p):
+    rng = np.random.default_rng(len(head))
+    x = np.r_[head, (rng.random(700) < p).astype(float)]
+    for length in (1, len(head), len(x)):
+        lows, highs = confidence_sequence(x[:length])
+        assert current_interval(x[:length]) == (lows[-1], highs[-1])
