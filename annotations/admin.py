@@ -24,6 +24,12 @@ from .models import (
     Rating,
 )
 from .quality_admin import GOLD_ACTIONS
+from .sequential_fields import (
+    SEQUENTIAL_FIELDS,
+    sequential_defaults,
+    sequential_errors,
+    sequential_optional,
+)
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -70,6 +76,7 @@ class EvaluationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        sequential_optional(self)
         if self.instance.pk:
             self.fields["pool"].initial = list(
                 self.instance.pool.values_list("pk", flat=True)
@@ -88,6 +95,11 @@ class EvaluationForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not 0 <= value <= 1:
                 self.add_error(name, "A share: from 0 to 1.")
+        sequential_defaults(data)
+        values = {name: data.get(name) for name in SEQUENTIAL_FIELDS}
+        for name, message in sequential_errors(kind=data.get("kind"), **values).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         if (data.get("min_seconds") or 0) < 0:
             self.add_error("min_seconds", "Seconds: at least 0.")
         return data

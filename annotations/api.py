@@ -31,6 +31,7 @@ from .services.quality_serving import item_next
 _STATUS = {
     services.NotInPool: status.HTTP_403_FORBIDDEN,
     services.EvaluationClosed: status.HTTP_409_CONFLICT,
+    services.EvaluationStopped: status.HTTP_409_CONFLICT,
     services.LeaseLost: status.HTTP_409_CONFLICT,
     services.AssignmentEnded: status.HTTP_409_CONFLICT,
     services.InvalidAnswer: status.HTTP_400_BAD_REQUEST,
@@ -41,7 +42,11 @@ _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input"),
     403: OpenApiResponse(ErrorSerializer, description="Not in the pool"),
     404: OpenApiResponse(description="Not found, or another annotator's"),
-    409: OpenApiResponse(ErrorSerializer, description="Refused; see detail"),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="Refused; see detail. Code 'closed': the evaluation is "
+        "closed; 'stopped': its stopping rule was met (docs/sequential.md)",
+    ),
     503: OpenApiResponse(
         ErrorSerializer,
         description="Code 'busy': every open pair is locked by other annotators' "

@@ -15,6 +15,7 @@ from generations.api_imports import BackgroundImportView
 from generations.models import ChatModel, PromptSet
 
 from .models import Evaluation
+from .sequential_fields import MAX_MIN_PAIRS, SEQUENTIAL_FIELDS, sequential_errors
 from .services.evaluations import EvaluationError, evaluation_create
 from .services.imports import ratings_import
 
@@ -102,6 +103,37 @@ class EvaluationCreateSerializer(serializers.Serializer):
     guidelines = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=MAX_TEXT_CHARS
     )
+    allocation = serializers.ChoiceField(
+        choices=Evaluation.Allocation.choices,
+        default=Evaluation.Allocation.UNIFORM,
+        help_text="Tournaments: uniform, or adaptive (docs/sequential.md).",
+    )
+    stop_rule = serializers.ChoiceField(
+        choices=Evaluation.StopRule.choices,
+        default=Evaluation.StopRule.NONE,
+        help_text="Head-to-head: stop handing out pairs when the always-valid "
+        "sequence has decided (docs/sequential.md).",
+    )
+    stop_width = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The width rule's target width, in (0, 1].",
+    )
+    stop_min_pairs = serializers.IntegerField(
+        min_value=0, max_value=MAX_MIN_PAIRS, default=0
+    )
+
+    def validate(self, data: dict) -> dict:
+        kind = (
+            Evaluation.Kind.TOURNAMENT
+            if data.get("chat_models")
+            else Evaluation.Kind.HEAD_TO_HEAD
+        )
+        values = {name: data.get(name) for name in SEQUENTIAL_FIELDS}
+        if errors := sequential_errors(kind=kind, **values):
+            raise serializers.ValidationError(errors)
+        return data
 
 
 class EvaluationCreatedSerializer(serializers.Serializer):
@@ -140,6 +172,7 @@ class EvaluationCreateView(APIView):
                 pairs_per_prompt=data.get("pairs_per_prompt"),
                 guidelines=data["guidelines"],
                 created_by=request.user,
+                **{name: data[name] for name in SEQUENTIAL_FIELDS},
             )
         except EvaluationError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)

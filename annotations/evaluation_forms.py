@@ -8,6 +8,12 @@ from generations.models import ChatModel
 
 from . import roles
 from .models import Evaluation
+from .sequential_fields import (
+    SEQUENTIAL_FIELDS,
+    sequential_defaults,
+    sequential_errors,
+    sequential_optional,
+)
 
 Kind = Evaluation.Kind
 Scale = Evaluation.Scale
@@ -51,6 +57,7 @@ FIELDSETS = (
         ),
         (),
     ),
+    ("Allocation and stopping", SEQUENTIAL_FIELDS, ()),
     (
         "Annotator controls and crowd platforms",
         ("edit_window", "quota", "completion_code", "completion_url"),
@@ -90,7 +97,7 @@ class EvaluationCreateForm(forms.ModelForm):
             "safety_labels", "annotators_per_pair", "lease_minutes", "guidelines",
             "gold_rate", "repeat_rate", "min_seconds", "qc_min_answers",
             *SHARES[2:], "qc_pause", "edit_window", "quota", "completion_code",
-            "completion_url",
+            "completion_url", *SEQUENTIAL_FIELDS,
         ]  # fmt: skip
         help_texts = {
             "kind": "Head-to-head: a candidate against a baseline. Tournament: "
@@ -130,6 +137,7 @@ class EvaluationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        sequential_optional(self)
         users = get_user_model().objects.order_by("username")
         self.fields["pool"].queryset = users.filter(groups__name=roles.ANNOTATOR)
         self.fields["candidate"].queryset = ChatModel.objects.order_by("name")
@@ -167,6 +175,11 @@ class EvaluationCreateForm(forms.ModelForm):
                 "safety_labels", "Safety labels are only on the preference scale."
             )
         self._clean_quality(data)
+        sequential_defaults(data)
+        values = {name: data.get(name) for name in SEQUENTIAL_FIELDS}
+        for name, message in sequential_errors(kind=kind, **values).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return data
 
     def _clean_head_to_head(self, data: dict) -> None:

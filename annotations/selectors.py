@@ -209,6 +209,7 @@ def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
                 "id": evaluation.pk,
                 "title": annotator_title(evaluation),
                 "is_open": evaluation.status == Evaluation.Status.OPEN,
+                "stopped": evaluation.stopped_at is not None,
                 "done": done,
                 "left": left,
             }

@@ -199,7 +199,8 @@ class AnswerSerializer(serializers.Serializer):
     stopped = serializers.CharField(
         help_text="Why no next pair came although pairs may be left: 'paused', "
         "'quota_done' (then see completion_code and completion_url), 'closed', "
-        "'not_in_pool'; blank otherwise."
+        "'stopped' (the evaluation's stopping rule was met), 'not_in_pool'; blank "
+        "otherwise."
     )
     completion_code = serializers.CharField(
         help_text="With 'quota_done': the code to hand to the crowd platform."

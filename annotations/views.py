@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors
 from .item_selectors import item_for_annotator, item_page_url, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
+from .sequence_selectors import evaluation_sequence
 from .services import answer_changes
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
@@ -370,5 +371,6 @@ def progress(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         {
             "evaluation": evaluation,
             "progress": selectors.evaluation_progress(evaluation=evaluation),
+            "sequence": evaluation_sequence(evaluation=evaluation),
         },
     )

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 7 * 24 * 3600
 # The cache holds ``values.Report`` objects: change the version with their shape.
-CACHE_VERSION = "v6"
+CACHE_VERSION = "v7"
 
 __all__ = ["evaluation_report", "report_options_for"]
 

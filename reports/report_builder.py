@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -15,6 +16,7 @@ from .json_ready import finite_items as _finite_items
 from .json_ready import records
 from .report_metadata import data_hash, definitions, software_versions
 from .report_options import ReportOptions
+from .report_sequence import sequence_bounds
 from .report_warnings import MIN_GROUP_PROMPTS, report_warnings
 from .tournament_report import tournament
 from .values import (
@@ -196,7 +198,15 @@ def build_report(
             warnings=report_warnings(ratings, evaluation, rule, tournament=board),
         )
     breakdowns, edges = breakdown_tables(outcomes, options)
-    head = headline(outcomes, ratings, options)
+    head = replace(
+        headline(outcomes, ratings, options),
+        sequence=sequence_bounds(
+            ratings,
+            outcomes,
+            per_pair=evaluation.annotators_per_pair,
+            options=options,
+        ),
+    )
     return Report(
         **common,
         headline=head,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from annotations.sequential import CITATION
+
 from . import statistics as st
 from .report_options import ReportOptions
 from .values import Definitions, TournamentMethod
@@ -105,4 +107,19 @@ def definitions(
             "undefined are left out of its percentiles"
         ),
         tournament_model=tournament.model_text if tournament else None,
+        sequence=None if tournament else _sequence_text(options),
+    )
+
+
+def _sequence_text(options: ReportOptions) -> str:
+    rule = "majority" if options.aggregation == "rating" else options.aggregation
+    return (
+        f"always-valid 95% confidence sequence: {CITATION} Intervals of the win "
+        "rate and of win / (win + loss) (decisive pairs only) over the complete "
+        "pairs (N ratings each) in the order they completed (the order their N-th "
+        f"rating was stored), one outcome per pair by the {rule} rule. Valid under "
+        "continuous monitoring: the chance that the true share ever leaves the "
+        "interval, however often it is looked at, is at most 5%. Computed on a grid "
+        "of 1,001 candidate shares, widened by one step; the running intersection "
+        "is kept, so it only narrows"
     )

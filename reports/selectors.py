@@ -15,7 +15,7 @@ from annotations.models import Comparison, Evaluation, FlagReview, Rating
 from generations.models import Generation, Prompt
 from judges.models import Judgement
 
-from .values import EvaluationSummary, ExcludedPair, FlagReviews
+from .values import EvaluationSummary, ExcludedPair, FlagReviews, Stopping
 
 RATING_FIELDS = {
     "rating_id": "id",
@@ -271,6 +271,14 @@ def evaluation_summary(evaluation_id: int) -> EvaluationSummary:
         annotators_per_pair=evaluation.annotators_per_pair,
         source=evaluation.source,
         left_out=evaluation.left_out,
+        stopping=Stopping(
+            rule=evaluation.stop_rule,
+            width=evaluation.stop_width,
+            min_pairs=evaluation.stop_min_pairs,
+            stopped_at=evaluation.stopped_at,
+            pairs=evaluation.stop_pairs,
+            reason=evaluation.stop_reason,
+        ),
     )
 
 

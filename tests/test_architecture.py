@@ -19,6 +19,8 @@ LAYERS = [
 PURE_CORES = [
     "annotations.allocation",
     "annotations.quality",
+    "annotations.sequential",
+    "annotations.sequential_rules",
     "reports.statistics",
     "judges.verdicts",
     "judges.prompting",

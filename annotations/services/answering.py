@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Assignment, QualityTask, Rating
+from ..models import Assignment, Evaluation, QualityTask, Rating
 from . import stages
 from .assignment_errors import (
     AssignmentError,
@@ -64,6 +64,14 @@ class AnswerOutcome:
     following: Assignment | QualityTask | None
     notice: str
     stopped: AssignmentError | None = None
+
+
+def _monitored(evaluation: Evaluation) -> bool:
+    """Whether a rating may stop the evaluation: it has a rule and goes on."""
+    return (
+        evaluation.stop_rule != Evaluation.StopRule.NONE
+        and evaluation.stopped_at is None
+    )
 
 
 def answer_submit(
@@ -148,7 +156,12 @@ def answer_submit(
             notes.append(error.message)
             stopped = error if isinstance(error, _STOPS) else None
     if recorded.created:
-        after_answer(evaluation=assignment.comparison.evaluation, annotator=annotator)
+        evaluation = assignment.comparison.evaluation
+        after_answer(evaluation=evaluation, annotator=annotator)
+        if action == Action.RATE and _monitored(evaluation):
+            from ..tasks import stop_check_queue  # tasks import the services
+
+            stop_check_queue(evaluation_id=evaluation.pk)
     return AnswerOutcome(
         assignment=assignment,
         rating=recorded.rating,

@@ -19,6 +19,13 @@ class EvaluationClosed(AssignmentError):
     code = "closed"
 
 
+class EvaluationStopped(EvaluationClosed):
+    """The evaluation's stopping rule was met (docs/sequential.md): no new pairs are
+    handed out; answers to leases already held are still stored."""
+
+    code = "stopped"
+
+
 class Paused(AssignmentError):
     """An admin (or the quality checks) paused the annotator in this evaluation."""
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from generations.models import ChatModel, Generation, PromptSet
 
 from ..models import Comparison, Evaluation
+from ..sequential_fields import sequential_errors
 
 
 class EvaluationError(ValueError):
@@ -52,12 +53,18 @@ def evaluation_create(
     pairs_per_prompt: int | None = None,
     seed: int = 0,
     created_by=None,
+    allocation: str = Evaluation.Allocation.UNIFORM,
+    stop_rule: str = Evaluation.StopRule.NONE,
+    stop_width: float | None = None,
+    stop_min_pairs: int = 0,
 ) -> BuildResult:
     """Create a head-to-head (candidate and baseline) or tournament (chat_models)
     evaluation and its comparisons: one per prompt and pair of chat models whose
     generations are both done. Prompts left out are counted by reason.
     ``safety_labels`` (each response also labelled safe or unsafe) needs the
-    preference scale; ``batch`` labels its preference data.
+    preference scale; ``batch`` labels its preference data. ``allocation``
+    (tournaments) and the stopping rule ``stop_rule``, ``stop_width`` and
+    ``stop_min_pairs`` (head-to-head) are checked by ``sequential_errors``.
     """
     if Evaluation.objects.filter(name=name).exists():
         raise EvaluationError(f"an evaluation named {name!r} already exists")
@@ -83,7 +90,16 @@ def evaluation_create(
             raise EvaluationError("the candidate and the baseline must differ")
         models = [candidate, baseline]
         kind = Evaluation.Kind.HEAD_TO_HEAD
+    sequential = {
+        "allocation": allocation,
+        "stop_rule": stop_rule,
+        "stop_width": stop_width,
+        "stop_min_pairs": stop_min_pairs,
+    }
+    if errors := sequential_errors(kind=kind, **sequential):
+        raise EvaluationError("; ".join(f"{k}: {v}" for k, v in errors.items()))
     evaluation = Evaluation(
+        **sequential,
         name=name,
         kind=kind,
         prompt_set=prompt_set,

@@ -16,6 +16,7 @@ from ..models import Assignment, Comparison, Evaluation
 from . import pair_queries, stages
 from .assignment_errors import (
     EvaluationClosed,
+    EvaluationStopped,
     NotInPool,
     PairsBusy,
     Paused,
@@ -26,6 +27,7 @@ from .sql import loaded
 State = Assignment.State
 _WINDOW = 2
 _RETRIES = 50
+STOPPED = "This evaluation has stopped: its result is decided. Thank you!"
 PAUSED = "Your work on this evaluation is paused; the organisers will be in touch."
 
 
@@ -83,6 +85,8 @@ def lease_next(
     """
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed("This evaluation is closed.")
+    if evaluation.stopped_at is not None:
+        raise EvaluationStopped(STOPPED)
     # Locking the pool membership checks it and serializes one annotator's own
     # requests (two tabs asking at once), so the lease they hold is read exactly.
     member = pair_queries.membership_lock(

@@ -104,8 +104,12 @@ def item_lease(
         "rng": rng,
         "wait": wait,
     }
-    if not quality_on(evaluation) or evaluation.status != Evaluation.Status.OPEN:
-        return lease_next(**lease)  # refuses a closed evaluation
+    if (
+        not quality_on(evaluation)
+        or evaluation.status != Evaluation.Status.OPEN
+        or evaluation.stopped_at is not None
+    ):
+        return lease_next(**lease)  # refuses a closed or stopped evaluation
     member = pair_queries.membership_lock(
         evaluation_id=evaluation.pk, user_id=annotator.pk
     )

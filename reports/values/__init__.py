@@ -41,6 +41,7 @@ from .report import (
     FlagReviews,
     Metadata,
     Report,
+    Stopping,
 )
 from .shares import (
     BreakdownRow,
@@ -49,6 +50,7 @@ from .shares import (
     Headline,
     PromptCounts,
     QuintileEdge,
+    SequenceBounds,
     ShareBounds,
     ShareDesignEffects,
 )
@@ -98,8 +100,10 @@ __all__ = [
     "QuintileEdge",
     "Report",
     "ReportWarning",
+    "SequenceBounds",
     "ShareBounds",
     "ShareDesignEffects",
+    "Stopping",
     "TieRates",
     "Tournament",
     "TournamentMethod",

@@ -16,6 +16,19 @@ from .warnings import ReportWarning
 
 
 @dataclass(frozen=True)
+class Stopping(Value):
+    """The evaluation's stopping rule (docs/sequential.md) and, once it was met,
+    when, after how many complete pairs and why."""
+
+    rule: str = "none"
+    width: float | None = None
+    min_pairs: int = 0
+    stopped_at: datetime | None = None
+    pairs: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class EvaluationSummary(Value):
     """The evaluation's descriptive fields, as the report states them."""
 
@@ -29,6 +42,7 @@ class EvaluationSummary(Value):
     annotators_per_pair: int
     source: str
     left_out: Mapping[str, Any]
+    stopping: Stopping = Stopping()
 
     @property
     def is_tournament(self) -> bool:
@@ -55,6 +69,7 @@ class Definitions(Value):
     position_bias: str
     agreement_interval: str
     tournament_model: str | None = None  # the model fitted, in a tournament
+    sequence: str | None = None  # the always-valid sequence, head-to-head only
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,19 @@ class ShareDesignEffects(Value):
 
 
 @dataclass(frozen=True)
+class SequenceBounds(Value):
+    """The always-valid 95 % confidence sequence now (``Definitions.sequence``
+    names it): its interval of the win rate over the ``pairs`` complete pairs and
+    of win / (win + loss) over the ``decisive`` ones, taken in the order the pairs
+    completed. Valid however often it is looked at, so wider than ``interval``."""
+
+    win: Bounds
+    win_no_ties: Bounds
+    pairs: int
+    decisive: int
+
+
+@dataclass(frozen=True)
 class Headline(Value):
     """Win, tie and loss shares over all outcomes, with both kinds of interval.
 
@@ -66,6 +79,7 @@ class Headline(Value):
     rule: str
     reliable: bool
     wilson_design_effects: ShareDesignEffects | None = None
+    sequence: SequenceBounds | None = None
 
     def bounds(self, share: str) -> Bounds:
         """The chosen interval of one share ("win", "tie", "loss", "win_no_ties")."""

@@ -86,6 +86,23 @@ def _form(prompt_set, cand, base, **extra) -> dict:
         ({"safety_labels": "on"}, "safety_labels"),  # not the preference scale
         ({"completion_url": "not a url"}, "completion_url"),
         ({"gold_rate": "nan"}, "gold_rate"),
+        ({"stop_rule": "width"}, "stop_width"),  # no width
+        ({"stop_rule": "width", "stop_width": 1.5}, "stop_width"),
+        ({"stop_rule": "width", "stop_width": "nan"}, "stop_width"),
+        ({"stop_width": 0.1}, "stop_width"),  # a width without the width rule
+        ({"stop_rule": "sometimes"}, "stop_rule"),
+        ({"stop_rule": "deci\x00ded"}, "stop_rule"),
+        ({"stop_min_pairs": -1}, "stop_min_pairs"),
+        ({"allocation": "adaptive"}, "allocation"),  # tournaments only
+        (
+            {
+                "kind": "single",
+                "chat_models": "CAND",
+                "scale": "likert",
+                "stop_rule": "decided",
+            },
+            "stop_rule",
+        ),  # head-to-head only
     ],
 )
 def test_each_error_names_its_field_and_stores_nothing(

@@ -1,0 +1,33 @@
+"""manage.py check_stopping: check the stopping rule of every head-to-head
+evaluation that has one and goes on (after an import of ratings, say, which queues
+no check), and print what each now shows."""
+
+from django.core.management.base import BaseCommand
+
+from annotations.models import Evaluation
+from annotations.sequence_selectors import evaluation_sequence
+from annotations.services.stopping import evaluation_stop_check
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the stopping rule of every evaluation that has one and is not "
+        "stopped; stop those whose rule is met (docs/sequential.md)."
+    )
+
+    def handle(self, *args, **options):
+        waiting = Evaluation.objects.exclude(stop_rule=Evaluation.StopRule.NONE)
+        for evaluation in waiting.filter(stopped_at__isnull=True).order_by("name"):
+            if evaluation_stop_check(evaluation_id=evaluation.pk):
+                evaluation.refresh_from_db()
+                self.stdout.write(
+                    f"{evaluation.name}\tstopped\t{evaluation.stop_reason}"
+                )
+                continue
+            sequence = evaluation_sequence(evaluation=evaluation)
+            if sequence is not None:
+                low, high = sequence.win_no_ties
+                self.stdout.write(
+                    f"{evaluation.name}\tgoes on\t{sequence.pairs} complete pairs; "
+                    f"win / (win + loss) {low:.2f} to {high:.2f}"
+                )
