@@ -81,7 +81,7 @@ def test_rating_stops_the_evaluation_and_the_progress_page_says_why(
     banner = page.locator("#stopped-banner").inner_text()
     assert "Stopped" in banner
     assert stopped.stop_reason in banner
-    assert "after 19 complete pairs" in banner
+    assert "Stopped after 19 pairs: the always-valid 95 % sequence" in banner
     assert "not before 19 complete pairs" in page.locator("#stop-rule").inner_text()
     low, _ = page.locator("#sequence-win-no-ties").inner_text().split(" to ")
     assert float(low) > 0.5
