@@ -50,7 +50,11 @@ def draft_new(request: HttpRequest, set_pk: int) -> HttpResponse:
 
 
 @login_required
-def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
+def draft_page(
+    request: HttpRequest, pk: int, status: int = 200, typed: dict | None = None
+) -> HttpResponse:
+    """The chat page; ``typed``: what a refused save sent (the final turn and the
+    categories), shown again with the categories open."""
     draft = get_object_or_404(
         Draft.objects.select_related("prompt_set__authoring_setup"),
         pk=pk,
@@ -66,6 +70,7 @@ def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
             "awaits_reply": bool(draft.turns)
             and draft.turns[-1]["role"] == "user"
             and not draft.pending,
+            "typed": typed or {},
         },
         status=status,
     )
@@ -74,12 +79,24 @@ def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
 @login_required
 @require_POST
 def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
+    """``turns``: how many turns the page shows (optional); 409 if the draft has
+    another count, changed in another tab."""
+    raw = request.POST.get("turns", "")
+    try:
+        known_turns = int(raw) if raw else None
+    except ValueError:
+        return JsonResponse({"error": "turns: a count of turns."}, status=400)
     try:
         authoring.draft_user_turn_add(
-            draft_id=pk, writer=request.user, content=request.POST.get("content", "")
+            draft_id=pk,
+            writer=request.user,
+            content=request.POST.get("content", ""),
+            known_turns=known_turns,
         )
     except ValidationError as exc:
         return JsonResponse({"error": _message(exc)}, status=400)
+    except authoring.DraftChanged as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
     return JsonResponse({"ok": True})
 
 
@@ -145,7 +162,11 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _message(exc))
-        return draft_page(request, pk, status=400)
+        typed = {
+            "content": request.POST.get("content", ""),
+            "categories": request.POST.getlist("categories"),
+        }
+        return draft_page(request, pk, status=400, typed=typed)
     messages.success(request, f"Saved as {prompt.external_id} in {prompt.prompt_set}.")
     return redirect("authoring:home")
 

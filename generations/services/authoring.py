@@ -27,8 +27,12 @@ from ..models import (
 from ..words import count_turn_words
 
 
-def method_counts(*, prompt_set: PromptSet, writer) -> Counter:
-    """Dialogues per method: the set's prompts plus the writer's open drafts."""
+class DraftChanged(Exception):
+    """The page that asked shows an older state of the draft (another tab wrote)."""
+
+
+def method_counts(*, prompt_set: PromptSet) -> Counter:
+    """Dialogues per method: the set's prompts plus every writer's open drafts."""
     counts = Counter(
         prompt_set.prompts.exclude(collection_method="").values_list(
             "collection_method", flat=True
@@ -36,7 +40,7 @@ def method_counts(*, prompt_set: PromptSet, writer) -> Counter:
     )
     counts.update(
         Draft.objects.filter(
-            prompt_set=prompt_set, writer=writer, status=Draft.Status.DRAFT
+            prompt_set=prompt_set, status=Draft.Status.DRAFT
         ).values_list("method", flat=True)
     )
     return counts
@@ -55,7 +59,7 @@ def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
             raise PermissionDenied("not a writer of this prompt set")
         method = method_assign(
             targets=setup.method_targets,
-            counts=method_counts(prompt_set=prompt_set, writer=writer),
+            counts=method_counts(prompt_set=prompt_set),
         )
         return Draft.objects.create(prompt_set=prompt_set, writer=writer, method=method)
 
@@ -77,9 +81,12 @@ def open_draft(draft_id: int, writer) -> Draft:
 def _user_text(content: str) -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValidationError({"content": "Write the user turn first."})
+    if "\x00" in content:
+        raise ValidationError({"content": "Contains a NUL character (\\u0000)."})
     if len(content) > MAX_TEXT_CHARS:
         raise ValidationError({"content": f"At most {MAX_TEXT_CHARS} characters."})
-    return content.strip()
+    # Browsers send a textarea's line breaks as CRLF; prompts keep plain newlines.
+    return content.replace("\r\n", "\n").strip()
 
 
 def _check_user_turn_allowed(draft: Draft) -> None:
@@ -91,11 +98,21 @@ def _check_user_turn_allowed(draft: Draft) -> None:
         raise ValidationError({"content": "This dialogue is as long as it may be."})
 
 
-def draft_user_turn_add(*, draft_id: int, writer, content: str) -> Draft:
-    """Append the writer's next user turn (stored at once: autosave)."""
+def draft_user_turn_add(
+    *, draft_id: int, writer, content: str, known_turns: int | None = None
+) -> Draft:
+    """Append the writer's next user turn (stored at once: autosave).
+
+    ``known_turns``, when given, is how many turns the writer's page shows; a draft
+    with another count changed elsewhere (another tab) and ``DraftChanged`` is
+    raised, so that no turn is added to a dialogue the writer has not seen."""
     text = _user_text(content)
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
+        if known_turns is not None and known_turns != len(draft.turns):
+            raise DraftChanged(
+                "This draft changed in another tab or window: reload the page."
+            )
         _check_user_turn_allowed(draft)
         draft.turns = [*draft.turns, {"role": "user", "content": text}]
         draft.save(update_fields=["turns", "updated_at"])

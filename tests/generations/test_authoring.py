@@ -362,3 +362,116 @@ def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_
     )
     for name in ("draft", "authoringpreference"):
         assert client.get(f"/admin/generations/{name}/").status_code == 200
+
+
+def test_a_nul_byte_or_a_bad_count_in_a_turn_is_a_400_naming_the_field(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    response = client.post(f"{base}/turn/", {"content": "owls \x00 here"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("content: ")
+    response = client.post(f"{base}/turn/", {"content": "Hi", "turns": "two"})
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "turns: a count of turns.",
+    )
+    assert client.post(f"{base}/turn/", {"content": "Hi"}).status_code == 200
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    response = client.post(
+        f"{base}/save/", {"content": "Bye\x00?", "categories": ["dialogue"]}
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    draft.refresh_from_db()
+    assert (len(draft.turns), draft.status) == (2, "draft")
+    assert not Prompt.objects.exists()
+
+
+def test_line_breaks_from_the_browser_are_stored_as_newlines(setup, writer):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(
+        draft_id=draft.pk, writer=writer, content="One\r\nTwo\r\n"
+    )
+    draft.refresh_from_db()
+    assert draft.turns == [{"role": "user", "content": "One\nTwo"}]
+
+
+def test_a_turn_from_a_page_that_missed_another_tabs_turns_is_a_409(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    # Tab one: a turn and its reply. Tab two still shows the empty draft.
+    assert client.post(f"{base}/turn/", {"content": "Hi", "turns": "0"}).json() == {
+        "ok": True
+    }
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    response = client.post(f"{base}/turn/", {"content": "Hello?", "turns": "0"})
+    assert response.status_code == 409
+    assert "another tab" in response.json()["error"]
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == ["Hi", "gpt-like says 1"]
+    assert client.post(f"{base}/turn/", {"content": "More", "turns": "2"}).json() == {
+        "ok": True
+    }
+
+
+def test_a_reply_to_a_dialogue_that_went_on_meanwhile_is_not_stored(
+    setup, writer, stub_replies
+):
+    """Two tabs ask for the reply to "Hi"; the first stores it and the writer goes
+    on with "More". The second tab's reply is an error event, stored nowhere: not
+    as a second reply to "Hi", not as the reply to "More"."""
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    late = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(late).kind == "chunk"
+    assert [event.kind for event in _reply(draft, writer)][-1] == "done"
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="More")
+    events = list(late)
+    assert [event.kind for event in events] == ["chunk", "error"]
+    assert "another tab" in events[-1].text
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == [
+        "Hi",
+        "gpt-like says 1",
+        "More",
+    ]
+
+
+def test_every_writers_open_drafts_count_toward_the_method_mix(setup, writer):
+    """Targets a and b equal: the first writer's open draft is (a), so a second
+    writer starting at the same time gets (b), not (a) again."""
+    setup.method_targets = {"chatgpt": 1, "llama2chat": 1}
+    setup.save()
+    second = make_user("writer2", "annotator")
+    setup.writers.add(second)
+    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    other = authoring.draft_start(prompt_set=setup.prompt_set, writer=second)
+    assert (first.method, other.method) == ("chatgpt", "llama2chat")
+
+
+def test_a_refused_save_shows_the_typed_turn_and_categories_again(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    client.post(f"{base}/turn/", {"content": "Hi"})
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    three = ["dialogue", "recommendations", "language assistance"]
+    response = client.post(
+        f"{base}/save/", {"content": "A long final question?", "categories": three}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ">\nA long final question?</textarea>" in page
+    assert '<fieldset id="categories">' in page  # open, not hidden
+    for category in three:
+        assert f'value="{category}" checked>' in page
+    assert 'value="factual questions">' in page
+    assert not Prompt.objects.exists()
