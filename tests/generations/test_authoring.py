@@ -475,3 +475,20 @@ def test_a_refused_save_shows_the_typed_turn_and_categories_again(
         assert f'value="{category}" checked>' in page
     assert 'value="factual questions">' in page
     assert not Prompt.objects.exists()
+
+
+def test_a_saved_draft_page_says_so_and_offers_no_form(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    authoring.draft_save(
+        draft_id=draft.pk, writer=writer, categories=["dialogue"], final_turn="Why?"
+    )
+    client.force_login(writer)
+    page = client.get(f"/authoring/drafts/{draft.pk}/").content.decode()
+    assert f"Saved as authored-{draft.pk} (dialogue)" in page
+    assert "Why?" in page
+    assert 'id="turn-form"' not in page
+    assert 'id="choose-form"' not in page
