@@ -76,28 +76,39 @@ def draft_page(
     )
 
 
-@login_required
-@require_POST
-def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
-    """``turns``: how many turns the page shows (optional); 409 if the draft has
-    another count, changed in another tab."""
+def _turn_change(request: HttpRequest, change, **fields) -> JsonResponse:
+    """Run a change of the draft's turns. ``turns``: how many turns the page shows
+    (optional); 409 if the draft has another count, changed in another tab."""
     raw = request.POST.get("turns", "")
     try:
         known_turns = int(raw) if raw else None
     except ValueError:
         return JsonResponse({"error": "turns: a count of turns."}, status=400)
     try:
-        authoring.draft_user_turn_add(
-            draft_id=pk,
-            writer=request.user,
-            content=request.POST.get("content", ""),
-            known_turns=known_turns,
-        )
+        result = change(writer=request.user, known_turns=known_turns, **fields)
     except ValidationError as exc:
         return JsonResponse({"error": _message(exc)}, status=400)
     except authoring.DraftChanged as exc:
         return JsonResponse({"error": str(exc)}, status=409)
-    return JsonResponse({"ok": True})
+    # A taken-back turn's text goes back into the writer's box.
+    text = {"content": result} if isinstance(result, str) else {}
+    return JsonResponse({"ok": True, **text})
+
+
+@login_required
+@require_POST
+def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
+    content = request.POST.get("content", "")
+    return _turn_change(
+        request, authoring.draft_user_turn_add, draft_id=pk, content=content
+    )
+
+
+@login_required
+@require_POST
+def draft_withdraw(request: HttpRequest, pk: int) -> JsonResponse:
+    """Take back the unanswered last user turn: ``{"ok", "content"}``."""
+    return _turn_change(request, authoring.draft_user_turn_withdraw, draft_id=pk)
 
 
 def _sse(events: Iterator[authoring_replies.ReplyEvent]) -> Iterator[str]:

@@ -119,6 +119,24 @@ def draft_user_turn_add(
     return draft
 
 
+def draft_user_turn_withdraw(
+    *, draft_id: int, writer, known_turns: int | None = None
+) -> str:
+    """Take back the last user turn while it has no reply (its reply keeps failing,
+    e.g. it is too long for a model's context); its text is returned."""
+    with transaction.atomic(durable=True):
+        draft = open_draft(draft_id, writer)
+        if known_turns is not None and known_turns != len(draft.turns):
+            raise DraftChanged(
+                "This draft changed in another tab or window: reload the page."
+            )
+        if draft.pending or not draft.turns or draft.turns[-1]["role"] != "user":
+            raise ValidationError({"draft": "No unanswered user turn to take back."})
+        *draft.turns, last = draft.turns
+        draft.save(update_fields=["turns", "updated_at"])
+    return last["content"]
+
+
 def draft_choice_store(
     *, draft_id: int, writer, side: str, strength: int | None = None
 ) -> Draft:

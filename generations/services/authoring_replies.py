@@ -95,7 +95,7 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
             writer=writer,
             setup=setup,
             texts=texts,
-            turn_count=len(draft.turns),
+            asked=draft.turns,
         )
     except (ValidationError, PermissionDenied) as exc:  # saved or gone meanwhile
         yield ReplyEvent("error", "", str(exc))
@@ -107,13 +107,14 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
 
 
 def _reply_store(
-    *, draft_id: int, writer, setup: AuthoringSetup, texts: dict, turn_count: int
+    *, draft_id: int, writer, setup: AuthoringSetup, texts: dict, asked: list
 ) -> bool:
-    """Store the reply to the dialogue of ``turn_count`` turns; False when it changed
-    meanwhile (another tab answered, or went on), and what is stored is kept."""
+    """Store the reply to the dialogue ``asked``; False when the draft changed
+    meanwhile (another tab answered, went on, or took the turn back), and what is
+    stored is kept."""
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
-        if len(draft.turns) != turn_count or draft.pending:
+        if draft.turns != asked or draft.pending:
             return False
         if len(texts) == 1:
             ((side, text),) = texts.items()

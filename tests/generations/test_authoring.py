@@ -492,3 +492,40 @@ def test_a_saved_draft_page_says_so_and_offers_no_form(
     assert "Why?" in page
     assert 'id="turn-form"' not in page
     assert 'id="choose-form"' not in page
+
+
+def test_an_unanswered_turn_can_be_taken_back(client, setup, writer, stub_replies):
+    """A turn whose reply keeps failing (too long for a model, say) would stop the
+    draft for good: the writer takes it back into the box."""
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    response = client.post(f"{base}/withdraw/", {"turns": "0"})
+    assert response.status_code == 400
+    assert "No unanswered user turn" in response.json()["error"]
+    client.post(f"{base}/turn/", {"content": "Hi"})
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    client.post(f"{base}/turn/", {"content": "A question too long"})
+    assert client.post(f"{base}/withdraw/", {"turns": "2"}).status_code == 409
+    assert client.post(f"{base}/withdraw/", {"turns": "x\x00"}).status_code == 400
+    response = client.post(f"{base}/withdraw/", {"turns": "3"})
+    assert response.json() == {"ok": True, "content": "A question too long"}
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == ["Hi", "gpt-like says 1"]
+    # Answered turns stay: only an unanswered last user turn is taken back.
+    assert client.post(f"{base}/withdraw/").status_code == 400
+    assert client.post(f"{base}/turn/", {"content": "Shorter?"}).status_code == 200
+
+
+def test_a_reply_asked_before_a_turn_was_taken_back_is_not_stored(
+    setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    late = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(late).kind == "chunk"
+    authoring.draft_user_turn_withdraw(draft_id=draft.pk, writer=writer)
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hello")
+    assert [event.kind for event in late] == ["chunk", "error"]
+    draft.refresh_from_db()
+    assert draft.turns == [{"role": "user", "content": "Hello"}]

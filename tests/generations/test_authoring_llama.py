@@ -296,3 +296,23 @@ def test_a_lost_connection_or_a_stale_tab_leaves_the_page_usable(
     _streamed_turn(page, 1)
     _settled(page)
     assert Draft.objects.get().turns[2]["content"] == "Go on."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_too_long_for_the_model_is_taken_back_and_shortened(
+    live_server, page, llama_server
+):
+    """The server's context (2048 tokens a slot) refuses the turn every time."""
+    _, writer = _setup(llama_server, "chatgpt")
+    _start(page, live_server, writer)
+    too_long = "owl " * 2500
+    _send(page, too_long)
+    page.wait_for_selector("#reply-error:not([hidden])", timeout=30_000)
+    assert "context" in page.inner_text("#reply-error")
+    page.click("#withdraw")
+    page.wait_for_selector("#withdraw", state="hidden")
+    assert page.input_value("#content") == too_long.strip()
+    assert page.locator(".turn").count() == 0
+    assert Draft.objects.get().turns == []
+    _send(page, "owl " * 5)
+    assert _streamed_turn(page, 0)[0] > 1

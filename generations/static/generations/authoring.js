@@ -8,7 +8,7 @@
   const dialogue = document.getElementById("dialogue");
   const content = document.getElementById("content");
   const errorBox = document.getElementById("reply-error");
-  const buttons = ["send", "retry", "end"].map((id) => document.getElementById(id));
+  const buttons = ["send", "retry", "withdraw", "end"].map((id) => document.getElementById(id));
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   function post(url, body) {
@@ -33,12 +33,19 @@
 
   function busy(on) { buttons.forEach((b) => { b.disabled = on; }); }
 
-  // canRetry: the last user turn is stored and awaits a reply ("Get the reply").
+  // awaiting: the last user turn is stored and awaits a reply; it may be asked for
+  // again ("Get the reply") or taken back into the box ("Take the turn back").
+  function showAwaiting(awaiting) {
+    ["retry", "withdraw"].forEach((id) => { document.getElementById(id).hidden = !awaiting; });
+  }
+
   function showError(message, canRetry) {
     errorBox.textContent = message;
     errorBox.hidden = false;
-    document.getElementById("retry").hidden = !canRetry;
+    showAwaiting(canRetry);
   }
+
+  function turnCount() { return String(dialogue.querySelectorAll(".turn").length); }
 
   const LOST = "The connection to the server was lost; ";
 
@@ -114,7 +121,7 @@
       showError((outcome && outcome.text) || "The reply was cut short; get it again.", true);
       return;
     }
-    document.getElementById("retry").hidden = true;
+    showAwaiting(false);
     if (both) {
       form.hidden = true;
       document.getElementById("choose-form").hidden = false;
@@ -135,7 +142,7 @@
     const body = new FormData();
     body.append("content", content.value);
     // The turns this page shows: the server refuses (409) if another tab went on.
-    body.append("turns", String(dialogue.querySelectorAll(".turn").length));
+    body.append("turns", turnCount());
     let response;
     try {
       response = await post(form.dataset.turnUrl, body);
@@ -155,7 +162,34 @@
     await streamReply();
   }
 
+  async function withdraw() {
+    busy(true);
+    const body = new FormData();
+    body.append("turns", turnCount());
+    let response;
+    try {
+      response = await post(form.dataset.withdrawUrl, body);
+    } catch (err) {
+      busy(false);
+      showError(LOST + "try again.", true);
+      return;
+    }
+    busy(false);
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      showError(data.error || "Could not take the turn back (" + response.status + ").", response.status >= 500);
+      return;
+    }
+    const turns = dialogue.querySelectorAll(".turn");
+    turns[turns.length - 1].remove();
+    content.value = data.content + (content.value.trim() ? "\n\n" + content.value : "");
+    errorBox.hidden = true;
+    showAwaiting(false);
+    content.focus();
+  }
+
   document.getElementById("send").addEventListener("click", send);
+  document.getElementById("withdraw").addEventListener("click", withdraw);
   document.getElementById("retry").addEventListener("click", streamReply);
   document.getElementById("end").addEventListener("click", () => {
     const categories = document.getElementById("categories");
