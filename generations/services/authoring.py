@@ -47,7 +47,10 @@ def method_counts(*, prompt_set: PromptSet) -> Counter:
 
 
 def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
-    """A new draft for a writer of the set's pool, with the method furthest behind."""
+    """A new draft for a writer of the set's pool, with the method furthest behind;
+    the writer's untouched draft of the set (no turn yet) when there is one, so that
+    starting again (a second click, the back button) piles up no empty drafts,
+    which would count toward the method mix."""
     with transaction.atomic(durable=True):
         # One assignment at a time per set, so two writers see each other's drafts.
         setup = (
@@ -57,6 +60,11 @@ def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
         )
         if setup is None or not setup.writers.filter(pk=writer.pk).exists():
             raise PermissionDenied("not a writer of this prompt set")
+        untouched = Draft.objects.filter(
+            prompt_set=prompt_set, writer=writer, status=Draft.Status.DRAFT, turns=[]
+        ).first()
+        if untouched is not None:
+            return untouched
         method = method_assign(
             targets=setup.method_targets,
             counts=method_counts(prompt_set=prompt_set),

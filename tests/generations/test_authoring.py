@@ -69,9 +69,9 @@ def _draft(setup, writer, method) -> Draft:
 
 def test_a_draft_gets_the_method_furthest_behind(setup, writer):
     # Target: only best of both -> every new draft is best of both.
-    assert authoring.draft_start(prompt_set=setup.prompt_set, writer=writer).method == (
-        "best_of_both"
-    )
+    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert first.method == "best_of_both"
+    authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
     setup.method_targets = {"chatgpt": 1, "alternating": 1}
     setup.save()
     PromptFactory(prompt_set=setup.prompt_set, collection_method="chatgpt", num_turns=2)
@@ -529,3 +529,12 @@ def test_a_reply_asked_before_a_turn_was_taken_back_is_not_stored(
     assert [event.kind for event in late] == ["chunk", "error"]
     draft.refresh_from_db()
     assert draft.turns == [{"role": "user", "content": "Hello"}]
+
+
+def test_starting_again_reuses_the_writers_untouched_draft(setup, writer):
+    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert authoring.draft_start(prompt_set=setup.prompt_set, writer=writer) == first
+    authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
+    second = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert second != first
+    assert Draft.objects.count() == 2
