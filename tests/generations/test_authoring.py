@@ -318,6 +318,8 @@ def test_progress_counts_methods_and_categories_against_targets(
         ("method_targets", {"gpt4": 1}),
         ("method_targets", {"chatgpt": "half"}),
         ("method_targets", {"chatgpt": -1}),
+        ("method_targets", {"chatgpt": float("inf")}),  # JSON's 1e400
+        ("category_targets", {"dialogue": float("nan")}),  # JSON's NaN
         ("method_targets", [1, 2]),
         ("category_targets", {"poetry": 1}),
     ],
@@ -538,3 +540,25 @@ def test_starting_again_reuses_the_writers_untouched_draft(setup, writer):
     second = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
     assert second != first
     assert Draft.objects.count() == 2
+
+
+@pytest.mark.parametrize("targets", ['{"chatgpt": 1e400}', '{"chatgpt": NaN}'])
+def test_the_admin_form_refuses_shares_json_cannot_store(
+    client, setup, admin_user, targets
+):
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/generations/authoringsetup/{setup.pk}/change/",
+        {
+            "prompt_set": setup.prompt_set.pk,
+            "model_a": setup.model_a.pk,
+            "model_b": setup.model_b.pk,
+            "method_targets": targets,
+            "category_targets": "{}",
+            "max_tokens": 256,
+        },
+    )
+    assert response.status_code == 200
+    assert "is a finite number" in response.content.decode()
+    setup.refresh_from_db()
+    assert setup.method_targets == {"best_of_both": 1}
