@@ -60,6 +60,8 @@ def draft_page(
         pk=pk,
         writer=request.user,
     )
+    if not authoring.writer_in_pool(draft, request.user):
+        raise PermissionDenied
     setup = draft.prompt_set.authoring_setup
     return render(
         request,

@@ -72,6 +72,11 @@ def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
         return Draft.objects.create(prompt_set=prompt_set, writer=writer, method=method)
 
 
+def writer_in_pool(draft: Draft, writer) -> bool:
+    """Whether the writer is (still) in the authoring pool of the draft's set."""
+    return draft.prompt_set.authoring_setup.writers.filter(pk=writer.pk).exists()
+
+
 def open_draft(draft_id: int, writer) -> Draft:
     draft = (
         Draft.objects.select_for_update(of=("self",))
@@ -81,6 +86,8 @@ def open_draft(draft_id: int, writer) -> Draft:
     )
     if draft is None:
         raise PermissionDenied("no such draft of yours")
+    if not writer_in_pool(draft, writer):
+        raise PermissionDenied("no longer a writer of this prompt set")
     if draft.status != Draft.Status.DRAFT:
         raise ValidationError({"draft": "This dialogue is already saved."})
     return draft

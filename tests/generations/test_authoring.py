@@ -562,3 +562,23 @@ def test_the_admin_form_refuses_shares_json_cannot_store(
     assert "is a finite number" in response.content.decode()
     setup.refresh_from_db()
     assert setup.method_targets == {"best_of_both": 1}
+
+
+def test_a_writer_taken_out_of_the_pool_can_no_longer_write(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    assert f"{base}/" in client.get("/authoring/").content.decode()
+    setup.writers.remove(writer)
+    assert f"{base}/" not in client.get("/authoring/").content.decode()
+    assert client.get(f"{base}/").status_code == 403
+    assert client.post(f"{base}/turn/", {"content": "More"}).status_code == 403
+    saved = client.post(f"{base}/save/", {"content": "Bye?", "categories": "dialogue"})
+    assert saved.status_code == 403
+    assert not Prompt.objects.exists()
+    draft.refresh_from_db()
+    assert len(draft.turns) == 2
