@@ -97,7 +97,10 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
             texts=texts,
             asked=draft.turns,
         )
-    except (ValidationError, PermissionDenied) as exc:  # saved or gone meanwhile
+    except ValidationError as exc:  # saved meanwhile
+        yield ReplyEvent("error", "", " ".join(exc.messages))
+        return
+    except PermissionDenied as exc:  # gone, or the writer left the pool
         yield ReplyEvent("error", "", str(exc))
         return
     if not stored:

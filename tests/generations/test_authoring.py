@@ -346,7 +346,10 @@ def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
     events = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
     assert next(events).kind == "chunk"
     Draft.objects.filter(pk=draft.pk).update(status="saved")
+    events = list(events)
     assert [event.kind for event in events] == ["chunk", "error"]
+    # Shown to the writer as it is, not as a dict of lists.
+    assert events[-1].text == "This dialogue is already saved."
 
 
 def test_services_refuse_an_outer_transaction(setup, writer):
