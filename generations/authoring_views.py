@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from . import authoring_selectors
 from .exports import prompt_lines
 from .models import AuthoringSetup, Draft, PromptSet
-from .services import authoring, authoring_replies
+from .services import authoring, authoring_replies, authoring_start
 
 
 def _message(exc: ValidationError) -> str:
@@ -45,7 +45,7 @@ def authoring_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def draft_new(request: HttpRequest, set_pk: int) -> HttpResponse:
     prompt_set = get_object_or_404(PromptSet, pk=set_pk)
-    draft = authoring.draft_start(prompt_set=prompt_set, writer=request.user)
+    draft = authoring_start.draft_start(prompt_set=prompt_set, writer=request.user)
     return redirect("authoring:draft", pk=draft.pk)
 
 

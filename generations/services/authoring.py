@@ -1,75 +1,30 @@
 """Writing multi-turn prompts by chatting: drafts, streamed replies, choices, saving.
 
-A draft is stored after every turn, so a reload restores it; replies are streamed by
-``authoring_replies``. Saving turns the
-draft into a ``Prompt`` with its collection method, the models that answered each
-turn and the writer; best-of-both choices are ``AuthoringPreference`` rows.
+A draft (begun by ``authoring_start``) is stored after every turn, so a reload
+restores it; replies are streamed by ``authoring_replies``. Saving turns the draft
+into a ``Prompt`` with its collection method, the models that answered each turn and
+the writer; best-of-both choices are ``AuthoringPreference`` rows.
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from evalsite.imports.limits import MAX_TEXT_CHARS, MAX_TURNS
 
-from ..authoring_methods import method_assign
 from ..models import (
     AuthoringPreference,
     AuthoringSetup,
     ChatModel,
     Draft,
     Prompt,
-    PromptSet,
 )
 from ..words import count_turn_words
 
 
 class DraftChanged(Exception):
     """The page that asked shows an older state of the draft (another tab wrote)."""
-
-
-def method_counts(*, prompt_set: PromptSet) -> Counter:
-    """Dialogues per method: the set's prompts plus every writer's open drafts."""
-    counts = Counter(
-        prompt_set.prompts.exclude(collection_method="").values_list(
-            "collection_method", flat=True
-        )
-    )
-    counts.update(
-        Draft.objects.filter(
-            prompt_set=prompt_set, status=Draft.Status.DRAFT
-        ).values_list("method", flat=True)
-    )
-    return counts
-
-
-def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
-    """A new draft for a writer of the set's pool, with the method furthest behind;
-    the writer's untouched draft of the set (no turn yet) when there is one, so that
-    starting again (a second click, the back button) piles up no empty drafts,
-    which would count toward the method mix."""
-    with transaction.atomic(durable=True):
-        # One assignment at a time per set, so two writers see each other's drafts.
-        setup = (
-            AuthoringSetup.objects.select_for_update()
-            .filter(prompt_set=prompt_set)
-            .first()
-        )
-        if setup is None or not setup.writers.filter(pk=writer.pk).exists():
-            raise PermissionDenied("not a writer of this prompt set")
-        untouched = Draft.objects.filter(
-            prompt_set=prompt_set, writer=writer, status=Draft.Status.DRAFT, turns=[]
-        ).first()
-        if untouched is not None:
-            return untouched
-        method = method_assign(
-            targets=setup.method_targets,
-            counts=method_counts(prompt_set=prompt_set),
-        )
-        return Draft.objects.create(prompt_set=prompt_set, writer=writer, method=method)
 
 
 def writer_in_pool(draft: Draft, writer) -> bool:

@@ -19,7 +19,7 @@ from generations.models import (
     Prompt,
     PromptSet,
 )
-from generations.services import authoring, authoring_replies
+from generations.services import authoring, authoring_replies, authoring_start
 from generations.services.imports import prompts_import
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory, PromptFactory, PromptSetFactory
@@ -69,7 +69,7 @@ def _draft(setup, writer, method) -> Draft:
 
 def test_a_draft_gets_the_method_furthest_behind(setup, writer):
     # Target: only best of both -> every new draft is best of both.
-    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
     assert first.method == "best_of_both"
     authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
     setup.method_targets = {"chatgpt": 1, "alternating": 1}
@@ -77,14 +77,14 @@ def test_a_draft_gets_the_method_furthest_behind(setup, writer):
     PromptFactory(prompt_set=setup.prompt_set, collection_method="chatgpt", num_turns=2)
     # Saved: chatgpt 1; open drafts: best_of_both 1 (n = 2). Deficits for the third:
     # chatgpt 0.5*3-1 = 0.5, alternating 1.5 -> alternating.
-    draft = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    draft = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
     assert draft.method == "alternating"
 
 
 def test_only_writers_of_the_pool_start_drafts(setup):
     outsider = make_user("outsider", "annotator")
     with pytest.raises(PermissionDenied):
-        authoring.draft_start(prompt_set=setup.prompt_set, writer=outsider)
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=outsider)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +354,7 @@ def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
 
 def test_services_refuse_an_outer_transaction(setup, writer):
     with transaction.atomic(), pytest.raises(RuntimeError):
-        authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
 
 
 def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_user):
@@ -455,8 +455,8 @@ def test_every_writers_open_drafts_count_toward_the_method_mix(setup, writer):
     setup.save()
     second = make_user("writer2", "annotator")
     setup.writers.add(second)
-    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
-    other = authoring.draft_start(prompt_set=setup.prompt_set, writer=second)
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    other = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=second)
     assert (first.method, other.method) == ("chatgpt", "llama2chat")
 
 
@@ -537,10 +537,12 @@ def test_a_reply_asked_before_a_turn_was_taken_back_is_not_stored(
 
 
 def test_starting_again_reuses_the_writers_untouched_draft(setup, writer):
-    first = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
-    assert authoring.draft_start(prompt_set=setup.prompt_set, writer=writer) == first
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert (
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer) == first
+    )
     authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
-    second = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    second = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
     assert second != first
     assert Draft.objects.count() == 2
 
