@@ -1,5 +1,7 @@
 """Prompt authoring: who writes dialogues for a set, with which chat models, and drafts."""
 
+import math
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -80,9 +82,11 @@ class AuthoringSetup(models.Model):
                     raise ValidationError(
                         {field: f"The share of {name!r} is a number."}
                     )
-                if share < 0:
+                # JSON's 1e400 and NaN parse to inf and nan, which PostgreSQL's
+                # json type refuses when the setup is saved.
+                if not math.isfinite(share) or share < 0:
                     raise ValidationError(
-                        {field: f"The share of {name!r} is negative."}
+                        {field: f"The share of {name!r} is a finite number, 0 or more."}
                     )
 
 

@@ -79,7 +79,9 @@ def writer_setups(user) -> list[AuthoringSetup]:
 
 def writer_drafts(user) -> list[Draft]:
     return list(
-        Draft.objects.filter(writer=user, status=Draft.Status.DRAFT).select_related(
-            "prompt_set"
-        )
+        Draft.objects.filter(
+            writer=user,
+            status=Draft.Status.DRAFT,
+            prompt_set__authoring_setup__writers=user,
+        ).select_related("prompt_set")
     )

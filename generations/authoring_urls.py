@@ -14,6 +14,7 @@ urlpatterns = [
     path("drafts/<int:pk>/", views.draft_page, name="draft"),
     path("drafts/<int:pk>/turn/", views.draft_turn, name="draft-turn"),
     path("drafts/<int:pk>/reply/", views.draft_reply, name="draft-reply"),
+    path("drafts/<int:pk>/withdraw/", views.draft_withdraw, name="draft-withdraw"),
     path("drafts/<int:pk>/choose/", views.draft_choose, name="draft-choose"),
     path("drafts/<int:pk>/save/", views.draft_save, name="draft-save"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from . import authoring_selectors
 from .exports import prompt_lines
 from .models import AuthoringSetup, Draft, PromptSet
-from .services import authoring, authoring_replies
+from .services import authoring, authoring_replies, authoring_start
 
 
 def _message(exc: ValidationError) -> str:
@@ -45,17 +45,23 @@ def authoring_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def draft_new(request: HttpRequest, set_pk: int) -> HttpResponse:
     prompt_set = get_object_or_404(PromptSet, pk=set_pk)
-    draft = authoring.draft_start(prompt_set=prompt_set, writer=request.user)
+    draft = authoring_start.draft_start(prompt_set=prompt_set, writer=request.user)
     return redirect("authoring:draft", pk=draft.pk)
 
 
 @login_required
-def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
+def draft_page(
+    request: HttpRequest, pk: int, status: int = 200, typed: dict | None = None
+) -> HttpResponse:
+    """The chat page; ``typed``: what a refused save sent (the final turn and the
+    categories), shown again with the categories open."""
     draft = get_object_or_404(
         Draft.objects.select_related("prompt_set__authoring_setup"),
         pk=pk,
         writer=request.user,
     )
+    if not authoring.writer_in_pool(draft, request.user):
+        raise PermissionDenied
     setup = draft.prompt_set.authoring_setup
     return render(
         request,
@@ -66,21 +72,45 @@ def draft_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
             "awaits_reply": bool(draft.turns)
             and draft.turns[-1]["role"] == "user"
             and not draft.pending,
+            "typed": typed or {},
         },
         status=status,
     )
 
 
+def _turn_change(request: HttpRequest, change, **fields) -> JsonResponse:
+    """Run a change of the draft's turns. ``turns``: how many turns the page shows
+    (optional); 409 if the draft has another count, changed in another tab."""
+    raw = request.POST.get("turns", "")
+    try:
+        known_turns = int(raw) if raw else None
+    except ValueError:
+        return JsonResponse({"error": "turns: a count of turns."}, status=400)
+    try:
+        result = change(writer=request.user, known_turns=known_turns, **fields)
+    except ValidationError as exc:
+        return JsonResponse({"error": _message(exc)}, status=400)
+    except authoring.DraftChanged as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    # A taken-back turn's text goes back into the writer's box.
+    text = {"content": result} if isinstance(result, str) else {}
+    return JsonResponse({"ok": True, **text})
+
+
 @login_required
 @require_POST
 def draft_turn(request: HttpRequest, pk: int) -> JsonResponse:
-    try:
-        authoring.draft_user_turn_add(
-            draft_id=pk, writer=request.user, content=request.POST.get("content", "")
-        )
-    except ValidationError as exc:
-        return JsonResponse({"error": _message(exc)}, status=400)
-    return JsonResponse({"ok": True})
+    content = request.POST.get("content", "")
+    return _turn_change(
+        request, authoring.draft_user_turn_add, draft_id=pk, content=content
+    )
+
+
+@login_required
+@require_POST
+def draft_withdraw(request: HttpRequest, pk: int) -> JsonResponse:
+    """Take back the unanswered last user turn: ``{"ok", "content"}``."""
+    return _turn_change(request, authoring.draft_user_turn_withdraw, draft_id=pk)
 
 
 def _sse(events: Iterator[authoring_replies.ReplyEvent]) -> Iterator[str]:
@@ -145,7 +175,11 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _message(exc))
-        return draft_page(request, pk, status=400)
+        typed = {
+            "content": request.POST.get("content", ""),
+            "categories": request.POST.getlist("categories"),
+        }
+        return draft_page(request, pk, status=400, typed=typed)
     messages.success(request, f"Saved as {prompt.external_id} in {prompt.prompt_set}.")
     return redirect("authoring:home")
 

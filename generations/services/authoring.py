@@ -1,63 +1,35 @@
 """Writing multi-turn prompts by chatting: drafts, streamed replies, choices, saving.
 
-A draft is stored after every turn, so a reload restores it; replies are streamed by
-``authoring_replies``. Saving turns the
-draft into a ``Prompt`` with its collection method, the models that answered each
-turn and the writer; best-of-both choices are ``AuthoringPreference`` rows.
+A draft (begun by ``authoring_start``) is stored after every turn, so a reload
+restores it; replies are streamed by ``authoring_replies``. Saving turns the draft
+into a ``Prompt`` with its collection method, the models that answered each turn and
+the writer; best-of-both choices are ``AuthoringPreference`` rows.
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from evalsite.imports.limits import MAX_TEXT_CHARS, MAX_TURNS
 
-from ..authoring_methods import method_assign
 from ..models import (
     AuthoringPreference,
     AuthoringSetup,
     ChatModel,
     Draft,
     Prompt,
-    PromptSet,
 )
 from ..words import count_turn_words
 
 
-def method_counts(*, prompt_set: PromptSet, writer) -> Counter:
-    """Dialogues per method: the set's prompts plus the writer's open drafts."""
-    counts = Counter(
-        prompt_set.prompts.exclude(collection_method="").values_list(
-            "collection_method", flat=True
-        )
-    )
-    counts.update(
-        Draft.objects.filter(
-            prompt_set=prompt_set, writer=writer, status=Draft.Status.DRAFT
-        ).values_list("method", flat=True)
-    )
-    return counts
+class DraftChanged(Exception):
+    """The page that asked shows an older state of the draft (another tab wrote)."""
 
 
-def draft_start(*, prompt_set: PromptSet, writer) -> Draft:
-    """A new draft for a writer of the set's pool, with the method furthest behind."""
-    with transaction.atomic(durable=True):
-        # One assignment at a time per set, so two writers see each other's drafts.
-        setup = (
-            AuthoringSetup.objects.select_for_update()
-            .filter(prompt_set=prompt_set)
-            .first()
-        )
-        if setup is None or not setup.writers.filter(pk=writer.pk).exists():
-            raise PermissionDenied("not a writer of this prompt set")
-        method = method_assign(
-            targets=setup.method_targets,
-            counts=method_counts(prompt_set=prompt_set, writer=writer),
-        )
-        return Draft.objects.create(prompt_set=prompt_set, writer=writer, method=method)
+def writer_in_pool(draft: Draft, writer) -> bool:
+    """Whether the writer is (still) in the authoring pool of the draft's set."""
+    return draft.prompt_set.authoring_setup.writers.filter(pk=writer.pk).exists()
 
 
 def open_draft(draft_id: int, writer) -> Draft:
@@ -69,6 +41,8 @@ def open_draft(draft_id: int, writer) -> Draft:
     )
     if draft is None:
         raise PermissionDenied("no such draft of yours")
+    if not writer_in_pool(draft, writer):
+        raise PermissionDenied("no longer a writer of this prompt set")
     if draft.status != Draft.Status.DRAFT:
         raise ValidationError({"draft": "This dialogue is already saved."})
     return draft
@@ -77,9 +51,12 @@ def open_draft(draft_id: int, writer) -> Draft:
 def _user_text(content: str) -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValidationError({"content": "Write the user turn first."})
+    if "\x00" in content:
+        raise ValidationError({"content": "Contains a NUL character (\\u0000)."})
     if len(content) > MAX_TEXT_CHARS:
         raise ValidationError({"content": f"At most {MAX_TEXT_CHARS} characters."})
-    return content.strip()
+    # Browsers send a textarea's line breaks as CRLF; prompts keep plain newlines.
+    return content.replace("\r\n", "\n").strip()
 
 
 def _check_user_turn_allowed(draft: Draft) -> None:
@@ -91,15 +68,43 @@ def _check_user_turn_allowed(draft: Draft) -> None:
         raise ValidationError({"content": "This dialogue is as long as it may be."})
 
 
-def draft_user_turn_add(*, draft_id: int, writer, content: str) -> Draft:
-    """Append the writer's next user turn (stored at once: autosave)."""
+def draft_user_turn_add(
+    *, draft_id: int, writer, content: str, known_turns: int | None = None
+) -> Draft:
+    """Append the writer's next user turn (stored at once: autosave).
+
+    ``known_turns``, when given, is how many turns the writer's page shows; a draft
+    with another count changed elsewhere (another tab) and ``DraftChanged`` is
+    raised, so that no turn is added to a dialogue the writer has not seen."""
     text = _user_text(content)
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
+        if known_turns is not None and known_turns != len(draft.turns):
+            raise DraftChanged(
+                "This draft changed in another tab or window: reload the page."
+            )
         _check_user_turn_allowed(draft)
         draft.turns = [*draft.turns, {"role": "user", "content": text}]
         draft.save(update_fields=["turns", "updated_at"])
     return draft
+
+
+def draft_user_turn_withdraw(
+    *, draft_id: int, writer, known_turns: int | None = None
+) -> str:
+    """Take back the last user turn while it has no reply (its reply keeps failing,
+    e.g. it is too long for a model's context); its text is returned."""
+    with transaction.atomic(durable=True):
+        draft = open_draft(draft_id, writer)
+        if known_turns is not None and known_turns != len(draft.turns):
+            raise DraftChanged(
+                "This draft changed in another tab or window: reload the page."
+            )
+        if draft.pending or not draft.turns or draft.turns[-1]["role"] != "user":
+            raise ValidationError({"draft": "No unanswered user turn to take back."})
+        *draft.turns, last = draft.turns
+        draft.save(update_fields=["turns", "updated_at"])
+    return last["content"]
 
 
 def draft_choice_store(

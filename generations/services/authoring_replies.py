@@ -19,6 +19,10 @@ from ..models import AuthoringSetup, ChatModel
 from .authoring import open_draft
 from .execution import chat_connection
 
+ANSWERED_ELSEWHERE = (
+    "This turn was answered in another tab or window meanwhile: reload the page."
+)
+
 
 @dataclass(frozen=True)
 class ReplyEvent:
@@ -86,18 +90,35 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
             yield ReplyEvent("error", side, f"{chat_model.name} gave an empty reply.")
             return
     try:
-        _reply_store(draft_id=draft.pk, writer=writer, setup=setup, texts=texts)
-    except (ValidationError, PermissionDenied) as exc:  # saved or gone meanwhile
+        stored = _reply_store(
+            draft_id=draft.pk,
+            writer=writer,
+            setup=setup,
+            texts=texts,
+            asked=draft.turns,
+        )
+    except ValidationError as exc:  # saved meanwhile
+        yield ReplyEvent("error", "", " ".join(exc.messages))
+        return
+    except PermissionDenied as exc:  # gone, or the writer left the pool
         yield ReplyEvent("error", "", str(exc))
+        return
+    if not stored:
+        yield ReplyEvent("error", "", ANSWERED_ELSEWHERE)
         return
     yield ReplyEvent("done")
 
 
-def _reply_store(*, draft_id: int, writer, setup: AuthoringSetup, texts: dict) -> None:
+def _reply_store(
+    *, draft_id: int, writer, setup: AuthoringSetup, texts: dict, asked: list
+) -> bool:
+    """Store the reply to the dialogue ``asked``; False when the draft changed
+    meanwhile (another tab answered, went on, or took the turn back), and what is
+    stored is kept."""
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
-        if not draft.turns or draft.turns[-1]["role"] != "user" or draft.pending:
-            return  # answered meanwhile (another tab): keep what is stored
+        if draft.turns != asked or draft.pending:
+            return False
         if len(texts) == 1:
             ((side, text),) = texts.items()
             turn = {"role": "assistant", "content": text}
@@ -109,3 +130,4 @@ def _reply_store(*, draft_id: int, writer, setup: AuthoringSetup, texts: dict) -
                 for side, text in texts.items()
             }
         draft.save(update_fields=["turns", "pending", "updated_at"])
+    return True

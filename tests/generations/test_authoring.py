@@ -19,7 +19,7 @@ from generations.models import (
     Prompt,
     PromptSet,
 )
-from generations.services import authoring, authoring_replies
+from generations.services import authoring, authoring_replies, authoring_start
 from generations.services.imports import prompts_import
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory, PromptFactory, PromptSetFactory
@@ -69,22 +69,22 @@ def _draft(setup, writer, method) -> Draft:
 
 def test_a_draft_gets_the_method_furthest_behind(setup, writer):
     # Target: only best of both -> every new draft is best of both.
-    assert authoring.draft_start(prompt_set=setup.prompt_set, writer=writer).method == (
-        "best_of_both"
-    )
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert first.method == "best_of_both"
+    authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
     setup.method_targets = {"chatgpt": 1, "alternating": 1}
     setup.save()
     PromptFactory(prompt_set=setup.prompt_set, collection_method="chatgpt", num_turns=2)
     # Saved: chatgpt 1; open drafts: best_of_both 1 (n = 2). Deficits for the third:
     # chatgpt 0.5*3-1 = 0.5, alternating 1.5 -> alternating.
-    draft = authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    draft = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
     assert draft.method == "alternating"
 
 
 def test_only_writers_of_the_pool_start_drafts(setup):
     outsider = make_user("outsider", "annotator")
     with pytest.raises(PermissionDenied):
-        authoring.draft_start(prompt_set=setup.prompt_set, writer=outsider)
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=outsider)
 
 
 @pytest.mark.parametrize(
@@ -318,6 +318,8 @@ def test_progress_counts_methods_and_categories_against_targets(
         ("method_targets", {"gpt4": 1}),
         ("method_targets", {"chatgpt": "half"}),
         ("method_targets", {"chatgpt": -1}),
+        ("method_targets", {"chatgpt": float("inf")}),  # JSON's 1e400
+        ("category_targets", {"dialogue": float("nan")}),  # JSON's NaN
         ("method_targets", [1, 2]),
         ("category_targets", {"poetry": 1}),
     ],
@@ -344,12 +346,15 @@ def test_a_reply_to_a_draft_saved_meanwhile_is_an_error_event(
     events = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
     assert next(events).kind == "chunk"
     Draft.objects.filter(pk=draft.pk).update(status="saved")
+    events = list(events)
     assert [event.kind for event in events] == ["chunk", "error"]
+    # Shown to the writer as it is, not as a dict of lists.
+    assert events[-1].text == "This dialogue is already saved."
 
 
 def test_services_refuse_an_outer_transaction(setup, writer):
     with transaction.atomic(), pytest.raises(RuntimeError):
-        authoring.draft_start(prompt_set=setup.prompt_set, writer=writer)
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
 
 
 def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_user):
@@ -362,3 +367,223 @@ def test_the_admin_pages_show_setup_drafts_and_preferences(client, setup, admin_
     )
     for name in ("draft", "authoringpreference"):
         assert client.get(f"/admin/generations/{name}/").status_code == 200
+
+
+def test_a_nul_byte_or_a_bad_count_in_a_turn_is_a_400_naming_the_field(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    response = client.post(f"{base}/turn/", {"content": "owls \x00 here"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("content: ")
+    response = client.post(f"{base}/turn/", {"content": "Hi", "turns": "two"})
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "turns: a count of turns.",
+    )
+    assert client.post(f"{base}/turn/", {"content": "Hi"}).status_code == 200
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    response = client.post(
+        f"{base}/save/", {"content": "Bye\x00?", "categories": ["dialogue"]}
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    draft.refresh_from_db()
+    assert (len(draft.turns), draft.status) == (2, "draft")
+    assert not Prompt.objects.exists()
+
+
+def test_line_breaks_from_the_browser_are_stored_as_newlines(setup, writer):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(
+        draft_id=draft.pk, writer=writer, content="One\r\nTwo\r\n"
+    )
+    draft.refresh_from_db()
+    assert draft.turns == [{"role": "user", "content": "One\nTwo"}]
+
+
+def test_a_turn_from_a_page_that_missed_another_tabs_turns_is_a_409(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    # Tab one: a turn and its reply. Tab two still shows the empty draft.
+    assert client.post(f"{base}/turn/", {"content": "Hi", "turns": "0"}).json() == {
+        "ok": True
+    }
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    response = client.post(f"{base}/turn/", {"content": "Hello?", "turns": "0"})
+    assert response.status_code == 409
+    assert "another tab" in response.json()["error"]
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == ["Hi", "gpt-like says 1"]
+    assert client.post(f"{base}/turn/", {"content": "More", "turns": "2"}).json() == {
+        "ok": True
+    }
+
+
+def test_a_reply_to_a_dialogue_that_went_on_meanwhile_is_not_stored(
+    setup, writer, stub_replies
+):
+    """Two tabs ask for the reply to "Hi"; the first stores it and the writer goes
+    on with "More". The second tab's reply is an error event, stored nowhere: not
+    as a second reply to "Hi", not as the reply to "More"."""
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    late = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(late).kind == "chunk"
+    assert [event.kind for event in _reply(draft, writer)][-1] == "done"
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="More")
+    events = list(late)
+    assert [event.kind for event in events] == ["chunk", "error"]
+    assert "another tab" in events[-1].text
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == [
+        "Hi",
+        "gpt-like says 1",
+        "More",
+    ]
+
+
+def test_every_writers_open_drafts_count_toward_the_method_mix(setup, writer):
+    """Targets a and b equal: the first writer's open draft is (a), so a second
+    writer starting at the same time gets (b), not (a) again."""
+    setup.method_targets = {"chatgpt": 1, "llama2chat": 1}
+    setup.save()
+    second = make_user("writer2", "annotator")
+    setup.writers.add(second)
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    other = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=second)
+    assert (first.method, other.method) == ("chatgpt", "llama2chat")
+
+
+def test_a_refused_save_shows_the_typed_turn_and_categories_again(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    client.post(f"{base}/turn/", {"content": "Hi"})
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    three = ["dialogue", "recommendations", "language assistance"]
+    response = client.post(
+        f"{base}/save/", {"content": "A long final question?", "categories": three}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ">\nA long final question?</textarea>" in page
+    assert '<fieldset id="categories">' in page  # open, not hidden
+    for category in three:
+        assert f'value="{category}" checked>' in page
+    assert 'value="factual questions">' in page
+    assert not Prompt.objects.exists()
+
+
+def test_a_saved_draft_page_says_so_and_offers_no_form(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    authoring.draft_save(
+        draft_id=draft.pk, writer=writer, categories=["dialogue"], final_turn="Why?"
+    )
+    client.force_login(writer)
+    page = client.get(f"/authoring/drafts/{draft.pk}/").content.decode()
+    assert f"Saved as authored-{draft.pk} (dialogue)" in page
+    assert "Why?" in page
+    assert 'id="turn-form"' not in page
+    assert 'id="choose-form"' not in page
+
+
+def test_an_unanswered_turn_can_be_taken_back(client, setup, writer, stub_replies):
+    """A turn whose reply keeps failing (too long for a model, say) would stop the
+    draft for good: the writer takes it back into the box."""
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    response = client.post(f"{base}/withdraw/", {"turns": "0"})
+    assert response.status_code == 400
+    assert "No unanswered user turn" in response.json()["error"]
+    client.post(f"{base}/turn/", {"content": "Hi"})
+    b"".join(client.post(f"{base}/reply/").streaming_content)
+    client.post(f"{base}/turn/", {"content": "A question too long"})
+    assert client.post(f"{base}/withdraw/", {"turns": "2"}).status_code == 409
+    assert client.post(f"{base}/withdraw/", {"turns": "x\x00"}).status_code == 400
+    response = client.post(f"{base}/withdraw/", {"turns": "3"})
+    assert response.json() == {"ok": True, "content": "A question too long"}
+    draft.refresh_from_db()
+    assert [turn["content"] for turn in draft.turns] == ["Hi", "gpt-like says 1"]
+    # Answered turns stay: only an unanswered last user turn is taken back.
+    assert client.post(f"{base}/withdraw/").status_code == 400
+    assert client.post(f"{base}/turn/", {"content": "Shorter?"}).status_code == 200
+
+
+def test_a_reply_asked_before_a_turn_was_taken_back_is_not_stored(
+    setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    late = authoring_replies.reply_stream(draft_id=draft.pk, writer=writer)
+    assert next(late).kind == "chunk"
+    authoring.draft_user_turn_withdraw(draft_id=draft.pk, writer=writer)
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hello")
+    assert [event.kind for event in late] == ["chunk", "error"]
+    draft.refresh_from_db()
+    assert draft.turns == [{"role": "user", "content": "Hello"}]
+
+
+def test_starting_again_reuses_the_writers_untouched_draft(setup, writer):
+    first = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert (
+        authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer) == first
+    )
+    authoring.draft_user_turn_add(draft_id=first.pk, writer=writer, content="Hi")
+    second = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert second != first
+    assert Draft.objects.count() == 2
+
+
+@pytest.mark.parametrize("targets", ['{"chatgpt": 1e400}', '{"chatgpt": NaN}'])
+def test_the_admin_form_refuses_shares_json_cannot_store(
+    client, setup, admin_user, targets
+):
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/generations/authoringsetup/{setup.pk}/change/",
+        {
+            "prompt_set": setup.prompt_set.pk,
+            "model_a": setup.model_a.pk,
+            "model_b": setup.model_b.pk,
+            "method_targets": targets,
+            "category_targets": "{}",
+            "max_tokens": 256,
+        },
+    )
+    assert response.status_code == 200
+    assert "is a finite number" in response.content.decode()
+    setup.refresh_from_db()
+    assert setup.method_targets == {"best_of_both": 1}
+
+
+def test_a_writer_taken_out_of_the_pool_can_no_longer_write(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    assert f"{base}/" in client.get("/authoring/").content.decode()
+    setup.writers.remove(writer)
+    assert f"{base}/" not in client.get("/authoring/").content.decode()
+    assert client.get(f"{base}/").status_code == 403
+    assert client.post(f"{base}/turn/", {"content": "More"}).status_code == 403
+    saved = client.post(f"{base}/save/", {"content": "Bye?", "categories": "dialogue"})
+    assert saved.status_code == 403
+    assert not Prompt.objects.exists()
+    draft.refresh_from_db()
+    assert len(draft.turns) == 2

@@ -10,7 +10,13 @@ import pytest
 
 from generations.backends import ChatRequest, Connection, PermanentBackendError
 from generations.backends.openai import OpenAIChatBackend
-from generations.models import AuthoringPreference, AuthoringSetup, ChatModel, Prompt
+from generations.models import (
+    AuthoringPreference,
+    AuthoringSetup,
+    ChatModel,
+    Draft,
+    Prompt,
+)
 from generations.services import authoring_replies
 from tests.conftest import browser_login, make_user
 from tests.factories import PromptSetFactory
@@ -232,3 +238,81 @@ def test_best_of_both_streams_two_replies_and_keeps_one(
         browser_login(page, live_server, admin.username)
         page.goto(f"{live_server.url}/authoring/sets/{setup.prompt_set.pk}/")
         page.screenshot(path="docs/authoring-progress.png", full_page=True)
+
+
+def _settled(page) -> None:
+    page.wait_for_function(
+        "() => !document.getElementById('send').disabled"
+        " && !document.getElementById('streaming-reply')",
+        timeout=30_000,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_shows_only_what_the_writer_can_do(live_server, page, llama_server):
+    _, writer = _setup(llama_server, "chatgpt")
+    _start(page, live_server, writer)
+    # One interaction model: no two-reply columns (a grid that ignored `hidden`).
+    assert not page.is_visible("#replies")
+    page.click("#send")  # nothing written
+    assert page.inner_text("#reply-error") == "Write the user turn first."
+    # No user turn awaits a reply: nothing to "get again".
+    assert not page.is_visible("#retry")
+    _send(page, "Hello.")
+    _streamed_turn(page, 0)
+    assert not page.is_visible("#replies")
+    # From the keyboard: End here opens the categories and focuses the first.
+    page.focus("#end")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.name") == "categories"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_connection_or_a_stale_tab_leaves_the_page_usable(
+    live_server, page, llama_server
+):
+    _, writer = _setup(llama_server, "llama2chat")
+    _start(page, live_server, writer)
+    stale = page.context.new_page()
+    stale.goto(page.url)
+    _send(page, "Hello.")
+    _streamed_turn(page, 0)
+    # The other tab never saw that turn: its own is refused, and kept in the box.
+    stale.fill("#content", "A first question?")
+    stale.click("#send")
+    stale.wait_for_selector("#reply-error:not([hidden])")
+    assert "another tab" in stale.inner_text("#reply-error")
+    assert stale.input_value("#content") == "A first question?"
+    assert not stale.is_visible("#retry")
+    assert stale.is_enabled("#send")
+    # Offline: an error, and the buttons work again (they stayed disabled).
+    page.context.set_offline(True)
+    _send(page, "Go on.")
+    page.wait_for_selector("#reply-error:not([hidden])")
+    assert "connection" in page.inner_text("#reply-error")
+    assert page.is_enabled("#send")
+    page.context.set_offline(False)
+    page.click("#send")
+    _streamed_turn(page, 1)
+    _settled(page)
+    assert Draft.objects.get().turns[2]["content"] == "Go on."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_too_long_for_the_model_is_taken_back_and_shortened(
+    live_server, page, llama_server
+):
+    """The server's context (2048 tokens a slot) refuses the turn every time."""
+    _, writer = _setup(llama_server, "chatgpt")
+    _start(page, live_server, writer)
+    too_long = "owl " * 2500
+    _send(page, too_long)
+    page.wait_for_selector("#reply-error:not([hidden])", timeout=30_000)
+    assert "context" in page.inner_text("#reply-error")
+    page.click("#withdraw")
+    page.wait_for_selector("#withdraw", state="hidden")
+    assert page.input_value("#content") == too_long.strip()
+    assert page.locator(".turn").count() == 0
+    assert Draft.objects.get().turns == []
+    _send(page, "owl " * 5)
+    assert _streamed_turn(page, 0)[0] > 1

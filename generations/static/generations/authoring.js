@@ -8,7 +8,7 @@
   const dialogue = document.getElementById("dialogue");
   const content = document.getElementById("content");
   const errorBox = document.getElementById("reply-error");
-  const buttons = ["send", "retry", "end"].map((id) => document.getElementById(id));
+  const buttons = ["send", "retry", "withdraw", "end"].map((id) => document.getElementById(id));
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   function post(url, body) {
@@ -33,11 +33,21 @@
 
   function busy(on) { buttons.forEach((b) => { b.disabled = on; }); }
 
-  function showError(message) {
+  // awaiting: the last user turn is stored and awaits a reply; it may be asked for
+  // again ("Get the reply") or taken back into the box ("Take the turn back").
+  function showAwaiting(awaiting) {
+    ["retry", "withdraw"].forEach((id) => { document.getElementById(id).hidden = !awaiting; });
+  }
+
+  function showError(message, canRetry) {
     errorBox.textContent = message;
     errorBox.hidden = false;
-    document.getElementById("retry").hidden = false;
+    showAwaiting(canRetry);
   }
+
+  function turnCount() { return String(dialogue.querySelectorAll(".turn").length); }
+
+  const LOST = "The connection to the server was lost; ";
 
   async function streamReply() {
     errorBox.hidden = true;
@@ -51,11 +61,18 @@
       targets.b = document.getElementById("reply-b");
       Object.values(targets).forEach((el) => { el.textContent = ""; el.dataset.chunks = "0"; el.dataset.reads = "0"; });
     }
-    const response = await post(form.dataset.replyUrl, new FormData());
+    let response;
+    try {
+      response = await post(form.dataset.replyUrl, new FormData());
+    } catch (err) {
+      busy(false);
+      showError(LOST + "get the reply again.", true);
+      return;
+    }
     if (!response.ok) {
       busy(false);
       const body = await response.json().catch(() => ({}));
-      showError(body.error || "The reply failed (" + response.status + ").");
+      showError(body.error || "The reply failed (" + response.status + ").", response.status >= 500);
       return;
     }
     const reader = response.body.getReader();
@@ -63,7 +80,13 @@
     let buffer = "";
     let outcome = null;
     for (;;) {
-      const { value, done } = await reader.read();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        break; // cut short: handled below as an outcome-less reply
+      }
+      const { value, done } = chunk;
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
       const events = buffer.split("\n\n");
@@ -94,14 +117,16 @@
     busy(false);
     if (!outcome || outcome.kind === "error") {
       if (target) target.parentElement.remove();
-      showError((outcome && outcome.text) || "The reply was cut short; get it again.");
+      if (both) document.getElementById("replies").hidden = true;
+      showError((outcome && outcome.text) || "The reply was cut short; get it again.", true);
       return;
     }
-    document.getElementById("retry").hidden = true;
+    showAwaiting(false);
     if (both) {
       form.hidden = true;
       document.getElementById("choose-form").hidden = false;
       Object.values(targets).forEach((el) => { el.dataset.done = "true"; });
+      document.getElementById("strength").focus();
     } else {
       target.parentElement.classList.remove("streaming");
       target.removeAttribute("id");
@@ -111,15 +136,25 @@
   }
 
   async function send() {
-    if (!content.value.trim()) { showError("Write the user turn first."); return; }
+    const retryShown = !document.getElementById("retry").hidden;
+    if (!content.value.trim()) { showError("Write the user turn first.", retryShown); return; }
     busy(true);
     const body = new FormData();
     body.append("content", content.value);
-    const response = await post(form.dataset.turnUrl, body);
+    // The turns this page shows: the server refuses (409) if another tab went on.
+    body.append("turns", turnCount());
+    let response;
+    try {
+      response = await post(form.dataset.turnUrl, body);
+    } catch (err) {
+      busy(false);
+      showError(LOST + "send the turn again.", retryShown);
+      return;
+    }
     busy(false);
     if (!response.ok) {
       const data = await response.json().catch(() => ({}));
-      showError(data.error || "Could not store the turn (" + response.status + ").");
+      showError(data.error || "Could not store the turn (" + response.status + ").", retryShown);
       return;
     }
     turnElement("user", "user", content.value.trim());
@@ -127,9 +162,38 @@
     await streamReply();
   }
 
+  async function withdraw() {
+    busy(true);
+    const body = new FormData();
+    body.append("turns", turnCount());
+    let response;
+    try {
+      response = await post(form.dataset.withdrawUrl, body);
+    } catch (err) {
+      busy(false);
+      showError(LOST + "try again.", true);
+      return;
+    }
+    busy(false);
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      showError(data.error || "Could not take the turn back (" + response.status + ").", response.status >= 500);
+      return;
+    }
+    const turns = dialogue.querySelectorAll(".turn");
+    turns[turns.length - 1].remove();
+    content.value = data.content + (content.value.trim() ? "\n\n" + content.value : "");
+    errorBox.hidden = true;
+    showAwaiting(false);
+    content.focus();
+  }
+
   document.getElementById("send").addEventListener("click", send);
+  document.getElementById("withdraw").addEventListener("click", withdraw);
   document.getElementById("retry").addEventListener("click", streamReply);
   document.getElementById("end").addEventListener("click", () => {
-    document.getElementById("categories").hidden = false;
+    const categories = document.getElementById("categories");
+    categories.hidden = false;
+    categories.querySelector("input").focus();
   });
 })();
