@@ -77,6 +77,11 @@ def writer_setups(user) -> list[AuthoringSetup]:
     )
 
 
+def all_setups() -> list[AuthoringSetup]:
+    """Every prompt set's authoring setup, for those who oversee authoring."""
+    return list(AuthoringSetup.objects.select_related("prompt_set"))
+
+
 def writer_drafts(user) -> list[Draft]:
     return list(
         Draft.objects.filter(

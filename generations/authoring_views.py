@@ -37,6 +37,11 @@ def authoring_home(request: HttpRequest) -> HttpResponse:
         {
             "setups": authoring_selectors.writer_setups(request.user),
             "drafts": authoring_selectors.writer_drafts(request.user),
+            "overseen": (
+                authoring_selectors.all_setups()
+                if _may_oversee(request.user)
+                else []
+            ),
         },
     )
 
@@ -184,7 +189,7 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("authoring:home")
 
 
-def _can_oversee(user, setup: AuthoringSetup) -> bool:
+def _may_oversee(user) -> bool:
     return user.is_staff or user.has_perm("generations.view_prompt")
 
 
@@ -193,7 +198,7 @@ def set_progress(request: HttpRequest, pk: int) -> HttpResponse:
     setup = get_object_or_404(
         AuthoringSetup.objects.select_related("prompt_set"), prompt_set_id=pk
     )
-    if not _can_oversee(request.user, setup):
+    if not _may_oversee(request.user):
         raise PermissionDenied
     return render(
         request,

@@ -587,3 +587,21 @@ def test_a_writer_taken_out_of_the_pool_can_no_longer_write(
     assert not Prompt.objects.exists()
     draft.refresh_from_db()
     assert len(draft.turns) == 2
+
+
+def test_writers_and_overseers_find_authoring_from_every_page(client, setup, writer):
+    """The nav links to the writers' page; those who oversee authoring (admins and
+    researchers) see every set's progress there, writers only their own sets."""
+    client.force_login(writer)
+    home = client.get("/").content.decode()
+    assert 'href="/authoring/"' in home
+    page = client.get("/authoring/").content.decode()
+    assert "written" in page
+    assert f'href="/authoring/sets/{setup.prompt_set.pk}/"' not in page
+    for name, role in (("lead", "admin"), ("reader", "researcher")):
+        client.force_login(make_user(name, role))
+        assert 'href="/authoring/"' in client.get("/").content.decode()
+        page = client.get("/authoring/").content.decode()
+        assert f'href="/authoring/sets/{setup.prompt_set.pk}/"' in page
+        progress = client.get(f"/authoring/sets/{setup.prompt_set.pk}/")
+        assert progress.status_code == 200
