@@ -38,9 +38,7 @@ def authoring_home(request: HttpRequest) -> HttpResponse:
             "setups": authoring_selectors.writer_setups(request.user),
             "drafts": authoring_selectors.writer_drafts(request.user),
             "overseen": (
-                authoring_selectors.all_setups()
-                if _may_oversee(request.user)
-                else []
+                authoring_selectors.all_setups() if _may_oversee(request.user) else []
             ),
         },
     )
