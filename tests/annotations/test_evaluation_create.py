@@ -2,8 +2,9 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from annotations.models import Comparison
+from annotations.models import Comparison, Evaluation
 from annotations.services.evaluations import EvaluationError, evaluation_create
 from generations.models import Generation
 from tests.factories import (
@@ -86,6 +87,42 @@ def test_create_evaluation_command_prints_left_out(setup, capsys):
     out = capsys.readouterr().out
     assert "2 comparisons; 3 left out" in out
     assert "cand filtered: 1" in out
+
+
+def test_create_evaluation_command_sets_allocation_and_stopping(setup):
+    """The command takes the sequential settings and refuses what does not go
+    together, naming the field (the same rule as the page and the API)."""
+    call_command(
+        *("create_evaluation", "stops", "--prompt-set", "s"),
+        *("--candidate", "cand", "--baseline", "base"),
+        *("--stop-rule", "width", "--stop-width", "0.2", "--stop-min-pairs", "50"),
+    )
+    call_command(
+        *("create_evaluation", "adapts", "--prompt-set", "s"),
+        *("--model", "cand", "--model", "base", "--model", "third"),
+        *("--allocation", "adaptive"),
+    )
+    stops, adapts = (
+        Evaluation.objects.get(name="stops"),
+        Evaluation.objects.get(name="adapts"),
+    )
+    assert (stops.stop_rule, stops.stop_width, stops.stop_min_pairs) == (
+        "width",
+        0.2,
+        50,
+    )
+    assert adapts.allocation == "adaptive"
+    with pytest.raises(CommandError, match="allocation: Adaptive allocation is for"):
+        call_command(
+            *("create_evaluation", "bad", "--prompt-set", "s"),
+            *("--candidate", "cand", "--baseline", "base", "--allocation", "adaptive"),
+        )
+    with pytest.raises(CommandError, match="stop_width: The width rule needs"):
+        call_command(
+            *("create_evaluation", "bad", "--prompt-set", "s"),
+            *("--candidate", "cand", "--baseline", "base", "--stop-rule", "width"),
+        )
+    assert not Evaluation.objects.filter(name="bad").exists()
 
 
 def test_admin_api_creates_an_evaluation(setup, client, admin_user):

@@ -47,6 +47,22 @@ class Command(BaseCommand):
         parser.add_argument("--annotators-per-pair", type=int, default=3)
         parser.add_argument("--pairs-per-prompt", type=int)
         parser.add_argument("--guidelines", default="")
+        parser.add_argument(
+            "--allocation",
+            choices=Evaluation.Allocation.values,
+            default=Evaluation.Allocation.UNIFORM,
+            help="tournaments: adaptive gives the next pairs to the model pairs "
+            "that most narrow the ranking",
+        )
+        parser.add_argument(
+            "--stop-rule",
+            choices=Evaluation.StopRule.values,
+            default=Evaluation.StopRule.NONE,
+            help="head-to-head: stop handing out pairs when the always-valid "
+            "sequence has decided (decided) or is narrower than --stop-width (width)",
+        )
+        parser.add_argument("--stop-width", type=float)
+        parser.add_argument("--stop-min-pairs", type=int, default=0)
 
     def handle(self, *args, **options) -> None:
         def model(name: str) -> ChatModel:
@@ -76,6 +92,10 @@ class Command(BaseCommand):
                 annotators_per_pair=options["annotators_per_pair"],
                 pairs_per_prompt=options["pairs_per_prompt"],
                 guidelines=options["guidelines"],
+                allocation=options["allocation"],
+                stop_rule=options["stop_rule"],
+                stop_width=options["stop_width"],
+                stop_min_pairs=options["stop_min_pairs"],
             )
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
@@ -104,6 +124,10 @@ class Command(BaseCommand):
                 chat_models=[model(name) for name in options["models"]],
                 annotators_per_pair=options["annotators_per_pair"],
                 guidelines=options["guidelines"],
+                allocation=options["allocation"],
+                stop_rule=options["stop_rule"],
+                stop_width=options["stop_width"],
+                stop_min_pairs=options["stop_min_pairs"],
             )
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
