@@ -92,7 +92,9 @@ def test_decided_rule_stops_once_after_the_minimum_and_leasing_refuses():
     assert evaluation_sequence(evaluation=evaluation).win_no_ties[0] > 0.5
     assert not evaluation_stop_check(evaluation_id=evaluation.pk)
     held = services.assignment_next(evaluation=evaluation, annotator=users[1])
-    _rated(evaluation, comparisons[24:25], users, [2])
+    # The 25th pair is any but the one held (the annotator's own order is random).
+    twenty_fifth = next(c for c in comparisons[24:] if c.pk != held.comparison_id)
+    _rated(evaluation, [twenty_fifth], users, [2])
     assert evaluation_stop_check(evaluation_id=evaluation.pk, now=T0)
     assert not evaluation_stop_check(evaluation_id=evaluation.pk)  # once
     evaluation.refresh_from_db()
