@@ -19,7 +19,8 @@ SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   e.lease_minutes AS evaluation_lease_minutes, e.status AS evaluation_status,
   e.guidelines AS evaluation_guidelines, e.safety_labels AS evaluation_safety_labels,
   e.gold_rate AS evaluation_gold_rate, e.repeat_rate AS evaluation_repeat_rate,
-  e.qc_pause AS evaluation_qc_pause,
+  e.qc_pause AS evaluation_qc_pause, e.kind AS evaluation_kind,
+  e.allocation AS evaluation_allocation,
   EXISTS (SELECT 1 FROM {MEMBERS} pm
           WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
     AS in_pool,
@@ -106,6 +107,8 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
         gold_rate=assignment.evaluation_gold_rate,
         repeat_rate=assignment.evaluation_repeat_rate,
         qc_pause=assignment.evaluation_qc_pause,
+        kind=assignment.evaluation_kind,
+        allocation=assignment.evaluation_allocation,
     )
     comparison = loaded(
         Comparison, id=assignment.comparison_id, evaluation_id=evaluation.pk

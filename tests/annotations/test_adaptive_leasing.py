@@ -9,6 +9,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from annotations.allocation import own_order
 from annotations.allocation_adaptive import model_pairs_by_priority
@@ -234,3 +236,28 @@ def test_64_racing_annotators_on_an_adaptive_tournament_leave_exactly_n_per_pair
         stage=Comparison.Stage.COMPLETE
     )
     assert sorted(accepted) == sorted(stored)
+
+
+# One statement more than a uniform click (tests/annotations/test_click_queries.py):
+# the model pairs' counts.
+ADAPTIVE_API_CLICK = 11
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_an_adaptive_api_click_costs_one_statement_more_than_a_uniform_one(
+    require_postgres, django_assert_max_num_queries
+):
+    evaluation, _, users = _world_with_first_pair_rated(require_postgres)
+    client = APIClient()
+    token = Token.objects.create(user=users[3])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    first = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    with django_assert_max_num_queries(ADAPTIVE_API_CLICK):
+        response = client.post(
+            f"/api/assignments/{first['assignment']}/rating/",
+            {"choice": 2},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["next"]["assignment"] != first["assignment"]
