@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+Z95 = 1.959963984540054  # the normal's 97.5th percentile
 PRIOR_PRECISION = 0.05  # a standard deviation of about 4.5 on the log-score
 _TOLERANCE = 1e-10
 _LIMIT = 100
@@ -199,21 +200,26 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(x / 2))
 
 
-def top_contrasts(fitted: Fit, top: int) -> np.ndarray:
+def top_contrasts(
+    fitted: Fit, top: int, *, wider_than: float | None = None
+) -> np.ndarray:
     """(m, m): row i is sqrt(w_i) (e_i - 1/m), w_i the normal approximation of the
-    chance that model i is among the ``top`` best (its centred score above the
-    midpoint of the ``top``-th and next scores): ``tr(C^T C S)`` is then the
-    top-weighted sum of the centred scores' variances."""
+    chance that model i is among the ``top`` best (its score above the midpoint of
+    the ``top``-th and next scores): ``tr(C^T C S)`` is then the top-weighted sum of
+    the centred scores' variances. With ``wider_than``, only the models whose 95 %
+    interval (centred log-score, from S) is still wider than that keep a row."""
     theta = fitted.theta
     m = len(theta)
     centre = np.eye(m) - 1.0 / m
     covariance = centre @ np.linalg.inv(fitted.information) @ centre
-    ordered = np.sort(theta)[::-1]
-    if m <= top:
-        return centre
-    cut = (ordered[top - 1] + ordered[top]) / 2
     sd = np.sqrt(np.maximum(np.diag(covariance), 1e-12))
-    weight = 0.5 * (1 + _erf((theta - cut) / (sd * np.sqrt(2))))
+    weight = np.ones(m)
+    if m > top:
+        ordered = np.sort(theta)[::-1]
+        cut = (ordered[top - 1] + ordered[top]) / 2
+        weight = 0.5 * (1 + _erf((theta - cut) / (sd * np.sqrt(2))))
+    if wider_than is not None:
+        weight = weight * (2 * Z95 * sd > wider_than)
     return np.sqrt(weight)[:, None] * centre
 
 

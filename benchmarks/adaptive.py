@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from annotations import allocation_adaptive as rule  # noqa: E402
 
 VOTES = ROOT / "data" / "llmfao" / "crowd-comparisons.csv"
-Z = 1.959963984540054
+Z = rule.Z95
 TOP = 10
 
 
@@ -141,7 +141,8 @@ def uniform(votes, campaign, rng, *, batch, per_comparison, limit):
 def adaptive(votes, campaign, rng, *, batch, per_comparison, limit, focus=None):
     """``focus`` None: the leasing rule (neighbouring ranks); a number k: the
     variant that weights each model's centred variance by its chance of being in
-    the top k (``allocation_adaptive.top_contrasts``)."""
+    the top k, over the models whose interval is still wider than the target
+    (``allocation_adaptive.top_contrasts``)."""
     ratings = 0
     fitted = campaign.refit()
     while ratings < limit:
@@ -149,7 +150,7 @@ def adaptive(votes, campaign, rng, *, batch, per_comparison, limit, focus=None):
         contrasts = (
             rule.neighbour_contrasts(fitted.theta)
             if focus is None
-            else rule.top_contrasts(fitted, focus)
+            else rule.top_contrasts(fitted, focus, wider_than=campaign.target)
         )
         for _ in range(batch):
             gain = rule.reductions(

@@ -10,6 +10,7 @@ from annotations.allocation_adaptive import (
     model_pairs_by_priority,
     neighbour_contrasts,
     reductions,
+    top_contrasts,
 )
 
 THREE = np.array([[0, 1], [0, 2], [1, 2]])
@@ -131,3 +132,18 @@ def test_the_sherman_morrison_reduction_equals_the_covariance_recomputed(
         one_more[k] += 1
         after = np.trace(weight @ np.linalg.inv(information_plus(one_more)))
         assert np.isclose(gain[k], before - after, rtol=1e-7, atol=1e-10)
+
+
+def test_the_top_weighted_variant_weighs_the_chance_of_being_in_the_top():
+    """No outcomes, prior precision 1: theta = 0, S = I, centred covariance
+    P = I - 1/3, sd = sqrt(2/3), so each model's 95 % interval is
+    2 * 1.96 * 0.816 = 3.2 wide. Top 1: the cut is 0, every model is at it, so each
+    weight is 1/2. Models narrower than the width asked for keep no row."""
+    pairs = THREE
+    fitted = fit(3, pairs, np.zeros(3), np.zeros(3), prior_precision=1.0)
+    centre = np.eye(3) - 1 / 3
+    np.testing.assert_allclose(
+        top_contrasts(fitted, 1, wider_than=3.0), np.sqrt(0.5) * centre, atol=1e-7
+    )
+    np.testing.assert_allclose(top_contrasts(fitted, 1, wider_than=3.3), 0)
+    np.testing.assert_allclose(top_contrasts(fitted, 3), centre)
