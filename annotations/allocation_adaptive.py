@@ -127,13 +127,13 @@ def reductions(
     covariance = np.linalg.inv(information)
     if contrasts is None:
         contrasts = neighbour_contrasts(theta)
-    su = covariance[:, first] - covariance[:, second]  # (m, P): S u for each pair
     spread = (
         covariance[first, first]
         + covariance[second, second]
         - 2 * covariance[first, second]
     )  # u^T S u
-    projected = contrasts @ su
+    weighted = contrasts @ covariance  # C S, then C S u by columns
+    projected = weighted[:, first] - weighted[:, second]
     return a * (projected * projected).sum(axis=0) / (1 + a * spread)
 
 
