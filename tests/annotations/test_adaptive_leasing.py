@@ -20,6 +20,7 @@ from annotations.services import stages
 from annotations.services.adaptive_queries import model_pair_tallies
 
 from .adaptive_support import adaptive_tournament
+from .test_annotator_pages import logged_in
 
 pytestmark = pytest.mark.xdist_group("annotator-races")
 
@@ -238,14 +239,16 @@ def test_64_racing_annotators_on_an_adaptive_tournament_leave_exactly_n_per_pair
     assert sorted(accepted) == sorted(stored)
 
 
-# One statement more than a uniform click (tests/annotations/test_click_queries.py):
-# the model pairs' counts.
-ADAPTIVE_API_CLICK = 11
+# A uniform click's statements (tests/annotations/test_click_queries.py) and one
+# more, the model pairs' counts: the API click stays within the uniform budget of
+# 10, the page click takes 13 (12 for uniform).
+ADAPTIVE_API_CLICK = 10
+ADAPTIVE_PAGE_CLICK = 13
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_an_adaptive_api_click_costs_one_statement_more_than_a_uniform_one(
+def test_an_adaptive_api_click_stays_within_the_uniform_budget(
     require_postgres, django_assert_max_num_queries
 ):
     evaluation, _, users = _world_with_first_pair_rated(require_postgres)
@@ -261,3 +264,21 @@ def test_an_adaptive_api_click_costs_one_statement_more_than_a_uniform_one(
         )
     assert response.status_code == 201, response.content
     assert response.json()["next"]["assignment"] != first["assignment"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_an_adaptive_page_click_costs_one_statement_more_than_a_uniform_one(
+    require_postgres, django_assert_max_num_queries
+):
+    evaluation, _, users = _world_with_first_pair_rated(require_postgres)
+    lease = services.assignment_next(evaluation=evaluation, annotator=users[3])
+    page = logged_in(users[3])
+    with django_assert_max_num_queries(ADAPTIVE_PAGE_CLICK):
+        response = page.post(
+            f"/assignments/{lease.pk}/answer/",
+            {"action": "rate", "choice": "-1", "seconds": "3"},
+            headers={"X-Requested-With": "fetch"},
+        )
+    following = Assignment.objects.get(annotator=users[3], state="leased")
+    assert response.json()["url"] == f"/assignments/{following.pk}/"
