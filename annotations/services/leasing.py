@@ -11,9 +11,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from .. import allocation
+from .. import allocation, allocation_adaptive
 from ..models import Assignment, Comparison, Evaluation
-from . import pair_queries, stages
+from . import adaptive_queries, pair_queries, stages
 from .assignment_errors import (
     EvaluationClosed,
     EvaluationStopped,
@@ -76,7 +76,8 @@ def lease_next(
 
     Refuses a paused annotator (Paused) and one whose quota is done (QuotaDone,
     recording the time in the caller's transaction the first time); untouched pairs
-    come in the annotator's own order (seeded on their pool membership).
+    come in the annotator's own order (seeded on their pool membership), in an
+    adaptive tournament after the rule's order of their model pairs.
 
     With ``wait=False`` it raises PairsBusy where it would wait for pairs locked by
     others. A caller holding a pair's lock (an answer) must not wait: the click
@@ -111,9 +112,10 @@ def lease_next(
         "user_id": annotator.pk,
         "now": now,
     }
+    untouched = _adaptive_order(evaluation)
     for attempt in range(_RETRIES if wait else 1):
         window = pair_queries.open_window(
-            **query, limit=_WINDOW, order_seed=member.order_seed
+            **query, limit=_WINDOW, order_seed=member.order_seed, untouched=untouched
         )
         held = (
             window[0].held
@@ -145,6 +147,22 @@ def lease_next(
             raise PairsBusy
         time.sleep(0.002 * (attempt + 1))
     raise PairsBusy
+
+
+def _adaptive_order(evaluation: Evaluation) -> tuple[str, str, dict] | None:
+    """For an adaptive tournament, the window's untouched part in the order of the
+    model pairs the rule ranks first (allocation_adaptive); None otherwise (each
+    annotator's own order)."""
+    if (
+        evaluation.allocation != Evaluation.Allocation.ADAPTIVE
+        or evaluation.kind != Evaluation.Kind.TOURNAMENT
+    ):
+        return None
+    priority = allocation_adaptive.model_pairs_by_priority(
+        adaptive_queries.model_pair_tallies(evaluation_id=evaluation.pk),
+        per_comparison=evaluation.annotators_per_pair,
+    )
+    return adaptive_queries.untouched_by_priority(priority)
 
 
 def _ranked(

@@ -51,7 +51,7 @@ _OCCUPIED = f"""(
 # on. Any row of theirs left on such a pair is an expired lease. One NOT over both
 # tests keeps them per-row index probes: as two NOT EXISTS the planner turns them into
 # anti-joins, and merge joins that read every past evaluation's rows for two pairs.
-_NOT_THEIRS = f"""NOT (
+NOT_THEIRS = f"""NOT (
   EXISTS (
     SELECT 1 FROM {A} m WHERE m.comparison_id = c.id AND m.annotator_id = %(user)s
     AND (m.state IN {FINISHED} OR (m.{LIVE.format(t="m")})))
@@ -64,7 +64,7 @@ FROM {C} c
 WHERE c.evaluation_id = %(evaluation)s
   AND c.stage {{stage}}
   AND {_OCCUPIED} < %(per_pair)s
-  AND {_NOT_THEIRS}
+  AND {NOT_THEIRS}
 """
 
 _HELD = f"""(
@@ -85,12 +85,12 @@ _STARTED = f"""SELECT * FROM (
 # the lease's own room check covers a stage not yet refreshed. In the annotator's own
 # order (allocation.own_order; MD5 is built into PostgreSQL, and Django registers it
 # on SQLite).
-_OWN_ORDER = "MD5(CAST(%(order_key)s AS TEXT) || CAST(c.id AS TEXT))"
+OWN_ORDER = "MD5(CAST(%(order_key)s AS TEXT) || CAST(c.id AS TEXT))"
 _UNTOUCHED = f"""SELECT * FROM (
-  SELECT c.id, 0 AS occupied, 1 AS part, {_OWN_ORDER} AS own
+  SELECT c.id, 0 AS occupied, 1 AS part, {OWN_ORDER} AS own
   FROM {C} c
   WHERE c.evaluation_id = %(evaluation)s AND c.stage = %(untouched)s
-  AND {_NOT_THEIRS}
+  AND {NOT_THEIRS}
   ORDER BY own, c.id
   LIMIT %(limit)s {{lock}}
 ) u"""
@@ -99,7 +99,7 @@ _UNTOUCHED = f"""SELECT * FROM (
 # is only read when the first gives fewer rows than the limit. Each row carries what
 # the annotator will be shown, and the lease the annotator holds already, if any. A
 # single-response pair has no baseline generation (the outer join's columns are null).
-_WINDOW = f"""
+WINDOW_TEMPLATE = f"""
 SELECT w.id, w.occupied, w.part, {_HELD} AS held, wc.prompt_id,
   (SELECT p.turns FROM {P} p WHERE p.id = wc.prompt_id),
   cg.id, cg.text, cg.html, cg.html_version,
@@ -107,7 +107,7 @@ SELECT w.id, w.occupied, w.part, {_HELD} AS held, wc.prompt_id,
 FROM (
 {_STARTED}
 UNION ALL
-{_UNTOUCHED}
+{{untouched}}
 LIMIT %(limit)s
 ) w
 JOIN {C} wc ON wc.id = w.id
@@ -115,6 +115,7 @@ JOIN {G} cg ON cg.id = wc.candidate_generation_id
 LEFT JOIN {G} bg ON bg.id = wc.baseline_generation_id
 ORDER BY w.part, w.occupied DESC, w.own, w.id
 """
+_WINDOW = WINDOW_TEMPLATE.replace("{untouched}", _UNTOUCHED)
 
 _LEASE = f"""
 INSERT INTO {A} (comparison_id, annotator_id, candidate_on_left, state, leased_at,
@@ -155,12 +156,22 @@ def open_window(
     now: datetime,
     limit: int,
     order_seed: int,
+    untouched: tuple[str, str, dict] | None = None,
 ) -> list[WindowRow]:
     """The first open pairs, started ones first (fullest, then oldest), then untouched
     ones in the annotator's own order (``order_seed``), each locked FOR NO KEY UPDATE;
     pairs locked by others are skipped. Every row also names the live lease the
-    annotator holds in the evaluation (``held``), read after their membership lock."""
-    sql = _WINDOW.format(lock=lock("c"))
+    annotator holds in the evaluation (``held``), read after their membership lock.
+
+    ``untouched``, where given, is another statement for the untouched part and its
+    values (``adaptive_queries.untouched_by_priority``): the same pairs, another
+    order."""
+    sql = _WINDOW
+    extra = {}
+    if untouched is not None:
+        prefix, part, extra = untouched
+        sql = prefix + WINDOW_TEMPLATE.replace("{untouched}", part)
+    sql = sql.format(lock=lock("c"))
     values = bound(
         now,
         evaluation=evaluation_id,
@@ -168,6 +179,7 @@ def open_window(
         user=user_id,
         limit=limit,
         order_key=own_order_key(order_seed),
+        **extra,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
