@@ -142,9 +142,15 @@ def model_pairs_by_priority(
     *,
     per_comparison: int,
     prior_precision: float = PRIOR_PRECISION,
+    top: int | None = None,
+    width: float | None = None,
 ) -> list[tuple[int, int]]:
     """The model pairs with an untouched comparison, (smaller id, larger id), the one
-    whose next comparison most lowers the neighbouring ranks' variance first."""
+    whose next comparison most lowers the objective first.
+
+    The objective is the neighbouring ranks' variance; with ``top`` (k), the
+    top-k-weighted variance of the models whose interval is still wider than
+    ``width`` (``top_contrasts``), and the neighbouring ranks' once none is."""
     merged: dict[tuple[int, int], list[int]] = {}
     for tally in tallies:
         lo, hi = sorted((tally.first, tally.second))
@@ -170,8 +176,17 @@ def model_pairs_by_priority(
         counts[:, :3].sum(axis=1),
         prior_precision=prior_precision,
     )
+    contrasts = None
+    if top is not None:
+        contrasts = top_contrasts(fitted, top, wider_than=width)
+        if not contrasts.any():  # every top model narrow enough: the whole ranking
+            contrasts = None
     gain = reductions(
-        fitted, pairs, per_comparison=per_comparison, in_progress=counts[:, 3]
+        fitted,
+        pairs,
+        per_comparison=per_comparison,
+        in_progress=counts[:, 3],
+        contrasts=contrasts,
     )
     return _ordered(keys, gain, open_=counts[:, 4] > 0)
 

@@ -15,7 +15,12 @@ from generations.api_imports import BackgroundImportView
 from generations.models import ChatModel, PromptSet
 
 from .models import Evaluation
-from .sequential_fields import MAX_MIN_PAIRS, SEQUENTIAL_FIELDS, sequential_errors
+from .sequential_fields import (
+    MAX_ADAPTIVE_TOP,
+    MAX_MIN_PAIRS,
+    SEQUENTIAL_FIELDS,
+    sequential_errors,
+)
 from .services.evaluations import EvaluationError, evaluation_create
 from .services.imports import ratings_import
 
@@ -107,6 +112,18 @@ class EvaluationCreateSerializer(serializers.Serializer):
         choices=Evaluation.Allocation.choices,
         default=Evaluation.Allocation.UNIFORM,
         help_text="Tournaments: uniform, or adaptive (docs/sequential.md).",
+    )
+    adaptive_top = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ADAPTIVE_TOP,
+        default=10,
+        help_text="Adaptive: narrow the scores of this many best models first.",
+    )
+    adaptive_width = serializers.FloatField(
+        min_value=0,
+        default=1.0,
+        help_text="Adaptive: the 95 % interval width (log-score) that is narrow "
+        "enough for a top model.",
     )
     stop_rule = serializers.ChoiceField(
         choices=Evaluation.StopRule.choices,

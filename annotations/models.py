@@ -171,6 +171,18 @@ class Evaluation(models.Model):
         db_default=Allocation.UNIFORM,
         help_text="How a tournament picks the model pairs to rate next.",
     )
+    adaptive_top = models.PositiveSmallIntegerField(
+        default=10,
+        db_default=10,
+        help_text="Adaptive: narrow the scores of this many best models first.",
+    )
+    adaptive_width = models.FloatField(
+        default=1.0,
+        db_default=1.0,
+        help_text="Adaptive: a top model's score is narrow enough once its 95 % "
+        "interval (Bradley-Terry log-score) is narrower than this; then the whole "
+        "ranking's neighbouring ranks are narrowed.",
+    )
     stop_rule = models.CharField(
         max_length=10,
         choices=StopRule.choices,
@@ -240,6 +252,10 @@ class Evaluation(models.Model):
                 & Q(repeat_rate__gte=0, repeat_rate__lte=1)
                 & Q(gold_rate__lte=1 - F("repeat_rate")),
                 name="evaluation_quality_rates_are_shares",
+            ),
+            models.CheckConstraint(
+                condition=Q(adaptive_top__gte=1, adaptive_width__gt=0),
+                name="evaluation_adaptive_focus_positive",
             ),
             models.CheckConstraint(
                 condition=~Q(stop_rule="width")

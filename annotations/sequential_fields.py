@@ -5,14 +5,24 @@ from __future__ import annotations
 
 from .models import Evaluation
 
-SEQUENTIAL_FIELDS = ("allocation", "stop_rule", "stop_width", "stop_min_pairs")
+SEQUENTIAL_FIELDS = (
+    "allocation",
+    "adaptive_top",
+    "adaptive_width",
+    "stop_rule",
+    "stop_width",
+    "stop_min_pairs",
+)
 MAX_MIN_PAIRS = 1_000_000
+MAX_ADAPTIVE_TOP = 1_000
 
 
 def sequential_errors(
     *,
     kind: str | None,
     allocation: str | None = Evaluation.Allocation.UNIFORM,
+    adaptive_top: int | None = 10,
+    adaptive_width: float | None = 1.0,
     stop_rule: str | None = Evaluation.StopRule.NONE,
     stop_width: float | None = None,
     stop_min_pairs: int | None = 0,
@@ -38,6 +48,12 @@ def sequential_errors(
         errors["stop_width"] = "A width is only for the width rule."
     if stop_min_pairs is not None and not 0 <= stop_min_pairs <= MAX_MIN_PAIRS:
         errors["stop_min_pairs"] = f"From 0 to {MAX_MIN_PAIRS:,} pairs."
+    if adaptive_top is not None and not 1 <= adaptive_top <= MAX_ADAPTIVE_TOP:
+        errors["adaptive_top"] = f"From 1 to {MAX_ADAPTIVE_TOP:,} models."
+    if adaptive_width is not None and not 0 < adaptive_width < float("inf"):
+        errors["adaptive_width"] = (
+            "A width above 0 (a log-score: 1.0 is about 174 Elo)."
+        )
     if (
         allocation == Evaluation.Allocation.ADAPTIVE
         and kind != Evaluation.Kind.TOURNAMENT
@@ -49,7 +65,13 @@ def sequential_errors(
 def sequential_optional(form) -> None:
     """Let a form leave the settings out (a page or client that predates them):
     an empty field takes the model's default (``sequential_defaults``)."""
-    for name in ("allocation", "stop_rule", "stop_min_pairs"):
+    for name in (
+        "allocation",
+        "adaptive_top",
+        "adaptive_width",
+        "stop_rule",
+        "stop_min_pairs",
+    ):
         if name in form.fields:
             form.fields[name].required = False
 
@@ -57,6 +79,9 @@ def sequential_optional(form) -> None:
 def sequential_defaults(data: dict) -> None:
     """Fill the settings a form left empty with the model's defaults."""
     data["allocation"] = data.get("allocation") or Evaluation.Allocation.UNIFORM
+    for name in ("adaptive_top", "adaptive_width"):
+        if data.get(name) is None:
+            data[name] = Evaluation._meta.get_field(name).default
     data["stop_rule"] = data.get("stop_rule") or Evaluation.StopRule.NONE
     if data.get("stop_min_pairs") is None:
         data["stop_min_pairs"] = 0

@@ -19,11 +19,13 @@ all the votes) is narrower than ``--target``. Intervals are the Fisher-informati
 the reports' prompt-clustered bootstrap is too slow to run after every batch.
 
     python benchmarks/adaptive.py [--campaigns 50] [--target 1.0] [--seed 0]
-        [--batch 10] [--rules neighbours top]
+        [--batch 10] [--rules neighbours top] [--stopping-campaigns 200]
 
-``--rules``: ``neighbours`` is the leasing rule (neighbouring ranks' variances),
-``top`` (the default) the variant weighted towards the top 10 and the models still
-wider than the target; benchmarks/README.md has the figures of both.
+``--rules``: ``top`` (the default) is the leasing rule (an evaluation's
+``adaptive_top`` 10 and ``adaptive_width`` 1.0: the variances weighted towards the
+top 10, over the models still wider than the target); ``neighbours`` the
+neighbouring ranks' variances alone (the rule's fallback once the top is narrow);
+benchmarks/README.md has the figures of both.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import adaptive_stopping  # noqa: E402  (benchmarks/, this script's folder)
 
 from annotations import allocation_adaptive as rule  # noqa: E402
 
@@ -143,8 +147,8 @@ def uniform(votes, campaign, rng, *, batch, per_comparison, limit):
 
 
 def adaptive(votes, campaign, rng, *, batch, per_comparison, limit, focus=None):
-    """``focus`` None: the leasing rule (neighbouring ranks); a number k: the
-    variant that weights each model's centred variance by its chance of being in
+    """``focus`` None: the neighbouring ranks' rule; a number k: the leasing rule,
+    which weights each model's centred variance by its chance of being in
     the top k, over the models whose interval is still wider than the target
     (``allocation_adaptive.top_contrasts``)."""
     ratings = 0
@@ -185,6 +189,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=30_000)
     parser.add_argument(
         "--rules", nargs="+", choices=("neighbours", "top"), default=["top"]
+    )
+    parser.add_argument(
+        "--stopping-campaigns",
+        type=int,
+        default=200,
+        help="campaigns of the head-to-head stopping simulation (0: skip it)",
     )
     args = parser.parse_args()
     votes = Votes(VOTES)
@@ -236,8 +246,9 @@ def main() -> None:
             f"{name} / uniform: {1 - saving:.3f} of the ratings (mean), saving "
             f"{saving:.1%} (median {median:.1%}); target: a saving of at least 30 %"
         )
-    # the head-to-head stopping simulation (benchmarks/adaptive_stopping.py) is
-    # appended by the lead
+    if args.stopping_campaigns:  # the head-to-head half: stopping rules
+        print()
+        adaptive_stopping.run(args.stopping_campaigns, args.seed)
 
 
 if __name__ == "__main__":

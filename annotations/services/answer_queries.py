@@ -21,7 +21,8 @@ SELECT a.*, c.evaluation_id AS evaluation_id, e.scale AS evaluation_scale,
   e.gold_rate AS evaluation_gold_rate, e.repeat_rate AS evaluation_repeat_rate,
   e.qc_pause AS evaluation_qc_pause, e.stop_rule AS evaluation_stop_rule,
   e.stopped_at AS evaluation_stopped_at, e.kind AS evaluation_kind,
-  e.allocation AS evaluation_allocation,
+  e.allocation AS evaluation_allocation, e.adaptive_top AS evaluation_adaptive_top,
+  e.adaptive_width AS evaluation_adaptive_width,
   EXISTS (SELECT 1 FROM {MEMBERS} pm
           WHERE pm.evaluation_id = c.evaluation_id AND pm.user_id = a.annotator_id)
     AS in_pool,
@@ -112,6 +113,8 @@ def assignment_answered(*, assignment_id: int, user_id: int) -> Assignment:
         stopped_at=assignment.evaluation_stopped_at,
         kind=assignment.evaluation_kind,
         allocation=assignment.evaluation_allocation,
+        adaptive_top=assignment.evaluation_adaptive_top,
+        adaptive_width=assignment.evaluation_adaptive_width,
     )
     comparison = loaded(
         Comparison, id=assignment.comparison_id, evaluation_id=evaluation.pk

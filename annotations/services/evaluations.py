@@ -54,6 +54,8 @@ def evaluation_create(
     seed: int = 0,
     created_by=None,
     allocation: str = Evaluation.Allocation.UNIFORM,
+    adaptive_top: int = 10,
+    adaptive_width: float = 1.0,
     stop_rule: str = Evaluation.StopRule.NONE,
     stop_width: float | None = None,
     stop_min_pairs: int = 0,
@@ -63,7 +65,7 @@ def evaluation_create(
     generations are both done. Prompts left out are counted by reason.
     ``safety_labels`` (each response also labelled safe or unsafe) needs the
     preference scale; ``batch`` labels its preference data. ``allocation``
-    (tournaments) and the stopping rule ``stop_rule``, ``stop_width`` and
+    with ``adaptive_top`` and ``adaptive_width`` (tournaments) and the stopping rule ``stop_rule``, ``stop_width`` and
     ``stop_min_pairs`` (head-to-head) are checked by ``sequential_errors``.
     """
     if Evaluation.objects.filter(name=name).exists():
@@ -92,6 +94,8 @@ def evaluation_create(
         kind = Evaluation.Kind.HEAD_TO_HEAD
     sequential = {
         "allocation": allocation,
+        "adaptive_top": adaptive_top,
+        "adaptive_width": adaptive_width,
         "stop_rule": stop_rule,
         "stop_width": stop_width,
         "stop_min_pairs": stop_min_pairs,

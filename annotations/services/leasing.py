@@ -161,6 +161,8 @@ def _adaptive_order(evaluation: Evaluation) -> tuple[str, str, dict] | None:
     priority = allocation_adaptive.model_pairs_by_priority(
         adaptive_queries.model_pair_tallies(evaluation_id=evaluation.pk),
         per_comparison=evaluation.annotators_per_pair,
+        top=evaluation.adaptive_top,
+        width=evaluation.adaptive_width,
     )
     return adaptive_queries.untouched_by_priority(priority)
 

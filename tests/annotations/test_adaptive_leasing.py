@@ -103,8 +103,18 @@ def test_the_counts_the_rule_reads_come_from_one_aggregate_statement(
 def test_an_adaptive_tournament_leases_a_comparison_of_the_rules_first_pair(
     require_postgres,
 ):
+    """The evaluation's rule (top 10 weighted, width 1.0; with three models every
+    model counts fully): A and B tied three times and C was never compared, so A and
+    B are exchangeable and (A, C), (B, C) narrow the centred scores equally, more
+    than a fourth (A, B); the tie goes to the smaller pair, (A, C)."""
     evaluation, models, users = _world_with_first_pair_rated(require_postgres)
-    _, b, c = models
+    a, _, c = models
+    assert model_pairs_by_priority(
+        model_pair_tallies(evaluation_id=evaluation.pk),
+        per_comparison=3,
+        top=evaluation.adaptive_top,
+        width=evaluation.adaptive_width,
+    )[0] == (a.pk, c.pk)
     # The annotator's own order (the uniform one) would start elsewhere.
     untouched = Comparison.objects.filter(
         evaluation=evaluation, stage=Comparison.Stage.UNTOUCHED
@@ -113,16 +123,16 @@ def test_an_adaptive_tournament_leases_a_comparison_of_the_rules_first_pair(
     seed = next(
         s
         for s in range(1000)
-        if model_pair[own_order(s, model_pair)[0]] != (b.pk, c.pk)
+        if model_pair[own_order(s, model_pair)[0]] != (a.pk, c.pk)
     )
     PoolMember.objects.filter(evaluation=evaluation, user=users[3]).update(
         order_seed=seed
     )
     lease = services.assignment_next(evaluation=evaluation, annotator=users[3])
-    assert _model_pair(lease.comparison) == (b.pk, c.pk)
-    # Among (B, C)'s comparisons, the first in the annotator's own order.
+    assert _model_pair(lease.comparison) == (a.pk, c.pk)
+    # Among (A, C)'s comparisons, the first in the annotator's own order.
     assert lease.comparison_id == next(
-        pk for pk in own_order(seed, model_pair) if model_pair[pk] == (b.pk, c.pk)
+        pk for pk in own_order(seed, model_pair) if model_pair[pk] == (a.pk, c.pk)
     )
 
 
@@ -151,8 +161,9 @@ def test_a_leased_comparison_counts_as_planned_so_the_next_annotator_moves_on(
     """N = 1, so a leased comparison is full (with N > 1 the next annotator would
     join it: pairs are finished first). With no outcome yet every model pair ties and
     (A, B) comes first; the leased (A, B) comparison counts as its planned
-    information (as in the rule's third hand-worked case), so the next annotator is
-    sent to (B, C), not to another (A, B) comparison."""
+    information, so the next annotator is sent to a model pair with C (C's score is
+    now the widest; (A, C) and (B, C) tie and the smaller pair wins), not to another
+    (A, B) comparison."""
     evaluation, models, users = adaptive_tournament(
         models=3, prompts=3, annotators=3, per_pair=1, prefix="planned"
     )
@@ -160,7 +171,7 @@ def test_a_leased_comparison_counts_as_planned_so_the_next_annotator_moves_on(
     first = services.assignment_next(evaluation=evaluation, annotator=users[0])
     assert _model_pair(first.comparison) == (a, b)
     second = services.assignment_next(evaluation=evaluation, annotator=users[1])
-    assert _model_pair(second.comparison) == (b, c)
+    assert _model_pair(second.comparison) == (a, c)
 
 
 def _annotate(evaluation, user, seed, accepted, errors, barrier):

@@ -147,3 +147,38 @@ def test_the_top_weighted_variant_weighs_the_chance_of_being_in_the_top():
     )
     np.testing.assert_allclose(top_contrasts(fitted, 1, wider_than=3.3), 0)
     np.testing.assert_allclose(top_contrasts(fitted, 3), centre)
+
+
+def test_the_leasing_rule_narrows_the_top_models_then_the_whole_ranking():
+    """The rule leasing uses (``top``, ``width``; docs/adaptive-allocation.md), on
+    the four-ties case above (prior precision 1, a = 1, S = I - u u^T / 3). Top 3 of
+    three models: every weight is 1, C = I - 1/3 (centred scores); C S u = S u (its
+    entries sum to 0). Reductions a |S u|^2 / (1 + a u^T S u):
+    (1, 2): |(1/3, -1/3, 0)|^2 = 2/9, u^T S u = 2/3 -> (2/9) / (5/3) = 2/15;
+    (1, 3): |(2/3, 1/3, -1)|^2 = 14/9, u^T S u = 5/3 -> (14/9) / (8/3) = 7/12;
+    (2, 3): the same as (1, 3) by symmetry, 7/12; the tie goes to (1, 3).
+    So (1, 3) comes first where the neighbouring ranks' rule picks (2, 3). With a
+    width no model's interval exceeds, no top model is left to narrow and the
+    neighbouring ranks' order returns."""
+    pairs = THREE
+    fitted = fit(
+        3, pairs, np.array([2.0, 0, 0]), np.array([4.0, 0, 0]), prior_precision=1.0
+    )
+    gain = reductions(
+        fitted, pairs, per_comparison=4, contrasts=top_contrasts(fitted, 3)
+    )
+    np.testing.assert_allclose(gain, [2 / 15, 7 / 12, 7 / 12])
+    tallies = [
+        PairTally(1, 2, ties=4, untouched=1),
+        PairTally(1, 3, untouched=1),
+        PairTally(2, 3, untouched=1),
+    ]
+
+    def ranked(**focus):
+        return model_pairs_by_priority(
+            tallies, per_comparison=4, prior_precision=1.0, **focus
+        )
+
+    assert ranked(top=3) == [(1, 3), (2, 3), (1, 2)]
+    assert ranked(top=3, width=1.0) == [(1, 3), (2, 3), (1, 2)]  # all still wide
+    assert ranked(top=3, width=100.0) == ranked() == [(2, 3), (1, 3), (1, 2)]

@@ -55,6 +55,18 @@ class Command(BaseCommand):
             "that most narrow the ranking",
         )
         parser.add_argument(
+            "--adaptive-top",
+            type=int,
+            default=10,
+            help="adaptive: narrow the scores of this many best models first",
+        )
+        parser.add_argument(
+            "--adaptive-width",
+            type=float,
+            default=1.0,
+            help="adaptive: a top model's 95%% interval (log-score) narrow enough",
+        )
+        parser.add_argument(
             "--stop-rule",
             choices=Evaluation.StopRule.values,
             default=Evaluation.StopRule.NONE,
@@ -93,6 +105,8 @@ class Command(BaseCommand):
                 pairs_per_prompt=options["pairs_per_prompt"],
                 guidelines=options["guidelines"],
                 allocation=options["allocation"],
+                adaptive_top=options["adaptive_top"],
+                adaptive_width=options["adaptive_width"],
                 stop_rule=options["stop_rule"],
                 stop_width=options["stop_width"],
                 stop_min_pairs=options["stop_min_pairs"],
@@ -125,6 +139,8 @@ class Command(BaseCommand):
                 annotators_per_pair=options["annotators_per_pair"],
                 guidelines=options["guidelines"],
                 allocation=options["allocation"],
+                adaptive_top=options["adaptive_top"],
+                adaptive_width=options["adaptive_width"],
                 stop_rule=options["stop_rule"],
                 stop_width=options["stop_width"],
                 stop_min_pairs=options["stop_min_pairs"],
