@@ -138,12 +138,6 @@ class Command(BaseCommand):
                 chat_models=[model(name) for name in options["models"]],
                 annotators_per_pair=options["annotators_per_pair"],
                 guidelines=options["guidelines"],
-                allocation=options["allocation"],
-                adaptive_top=options["adaptive_top"],
-                adaptive_width=options["adaptive_width"],
-                stop_rule=options["stop_rule"],
-                stop_width=options["stop_width"],
-                stop_min_pairs=options["stop_min_pairs"],
             )
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
