@@ -176,11 +176,7 @@ def model_pairs_by_priority(
         counts[:, :3].sum(axis=1),
         prior_precision=prior_precision,
     )
-    contrasts = None
-    if top is not None:
-        contrasts = top_contrasts(fitted, top, wider_than=width)
-        if not contrasts.any():  # every top model narrow enough: the whole ranking
-            contrasts = None
+    contrasts = None if top is None else focus_contrasts(fitted, top, width=width)
     gain = reductions(
         fitted,
         pairs,
@@ -236,6 +232,13 @@ def top_contrasts(
     if wider_than is not None:
         weight = weight * (2 * Z95 * sd > wider_than)
     return np.sqrt(weight)[:, None] * centre
+
+
+def focus_contrasts(fitted: Fit, top: int, *, width: float | None) -> np.ndarray:
+    """The leasing rule's C: ``top_contrasts``, or the neighbouring ranks' once no
+    model is left to narrow there (every likely top model narrower than ``width``)."""
+    contrasts = top_contrasts(fitted, top, wider_than=width)
+    return contrasts if contrasts.any() else neighbour_contrasts(fitted.theta)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

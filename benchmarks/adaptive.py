@@ -158,7 +158,7 @@ def adaptive(votes, campaign, rng, *, batch, per_comparison, limit, focus=None):
         contrasts = (
             rule.neighbour_contrasts(fitted.theta)
             if focus is None
-            else rule.top_contrasts(fitted, focus, wider_than=campaign.target)
+            else rule.focus_contrasts(fitted, focus, width=campaign.target)
         )
         for _ in range(batch):
             gain = rule.reductions(
