@@ -108,7 +108,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if request.method == "POST":
             try:
-                judgement_id = int(request.POST.get("judgement", ""))
+                judgement_id = _judgement_id(request.POST.get("judgement", ""))
                 outcome = judging.judgement_answer(
                     evaluation=evaluation,
                     annotator=request.user,
@@ -134,3 +134,10 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
     return render(request, "consistency/judge.html", context)
+
+
+def _judgement_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("judgement: a whole number is required") from None
