@@ -32,7 +32,10 @@ class UploadForm(forms.Form):
         help_text="Usernames of the annotator pool, comma-separated.",
     )
     annotators_per_reply = forms.IntegerField(
-        min_value=1, max_value=MAX_ANNOTATORS, initial=3, required=False
+        min_value=1,
+        max_value=MAX_ANNOTATORS,
+        required=False,
+        help_text="N, for a new evaluation (3 when left empty).",
     )
     file = forms.FileField(help_text="JSONL or CSV: id, system, attribute, probes.")
 

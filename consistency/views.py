@@ -14,7 +14,7 @@ from evalsite.rendering import render_markdown
 
 from . import selectors
 from .forms import UploadForm, names
-from .models import Answer, ConsistencyEvaluation
+from .models import Answer, ConsistencyEvaluation, Dialogue
 from .services import imports, judging, runs
 
 VIEW = "consistency.view_consistencyevaluation"
@@ -77,7 +77,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consistency/detail.html",
         {
             "evaluation": evaluation,
-            "counts": selectors.dialogue_counts(evaluation=evaluation),
+            "counts": _labelled(selectors.dialogue_counts(evaluation=evaluation)),
             "progress": selectors.judging_progress(evaluation=evaluation),
             "stopped": selectors.stopped_dialogues(evaluation=evaluation),
             "instructions": evaluation.instructions.count(),
@@ -108,7 +108,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if request.method == "POST":
             try:
-                judgement_id = int(request.POST.get("judgement", ""))
+                judgement_id = _judgement_id(request.POST.get("judgement", ""))
                 outcome = judging.judgement_answer(
                     evaluation=evaluation,
                     annotator=request.user,
@@ -134,3 +134,18 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
     return render(request, "consistency/judge.html", context)
+
+
+def _judgement_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("judgement: a whole number is required") from None
+
+
+def _labelled(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The page says "Stopped at the context limit", not the API's status code."""
+    return {
+        model: {Dialogue.Status(status).label: n for status, n in statuses.items()}
+        for model, statuses in counts.items()
+    }

@@ -33,6 +33,7 @@ from evalsite.imports.record_values import json_loads
 from generations.models import ChatModel
 
 from ..models import MAX_ANNOTATORS, MAX_PROBES, ConsistencyEvaluation, Instruction
+from .import_settings import settings_check
 
 CSV_COLUMNS = ("id", "system", "probes")
 
@@ -65,6 +66,13 @@ def instructions_import(
                 annotator_names=annotator_names or [],
                 annotators_per_reply=annotators_per_reply,
                 created_by=created_by,
+            )
+        else:
+            settings_check(
+                evaluation,
+                chat_model_names=chat_model_names,
+                annotator_names=annotator_names,
+                annotators_per_reply=annotators_per_reply,
             )
         stored = {
             i.external_id: i for i in Instruction.objects.filter(evaluation=evaluation)

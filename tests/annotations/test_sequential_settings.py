@@ -84,3 +84,14 @@ def test_the_service_refuses_them_too(setup):
             stop_rule="width",
         )  # fmt: skip
     assert not Evaluation.objects.exists()
+
+
+def test_progress_page_of_an_adaptive_tournament_names_its_models(client, admin_user):
+    from .adaptive_support import adaptive_tournament
+
+    evaluation, _, _ = adaptive_tournament(models=3, prompts=1, annotators=1)
+    client.force_login(admin_user)
+    html = client.get(f"/evaluations/{evaluation.pk}/progress/").content.decode()
+    assert "None vs None" not in html
+    assert "Tournament of 3 chat models" in html
+    assert "adaptive allocation (top 10, width 1.0)" in html

@@ -187,4 +187,25 @@ def test_check_stopping_command_stops_what_an_import_decided():
         f"{decided.name}\tstopped\tStopped after 20 pairs"
     )
     assert lines[going.name].startswith(f"{going.name}\tgoes on\t4 complete pairs;")
+    assert "win / (win + loss)" in lines[going.name]  # what the decided rule watches
     assert Evaluation.objects.get(pk=decided.pk).stopped_at is not None
+
+
+@pytest.mark.django_db
+def test_check_stopping_prints_the_win_rate_a_width_rule_watches():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    narrowing, comparisons, users = build_evaluation(
+        pairs=4, annotators=1, per_pair=1, stop_rule="width", stop_width=0.1
+    )
+    _rated(narrowing, comparisons, users, [2, 0, 2, -2])
+    out = StringIO()
+    call_command("check_stopping", stdout=out)
+    (line,) = out.getvalue().splitlines()
+    low, high = evaluation_sequence(evaluation=narrowing).win
+    assert line == (
+        f"{narrowing.name}\tgoes on\t4 complete pairs; win rate {low:.2f} to "
+        f"{high:.2f} (width {high - low:.2f}, target 0.10)"
+    )

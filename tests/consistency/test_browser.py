@@ -170,3 +170,7 @@ def test_judging_with_keys_and_the_report(live_server, page):
     assert "chat-with-gatt" in page.inner_text("#report-table thead").lower()
     if SCREENSHOTS:
         page.screenshot(path=str(DOCS / "consistency-report.png"), full_page=True)
+    # On a phone the figure shrinks to the page: nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("#share-plot").bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

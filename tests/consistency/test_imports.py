@@ -144,6 +144,43 @@ def test_changed_content_of_a_stored_id_is_refused(api):
     )
 
 
+def test_later_upload_with_other_settings_is_refused_not_ignored(api, annotator):
+    assert _post(api, _jsonl(GOOD[0]), annotators_per_reply=2).status_code == 201
+    more = _jsonl(GOOD[1])
+    for fields, field in (
+        ({"chat_models": "m1"}, "chat_models"),
+        ({"annotators": "ann1"}, "annotators"),
+        ({"annotators_per_reply": 3}, "annotators_per_reply"),
+    ):
+        response = _post(api, more, **fields)
+        assert response.status_code == 400, fields
+        (error,) = response.json()["errors"]
+        assert error["field"] == field
+        assert "already exists with" in error["message"]
+    assert not Instruction.objects.filter(external_id="pirate").exists()
+    # The same settings, or none, add the instruction.
+    assert (
+        _post(api, more, chat_models="m2, m1", annotators_per_reply=2).json()["created"]
+        == 1
+    )
+
+
+def test_upload_page_leaves_n_empty_for_a_later_upload(client, admin_user):
+    ChatModelFactory(name="m1")
+    client.force_login(admin_user)
+    page = client.get("/consistency/upload/").content.decode()
+    assert 'name="annotators_per_reply" value=' not in page  # 3 when left empty
+    first = {"evaluation": "twice", "chat_models": "m1", "annotators_per_reply": 2}
+    file = SimpleUploadedFile("a.jsonl", _jsonl(GOOD[0]))
+    assert (
+        client.post("/consistency/upload/", {**first, "file": file}).status_code == 302
+    )
+    file = SimpleUploadedFile("b.jsonl", _jsonl(GOOD[1]))
+    later = {"evaluation": "twice", "annotators_per_reply": "", "file": file}
+    assert client.post("/consistency/upload/", later).status_code == 302
+    assert Instruction.objects.filter(evaluation__name="twice").count() == 2
+
+
 def test_researchers_and_annotators_may_not_upload(researcher, annotator):
     for user in (researcher, annotator):
         client = APIClient()

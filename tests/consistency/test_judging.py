@@ -66,12 +66,15 @@ def test_outsiders_and_bad_answers(client):
     client.force_login(member)
     client.get(url)
     judgement = ReplyJudgement.objects.get(annotator=member)
-    for bad in (
-        {"judgement": judgement.pk, "answer": "maybe"},
-        {"judgement": "x\u0000", "answer": "yes"},
-        {"answer": "yes"},
+    for bad, message in (
+        ({"judgement": judgement.pk, "answer": "maybe"}, "answer: use one of"),
+        ({"judgement": "x\u0000", "answer": "yes"}, "judgement: a whole number"),
+        ({"answer": "yes"}, "judgement: a whole number"),
     ):
-        assert client.post(url, bad).status_code == 400, bad
+        response = client.post(url, bad)
+        assert response.status_code == 400, bad
+        assert message in response.content.decode(), bad
+        assert "int()" not in response.content.decode()
     for missing in (999999, 10**30):
         answer = {"judgement": missing, "answer": "yes"}
         assert client.post(url, answer).status_code == 404

@@ -23,7 +23,8 @@ def test_researcher_reads_admin_starts(client, researcher, admin_user, annotator
     assert 'href="/consistency/"' in listing  # the nav link
     detail = client.get(f"/consistency/{evaluation.pk}/")
     html = detail.content.decode()
-    assert "stopped_at_context: 2" in html
+    assert "Stopped at the context limit: 2" in html  # the label, not the code
+    assert "stopped_at_context" not in html
     assert "stopped before turn 2: over" in html
     assert "0 of 4 replies judged by all 3 annotators" in html
     assert "Start (or resume)" not in html

@@ -26,8 +26,20 @@ class Command(BaseCommand):
                 continue
             sequence = evaluation_sequence(evaluation=evaluation)
             if sequence is not None:
-                low, high = sequence.win_no_ties
                 self.stdout.write(
                     f"{evaluation.name}\tgoes on\t{sequence.pairs} complete pairs; "
-                    f"win / (win + loss) {low:.2f} to {high:.2f}"
+                    + _watched(evaluation, sequence)
                 )
+
+
+def _watched(evaluation: Evaluation, sequence) -> str:
+    """The interval the evaluation's rule watches: the win rate's width for the
+    width rule, win / (win + loss) for the decided rule."""
+    if evaluation.stop_rule == Evaluation.StopRule.WIDTH:
+        low, high = sequence.win
+        return (
+            f"win rate {low:.2f} to {high:.2f} (width {high - low:.2f}, "
+            f"target {evaluation.stop_width:.2f})"
+        )
+    low, high = sequence.win_no_ties
+    return f"win / (win + loss) {low:.2f} to {high:.2f}"
