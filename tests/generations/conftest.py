@@ -25,6 +25,10 @@ def free_port(start: int, end: int) -> int:
     start, end = start + index * size, start + (index + 1) * size
     for port in range(start, end):
         with socket.socket() as probe:
+            # As the servers bind (SO_REUSEADDR): a port whose last connection is
+            # in TIME_WAIT is free for them, and a run of quick stub-server tests
+            # leaves a whole slice in that state for a minute.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
