@@ -11,6 +11,12 @@ from evalsite.celery import app as celery_app
 from generations.models import ChatModel
 from tests.support.openai_stub import StubServer
 
+# Stub servers and "dead" ports: 100 ports a test process. A port a stub server
+# used stays in TIME_WAIT for a minute (the probe below then skips it), and a run of
+# quick stub-server tests would use up a small slice.
+STUB_PORTS = (18200, 18500)
+_next_port: dict[tuple[int, int], int] = {}
+
 
 def free_port(start: int, end: int) -> int:
     """A port of this engineer's range that nobody listens on.
@@ -23,12 +29,12 @@ def free_port(start: int, end: int) -> int:
     index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
     size = (end - start) // processes
     start, end = start + index * size, start + (index + 1) * size
-    for port in range(start, end):
+    # Round the slice: consecutive calls take different ports, so a port just
+    # closed (and a client's cached connection to it) is not the next one.
+    first = _next_port.get((start, end), start)
+    for port in [*range(first, end), *range(start, first)]:
+        _next_port[(start, end)] = port + 1 if port + 1 < end else start
         with socket.socket() as probe:
-            # As the servers bind (SO_REUSEADDR): a port whose last connection is
-            # in TIME_WAIT is free for them, and a run of quick stub-server tests
-            # leaves a whole slice in that state for a minute.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
@@ -39,7 +45,7 @@ def free_port(start: int, end: int) -> int:
 
 @pytest.fixture
 def stub_server():
-    with StubServer(free_port(18150, 18199)) as server:
+    with StubServer(free_port(*STUB_PORTS)) as server:
         yield server
 
 

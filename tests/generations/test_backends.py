@@ -12,7 +12,7 @@ from generations.backends import (
 )
 from generations.backends.openai import split_base_url
 
-from .conftest import free_port
+from .conftest import STUB_PORTS, free_port
 
 
 def _backend(url: str, read_timeout: float = 2.0):
@@ -48,7 +48,7 @@ def test_server_error_and_timeout_are_transient(stub_server):
 
 
 def test_connection_refused_is_transient():
-    url = f"http://127.0.0.1:{free_port(18150, 18199)}/v1"
+    url = f"http://127.0.0.1:{free_port(*STUB_PORTS)}/v1"
     with pytest.raises(TransientBackendError, match="connection error"):
         _backend(url).complete(_ask("a"))
 

@@ -27,7 +27,7 @@ from tests.conftest import make_user
 from tests.factories import PromptFactory, PromptSetFactory
 from tests.support.worker import PROJECT_ROOT, worker_database_url
 
-from .conftest import free_port, stub_chat_model
+from .conftest import STUB_PORTS, free_port, stub_chat_model
 from .test_worker_faults import start_worker  # noqa: F401 - a fixture
 
 
@@ -50,7 +50,7 @@ def broker_at(url: str):
 
 
 def _dead_url() -> str:
-    return f"redis://127.0.0.1:{free_port(18150, 18199)}/0"
+    return f"redis://127.0.0.1:{free_port(*STUB_PORTS)}/0"
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_broker_down_refuses_resume(client, admin_user, prompt_set, stub_server)
 def test_broker_check_follows_a_redis_it_started_and_stopped(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server")
-    port = free_port(18150, 18199)
+    port = free_port(*STUB_PORTS)
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--save", "", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
@@ -197,7 +197,7 @@ def test_publish_failing_after_commit_leaves_the_job_queued_and_resumable(
 
 
 def test_server_down_refuses_before_queueing(client, admin_user, prompt_set):
-    dead = f"http://127.0.0.1:{free_port(18150, 18199)}/v1"
+    dead = f"http://127.0.0.1:{free_port(*STUB_PORTS)}/v1"
     chat_model = ChatModel.objects.create(name="down", base_url=dead)
     with pytest.raises(preflight.ServerUnreachable, match=f"chat model down at {dead}"):
         jobs.job_create_and_launch(prompt_sets=[prompt_set], chat_models=[chat_model])
