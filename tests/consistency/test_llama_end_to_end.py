@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     # One test process for the module: its server and worker start once (.ci/run).
-    pytest.mark.xdist_group("llama-consistency"),
+    pytest.mark.xdist_group("llama"),
 ]
 
 MODELS = ("tiny alpha", "tiny beta")

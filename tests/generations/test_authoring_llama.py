@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.llama,
     pytest.mark.browser,
     # One test process for the module: its server starts once (.ci/run).
-    pytest.mark.xdist_group("llama-authoring"),
+    pytest.mark.xdist_group("llama"),
 ]
 
 # Set EVALSITE_SCREENSHOTS=1 to refresh docs/authoring-*.png.
