@@ -25,10 +25,6 @@ from tests.annotations.conftest import build_evaluation
 
 from .factories import UserFactory
 
-# One test process runs the whole module: its committed fixture (``stored``) is set up
-# once instead of each time the process comes back to the module (each costs a flush).
-pytestmark = pytest.mark.xdist_group("bad-inputs")
-
 NUL = "\u0000"
 LONG_NAME = "n" * (limits.MAX_NAME_CHARS + 1)
 LONG_TEXT = "t" * (limits.MAX_TEXT_CHARS + 1)

@@ -14,9 +14,6 @@ from reports.report_metadata import definitions
 from reports.report_options import ReportOptions
 from tests.reports.test_properties import EVALUATION, _frame
 
-# One test process runs the whole module: its module-scoped report is built once.
-pytestmark = pytest.mark.xdist_group("agreement-report")
-
 SEVEN = [-3, -2, -1, 0, 1, 2, 3]
 RESAMPLES = 20
 
