@@ -65,14 +65,8 @@ def sequential_errors(
 def sequential_optional(form) -> None:
     """Let a form leave the settings out (a page or client that predates them):
     an empty field takes the model's default (``sequential_defaults``)."""
-    for name in (
-        "allocation",
-        "adaptive_top",
-        "adaptive_width",
-        "stop_rule",
-        "stop_min_pairs",
-    ):
-        if name in form.fields:
+    for name in SEQUENTIAL_FIELDS:  # stop_width is optional already (nullable)
+        if name in form.fields and name != "stop_width":
             form.fields[name].required = False
 
 

@@ -12,12 +12,14 @@ on a lease that expired is stored only if the reply still has room. The unique
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
+
+from annotations import allocation
 
 from ..models import Answer, ConsistencyEvaluation, Reply, ReplyJudgement
 from .judging_values import Outcome, ShownReply, shown_reply
@@ -88,10 +90,9 @@ def _store(evaluation, annotator, judgement_id: int, answer: str, now) -> bool:
     judgement.refresh_from_db()
     if judgement.state == State.SUBMITTED:
         return True
-    room = (
-        judgement.expires_at > now
-        or _occupied(judgement.reply_id, now, annotator)
-        < evaluation.annotators_per_reply
+    room = judgement.expires_at > now or allocation.has_room(
+        occupied_by_others=_occupied(judgement.reply_id, now, annotator),
+        per_pair=evaluation.annotators_per_reply,
     )
     if room:
         judgement.state, judgement.answer = State.SUBMITTED, answer
@@ -138,7 +139,10 @@ def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
             locked = Reply.objects.select_for_update(skip_locked=True).filter(
                 pk=reply_id
             )
-            if not locked.exists() or _occupied(reply_id, now, annotator) >= per_reply:
+            if not locked.exists() or not allocation.has_room(
+                occupied_by_others=_occupied(reply_id, now, annotator),
+                per_pair=per_reply,
+            ):
                 continue
             judgement, _ = ReplyJudgement.objects.update_or_create(
                 reply_id=reply_id,
@@ -147,7 +151,9 @@ def _lease_next(evaluation, annotator, now: datetime) -> ShownReply | None:
                     "state": State.LEASED,
                     "answer": "",
                     "leased_at": now,
-                    "expires_at": now + timedelta(minutes=evaluation.lease_minutes),
+                    "expires_at": allocation.lease_expiry(
+                        now, minutes=evaluation.lease_minutes
+                    ),
                 },
             )
             return shown_reply(judgement)
