@@ -20,8 +20,20 @@ def _permissions_for(role: str) -> list[Permission]:
     return list(perms.exclude(codename="rate_evaluation"))
 
 
+def group_for(role: str) -> Group:
+    """The role's group, created with its permissions where it is missing.
+
+    For code that adds a user to a role (imports, invitations, commands): it leaves an
+    existing group's permissions as they are, which ``groups_ensure`` refreshes after
+    each migration."""
+    group, created = Group.objects.get_or_create(name=role)
+    if created:
+        group.permissions.set(_permissions_for(role))
+    return group
+
+
 def groups_ensure() -> dict[str, Group]:
-    """Create or refresh the role groups; idempotent."""
+    """Create the role groups or refresh their permissions; idempotent."""
     groups = {}
     for role in (ANNOTATOR, RESEARCHER, ADMIN):
         group, _ = Group.objects.get_or_create(name=role)

@@ -158,7 +158,7 @@ def _load(levels: list[int], pairs: int, history: bool) -> tuple[list[int], list
         for prompt in prompts
         for model in (candidate, baseline)
     )
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     User = get_user_model()
     users = User.objects.bulk_create(
         User(username=f"bench-{i:02d}", password=make_password(None))

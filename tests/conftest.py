@@ -63,7 +63,7 @@ def pytest_collection_finish(session):
 def make_user(username: str, role: str | None, **extra):
     user = UserFactory(username=username, **extra)
     if role:
-        user.groups.add(roles.groups_ensure()[role])
+        user.groups.add(roles.group_for(role))
     if role == roles.ADMIN:
         user.is_staff = True
         user.save(update_fields=["is_staff"])

@@ -396,7 +396,7 @@ def _annotators_ensure(usernames: set[str]) -> dict[str, object]:
             users[username] = user
         User.objects.bulk_create([users[name] for name in missing])
         users = {u.username: u for u in User.objects.filter(username__in=usernames)}
-        group = roles.groups_ensure()[roles.ANNOTATOR]
+        group = roles.group_for(roles.ANNOTATOR)
         group.user_set.add(*[users[name] for name in missing])
     return users
 

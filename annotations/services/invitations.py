@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -223,6 +223,5 @@ def _annotator_new() -> AbstractBaseUser:
     user.set_unusable_password()
     user.full_clean()
     user.save()
-    group = Group.objects.filter(name=roles.ANNOTATOR).first()
-    user.groups.add(group or roles.groups_ensure()[roles.ANNOTATOR])
+    user.groups.add(roles.group_for(roles.ANNOTATOR))
     return user

@@ -51,7 +51,7 @@ def adaptive_tournament(
     )
     evaluation.chat_models.add(*chat_models)
     comparisons_build(evaluation=evaluation)
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = []
     for index in range(annotators):
         user = make_user(f"{prefix}-{evaluation.pk}-{index}", None)

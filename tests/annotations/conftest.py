@@ -34,7 +34,7 @@ def build_evaluation(*, pairs: int, annotators: int, per_pair: int = 3, **extra)
         **extra,
     )
     comparisons = [ComparisonFactory(evaluation=evaluation) for _ in range(pairs)]
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = []
     for index in range(annotators):
         user = make_user(f"pool-{evaluation.pk}-{index}", None)

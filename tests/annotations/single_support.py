@@ -37,7 +37,7 @@ def build_single(
         annotators_per_pair=per_pair,
     )
     evaluation = result.evaluation
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = []
     for index in range(annotators):
         user = make_user(f"likert-{evaluation.pk}-{index}", None)

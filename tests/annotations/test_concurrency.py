@@ -49,7 +49,7 @@ def _world():
         for prompt in prompts
         for model in (candidate, baseline)
     )
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = [UserFactory(username=f"conc-{i}") for i in range(ANNOTATORS)]
     for user in users:
         user.groups.add(group)

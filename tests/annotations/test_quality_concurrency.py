@@ -76,7 +76,7 @@ def _evaluation():
     ]
     Comparison.objects.bulk_create(Comparison(**pair) for pair in pairs[:PAIRS])
     GoldPair.objects.bulk_create(GoldPair(**pair, expected=1) for pair in pairs[PAIRS:])
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = [UserFactory(username=f"qc-{i}") for i in range(ANNOTATORS)]
     for user in users:
         user.groups.add(group)

@@ -1,6 +1,7 @@
 """The three roles carry their permissions: annotators rate, researchers read, admins change."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from annotations import roles
 
@@ -49,3 +50,19 @@ def test_groups_ensure_is_idempotent():
         for name, group in roles.groups_ensure().items()
     }
     assert first == second
+
+
+@pytest.mark.django_db
+def test_group_for_creates_a_missing_group_with_its_permissions_and_leaves_a_kept_one():
+    Group.objects.filter(name=roles.RESEARCHER).delete()
+    created = roles.group_for(roles.RESEARCHER)
+    assert set(created.permissions.all()) == set(
+        roles.groups_ensure()[roles.RESEARCHER].permissions.all()
+    )
+    assert created.permissions.filter(codename="view_report").exists()
+
+    # An admin narrowed the annotators' group by hand: adding a user keeps that.
+    annotators = roles.group_for(roles.ANNOTATOR)
+    annotators.permissions.clear()
+    assert roles.group_for(roles.ANNOTATOR) == annotators
+    assert not annotators.permissions.exists()

@@ -51,7 +51,7 @@ def _world():
         chat_models=models,
         annotators_per_pair=PER_PAIR,
     ).evaluation
-    group = roles.groups_ensure()[roles.ANNOTATOR]
+    group = roles.group_for(roles.ANNOTATOR)
     users = [UserFactory(username=f"likert-conc-{i}") for i in range(ANNOTATORS)]
     for user in users:
         user.groups.add(group)

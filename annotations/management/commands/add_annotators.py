@@ -44,7 +44,7 @@ class Command(BaseCommand):
         lines = []
         with transaction.atomic():
             users = _create(options["prefix"], count, options["passwords"])
-            group = roles.groups_ensure()[roles.ANNOTATOR]
+            group = roles.group_for(roles.ANNOTATOR)
             for user, password in users:
                 user.groups.add(group)
                 token = Token.objects.create(user=user)
