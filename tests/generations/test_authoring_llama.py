@@ -124,6 +124,9 @@ def _start(page, live_server, writer) -> None:
     page.goto(f"{live_server.url}/authoring/")
     page.click("text=Write a dialogue")
     page.wait_for_selector("#turn-form")
+    # Its stylesheets too: before authoring.css arrives, rate.css's grid shows the
+    # `hidden` two-reply columns (seen once on a loaded machine).
+    page.wait_for_load_state("load")
 
 
 def _chunks_of_a_streamed_reply(page, selector: str) -> tuple[int, str]:
