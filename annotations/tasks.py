@@ -12,16 +12,18 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def evaluation_stop(evaluation_id: int) -> bool:
+def evaluation_stop(evaluation_id: int, comparison_id: int | None = None) -> bool:
     """Check an evaluation's stopping rule; idempotent."""
-    return evaluation_stop_check(evaluation_id=evaluation_id)
+    return evaluation_stop_check(
+        evaluation_id=evaluation_id, comparison_id=comparison_id
+    )
 
 
-def stop_check_queue(*, evaluation_id: int) -> None:
-    """Queue the stopping check after an answer was committed; a broker outage is
-    logged, not raised (the annotator's answer is stored; the next answer queues
-    the check again)."""
+def stop_check_queue(*, evaluation_id: int, comparison_id: int | None = None) -> None:
+    """Queue the stopping check after a rating was committed (to ``comparison_id``);
+    a broker outage is logged, not raised (the rating is stored; the next pair
+    completed queues the check again)."""
     try:
-        evaluation_stop.delay(evaluation_id)
+        evaluation_stop.delay(evaluation_id, comparison_id)
     except Exception as error:
         logger.warning("stopping check not queued: %r", error)

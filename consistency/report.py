@@ -3,7 +3,7 @@ per chat model, with instruction-clustered bootstrap intervals (statistics.py)."
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,9 +49,6 @@ class ConsistencyReport:
     seed: int
     rules: str
     rows: tuple[TurnRow, ...]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
     def rows_of(self, chat_model: str) -> list[TurnRow]:
         return [row for row in self.rows if row.chat_model == chat_model]

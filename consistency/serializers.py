@@ -6,22 +6,13 @@ from rest_framework import serializers
 from evalsite.imports.limits import MAX_NAME_CHARS
 
 from .models import MAX_ANNOTATORS, Answer
-
-
-class ConsistencyNoNulCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if "\x00" in value:
-            raise serializers.ValidationError("contains a NUL character (\\u0000)")
-        return value
+from .report import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES, MAX_SEED
 
 
 class ConsistencyUploadSerializer(serializers.Serializer):
-    evaluation = ConsistencyNoNulCharField(max_length=MAX_NAME_CHARS)
-    chat_models = ConsistencyNoNulCharField(
-        required=False, allow_blank=True, default=""
-    )
-    annotators = ConsistencyNoNulCharField(required=False, allow_blank=True, default="")
+    evaluation = serializers.CharField(max_length=MAX_NAME_CHARS)
+    chat_models = serializers.CharField(required=False, allow_blank=True, default="")
+    annotators = serializers.CharField(required=False, allow_blank=True, default="")
     annotators_per_reply = serializers.IntegerField(
         min_value=1, max_value=MAX_ANNOTATORS, required=False
     )
@@ -87,8 +78,12 @@ class ConsistencyReportSerializer(serializers.Serializer):
 
 
 class ConsistencyReportQuerySerializer(serializers.Serializer):
-    resamples = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
-    seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=0)
+    resamples = serializers.IntegerField(
+        min_value=1, max_value=MAX_RESAMPLES, default=DEFAULT_RESAMPLES
+    )
+    seed = serializers.IntegerField(
+        min_value=0, max_value=MAX_SEED, default=DEFAULT_SEED
+    )
 
 
 class ConsistencyEvaluationSerializer(serializers.Serializer):

@@ -83,8 +83,13 @@ class AuthoringSetup(models.Model):
                         {field: f"The share of {name!r} is a number."}
                     )
                 # JSON's 1e400 and NaN parse to inf and nan, which PostgreSQL's
-                # json type refuses when the setup is saved.
-                if not math.isfinite(share) or share < 0:
+                # json type refuses when the setup is saved; an integer of hundreds
+                # of digits has no float (the progress page divides by shares).
+                try:
+                    finite = math.isfinite(share)
+                except OverflowError:
+                    finite = False
+                if not finite or share < 0:
                     raise ValidationError(
                         {field: f"The share of {name!r} is a finite number, 0 or more."}
                     )

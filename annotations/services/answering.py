@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Assignment, Evaluation, QualityTask, Rating
+from ..models import Assignment, QualityTask, Rating
 from . import stages
 from .assignment_errors import (
     AssignmentError,
@@ -25,6 +25,7 @@ from .assignment_errors import (
 from .assignments import Action, answer_record
 from .quality_answers import after_answer
 from .quality_serving import item_lease, item_next
+from .stopping import stop_monitored
 
 _NOTICES = {
     Action.SKIP: "Skipped.",
@@ -64,14 +65,6 @@ class AnswerOutcome:
     following: Assignment | QualityTask | None
     notice: str
     stopped: AssignmentError | None = None
-
-
-def _monitored(evaluation: Evaluation) -> bool:
-    """Whether a rating may stop the evaluation: it has a rule and goes on."""
-    return (
-        evaluation.stop_rule != Evaluation.StopRule.NONE
-        and evaluation.stopped_at is None
-    )
 
 
 def answer_submit(
@@ -158,10 +151,12 @@ def answer_submit(
     if recorded.created:
         evaluation = assignment.comparison.evaluation
         after_answer(evaluation=evaluation, annotator=annotator)
-        if action == Action.RATE and _monitored(evaluation):
+        if action == Action.RATE and stop_monitored(evaluation):
             from ..tasks import stop_check_queue  # tasks import the services
 
-            stop_check_queue(evaluation_id=evaluation.pk)
+            stop_check_queue(
+                evaluation_id=evaluation.pk, comparison_id=assignment.comparison_id
+            )
     return AnswerOutcome(
         assignment=assignment,
         rating=recorded.rating,

@@ -10,14 +10,32 @@ from django.utils import timezone
 
 from generations.signals import rows_changed
 
-from ..models import Evaluation
+from ..models import Evaluation, Rating
 from ..sequence_selectors import evaluation_sequence
 from ..sequential_rules import stop_reason
 
 
-def evaluation_stop_check(*, evaluation_id: int, now: datetime | None = None) -> bool:
+def stop_monitored(evaluation: Evaluation) -> bool:
+    """Whether a rating may stop the evaluation: it has a rule and goes on."""
+    return (
+        evaluation.stop_rule != Evaluation.StopRule.NONE
+        and evaluation.stopped_at is None
+    )
+
+
+def evaluation_stop_check(
+    *,
+    evaluation_id: int,
+    comparison_id: int | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Stop the evaluation if its stopping rule is met now; True when this call
     stopped it.
+
+    ``comparison_id``: the pair a new rating went to. The sequence reads complete
+    pairs only, so unless that rating completed its pair nothing can have changed
+    and the check ends after one count (None: check anyway, as ``check_stopping``
+    does).
 
     Reads the always-valid sequence over the complete pairs in completion order;
     when the rule holds (after ``stop_min_pairs`` complete pairs) it records when,
@@ -27,10 +45,13 @@ def evaluation_stop_check(*, evaluation_id: int, now: datetime | None = None) ->
     a missing one is left as it is.
     """
     evaluation = Evaluation.objects.filter(pk=evaluation_id).first()
-    if (
-        evaluation is None
-        or evaluation.stop_rule == Evaluation.StopRule.NONE
-        or evaluation.stopped_at is not None
+    if evaluation is None or not stop_monitored(evaluation):
+        return False
+    if comparison_id is not None and (
+        Rating.objects.filter(
+            comparison_id=comparison_id, comparison__excluded=False
+        ).count()
+        != evaluation.annotators_per_pair
     ):
         return False
     sequence = evaluation_sequence(evaluation=evaluation)

@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
 from evalsite.imports.reader import (
     FieldError,
+    ImportConflictError,
     ImportFileError,
     ImportResult,
     LineError,
@@ -29,7 +30,7 @@ from evalsite.imports.reader import (
     text_check,
     text_field,
 )
-from evalsite.imports.record_values import json_loads
+from evalsite.imports.record_values import json_loads, value_check
 from generations.models import ChatModel
 
 from ..models import MAX_ANNOTATORS, MAX_PROBES, ConsistencyEvaluation, Instruction
@@ -57,45 +58,72 @@ def instructions_import(
     records = read_records(file_name=file_name, data=data, csv_columns=CSV_COLUMNS)
     checked = check_records(records, _instruction_fields)
     _unique_ids(checked)
-    with transaction.atomic(durable=True):
-        evaluation = ConsistencyEvaluation.objects.filter(name=evaluation_name).first()
-        if evaluation is None:
-            evaluation = _evaluation_create(
-                name=evaluation_name,
-                chat_model_names=chat_model_names or [],
-                annotator_names=annotator_names or [],
-                annotators_per_reply=annotators_per_reply,
-                created_by=created_by,
-            )
-        else:
-            settings_check(
-                evaluation,
+    try:
+        with transaction.atomic(durable=True):
+            evaluation, created, unchanged = _store(
+                checked,
+                evaluation_name=evaluation_name,
                 chat_model_names=chat_model_names,
                 annotator_names=annotator_names,
                 annotators_per_reply=annotators_per_reply,
+                created_by=created_by,
             )
-        stored = {
-            i.external_id: i for i in Instruction.objects.filter(evaluation=evaluation)
-        }
-        created, unchanged, errors = [], 0, []
-        for record, fields in checked:
-            old = stored.get(fields["external_id"])
-            if old is None:
-                created.append(Instruction(evaluation=evaluation, **fields))
-            elif all(getattr(old, k) == v for k, v in fields.items()):
-                unchanged += 1
-            else:
-                errors.append(
-                    LineError(record.line, "id", "stored before with other content")
-                )
-        if errors:
-            raise ImportFileError(errors)
-        Instruction.objects.bulk_create(created)
+    except IntegrityError:  # another upload created the evaluation or the ids first
+        raise ImportConflictError(
+            [LineError(None, None, "another upload changed this evaluation meanwhile")]
+        ) from None
     return ImportResult(
-        created=len(created),
+        created=created,
         unchanged=unchanged,
         details={"evaluation": evaluation.name, "evaluation_id": evaluation.pk},
     )
+
+
+def _store(
+    checked,
+    *,
+    evaluation_name,
+    chat_model_names,
+    annotator_names,
+    annotators_per_reply,
+    created_by,
+) -> tuple[ConsistencyEvaluation, int, int]:
+    """The checked records stored (the evaluation created on its first upload): the
+    evaluation, instructions created and instructions unchanged."""
+    evaluation = ConsistencyEvaluation.objects.filter(name=evaluation_name).first()
+    if evaluation is None:
+        evaluation = _evaluation_create(
+            name=evaluation_name,
+            chat_model_names=chat_model_names or [],
+            annotator_names=annotator_names or [],
+            annotators_per_reply=annotators_per_reply,
+            created_by=created_by,
+        )
+    else:
+        settings_check(
+            evaluation,
+            chat_model_names=chat_model_names,
+            annotator_names=annotator_names,
+            annotators_per_reply=annotators_per_reply,
+        )
+    stored = {
+        i.external_id: i for i in Instruction.objects.filter(evaluation=evaluation)
+    }
+    created, unchanged, errors = [], 0, []
+    for record, fields in checked:
+        old = stored.get(fields["external_id"])
+        if old is None:
+            created.append(Instruction(evaluation=evaluation, **fields))
+        elif all(getattr(old, k) == v for k, v in fields.items()):
+            unchanged += 1
+        else:
+            errors.append(
+                LineError(record.line, "id", "stored before with other content")
+            )
+    if errors:
+        raise ImportFileError(errors)
+    Instruction.objects.bulk_create(created)
+    return evaluation, len(created), unchanged
 
 
 def _instruction_fields(record: Record) -> dict[str, Any]:
@@ -130,6 +158,7 @@ def _probes(data: dict[str, Any]) -> list[str]:
         name = f"probes[{index}]"  # as the shared record check names list items
         if not isinstance(probe, str):
             raise FieldError(name, "expected a string")
+        value_check(probe, name)  # a CSV cell's JSON may hold a lone surrogate
         text_check(probe, name)
         if not probe.strip():
             raise FieldError(name, "must not be empty")

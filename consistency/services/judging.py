@@ -97,7 +97,6 @@ def _store(evaluation, annotator, judgement_id: int, answer: str, now) -> bool:
     if room:
         judgement.state, judgement.answer = State.SUBMITTED, answer
         judgement.answered_at = now
-        judgement.full_clean()
         judgement.save(update_fields=["state", "answer", "answered_at"])
     return room
 

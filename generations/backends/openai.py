@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import threading
@@ -33,14 +32,6 @@ _clients: dict[tuple, httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
-@functools.cache
-def _ssl_context():
-    """One certificate store for every client: loading it costs about 25 ms, which
-    each new ``httpx.Client`` would otherwise spend again (a reachability check makes
-    one each time)."""
-    return httpx.create_ssl_context()
-
-
 def _client(connection: Connection) -> httpx.Client:
     """One pooled client per server and timeout, shared by a worker's threads."""
     key = (connection.base_url, connection.connect_timeout, connection.read_timeout)
@@ -53,7 +44,6 @@ def _client(connection: Connection) -> httpx.Client:
                     pool=connection.read_timeout,
                 ),
                 limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-                verify=_ssl_context(),
             )
         return _clients[key]
 
@@ -114,11 +104,12 @@ class OpenAIChatBackend(ChatBackend):
     def check_reachable(self, timeout: float) -> None:
         """GET /v1/models with a short timeout; only a failed connection counts."""
         try:
-            httpx.get(
+            # The pooled client: a new one would load the certificate store again
+            # (about 25 ms) on every check.
+            _client(self.connection).get(
                 f"{self.api_root}/models",
                 headers=self._headers(),
                 timeout=httpx.Timeout(timeout, connect=timeout),
-                verify=_ssl_context(),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise TransientBackendError(f"cannot connect: {exc}") from exc

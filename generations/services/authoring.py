@@ -28,11 +28,19 @@ class DraftChanged(Exception):
 
 
 def writer_in_pool(draft: Draft, writer) -> bool:
-    """Whether the writer is (still) in the authoring pool of the draft's set."""
-    return draft.prompt_set.authoring_setup.writers.filter(pk=writer.pk).exists()
+    """Whether the writer is (still) in the authoring pool of the draft's set (False
+    when the set's authoring setup was deleted)."""
+    return AuthoringSetup.objects.filter(
+        prompt_set_id=draft.prompt_set_id, writers=writer
+    ).exists()
 
 
-def open_draft(draft_id: int, writer) -> Draft:
+def open_draft(draft_id: int, writer, known_turns: int | None = None) -> Draft:
+    """The writer's draft, locked, still open and still theirs to write.
+
+    ``known_turns``, when given, is how many turns the writer's page shows; a draft
+    with another count changed elsewhere (another tab) and ``DraftChanged`` is
+    raised, so that nothing is done to a dialogue the writer has not seen."""
     draft = (
         Draft.objects.select_for_update(of=("self",))
         .select_related("prompt_set__authoring_setup")
@@ -45,6 +53,10 @@ def open_draft(draft_id: int, writer) -> Draft:
         raise PermissionDenied("no longer a writer of this prompt set")
     if draft.status != Draft.Status.DRAFT:
         raise ValidationError({"draft": "This dialogue is already saved."})
+    if known_turns is not None and known_turns != len(draft.turns):
+        raise DraftChanged(
+            "This draft changed in another tab or window: reload the page."
+        )
     return draft
 
 
@@ -71,18 +83,11 @@ def _check_user_turn_allowed(draft: Draft) -> None:
 def draft_user_turn_add(
     *, draft_id: int, writer, content: str, known_turns: int | None = None
 ) -> Draft:
-    """Append the writer's next user turn (stored at once: autosave).
-
-    ``known_turns``, when given, is how many turns the writer's page shows; a draft
-    with another count changed elsewhere (another tab) and ``DraftChanged`` is
-    raised, so that no turn is added to a dialogue the writer has not seen."""
+    """Append the writer's next user turn (stored at once: autosave); ``known_turns``
+    as for ``open_draft``."""
     text = _user_text(content)
     with transaction.atomic(durable=True):
-        draft = open_draft(draft_id, writer)
-        if known_turns is not None and known_turns != len(draft.turns):
-            raise DraftChanged(
-                "This draft changed in another tab or window: reload the page."
-            )
+        draft = open_draft(draft_id, writer, known_turns)
         _check_user_turn_allowed(draft)
         draft.turns = [*draft.turns, {"role": "user", "content": text}]
         draft.save(update_fields=["turns", "updated_at"])
@@ -95,11 +100,7 @@ def draft_user_turn_withdraw(
     """Take back the last user turn while it has no reply (its reply keeps failing,
     e.g. it is too long for a model's context); its text is returned."""
     with transaction.atomic(durable=True):
-        draft = open_draft(draft_id, writer)
-        if known_turns is not None and known_turns != len(draft.turns):
-            raise DraftChanged(
-                "This draft changed in another tab or window: reload the page."
-            )
+        draft = open_draft(draft_id, writer, known_turns)
         if draft.pending or not draft.turns or draft.turns[-1]["role"] != "user":
             raise ValidationError({"draft": "No unanswered user turn to take back."})
         *draft.turns, last = draft.turns

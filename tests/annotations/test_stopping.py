@@ -209,3 +209,24 @@ def test_check_stopping_prints_the_win_rate_a_width_rule_watches():
         f"{narrowing.name}\tgoes on\t4 complete pairs; win rate {low:.2f} to "
         f"{high:.2f} (width {high - low:.2f}, target 0.10)"
     )
+
+
+@pytest.mark.django_db
+def test_a_rating_that_leaves_its_pair_incomplete_ends_the_check_early(
+    django_assert_num_queries,
+):
+    """The sequence reads complete pairs only: the check after a rating that left
+    its pair short of N ends after the evaluation and one count; after the rating
+    that completed a pair it reads the sequence and stops."""
+    evaluation, comparisons, users = build_evaluation(
+        pairs=30, annotators=2, per_pair=2, stop_rule="decided", stop_min_pairs=1
+    )
+    _rated(evaluation, comparisons[:20], users, [2] * 20)
+    RatingFactory(comparison=comparisons[20], annotator=users[0], choice=2)
+    with django_assert_num_queries(2):
+        assert not evaluation_stop_check(
+            evaluation_id=evaluation.pk, comparison_id=comparisons[20].pk
+        )
+    assert evaluation_stop_check(
+        evaluation_id=evaluation.pk, comparison_id=comparisons[19].pk
+    )

@@ -106,6 +106,17 @@ def test_bad_record_is_a_400_naming_line_and_field(api, record, field, message):
     assert not Instruction.objects.exists()
 
 
+def test_a_lone_surrogate_in_a_csv_cells_probes_is_a_400_naming_it(api):
+    """A CSV cell's JSON is decoded after the file's own character check: the probe
+    is checked again (a lone surrogate no database text holds)."""
+    data = b'id,system,probes\nh,Be brief.,"[""fine"", ""\\ud800""]"\n'
+    response = _post(api, data, name="i.csv")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["field"]) == (2, "probes[1]")
+    assert not ConsistencyEvaluation.objects.exists()
+
+
 def test_repeated_id_and_unknown_chat_model_are_400s(api):
     response = _post(api, _jsonl(GOOD[0], GOOD[0]))
     assert response.status_code == 400

@@ -320,6 +320,7 @@ def test_progress_counts_methods_and_categories_against_targets(
         ("method_targets", {"chatgpt": "half"}),
         ("method_targets", {"chatgpt": -1}),
         ("method_targets", {"chatgpt": float("inf")}),  # JSON's 1e400
+        ("method_targets", {"chatgpt": 10**400}),  # no float holds it
         ("category_targets", {"dialogue": float("nan")}),  # JSON's NaN
         ("method_targets", [1, 2]),
         ("category_targets", {"poetry": 1}),
@@ -588,6 +589,19 @@ def test_a_writer_taken_out_of_the_pool_can_no_longer_write(
     assert not Prompt.objects.exists()
     draft.refresh_from_db()
     assert len(draft.turns) == 2
+
+
+def test_a_deleted_setup_leaves_its_drafts_refused_not_broken(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    setup.delete()
+    assert client.get(f"{base}/").status_code == 403
+    assert client.post(f"{base}/turn/", {"content": "More"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.turns == []
 
 
 def test_writers_and_overseers_find_authoring_from_every_page(client, setup, writer):
