@@ -160,6 +160,7 @@ def current_interval(
 
 
 _COARSE, _NEAR = 50, 12
+_ENTRIES = 2**14  # values per array of a chunk of ``_never_excluded`` (in cache)
 
 
 def _bisect(kept, inside: int, outside: int) -> int:
@@ -178,17 +179,31 @@ def _never_excluded(
     x: np.ndarray, size: np.ndarray, m: np.ndarray, alpha: float
 ) -> np.ndarray:
     """For each candidate mean in ``m``: whether it is still in the sequence after
-    the last observation (never excluded), in chunks of times."""
-    up = np.minimum(size[:, None], _C / np.maximum(m, 1e-12))
-    down = np.minimum(size[:, None], _C / np.maximum(1 - m, 1e-12))
+    the last observation (never excluded).
+
+    Times are taken a chunk at a time (about ``_ENTRIES`` values: longer chunks
+    for fewer points) and a point once excluded is dropped from the later chunks:
+    most points of a first look are excluded within the first few hundred
+    observations. Each chunk's running sums continue the previous chunk's last
+    (the carry is the first term of the chunk's cumulative sum), so they are the
+    sums of one pass over all times, to the bit.
+    """
     threshold = np.log(2 / alpha)
-    plus, minus = np.zeros(len(m)), np.zeros(len(m))
     alive = np.ones(len(m), dtype=bool)
-    for start in range(0, len(x), 16 * _CHUNK):
-        part = slice(start, start + 16 * _CHUNK)
-        moved = x[part, None] - m
-        plus_t = plus + np.cumsum(np.log1p(up[part] * moved), axis=0)
-        minus_t = minus + np.cumsum(np.log1p(-down[part] * moved), axis=0)
-        plus, minus = plus_t[-1], minus_t[-1]
-        alive &= (np.maximum(plus_t, minus_t) < threshold).all(axis=0)
+    left = np.arange(len(m))  # the points not yet excluded
+    points = m
+    plus, minus = np.zeros(len(m)), np.zeros(len(m))
+    start = 0
+    while start < len(x) and len(left):
+        part = slice(start, start + max(_CHUNK, _ENTRIES // len(left)))
+        start = part.stop
+        up = np.minimum(size[part, None], _C / np.maximum(points, 1e-12))
+        down = np.minimum(size[part, None], _C / np.maximum(1 - points, 1e-12))
+        moved = x[part, None] - points
+        plus_t = np.cumsum(np.vstack([plus, np.log1p(up * moved)]), axis=0)[1:]
+        minus_t = np.cumsum(np.vstack([minus, np.log1p(-down * moved)]), axis=0)[1:]
+        kept = (np.maximum(plus_t, minus_t) < threshold).all(axis=0)
+        alive[left[~kept]] = False
+        left, points = left[kept], points[kept]
+        plus, minus = plus_t[-1, kept], minus_t[-1, kept]
     return alive

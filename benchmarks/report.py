@@ -204,7 +204,7 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
     """Run in a fresh process: time reading the rows, or the full reports."""
     from django.db import connection
 
-    from annotations.models import Comparison, Evaluation, Rating
+    from annotations.models import Evaluation
     from reports import selectors
     from reports.evaluation_reports import evaluation_report
     from reports.report_options import ReportOptions
@@ -216,12 +216,11 @@ def child(mode: str, ids: list[int], resamples: int) -> dict:
     if mode == "read":
         # The report's own two queries per evaluation, fetched and nothing else.
         for pk in ids:
-            ratings = Rating.objects.filter(comparison__evaluation_id__in=[pk])
-            comparisons = Comparison.objects.filter(evaluation_id__in=[pk])
             for queryset, lookups in (
-                (ratings.order_by("id"), selectors.REPORT_RATING_FIELDS.values()),
-                (comparisons.order_by(), [*selectors.REPORT_COMPARISON_FIELDS.values(),
-                                          *selectors.RESPONSE_WORD_FIELDS.values()]),
+                (selectors.report_ratings([pk]), selectors.REPORT_RATING_FIELDS.values()),
+                (selectors.report_comparisons([pk]),
+                 [*selectors.REPORT_COMPARISON_FIELDS.values(),
+                  *selectors.RESPONSE_WORD_FIELDS.values()]),
             ):  # fmt: skip
                 rows += len(selectors._columns(queryset, list(lookups))[0])
     else:

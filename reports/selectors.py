@@ -76,6 +76,24 @@ def reported_ratings():
     return Rating.objects.filter(comparison__excluded=False)
 
 
+def report_ratings(evaluation_ids: Sequence[int]):
+    """The ratings query of ``ratings_frame``: the evaluations' reported ratings,
+    by id."""
+    return (
+        reported_ratings()
+        .filter(comparison__evaluation_id__in=list(evaluation_ids))
+        .order_by("id")
+    )
+
+
+def report_comparisons(evaluation_ids: Sequence[int]):
+    """The comparisons query of ``comparisons_frame``: the evaluations' pairs that
+    no flag review excluded."""
+    return Comparison.objects.filter(
+        evaluation_id__in=list(evaluation_ids), excluded=False
+    ).order_by()
+
+
 FETCH_ROWS = 2000  # rows converted at a time (see ``_columns``)
 
 
@@ -142,10 +160,7 @@ def comparisons_frame(
     """
     fields = {**(COMPARISON_FIELDS if full else REPORT_COMPARISON_FIELDS),
               **RESPONSE_WORD_FIELDS}  # fmt: skip
-    queryset = Comparison.objects.filter(
-        evaluation_id__in=list(evaluation_ids), excluded=False
-    ).order_by()
-    frame = frame_of(queryset, fields)
+    frame = frame_of(report_comparisons(evaluation_ids), fields)
     # A single-response comparison has no baseline: no words of one.
     baseline_words = pd.to_numeric(frame["baseline_words"]).fillna(0).astype(int)
     frame["word_count"] = (
@@ -174,10 +189,7 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     ids, which reports do not need and which cost the most to convert.
     """
     ratings = frame_of(
-        reported_ratings()
-        .filter(comparison__evaluation_id__in=list(evaluation_ids))
-        .order_by("id"),
-        RATING_FIELDS if full else REPORT_RATING_FIELDS,
+        report_ratings(evaluation_ids), RATING_FIELDS if full else REPORT_RATING_FIELDS
     )
     comparisons = comparisons_frame(evaluation_ids, full=full)
     # Every rating has its comparison: look rows up by position instead of merging.

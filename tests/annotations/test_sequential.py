@@ -130,3 +130,19 @@ def test_the_current_interval_is_the_last_of_the_sequence(head, p):
     for length in (1, len(head), len(x)):
         lows, highs = confidence_sequence(x[:length])
         assert current_interval(x[:length]) == (lows[-1], highs[-1])
+
+
+def test_the_current_interval_of_a_long_stream_has_its_ends_where_the_exact_check_does():
+    # 40,000 observations: more than one chunk of times even for a single point,
+    # and the points of the first look dropped as they are excluded. Each end is
+    # the outermost grid point never excluded (by the exact, chunk-free check
+    # ``excluded_from``), widened by one step; the next point out was excluded.
+    rng = np.random.default_rng(5)
+    step = 1 / 1000
+    for x in ((rng.random(40_000) < 0.47).astype(float), rng.random(40_000) ** 2):
+        low, high = current_interval(x)
+        first, last = round((low + step) * 1000), round((high - step) * 1000)
+        for point in (first, last, round(x.mean() * 1000)):
+            assert not excluded_from(x, point * step)[-1]
+        for point in (first - 1, last + 1):
+            assert excluded_from(x, point * step)[-1]
