@@ -291,8 +291,9 @@ class _CpuMeter:
         )
         self.tick = os.sysconf("SC_CLK_TCK")
 
-    def _pids(self) -> set[int]:
-        pids = set()
+    def _pids(self) -> dict[int, str]:
+        """The gunicorn processes and the database's backends, by process id."""
+        pids = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
@@ -300,28 +301,32 @@ class _CpuMeter:
                 except OSError:
                     continue
                 if int(stat.rsplit(")", 1)[1].split()[1]) == self.server_pid:
-                    pids.add(int(entry.name))
+                    pids[int(entry.name)] = "gunicorn"
         rows = self.admin.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s"
             " AND backend_type = 'client backend'",
             [self.database],
         )
-        return pids | {pid for (pid,) in rows}
+        return pids | {pid: "PostgreSQL" for (pid,) in rows}
 
-    def read(self) -> dict[int, float]:
-        """CPU seconds by process id; 0 stands for this process."""
-        used = {0: time.process_time()}
-        for pid in self._pids():
+    def read(self) -> dict[tuple[str, int], float]:
+        """CPU seconds by (program, process id); the clients are this process."""
+        used = {("clients", 0): time.process_time()}
+        for pid, program in self._pids().items():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            used[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+            used[program, pid] = (int(fields[11]) + int(fields[12])) / self.tick
         return used
 
     @staticmethod
-    def spent(before: dict[int, float], after: dict[int, float]) -> float:
-        return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+    def spent(before: dict, after: dict, into: dict[str, float]) -> None:
+        """Add the CPU seconds spent between two readings to ``into``, by program."""
+        for (program, pid), value in after.items():
+            into[program] = (
+                into.get(program, 0.0) + value - before.get((program, pid), 0.0)
+            )
 
 
 async def _level(
@@ -350,7 +355,9 @@ async def _level(
     annotators = [_Annotator(c, evaluation_id, seed) for seed, c in enumerate(clients)]
     ping: list[float] = []
     loops: list[float] = []
-    ping_elapsed = loop_elapsed = ping_cpu = loop_cpu = 0.0
+    ping_elapsed = loop_elapsed = 0.0
+    ping_cpu: dict[str, float] = {}
+    loop_cpu: dict[str, float] = {}
     try:
         for _ in range(rounds):
             cpu = meter.read() if meter else {}
@@ -359,13 +366,13 @@ async def _level(
             await asyncio.gather(*(_ping_loop(c, deadline, ping) for c in clients))
             ping_elapsed += time.perf_counter() - started
             if meter:
-                ping_cpu += meter.spent(cpu, cpu := meter.read())
+                meter.spent(cpu, cpu := meter.read(), ping_cpu)
             started = time.perf_counter()
             deadline = started + secs / rounds
             await asyncio.gather(*(a.loop(deadline, loops) for a in annotators))
             loop_elapsed += time.perf_counter() - started
             if meter:
-                loop_cpu += meter.spent(cpu, meter.read())
+                meter.spent(cpu, meter.read(), loop_cpu)
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
     return {
@@ -374,8 +381,8 @@ async def _level(
         "rating_rate": len(loops) / loop_elapsed,
         "loop": _percentiles(loops),
         "ratings": len(loops),
-        "ping_cpu": ping_cpu / max(len(ping), 1),
-        "loop_cpu": loop_cpu / max(len(loops), 1),
+        "ping_cpu": {k: v / max(len(ping), 1) for k, v in ping_cpu.items()},
+        "loop_cpu": {k: v / max(len(loops), 1) for k, v in loop_cpu.items()},
     }
 
 
@@ -507,11 +514,19 @@ def main() -> None:
             "to on an otherwise idle machine):\n"
         )
         for level, r in rows:
+            click, ping = sum(r["loop_cpu"].values()), sum(r["ping_cpu"].values())
             print(
-                f"{level:>10} annotators: click {r['loop_cpu'] * 1000:.2f} ms, "
-                f"ping {r['ping_cpu'] * 1000:.2f} ms, "
-                f"ping/click {r['ping_cpu'] / r['loop_cpu']:.2f}"
+                f"{level:>10} annotators: click {click * 1000:.2f} ms "
+                f"({_by_program(r['loop_cpu'])}), ping {ping * 1000:.2f} ms "
+                f"({_by_program(r['ping_cpu'])}), ping/click {ping / click:.2f}"
             )
+
+
+def _by_program(cpu: dict[str, float]) -> str:
+    return ", ".join(
+        f"{program} {cpu.get(program, 0.0) * 1000:.2f}"
+        for program in ("clients", "gunicorn", "PostgreSQL")
+    )
 
 
 if __name__ == "__main__":
