@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from annotations import roles
 from annotations.models import Evaluation, Rating
@@ -57,16 +58,20 @@ def test_admin_creates_an_evaluation_and_sees_its_first_rating(new_page, live_se
     admin = new_page()
     browser_login(admin, live_server, "adm1")
     admin.click("#new-evaluation")
+    # evaluation_new.js, at the end of the body, listens for the kind's changes: a
+    # choice made before it has run would go unseen.
+    admin.wait_for_url("**/evaluations/new/")
+    admin.wait_for_load_state("load")
     admin.fill("#id_name", "helpfulness-q4")
     # The script shows the fieldsets of the chosen kind only.
     admin.select_option("#id_kind", "single")
-    assert not admin.is_visible("#id_candidate")
-    assert admin.input_value("#id_scale") == "likert"
+    expect(admin.locator("#id_candidate")).to_be_hidden()
+    expect(admin.locator("#id_scale")).to_have_value("likert")
     admin.select_option("#id_kind", "tournament")
-    assert admin.input_value("#id_scale") == "seven"
+    expect(admin.locator("#id_scale")).to_have_value("seven")
     admin.select_option("#id_kind", "head_to_head")
-    assert admin.is_visible("#id_candidate")
-    assert not admin.is_visible("text=Tournament: two or more chat models")
+    expect(admin.locator("#id_candidate")).to_be_visible()
+    expect(admin.locator("text=Tournament: two or more chat models")).to_be_hidden()
     admin.select_option("#id_prompt_set", label="support-questions")
     admin.select_option("#id_candidate", label="helper-7b")
     admin.select_option("#id_baseline", label="helper-3b")
