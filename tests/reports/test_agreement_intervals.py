@@ -254,3 +254,22 @@ def test_intervals_contain_the_estimate(data_seed, n_prompts, seed):
         assert low - 1e-12 <= value <= high + 1e-12, name
     for kappa, (low, high) in zip(kappas["kappa"], kappa_bounds, strict=True):
         assert low - 1e-12 <= kappa <= high + 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    s.integers(1, 300),
+    s.integers(1, 200),
+    s.integers(0, 2**31),
+    s.sampled_from([0, 10_000]),
+)
+def test_prompt_weights_count_each_resamples_draws(n_prompts, resamples, seed, columns):
+    """The weights are the counts of the module docstring's single draw, resample by
+    resample, whatever the chunks (small ``CHUNK_ENTRIES`` below give many)."""
+    drawn = np.random.default_rng(seed).integers(0, n_prompts, (resamples, n_prompts))
+    expected = np.stack([np.bincount(row, minlength=n_prompts) for row in drawn], 1)
+    chunks = list(
+        agreement_bootstrap.prompt_weights(n_prompts, resamples, seed, columns=columns)
+    )
+    assert all(c.dtype == np.float32 and c.flags.c_contiguous for c in chunks)
+    assert np.array_equal(np.hstack(chunks), expected)
