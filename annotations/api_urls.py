@@ -6,13 +6,13 @@ from . import api, api_controls, api_imports, api_quality, flag_api
 
 urlpatterns: list = [
     path(
-        "evaluations/<int:evaluation_id>/flags/",
+        "evaluations/<id:evaluation_id>/flags/",
         flag_api.EvaluationFlagsView.as_view(),
         name="api-evaluation-flags",
     ),
     path("flags/", flag_api.FlagsView.as_view(), name="api-flags"),
     path(
-        "comparisons/<int:comparison_id>/flag-reviews/",
+        "comparisons/<id:comparison_id>/flag-reviews/",
         flag_api.FlagReviewView.as_view(),
         name="api-comparison-flag-reviews",
     ),
@@ -32,27 +32,27 @@ urlpatterns: list = [
         name="api-import-gold-pairs",
     ),
     path(
-        "evaluations/<int:evaluation_id>/quality/",
+        "evaluations/<id:evaluation_id>/quality/",
         api_quality.EvaluationQualityView.as_view(),
         name="api-evaluation-quality",
     ),
     path(
-        "evaluations/<int:evaluation_id>/next/",
+        "evaluations/<id:evaluation_id>/next/",
         api.NextPairView.as_view(),
         name="api-evaluation-next",
     ),
     path(
-        "assignments/<int:assignment_id>/",
+        "assignments/<id:assignment_id>/",
         api.AssignmentView.as_view(),
         name="api-assignment",
     ),
     path(
-        "assignments/<int:assignment_id>/rating/",
+        "assignments/<id:assignment_id>/rating/",
         api.RatingView.as_view(),
         name="api-assignment-rating",
     ),
     path(
-        "assignments/<int:assignment_id>/skip/",
+        "assignments/<id:assignment_id>/skip/",
         api.SkipView.as_view(),
         name="api-assignment-skip",
     ),
@@ -63,22 +63,22 @@ urlpatterns: list = [
         name="api-item-answer",
     ),
     path(
-        "assignments/<int:assignment_id>/flag/",
+        "assignments/<id:assignment_id>/flag/",
         api.FlagView.as_view(),
         name="api-assignment-flag",
     ),
     path(
-        "assignments/<int:assignment_id>/undo-skip/",
+        "assignments/<id:assignment_id>/undo-skip/",
         api_controls.SkipUndoView.as_view(),
         name="api-assignment-undo-skip",
     ),
     path(
-        "evaluations/<int:evaluation_id>/ratings/recent/",
+        "evaluations/<id:evaluation_id>/ratings/recent/",
         api_controls.RecentRatingsView.as_view(),
         name="api-evaluation-recent-ratings",
     ),
     path(
-        "ratings/<int:rating_id>/",
+        "ratings/<id:rating_id>/",
         api_controls.RatingChangeView.as_view(),
         name="api-rating",
     ),

@@ -3,11 +3,18 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from evalsite.imports.limits import (
+    MAX_ANNOTATORS_PER_PAIR,
+    MAX_INT,
+    MAX_LEASE_MINUTES,
+    MAX_SMALL_INT,
+)
 from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from . import scales
@@ -67,8 +74,17 @@ class Evaluation(models.Model):
     )
     chat_models = models.ManyToManyField(ChatModel, related_name="evaluations")
     scale = models.CharField(max_length=10, choices=Scale.choices, default=Scale.SEVEN)
-    annotators_per_pair = models.PositiveSmallIntegerField(default=3)
-    lease_minutes = models.PositiveSmallIntegerField(default=30)
+    annotators_per_pair = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[
+            MinValueValidator(1),
+            MaxValueValidator(MAX_ANNOTATORS_PER_PAIR),
+        ],
+    )
+    lease_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LEASE_MINUTES)],
+    )
     pool = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="PoolMember",
@@ -122,6 +138,7 @@ class Evaluation(models.Model):
         default=10,
         db_default=10,
         help_text="Answers an annotator gives before thresholds apply to them.",
+        validators=[MaxValueValidator(MAX_SMALL_INT)],
     )
     qc_min_gold_accuracy = models.FloatField(null=True, blank=True)
     qc_min_self_consistency = models.FloatField(null=True, blank=True)
@@ -145,12 +162,14 @@ class Evaluation(models.Model):
         db_default=5,
         help_text="How many of their last submitted ratings an annotator may change "
         "(while the pair is not complete).",
+        validators=[MaxValueValidator(MAX_SMALL_INT)],
     )
     quota = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text="At most this many pairs per annotator (an invitation may set its "
         "own).",
+        validators=[MaxValueValidator(MAX_INT)],
     )
     completion_code = models.CharField(
         max_length=100,
@@ -175,6 +194,7 @@ class Evaluation(models.Model):
         default=10,
         db_default=10,
         help_text="Adaptive: narrow the scores of this many best models first.",
+        validators=[MaxValueValidator(MAX_SMALL_INT)],
     )
     adaptive_width = models.FloatField(
         default=1.0,
@@ -201,6 +221,7 @@ class Evaluation(models.Model):
         default=0,
         db_default=0,
         help_text="Never stop before this many pairs are complete.",
+        validators=[MaxValueValidator(MAX_INT)],
     )
     stopped_at = models.DateTimeField(
         null=True, blank=True, help_text="When the stopping rule was met."
@@ -292,7 +313,10 @@ class Invitation(models.Model):
     )
     token = models.CharField(max_length=40, unique=True, default=invitation_token_new)
     label = models.CharField(max_length=200, blank=True)
-    max_uses = models.PositiveIntegerField(help_text="How many people may join.")
+    max_uses = models.PositiveIntegerField(
+        help_text="How many people may join.",
+        validators=[MaxValueValidator(MAX_INT)],
+    )
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(help_text="Joining closes at this time.")
     quota = models.PositiveIntegerField(
@@ -300,6 +324,7 @@ class Invitation(models.Model):
         blank=True,
         help_text="At most this many pairs per person who joins (else the "
         "evaluation's quota).",
+        validators=[MaxValueValidator(MAX_INT)],
     )
     completion_code = models.CharField(max_length=100, blank=True)
     completion_url = models.URLField(blank=True)
@@ -343,6 +368,7 @@ class PoolMember(models.Model):
         null=True,
         blank=True,
         help_text="At most this many pairs (else the evaluation's quota).",
+        validators=[MaxValueValidator(MAX_INT)],
     )
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_message = models.TextField(

@@ -11,27 +11,27 @@ urlpatterns: list = [
         name="api-consistency-import",
     ),
     path(
-        "consistency/evaluations/<int:pk>/",
+        "consistency/evaluations/<id:pk>/",
         api.EvaluationView.as_view(),
         name="api-consistency-evaluation",
     ),
     path(
-        "consistency/evaluations/<int:pk>/start/",
+        "consistency/evaluations/<id:pk>/start/",
         api.StartView.as_view(),
         name="api-consistency-start",
     ),
     path(
-        "consistency/evaluations/<int:pk>/next/",
+        "consistency/evaluations/<id:pk>/next/",
         api.NextView.as_view(),
         name="api-consistency-next",
     ),
     path(
-        "consistency/evaluations/<int:pk>/answers/",
+        "consistency/evaluations/<id:pk>/answers/",
         api.AnswerView.as_view(),
         name="api-consistency-answer",
     ),
     path(
-        "consistency/evaluations/<int:pk>/report/",
+        "consistency/evaluations/<id:pk>/report/",
         api.ReportView.as_view(),
         name="api-consistency-report",
     ),

@@ -225,9 +225,12 @@ EVALSITE_IMPORT_DIR = Path(
 )
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request without (valid) credentials with the first
+    # class's challenge, so 401 with "WWW-Authenticate: Token" rather than a 403
+    # that a client could not tell from "forbidden".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "evalsite.authentication.CachedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -254,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Records' ids in paths (evalsite.converters.IdConverter) are integers.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     # One enum for the two safety labels of a rating (safety_a, safety_b).
     "ENUM_NAME_OVERRIDES": {
         "SafetyEnum": "annotations.models.Rating.Safety",

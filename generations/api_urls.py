@@ -21,7 +21,7 @@ urlpatterns: list = [
         name="api-import-reward-scores",
     ),
     path(
-        "imports/jobs/<int:pk>/",
+        "imports/jobs/<id:pk>/",
         api_imports.ImportJobStatusView.as_view(),
         name="api-import-job",
     ),
@@ -31,7 +31,7 @@ urlpatterns: list = [
         name="api-chat-model-list",
     ),
     path(
-        "chat-models/<int:pk>/",
+        "chat-models/<id:pk>/",
         api.ChatModelViewSet.as_view({"get": "retrieve"}),
         name="api-chat-model-detail",
     ),
@@ -41,17 +41,17 @@ urlpatterns: list = [
         name="api-job-list",
     ),
     path(
-        "jobs/<int:pk>/",
+        "jobs/<id:pk>/",
         api.GenerationJobViewSet.as_view({"get": "retrieve"}),
         name="api-job-detail",
     ),
     path(
-        "jobs/<int:pk>/cancel/",
+        "jobs/<id:pk>/cancel/",
         api.GenerationJobViewSet.as_view({"post": "cancel"}),
         name="api-job-cancel",
     ),
     path(
-        "jobs/<int:pk>/resume/",
+        "jobs/<id:pk>/resume/",
         api.GenerationJobViewSet.as_view({"post": "resume"}),
         name="api-job-resume",
     ),

@@ -4,9 +4,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from evalsite.imports.limits import MAX_INT, MAX_SMALL_INT
 
 from . import presets
 
@@ -145,8 +148,12 @@ class ChatModel(models.Model):
     limits = models.CharField(
         max_length=10, choices=Limits.choices, default=Limits.OPEN
     )
-    context_limit = models.PositiveIntegerField(default=1000)
-    generation_limit = models.PositiveIntegerField(default=1000)
+    context_limit = models.PositiveIntegerField(
+        default=1000, validators=[MaxValueValidator(MAX_INT)]
+    )
+    generation_limit = models.PositiveIntegerField(
+        default=1000, validators=[MaxValueValidator(MAX_INT)]
+    )
     temperature = models.FloatField(default=0.0)
     top_p = models.FloatField(default=1.0)
     decoding = models.JSONField(
@@ -158,7 +165,9 @@ class ChatModel(models.Model):
         help_text='"backend", a tokenizer file path, or "tiktoken:ENCODING".',
     )
     max_concurrency = models.PositiveSmallIntegerField(
-        default=8, help_text="Requests in flight at once to this server."
+        default=8,
+        help_text="Requests in flight at once to this server.",
+        validators=[MaxValueValidator(MAX_SMALL_INT)],
     )
     request_timeout = models.FloatField(
         default=120.0, help_text="Read timeout, seconds."

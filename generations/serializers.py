@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from evalsite.imports.limits import MAX_INT
+
 from .models import ChatModel, GenerationJob, PromptSet
 
 
@@ -9,9 +11,11 @@ class ChatModelSerializer(serializers.ModelSerializer):
     system_prompt = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, default=None
     )
-    context_limit = serializers.IntegerField(required=False, min_value=1, default=None)
+    context_limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_INT, default=None
+    )
     generation_limit = serializers.IntegerField(
-        required=False, min_value=1, default=None
+        required=False, min_value=1, max_value=MAX_INT, default=None
     )
 
     class Meta:

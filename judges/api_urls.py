@@ -11,22 +11,22 @@ urlpatterns: list = [
         name="api-judge-run-list",
     ),
     path(
-        "judge-runs/<int:pk>/",
+        "judge-runs/<id:pk>/",
         api.JudgeRunViewSet.as_view({"get": "retrieve"}),
         name="api-judge-run-detail",
     ),
     path(
-        "judge-runs/<int:pk>/cancel/",
+        "judge-runs/<id:pk>/cancel/",
         api.JudgeRunViewSet.as_view({"post": "cancel"}),
         name="api-judge-run-cancel",
     ),
     path(
-        "judge-runs/<int:pk>/resume/",
+        "judge-runs/<id:pk>/resume/",
         api.JudgeRunViewSet.as_view({"post": "resume"}),
         name="api-judge-run-resume",
     ),
     path(
-        "judge-runs/<int:pk>/judgements/",
+        "judge-runs/<id:pk>/judgements/",
         api.JudgeRunViewSet.as_view({"get": "judgements"}),
         name="api-judge-run-judgements",
     ),

@@ -37,7 +37,9 @@ def names_check(options: ReportOptions, names: set[str]) -> None:
     unknown = sorted(set(options.exclude) - names)
     if unknown:
         raise UnknownAnnotator(
-            "exclude: no annotator named " + ", ".join(map(repr, unknown))
+            "exclude: no annotator named "
+            + ", ".join(map(repr, unknown))
+            + " has ratings in this evaluation"
         )
 
 

@@ -57,11 +57,11 @@ def few_ratings(
         if rule == "rating"
         else f"each one's outcome is the {rule} of the ratings it has"
     )
+    # Only the counts that occur: ``wanted`` may be large.
+    counts, pairs = np.unique(short, return_counts=True)
     detail = tuple(
-        f"{_count(k, 'rating', 'ratings')}: "
-        f"{_count(int((short == k).sum()), 'pair', 'pairs')}"
-        for k in range(1, wanted)
-        if (short == k).any()
+        f"{_count(int(k), 'rating', 'ratings')}: {_count(int(n), 'pair', 'pairs')}"
+        for k, n in zip(counts, pairs, strict=True)
     )
     return ReportWarning(
         code="few_ratings",

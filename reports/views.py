@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -86,12 +88,9 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         return _likert(request, item)
     try:
         options = _options(request, item)
-    except ValueError as error:
-        return bad_request(str(error))
-    try:
         report = report_or_job(item, options, _job(request))
-    except UnknownAnnotator as error:
-        return bad_request(str(error))
+    except ValueError as error:  # UnknownAnnotator among them
+        return _options_refused(request, item, str(error))
     if isinstance(report, ReportJob):
         return _progress(request, item, report)
     context = {
@@ -109,6 +108,17 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     if report.is_tournament:
         return render(request, "reports/tournament.html", context)
     return render(request, "reports/evaluation.html", context)
+
+
+def _options_refused(request: HttpRequest, item: Evaluation, error: str) -> HttpResponse:
+    """400: the report page's options form with what was sent, and the error (which
+    names the option) above it, so that the researcher can correct it there."""
+    context = {
+        "evaluation": item,
+        "error": error,
+        "options_form": ReportOptionsForm(ReportOptions(), data=request.GET),
+    }
+    return render(request, "reports/options_refused.html", context, status=400)
 
 
 def _likert(request: HttpRequest, item: Evaluation) -> HttpResponse:
@@ -169,12 +179,28 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
 
 
 def _compared(request: HttpRequest):
-    ids = [int(value) for value in request.GET.getlist("evaluation") if value.isdigit()]
+    """The chosen head-to-head evaluations, their reports (or jobs) and the options;
+    ValueError naming every ``evaluation`` value that is not one's id."""
+    values = request.GET.getlist("evaluation")
+    # At most 18 digits: every id fits a 64-bit integer (see evalsite.converters).
+    ids = {int(value) for value in values if re.fullmatch(r"[0-9]{1,18}", value)}
     items = list(
         Evaluation.objects.filter(pk__in=ids, kind=Evaluation.Kind.HEAD_TO_HEAD)
         .select_related("prompt_set", "candidate", "baseline")
         .order_by("name")
     )
+    found = {item.pk for item in items}
+    unknown = [
+        value
+        for value in values
+        if not re.fullmatch(r"[0-9]{1,18}", value) or int(value) not in found
+    ]
+    if unknown:
+        raise ValueError(
+            f"evaluation: {', '.join(map(repr, unknown))} "
+            f"{'is not the id' if len(unknown) == 1 else 'are not ids'} of "
+            "a head-to-head evaluation"
+        )
     options = _options(request)
     reports = [report_or_job(item, options, _job(request)) for item in items]
     return items, reports, options
@@ -213,6 +239,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "options": options,
         "query": request.GET.urlencode(),
         "enough": len(items) >= 2,
+        "min_group_prompts": MIN_GROUP_PROMPTS,
     }
     return render(request, "reports/compare.html", context)
 

@@ -638,3 +638,28 @@ def test_evaluation_api_refuses_naming_the_field(admin_client, changes, field):
     assert response.status_code == 400, response.content
     assert list(response.json()) == [field]
     assert counts() == before
+
+
+HUGE_ID = "9" * 20  # beyond 64-bit integers: SQLite raised OverflowError on it
+HUGE_ID_URLS = [
+    ("post", f"/api/assignments/{HUGE_ID}/rating/"),
+    ("post", f"/api/assignments/{HUGE_ID}/skip/"),
+    ("post", f"/api/assignments/{HUGE_ID}/flag/"),
+    ("post", f"/assignments/{HUGE_ID}/answer/"),
+    ("post", f"/evaluations/1/quality/{HUGE_ID}/pause/"),
+    ("get", f"/authoring/sets/{HUGE_ID}/"),
+    ("get", f"/reports/{HUGE_ID}/"),
+    ("get", f"/api/reports/{HUGE_ID}/"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), HUGE_ID_URLS)
+def test_an_id_longer_than_any_id_is_not_found(admin_client, method, url):
+    from django.urls import Resolver404, resolve
+
+    with pytest.raises(Resolver404):
+        resolve(url)
+    before = counts()
+    response = getattr(admin_client, method)(url, {"choice": 1})
+    assert response.status_code == 404
+    assert counts() == before

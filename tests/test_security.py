@@ -72,7 +72,12 @@ def test_token_authentication_still_works(researcher):
 
     token = Token.objects.create(user=researcher)
     api = APIClient()
-    assert api.get("/api/reports/999999/").status_code in (401, 403)
+    # No credentials, or a wrong token: 401 with the challenge a client can act on
+    # (log in again), not a 403 it could not tell from "forbidden".
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Token bogus"}):
+        response = api.get("/api/reports/999999/", **headers)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     # Past authentication and permission: the report does not exist.
     assert api.get("/api/reports/999999/").status_code == 404

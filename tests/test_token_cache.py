@@ -24,9 +24,13 @@ def client_token(researcher):
 
 
 def _refused(response, why: str) -> bool:
-    """Authentication failed (403: the first authentication class, the session's,
-    sends no challenge), for the reason given."""
-    return response.status_code == 403 and why in response.json()["detail"]
+    """Authentication failed (401 with the token's challenge: the first
+    authentication class is the token's), for the reason given."""
+    return (
+        response.status_code == 401
+        and response["WWW-Authenticate"] == "Token"
+        and why in response.json()["detail"]
+    )
 
 
 def _token_queries(captured) -> int:

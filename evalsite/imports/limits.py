@@ -15,8 +15,12 @@ MAX_NAME_CHARS = 200
 # Annotators are users: Django's username column holds 150 characters.
 MAX_USERNAME_CHARS = 150
 
-# Whole numbers stored in PositiveIntegerField columns (token counts).
+# Whole numbers stored in PositiveIntegerField columns (token counts, quotas) and in
+# PositiveSmallIntegerField columns: PostgreSQL's ranges, which SQLite does not
+# enforce (the models' validators state them, so forms and APIs refuse a larger
+# number on either database, naming the field).
 MAX_INT = 2**31 - 1
+MAX_SMALL_INT = 2**15 - 1
 # Turns of one prompt (system, user and assistant together); the user turns are
 # counted in a PositiveSmallIntegerField, which this stays far below.
 MAX_TURNS = 1_000
@@ -26,3 +30,5 @@ MAX_DEPTH = 20
 MAX_SECONDS = 24 * 3600
 # Annotators asked to rate each pair of an evaluation.
 MAX_ANNOTATORS_PER_PAIR = 20
+# How long a pair is held for the annotator who opened it: a week at most.
+MAX_LEASE_MINUTES = 7 * 24 * 60

@@ -83,6 +83,16 @@ def _form(prompt_set, cand, base, **extra) -> dict:
         ({"qc_min_agreement": 2}, "qc_min_agreement"),
         ({"min_seconds": -1}, "min_seconds"),
         ({"annotators_per_pair": 0}, "annotators_per_pair"),
+        # The API's bound; SQLite enforces no integer range, and a report of an
+        # evaluation asking for 10^14 annotators once looped until killed.
+        ({"annotators_per_pair": 21}, "annotators_per_pair"),
+        ({"annotators_per_pair": 99999999999999}, "annotators_per_pair"),
+        ({"lease_minutes": 7 * 24 * 60 + 1}, "lease_minutes"),  # over a week
+        ({"lease_minutes": 99999999999999}, "lease_minutes"),  # leases overflowed
+        ({"lease_minutes": 0}, "lease_minutes"),
+        ({"edit_window": 99999999999999}, "edit_window"),
+        ({"quota": 10**20}, "quota"),
+        ({"stop_min_pairs": 2**31}, "stop_min_pairs"),
         ({"safety_labels": "on"}, "safety_labels"),  # not the preference scale
         ({"completion_url": "not a url"}, "completion_url"),
         ({"gold_rate": "nan"}, "gold_rate"),

@@ -1,6 +1,7 @@
 """Annotator filters on the report page, the API, the downloads, the command and
 the cache: bad values are a 400 (or an argparse error) naming the parameter."""
 
+import html
 import io
 import json
 
@@ -33,8 +34,16 @@ def researcher_client(client, researcher):
 def test_bad_filter_values_are_a_400_naming_the_parameter(
     researcher_client, h2h, params, named
 ):
+    page = researcher_client.get(reverse("reports:evaluation", args=[h2h.pk]), params)
+    # The page comes back with its options form, what was sent and the error.
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+    assert named in html.unescape(page.content.decode())
+    assert 'id="options-error"' in page.content.decode()
+    form = page.context["options_form"]
+    for name, value in params.items():
+        assert form[name].value() == value
     for url in (
-        reverse("reports:evaluation", args=[h2h.pk]),
         reverse("reports:download", args=[h2h.pk, "report.json"]),
         reverse("reports:figure", args=[h2h.pk, "headline", "png"]),
     ):
@@ -153,12 +162,17 @@ def test_a_repeated_exclude_leaves_out_every_name(researcher_client, h2h):
     assert body["metadata"]["options"]["exclude"] == ["ann-a", "ann-b"]
 
 
-def test_an_input_echoed_in_a_400_is_plain_text(researcher_client, h2h):
-    url = reverse("reports:evaluation", args=[h2h.pk])
+def test_an_input_echoed_in_a_400_is_plain_text_or_escaped(researcher_client, h2h):
+    url = reverse("reports:download", args=[h2h.pk, "report.json"])
     response = researcher_client.get(url, {"exclude": "<h1>log in</h1>"})
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
     assert "<h1>log in</h1>" in response.content.decode()  # as text, not markup
+    # The report page answers with its form and the error, escaped.
+    url = reverse("reports:evaluation", args=[h2h.pk])
+    page = researcher_client.get(url, {"exclude": "<h1>log in</h1>"}).content.decode()
+    assert "<h1>log in</h1>" not in page
+    assert "&lt;h1&gt;log in&lt;/h1&gt;" in page
 
 
 def test_threshold_2_on_the_three_point_scale_is_a_400(researcher_client, db):

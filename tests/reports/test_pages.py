@@ -202,6 +202,39 @@ def test_side_by_side_page(researcher_client, h2h):
     assert figure.content.startswith(b"\x89PNG")
 
 
+def test_side_by_side_marks_an_evaluation_of_few_prompts_unreliable(
+    researcher_client, h2h
+):
+    small = head_to_head(
+        name="h2h-three-prompts", baseline="ChatGPT (three prompts)",
+        scores=SCORES[:3], annotators=("ann-a", "ann-b", "ann-d"),
+    )  # fmt: skip
+    query = {"evaluation": [h2h.pk, small.pk], "resamples": 50}
+    html = researcher_client.get(reverse("reports:compare"), query).content.decode()
+    assert f'data-unreliable="{small.pk}"' in html
+    assert f'data-unreliable="{h2h.pk}"' not in html  # 12 prompts
+
+
+@pytest.mark.parametrize("figure", [False, True])
+def test_side_by_side_names_every_value_that_is_no_head_to_head_evaluation(
+    researcher_client, h2h, figure
+):
+    board = tournament()
+    url = (
+        reverse("reports:compare-figure", args=["png"])
+        if figure
+        else reverse("reports:compare")
+    )
+    values = [str(h2h.pk), "abc", "9" * 30, str(board.pk), "\u00b2"]
+    response = researcher_client.get(url, {"evaluation": values})
+    assert response.status_code == 400
+    message = response.content.decode()
+    assert message.startswith("evaluation: ")
+    for value in values[1:]:
+        assert repr(value) in message
+    assert repr(str(h2h.pk)) not in message
+
+
 def test_prompt_explorer_shows_every_response_and_the_ratings(researcher_client, h2h):
     comparison = h2h.comparisons.select_related("candidate_generation").first()
     generation = comparison.candidate_generation

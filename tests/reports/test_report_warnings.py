@@ -4,6 +4,7 @@ the page, and the figures (no error bar for an unreliable group)."""
 import html
 import io
 import json
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +19,7 @@ from reports import figures
 from reports.evaluation_reports import evaluation_report
 from reports.report_builder import build_report
 from reports.report_options import ReportOptions
-from reports.report_warnings import CODES, MIN_GROUP_PROMPTS
+from reports.report_warnings import CODES, MIN_GROUP_PROMPTS, few_ratings
 
 from .builders import tournament
 from .test_properties import EVALUATION, _frame
@@ -95,6 +96,24 @@ def test_each_warning_in_the_report_value():
     # Not merged: both spellings stay groups of their own.
     groups = {row.group for row in report.breakdowns.category}
     assert {"Yelp", "yelp "} <= groups
+
+
+def test_few_ratings_lists_the_counts_that_occur_whatever_n_asks():
+    """An evaluation asking for a huge N (SQLite enforces no integer range) once
+    made this warning count pairs for every k below N: a report that never ended."""
+    frame = _warned_frame()
+    huge = replace(EVALUATION, annotators_per_pair=10**12)
+    done = threading.Event()
+    found = []
+
+    def warn():
+        found.append(few_ratings(frame, huge, "majority"))
+        done.set()
+
+    threading.Thread(target=warn, daemon=True).start()
+    assert done.wait(timeout=10)
+    assert found[0].detail == ("2 ratings: 3 pairs", "3 ratings: 37 pairs")
+    assert f"fewer than {10**12} ratings" in found[0].message
 
 
 def test_a_clean_report_has_no_warnings():
