@@ -187,6 +187,22 @@ def _answered(
     )
 
 
+def _validated(serializer_class, request: Request, assignment_id: int):
+    """The answer's validated data, or the response refusing it: 404 when the
+    assignment is not the caller's, whatever the body says (checked only when the
+    body is invalid: a valid answer's service call checks it with its lock), else
+    400 naming the fields."""
+    data = serializer_class(data=request.data)
+    if data.is_valid():
+        return data.validated_data
+    mine = selectors.assignment_is_annotators(
+        assignment_id=assignment_id, annotator=request.user
+    )
+    if not mine:
+        return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+    return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+
+
 def _answer(request: Request, assignment_id: int, **answer) -> Response:
     try:
         outcome = answer_submit(
@@ -254,17 +270,18 @@ class RatingView(APIView):
         summary="Submit the rating of a leased pair; answers with the next pair",
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        data = RatingInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _validated(RatingInSerializer, request, assignment_id)
+        if isinstance(data, Response):
+            return data
         return _answer(
             request,
             assignment_id,
             action=services.Action.RATE,
-            choice=data.validated_data["choice"],
-            seconds=data.validated_data.get("seconds"),
-            comment=data.validated_data.get("comment", ""),
-            safety_a=data.validated_data.get("safety_a"),
-            safety_b=data.validated_data.get("safety_b"),
+            choice=data["choice"],
+            seconds=data.get("seconds"),
+            comment=data.get("comment", ""),
+            safety_a=data.get("safety_a"),
+            safety_b=data.get("safety_b"),
         )
 
 
@@ -289,13 +306,14 @@ class FlagView(APIView):
         "the next pair",
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        data = FlagInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _validated(FlagInSerializer, request, assignment_id)
+        if isinstance(data, Response):
+            return data
         return _answer(
             request,
             assignment_id,
             action=services.Action.FLAG,
-            comment=data.validated_data.get("comment", ""),
+            comment=data.get("comment", ""),
         )
 
 

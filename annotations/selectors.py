@@ -107,6 +107,13 @@ def annotator_title(evaluation: Evaluation) -> str:
     return f"Evaluation {evaluation.pk}"
 
 
+def assignment_is_annotators(
+    *, assignment_id: int, annotator: AbstractBaseUser
+) -> bool:
+    """Whether the assignment exists and is the annotator's."""
+    return Assignment.objects.filter(pk=assignment_id, annotator=annotator).exists()
+
+
 def assignment_for_annotator(
     *, assignment_id: int, annotator: AbstractBaseUser
 ) -> Assignment:

@@ -110,7 +110,9 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/evaluation.html", context)
 
 
-def _options_refused(request: HttpRequest, item: Evaluation, error: str) -> HttpResponse:
+def _options_refused(
+    request: HttpRequest, item: Evaluation, error: str
+) -> HttpResponse:
     """400: the report page's options form with what was sent, and the error (which
     names the option) above it, so that the researcher can correct it there."""
     context = {

@@ -663,3 +663,30 @@ def test_an_id_longer_than_any_id_is_not_found(admin_client, method, url):
     response = getattr(admin_client, method)(url, {"choice": 1})
     assert response.status_code == 404
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("rating", {}),  # no choice
+        ("rating", {"choice": 1, "seconds": -5}),
+        ("rating", {"choice": 1, "seconds": 3}),  # valid
+        ("flag", {"comment": NUL}),
+    ],
+)
+def test_someone_elses_assignment_is_a_404_whatever_the_body(
+    client, db, stored, action, body
+):
+    """Validation comes after ownership: a 400 would tell a stranger the
+    assignment exists, and what it wants."""
+    stranger = UserFactory(username="stranger")
+    client.force_login(stranger)
+    before = counts()
+    response = client.post(
+        f"/api/assignments/{stored['lease'].pk}/{action}/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert counts() == before
