@@ -38,6 +38,6 @@ class BatchStatisticsView(APIView):
         try:
             evaluations = chosen_evaluations(request.query_params.getlist("evaluation"))
         except ValueError as error:
-            raise ValidationError({"evaluation": str(error)}) from None
+            raise ValidationError({"detail": str(error)}) from None
         statistics = batch_statistics([item.pk for item in evaluations])
         return Response(statistics.to_json())

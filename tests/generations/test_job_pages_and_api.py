@@ -133,3 +133,25 @@ def test_jobs_need_a_backend(prompt_set):
     imported = ChatModel.objects.create(name="imported", backend="imported")
     with pytest.raises(Exception, match="imported only"):
         jobs.job_create(prompt_sets=[prompt_set], chat_models=[imported])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("context_limit", 2**31),
+        ("generation_limit", 99999999999999),
+        ("max_concurrency", 99999999999),
+    ],
+)
+def test_api_refuses_a_number_beyond_its_column_naming_the_field(
+    admin_user, field, value
+):
+    """SQLite enforces no integer range: the model's validators do, everywhere."""
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    body = {"name": "big", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"}
+    response = api.post("/api/chat-models/", {**body, field: value}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not ChatModel.objects.filter(name="big").exists()

@@ -151,7 +151,9 @@ def test_bad_evaluation_parameters_get_a_400_naming_them(client, researcher, que
     api.force_authenticate(researcher)
     response = api.get(API, query)
     assert response.status_code == 400
-    assert says in response.json()["evaluation"]
+    # As every report endpoint answers: {"detail": "evaluation: ..."}.
+    assert response.json()["detail"].startswith("evaluation: ")
+    assert says in response.json()["detail"]
 
 
 def test_the_evaluation_page_links_to_the_batches_of_a_seven_point_evaluation(
