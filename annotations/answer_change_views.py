@@ -1,6 +1,8 @@
 """The annotator's controls over answers already given: undo a skip just made, and
 the page that changes one of their last ratings."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -53,6 +55,18 @@ def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest) -> int | None:
+    """The pair (assignment id) the annotator came from (``from``), when it is one
+    of theirs; None otherwise (the links then lead to the annotator's home)."""
+    value = request.GET.get("from", "")
+    if not re.fullmatch(r"[0-9]{1,18}", value):
+        return None
+    mine = selectors.assignment_is_annotators(
+        assignment_id=int(value), annotator=request.user
+    )
+    return int(value) if mine else None
+
+
 @login_required
 @require_GET
 def ratings_recent(request: HttpRequest, evaluation_id: int) -> HttpResponse:
@@ -60,12 +74,11 @@ def ratings_recent(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     while its pair is open: the panel of the rating page (a fragment for fetch())
     or a page of its own."""
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
-    back = request.GET.get("from", "")
     context = {
         "recent": selectors.ratings_recent(
             evaluation=evaluation, annotator_id=request.user.pk
         ),
-        "back": int(back) if back.isdigit() else None,
+        "back": _back(request),
     }
     if wants_fragment(request):
         return render(request, "annotations/_recent.html", context)
@@ -84,10 +97,10 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
         source=Rating.Source.NATIVE,
         assignment__isnull=False,
     )
-    back = request.GET.get("from", "")
+    back = _back(request)
     back_url = (
-        reverse("annotations:assignment", args=[int(back)])
-        if back.isdigit()
+        reverse("annotations:assignment", args=[back])
+        if back is not None
         else reverse("annotations:home")
     )
     error, code = "", 200
@@ -126,7 +139,7 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
         "editable": editable,
         "error": error,
         "back_url": back_url,
-        "back": back if back.isdigit() else "",
+        "back": back if back is not None else "",
         "max_comment": services.MAX_COMMENT,
         "window": own.comparison.evaluation.edit_window,
     }

@@ -1,6 +1,7 @@
 """Annotator pages: rating page and its answers; evaluation progress page (the home
 is ``reports.home_views``)."""
 
+import re
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -87,7 +88,10 @@ def _shown(request: HttpRequest, own: Assignment | QualityTask) -> HttpResponse:
         return render(
             request,
             "annotations/rate.html",
-            pair_context(own, undo=int(undo) if undo.isdigit() else None),
+            pair_context(
+                own,
+                undo=int(undo) if re.fullmatch(r"[0-9]{1,18}", undo) else None,
+            ),
         )
     messages.info(request, "That pair is finished; here is the next one.")
     note, stopped = "", None

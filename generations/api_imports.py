@@ -106,8 +106,10 @@ class ImportJobStatusView(APIView):
 
     @extend_schema(responses=ImportJobStatusSerializer)
     def get(self, request, pk: int):
+        """The uploader's own import; any import for those who read every record
+        (researchers and admins)."""
         jobs = ImportJob.objects.all()
-        if not request.user.is_superuser:
+        if not request.user.has_perm("generations.view_importjob"):
             jobs = jobs.filter(uploaded_by=request.user)
         job = jobs.filter(pk=pk).first()
         if job is None:

@@ -183,6 +183,28 @@ def test_the_edit_page_shows_the_answer_and_saves_a_change(rated):
     assert "choice:" in bad.content.decode()
 
 
+@pytest.mark.parametrize("back", ["99999", "9" * 30, "\u00b2", "abc"])
+def test_a_from_that_is_no_pair_of_theirs_leads_home(rated, back):
+    """``from`` names the pair to go back to: anything but one of the annotator's
+    own assignments leads to their home, never to a 404 or a 500."""
+    evaluation, user, other, rating, following = rated
+    theirs = services.assignment_next(evaluation=evaluation, annotator=other)
+    page = logged_in(user)
+    # Likewise the rating page's ``undo`` (a skip to offer back; its service checks
+    # whose skip it is): never a 500, and no id at all offers nothing.
+    held = page.get(f"/assignments/{following.pk}/?undo={back}")
+    assert held.status_code == 200
+    if len(back) > 18 or not back.isascii() or not back.isdigit():
+        assert "undo-skip" not in held.content.decode()
+    for value in (back, str(theirs.pk)):
+        url = f"/ratings/{rating.pk}/edit/?from={value}"
+        shown = page.get(url)
+        assert shown.status_code == 200
+        assert f'href="/assignments/{value}/"' not in shown.content.decode()
+        saved = page.post(url, {"choice": "-1"})
+        assert saved["Location"] == "/"
+
+
 def test_admins_read_a_ratings_history_inline(rated, admin_user):
     _, user, _, rating, _ = rated
     _api(user).patch(

@@ -118,10 +118,16 @@ def test_without_a_broker_large_uploads_are_imported_in_the_request(
 
 
 @pytest.mark.django_db
-def test_only_the_uploader_sees_an_import(client, admin_user, small_threshold):
+def test_the_uploader_and_those_who_read_every_record_see_an_import(
+    client, admin_user, small_threshold
+):
     client.force_login(admin_user)
     url = _upload(client, GOOD).json()["status_url"]
-    client.force_login(make_user("adm2", "admin"))
+    # Researchers and admins read every record (the admin's import jobs too).
+    for role in ("researcher", "admin"):
+        client.force_login(make_user(f"other-{role}", role))
+        assert client.get(url).status_code == 200
+    client.force_login(make_user("ann-x", "annotator"))
     assert client.get(url).status_code == 404
 
 
