@@ -20,6 +20,7 @@ Texts are read once per response and prompt and spread over the rows by position
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,7 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
         # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
         if "\x00" not in text and len(text) <= _NAME_LENGTH:
             evaluation = Evaluation.objects.filter(name=text).first()
-        if evaluation is None and text.isdigit() and len(text) <= 18:
+        if evaluation is None and re.fullmatch(r"[0-9]{1,18}", text):
             evaluation = Evaluation.objects.filter(pk=int(text)).first()
         if evaluation is None:
             raise ValueError(f"evaluation: no evaluation {text!r}")

@@ -9,6 +9,7 @@ and the uploaded reward scores of its responses; the arithmetic is in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -81,7 +82,7 @@ def reward_options(query: Mapping[str, str]) -> RewardOptions:
     if split not in ("", "0", "1", "true", "false", "on", "off"):
         raise ValueError("split: expected true or false")
     raw_bins = query.get("bins") or str(defaults.bins)
-    if not raw_bins.isdigit() or not 2 <= int(raw_bins) <= MAX_BINS:
+    if not re.fullmatch(r"[0-9]{1,3}", raw_bins) or not 2 <= int(raw_bins) <= MAX_BINS:
         raise ValueError(f"bins: expected a whole number from 2 to {MAX_BINS}")
     return RewardOptions(threshold, split in ("1", "true", "on"), int(raw_bins))
 

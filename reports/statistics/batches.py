@@ -36,7 +36,7 @@ def iso_weeks(created_at: pd.Series) -> np.ndarray:
 def natural_key(label: str) -> tuple:
     """Sorts "batch 2" before "batch 10": runs of digits compare as numbers."""
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        (0, int(part), "") if part.isdecimal() else (1, 0, part.casefold())
         for part in re.split(r"(\d+)", label)
         if part
     )

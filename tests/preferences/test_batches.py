@@ -138,6 +138,15 @@ def test_batches_sort_by_label_with_numbers_as_numbers():
     ]  # fmt: skip
 
 
+@given(s.lists(s.text(max_size=8), min_size=1, max_size=6))
+def test_any_batch_labels_sort(labels):
+    """Labels are free text: a superscript two counts as a digit for
+    ``str.isdigit`` but not for ``int`` (it once made the sort raise)."""
+    ordered = sorted([*labels, "\u00b2", "batch \u00b2", "\u0663"], key=st.natural_key)
+    assert sorted(ordered, key=st.natural_key) == ordered
+    assert st.natural_key("batch 2") < st.natural_key("batch 10")
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     s.lists(

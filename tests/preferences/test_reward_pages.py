@@ -113,13 +113,18 @@ def test_the_json_report(client, researcher, evaluation):
     [
         "/reports/{pk}/reward/?threshold=2",
         "/reports/{pk}/reward/accuracy.csv?bins=1",
+        "/reports/{pk}/reward/accuracy.csv?bins=\u00b2",  # isdigit, not int
+        "/reports/{pk}/reward/accuracy.csv?bins=" + "9" * 5000,
         "/reports/{pk}/reward/figures/likert.png?split=perhaps",
         "/api/reports/{pk}/reward/?threshold=abc",
     ],
 )
 def test_bad_options_are_400(client, researcher, evaluation, url):
     client.force_login(researcher)
-    assert client.get(url.format(pk=evaluation.pk)).status_code == 400
+    response = client.get(url.format(pk=evaluation.pk))
+    assert response.status_code == 400
+    option = url.split("?")[1].split("=")[0]
+    assert option in response.content.decode()
 
 
 @pytest.mark.parametrize(
