@@ -57,8 +57,21 @@ def test_errors_name_the_line_when_read_in_pieces():
     with pytest.raises(ImportFileError) as caught:
         list(iter_records(file_name="p.jsonl", source=_pieces(data, 3)))
     assert [(error.line, error.message) for error in caught.value.errors] == [
-        (4, "not valid JSON (Expecting property name enclosed in double quotes)"),
+        (
+            4,
+            "not valid JSON (Expecting property name enclosed in double quotes: "
+            "character 2)",
+        ),
         (7, "expected a JSON object"),
+    ]
+
+
+def test_a_json_error_says_where_in_the_line():
+    data = _jsonl(ROWS[:1]) + b'{"id": "p9", "prompt": "unterminated\n'
+    with pytest.raises(ImportFileError) as caught:
+        list(iter_records(file_name="p.jsonl", source=data))
+    assert [(error.line, error.message) for error in caught.value.errors] == [
+        (2, "not valid JSON (Unterminated string starting at: character 24)"),
     ]
 
 

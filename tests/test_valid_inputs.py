@@ -120,6 +120,23 @@ def test_crlf_line_ends_are_accepted():
             id="utf-16-without-bom",
         ),
         pytest.param(
+            '{"id": "a", "prompt": "A?", "category": "x"}'.encode("utf-32-be"),
+            "line 1: the file looks like UTF-16 or UTF-32 text; save it as UTF-8",
+            id="utf-32-without-bom",
+        ),
+        pytest.param(
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00",  # a zip file (xlsx) begins so
+            "line 1: the file is not text but binary (a spreadsheet or an "
+            "archive?); save it as UTF-8 text, CSV or JSON Lines",
+            id="binary",
+        ),
+        pytest.param(
+            bytes([7, 0, 0, 200, 13, 99]),
+            "line 1: the file is not text but binary (a spreadsheet or an "
+            "archive?); save it as UTF-8 text, CSV or JSON Lines",
+            id="random-bytes",
+        ),
+        pytest.param(
             b'{"id": "a", "prompt": "A?", "category": "x"}\n'
             b'{"id": "b", "prompt": "Caf\xe9?", "category": "x"}',
             "line 2: not valid UTF-8 text (byte 0xe9 at column 27); save the file "

@@ -27,6 +27,15 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 Source = bytes | BinaryIO
 
 
+# How binary files an upload might be mistaken for begin: zip (xlsx, docx, ods),
+# gzip and the old Office format (xls).
+_BINARY_SIGNATURES = (b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")
+_BINARY = (
+    "the file is not text but binary (a spreadsheet or an archive?); save it as "
+    "UTF-8 text, CSV or JSON Lines"
+)
+
+
 class LineProblem(Exception):
     """The file cannot be read as UTF-8 text; ``line`` is None for the whole file."""
 
@@ -50,11 +59,27 @@ def open_source(source: Source) -> BinaryIO:
     for bom, encoding in _OTHER_BOMS:
         if head.startswith(bom):
             raise LineProblem(1, f"the file is {encoding} text; save it as UTF-8")
+    if head.startswith(_BINARY_SIGNATURES) or (
+        b"\x00" in head and not _wide_ascii(head)
+    ):
+        raise LineProblem(1, _BINARY)
     if b"\x00" in head:
-        # UTF-16 or UTF-32 without a byte order mark: ASCII comes with NUL bytes.
         message = "the file looks like UTF-16 or UTF-32 text; save it as UTF-8"
         raise LineProblem(1, message)
     return stream
+
+
+def _wide_ascii(head: bytes) -> bool:
+    """Whether the first bytes are ASCII in UTF-16 or UTF-32 without a byte order
+    mark: each character's one byte beside NUL bytes, in either byte order."""
+    nul = [byte == 0 for byte in head]
+    patterns = (
+        [False, True, False, True],  # UTF-16LE
+        [True, False, True, False],  # UTF-16BE
+        [False, True, True, True],  # UTF-32LE
+        [True, True, True, False],  # UTF-32BE
+    )
+    return any(nul == pattern[: len(nul)] for pattern in patterns)
 
 
 def source_sha256(source: Source) -> str:

@@ -34,7 +34,9 @@ def json_loads(raw: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise FieldError(None, f"not valid JSON ({exc.msg})") from None
+        # Where in the text: Python's message ends with a colon that wants it.
+        where = f"character {exc.pos + 1}"
+        raise FieldError(None, f"not valid JSON ({exc.msg}: {where})") from None
     except RecursionError:
         message = f"nested more than {MAX_DEPTH} levels deep"
         raise FieldError(_deep_field(raw), message) from None

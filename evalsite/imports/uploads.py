@@ -68,7 +68,10 @@ def upload_view(
         else:
             messages.success(
                 request,
-                f"{upload.name}: {result.created} created, {result.unchanged} unchanged.",
+                # Not starting with the file's name: the admin capitalises a
+                # message's first letter, which would misspell it.
+                f"Imported {upload.name}: {result.created} created, "
+                f"{result.unchanged} unchanged.",
             )
             return redirect(success_url)
     context = {

@@ -241,3 +241,6 @@ def test_admin_upload_page(client, admin_user, generations):
     )
     assert good.status_code == 302
     assert RewardScore.objects.count() == 1
+    # The admin capitalises a message's first letter: the file's name comes later.
+    shown = client.get(good["Location"]).content.decode()
+    assert "Imported s.jsonl: 1 created, 0 unchanged." in shown

@@ -151,6 +151,11 @@ def test_downloads(researcher_client, h2h):
     ratings = pd.read_csv(io.BytesIO(get("ratings.csv")))
     assert len(ratings) == 36
     assert {"annotator", "choice", "score", "candidate_on_left"} <= set(ratings)
+    # The ratings files are every rating as collected, whatever the options (the
+    # page says so); the pairs honour them.
+    assert get("ratings.csv", exclude="ann-a") == get("ratings.csv")
+    page = researcher_client.get(reverse("reports:evaluation", args=[h2h.pk]))
+    assert "every rating as collected" in page.content.decode()
     parquet = pd.read_parquet(io.BytesIO(get("ratings.parquet")))
     assert len(parquet) == 36
     assert list(parquet["categories"].iloc[9]) == ["factual questions", "dialogue"]
