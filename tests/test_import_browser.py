@@ -75,6 +75,7 @@ def test_large_upload_shows_progress_then_counts_or_errors(
     assert "is large" in page.inner_text("#import-progress")
     _ended(page)
     assert page.inner_text('[data-field="state"]') == "done"
+    assert page.locator('[data-field="stage-part"]').is_hidden()  # not "done (done)"
     assert bar.get_attribute("max") == "100"
     assert page.evaluate("() => document.querySelector('progress').value") == 100
     assert page.inner_text('[data-field="created"]') == str(PROMPTS)
@@ -92,6 +93,7 @@ def test_large_upload_shows_progress_then_counts_or_errors(
     _upload(page, live_server, "bad.jsonl", bad)
     _ended(page)
     assert page.inner_text('[data-field="state"]') == "failed"
+    assert page.locator('[data-field="stage-part"]').is_hidden()
     rows = page.locator('[data-field="errors"] tr')
     assert [rows.nth(i).locator("td").all_inner_texts() for i in range(2)] == [
         ["8", "id", "required field is missing"],

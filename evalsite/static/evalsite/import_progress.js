@@ -24,6 +24,8 @@
     field("percent").textContent = data.percent;
     field("state").textContent = data.state;
     field("stage").textContent = data.stage;
+    // The stage tells where a running import is; an ended one says it by its state.
+    field("stage-part").hidden = data.state === "done" || data.state === "failed";
     if (data.state === "done") {
       field("created").textContent = data.result.created;
       field("unchanged").textContent = data.result.unchanged;
