@@ -12,6 +12,9 @@ from .evaluation_reports import cached_reports
 from .templatetags.report_tags import ci, pct
 from .values import Report
 
+# Chat models a tournament's row names before "and N more".
+SHOWN_MODELS = 4
+
 
 @dataclass(frozen=True)
 class HomeRow:
@@ -32,9 +35,22 @@ class HomeRow:
 
     @property
     def models(self) -> str:
+        """The chat models, the first few of a long list (``all_models`` has them all:
+        the LLMFAO tournament's 59 names made its row thousands of pixels tall)."""
         if self.evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
             return f"{self.evaluation.candidate} vs {self.evaluation.baseline}"
-        return ", ".join(sorted(m.name for m in self.evaluation.chat_models.all()))
+        names = self._names()
+        if len(names) <= SHOWN_MODELS + 1:
+            return ", ".join(names)
+        shown = ", ".join(names[:SHOWN_MODELS])
+        return f"{shown} and {len(names) - SHOWN_MODELS} more chat models"
+
+    @property
+    def all_models(self) -> str:
+        return ", ".join(self._names())
+
+    def _names(self) -> list[str]:
+        return sorted(m.name for m in self.evaluation.chat_models.all())
 
 
 def headline_of(report: Report) -> str:

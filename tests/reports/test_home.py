@@ -110,6 +110,19 @@ def test_tournament_headline_is_the_leader_of_the_cached_report(client, research
     assert headline == f"leader: {leader['model']} (score {leader['score']:.2f})"
 
 
+def test_a_tournament_of_many_models_names_a_few_and_counts_the_rest(
+    client, researcher
+):
+    arena = tournament()
+    arena.chat_models.add(*(ChatModelFactory(name=f"extra-{k:02d}") for k in range(56)))
+    client.force_login(researcher)
+    page = client.get("/").content.decode()
+    row = page.split(f'data-evaluation="{arena.pk}"')[1].split("</tr>")[0]
+    assert "extra-00, extra-01, extra-02, extra-03 and 55 more chat models" in row
+    assert "extra-55" in row  # in the title, all of them
+    assert row.count("extra-55") == 1
+
+
 def test_single_response_headline_is_the_mean_per_chat_model(client, researcher):
     """Model m: scores 6 and 3, mean 4.50 over 2 ratings."""
     model = ChatModelFactory(name="m")
