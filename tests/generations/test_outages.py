@@ -1,6 +1,7 @@
 """Outages when a job starts: the broker or a chat model's server is down."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -276,6 +277,8 @@ def test_a_server_that_stops_answering_shows_as_waiting_then_the_job_completes(
     page = client.get(job.get_absolute_url()).content.decode()
     assert f"Waiting for {stub_server.url}" in page
     assert "HTTP 500" in page
+    # A time to read without JavaScript (its script shows the local time).
+    assert re.search(r'next try at <time datetime="[^"]+">\d\d:\d\d:\d\d UTC<', page)
 
     stub_server.state.fail_500 = 0  # back: the retries succeed
     deadline = time.monotonic() + 30
