@@ -322,7 +322,8 @@ EVALSITE_GENERATION_SOFT_TIME_LIMIT = env.int(
 # request's connect and read timeouts.
 EVALSITE_SERVER_SLOT_GRACE = env.float("EVALSITE_SERVER_SLOT_GRACE", default=30)
 
-# Reports over at least this many ratings are computed by a Celery worker, not in the
+# Reports over at least this many ratings (counted at 1,000 resamples: ten times as
+# many resamples weigh ten times as much) are computed by a Celery worker, not in the
 # web request (the page shows progress; the API answers 202 with a status URL).
 EVALSITE_REPORT_BACKGROUND_MIN_RATINGS = env.int(
     "EVALSITE_REPORT_BACKGROUND_MIN_RATINGS", default=50_000

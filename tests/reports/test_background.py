@@ -27,7 +27,7 @@ from reports.report_options import ReportOptions
 from tests.factories import RatingFactory, UserFactory
 from tests.support.worker import redis_broker
 
-from .builders import head_to_head
+from .builders import head_to_head, tournament
 from .worker_support import large_reports as large_reports  # a fixture
 from .worker_support import start_worker as start_worker  # a fixture
 from .worker_support import wait_for
@@ -66,6 +66,24 @@ def no_build(monkeypatch):
 
 
 # Without a worker ----------------------------------------------------------------
+
+
+@override_settings(EVALSITE_REPORT_BACKGROUND_MIN_RATINGS=20_000)
+def test_many_resamples_make_a_small_report_large(client, researcher, queued):
+    """Its work, not only its ratings: 100,000 resamples of a tournament's 8,931
+    votes held a web worker until gunicorn killed it."""
+    arena = tournament()  # 15 votes
+    client.force_login(researcher)
+    api = f"/api/reports/{arena.pk}/"
+    assert client.get(api, {"resamples": 1000}).status_code == 200
+    assert queued == []
+    assert background.report_work(15, ReportOptions(resamples=100_000)) == 1500
+    with override_settings(EVALSITE_REPORT_BACKGROUND_MIN_RATINGS=1500):
+        assert client.get(api, {"resamples": 100_000}).status_code == 202
+        assert client.get(api, {"resamples": 99_000}).status_code == 200
+    assert len(queued) == 1
+    # Fewer resamples than the default weigh as the default: never less work.
+    assert background.report_work(15, ReportOptions(resamples=10)) == 15
 
 
 def test_a_small_report_is_computed_in_the_request(h2h, client, researcher, queued):
