@@ -93,6 +93,21 @@ class JudgeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     autocomplete_fields = ["template"]
 
+    def save_model(self, request, obj, form, change):
+        """A judge with a chat model and no template judges with the default one
+        (created when missing): without a template it could never be run."""
+        if obj.chat_model_id and obj.template_id is None:
+            obj.template = templates.template_default()
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.base_fields["template"].help_text = (
+            "The template version new judgements use; empty with a chat model: "
+            "the default template (mt-bench-pairwise)."
+        )
+        return form
+
 
 @admin.register(JudgeRun)
 class JudgeRunAdmin(admin.ModelAdmin):

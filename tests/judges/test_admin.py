@@ -134,3 +134,28 @@ def test_adding_a_template_under_a_taken_name_is_refused(client, admin_user, tem
     assert response.status_code == 200
     assert "edit it to make a new version" in response.content.decode()
     assert JudgeTemplate.objects.filter(name=template.name).count() == 1
+
+
+def test_a_judge_added_with_a_chat_model_and_no_template_gets_the_default(
+    client, admin_user
+):
+    """A fresh install has no template until one is needed: a judge saved without
+    one could never run, and the runs page did not say why."""
+    client.force_login(admin_user)
+    assert "No judge can run yet" in client.get("/judges/runs/").content.decode()
+    chat_model = ChatModelFactory(
+        name="judge model", backend="openai", base_url="http://judge:8000"
+    )
+    response = client.post(
+        "/admin/judges/judge/add/",
+        {"name": "new-judge", "chat_model": chat_model.pk, "description": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    judge = Judge.objects.get(name="new-judge")
+    assert judge.template == templates.template_default()
+    page = client.get("/judges/runs/").content.decode()
+    assert "No judge can run yet" not in page
+    assert f'value="{judge.pk}"' in page
+    # A judge of imported verdicts (no chat model) keeps no template.
+    client.post("/admin/judges/judge/add/", {"name": "imported", "description": ""})
+    assert Judge.objects.get(name="imported").template is None
