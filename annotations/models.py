@@ -169,7 +169,10 @@ class Evaluation(models.Model):
         blank=True,
         help_text="At most this many pairs per annotator (an invitation may set its "
         "own).",
-        validators=[MaxValueValidator(MAX_INT)],
+        validators=[
+            MinValueValidator(1, "A quota is at least one pair."),
+            MaxValueValidator(MAX_INT),
+        ],
     )
     completion_code = models.CharField(
         max_length=100,
@@ -249,39 +252,47 @@ class Evaluation(models.Model):
             models.CheckConstraint(
                 condition=Q(annotators_per_pair__gte=1),
                 name="evaluation_annotators_per_pair_positive",
+                violation_error_message="At least one annotator rates each pair.",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["tournament", "single"])
                 | Q(candidate__isnull=False, baseline__isnull=False),
                 name="evaluation_head_to_head_has_both_sides",
+                violation_error_message="A head-to-head evaluation needs a candidate and a baseline.",
             ),
             models.CheckConstraint(
                 condition=Q(kind="single", scale="likert")
                 | (~Q(kind="single") & ~Q(scale="likert")),
                 name="evaluation_likert_is_single_response",
+                violation_error_message="The Likert scale is the single-response evaluation's scale, and it has no other.",
             ),
             models.CheckConstraint(
                 condition=Q(safety_labels=False) | Q(scale="preference"),
                 name="evaluation_safety_labels_on_preference_scale",
+                violation_error_message="Safety labels come with the preference scale only.",
             ),
             models.CheckConstraint(
                 condition=~Q(candidate=F("baseline")),
                 name="evaluation_candidate_is_not_baseline",
+                violation_error_message="The candidate and the baseline must be different chat models.",
             ),
             models.CheckConstraint(
                 condition=Q(gold_rate__gte=0, gold_rate__lte=1)
                 & Q(repeat_rate__gte=0, repeat_rate__lte=1)
                 & Q(gold_rate__lte=1 - F("repeat_rate")),
                 name="evaluation_quality_rates_are_shares",
+                violation_error_message="The gold and repeat rates are shares from 0 to 1, and together at most 1.",
             ),
             models.CheckConstraint(
                 condition=Q(adaptive_top__gte=1, adaptive_width__gt=0),
                 name="evaluation_adaptive_focus_positive",
+                violation_error_message="Adaptive allocation needs at least one top model and a width above 0.",
             ),
             models.CheckConstraint(
                 condition=~Q(stop_rule="width")
                 | Q(stop_width__gt=0, stop_width__lte=1),
                 name="evaluation_stop_width_is_a_share",
+                violation_error_message="The width rule needs a width above 0 and at most 1.",
             ),
         ]
 
@@ -324,7 +335,10 @@ class Invitation(models.Model):
         blank=True,
         help_text="At most this many pairs per person who joins (else the "
         "evaluation's quota).",
-        validators=[MaxValueValidator(MAX_INT)],
+        validators=[
+            MinValueValidator(1, "A quota is at least one pair."),
+            MaxValueValidator(MAX_INT),
+        ],
     )
     completion_code = models.CharField(max_length=100, blank=True)
     completion_url = models.URLField(blank=True)
@@ -368,7 +382,10 @@ class PoolMember(models.Model):
         null=True,
         blank=True,
         help_text="At most this many pairs (else the evaluation's quota).",
-        validators=[MaxValueValidator(MAX_INT)],
+        validators=[
+            MinValueValidator(1, "A quota is at least one pair."),
+            MaxValueValidator(MAX_INT),
+        ],
     )
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_message = models.TextField(

@@ -2,6 +2,7 @@
 generations are checked first, the services store it whole, pairs come later."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
 
@@ -252,3 +253,20 @@ def test_the_services_refuse_to_nest_in_a_transaction(setup):
                          created_by=None)  # fmt: skip
     with pytest.raises(RuntimeError), transaction.atomic():
         evaluation_pairs_build(evaluation=evaluation)
+
+
+def test_the_admins_form_says_what_a_constraint_wants(setup):
+    """The Django admin validates an evaluation with the model's constraints and
+    validators: their messages are what the admin reads, not a constraint's name."""
+    prompt_set, cand, base, *_ = setup
+    evaluation = Evaluation(
+        name="e9", prompt_set=prompt_set, candidate=cand, baseline=base,
+        gold_rate=0.7, repeat_rate=0.5, quota=0,
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        evaluation.full_clean()
+    messages = caught.value.message_dict
+    assert messages["quota"] == ["A quota is at least one pair."]
+    assert messages["__all__"] == [
+        "The gold and repeat rates are shares from 0 to 1, and together at most 1."
+    ]
