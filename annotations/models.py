@@ -303,6 +303,14 @@ class Evaluation(models.Model):
         return reverse("reports:evaluation", args=[self.pk])
 
     @property
+    def status_label(self) -> str:
+        """Its status as pages show it: an open evaluation its stopping rule has
+        stopped is no longer open for rating."""
+        if self.status == self.Status.OPEN and self.stopped_at is not None:
+            return "Stopped by its stopping rule"
+        return self.get_status_display()
+
+    @property
     def scale_labels(self) -> list[tuple[int, str]]:
         return scales.labels(self.scale)
 

@@ -157,12 +157,15 @@ def test_progress_page_shows_the_sequence_the_rule_and_the_stop(client, admin_us
     url = f"/evaluations/{evaluation.pk}/progress/"
     html = client.get(url).content.decode()
     assert 'id="stopped-banner"' not in html
+    assert '<span id="status">Open for rating</span>' in html
     assert "not before 20 complete pairs" in html
     assert evaluation_stop_check(evaluation_id=evaluation.pk, now=T0)
     html = client.get(url).content.decode()
     low, high = evaluation_sequence(evaluation=evaluation).win_no_ties
     assert f"{low:.2f} to {high:.2f}" in html
     assert "<strong>Stopped</strong> on 2026-01-01 00:00" in html
+    # The header agrees with the banner (it said "Open for rating").
+    assert '<span id="status">Stopped by its stopping rule</span>' in html
     assert "Stopped after 20 pairs: the always-valid 95 % sequence" in html
 
 
