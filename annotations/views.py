@@ -93,12 +93,13 @@ def _shown(request: HttpRequest, own: Assignment | QualityTask) -> HttpResponse:
                 undo=int(undo) if re.fullmatch(r"[0-9]{1,18}", undo) else None,
             ),
         )
-    messages.info(request, "That pair is finished; here is the next one.")
     note, stopped = "", None
     try:
         following = item_next(evaluation=evaluation, annotator=request.user)
-    except services.AssignmentError as error:
+    except services.AssignmentError as error:  # paused, stopped, quota done...
         following, note, stopped = None, error.message, error
+    if following is not None:  # else there is no next one to speak of
+        messages.info(request, "That pair is finished; here is the next one.")
     return _next(request, following, note, evaluation=evaluation, stopped=stopped)
 
 

@@ -131,6 +131,16 @@ def test_a_paused_annotator_is_told_so_by_the_api_and_the_page(db, client):
     assert not Assignment.objects.exists()
 
 
+def test_a_pair_held_when_paused_says_paused_not_here_is_the_next_one(db, client):
+    evaluation, _, (user,) = build_evaluation(pairs=2, annotators=1, per_pair=1)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    annotator_pause(evaluation=evaluation, annotator=user, message="Paused: see mail.")
+    client.force_login(user)
+    page = client.get(f"/assignments/{lease.pk}/", follow=True).content.decode()
+    assert "Paused: see mail." in page
+    assert "here is the next one" not in page
+
+
 def test_quota_stops_the_annotator_and_records_completion(db, client):
     evaluation, _, (user, other) = build_evaluation(
         pairs=4, annotators=2, per_pair=1, quota=2, completion_code="C0DE-42"
