@@ -16,7 +16,7 @@ from evalsite.rendering import render_markdown, render_stored
 from generations.models import Generation
 
 from . import scales
-from .models import Assignment, Comparison, Evaluation, Rating
+from .models import Assignment, Comparison, Evaluation, PoolMember, Rating
 from .services import pair_queries
 
 State = Assignment.State
@@ -130,8 +130,8 @@ def assignment_for_annotator(
 def annotator_counts(*, evaluation: Evaluation, annotator_id: int) -> tuple[int, int]:
     """(pairs this annotator rated, pairs left to them) in one evaluation, in one
     statement. Pairs left are those not yet complete that the annotator has not
-    rated, skipped or flagged, the one they hold included; some of them may be
-    finished by others first."""
+    rated, skipped or flagged, the one they hold included, and no more than their
+    quota leaves them; some of them may be finished by others first."""
     return pair_queries.annotator_counts(
         evaluation_id=evaluation.pk, user_id=annotator_id
     )
@@ -207,9 +207,13 @@ def _keys(labels: list[tuple[int, str]], *, single: bool) -> list[tuple[int, int
 def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
     """The evaluations in the annotator's pools with pairs done and pairs left."""
     rows = []
-    for evaluation in annotator.evaluation_pools.select_related(
-        "candidate", "baseline"
-    ).order_by("name"):
+    members = (
+        PoolMember.objects.filter(user=annotator)
+        .select_related("evaluation__candidate", "evaluation__baseline")
+        .order_by("evaluation__name")
+    )
+    for member in members:
+        evaluation = member.evaluation
         done, left = annotator_counts(evaluation=evaluation, annotator_id=annotator.pk)
         rows.append(
             {
@@ -217,6 +221,8 @@ def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
                 "title": annotator_title(evaluation),
                 "is_open": evaluation.status == Evaluation.Status.OPEN,
                 "stopped": evaluation.stopped_at is not None,
+                "paused": member.paused_at is not None,
+                "pause_message": member.pause_message,
                 "done": done,
                 "left": left,
             }

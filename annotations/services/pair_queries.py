@@ -287,9 +287,14 @@ def open_count(
 
 
 def annotator_counts(*, evaluation_id: int, user_id: int) -> tuple[int, int]:
-    """(ratings by the annotator, pairs not complete that they have not finished)."""
+    """(ratings by the annotator, pairs not complete that they have not finished, at
+    most what their quota leaves them: theirs, else the evaluation's)."""
     sql = f"""
     SELECT
+      COALESCE(
+        (SELECT pm.quota FROM {MEMBERS} pm
+         WHERE pm.evaluation_id = %(evaluation)s AND pm.user_id = %(user)s),
+        (SELECT e.quota FROM {E} e WHERE e.id = %(evaluation)s)),
       (SELECT COUNT(*) FROM {R} r JOIN {C} rc ON rc.id = r.comparison_id
        WHERE rc.evaluation_id = %(evaluation)s AND r.annotator_id = %(user)s),
       (SELECT COUNT(*) FROM {C} c
@@ -303,8 +308,10 @@ def annotator_counts(*, evaluation_id: int, user_id: int) -> tuple[int, int]:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, bound(evaluation=evaluation_id, user=user_id))
-        done, left = cursor.fetchone()
-        return done, left
+        quota, done, left = cursor.fetchone()
+    if quota is not None:
+        left = min(left, max(quota - done, 0))
+    return done, left
 
 
 def lease_if_room(

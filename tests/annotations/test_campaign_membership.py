@@ -141,6 +141,27 @@ def test_a_pair_held_when_paused_says_paused_not_here_is_the_next_one(db, client
     assert "here is the next one" not in page
 
 
+def test_pairs_left_count_within_the_quota_and_a_pause_shows_on_the_home(db, client):
+    evaluation, _, (user, other) = build_evaluation(pairs=6, annotators=2, per_pair=1)
+    PoolMember.objects.filter(evaluation=evaluation, user=user).update(quota=2)
+    client.force_login(user)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    page = client.get(f"/assignments/{lease.pk}/").content.decode()
+    assert '<b class="left-count">2</b> left' in page  # the quota's 2, not 6
+    answer_submit(assignment_id=lease.pk, annotator=user, action="rate", choice=1)
+    home = client.get("/").content.decode()
+    assert '<td class="num">1</td>\n        <td class="num">1</td>' in home
+    annotator_pause(evaluation=evaluation, annotator=user, message="Take a break.")
+    home = client.get("/").content.decode()
+    assert "Paused: Take a break." in home
+    assert "Continue rating" not in home
+    client.force_login(other)  # no quota: every pair not theirs
+    assert (
+        '<td class="num">0</td>\n        <td class="num">5</td>'
+        in client.get("/").content.decode()
+    )
+
+
 def test_quota_stops_the_annotator_and_records_completion(db, client):
     evaluation, _, (user, other) = build_evaluation(
         pairs=4, annotators=2, per_pair=1, quota=2, completion_code="C0DE-42"
