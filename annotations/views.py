@@ -162,19 +162,23 @@ def _next(
             if confirmation.get("saved"):
                 messages.success(request, confirmation["saved"])
             return redirect(completed)
+        completion = completion_for(evaluation=evaluation, annotator=request.user)
         html = render_to_string(
             "annotations/_completed.html",
             {
-                "completion": completion_for(
-                    evaluation=evaluation, annotator=request.user
-                ),
+                "completion": completion,
                 # The page's heading says it already.
                 "note": note.replace(stopped.message, "").strip(),
                 **confirmation,
             },
             request=request,
         )
-        return JsonResponse({"html": html, "url": completed})
+        body = {"html": html, "url": completed}
+        if completion is not None and completion.url:
+            # The crowd platform's completion address: the script goes there, as
+            # the completion page does without JavaScript.
+            body["leave"] = completion.url
+        return JsonResponse(body)
     if not wants_fragment(request):
         if confirmation.get("saved"):
             messages.success(request, confirmation["saved"])

@@ -203,6 +203,8 @@ def test_a_member_s_own_quota_wins_and_the_last_answer_leads_to_the_completion(
     body = response.json()
     assert body["url"] == reverse("annotations:completed", args=[evaluation.pk])
     assert "prolific.example/submissions/complete?cc=XYZ" in body["html"]
+    # The script goes on to it (rate.js: ``leave``), as the page does without it.
+    assert body["leave"] == "https://app.prolific.example/submissions/complete?cc=XYZ"
     page = client.get(body["url"])
     assert page.status_code == 302
     assert page["Location"].startswith("https://app.prolific.example/")

@@ -108,3 +108,28 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
         )
     context.close()
     assert violations == []
+
+
+def test_a_participant_with_a_completion_address_is_sent_there(live_server, browser):
+    """With JavaScript, as without: the last answer of the quota goes on to the crowd
+    platform's completion address (the page once stayed, with a button)."""
+    evaluation, _, _ = build_evaluation(pairs=3, annotators=0, per_pair=1)
+    back = f"{live_server.url}/platform/complete/?cc=XYZ"  # a stand-in (a 404 here)
+    invitation = Invitation.objects.create(
+        evaluation=evaluation,
+        max_uses=5,
+        expires_at=timezone.now() + timedelta(days=1),
+        quota=1,
+        completion_url=back,
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    participant = context.new_page()
+    participant.goto(f"{live_server.url}/join/{invitation.token}/?{CROWD}")
+    participant.click("#join-start")
+    participant.wait_for_selector("#answer-form")
+    participant.wait_for_load_state("load")
+    _rate(participant)
+    participant.wait_for_url(back)
+    member = PoolMember.objects.get(evaluation=evaluation)
+    assert member.completed_at is not None
+    context.close()

@@ -208,6 +208,8 @@
     forgetPending();
     carriedSeconds = 0;
     showPair(body);
+    // A share done with a completion address: on to the crowd platform.
+    if (body.leave) window.location.assign(body.leave);
   }
 
   function showPair(body) {
