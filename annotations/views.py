@@ -39,11 +39,27 @@ def next_pair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("annotations:home")
     if item is None:
-        messages.success(
-            request, "Nothing is left for you in this evaluation. Thank you!"
-        )
+        if waiting := _held_by_others(evaluation, request.user):
+            messages.info(request, waiting)
+        else:
+            messages.success(
+                request, "Nothing is left for you in this evaluation. Thank you!"
+            )
         return redirect("annotations:home")
     return redirect(item_page_url(item))
+
+
+def _held_by_others(evaluation: Evaluation, user) -> str:
+    """When no pair can be leased: why, if pairs left are held by others' leases
+    (some may come back); "" when nothing is left at all."""
+    _, left = selectors.annotator_counts(evaluation=evaluation, annotator_id=user.pk)
+    if not left:
+        return ""
+    pairs = "pair left is" if left == 1 else f"{left} pairs left are"
+    return (
+        f"Nothing is free for you right now: the {pairs} being rated by others. "
+        "A pair whose rater does not finish comes back: try again in a few minutes."
+    )
 
 
 _ACTIONS = frozenset(action.value for action in Action)
@@ -186,7 +202,10 @@ def _next(
             messages.info(request, note)
         if following is None:
             if not note:
-                messages.success(request, "All done here. Thank you!")
+                if waiting := _held_by_others(evaluation, request.user):
+                    messages.info(request, waiting)
+                else:
+                    messages.success(request, "All done here. Thank you!")
             return redirect("annotations:home")
         url = item_page_url(following)
         if confirmation.get("undo"):
@@ -197,6 +216,7 @@ def _next(
             "annotations/_done.html",
             {
                 "note": note,
+                "waiting": "" if note else _held_by_others(evaluation, request.user),
                 "undo_seconds": answer_changes.UNDO_SECONDS,
                 **confirmation,
             },

@@ -162,6 +162,26 @@ def test_pairs_left_count_within_the_quota_and_a_pause_shows_on_the_home(db, cli
     )
 
 
+def test_pairs_held_by_others_are_not_called_nothing_left(db, client):
+    """The home counted a pair another annotator held as left, and the next
+    button then said nothing was left at all."""
+    evaluation, _, (holder, other) = build_evaluation(pairs=1, annotators=2, per_pair=1)
+    services.assignment_next(evaluation=evaluation, annotator=holder)
+    client.force_login(other)
+    page = client.post(
+        reverse("annotations:next", args=[evaluation.pk]), follow=True
+    ).content.decode()
+    assert "Nothing is free for you right now: the pair left is being rated" in page
+    assert "Nothing is left for you" not in page
+    # Once it is rated, nothing is left indeed.
+    (held,) = Assignment.objects.filter(annotator=holder)
+    answer_submit(assignment_id=held.pk, annotator=holder, action="rate", choice=1)
+    page = client.post(
+        reverse("annotations:next", args=[evaluation.pk]), follow=True
+    ).content.decode()
+    assert "Nothing is left for you in this evaluation" in page
+
+
 def test_quota_stops_the_annotator_and_records_completion(db, client):
     evaluation, _, (user, other) = build_evaluation(
         pairs=4, annotators=2, per_pair=1, quota=2, completion_code="C0DE-42"
