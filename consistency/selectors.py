@@ -87,6 +87,21 @@ def judging_progress(*, evaluation: ConsistencyEvaluation) -> dict[str, int]:
     }
 
 
+def retrying_dialogues(*, evaluation: ConsistencyEvaluation) -> list[Dialogue]:
+    """Dialogues still to run whose last try failed (the server unreachable or in
+    error), with that error in their note: they are tried again."""
+    return list(
+        Dialogue.objects.filter(
+            evaluation=evaluation,
+            status__in=(Dialogue.Status.QUEUED, Dialogue.Status.RUNNING),
+            attempts__gt=0,
+        )
+        .exclude(note="")
+        .select_related("instruction", "chat_model")
+        .order_by("chat_model__name", "instruction__external_id")
+    )
+
+
 def stopped_dialogues(*, evaluation: ConsistencyEvaluation) -> list[Dialogue]:
     return list(
         Dialogue.objects.filter(evaluation=evaluation)

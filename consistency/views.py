@@ -80,6 +80,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": _labelled(selectors.dialogue_counts(evaluation=evaluation)),
             "progress": selectors.judging_progress(evaluation=evaluation),
             "stopped": selectors.stopped_dialogues(evaluation=evaluation),
+            "retrying": selectors.retrying_dialogues(evaluation=evaluation),
             "instructions": evaluation.instructions.count(),
             "can_change": request.user.has_perm(CHANGE),
         },

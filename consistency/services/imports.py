@@ -203,6 +203,17 @@ def _evaluation_create(
         errors.append(
             LineError(None, "annotators_per_reply", f"must be 1 to {MAX_ANNOTATORS}")
         )
+    elif users and len(users) < per_reply:
+        # No reply could ever get its N answers (an empty pool is filled later).
+        errors.append(
+            LineError(
+                None,
+                "annotators",
+                f"a pool of {len(users)} cannot give each reply {per_reply} "
+                f"different annotators: name at least {per_reply}, or ask for "
+                "fewer per reply",
+            )
+        )
     if errors:
         raise ImportFileError(errors)
     evaluation = ConsistencyEvaluation(

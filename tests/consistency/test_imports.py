@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from annotations import roles
 from consistency.models import ConsistencyEvaluation, Instruction
+from tests.conftest import make_user
 from tests.factories import ChatModelFactory
 
 URL = "/api/consistency/imports/"
@@ -52,13 +54,16 @@ def _post(api, data: bytes, name="i.jsonl", **fields):
 
 
 def test_upload_creates_the_evaluation_and_its_instructions(api, annotator):
-    response = _post(api, _jsonl(*GOOD), annotators="ann1", annotators_per_reply=2)
+    make_user("ann2", roles.ANNOTATOR)
+    response = _post(
+        api, _jsonl(*GOOD), annotators="ann1, ann2", annotators_per_reply=2
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 2
     evaluation = ConsistencyEvaluation.objects.get(name="consist")
     assert evaluation.annotators_per_reply == 2
     assert sorted(m.name for m in evaluation.chat_models.all()) == ["m1", "m2"]
-    assert list(evaluation.annotators.all()) == [annotator]
+    assert sorted(u.username for u in evaluation.annotators.all()) == ["ann1", "ann2"]
     haiku = Instruction.objects.get(external_id="haiku")
     assert (haiku.system_message, haiku.attribute) == (
         "Always answer in haiku.",
@@ -69,6 +74,18 @@ def test_upload_creates_the_evaluation_and_its_instructions(api, annotator):
     again = _post(api, _jsonl(*GOOD))
     assert again.json()["created"] == 0
     assert again.json()["unchanged"] == 2
+
+
+def test_a_pool_smaller_than_n_is_refused_naming_annotators(api, annotator):
+    """Each reply needs N different annotators: a pool of 1 never gives 2."""
+    response = _post(api, _jsonl(*GOOD), annotators="ann1", annotators_per_reply=2)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "annotators"
+    assert (
+        "a pool of 1 cannot give each reply 2 different annotators" in error["message"]
+    )
+    assert not ConsistencyEvaluation.objects.exists()
 
 
 def test_csv_with_probes_as_a_json_list(api):

@@ -39,6 +39,21 @@ def test_researcher_reads_admin_starts(client, researcher, admin_user, annotator
     assert client.get("/consistency/upload/").status_code == 200
 
 
+def test_dialogues_waiting_for_their_server_show_its_error(client, researcher):
+    """A server that cannot be reached left dialogues "Queued" with nothing said;
+    their last error is in their note, and the page shows it."""
+    evaluation = build_evaluation(instructions=1, turns=1)
+    error = "connection error: ConnectError('[Errno 111] Connection refused')"
+    Dialogue.objects.filter(evaluation=evaluation).update(
+        status="queued", attempts=4, note=error
+    )
+    client.force_login(researcher)
+    html = client.get(f"/consistency/{evaluation.pk}/").content.decode()
+    assert "Waiting for the server" in html
+    assert "4 attempts; tried again" in html
+    assert "Connection refused" in html
+
+
 def test_annotator_sees_only_their_pools(client, annotator):
     mine = build_evaluation(
         name="mine", instructions=1, turns=1, annotators=[annotator]
