@@ -136,16 +136,23 @@ def _welcome(
 ) -> HttpResponse:
     evaluation = invitation.evaluation
     refusal = services.invitation_refusal(invitation, now=timezone.now())
-    if refusal == "full" and services.pool_member_returning(
+    returning = services.pool_member_returning(
         evaluation=evaluation, user=signed_in, crowd=crowd
-    ):
+    )
+    if refusal == "full" and returning:
         refusal = None  # a full link still lets its own members back in
     if refusal is not None:
         return _refused(request, services.REFUSALS[refusal], status=410)
     context = {
         "title": selectors.annotator_title(evaluation),
         "guidelines_html": render_markdown(evaluation.guidelines),
-        "quota": invitation.quota or evaluation.quota,
+        # Someone already in the pool (by another link, say) keeps their own quota.
+        "quota": (
+            (returning.quota or evaluation.quota)
+            if returning
+            else (invitation.quota or evaluation.quota)
+        ),
+        "returning": returning is not None,
         "action": request.get_full_path(),
     }
     return render(request, "annotations/join.html", context)

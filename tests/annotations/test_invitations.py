@@ -202,6 +202,21 @@ def test_a_new_browser_with_the_same_pid_gets_the_same_account(client, evaluatio
     assert invitation.uses == 1
 
 
+def test_a_second_link_tells_a_member_their_own_quota_applies(client, evaluation):
+    first = _invitation(evaluation, quota=2)
+    second = _invitation(evaluation, quota=1)
+    client.post(_join_url(first, **CROWD))
+    welcome = client.get(_join_url(second, PROLIFIC_PID="another-browser-pid"))
+    html = welcome.content.decode()
+    assert "You will rate 2 pairs." in html  # theirs, not the second link's 1
+    assert "You are already taking part in this evaluation" in html
+    # A newcomer on the second link reads its own quota.
+    client.logout()
+    html = client.get(_join_url(second, PROLIFIC_PID="newcomer")).content.decode()
+    assert "You will rate 1 pair." in html
+    assert "already taking part" not in html
+
+
 def test_a_signed_in_annotator_posting_joins_as_themselves(
     client, evaluation, annotator
 ):
