@@ -303,6 +303,13 @@ class Evaluation(models.Model):
         return reverse("reports:evaluation", args=[self.pk])
 
     @property
+    def scale_name(self) -> str:
+        """The scale's label to use mid-sentence: "preference (A or B, and by how
+        much)", keeping the capitals that are names (A, B, Likert)."""
+        label = self.get_scale_display()
+        return label[:1].lower() + label[1:]
+
+    @property
     def status_label(self) -> str:
         """Its status as pages show it: an open evaluation its stopping rule has
         stopped is no longer open for rating."""

@@ -206,7 +206,7 @@ def chosen_evaluations(values: Sequence[str]) -> list[Evaluation]:
         if found[pk].scale not in BATCH_SCALES:
             raise ValueError(
                 f"evaluation: {found[pk].name!r} is on the "
-                f"{found[pk].get_scale_display().lower()} scale; batch statistics "
+                f"{found[pk].scale_name} scale; batch statistics "
                 "need preference or seven-point ratings"
             )
     return sorted(found.values(), key=lambda item: item.pk)

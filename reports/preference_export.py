@@ -77,7 +77,7 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
         if evaluation.scale not in PREFERENCE_SCALES:
             raise ValueError(
                 f"evaluation: {evaluation.name!r} is on the "
-                f"{evaluation.get_scale_display().lower()} scale; preferences come "
+                f"{evaluation.scale_name} scale; preferences come "
                 "from preference and seven-point evaluations"
             )
         if evaluation not in found:

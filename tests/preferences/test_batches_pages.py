@@ -134,7 +134,7 @@ def test_the_api_refuses_annotators_and_strangers(annotator, data):
         ({"evaluation": "99999999999999999999"}, "is not an evaluation id"),
         ({"evaluation": "0"}, "is not an evaluation id"),
         ({"evaluation": "424242"}, "no evaluation 424242"),
-        ({"evaluation": "three"}, "three-point"),
+        ({"evaluation": "three"}, "three-point (A / tie / B) scale"),  # its capitals
     ],
 )
 def test_bad_evaluation_parameters_get_a_400_naming_them(client, researcher, query,
