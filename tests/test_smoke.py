@@ -44,3 +44,13 @@ def test_openapi_schema_is_served(client, researcher):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/imports/prompts/" in response.content
+
+
+def test_a_page_not_found_has_the_sites_layout(client, researcher):
+    client.force_login(researcher)
+    response = client.get("/reports/999999/prompts/nothing-here/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'id="not-found"' in html
+    assert "/reports/999999/prompts/nothing-here/" in html
+    assert "<nav" in html or 'href="/"' in html  # the site's own frame
