@@ -45,5 +45,13 @@ def numci(bounds, digits: int = 3) -> str:
 
 
 @register.filter
+def rowrange(row, digits: int = 4) -> str:
+    """A row's ``low``-``high`` interval, "0.1234–0.5678"; missing -> "—"."""
+    if row.low is None or row.high is None:
+        return "—"
+    return f"{num(row.low, digits)}–{num(row.high, digits)}"
+
+
+@register.filter
 def get(mapping: dict, key):
     return mapping.get(key) if mapping else None

@@ -151,6 +151,18 @@ def test_leaderboard_page_shows_pair_results_and_the_pair_matrix(client, researc
     assert b"model-x vs model-y" in table.content
 
 
+def test_a_leaderboard_without_resamples_shows_one_dash_per_interval(
+    client, researcher
+):
+    arena = tournament()
+    client.force_login(researcher)
+    html = client.get(
+        reverse("reports:evaluation", args=[arena.pk]), {"resamples": 0}
+    ).content.decode()
+    assert "—–—" not in html  # it read as three dashes
+    assert '<td class="num">—</td>' in html
+
+
 @pytest.mark.parametrize("ties", ["half", "davidson"])
 def test_a_tournament_without_ratings_still_has_a_page(client, researcher, ties):
     arena = tournament()
