@@ -14,7 +14,7 @@ from annotations.models import Rating
 from reports import disagreements
 from reports import statistics as st
 
-from .builders import head_to_head
+from .builders import head_to_head, tournament
 from .test_properties import rating_frames
 
 
@@ -225,3 +225,12 @@ def test_an_evaluation_without_ratings_has_no_disagreements(researcher_client, d
     response = researcher_client.get(reverse("reports:disagreements", args=[empty.pk]))
     assert response.status_code == 200
     assert "No pair splits" in response.content.decode()
+
+
+def test_a_tournament_s_page_speaks_of_models_not_a_candidate(researcher_client, db):
+    arena = tournament()
+    html = researcher_client.get(
+        reverse("reports:disagreements", args=[arena.pk])
+    ).content.decode()
+    assert "first-named model's score" in html
+    assert "candidate's score" not in html
