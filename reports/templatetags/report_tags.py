@@ -46,10 +46,10 @@ def numci(bounds, digits: int = 3) -> str:
 
 @register.filter
 def rowrange(row, digits: int = 4) -> str:
-    """A row's ``low``-``high`` interval, "0.1234–0.5678"; missing -> "—"."""
+    """A row's ``low`` to ``high`` interval joined by an en dash; missing -> "—"."""
     if row.low is None or row.high is None:
         return "—"
-    return f"{num(row.low, digits)}–{num(row.high, digits)}"
+    return f"{num(row.low, digits)}\u2013{num(row.high, digits)}"
 
 
 @register.filter

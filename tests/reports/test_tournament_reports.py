@@ -159,7 +159,7 @@ def test_a_leaderboard_without_resamples_shows_one_dash_per_interval(
     html = client.get(
         reverse("reports:evaluation", args=[arena.pk]), {"resamples": 0}
     ).content.decode()
-    assert "—–—" not in html  # it read as three dashes
+    assert "\u2014\u2013\u2014" not in html  # it read as three dashes
     assert '<td class="num">—</td>' in html
 
 
