@@ -82,11 +82,15 @@ class EvaluationForm(forms.ModelForm):
                 self.instance.pool.values_list("pk", flat=True)
             )
 
+    def _value(self, data: dict, name: str):
+        """The field's cleaned value; the stored one when it is read-only here."""
+        return data.get(name) if name in self.fields else getattr(self.instance, name)
+
     def clean(self):
         data = super().clean()
         if (
-            data.get("safety_labels")
-            and data.get("scale") != Evaluation.Scale.PREFERENCE
+            self._value(data, "safety_labels")
+            and self._value(data, "scale") != Evaluation.Scale.PREFERENCE
         ):
             self.add_error(
                 "safety_labels", "Safety labels are only on the preference scale."
@@ -97,7 +101,8 @@ class EvaluationForm(forms.ModelForm):
                 self.add_error(name, "A share: from 0 to 1.")
         sequential_defaults(data)
         values = {name: data.get(name) for name in SEQUENTIAL_FIELDS}
-        for name, message in sequential_errors(kind=data.get("kind"), **values).items():
+        kind = self._value(data, "kind")
+        for name, message in sequential_errors(kind=kind, **values).items():
             if name not in self.errors:
                 self.add_error(name, message)
         if (data.get("min_seconds") or 0) < 0:
@@ -155,6 +160,23 @@ class EvaluationAdmin(admin.ModelAdmin):
     filter_horizontal = ["chat_models"]
     readonly_fields = ["left_out", "created_by", "created_at"]
     change_list_template = "admin/annotations/evaluation/change_list.html"
+    # What its pairs and ratings were made for: fixed once it has pairs (a changed
+    # scale made its reports fail; a changed side or set mislabelled them).
+    FIXED_WITH_PAIRS = (
+        "kind",
+        "scale",
+        "prompt_set",
+        "candidate",
+        "baseline",
+        "chat_models",
+        "safety_labels",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.comparisons.exists():
+            fields += [name for name in self.FIXED_WITH_PAIRS if name not in fields]
+        return fields
 
     def get_queryset(self, request):
         return (
