@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -100,6 +100,27 @@ class Prompt(models.Model):
             )
 
 
+# What every request sets from the chat model's own fields (or the messages):
+# ``decoding`` may add parameters, never replace these.
+REQUEST_FIELDS = ("model", "messages", "max_tokens", "temperature", "top_p", "stream")
+
+
+def validate_decoding(value) -> None:
+    """Decoding parameters: a JSON object, none of whose keys is a request's own."""
+    if not isinstance(value, dict):
+        raise ValidationError('A JSON object of parameters, e.g. {"seed": 1}.')
+    taken = sorted(set(value) & set(REQUEST_FIELDS))
+    if taken:
+        raise ValidationError(
+            f"{', '.join(taken)}: set by the chat model's own fields, not here."
+        )
+
+
+def validate_positive(value) -> None:
+    if not value > 0:
+        raise ValidationError("Above 0 seconds.")
+
+
 class ChatModel(models.Model):
     """A chat model as a researcher set it up: backend, system prompt, limits."""
 
@@ -157,7 +178,10 @@ class ChatModel(models.Model):
     temperature = models.FloatField(default=0.0)
     top_p = models.FloatField(default=1.0)
     decoding = models.JSONField(
-        default=dict, blank=True, help_text="Further decoding parameters sent as is."
+        default=dict,
+        blank=True,
+        help_text="Further decoding parameters sent as is (a JSON object).",
+        validators=[validate_decoding],
     )
     tokenizer = models.CharField(
         max_length=300,
@@ -167,10 +191,12 @@ class ChatModel(models.Model):
     max_concurrency = models.PositiveSmallIntegerField(
         default=8,
         help_text="Requests in flight at once to this server.",
-        validators=[MaxValueValidator(MAX_SMALL_INT)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SMALL_INT)],
     )
     request_timeout = models.FloatField(
-        default=120.0, help_text="Read timeout, seconds."
+        default=120.0,
+        help_text="Read timeout, seconds.",
+        validators=[validate_positive],
     )
     organisation = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -182,10 +208,13 @@ class ChatModel(models.Model):
             models.CheckConstraint(
                 condition=models.Q(context_limit__gte=1, generation_limit__gte=1),
                 name="chat_model_limits_positive",
+                violation_error_message="The context and generation limits are at "
+                "least 1 token.",
             ),
             models.CheckConstraint(
                 condition=models.Q(top_p__gt=0, top_p__lte=1),
                 name="chat_model_top_p_range",
+                violation_error_message="top_p is above 0 and at most 1.",
             ),
         ]
 

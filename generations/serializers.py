@@ -41,6 +41,11 @@ class ChatModelSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "backend", "created_at"]
+        # The service needs both (an OpenAI-compatible server and its model).
+        extra_kwargs = {
+            "base_url": {"required": True, "allow_blank": False},
+            "model_id": {"required": True, "allow_blank": False},
+        }
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):

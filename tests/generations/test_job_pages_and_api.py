@@ -142,6 +142,14 @@ def test_jobs_need_a_backend(prompt_set):
         ("context_limit", 2**31),
         ("generation_limit", 99999999999999),
         ("max_concurrency", 99999999999),
+        # Each of these once made every job of the model run forever, its worker
+        # failing on the request (or, for "model", asking the server for another).
+        ("max_concurrency", 0),
+        ("request_timeout", -1),
+        ("decoding", "notobj"),
+        ("decoding", [1, 2]),
+        ("decoding", {"model": "hijack", "seed": 1}),
+        ("decoding", {"messages": []}),
     ],
 )
 def test_api_refuses_a_number_beyond_its_column_naming_the_field(
@@ -155,3 +163,17 @@ def test_api_refuses_a_number_beyond_its_column_naming_the_field(
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert not ChatModel.objects.filter(name="big").exists()
+
+
+@pytest.mark.django_db
+def test_api_names_a_missing_server_or_model_and_a_constraint_in_words(admin_user):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    missing = api.post("/api/chat-models/", {"name": "m1"}, format="json")
+    assert missing.status_code == 400  # was a 500
+    assert set(missing.json()) == {"base_url", "model_id"}
+    body = {"name": "m2", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"}
+    top_p = api.post("/api/chat-models/", {**body, "top_p": 5}, format="json")
+    assert top_p.status_code == 400
+    assert "top_p is above 0 and at most 1." in str(top_p.json())
+    assert not ChatModel.objects.filter(name__in=["m1", "m2"]).exists()
