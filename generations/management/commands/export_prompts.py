@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from evalsite.command_arguments import output_file
 from generations.exports import prompt_lines
 from generations.models import PromptSet
 
@@ -11,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--prompt-set", required=True)
-        parser.add_argument("--output", help="File to write; standard output if none.")
+        parser.add_argument(
+            "--output", type=output_file, help="File to write; standard output if none."
+        )
 
     def handle(self, *args, prompt_set, output, **options):
         found = PromptSet.objects.filter(name=prompt_set).first()

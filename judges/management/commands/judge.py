@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from annotations.models import Evaluation
+from evalsite.command_arguments import positive_seconds
 from generations.models import ChatModel
 from judges import selectors, verdicts
 from judges.models import Judge, JudgeRun
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             help="Default template of a judge created here (default: json).",
         )
         parser.add_argument("--wait", action="store_true")
-        parser.add_argument("--poll", type=float, default=1.0)
+        parser.add_argument("--poll", type=positive_seconds, default=1.0)
 
     def handle(self, *args, **options):
         evaluation = _get(Evaluation, options["evaluation"], "evaluation")

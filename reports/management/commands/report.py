@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Evaluation
+from evalsite.command_arguments import output_file
 from reports import downloads
 from reports.annotator_filters import UnknownAnnotator
 from reports.evaluation_reports import evaluation_report, report_options_for
@@ -21,7 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("name", help="the evaluation's name")
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         add_arguments(parser)
-        parser.add_argument("--output", help="file to write; standard output if absent")
+        parser.add_argument(
+            "--output",
+            type=output_file,
+            help="file to write; standard output if absent",
+        )
 
     def handle(self, *args, **options):
         try:
