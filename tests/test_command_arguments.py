@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
         (
             ["export_prompts", "--prompt-set", "s", "--output", "/nonexistent/x.jsonl"],
             "no folder",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_an_output_nowhere_is_a_usage_error(arguments, says, tmp_path):
