@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path, register_converter
+from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -52,3 +54,13 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("annotations.urls")),
 ]
+
+
+def not_found(request, exception):
+    """404: JSON under /api/ (as the API's own 404s), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

@@ -1,6 +1,7 @@
 """REST API of the generations app: chat models and generation jobs."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -86,11 +87,13 @@ class GenerationJobViewSet(
             raise ServiceUnavailable(str(exc)) from exc
         serializer.instance = job
 
+    @extend_schema(request=None, responses={200: GenerationJobSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = jobs.job_cancel(job=self.get_object())
         return Response(self.get_serializer(job).data)
 
+    @extend_schema(request=None, responses={202: GenerationJobSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()

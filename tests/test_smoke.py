@@ -54,3 +54,11 @@ def test_a_page_not_found_has_the_sites_layout(client, researcher):
     assert 'id="not-found"' in html
     assert "/reports/999999/prompts/nothing-here/" in html
     assert "<nav" in html or 'href="/"' in html  # the site's own frame
+
+
+def test_an_unknown_api_address_is_a_json_404(client, researcher):
+    client.force_login(researcher)
+    for url in ("/api/evaluations/abc/next/", "/api/nothing-here/"):
+        response = client.post(url)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}

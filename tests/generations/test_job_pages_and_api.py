@@ -177,3 +177,14 @@ def test_api_names_a_missing_server_or_model_and_a_constraint_in_words(admin_use
     assert top_p.status_code == 400
     assert "top_p is above 0 and at most 1." in str(top_p.json())
     assert not ChatModel.objects.filter(name__in=["m1", "m2"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_schema_says_cancel_and_resume_take_no_body(admin_user):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    cancel = paths["/api/jobs/{id}/cancel/"]["post"]
+    resume = paths["/api/jobs/{id}/resume/"]["post"]
+    assert "requestBody" not in cancel and "requestBody" not in resume
+    assert set(resume["responses"]) == {"202"}  # as it answers
