@@ -50,6 +50,7 @@ class ConsistencyShownReplySerializer(serializers.Serializer):
 class ConsistencyOutcomeSerializer(serializers.Serializer):
     stored = serializers.BooleanField()
     next = ConsistencyShownReplySerializer(allow_null=True)
+    notice = serializers.CharField(help_text="Why the answer was not stored, if not.")
 
 
 class ConsistencyTurnRowSerializer(serializers.Serializer):

@@ -121,8 +121,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
             except judging.JudgementNotFound as exc:
                 return HttpResponse(str(exc), status=404)
             shown = outcome.next
-            if not outcome.stored:
-                note = "Your lease had expired and others judged that reply meanwhile."
+            note = outcome.notice
         else:
             shown = judging.judgement_next(
                 evaluation=evaluation, annotator=request.user

@@ -62,8 +62,9 @@ def judgement_answer(
     """Store ``answer`` on the annotator's judgement and lease the next reply.
 
     A second answer to a submitted judgement changes nothing (a double click counts
-    once). An answer on an expired lease whose reply has since had its N is not
-    stored (``stored`` false). ValueError for an answer outside yes / no / not
+    once; another answer is not stored, and ``notice`` says the first stands). An
+    answer on an expired lease whose reply has since had its N is not stored
+    (``stored`` false, and ``notice`` says why). ValueError for an answer outside yes / no / not
     applicable; JudgementNotFound, NotInPool.
     """
     if answer not in Answer.values:
@@ -71,34 +72,41 @@ def judgement_answer(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         _check_pool(evaluation, annotator)
-        stored = _store(evaluation, annotator, judgement_id, answer, now)
+        notice = _store(evaluation, annotator, judgement_id, answer, now)
     # The next lease in a transaction of its own: none waits for locked replies
     # while holding the lock of the reply just answered.
     with transaction.atomic(durable=True):
-        return Outcome(stored=stored, next=_lease_next(evaluation, annotator, now))
+        following = _lease_next(evaluation, annotator, now)
+    return Outcome(stored=not notice, next=following, notice=notice)
 
 
-def _store(evaluation, annotator, judgement_id: int, answer: str, now) -> bool:
+def _store(evaluation, annotator, judgement_id: int, answer: str, now) -> str:
+    """Store the answer; "" when it is stored (or was, the same), else why not."""
     judgement = ReplyJudgement.objects.filter(
         pk=judgement_id, annotator=annotator, reply__dialogue__evaluation=evaluation
     ).first()
     if judgement is None:
         raise JudgementNotFound(f"no judgement {judgement_id} of yours here")
+    if judgement.state != State.SUBMITTED:
+        Reply.objects.select_for_update().filter(pk=judgement.reply_id).get()
+        judgement.refresh_from_db()
     if judgement.state == State.SUBMITTED:
-        return True
-    Reply.objects.select_for_update().filter(pk=judgement.reply_id).get()
-    judgement.refresh_from_db()
-    if judgement.state == State.SUBMITTED:
-        return True
+        if judgement.answer == answer:
+            return ""  # a double click
+        return (
+            f"You had answered this reply already: your first answer "
+            f"({judgement.answer}) stands."
+        )
     room = judgement.expires_at > now or allocation.has_room(
         occupied_by_others=_occupied(judgement.reply_id, now, annotator),
         per_pair=evaluation.annotators_per_reply,
     )
-    if room:
-        judgement.state, judgement.answer = State.SUBMITTED, answer
-        judgement.answered_at = now
-        judgement.save(update_fields=["state", "answer", "answered_at"])
-    return room
+    if not room:
+        return "Your lease had expired and others judged that reply meanwhile."
+    judgement.state, judgement.answer = State.SUBMITTED, answer
+    judgement.answered_at = now
+    judgement.save(update_fields=["state", "answer", "answered_at"])
+    return ""
 
 
 def _check_pool(evaluation: ConsistencyEvaluation, annotator) -> None:

@@ -34,6 +34,7 @@ class Outcome:
 
     stored: bool
     next: ShownReply | None
+    notice: str = ""  # why the answer was not stored, when it was not
 
 
 def shown_reply(judgement: ReplyJudgement) -> ShownReply:

@@ -108,9 +108,14 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
     body = {"judgement": shown["judgement_id"], "answer": "no"}
     first = api.post(f"{base}/answers/", body, format="json")
     assert first.status_code == 200
-    assert first.json() == {"stored": True, "next": None}
+    assert first.json() == {"stored": True, "next": None, "notice": ""}
+    double = api.post(f"{base}/answers/", body, format="json")  # a double click
+    assert double.json()["stored"] is True
     again = api.post(f"{base}/answers/", {**body, "answer": "yes"}, format="json")
     assert again.status_code == 200
+    # Another answer is not stored, and the reply says so (it said stored: true).
+    assert again.json()["stored"] is False
+    assert "your first answer (no) stands" in again.json()["notice"]
     assert list(ReplyJudgement.objects.values_list("answer", flat=True)) == ["no"]
     assert api.get(f"{base}/next/").status_code == 204
     bad = api.post(
@@ -153,6 +158,7 @@ def test_expired_lease_goes_back_and_a_late_answer_is_refused_when_full():
         now=later,
     )
     assert late.stored is False
+    assert "lease had expired" in late.notice
     assert list(
         ReplyJudgement.objects.filter(state="submitted").values_list(
             "answer", flat=True
