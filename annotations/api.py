@@ -344,7 +344,13 @@ class ItemAnswerView(APIView):
     )
     def post(self, request: Request, token: str) -> Response:
         data = ItemAnswerInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Someone else's (or no) item is a 404 whatever the body says.
+            try:
+                item_for_annotator(token=token, annotator=request.user)
+            except LookupError:
+                return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
         read = item_read(token)
         if read is None:
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)

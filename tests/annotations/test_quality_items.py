@@ -73,6 +73,11 @@ def test_the_api_refuses_bad_answers_to_a_check_naming_the_field():
     assert other.status_code == 404
     assert client.get("/api/items/0123456789abcdef/").status_code == 404
     assert client.post("/api/items/nope/answer/", {"choice": 1}).status_code == 404
+    # Whatever the body: a stranger learns nothing from a 400 about the item.
+    for body in ({"action": "rate"}, {"action": "dance"}, {}):
+        refused = api(users[1]).post(check["answer_url"], body, format="json")
+        assert refused.status_code == 404, body
+        assert client.post("/api/items/nope/answer/", body).status_code == 404
 
 
 def test_the_page_shows_a_check_like_a_pair_and_answers_by_fetch():
