@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Iterable
 from functools import partial
@@ -15,6 +16,9 @@ from .services import execution
 
 SOFT_TIME_LIMIT = settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT
 PUBLISH_BATCH = 200
+
+
+logger = logging.getLogger(__name__)
 
 
 def backoff_seconds(retries: int) -> float:
@@ -49,6 +53,18 @@ def attempt_with_retries(task, *, execute, release) -> str:
         if final:
             return "failed"
         raise task.retry(countdown=countdown) from None
+    except Exception as exc:
+        # Neither the backend's error nor a time limit: a defect, or an outage
+        # nothing named. Left uncaught it ended the task with its item still
+        # "running", and its job never finished. Recorded like an interruption:
+        # retried with backoff, failed with the error on the last attempt.
+        logger.exception("unexpected error in %s", task.name)
+        release(
+            error=f"unexpected error: {exc!r}", final_attempt=final, retry_in=countdown
+        )
+        if final:
+            return "failed"
+        raise task.retry(countdown=countdown) from exc
 
 
 def publish_all(task, arguments: Iterable[tuple]) -> int:

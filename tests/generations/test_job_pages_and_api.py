@@ -189,3 +189,25 @@ def test_the_schema_says_cancel_and_resume_take_no_body(admin_user):
     assert "requestBody" not in cancel
     assert "requestBody" not in resume
     assert set(resume["responses"]) == {"202"}  # as it answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_error_fails_the_generation_and_the_job_ends(
+    prompt_set, stub_server, eager_celery, settings
+):
+    """A worker's error that no backend names (here a decoding stored before it was
+    checked, which the request cannot merge) ended the task with its generation
+    "running": its job never finished. Now it is retried, then failed with the
+    error, and the job ends."""
+    settings.EVALSITE_GENERATION_MAX_RETRIES = 1
+    chat_model = stub_chat_model(stub_server, name="legacy")
+    ChatModel.objects.filter(pk=chat_model.pk).update(decoding="notobj")
+    job, _ = jobs.job_create_and_launch(
+        prompt_sets=[prompt_set], chat_models=[chat_model]
+    )
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.FINISHED
+    statuses = set(job.generations.values_list("status", flat=True))
+    assert statuses == {"failed"}
+    errors = list(job.generations.values_list("last_error", flat=True))
+    assert all(error.startswith("unexpected error: TypeError(") for error in errors)
