@@ -153,6 +153,7 @@ def _welcome(
             else (invitation.quota or evaluation.quota)
         ),
         "returning": returning is not None,
+        "done": returning is not None and returning.completed_at is not None,
         "action": request.get_full_path(),
     }
     return render(request, "annotations/join.html", context)

@@ -19,10 +19,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DJANGO_DEBUG")
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+DEMO_KEY_FILE = VAR_DIR / "secret_key"  # made once by scripts/demo.sh
+if not SECRET_KEY and DEMO_KEY_FILE.is_file():
+    # The demo's key, so that manage.py and `make worker` work beside it as is.
+    SECRET_KEY = DEMO_KEY_FILE.read_text().strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it in the environment or in .env to a "
+            "DJANGO_SECRET_KEY is not set (nor var/secret_key, which scripts/demo.sh "
+            "makes). Set it in the environment or in .env to a "
             "long random value, e.g. the output of: python -c 'import secrets; "
             "print(secrets.token_urlsafe(50))'. Only with DJANGO_DEBUG=true does "
             "evalsite start without one (development only)."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,7 +27,14 @@ from .report_options import ReportOptions
 from .report_warnings import MIN_GROUP_PROMPTS
 from .values import BreakdownRow
 
-view_report = permission_required("annotations.view_report", raise_exception=True)
+
+def view_report(view):
+    """Signed out: to the login page (and back); signed in without the report
+    permission (an annotator): 403."""
+    return login_required(
+        permission_required("annotations.view_report", raise_exception=True)(view)
+    )
+
 
 SECTION_TITLES = {
     "category": "By category (a prompt in two categories counts in both)",

@@ -71,6 +71,14 @@ def test_without_debug_the_app_refuses_to_start_without_a_secret_key(var_dir):
     assert "DJANGO_SECRET_KEY is not set" in child.stderr
 
 
+def test_beside_the_demo_commands_use_its_key(var_dir):
+    """manage.py (and `make worker`) beside scripts/demo.sh: its var/secret_key
+    serves when no DJANGO_SECRET_KEY is set (a new user's first command failed)."""
+    (Path(var_dir) / "secret_key").write_text("k" * 50 + "\n")
+    child = _run("manage.py", "check", EVALSITE_VAR_DIR=var_dir, DJANGO_DEBUG="false")
+    assert child.returncode == 0, child.stderr
+
+
 def test_with_a_secret_key_or_in_debug_the_app_starts(var_dir):
     # Both at once: each is a Django start (seconds), mostly waiting on nothing.
     with_key = _start(

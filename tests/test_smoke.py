@@ -1,5 +1,6 @@
 """The site answers and the role groups exist."""
 
+import pytest
 from django.contrib.auth.models import Group
 
 
@@ -21,6 +22,13 @@ def test_home_requires_login(client):
     response = client.get("/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/1/", "/reports/batches/"])
+def test_report_pages_send_a_signed_out_visitor_to_log_in(client, url):
+    response = client.get(url)  # a bare 403 before
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/reports/")
 
 
 def test_site_stylesheet_is_served(client):

@@ -215,6 +215,10 @@ def test_a_second_link_tells_a_member_their_own_quota_applies(client, evaluation
     html = client.get(_join_url(second, PROLIFIC_PID="newcomer")).content.decode()
     assert "You will rate 1 pair." in html
     assert "already taking part" not in html
+    # One whose share is done is told so, not promised pairs.
+    PoolMember.objects.filter(participant_id=PID).update(completed_at=timezone.now())
+    html = client.get(_join_url(first, **CROWD)).content.decode()
+    assert "You have already done your share of this evaluation" in html
 
 
 def test_a_signed_in_annotator_posting_joins_as_themselves(

@@ -13,7 +13,7 @@ from judges.services.demo import GPT4_JUDGE, judge_demo_load
 
 class Command(BaseCommand):
     help = (
-        "Load the LLMFAO demo (prompts, 59 models' responses, 8,931 crowd votes as an "
+        "Load the LLMFAO demo (prompts, 70 models' 1,133 responses, 8,931 crowd votes as an "
         "imported tournament with GPT-4's 2,139 votes as a judge's, a fresh "
         "head-to-head evaluation) and demo users."
     )
