@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .item_selectors import item_view
 from .models import Assignment, Evaluation, Rating
 from .serializers import (
     ErrorSerializer,
@@ -158,5 +159,6 @@ class SkipUndoView(APIView):
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
         except AssignmentError as error:
             return _refused(error)
-        view = selectors.pair_view(assignment, with_counts=False, render=False)
+        # With its item name and answer address, as every pair the API hands out.
+        view = item_view(assignment, with_counts=False, render=False)
         return Response(pair_data(view))

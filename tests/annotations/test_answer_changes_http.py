@@ -88,6 +88,12 @@ def test_the_api_undoes_a_skip_in_time_only(db):
     assert back.status_code == 200
     assert back.json()["assignment"] == first["assignment"]
     assert back.json()["response_a"] == first["response_a"]  # the same sides
+    # Named and addressed as the pair next/ handed out (they were empty).
+    assert (back.json()["item"], back.json()["answer_url"]) == (
+        first["item"],
+        first["answer_url"],
+    )
+    assert back.json()["answer_url"]
 
     client.post(f"/api/assignments/{first['assignment']}/skip/")
     Assignment.objects.filter(pk=first["assignment"]).update(
