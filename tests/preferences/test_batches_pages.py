@@ -113,7 +113,10 @@ def test_the_api_answers_the_table_as_json(researcher, data):
 
 @pytest.mark.parametrize("url", [PAGE, CSV, PNG, SVG])
 def test_annotators_and_strangers_are_refused(client, annotator, data, url):
-    assert client.get(url, _query(data)).status_code == 403
+    # A stranger is sent to log in (as on every report page); an annotator, 403.
+    stranger = client.get(url, _query(data))
+    assert stranger.status_code == 302
+    assert stranger["Location"].startswith("/accounts/login/")
     client.force_login(annotator)
     assert client.get(url, _query(data)).status_code == 403
 
