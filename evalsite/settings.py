@@ -262,6 +262,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request and response components apart: an upload's file is binary to send
+    # (not a URI, as a response would show it).
+    "COMPONENT_SPLIT_REQUEST": True,
     # Records' ids in paths (evalsite.converters.IdConverter) are integers.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
     # One enum for the two safety labels of a rating (safety_a, safety_b).

@@ -70,3 +70,16 @@ def test_an_unknown_api_address_is_a_json_404(client, researcher):
         response = client.post(url)
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
+
+
+def test_the_schema_sends_an_upload_s_file_as_binary(client, researcher):
+    """Generated clients sent a URI string for an upload's file."""
+    client.force_login(researcher)
+    parts = client.get("/api/schema/", {"format": "json"}).json()["components"]
+    files = [
+        properties["file"]
+        for schema in parts["schemas"].values()
+        if "file" in (properties := schema.get("properties", {}))
+    ]
+    assert files
+    assert all(file["format"] == "binary" for file in files)

@@ -108,7 +108,9 @@ def test_the_schema_documents_the_controls(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert "patch" in schema["paths"]["/api/ratings/{rating_id}/"]
     assert "post" in schema["paths"]["/api/assignments/{assignment_id}/undo-skip/"]
-    change = schema["components"]["schemas"]["PatchedRatingChangeIn"]["properties"]
+    change = schema["components"]["schemas"]["PatchedRatingChangeInRequest"][
+        "properties"
+    ]
     assert change["comment"]["maxLength"] == 2000
 
 

@@ -162,9 +162,9 @@ def test_a_repeated_submit_keeps_the_first_labels(preference):
 def test_the_schema_documents_choice_text_and_safety_labels(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     parts = schema["components"]["schemas"]
-    rating_in = parts["RatingIn"]["properties"]
+    rating_in = parts["RatingInRequest"]["properties"]
     assert {"type": "string", "maxLength": 100} in rating_in["choice"]["oneOf"]
-    assert parts["RatingIn"]["required"] == ["choice"]
+    assert parts["RatingInRequest"]["required"] == ["choice"]
     for name in ("safety_a", "safety_b"):
         assert rating_in[name]["allOf"] == [{"$ref": "#/components/schemas/SafetyEnum"}]
     assert parts["SafetyEnum"]["enum"] == ["safe", "unsafe"]
