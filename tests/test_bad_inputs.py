@@ -640,6 +640,35 @@ def test_evaluation_api_refuses_naming_the_field(admin_client, changes, field):
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "EXISTING"}, "name"),
+        ({"baseline": "cand"}, "baseline"),
+        ({"baseline": ""}, "candidate"),
+        ({"safety_labels": True}, "safety_labels"),
+    ],
+)
+def test_evaluation_api_service_errors_name_the_field(
+    admin_client, stored, changes, field
+):
+    """What only the service can check (a taken name, the two sides) starts with
+    the field it is about, as the other services' messages do."""
+    if changes.get("name") == "EXISTING":
+        changes["name"] = Evaluation.objects.first().name
+    before = counts()
+    body = {"name": "fresh", "prompt_set": "set", "candidate": "cand"}
+    body |= {"baseline": "base", **changes}
+    if body["baseline"] == "":
+        del body["baseline"]
+    response = admin_client.post(
+        "/api/evaluations/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith(f"{field}: "), response.json()
+    assert counts() == before
+
+
 HUGE_ID = "9" * 20  # beyond 64-bit integers: SQLite raised OverflowError on it
 HUGE_ID_URLS = [
     ("post", f"/api/assignments/{HUGE_ID}/rating/"),

@@ -69,27 +69,31 @@ def evaluation_create(
     ``stop_min_pairs`` (head-to-head) are checked by ``sequential_errors``.
     """
     if Evaluation.objects.filter(name=name).exists():
-        raise EvaluationError(f"an evaluation named {name!r} already exists")
+        raise EvaluationError(f"name: an evaluation named {name!r} already exists")
     if safety_labels and scale != Evaluation.Scale.PREFERENCE:
-        raise EvaluationError("safety labels are only on the preference scale")
+        raise EvaluationError("safety_labels: only on the preference scale")
     if scale == Evaluation.Scale.LIKERT:
         raise EvaluationError(
-            "the Likert scale rates one response: create a single-response "
+            "scale: the Likert scale rates one response: create a single-response "
             "evaluation (kind single)"
         )
     batch_length = Evaluation._meta.get_field("batch").max_length
     if len(batch) > batch_length:
-        raise EvaluationError(f"the batch label is longer than {batch_length}")
+        raise EvaluationError(f"batch: the label is longer than {batch_length}")
     if chat_models:
         models = list(dict.fromkeys(chat_models))
         if len(models) < 2:
-            raise EvaluationError("a tournament needs at least two chat models")
+            raise EvaluationError("chat_models: a tournament needs at least two")
         kind = Evaluation.Kind.TOURNAMENT
     else:
         if candidate is None or baseline is None:
-            raise EvaluationError("give a candidate and a baseline, or chat models")
+            raise EvaluationError(
+                "candidate: give a candidate and a baseline, or chat models"
+            )
         if candidate == baseline:
-            raise EvaluationError("the candidate and the baseline must differ")
+            raise EvaluationError(
+                "baseline: the candidate and the baseline must differ"
+            )
         models = [candidate, baseline]
         kind = Evaluation.Kind.HEAD_TO_HEAD
     sequential = {

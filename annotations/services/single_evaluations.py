@@ -27,10 +27,12 @@ def single_evaluation_create(
     generation is done, with no baseline. Prompts left out are counted by reason.
     Raises EvaluationError for a taken name or no chat model."""
     if Evaluation.objects.filter(name=name).exists():
-        raise EvaluationError(f"an evaluation named {name!r} already exists")
+        raise EvaluationError(f"name: an evaluation named {name!r} already exists")
     models = list(dict.fromkeys(chat_models or []))
     if not models:
-        raise EvaluationError("a single-response evaluation needs a chat model")
+        raise EvaluationError(
+            "chat_models: a single-response evaluation needs a chat model"
+        )
     evaluation = Evaluation(
         name=name,
         kind=Evaluation.Kind.SINGLE,
