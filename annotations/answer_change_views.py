@@ -1,8 +1,6 @@
 """The annotator's controls over answers already given: undo a skip just made, and
 the page that changes one of their last ratings."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +12,8 @@ from django.views.decorators.http import (
     require_http_methods,
     require_POST,
 )
+
+from evalsite.converters import record_id
 
 from . import selectors
 from .item_selectors import item_page_url
@@ -58,13 +58,11 @@ def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
 def _back(request: HttpRequest) -> int | None:
     """The pair (assignment id) the annotator came from (``from``), when it is one
     of theirs; None otherwise (the links then lead to the annotator's home)."""
-    value = request.GET.get("from", "")
-    if not re.fullmatch(r"[0-9]{1,18}", value):
+    pk = record_id(request.GET.get("from", ""))
+    if pk is None:
         return None
-    mine = selectors.assignment_is_annotators(
-        assignment_id=int(value), annotator=request.user
-    )
-    return int(value) if mine else None
+    mine = selectors.assignment_is_annotators(assignment_id=pk, annotator=request.user)
+    return pk if mine else None
 
 
 @login_required

@@ -1,7 +1,6 @@
 """Annotator pages: rating page and its answers; evaluation progress page (the home
 is ``reports.home_views``)."""
 
-import re
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -13,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+
+from evalsite.converters import record_id
 
 from . import selectors
 from .item_selectors import item_for_annotator, item_page_url, item_read, item_view
@@ -104,10 +105,7 @@ def _shown(request: HttpRequest, own: Assignment | QualityTask) -> HttpResponse:
         return render(
             request,
             "annotations/rate.html",
-            pair_context(
-                own,
-                undo=int(undo) if re.fullmatch(r"[0-9]{1,18}", undo) else None,
-            ),
+            pair_context(own, undo=record_id(undo)),
         )
     note, stopped = "", None
     try:

@@ -20,7 +20,6 @@ Texts are read once per response and prompt and spread over the rows by position
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import pandas as pd
 
 from annotations import scales
 from annotations.models import Comparison, Evaluation
+from evalsite.converters import record_id
 from generations.models import Generation, Prompt
 
 from . import preference_writers as writers
@@ -70,8 +70,8 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
         # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
         if "\x00" not in text and len(text) <= _NAME_LENGTH:
             evaluation = Evaluation.objects.filter(name=text).first()
-        if evaluation is None and re.fullmatch(r"[0-9]{1,18}", text):
-            evaluation = Evaluation.objects.filter(pk=int(text)).first()
+        if evaluation is None and (pk := record_id(text)) is not None:
+            evaluation = Evaluation.objects.filter(pk=pk).first()
         if evaluation is None:
             raise ValueError(f"evaluation: no evaluation {text!r}")
         if evaluation.scale not in PREFERENCE_SCALES:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +10,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
+from evalsite.converters import record_id
 from evalsite.rendering import render_markdown, render_stored
 from evalsite.responses import bad_request
 
@@ -191,19 +190,14 @@ def _compared(request: HttpRequest):
     """The chosen head-to-head evaluations, their reports (or jobs) and the options;
     ValueError naming every ``evaluation`` value that is not one's id."""
     values = request.GET.getlist("evaluation")
-    # At most 18 digits: every id fits a 64-bit integer (see evalsite.converters).
-    ids = {int(value) for value in values if re.fullmatch(r"[0-9]{1,18}", value)}
+    ids = {pk for value in values if (pk := record_id(value)) is not None}
     items = list(
         Evaluation.objects.filter(pk__in=ids, kind=Evaluation.Kind.HEAD_TO_HEAD)
         .select_related("prompt_set", "candidate", "baseline")
         .order_by("name")
     )
     found = {item.pk for item in items}
-    unknown = [
-        value
-        for value in values
-        if not re.fullmatch(r"[0-9]{1,18}", value) or int(value) not in found
-    ]
+    unknown = [value for value in values if record_id(value) not in found]
     if unknown:
         raise ValueError(
             f"evaluation: {', '.join(map(repr, unknown))} "
