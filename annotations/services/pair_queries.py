@@ -2,8 +2,9 @@
 annotator, the lease (with the room check in the same statement), the membership lock
 and the annotator's counts. Written by hand because the ORM spent more time compiling
 them than the database spent running them (benchmarks/annotate.py), and because a
-click must cost few statements. States and stages are bound from the model enums
-(sql.py); none is typed here.
+click must cost few statements. States and stages come from the model enums
+(sql.py); none is typed here. The window writes them into its text
+(``sql.enums_written``) so that PostgreSQL plans it once per connection.
 
 A pair's occupied slots are its ratings plus its live leases (allocation.py). The
 comparison's ``stage`` (untouched, started, complete) narrows the rows looked at: the
@@ -37,6 +38,7 @@ from .sql import (
     R,
     State,
     bound,
+    enums_written,
     loaded,
     lock,
 )
@@ -171,7 +173,7 @@ def open_window(
     if untouched is not None:
         prefix, part, extra = untouched
         sql = prefix + WINDOW_TEMPLATE.replace("{untouched}", part)
-    sql = sql.format(lock=lock("c"))
+    sql = enums_written(sql.format(lock=lock("c")))
     values = bound(
         now,
         evaluation=evaluation_id,

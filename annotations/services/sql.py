@@ -1,5 +1,6 @@
 """What the annotator loop's hand-written SQL shares: table names, the states and
-stages bound from the model enums (never typed in SQL), the row-lock clause, the
+stages from the model enums (bound, or written in where a plan depends on them;
+never typed in SQL), the row-lock clause, the
 slot counts, and model instances built from the columns a statement read."""
 
 from __future__ import annotations
@@ -54,6 +55,25 @@ def bound(now: datetime | None = None, **values) -> dict:
     if now is not None:
         bound["now"] = connection.ops.adapt_datetimefield_value(now)
     return bound
+
+
+def enums_written(sql: str) -> str:
+    """``sql`` with the states and stages written in as literals (from ``ENUMS``, so
+    still from the model enums) instead of bound.
+
+    For the leasing window: PostgreSQL keeps one plan for a prepared statement (a
+    generic plan) only when it is not estimated costlier than plans made for each
+    call's values. With its stages bound, the window's generic plan could not know
+    that few pairs are started, so PostgreSQL planned it anew at every click, which
+    cost more than running it (pg_stat_statements, benchmarks/README.md)."""
+    for name, value in ENUMS.items():
+        written = (
+            str(value)
+            if isinstance(value, int)
+            else "'{}'".format(value.replace("'", "''"))
+        )
+        sql = sql.replace(f"%({name})s", written)
+    return sql
 
 
 def lock(of: str = "", *, skip_locked: bool = True) -> str:

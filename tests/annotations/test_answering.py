@@ -207,3 +207,43 @@ def test_the_loop_services_run_in_their_own_durable_transactions(small_evaluatio
     for call in calls:
         with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
             call()
+
+
+def test_the_leasing_window_is_planned_once_per_connection(require_postgres):
+    """The window's stages are written into its text, so PostgreSQL keeps a generic
+    plan for the prepared statement instead of planning it at every click. With the
+    stages bound it never did once the table's statistics showed few started pairs
+    (benchmarks/README.md)."""
+    from django.db import connection
+
+    from annotations.services import pair_queries
+
+    evaluation, comparisons, users = build_evaluation(pairs=120, annotators=2)
+    Comparison.objects.filter(pk__in=[c.pk for c in comparisons[:90]]).update(
+        stage=Comparison.Stage.COMPLETE
+    )
+    services.assignment_next(evaluation=evaluation, annotator=users[1])  # one started
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Comparison._meta.db_table}")
+    for _ in range(12):
+        with transaction.atomic():
+            rows = pair_queries.open_window(
+                evaluation_id=evaluation.pk,
+                per_pair=evaluation.annotators_per_pair,
+                user_id=users[0].pk,
+                now=timezone.now(),
+                limit=2,
+                order_seed=7,
+            )
+    assert [row.started for row in rows] == [True, False]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%w.occupied%"],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1
+    generic, custom = plans[0]
+    assert generic >= 1, plans
+    assert custom <= 5, plans
