@@ -30,6 +30,7 @@ from .sequential_fields import (
     sequential_errors,
     sequential_optional,
 )
+from .services.evaluation_setup import pairs_refusal
 from .services.evaluations import comparisons_build
 from .services.imports import ratings_import
 from .services.single_evaluations import single_comparisons_build
@@ -214,6 +215,8 @@ class EvaluationAdmin(admin.ModelAdmin):
         evaluation.pool.set(form.cleaned_data["pool"])
         if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
             evaluation.chat_models.add(evaluation.candidate, evaluation.baseline)
+        if change and pairs_refusal(evaluation):
+            return  # an imported or closed evaluation keeps the pairs it has
         if evaluation.kind == Evaluation.Kind.SINGLE:
             result = single_comparisons_build(evaluation=evaluation)
         else:

@@ -17,7 +17,7 @@ from generations.selectors import generations_ready
 from .evaluation_forms import EvaluationCreateForm
 from .models import Evaluation
 from .services.evaluation_setup import evaluation_pairs_build, evaluation_setup
-from .services.evaluations import BuildResult
+from .services.evaluations import BuildResult, EvaluationError
 
 
 def _built(result: BuildResult) -> str:
@@ -92,6 +92,14 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
 @permission_required("annotations.change_evaluation", raise_exception=True)
 def pairs_build(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
-    result = evaluation_pairs_build(evaluation=evaluation)
+    try:
+        result = evaluation_pairs_build(evaluation=evaluation)
+    except EvaluationError as error:
+        return render(
+            request,
+            "annotations/pairs_refused.html",
+            {"evaluation": evaluation, "message": str(error)},
+            status=409,
+        )
     messages.success(request, f"{evaluation.name}: {_built(result)}")
     return redirect("home")

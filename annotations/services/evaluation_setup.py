@@ -8,7 +8,7 @@ from django.db import transaction
 from generations.models import ChatModel
 
 from ..models import Evaluation
-from .evaluations import BuildResult, comparisons_build
+from .evaluations import BuildResult, EvaluationError, comparisons_build
 from .single_evaluations import single_comparisons_build
 
 
@@ -41,12 +41,31 @@ def evaluation_setup(
     return _build(evaluation)
 
 
+def pairs_refusal(evaluation: Evaluation) -> str | None:
+    """Why no pairs may be added to this existing evaluation, or None.
+
+    An imported evaluation's pairs are those its ratings file names: every other
+    pair its models' generations allow (all of them, for an imported tournament) is
+    none of its. A closed evaluation takes no new work."""
+    if evaluation.source == Evaluation.Source.IMPORTED:
+        return (
+            "its pairs are those of its imported ratings; import more ratings to add "
+            "pairs"
+        )
+    if evaluation.status == Evaluation.Status.CLOSED:
+        return "it is closed; reopen it to add pairs"
+    return None
+
+
 @transaction.atomic(durable=True)
 def evaluation_pairs_build(*, evaluation: Evaluation) -> BuildResult:
     """Add the comparisons an evaluation lacks, now that more generations are done
     (after a generation job); idempotent. The evaluation's row is locked, so two
-    builds at once add each pair once."""
+    builds at once add each pair once. EvaluationError, adding nothing, where
+    ``pairs_refusal`` gives a reason."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if reason := pairs_refusal(evaluation):
+        raise EvaluationError(f"pairs: {evaluation.name} takes no new pairs: {reason}.")
     return _build(evaluation)
 
 

@@ -1,6 +1,8 @@
 """The admin's evaluation page: what its pairs were made for is fixed once it has
 pairs (a scale changed after the ratings made every report of it fail)."""
 
+from html.parser import HTMLParser
+
 import pytest
 
 from annotations.models import Evaluation
@@ -34,3 +36,62 @@ def test_an_evaluation_without_pairs_can_still_be_changed(client, admin_user):
     ).content.decode()
     for name in FIXED:
         assert f'name="{name}"' in html, name
+
+
+class _Fields(HTMLParser):
+    """The values a browser would post back from a page's forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._textarea = self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.data.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = [""]
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select].append(attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][0] += data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"source": Evaluation.Source.IMPORTED}, {"status": Evaluation.Status.CLOSED}],
+    ids=["imported", "closed"],
+)
+def test_saving_an_imported_or_closed_evaluation_adds_no_pairs(
+    client, admin_user, change
+):
+    """The admin's save built every pair the models' generations allow: on the
+    demo's imported tournament that added 29,657 pairs no rating file named."""
+    evaluation, comparisons, _ = build_evaluation(pairs=3, annotators=1, per_pair=1)
+    comparisons[0].delete()  # a pair its generations allow, but not one of its own
+    Evaluation.objects.filter(pk=evaluation.pk).update(**change)
+    client.force_login(admin_user)
+    url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
+    fields = _Fields()
+    fields.feed(client.get(url).content.decode())
+    fields.data["guidelines"] = ["Read both answers to the end."]
+    response = client.post(url, fields.data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    evaluation.refresh_from_db()
+    assert evaluation.guidelines == "Read both answers to the end."
+    assert evaluation.comparisons.count() == 2

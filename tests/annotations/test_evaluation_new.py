@@ -270,3 +270,23 @@ def test_the_admins_form_says_what_a_constraint_wants(setup):
     assert messages["__all__"] == [
         "The gold and repeat rates are shares from 0 to 1, and together at most 1."
     ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"source": Evaluation.Source.IMPORTED}, {"status": Evaluation.Status.CLOSED}],
+    ids=["imported", "closed"],
+)
+def test_build_pairs_refuses_an_imported_or_closed_evaluation(
+    admin_client, setup, change
+):
+    prompt_set, cand, base, _, prompts = setup
+    admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
+    evaluation = Evaluation.objects.get(name="e1")
+    GenerationFactory(prompt=prompts[2], chat_model=base)  # a pair is now buildable
+    Evaluation.objects.filter(pk=evaluation.pk).update(**change)
+    assert "/build-pairs/" not in admin_client.get("/").content.decode()
+    response = admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")
+    assert response.status_code == 409
+    assert "e1 takes no new pairs" in response.content.decode()
+    assert evaluation.comparisons.count() == 2
