@@ -156,6 +156,14 @@ def test_downloads(researcher_client, h2h):
     assert get("ratings.csv", exclude="ann-a") == get("ratings.csv")
     page = researcher_client.get(reverse("reports:evaluation", args=[h2h.pk]))
     assert "every rating as collected" in page.content.decode()
+    # So their links carry no options, which would read as if they applied.
+    filtered = researcher_client.get(
+        reverse("reports:evaluation", args=[h2h.pk]), {"exclude": "ann-a"}
+    ).content.decode()
+    ratings_url = reverse("reports:download", args=[h2h.pk, "ratings.csv"])
+    pairs_url = reverse("reports:download", args=[h2h.pk, "pairs.csv"])
+    assert f'href="{ratings_url}"' in filtered
+    assert f'href="{pairs_url}?exclude=ann-a' in filtered
     parquet = pd.read_parquet(io.BytesIO(get("ratings.parquet")))
     assert len(parquet) == 36
     assert list(parquet["categories"].iloc[9]) == ["factual questions", "dialogue"]
