@@ -17,7 +17,6 @@ from evalsite.imports.reader import (
     iter_records,
     optional_int,
     optional_object,
-    required,
     text_check,
     text_field,
 )
@@ -104,7 +103,11 @@ def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
         categories = [text_field(data, "category", max_length=MAX_NAME_CHARS)]
         name = "category"
     else:
-        value = required(data, "categories")
+        if data.get("categories") is None:  # a CSV's column is ``category``
+            raise FieldError(
+                "categories", "required field is missing (or give 'category')"
+            )
+        value = data["categories"]
         name = "categories"
         if isinstance(value, str):
             value = [value]

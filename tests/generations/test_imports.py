@@ -157,6 +157,17 @@ def test_bad_csv_column_is_named():
 
 
 @pytest.mark.django_db
+def test_a_csv_row_without_its_category_names_the_column():
+    """A short row lacks the ``category`` cell: the error names the field and the
+    CSV's column (``categories`` alone read as a column the file should have)."""
+    with pytest.raises(ImportFileError) as exc_info:
+        import_prompts(b"id,prompt,category\nc1,x\n", "p.csv")
+    assert error_of(exc_info) == (2, "categories")
+    assert "or give 'category'" in str(exc_info.value)
+    assert Prompt.objects.count() == 0
+
+
+@pytest.mark.django_db
 @override_settings(EVALSITE_MAX_UPLOAD_BYTES=100)
 def test_file_over_the_size_limit_is_refused():
     with pytest.raises(ImportFileError, match="over the size limit of 100 bytes"):
