@@ -129,7 +129,7 @@ def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> fl
         return max(0.0, (now - assignment.leased_at).total_seconds())
     try:
         value = float(seconds)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large too
         raise InvalidAnswer(f"seconds: {seconds!r} is not a number") from None
     if not 0 <= value <= MAX_SECONDS:
         raise InvalidAnswer(f"seconds: {value} is outside 0 to {MAX_SECONDS}")

@@ -192,7 +192,7 @@ def _store(
     else:
         try:
             spent = float(seconds)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidAnswer(f"seconds: {seconds!r} is not a number") from None
         if not 0 <= spent <= MAX_SECONDS:
             raise InvalidAnswer(f"seconds: {spent} is outside 0 to {MAX_SECONDS}")

@@ -52,7 +52,7 @@ def score_read(data: dict[str, Any], kind: str) -> float:
         raise FieldError("score", f"expected a number, got {value!r:.40}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large too
         raise FieldError("score", f"expected a number, got {value!r:.40}") from None
     if not math.isfinite(number):
         raise FieldError("score", f"expected a finite number, got {value!r:.40}")

@@ -219,7 +219,13 @@ def test_another_annotators_assignment_is_not_found(small_evaluation):
 
 @pytest.mark.parametrize(
     ("choice", "seconds", "field"),
-    [(4, 1, "choice"), ("much", 1, "choice"), (1, -2, "seconds"), (1, "x", "seconds")],
+    [
+        (4, 1, "choice"),
+        ("much", 1, "choice"),
+        (1, -2, "seconds"),
+        (1, "x", "seconds"),
+        (1, 10**400, "seconds"),  # too large for a float: was a 500
+    ],
 )
 def test_bad_answers_name_the_field_and_store_nothing(
     small_evaluation, choice, seconds, field

@@ -160,3 +160,21 @@ def test_an_answer_already_stored_is_reported_as_before_after_closing(full_pair)
     assert repeat.rating.choice == 2
     assert repeat.following is None
     assert Rating.objects.get(comparison=comparison).choice == 2
+
+
+@pytest.mark.parametrize(
+    "seconds", ["1" + "0" * 400, "1e400", '"inf"', '"nan"'], ids=str.__len__
+)
+def test_api_seconds_no_float_can_hold_are_a_400(small_evaluation, seconds):
+    """The API's float field refuses them before the service sees them."""
+    evaluation, _, users = small_evaluation
+    client = _api(users[0])
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    response = client.post(
+        f"/api/assignments/{pair['assignment']}/rating/",
+        data='{"choice": 1, "seconds": ' + seconds + "}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert "seconds" in response.json()
+    assert not Rating.objects.exists()

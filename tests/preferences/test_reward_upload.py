@@ -92,6 +92,7 @@ def test_csv_upload_of_probabilities(generations):
         (_row(model="gamma"), "logit", "model", "no chat model named 'gamma'"),
         (_row(score="high"), "logit", "score", "expected a number, got 'high'"),
         (_row(score=True), "logit", "score", "expected a number"),
+        (_row(score=10**400), "logit", "score", "expected a number"),  # was a 500
         (_row(score=None), "logit", "score", "required field is missing"),
         (_row(score=1.5), "probability", "score", "1.5 is not a probability"),
         (_row(score=-0.1), "probability", "score", "-0.1 is not a probability"),
