@@ -25,8 +25,10 @@ fi
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
 
-.venv/bin/python -m celery -A evalsite worker --loglevel=warning --concurrency=2 \
-  --pool=threads >var/worker.log 2>&1 &
+# Started again whenever it stops (scripts/keep_running.sh).
+: >var/worker.log
+bash scripts/keep_running.sh var/worker.log .venv/bin/python -m celery -A evalsite \
+  worker --loglevel=warning --concurrency=2 --pool=threads &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 

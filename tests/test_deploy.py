@@ -177,3 +177,39 @@ def test_the_filesystem_broker_keeps_its_control_folder_under_var(tmp_path):
     assert "No nodes replied" in child.stdout + child.stderr
     assert list((var / "celery" / "control").glob("*.exchange"))
     assert not (tmp_path / "control").exists()
+
+
+def test_keep_running_starts_a_stopped_command_again_and_stops_it_on_term(tmp_path):
+    """The demo's worker runs under scripts/keep_running.sh: kombu's filesystem
+    transport can stop a worker for good (docs/operations.md)."""
+    import signal
+    import time
+
+    script = str(ROOT / "scripts" / "keep_running.sh")
+    log, runs = tmp_path / "worker.log", tmp_path / "runs"
+    crashing = subprocess.Popen(
+        ["bash", script, str(log), "sh", "-c", f"echo run >> {runs}; exit 3"]
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        not runs.exists() or len(runs.read_text().split()) < 2
+    ):
+        time.sleep(0.1)
+    crashing.send_signal(signal.SIGTERM)
+    assert crashing.wait(timeout=10) == 0
+    assert len(runs.read_text().split()) >= 2
+    assert "exited with status 3; starting it again" in log.read_text()
+
+    pid_file = tmp_path / "pid"
+    lasting = subprocess.Popen(
+        ["bash", script, str(log), "sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"]
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not pid_file.exists():
+        time.sleep(0.1)
+    time.sleep(0.2)
+    lasting.send_signal(signal.SIGTERM)
+    assert lasting.wait(timeout=10) == 0
+    child = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # the command stopped with it
