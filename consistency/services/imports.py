@@ -193,6 +193,16 @@ def _evaluation_create(
     found = {m.name for m in models}
     for missing in sorted(set(chat_model_names) - found):
         errors.append(LineError(None, "chat_models", f"unknown chat model {missing!r}"))
+    for model in sorted(models, key=lambda m: m.name):
+        if model.backend == ChatModel.Backend.IMPORTED:  # no server to talk to
+            errors.append(
+                LineError(
+                    None,
+                    "chat_models",
+                    f"{model.name!r} has no inference server (its responses are "
+                    "imported): a dialogue needs one to answer each turn",
+                )
+            )
     if not chat_model_names:
         errors.append(LineError(None, "chat_models", "name at least one chat model"))
     users = list(get_user_model().objects.filter(username__in=annotator_names))

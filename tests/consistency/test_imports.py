@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from annotations import roles
 from consistency.models import ConsistencyEvaluation, Instruction
+from generations.models import ChatModel
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory
 
@@ -33,12 +34,22 @@ GOOD = (
 )
 
 
+def _served(name: str):
+    """A chat model with a server to answer turns (the factory's are imported)."""
+    return ChatModelFactory(
+        name=name,
+        backend=ChatModel.Backend.OPENAI,
+        base_url="http://127.0.0.1:9/v1",
+        model_id=name,
+    )
+
+
 @pytest.fixture
 def api(admin_user):
     client = APIClient()
     client.force_authenticate(admin_user)
-    ChatModelFactory(name="m1")
-    ChatModelFactory(name="m2")
+    _served("m1")
+    _served("m2")
     return client
 
 
@@ -147,6 +158,12 @@ def test_repeated_id_and_unknown_chat_model_are_400s(api):
     assert response.json()["errors"] == [
         {"line": None, "field": "chat_models", "message": "unknown chat model 'ghost'"}
     ]
+    ChatModelFactory(name="imported-only")  # responses imported: no server
+    response = _post(api, _jsonl(*GOOD), chat_models="m1, imported-only")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "chat_models"
+    assert "'imported-only' has no inference server" in error["message"]
     response = _post(api, _jsonl(*GOOD), annotators="nobody")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "annotators"
@@ -194,7 +211,7 @@ def test_later_upload_with_other_settings_is_refused_not_ignored(api, annotator)
 
 
 def test_upload_page_leaves_n_empty_for_a_later_upload(client, admin_user):
-    ChatModelFactory(name="m1")
+    _served("m1")
     client.force_login(admin_user)
     page = client.get("/consistency/upload/").content.decode()
     assert 'name="annotators_per_reply" value=' not in page  # 3 when left empty
@@ -218,7 +235,7 @@ def test_researchers_and_annotators_may_not_upload(researcher, annotator):
 
 
 def test_upload_page_shows_errors_with_line_and_field(client, admin_user):
-    ChatModelFactory(name="m1")
+    _served("m1")
     client.force_login(admin_user)
     bad = _jsonl({"id": "x", "system": "S", "probes": ["a"] * 25})
     response = client.post(
@@ -244,7 +261,7 @@ def test_upload_page_shows_errors_with_line_and_field(client, admin_user):
 
 
 def test_import_command(tmp_path):
-    ChatModelFactory(name="m1")
+    _served("m1")
     path = tmp_path / "i.jsonl"
     path.write_bytes(_jsonl(*GOOD))
     out = io.StringIO()
@@ -274,7 +291,7 @@ def test_import_command(tmp_path):
 
 
 def test_upload_page_refuses_nul_in_form_fields(client, admin_user):
-    ChatModelFactory(name="m1")
+    _served("m1")
     client.force_login(admin_user)
     response = client.post(
         "/consistency/upload/",
