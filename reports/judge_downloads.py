@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .downloads import csv_bytes
-from .values import AgreementRow, JudgeReports
+from .values import AgreementRow, JudgeReport, JudgeReports
 
 FIGURES = ("with_ties", "without_ties", "kappa")
 
@@ -33,10 +33,34 @@ def _single(judge: str, section: str, statistic: str, value, n) -> dict:
             "statistic": statistic, "value": value, "n": n}  # fmt: skip
 
 
+def _own(judge: str, item: JudgeReport) -> list[dict]:
+    """The judge's own results: its win, tie and loss shares (head-to-head) or its
+    leaderboard (a tournament: each model's score, its interval and rank)."""
+    rows = []
+    if (head := item.outcomes) is not None:
+        for share in ("win", "tie", "loss", "win_no_ties"):
+            low, high = getattr(head.interval, share)
+            rows.append(
+                _single(judge, "outcomes", share, getattr(head, share), head.n)
+                | {"value_low": low, "value_high": high, "n_prompts": head.n_prompts}
+            )
+    if (board := item.tournament) is not None:
+        for row in board.leaderboard:
+            rows += [
+                {"judge": judge, "section": "leaderboard", "group": row.model,
+                 "statistic": "score", "value": row.score, "value_low": row.low,
+                 "value_high": row.high, "n": row.matches},
+                _single(judge, "leaderboard", "rank", row.rank, row.matches)
+                | {"group": row.model},
+            ]  # fmt: skip
+    return rows
+
+
 def judge_rows(reports: JudgeReports) -> pd.DataFrame:
     """Long table: judge, section, group, statistic, value (with its interval where
     it has one), n. Sections: majority (and majority_<breakdown>), annotators,
-    human_human, consistency, position_bias, ties, confusion, counts."""
+    human_human, consistency, position_bias, ties, confusion, counts, and the
+    judge's own results: outcomes (head-to-head) or leaderboard (a tournament)."""
     rows = _agreement("(humans)", "human_human", reports.human_human)
     for item in reports.judges:
         name = item.judge.name
@@ -68,6 +92,7 @@ def judge_rows(reports: JudgeReports) -> pd.DataFrame:
                                     count, item.confusion.n))  # fmt: skip
         for field, count in item.counts.to_json().items():
             rows.append(_single(name, "counts", field, count, None))
+        rows += _own(name, item)
     frame = pd.DataFrame(rows)
     frame.insert(0, "evaluation", reports.evaluation.name)
     frame["human_rule"] = reports.human_rule

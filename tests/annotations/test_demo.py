@@ -183,3 +183,27 @@ def test_demo_annotator_never_sees_the_head_to_head_name_or_models(demo, client)
     assert "Model A" in pages[1]
     assert api.status_code == 200
     assert api.json()["response_a"]
+
+
+def test_the_judges_csv_holds_gpt4s_own_leaderboard(demo, client, researcher):
+    """docs/judge-reports.md: the judge's own Bradley-Terry leaderboard, left out of
+    the report page's section, is in the judge's page, the API and the CSV."""
+    import io
+
+    crowd = Evaluation.objects.get(name=CROWD_EVALUATION)
+    client.force_login(researcher)
+    options = {"resamples": 5}
+    response = client.get(f"/reports/{crowd.pk}/judges/judges.csv", options)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    scores = {
+        row["group"]: float(row["value"])
+        for row in rows
+        if (row["judge"], row["section"], row["statistic"])
+        == (GPT4_JUDGE, "leaderboard", "score")
+    }
+    api = client.get(f"/api/reports/{crowd.pk}/judges/", options).json()
+    (board,) = [item["tournament"]["leaderboard"] for item in api["judges"]]
+    assert len(scores) == len(board) == 59
+    for row in board:
+        assert scores[row["model"]] == pytest.approx(row["score"])

@@ -275,6 +275,18 @@ def test_judges_csv(judged, researcher_client):
     assert float(kappa["value"]) == pytest.approx(4 / 70)
     cell = found[("judge-x", "confusion", "all", "judge_tie_human_win")]
     assert float(cell["value"]) == 3
+    # The judge's own results, as the API gives them (docs/judge-reports.md).
+    api = researcher_client.get(
+        f"/api/reports/{evaluation.pk}/judges/", {"resamples": 0}
+    ).json()
+    (own,) = [item["outcomes"] for item in api["judges"]]
+    for share in ("win", "tie", "loss"):
+        row = found[("judge-x", "outcomes", "all", share)]
+        assert float(row["value"]) == pytest.approx(own[share])
+        assert float(row["n"]) == own["n"]
+    assert float(found[("judge-x", "outcomes", "all", "win")]["value"]) == (
+        pytest.approx(5 / 11)
+    )
 
 
 def test_api_returns_every_judge_with_the_reports_options(judged, researcher_client):
