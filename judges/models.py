@@ -59,8 +59,10 @@ class Judge(models.Model):
         null=True,
         blank=True,
         related_name="judges",
-        help_text="The model that judges; empty for a judge whose verdicts are "
-        "imported.",
+        # A chat model whose responses are imported has no server to ask.
+        limit_choices_to=~models.Q(backend=ChatModel.Backend.IMPORTED),
+        help_text="The model that judges (one with an inference server); empty for "
+        "a judge whose verdicts are imported.",
     )
     template = models.ForeignKey(
         JudgeTemplate,

@@ -48,12 +48,13 @@ def run_check(*, evaluation: Evaluation, judge: Judge) -> None:
         )
     chat_model = judge.chat_model
     if chat_model is None or chat_model.backend == ChatModel.Backend.IMPORTED:
-        raise ValidationError(
-            {
-                "judge": f"{judge.name} has no chat model to ask (its verdicts can "
-                "only be imported)."
-            }
+        reason = (
+            "no chat model to ask (its verdicts can only be imported)"
+            if chat_model is None
+            else f"a chat model with no inference server ({chat_model.name}'s "
+            "responses are imported)"
         )
+        raise ValidationError({"judge": f"{judge.name} has {reason}."})
     if judge.template is None:
         raise ValidationError({"judge": f"{judge.name} has no judging template."})
 

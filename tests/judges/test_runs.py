@@ -266,12 +266,18 @@ def test_single_response_evaluations_and_judges_without_a_model_are_refused(
     with pytest.raises(ValidationError) as refused:
         runs.run_start(evaluation=evaluation, judge=imported_only)
     assert "no chat model" in refused.value.message_dict["judge"][0]
+    imported_model = ChatModelFactory(name="votes-only")  # responses imported
     offline = Judge.objects.create(
-        name="offline", chat_model=ChatModelFactory(), template=json_judge.template
+        name="offline", chat_model=imported_model, template=json_judge.template
     )
-    with pytest.raises(ValidationError, match="no chat model"):
+    with pytest.raises(ValidationError, match="a chat model with no inference server"):
         runs.run_start(evaluation=evaluation, judge=offline)
     assert JudgeRun.objects.count() == 0
+    # Nor may such a judge be made through a form (the admin's validates the same).
+    unsaved = Judge(name="offline-2", chat_model=imported_model)
+    with pytest.raises(ValidationError) as refused:
+        unsaved.full_clean()
+    assert "chat_model" in refused.value.message_dict
 
 
 def test_judgements_keep_the_template_version_they_used(
