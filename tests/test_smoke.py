@@ -64,6 +64,16 @@ def test_a_page_not_found_has_the_sites_layout(client, researcher):
     assert "<nav" in html or 'href="/"' in html  # the site's own frame
 
 
+def test_a_page_not_allowed_has_the_sites_layout(client, researcher):
+    client.force_login(researcher)
+    response = client.get("/evaluations/new/")  # admins only
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'id="forbidden"' in html
+    assert "Signed in as res1" in html
+    assert 'href="/"' in html  # the site's own frame, not a bare "403 Forbidden"
+
+
 def test_an_unknown_api_address_is_a_json_404(client, researcher):
     client.force_login(researcher)
     for url in ("/api/evaluations/abc/next/", "/api/nothing-here/"):
