@@ -16,6 +16,7 @@ from annotations.models import Evaluation
 from .annotator_filters import UnknownAnnotator
 from .api import CanViewReports, option_parameters
 from .evaluation_judges import judge_reports, report_options_for
+from .selectors import evaluation_summary
 
 
 class JudgeReportsView(APIView):
@@ -43,6 +44,7 @@ class JudgeReportsView(APIView):
             reports = judge_reports(evaluation, options)
         except (ValueError, UnknownAnnotator) as error:
             raise ValidationError({"detail": str(error)}) from None
-        if reports is None:
-            return Response({"evaluation": evaluation.pk, "judges": []})
+        if reports is None:  # the same shape: the evaluation, and no judge
+            summary = evaluation_summary(evaluation.pk)
+            return Response({"evaluation": summary.to_json(), "judges": []})
         return Response(reports.to_json())

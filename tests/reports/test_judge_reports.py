@@ -234,7 +234,10 @@ def test_report_page_and_json_unchanged_without_judges(h2h, researcher_client):
     body = researcher_client.get(f"/api/reports/{h2h.pk}/", {"resamples": 20}).json()
     assert "judges" not in body
     judges = researcher_client.get(f"/api/reports/{h2h.pk}/judges/").json()
-    assert judges == {"evaluation": h2h.pk, "judges": []}
+    assert judges["judges"] == []
+    # The evaluation as with judges (an object, not its id), so clients read one shape.
+    assert judges["evaluation"]["id"] == h2h.pk
+    assert judges["evaluation"]["name"] == h2h.name
 
 
 def test_judge_page_has_breakdowns_confusion_table_and_figure(
