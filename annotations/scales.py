@@ -139,6 +139,10 @@ def parse_choice(scale: str, raw: object) -> int:
             ) from None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
+    if isinstance(raw, float) and low <= raw <= high:
+        raise ValueError(
+            f"{raw!r} is not a whole number (the scale is {high} to {low})"
+        )
     if not isinstance(raw, int) or not low <= raw <= high:
         raise ValueError(f"{raw!r} is off the scale ({high} to {low})")
     if scale == "preference" and raw == 0:

@@ -37,6 +37,13 @@ def test_preference_choices_off_the_scale_are_refused(raw):
         scales.parse_choice("preference", raw)
 
 
+@pytest.mark.parametrize(("scale", "raw"), [("preference", 2.5), ("seven", -0.5)])
+def test_a_fraction_within_the_scale_is_told_it_is_no_whole_number(scale, raw):
+    """2.5 is inside -4 to 4: "off the scale" misled (a new-user pass)."""
+    with pytest.raises(ValueError, match=f"^{raw} is not a whole number"):
+        scales.parse_choice(scale, raw)
+
+
 def test_likert_runs_from_one_to_seven():
     assert [scales.parse_choice("likert", v) for v in (1, "7", 4.0)] == [1, 7, 4]
     for raw in (0, 8, "-1"):
