@@ -93,6 +93,12 @@ class AuthoringSetup(models.Model):
                     raise ValidationError(
                         {field: f"The share of {name!r} is a finite number, 0 or more."}
                     )
+            if targets and not any(targets.values()):
+                # Empty targets mean equal shares; all zero would too, silently.
+                raise ValidationError(
+                    {field: "At least one share is above 0 (or leave it empty for "
+                     "equal shares)."}
+                )  # fmt: skip
 
 
 class Draft(models.Model):

@@ -324,6 +324,8 @@ def test_progress_counts_methods_and_categories_against_targets(
         ("category_targets", {"dialogue": float("nan")}),  # JSON's NaN
         ("method_targets", [1, 2]),
         ("category_targets", {"poetry": 1}),
+        # All zero read as equal shares on the progress page (a new-user pass).
+        ("method_targets", {"chatgpt": 0, "llama2chat": 0, "best_of_both": 0}),
     ],
 )
 def test_setup_targets_are_checked(setup, field, value):
