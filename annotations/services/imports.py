@@ -82,6 +82,11 @@ def ratings_import(
             unchanged=known.ratings,
             details={"evaluation": evaluation_name, "comparisons": known.comparisons},
         )
+    # The file's target first: on the wrong scale every line's choice would be an
+    # error of its own, hiding the one mistake (checked again where it is stored).
+    import_targets(
+        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+    )
     records = iter_records(file_name=file_name, source=data, csv_columns=COLUMNS)
     # None when the import creates the evaluation: its first rating decides.
     safety_labels = (

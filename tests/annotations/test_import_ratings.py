@@ -180,6 +180,19 @@ def test_bad_ratings_file_names_line_and_field_and_stores_nothing(
     assert not get_user_model().objects.filter(username__startswith="ann-").exists()
 
 
+def test_a_file_for_an_evaluation_on_another_scale_is_told_so_first(prompt_set):
+    """Its seven-point choices read as three-point gave an error on every line and
+    hid the real mistake (a new-user pass)."""
+    import_ratings(jsonl(rating(choice=2)))  # "ev", seven-point
+    seven_point = jsonl(rating(choice=3, annotator="ann-2"), rating(choice=-2))
+    with pytest.raises(ImportFileError) as exc_info:
+        import_ratings(seven_point, scale="three")
+    [error] = exc_info.value.errors
+    assert (error.line, error.field) == (None, "evaluation")
+    assert "exists on another prompt set or scale" in error.message
+    assert Rating.objects.count() == 1
+
+
 def test_rating_whose_generation_is_missing_is_an_error(prompt_set):
     from generations.models import Generation
 
