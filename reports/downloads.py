@@ -224,6 +224,21 @@ def report_rows(report: Report) -> pd.DataFrame:
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation
     frame["threshold"] = report.metadata.options.threshold
+    return _counts_as_integers(frame)
+
+
+# Counts, which other sections leave empty: pandas makes such a column float (a
+# rank read "1.0"); a nullable integer column writes "1" and an empty cell.
+COUNT_COLUMNS = ("n", "n_prompts", "wins", "ties", "losses", "matches", "rank")
+
+
+def _counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in COUNT_COLUMNS:
+        if column not in frame:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").dropna()
+        if (values == values.round()).all():  # "n" is weighted in some sections
+            frame[column] = frame[column].astype("Int64")
     return frame
 
 

@@ -1,5 +1,6 @@
 """The report from the REST API and from `manage.py report`."""
 
+import csv
 import io
 import json
 
@@ -34,6 +35,13 @@ def test_api_files(client, researcher, h2h):
     assert len(pd.read_parquet(io.BytesIO(parquet.content))) == 36
     table = client.get(f"/api/reports/{h2h.pk}/report.csv")
     assert b"overall" in table.content
+    # Counts are written as integers, not "6.0", though other sections leave them
+    # empty (a new-user pass).
+    rows = list(csv.DictReader(io.StringIO(table.content.decode())))
+    overall = next(row for row in rows if row["section"] == "overall")
+    assert overall["n"] == "12"
+    assert all("." not in row["n_prompts"] for row in rows)
+    assert any(row["n_prompts"] for row in rows)
     assert client.get(f"/api/reports/{h2h.pk}/nope.txt").status_code == 404
 
 
