@@ -13,7 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 from annotations.scales import candidate_score
-from generations.backends import BackendError, get_backend
+from generations import tokenizers
+from generations.backends import BackendError, ContextExceededError, get_backend
 from generations.services.execution import chat_connection, chat_request, server_slot
 
 from .. import prompting, verdicts
@@ -105,11 +106,25 @@ def _attempt(claimed: rows.Claimed, messages: list[dict], extra: dict) -> dict:
     chat_model = claimed.chat_model
     try:
         backend = get_backend(chat_model.backend, chat_connection(chat_model))
+        # Counted as a generation's prompt is: one over the judge's context fails,
+        # saying so, instead of reaching a server that may cut it silently.
+        counted = tokenizers.count_tokens(chat_model.tokenizer, messages, backend)
+        if counted > chat_model.context_limit:
+            return _failed(
+                f"the judging prompt would need {counted} tokens, over "
+                f"{chat_model.name}'s context limit of {chat_model.context_limit}"
+            )
         with server_slot(chat_model):
             response = backend.complete(chat_request(chat_model, messages, extra))
+    except ContextExceededError as exc:
+        return _failed(
+            f"the server refused the judging prompt as over its context: {exc}"
+        )
     except BackendError as exc:
         if exc.transient:
             raise
+        return _failed(exc)
+    except tokenizers.TokenizerError as exc:
         return _failed(exc)
     choice = verdicts.parse(
         claimed.template.verdict_format, claimed.scale, response.text
@@ -133,8 +148,8 @@ def _attempt(claimed: rows.Claimed, messages: list[dict], extra: dict) -> dict:
     return fields
 
 
-def _failed(exc: Exception) -> dict[str, Any]:
-    return {"status": Judgement.Status.FAILED, "last_error": str(exc)}
+def _failed(error: Exception | str) -> dict[str, Any]:
+    return {"status": Judgement.Status.FAILED, "last_error": str(error)}
 
 
 def judgement_release(

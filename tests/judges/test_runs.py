@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotations.models import Rating
+from generations.models import ChatModel
 from judges import prompting
 from judges.models import Judge, Judgement, JudgeRun
 from judges.services import runs, templates
@@ -160,6 +161,32 @@ def test_permanent_errors_fail_and_a_resume_redoes_only_them(
     assert stub_server.state.requests == before + 1
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.choice) == ("done", 2, 0)
+    assert run.status == "finished"
+
+
+def test_a_judging_prompt_over_the_context_limit_fails_saying_so(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """Counted as a generation's prompt is (a new-user pass: over-long judging
+    prompts went to the server and came back done)."""
+    chat_model = json_judge.chat_model
+    ChatModel.objects.filter(pk=chat_model.pk).update(
+        limits=ChatModel.Limits.CUSTOM, context_limit=20, generation_limit=10
+    )
+    stub_server.state.reply = lambda body: '{"verdict": "C"}'
+    before = stub_server.state.requests
+    run, _ = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    judgements = Judgement.objects.filter(run=run)
+    assert {j.status for j in judgements} == {"failed"}
+    for judgement in judgements:
+        assert "over stub's context limit of 20" in judgement.last_error
+    assert stub_server.state.requests == before  # no judging prompt was sent
     assert run.status == "finished"
 
 
