@@ -1,5 +1,7 @@
 """Forms of the consistency pages: the upload and the report's parameters."""
 
+import csv
+
 from django import forms
 from django.conf import settings
 
@@ -10,8 +12,10 @@ from .report import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES, MAX_SEED
 
 
 def names(text: str) -> list[str]:
-    """Comma- or line-separated names, blanks dropped."""
-    return [n.strip() for n in text.replace("\n", ",").split(",") if n.strip()]
+    """Comma- or line-separated names, blanks dropped; a name holding a comma is
+    written in double quotes, as in a CSV row ("Llama 2, chat", gpt-4)."""
+    rows = csv.reader(text.splitlines(), skipinitialspace=True)
+    return [name.strip() for row in rows for name in row if name.strip()]
 
 
 class UploadForm(forms.Form):
@@ -24,7 +28,8 @@ class UploadForm(forms.Form):
     chat_models = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Chat model names, comma-separated (for a new evaluation).",
+        help_text="Chat model names, comma-separated (for a new evaluation); quote a "
+        'name that holds a comma: "Llama 2, chat", gpt-4.',
     )
     annotators = forms.CharField(
         required=False,

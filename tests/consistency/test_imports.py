@@ -145,6 +145,18 @@ def test_a_lone_surrogate_in_a_csv_cells_probes_is_a_400_naming_it(api):
     assert not ConsistencyEvaluation.objects.exists()
 
 
+def test_a_chat_model_whose_name_holds_a_comma_is_named_in_quotes(api):
+    """Its name split at the comma into two unknown models (a new-user pass)."""
+    _served("Llama 2, chat")
+    response = _post(api, _jsonl(*GOOD), chat_models='"Llama 2, chat", m1')
+    assert response.status_code == 201, response.content
+    evaluation = ConsistencyEvaluation.objects.get()
+    assert sorted(m.name for m in evaluation.chat_models.all()) == [
+        "Llama 2, chat",
+        "m1",
+    ]
+
+
 def test_repeated_id_and_unknown_chat_model_are_400s(api):
     response = _post(api, _jsonl(GOOD[0], GOOD[0]))
     assert response.status_code == 400

@@ -16,7 +16,9 @@ class Command(ImportCommand):
         parser.add_argument("file", help="JSONL or CSV file")
         parser.add_argument("--evaluation", required=True, help="the evaluation's name")
         parser.add_argument(
-            "--chat-models", default="", help="chat model names, comma-separated"
+            "--chat-models",
+            default="",
+            help="chat model names, comma-separated (quote one holding a comma)",
         )
         parser.add_argument(
             "--annotators", default="", help="usernames of the pool, comma-separated"
