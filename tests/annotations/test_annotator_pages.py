@@ -183,6 +183,9 @@ def test_progress_page_for_admins(one_pair, admin_user):
     page = logged_in(admin_user).get(f"/evaluations/{evaluation.pk}/progress/")
     text = page.content.decode()
     assert re.search(r'id="partly">1<', text)
+    # A leased pair without a rating is in progress, not "partly rated".
+    assert "In progress (leased or partly rated)" in text
+    assert "Leases expired or released" in text  # an undone skip releases a lease
     assert re.search(r'id="untouched">2<', text)
     assert re.search(r'id="flag-count">1<', text)
     assert "garbled &lt;b&gt;text&lt;/b&gt;" in text
