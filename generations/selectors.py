@@ -67,7 +67,9 @@ def job_progress(*, job: GenerationJob, errors: int = 5) -> JobProgress:
         per_minute = round(recent / minutes, 1)
         remaining = total - sum(counts[s] for s in ENDED)
         eta = round(60 * remaining / per_minute) if per_minute else None
-    waiting = servers_waiting(generations)
+    # A job that no longer runs waits for nothing (its queued tasks skip).
+    active = (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING)
+    waiting = servers_waiting(generations) if job.status in active else []
     if waiting:
         eta = None  # no rate to extrapolate while a server does not answer
     latest = (

@@ -129,6 +129,39 @@ def test_cancel_stops_a_running_job(client, admin_user, prompt_set):
     assert job.finished_at is not None
 
 
+def test_a_running_job_offers_a_requeue_and_a_cancelled_one_waits_for_nothing(
+    client, admin_user, prompt_set
+):
+    """A worker that lost its tasks (the demo's broker) left a job running with no
+    button; a cancelled job still said it waited for a server (a new-user pass)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.models import Generation
+
+    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    jobs.job_start(job=job)
+    job.refresh_from_db()
+    assert job.status == "running"
+    Generation.objects.filter(jobs=job).update(
+        attempts=2,
+        last_error="HTTP 503",
+        next_attempt_at=timezone.now() + timedelta(seconds=30),
+    )
+    client.force_login(admin_user)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'id="requeue-job"' in page
+    assert "Waiting for http://h:1/v1" in page
+    client.post(reverse("generations:job-cancel", args=[job.pk]))
+    progress = client.get(reverse("generations:job-progress", args=[job.pk])).json()
+    assert progress["waiting"] == []
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Waiting for" not in page
+    assert 'id="resume-job"' in page
+
+
 def test_jobs_need_a_backend(prompt_set):
     imported = ChatModel.objects.create(name="imported", backend="imported")
     with pytest.raises(Exception, match="imported only"):
