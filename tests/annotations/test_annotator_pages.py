@@ -91,6 +91,23 @@ def test_start_rate_and_continue_without_javascript(one_pair):
     assert answered["Location"] != f"/assignments/{lease.pk}/"
 
 
+def test_an_empty_response_is_shown_as_one(one_pair):
+    """A model that answered nothing is its own result (kept and rated), but the
+    page said nothing at all where its response goes (a new-user pass)."""
+    from generations.models import Generation
+
+    evaluation, comparisons, users = one_pair
+    for comparison in comparisons:
+        Generation.objects.filter(pk=comparison.candidate_generation_id).update(
+            text="", html=""
+        )
+    client = logged_in(users[0])
+    response = client.post(f"/evaluations/{evaluation.pk}/next/")
+    page = client.get(response["Location"]).content.decode()
+    assert page.count('class="muted empty-response"') == 1  # the other has text
+    assert "(The model answered nothing: an empty response.)" in page
+
+
 def test_fetch_answer_returns_the_next_pair_as_a_fragment(one_pair):
     evaluation, _, users = one_pair
     client = logged_in(users[0])
