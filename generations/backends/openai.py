@@ -136,8 +136,8 @@ class OpenAIChatBackend(ChatBackend):
             return ChatResponse(
                 text=choice["message"].get("content") or "",
                 finish_reason=choice.get("finish_reason") or "",
-                prompt_tokens=usage.get("prompt_tokens"),
-                completion_tokens=usage.get("completion_tokens"),
+                prompt_tokens=_count(usage.get("prompt_tokens")),
+                completion_tokens=_count(usage.get("completion_tokens")),
                 model_id=body.get("model") or self.connection.model_id,
                 latency_seconds=latency,
             )
@@ -219,3 +219,13 @@ class OpenAIChatBackend(ChatBackend):
         if "count" in body:
             return int(body["count"])
         raise TokenizeUnsupportedError(f"/tokenize answered without a count: {body}")
+
+
+def _count(value: Any) -> int | None:
+    """A usage count as the server reports it; None when it reports none, or one
+    that is no count (a string, a negative number), which the text need not share:
+    a malformed count failed the generation's database write, and that was retried
+    as if the server were down."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
+        return value
+    return None

@@ -38,6 +38,14 @@ def test_completion_returns_text_usage_and_model(stub_server):
     assert response.latency_seconds > 0
 
 
+def test_usage_counts_that_are_no_counts_are_dropped_not_fatal(stub_server):
+    """A count of "x" failed the generation's write, retried as an outage."""
+    stub_server.state.usage = {"prompt_tokens": "x", "completion_tokens": -5}
+    response = _backend(stub_server.url).complete(_ask("Hello there"))
+    assert response.text == "Answer to Hello there"
+    assert (response.prompt_tokens, response.completion_tokens) == (None, None)
+
+
 def test_server_error_and_timeout_are_transient(stub_server):
     stub_server.state.fail_500 = 1
     with pytest.raises(TransientBackendError, match="HTTP 500"):

@@ -27,6 +27,7 @@ class StubState:
         self.completed: Counter[str] = Counter()
         self.requests = 0
         self.reply: Callable[[dict], str] | None = None
+        self.usage: dict | None = None  # what "usage" says instead of the counts
         self.bodies: list[dict] = []
 
     def take_fault(self) -> str | None:
@@ -123,7 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
                         },
                     }
                 ],
-                "usage": {
+                "usage": self.state.usage
+                or {
                     "prompt_tokens": words,
                     "completion_tokens": 3,
                     "total_tokens": words + 3,
