@@ -175,7 +175,11 @@ class ChatModel(models.Model):
     generation_limit = models.PositiveIntegerField(
         default=1000, validators=[MaxValueValidator(MAX_INT)]
     )
-    temperature = models.FloatField(default=0.0)
+    temperature = models.FloatField(
+        default=0.0,
+        help_text="Sampling temperature, 0 (greedy) to 2 (the OpenAI API's range).",
+        validators=[MinValueValidator(0.0), MaxValueValidator(2.0)],
+    )
     top_p = models.FloatField(default=1.0)
     decoding = models.JSONField(
         default=dict,

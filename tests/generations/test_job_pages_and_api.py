@@ -183,6 +183,8 @@ def test_jobs_need_a_backend(prompt_set):
         ("decoding", [1, 2]),
         ("decoding", {"model": "hijack", "seed": 1}),
         ("decoding", {"messages": []}),
+        ("temperature", -3),  # accepted, and every job ran with it (a new-user pass)
+        ("temperature", 1e308),
     ],
 )
 def test_api_refuses_a_number_beyond_its_column_naming_the_field(
