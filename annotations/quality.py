@@ -250,6 +250,13 @@ def _figures(
     return _with_warnings(quality, thresholds)
 
 
+def _fast_words(min_seconds: float | None) -> str:
+    """The fast share in words: "1.00" after "minimum seconds" read as the minimum."""
+    if min_seconds is None:
+        return "share of answers faster than the minimum time"
+    return f"share of answers under {min_seconds:g} s"
+
+
 def _with_warnings(
     quality: AnnotatorQuality, thresholds: Thresholds
 ) -> AnnotatorQuality:
@@ -263,7 +270,7 @@ def _with_warnings(
          thresholds.min_self_consistency, False),
         ("agreement", "agreement with the others", quality.agreement.value,
          thresholds.min_agreement, False),
-        ("fast_share", "share of answers faster than the minimum seconds",
+        ("fast_share", _fast_words(thresholds.min_seconds),
          quality.fast.value, thresholds.max_fast_share, True),
         ("tie_share", "tie share", quality.ties.value, thresholds.max_tie_share,
          True),

@@ -200,6 +200,11 @@ def test_each_threshold_crossed_warns_with_its_figure():
     assert "gold accuracy 0.50 is under the minimum of 0.80" in (
         figures["gold_accuracy"].message
     )
+    # The minimum time is named as such (it read "faster than the minimum seconds
+    # 0.33", the share taken for the minimum; a new-user pass).
+    assert figures["fast_share"].message == (
+        "share of answers under 3 s 0.33 is over the maximum of 0.30"
+    )
 
 
 def test_no_warning_before_min_answers_or_within_thresholds():
