@@ -1,4 +1,4 @@
-"""On a phone's width (375 px) no page scrolls sideways: a wide table scrolls inside
+"""On a phone's width (360 px) no page scrolls sideways: a wide table scrolls inside
 its card, figures shrink, and a tournament's row names a few of its chat models."""
 
 import pytest
@@ -10,7 +10,7 @@ from tests.factories import ChatModelFactory
 from .builders import head_to_head, tournament
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"width": 375, "height": 740}
+PHONE = {"width": 360, "height": 740}
 
 
 def _overflow(page) -> int:
@@ -20,12 +20,52 @@ def _overflow(page) -> int:
     )
 
 
+def _flag(evaluation) -> None:
+    """A flag with a long comment on the evaluation's first pair, for the queue."""
+    from django.utils import timezone
+
+    from annotations.models import Assignment
+
+    now = timezone.now()
+    Assignment.objects.create(
+        comparison=evaluation.comparisons.order_by("id").first(),
+        annotator=make_user("flagger", "annotator"),
+        candidate_on_left=True,
+        state=Assignment.State.FLAGGED,
+        leased_at=now,
+        expires_at=now,
+        ended_at=now,
+        comment="The response is cut off mid-sentence and repeats itself " * 3,
+    )
+    # A second flag, decided: the queue's table of recent decisions.
+    from annotations.services.flag_reviews import flag_review_record
+
+    decided = evaluation.comparisons.order_by("id")[1]
+    Assignment.objects.create(
+        comparison=decided,
+        annotator=make_user("flagger2", "annotator"),
+        candidate_on_left=False,
+        state=Assignment.State.FLAGGED,
+        leased_at=now,
+        expires_at=now,
+        ended_at=now,
+        comment="garbled",
+    )
+    flag_review_record(
+        comparison_id=decided.pk,
+        action="exclude",
+        reviewer=make_user("reviewer", "admin"),
+        note="Both responses are garbled beyond judging; excluded from the report.",
+    )
+
+
 def test_pages_fit_a_phone(browser, live_server):
     cache.clear()
     make_user("adm1", "admin")
     h2h = head_to_head()
     arena = tournament()
     arena.chat_models.add(*(ChatModelFactory(name=f"model-{k:02d}") for k in range(56)))
+    _flag(h2h)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
@@ -35,6 +75,7 @@ def test_pages_fit_a_phone(browser, live_server):
             "/reports/",
             f"/reports/{h2h.pk}/?resamples=50",
             f"/evaluations/{h2h.pk}/quality/",
+            f"/evaluations/{h2h.pk}/flags/",  # its table spilled (a new-user pass)
         ):
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("load")
