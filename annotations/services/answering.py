@@ -150,7 +150,10 @@ def answer_submit(
             stopped = error if isinstance(error, _STOPS) else None
     if recorded.created:
         evaluation = assignment.comparison.evaluation
-        after_answer(evaluation=evaluation, annotator=annotator)
+        if paused := after_answer(evaluation=evaluation, annotator=annotator):
+            # The pair just leased went back to the pool with the pause.
+            following, stopped = None, paused
+            notes.append(paused.message)
         if action == Action.RATE and stop_monitored(evaluation):
             from ..tasks import stop_check_queue  # tasks import the services
 

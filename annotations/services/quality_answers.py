@@ -34,7 +34,7 @@ from .assignment_errors import (
 )
 from .assignments import CLOSED, LEASE_LOST, MAX_SECONDS, NO_LONGER_IN_POOL, Action
 from .leasing import PAUSED
-from .quality import quality_check_annotator
+from .quality import pause_message, quality_check_annotator
 from .quality_serving import item_lease, item_next
 
 TaskState = QualityTask.State
@@ -63,13 +63,23 @@ class CheckOutcome:
     stopped: AssignmentError | None = None
 
 
-def after_answer(*, evaluation: Evaluation, annotator: AbstractBaseUser) -> None:
+def after_answer(
+    *, evaluation: Evaluation, annotator: AbstractBaseUser
+) -> Paused | None:
     """Runs after every answer an annotator gives (pair or check), once committed:
     where the evaluation pauses on quality warnings, their figures are checked and
     they are paused when they cross a threshold (services/quality.py). Costs
-    nothing otherwise."""
-    if evaluation.qc_pause:
-        quality_check_annotator(evaluation=evaluation, annotator=annotator)
+    nothing otherwise.
+
+    Returns the pause when this answer caused it: the item leased with the answer
+    went back to the pool with the annotator's other leases, so the caller hands out
+    the pause's message instead of that item."""
+    if not evaluation.qc_pause:
+        return None
+    check = quality_check_annotator(evaluation=evaluation, annotator=annotator)
+    if not check.paused:
+        return None
+    return Paused(pause_message(check.quality))
 
 
 def check_answer_submit(
@@ -147,8 +157,9 @@ def check_answer_submit(
         except (*_STOPS, PairsBusy) as error:
             notes.append(error.message)
             stopped = error if isinstance(error, _STOPS) else None
-    if created:
-        after_answer(evaluation=evaluation, annotator=annotator)
+    if created and (paused := after_answer(evaluation=evaluation, annotator=annotator)):
+        following, stopped = None, paused
+        notes.append(paused.message)
     return CheckOutcome(
         task=task,
         evaluation=evaluation,

@@ -309,9 +309,48 @@ def test_the_loop_pauses_an_annotator_who_crosses_a_threshold(db):
     member = PoolMember.objects.get(evaluation=evaluation, user=user)
     assert member.paused_at is not None
     assert "quality control" in member.pause_message.lower()
+    # The pausing answer says so itself: it handed out a pair that the pause took
+    # back, and the next answer was refused (a new-user pass).
+    assert outcome.following is None
+    assert isinstance(outcome.stopped, services.Paused)
+    assert outcome.stopped.message == member.pause_message
+    assert member.pause_message in outcome.notice
     assert not Assignment.objects.filter(state=Assignment.State.LEASED).exists()
     with pytest.raises(services.Paused):
         services.assignment_next(evaluation=evaluation, annotator=user)
+
+
+def test_the_api_answer_that_pauses_carries_the_pause_and_no_next_pair(db):
+    from rest_framework.test import APIClient
+
+    evaluation, _, (user,) = build_evaluation(
+        pairs=6,
+        annotators=1,
+        per_pair=1,
+        qc_pause=True,
+        qc_min_answers=2,
+        min_seconds=5,
+        qc_max_fast_share=0.5,
+    )
+    api = APIClient()
+    api.force_authenticate(user)
+    pair = api.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    first = api.post(
+        f"/api/assignments/{pair['assignment']}/rating/",
+        {"choice": 1, "seconds": 1},
+        format="json",
+    ).json()
+    assert first["next"] is not None
+    second = api.post(
+        f"/api/assignments/{first['next']['assignment']}/rating/",
+        {"choice": 1, "seconds": 1},
+        format="json",
+    )
+    assert second.status_code == 201
+    body = second.json()
+    assert body["next"] is None
+    assert body["stopped"] == "paused"
+    assert "Paused by quality control" in body["notice"]
 
 
 def test_the_quality_page_and_api_name_a_crowd_participant(db, client):
