@@ -223,6 +223,8 @@ def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
                 "stopped": evaluation.stopped_at is not None,
                 "paused": member.paused_at is not None,
                 "pause_message": member.pause_message,
+                # Their quota done: the completion page has their code or link.
+                "completed": member.completed_at is not None,
                 "done": done,
                 "left": left,
             }

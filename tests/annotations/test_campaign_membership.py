@@ -198,6 +198,10 @@ def test_quota_stops_the_annotator_and_records_completion(db, client):
     page = client.get(reverse("annotations:completed", args=[evaluation.pk]))
     assert page.status_code == 200
     assert "C0DE-42" in page.content.decode()
+    # The home leads back to it (it said "Nothing left", with no link).
+    home = client.get("/").content.decode()
+    assert reverse("annotations:completed", args=[evaluation.pk]) in home
+    assert "Your share is done" in home
 
 
 def test_a_member_s_own_quota_wins_and_the_last_answer_leads_to_the_completion(
