@@ -47,6 +47,7 @@ def _readiness(form: EvaluationCreateForm) -> dict | None:
         "rows": rows,
         "job_url": f"{reverse('generations:job-new')}?{query}" if missing else "",
         "complete": all(not row.missing for row in rows),
+        "filtered": any(row.filtered for row in rows),
     }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from .models import ChatModel, Generation, GenerationJob, PromptSet
@@ -147,10 +147,12 @@ class Readiness:
     chat_model: ChatModel
     done: int
     total: int
+    filtered: int = 0  # over its context limit: no job can answer them
 
     @property
     def missing(self) -> int:
-        return self.total - self.done
+        """Prompts a generation job could still answer."""
+        return self.total - self.done - self.filtered
 
     @property
     def can_generate(self) -> bool:
@@ -163,16 +165,24 @@ def generations_ready(
     *, prompt_set: PromptSet, chat_models: Sequence[ChatModel]
 ) -> list[Readiness]:
     """Per chat model (in the order given), its done generations on the prompt set,
-    out of the set's prompts; two queries."""
+    out of the set's prompts, and those filtered as over its context; two queries."""
     total = prompt_set.prompts.count()
-    done = dict(
-        Generation.objects.filter(
+    counts = {
+        model: (done, filtered)
+        for model, done, filtered in Generation.objects.filter(
             prompt__prompt_set=prompt_set,
             chat_model__in=list(chat_models),
-            status=Generation.Status.DONE,
+            status__in=(Generation.Status.DONE, Generation.Status.FILTERED),
         )
         .values_list("chat_model")
-        .annotate(n=Count("id"))
+        .annotate(
+            done=Count("id", filter=Q(status=Generation.Status.DONE)),
+            filtered=Count("id", filter=Q(status=Generation.Status.FILTERED)),
+        )
         .order_by()
-    )
-    return [Readiness(model, done.get(model.pk, 0), total) for model in chat_models]
+    }
+    rows = []
+    for model in chat_models:
+        done, filtered = counts.get(model.pk, (0, 0))
+        rows.append(Readiness(model, done=done, total=total, filtered=filtered))
+    return rows

@@ -162,6 +162,27 @@ def test_check_says_what_is_missing_and_links_the_generation_job(admin_client, s
     assert "checked" in ticked
 
 
+def test_check_counts_prompts_over_the_context_apart_and_offers_no_job(
+    admin_client, setup
+):
+    """third's one prompt over its context was 'missing', with a job offered that
+    could not answer it (a new-user pass)."""
+    prompt_set, cand, base, third, prompts = setup
+    GenerationFactory(prompt=prompts[0], chat_model=third)
+    GenerationFactory(prompt=prompts[1], chat_model=third)
+    GenerationFactory(prompt=prompts[2], chat_model=third, status="filtered", text="")
+    data = _form(prompt_set, cand, base, kind="tournament", create=None, check="1")
+    data["chat_models"] = [cand.pk, third.pk]
+    response = admin_client.post("/evaluations/new/", data)
+    rows = {row.chat_model.name: row for row in response.context["readiness"]["rows"]}
+    assert (rows["third"].done, rows["third"].missing, rows["third"].filtered) == (
+        2, 0, 1)  # fmt: skip
+    assert response.context["readiness"]["job_url"] == ""
+    page = response.content.decode()
+    assert 'id="all-ready"' in page
+    assert "the prompts over it are left out of the pairs" in page
+
+
 def test_create_stores_everything_through_the_services(admin_client, setup, db):
     prompt_set, cand, base, third, _ = setup
     annotator = make_user("ann-x", roles.ANNOTATOR)
