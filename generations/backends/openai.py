@@ -211,8 +211,12 @@ class OpenAIChatBackend(ChatBackend):
             },
         )
         if response.status_code in (404, 405):
+            # Also what a wrong path in the base URL gives: say both.
             raise TokenizeUnsupportedError(
-                f"{self.server_root} has no /tokenize endpoint; set a tokenizer file"
+                f"{self.server_root}/tokenize answered {response.status_code}: check "
+                "the chat model's base URL (the server's root, with or without /v1); "
+                "if it is right, the server cannot count tokens: choose another "
+                "tokenizer (tiktoken or a tokenizer file)"
             )
         self._raise_for_status(response)
         body = response.json()

@@ -84,3 +84,16 @@ def test_counts_tokens_with_apply_template_and_tokenize(stub_server):
 def test_unknown_backend_is_a_permanent_error():
     with pytest.raises(PermanentBackendError):
         get_backend("carrier-pigeon", Connection(base_url="http://x", model_id="m"))
+
+
+def test_a_wrong_path_in_the_base_url_is_named_when_counting_tokens(stub_server):
+    """It read "has no /tokenize endpoint; set a tokenizer file", which would not
+    help: the chat completions are not there either (a new-user pass)."""
+    from generations.backends import TokenizeUnsupportedError
+
+    root = stub_server.url.removesuffix("/v1")
+    backend = _backend(f"{root}/nope")
+    with pytest.raises(TokenizeUnsupportedError) as refused:
+        backend.count_prompt_tokens([{"role": "user", "content": "hi"}])
+    assert f"{root}/nope/tokenize answered 404" in str(refused.value)
+    assert "check the chat model's base URL" in str(refused.value)
