@@ -16,8 +16,8 @@ from .preference_batches import batch_statistics, chosen_evaluations
 class BatchStatisticsView(APIView):
     """Per batch and in total: comparisons, average turns per dialogue, tokens per
     example, prompt and response, the share of each strength; the tokenizer of each
-    chat model and the definitions. ``evaluation``: an evaluation id, repeated for
-    several (preference or seven-point scale)."""
+    chat model and the definitions. ``evaluation``: an evaluation's name or id,
+    repeated for several (preference or seven-point scale)."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
 
@@ -26,10 +26,10 @@ class BatchStatisticsView(APIView):
         parameters=[
             OpenApiParameter(
                 "evaluation",
-                int,
+                str,
                 many=True,
                 required=True,
-                description="an evaluation id; repeat for several",
+                description="an evaluation's name or id; repeat for several",
             )
         ],
         responses={200: OpenApiTypes.OBJECT},

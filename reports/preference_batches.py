@@ -19,6 +19,7 @@ from generations import tokenizers
 
 from . import preference_tokens
 from .json_ready import finite
+from .preference_export import evaluation_by_key
 from .preference_rows import preference_ratings
 from .statistics import batches as st
 from .values.batches import (
@@ -180,33 +181,31 @@ def batch_rows(statistics: BatchStatistics) -> pd.DataFrame:
 
 BATCH_SCALES = ("preference", "seven")
 MAX_EVALUATIONS = 100
-_LARGEST_ID = 2**31 - 1
 
 
 def chosen_evaluations(values: Sequence[str]) -> list[Evaluation]:
     """The evaluations a request names (``evaluation``, repeated), in id order.
 
-    ValueError, naming the parameter and the value, for none, too many, a value
-    that is no id, an unknown evaluation, or one on a scale without preferences.
+    Each is named by its name or its id. ValueError, naming the parameter and the
+    value, for none, too many, an unknown evaluation, or one on a scale without
+    preferences.
     """
     if not values:
         raise ValueError("evaluation: name at least one evaluation id")
     if len(values) > MAX_EVALUATIONS:
         raise ValueError(f"evaluation: at most {MAX_EVALUATIONS} evaluations at once")
-    ids = []
+    found = {}
     for value in values:
         text = str(value).strip()
-        if not (text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID):
-            raise ValueError(f"evaluation: {text[:40]!r} is not an evaluation id")
-        ids.append(int(text))
-    found = {item.pk: item for item in Evaluation.objects.filter(pk__in=ids)}
-    for pk in ids:
-        if pk not in found:
-            raise ValueError(f"evaluation: no evaluation {pk}")
-        if found[pk].scale not in BATCH_SCALES:
+        # By name or id, as the preference export takes them.
+        evaluation = evaluation_by_key(text)
+        if evaluation is None:
+            raise ValueError(f"evaluation: no evaluation {text[:40]!r}")
+        if evaluation.scale not in BATCH_SCALES:
             raise ValueError(
-                f"evaluation: {found[pk].name!r} is on the "
-                f"{found[pk].scale_name} scale; batch statistics "
+                f"evaluation: {evaluation.name!r} is on the "
+                f"{evaluation.scale_name} scale; batch statistics "
                 "need preference or seven-point ratings"
             )
+        found[evaluation.pk] = evaluation
     return sorted(found.values(), key=lambda item: item.pk)

@@ -57,6 +57,17 @@ class ExportResult:
 _NAME_LENGTH = Evaluation._meta.get_field("name").max_length
 
 
+def evaluation_by_key(text: str) -> Evaluation | None:
+    """The evaluation a request names, by its name or else its id; None for none."""
+    evaluation = None
+    # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
+    if "\x00" not in text and len(text) <= _NAME_LENGTH:
+        evaluation = Evaluation.objects.filter(name=text).first()
+    if evaluation is None and (pk := record_id(text)) is not None:
+        evaluation = Evaluation.objects.filter(pk=pk).first()
+    return evaluation
+
+
 def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
     """The evaluations named (or given by id), in order; ValueError naming
     ``evaluation`` for one that does not exist or is on a scale without a
@@ -66,12 +77,7 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
     found = []
     for key in keys:
         text = str(key).strip()
-        evaluation = None
-        # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
-        if "\x00" not in text and len(text) <= _NAME_LENGTH:
-            evaluation = Evaluation.objects.filter(name=text).first()
-        if evaluation is None and (pk := record_id(text)) is not None:
-            evaluation = Evaluation.objects.filter(pk=pk).first()
+        evaluation = evaluation_by_key(text)
         if evaluation is None:
             raise ValueError(f"evaluation: no evaluation {text!r}")
         if evaluation.scale not in PREFERENCE_SCALES:

@@ -109,6 +109,9 @@ def test_the_api_answers_the_table_as_json(researcher, data):
         "own-tokenizer", "server-only"
     }  # fmt: skip
     assert "ISO week" in body["definitions"]["batch"]
+    # Named by their names, the same table (ids only before: a new-user pass).
+    names = {"evaluation": [data["labelled"].name, data["weekly"].name]}
+    assert api.get(API, names).json()["rows"] == body["rows"]
 
 
 @pytest.mark.parametrize("url", [PAGE, CSV, PNG, SVG])
@@ -133,10 +136,11 @@ def test_the_api_refuses_annotators_and_strangers(annotator, data):
     ("query", "says"),
     [
         ({}, "at least one"),
-        ({"evaluation": "abc"}, "'abc' is not an evaluation id"),
-        ({"evaluation": "99999999999999999999"}, "is not an evaluation id"),
-        ({"evaluation": "0"}, "is not an evaluation id"),
-        ({"evaluation": "424242"}, "no evaluation 424242"),
+        # Names are taken as well as ids (as the preference export takes them).
+        ({"evaluation": "abc"}, "no evaluation 'abc'"),
+        ({"evaluation": "99999999999999999999"}, "no evaluation '9999"),
+        ({"evaluation": "0"}, "no evaluation '0'"),
+        ({"evaluation": "424242"}, "no evaluation '424242'"),
         ({"evaluation": "three"}, "three-point (A / tie / B) scale"),  # its capitals
     ],
 )
