@@ -292,6 +292,10 @@ def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) 
             Q(state=State.EXPIRED) | Q(state=State.LEASED, expires_at__lte=now)
         ).count(),
         "flags": list(flags.order_by("-ended_at")),
+        # Kept here, left out of every report figure (flag review).
+        "excluded": Comparison.objects.filter(
+            evaluation=evaluation, excluded=True
+        ).count(),
     }
 
 
