@@ -69,6 +69,8 @@ def flag_review_record(
     for an unknown pair (or one outside ``evaluation_id``) and
     ``FlagReviewRefused`` naming the field (``action``, ``note``, or
     ``comparison`` for a pair no annotator flagged), having stored nothing.
+    The reviewer's repeat of the pair's latest decision (same action and note)
+    records nothing new and returns that decision.
     """
     action, note = _clean(action, note)
     with transaction.atomic(durable=True):
@@ -78,6 +80,21 @@ def flag_review_record(
         comparison = pairs.get(pk=comparison_id)
         if not flag_queue.is_flagged(comparison_id=comparison.pk):
             raise FlagReviewRefused("comparison", "no annotator flagged this pair")
+        latest = (
+            FlagReview.objects.filter(comparison=comparison)
+            .order_by("-reviewed_at", "-pk")
+            .first()
+        )
+        if latest is not None and (
+            latest.action,
+            latest.note,
+            latest.reviewed_by_id,
+        ) == (
+            action,
+            note,
+            reviewer.pk,
+        ):
+            return latest  # the same decision again (a second click): nothing new
         review = FlagReview(
             comparison=comparison,
             action=action,

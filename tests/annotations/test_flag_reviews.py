@@ -94,6 +94,25 @@ def test_the_latest_review_decides_and_history_is_kept(admin_user):
     assert report_selectors.flag_reviews(evaluation.pk).reopened == 1
 
 
+def test_the_same_decision_again_records_nothing_new(admin_user):
+    """A second click on Exclude stored a second identical record (a new-user
+    pass); another note, or another decision, is a new record."""
+    evaluation, (pair,), users = build_evaluation(pairs=1, annotators=2)
+    _flag(evaluation, users[0])
+    first = flag_review_record(
+        comparison_id=pair.pk, action=Action.EXCLUDE, reviewer=admin_user, note="bad"
+    )
+    again = flag_review_record(
+        comparison_id=pair.pk, action=Action.EXCLUDE, reviewer=admin_user, note="bad"
+    )
+    assert again.pk == first.pk
+    assert pair.flag_reviews.count() == 1
+    flag_review_record(
+        comparison_id=pair.pk, action=Action.EXCLUDE, reviewer=admin_user, note="worse"
+    )
+    assert pair.flag_reviews.count() == 2
+
+
 def test_reopen_makes_the_pair_leasable_again_and_never_past_n(admin_user):
     """N = 2. A flags (their place returns to the pool), B rates: 1 rating. Excluded,
     C gets nothing; reopened, C rates: 2 ratings, complete; D gets nothing."""
