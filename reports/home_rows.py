@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from annotations.evaluation_stages import Stage, evaluation_stages, evaluations_listed
 from annotations.models import Evaluation
+from annotations.services.evaluation_setup import pairs_refusal
 
 from .evaluation_reports import cached_reports
 from .templatetags.report_tags import ci, pct
@@ -44,6 +45,11 @@ class HomeRow:
             return ", ".join(names)
         shown = ", ".join(names[:SHOWN_MODELS])
         return f"{shown} and {len(names) - SHOWN_MODELS} more chat models"
+
+    @property
+    def pairs_to_build(self) -> bool:
+        """Prompts were left out, and Build pairs may add them (``pairs_refusal``)."""
+        return bool(self.evaluation.left_out) and not pairs_refusal(self.evaluation)
 
     @property
     def all_models(self) -> str:

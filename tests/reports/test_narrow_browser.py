@@ -21,36 +21,30 @@ def _overflow(page) -> int:
 
 
 def _flag(evaluation) -> None:
-    """A flag with a long comment on the evaluation's first pair, for the queue."""
+    """Two flags for the queue: one waiting, with a long comment, and one decided
+    (the queue's table of recent decisions)."""
     from django.utils import timezone
 
     from annotations.models import Assignment
-
-    now = timezone.now()
-    Assignment.objects.create(
-        comparison=evaluation.comparisons.order_by("id").first(),
-        annotator=make_user("flagger", "annotator"),
-        candidate_on_left=True,
-        state=Assignment.State.FLAGGED,
-        leased_at=now,
-        expires_at=now,
-        ended_at=now,
-        comment="The response is cut off mid-sentence and repeats itself " * 3,
-    )
-    # A second flag, decided: the queue's table of recent decisions.
     from annotations.services.flag_reviews import flag_review_record
 
-    decided = evaluation.comparisons.order_by("id")[1]
-    Assignment.objects.create(
-        comparison=decided,
-        annotator=make_user("flagger2", "annotator"),
-        candidate_on_left=False,
-        state=Assignment.State.FLAGGED,
-        leased_at=now,
-        expires_at=now,
-        ended_at=now,
-        comment="garbled",
-    )
+    now = timezone.now()
+    waiting, decided = evaluation.comparisons.order_by("id")[:2]
+    comments = {
+        waiting: "The response is cut off mid-sentence and repeats itself " * 3,
+        decided: "garbled",
+    }
+    for index, (comparison, comment) in enumerate(comments.items()):
+        Assignment.objects.create(
+            comparison=comparison,
+            annotator=make_user(f"flagger{index}", "annotator"),
+            candidate_on_left=True,
+            state=Assignment.State.FLAGGED,
+            leased_at=now,
+            expires_at=now,
+            ended_at=now,
+            comment=comment,
+        )
     flag_review_record(
         comparison_id=decided.pk,
         action="exclude",
