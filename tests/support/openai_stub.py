@@ -181,13 +181,15 @@ async def _serve_fast(port: int, latency: float) -> None:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
+                method, path = lines[0].split(" ")[:2]
                 length = 0
                 for line in lines[1:]:
                     if line.lower().startswith("content-length:"):
                         length = int(line.split(":", 1)[1])
                 body = json.loads(await reader.readexactly(length)) if length else {}
-                if path == "/apply-template":
+                if method == "GET":  # the job's start-up check (GET /v1/models)
+                    answer = {"status": "ok"}
+                elif path == "/apply-template":
                     text = "\n".join(m["content"] for m in body["messages"])
                     answer = {"prompt": text}
                 elif path == "/tokenize":
