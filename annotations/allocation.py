@@ -62,23 +62,45 @@ def rank(candidates: Iterable[Candidate], *, per_pair: int) -> list[Candidate]:
     return sorted(eligible, key=lambda c: -c.occupied)
 
 
-def own_order_key(seed: int) -> str:
-    """The text an annotator's seed puts before a pair's id in ``own_order``."""
-    return f"{seed}:"
+# An annotator's own order (``own_order``) sorts pairs by a keyed polynomial of
+# their id modulo this prime (the largest below 2**29): small enough that every step
+# stays below 2**63 in a database's 64-bit integers, so PostgreSQL and SQLite compute
+# the same key as Python.
+OWN_ORDER_PRIME = 536_870_909
+
+
+def own_order_coefficients(seed: int) -> tuple[int, int, int]:
+    """The three numbers an annotator's seed gives their order's polynomial, from
+    the BLAKE2b digest of the seed's decimal text (stable across platforms)."""
+    digest = hashlib.blake2b(str(seed).encode(), digest_size=24).digest()
+    return tuple(  # type: ignore[return-value]
+        int.from_bytes(digest[i : i + 8], "big") % OWN_ORDER_PRIME
+        for i in range(0, 24, 8)
+    )
+
+
+def own_order_key(coefficients: tuple[int, int, int], pk: int) -> int:
+    """A pair's place in an annotator's own order: with x its id modulo the prime
+    p, ((x + a)(x + b) mod p)(x + c) mod p. ``OWN_ORDER`` in the leasing SQL is
+    the same expression."""
+    a, b, c = coefficients
+    x = pk % OWN_ORDER_PRIME
+    return (x + a) * (x + b) % OWN_ORDER_PRIME * (x + c) % OWN_ORDER_PRIME
 
 
 def own_order(seed: int, comparison_ids: Iterable[int]) -> list[int]:
-    """An annotator's own order of untouched pairs: by the MD5 hex digest of their
-    seed's key and the pair's id (ties, which MD5 makes vanishingly rare, by id).
+    """An annotator's own order of untouched pairs: by ``own_order_key`` under
+    their seed's coefficients (ties, about one pair in a hundred million, by id).
 
-    The leasing SQL sorts by the same expression, so the order an annotator was
-    shown can be rebuilt from the seed recorded on their pool membership.
+    A cubic modulo a prime is cheap to compute in SQL (a digest of text cost the
+    leasing statement most of its time) and shuffles consecutive ids as a random
+    permutation would: no correlation with the id, nor between two annotators'
+    orders (tests/annotations/test_own_order.py). The leasing SQL sorts by the
+    same expression, so the order an annotator was shown can be rebuilt from the
+    seed recorded on their pool membership.
     """
-    key = own_order_key(seed)
-    return sorted(
-        comparison_ids,
-        key=lambda pk: (_md5(f"{key}{pk}"), pk),
-    )
+    coefficients = own_order_coefficients(seed)
+    return sorted(comparison_ids, key=lambda pk: (own_order_key(coefficients, pk), pk))
 
 
 def choose(candidates: Sequence[Candidate], *, per_pair: int) -> Candidate | None:
@@ -107,7 +129,3 @@ def is_live(*, state: str, expires_at: datetime, now: datetime) -> bool:
 
 
 _system_random = random.SystemRandom()
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from ..allocation import OWN_ORDER_PRIME
 from ..allocation_adaptive import PairTally
 from .pair_queries import NOT_THEIRS, OWN_ORDER
 from .sql import C, G, R, bound
 
 PRIORITY_LIMIT = 64  # model pairs named in the window statement
-_WIDTH = 5  # digits of a model pair's position, before the own-order digest
-_LAST = "9" * _WIDTH
+# A model pair's position counts for more than any own-order key (below the prime).
+_LAST = PRIORITY_LIMIT
 
 # Per ordered (candidate model, baseline model): the outcomes of complete
 # comparisons' ratings (the candidate's view: positive, tie, negative), the
@@ -44,7 +45,8 @@ GROUP BY fg.chat_model_id, sg.chat_model_id
 
 _UNTOUCHED = f"""SELECT * FROM (
   SELECT c.id, 0 AS occupied, 1 AS part,
-    COALESCE(pr.position, CAST(%(last_position)s AS TEXT)) || {OWN_ORDER} AS own
+    COALESCE(pr.position, CAST(%(last_position)s AS BIGINT)) * {OWN_ORDER_PRIME}
+      + {OWN_ORDER} AS own
   FROM {C} c
   JOIN {G} fg ON fg.id = c.candidate_generation_id
   JOIN {G} sg ON sg.id = c.baseline_generation_id
@@ -73,13 +75,12 @@ def untouched_by_priority(
     named = list(priority[:PRIORITY_LIMIT])
     rows, values = [], {"last_position": _LAST}
     for k, (first, second) in enumerate(named):
-        position = f"{k:0{_WIDTH}d}"
         for side, (one, two) in enumerate(((first, second), (second, first))):
             key = f"pr{k}_{side}"
-            rows.append(f"(%({key}a)s, %({key}b)s, CAST(%({key}p)s AS TEXT))")
-            values.update({f"{key}a": one, f"{key}b": two, f"{key}p": position})
+            rows.append(f"(%({key}a)s, %({key}b)s, CAST(%({key}p)s AS BIGINT))")
+            values.update({f"{key}a": one, f"{key}b": two, f"{key}p": k})
     if not rows:  # nothing named: an empty table of the right shape
-        rows.append("(0, 0, CAST(%(last_position)s AS TEXT))")
+        rows.append("(0, 0, CAST(%(last_position)s AS BIGINT))")
     prefix = (
         "WITH priority(first_model, second_model, position) AS (VALUES "
         + ", ".join(rows)

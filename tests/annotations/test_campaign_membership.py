@@ -43,9 +43,15 @@ def test_own_order_is_a_permutation_fixed_by_the_seed():
     assert sorted(first) == ids
     assert allocation.own_order(7, reversed(ids)) == first  # the input order is moot
     assert allocation.own_order(8, ids) != first
-    # By hand: the key of pair 3 under seed 7 is the MD5 of the text "7:3".
-    digests = {pk: allocation._md5(f"7:{pk}") for pk in ids}
-    assert first == sorted(ids, key=digests.__getitem__)
+    # By hand: seed 7's coefficients (a, b, c) are the BLAKE2b digest of "7", and
+    # pair x's key is ((x + a)(x + b) mod p)(x + c) mod p; pinned, so that a seed
+    # recorded today rebuilds the same order later.
+    a, b, c = allocation.own_order_coefficients(7)
+    assert (a, b, c) == (450708743, 286795746, 27085414)
+    p = allocation.OWN_ORDER_PRIME
+    keys = {x: (x + a) * (x + b) * (x + c) % p for x in ids}
+    assert first == sorted(ids, key=keys.__getitem__)
+    assert allocation.own_order(7, range(1, 11)) == [7, 9, 8, 3, 1, 2, 5, 6, 4, 10]
 
 
 def test_each_annotator_gets_the_untouched_pairs_in_their_own_recorded_order(db):
