@@ -45,8 +45,8 @@ def test_csv_read_in_pieces_gives_the_records_of_the_whole_file(size):
         writer.writerow([row["id"], row["prompt"] + "\nsecond line"])
     data = text.getvalue().encode()
     records = list(iter_records(file_name="p.csv", source=_pieces(data, size)))
-    # Each record spans two lines of the file; the line named is where it ends.
-    assert [record.line for record in records] == list(range(3, 2 * len(ROWS) + 2, 2))
+    # Each record spans two lines of the file; the line named is where it starts.
+    assert [record.line for record in records] == list(range(2, 2 * len(ROWS) + 1, 2))
     assert [record.data["prompt"] for record in records] == [
         row["prompt"] + "\nsecond line" for row in ROWS
     ]

@@ -208,42 +208,77 @@ def _csv_lines(lines: Iterable[tuple[int, str]]) -> Iterator[str]:
 _CSV_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
+_QUOTES = (
+    "a quote mark inside a value that is not quoted, or a quoted value left open "
+    "(CSV writes a quote mark inside a value as two, and quotes the whole value)"
+)
+
+
 def _read_csv(
     lines: Iterable[tuple[int, str]], required: Iterable[str] | None
 ) -> Iterator[Record]:
-    reader = csv.DictReader(_csv_lines(lines))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    missing = [name for name in (required or []) if name not in header]
-    if missing:
-        raise ImportFileError(
-            [
-                LineError(1, name, "column missing from the CSV header")
-                for name in missing
-            ]
-        )
-    errors = []
+    """Records of a CSV file, each at the line where it starts (a quoted value may
+    span lines). Strict about quotes: a stray quote mark would otherwise be dropped,
+    or swallow the rows up to the next one, without a word."""
+    rows = csv.reader(_csv_lines(lines), strict=True)
     try:
-        for row in reader:
-            if None in row:
-                errors.append(
-                    LineError(reader.line_num, None, "more values than columns")
-                )
-                continue
-            values = {
-                key: value for key, value in row.items() if value not in ("", None)
-            }
-            try:
-                record_check(values)
-            except FieldError as exc:
-                errors.append(LineError(reader.line_num, exc.field, exc.message))
-                continue
-            if values and not errors:
-                yield Record(reader.line_num, values)
-    except csv.Error as exc:
-        errors.append(LineError(reader.line_num, None, f"malformed CSV ({exc})"))
+        header = [name.strip() for name in next(rows, [])]
+    except csv.Error:
+        error = LineError(1, None, f"malformed CSV header: {_QUOTES}")
+        raise ImportFileError([error]) from None
+    errors = [
+        LineError(1, name, "column named twice in the CSV header")
+        for name in sorted({name for name in header if header.count(name) > 1})
+    ]
+    errors += [
+        LineError(1, name, "column missing from the CSV header")
+        for name in (required or [])
+        if name not in header
+    ]
+    if errors:
+        raise ImportFileError(errors)
+    end = rows.line_num
+    while len(errors) < MAX_ERRORS:
+        line = end + 1
+        try:
+            row = next(rows, None)
+        except csv.Error:
+            errors.append(LineError(line, None, f"malformed CSV: {_QUOTES}"))
+            break  # where the next row starts is unknown
+        if row is None:
+            break
+        end = rows.line_num
+        problem = _row_problem(row, header)
+        if problem:
+            errors.append(LineError(line, None, problem))
+            continue
+        values = {
+            # A short row leaves its last columns out (as empty ones are).
+            name: value
+            for name, value in zip(header, row, strict=False)
+            if value not in ("", None)
+        }
+        try:
+            record_check(values)
+        except FieldError as exc:
+            errors.append(LineError(line, exc.field, exc.message))
+            continue
+        if values and not errors:
+            yield Record(line, values)
     if errors:
         raise ImportFileError(errors[:MAX_ERRORS])
+
+
+def _row_problem(row: list[str], header: list[str]) -> str:
+    """What makes a CSV row unreadable, or "": files joined end to end leave a
+    second header, and a byte order mark, where the second file began."""
+    if len(row) > len(header):
+        return "more values than columns"
+    if row and row[0].startswith("\ufeff"):
+        return "a byte order mark inside the file (were two files joined?)"
+    if row and [value.strip() for value in row] == header:
+        return "the header again (were two files joined?)"
+    return ""
 
 
 def check_records(
