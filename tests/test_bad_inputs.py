@@ -570,6 +570,24 @@ def test_rating_api_refuses_naming_the_field(annotator_client, stored, body, fie
     assert counts() == before
 
 
+@pytest.mark.parametrize("url", ["rating", "chat-models"])
+def test_a_body_nested_too_deeply_for_the_decoder_is_a_400(client, stored, db, url):
+    """Five thousand nested lists: Python's JSON decoder gives up (RecursionError),
+    which DRF's parser let through as a 500."""
+    before = counts()
+    deep = '{"choice": ' + "[" * 5000 + "]" * 5000 + "}"
+    if url == "rating":
+        client.force_login(stored["annotator"])
+        path = f"/api/assignments/{stored['lease'].pk}/rating/"
+    else:
+        client.force_login(stored["admin"])
+        path = "/api/chat-models/"
+    response = client.post(path, deep, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == "JSON parse error - nested too deeply"
+    assert counts() == before
+
+
 RATING_PAGE = [
     pytest.param("rate", {"choice": "1", "comment": f"a{NUL}"}, "comment", id="rate"),
     pytest.param("skip", {"comment": NUL}, "comment", id="skip"),
