@@ -145,7 +145,9 @@ def score_histograms(
             low, high = float(values.min()), float(values.max())
             if low == high:
                 low, high = low - 0.5, high + 0.5
-        edges = np.linspace(low, high, bins + 1)
+        # Halved, then doubled (exactly): the range of scores near the largest
+        # floats (an import takes any finite score) overflows to infinity.
+        edges = np.linspace(low / 2, high / 2, bins + 1) * 2
         groups = own.groupby(by, sort=True, observed=True) if by else [("all", own)]
         for group, part in groups:
             counts, _ = np.histogram(part["score"].to_numpy(dtype=float), edges)

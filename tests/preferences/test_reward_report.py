@@ -250,3 +250,27 @@ def test_swapping_every_ratings_sides_leaves_accuracy_unchanged(pairs):
         )
     after = reward_report(evaluation, RewardOptions())
     assert _tables(after) == _tables(before)
+
+
+@pytest.mark.django_db
+def test_scores_near_the_largest_floats_still_make_a_report(client):
+    """Scores of -1e308 and 1e308 (finite, so imported): their range overflows to
+    infinity, which made the histogram's bins fail (a 500)."""
+    from rest_framework.test import APIClient
+
+    from tests.conftest import make_user
+
+    evaluation = EvaluationFactory(scale=Evaluation.Scale.PREFERENCE)
+    _rate(_scored_pair(evaluation, 1e308, -1e308), 3)
+    _rate(_scored_pair(evaluation, -1e308, 1e308), -2)
+    report = reward_report(evaluation, RewardOptions(bins=4))
+    assert [b.count for b in report.histogram] == [2, 0, 0, 2]
+    assert report.histogram[0].low == -1e308
+    assert report.histogram[-1].high == 1e308
+    reader = make_user("reader", "researcher")
+    api = APIClient()
+    api.force_authenticate(reader)
+    response = api.get(f"/api/reports/{evaluation.pk}/reward/")
+    assert response.status_code == 200, response.content
+    client.force_login(reader)
+    assert client.get(f"/reports/{evaluation.pk}/reward/").status_code == 200
