@@ -1,5 +1,6 @@
 """Prompt sets and prompts, chat models, generations and generation jobs."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,6 +20,23 @@ def validate_server_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
         raise ValidationError("Enter an http:// or https:// URL with a host.")
+
+
+# The environment variables a chat model may name for its API key. An admin picks
+# the name, and the workers send the variable's value to the model's server: any
+# name would let them send the site's own secrets (DJANGO_SECRET_KEY, DATABASE_URL)
+# to a server of their choosing.
+API_KEY_ENV = re.compile(r"[A-Z][A-Z0-9_]*_API_KEY")
+
+
+def validate_api_key_env(value: str) -> None:
+    """An environment variable's name ending in _API_KEY (e.g. OPENAI_API_KEY)."""
+    if value and not API_KEY_ENV.fullmatch(value):
+        raise ValidationError(
+            "Name an environment variable whose name ends in _API_KEY (capitals, "
+            "digits and underscores, e.g. OPENAI_API_KEY): only those are sent to "
+            "model servers."
+        )
 
 
 class PromptSet(models.Model):
@@ -156,7 +174,9 @@ class ChatModel(models.Model):
     api_key_env = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Name of the environment variable holding the API key.",
+        validators=[validate_api_key_env],
+        help_text="Name of the environment variable holding the API key; it must "
+        "end in _API_KEY.",
     )
     system_prompt_preset = models.CharField(
         max_length=20,

@@ -22,7 +22,7 @@ from generations.backends import (
     PermanentBackendError,
     get_backend,
 )
-from generations.models import ChatModel, Generation, GenerationJob
+from generations.models import API_KEY_ENV, ChatModel, Generation, GenerationJob
 from generations.signals import rows_changed
 from generations.words import count_words
 
@@ -112,6 +112,11 @@ def chat_connection(chat_model: ChatModel) -> Connection:
     environment variable is not set."""
     api_key = ""
     if chat_model.api_key_env:
+        if not API_KEY_ENV.fullmatch(chat_model.api_key_env):  # stored before the rule
+            raise PermanentBackendError(
+                f"environment variable {chat_model.api_key_env} is not sent to model "
+                "servers: only names ending in _API_KEY are"
+            )
         api_key = os.environ.get(chat_model.api_key_env, "")
         if not api_key:
             raise PermanentBackendError(

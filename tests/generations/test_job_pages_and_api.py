@@ -246,3 +246,46 @@ def test_an_unexpected_error_fails_the_generation_and_the_job_ends(
     assert statuses == {"failed"}
     errors = list(job.generations.values_list("last_error", flat=True))
     assert all(error.startswith("unexpected error: TypeError(") for error in errors)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["DJANGO_SECRET_KEY", "DATABASE_URL", "openai_api_key", "API_KEY", "X Y"]
+)
+def test_a_model_s_api_key_variable_must_be_named_as_an_api_key(admin_user, name):
+    """An admin could name any variable, and the workers would send its value to the
+    model's server: the site's secret key or database URL to a server of theirs."""
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(
+        "/api/chat-models/",
+        {
+            "name": "m",
+            "base_url": "http://example.test/v1",
+            "model_id": "m",
+            "api_key_env": name,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "_API_KEY" in str(response.json()["api_key_env"])
+    assert not ChatModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_variable_stored_before_the_rule_is_never_read(monkeypatch):
+    from generations.backends.base import PermanentBackendError
+    from generations.services.execution import chat_connection
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "the-site-secret")
+    chat_model = ChatModel.objects.create(
+        name="old", base_url="http://example.test/v1", model_id="m"
+    )
+    ChatModel.objects.filter(pk=chat_model.pk).update(api_key_env="DJANGO_SECRET_KEY")
+    chat_model.refresh_from_db()
+    with pytest.raises(PermanentBackendError, match="only names ending in _API_KEY"):
+        chat_connection(chat_model)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    ChatModel.objects.filter(pk=chat_model.pk).update(api_key_env="OPENAI_API_KEY")
+    chat_model.refresh_from_db()
+    assert chat_connection(chat_model).api_key == "sk-test"

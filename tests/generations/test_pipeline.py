@@ -137,10 +137,12 @@ def test_transient_errors_end_as_failed_after_the_last_retry(
 def test_missing_api_key_fails_permanently(
     stub_server, eager_celery, prompt_set, django_capture_on_commit_callbacks
 ):
-    chat_model = stub_chat_model(stub_server, api_key_env="EVALSITE_TEST_NO_SUCH_KEY")
+    chat_model = stub_chat_model(
+        stub_server, api_key_env="EVALSITE_TEST_NO_SUCH_API_KEY"
+    )
     _, by_id = _run(prompt_set, chat_model, django_capture_on_commit_callbacks)
     assert {g.status for g in by_id.values()} == {"failed"}
-    assert "EVALSITE_TEST_NO_SUCH_KEY" in by_id["short"].last_error
+    assert "EVALSITE_TEST_NO_SUCH_API_KEY" in by_id["short"].last_error
     assert stub_server.state.requests == 0
 
 
