@@ -32,6 +32,15 @@ GOLD_COLUMNS = ("prompt_id", "candidate", "baseline", "expected")
 # The file's words for GoldPair.expected (the candidate's point of view).
 EXPECTED = {"candidate": 1, "baseline": -1, "tie": 0}
 _KEPT = ("expected", "min_strength", "external_id", "note")
+# What the file sets of a gold pair it names again (either way round).
+_SET = ("candidate_generation_id", "baseline_generation_id", *_KEPT)
+
+
+def _same_pair(pair: GoldPair) -> tuple[int, int, int]:
+    """A gold pair's identity: its prompt and its two responses, either way round
+    (the same two responses with their sides swapped are the same pair)."""
+    first, second = sorted((pair.candidate_generation_id, pair.baseline_generation_id))
+    return (pair.prompt_id, first, second)
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,8 @@ def gold_pairs_import(
     set), ``candidate`` and ``baseline`` (chat model names, each with a done
     generation of the prompt), ``expected`` (candidate, baseline or tie), optional
     ``min_strength`` (1 up to the scale's strongest answer), ``id`` and ``note``. A
-    pair already gold in the evaluation is updated. Raises ImportFileError naming
+    pair already gold in the evaluation, either way round, takes the file's sides
+    and values. Raises ImportFileError naming
     the line and field of every bad line; nothing is stored then."""
     if evaluation.kind == Evaluation.Kind.SINGLE:
         raise ImportFileError(
@@ -130,15 +140,13 @@ def _resolve(
         except FieldError as exc:
             errors.append(LineError(record.line, exc.field, exc.message))
             continue
-        key = (
-            pair.prompt_id,
-            pair.candidate_generation_id,
-            pair.baseline_generation_id,
-        )
+        key = _same_pair(pair)
         if key in seen:
             errors.append(
                 LineError(
-                    record.line, "prompt_id", f"the same pair as line {seen[key]}"
+                    record.line,
+                    "prompt_id",
+                    f"the same pair as line {seen[key]} (either way round)",
                 )
             )
         seen.setdefault(key, record.line)
@@ -185,27 +193,22 @@ def _pair(evaluation, row: GoldRow, prompts, models, generations, strongest):
 
 def _store(evaluation: Evaluation, pairs: Iterable[GoldPair]) -> ImportResult:
     existing = {
-        (g.prompt_id, g.candidate_generation_id, g.baseline_generation_id): g
+        _same_pair(g): g
         for g in GoldPair.objects.filter(evaluation=evaluation).select_for_update()
     }
     new, changed, unchanged = [], [], 0
     for pair in pairs:
-        key = (
-            pair.prompt_id,
-            pair.candidate_generation_id,
-            pair.baseline_generation_id,
-        )
-        stored = existing.get(key)
+        stored = existing.get(_same_pair(pair))
         if stored is None:
             new.append(pair)
-        elif any(getattr(stored, f) != getattr(pair, f) for f in _KEPT):
-            for name in _KEPT:
+        elif any(getattr(stored, f) != getattr(pair, f) for f in _SET):
+            for name in _SET:
                 setattr(stored, name, getattr(pair, name))
             changed.append(stored)
         else:
             unchanged += 1
     GoldPair.objects.bulk_create(new)
-    GoldPair.objects.bulk_update(changed, list(_KEPT))
+    GoldPair.objects.bulk_update(changed, list(_SET))
     return ImportResult(
         created=len(new), unchanged=unchanged, details={"updated": len(changed)}
     )
@@ -217,8 +220,9 @@ def gold_pairs_from_comparisons(
 ) -> ImportResult:
     """Make each pairwise comparison a gold pair of its evaluation with this
     expected side (+1 candidate, -1 baseline, 0 tie), copying its prompt and
-    generations; an existing gold pair of the same generations takes the new
-    expectation. Single-response comparisons are passed over (``details``)."""
+    generations; an existing gold pair of the same generations (either way round)
+    takes the comparison's sides and the new expectation. Single-response
+    comparisons are passed over (``details``)."""
     if expected not in (-1, 0, 1):
         raise ValueError(f"expected must be -1, 0 or 1, not {expected!r}")
     created = updated = passed = 0
@@ -226,20 +230,40 @@ def gold_pairs_from_comparisons(
         if comparison.baseline_generation_id is None:
             passed += 1
             continue
-        _, made = GoldPair.objects.update_or_create(
-            evaluation_id=comparison.evaluation_id,
-            prompt_id=comparison.prompt_id,
-            candidate_generation_id=comparison.candidate_generation_id,
-            baseline_generation_id=comparison.baseline_generation_id,
-            defaults={"expected": expected, "min_strength": None},
-            create_defaults={
-                "expected": expected,
-                "external_id": comparison.external_id,
-                "note": note or f"from comparison {comparison.pk}",
-            },
+        sides = (comparison.candidate_generation_id, comparison.baseline_generation_id)
+        stored = (
+            GoldPair.objects.select_for_update()
+            .filter(
+                evaluation_id=comparison.evaluation_id,
+                prompt_id=comparison.prompt_id,
+                candidate_generation_id__in=sides,
+                baseline_generation_id__in=sides,
+            )
+            .first()
         )
-        created += made
-        updated += not made
+        if stored is None:
+            GoldPair.objects.create(
+                evaluation_id=comparison.evaluation_id,
+                prompt_id=comparison.prompt_id,
+                candidate_generation_id=sides[0],
+                baseline_generation_id=sides[1],
+                expected=expected,
+                external_id=comparison.external_id,
+                note=note or f"from comparison {comparison.pk}",
+            )
+            created += 1
+            continue
+        stored.candidate_generation_id, stored.baseline_generation_id = sides
+        stored.expected, stored.min_strength = expected, None
+        stored.save(
+            update_fields=[
+                "candidate_generation_id",
+                "baseline_generation_id",
+                "expected",
+                "min_strength",
+            ]
+        )
+        updated += 1
     return ImportResult(
         created=created, details={"updated": updated, "single_response": passed}
     )

@@ -139,7 +139,40 @@ def test_the_same_pair_twice_is_refused(setting):
             setting,
             jsonl({**row, "expected": "tie"}, {**row, "expected": "candidate"}),
         )
-    assert str(caught.value) == "line 2, field 'prompt_id': the same pair as line 1"
+    assert str(caught.value) == (
+        "line 2, field 'prompt_id': the same pair as line 1 (either way round)"
+    )
+
+
+def test_the_same_pair_with_its_sides_swapped_is_refused(setting):
+    """The same two responses either way round are one pair: stored twice with
+    contradictory answers, an annotator would fail one of them whatever they
+    answered."""
+    first = {"prompt_id": "g1", "candidate": "cand", "baseline": "base"}
+    swapped = {"prompt_id": "g1", "candidate": "base", "baseline": "cand"}
+    with pytest.raises(ImportFileError) as caught:
+        import_gold(
+            setting,
+            jsonl(
+                {**first, "expected": "candidate"}, {**swapped, "expected": "candidate"}
+            ),
+        )
+    assert "the same pair as line 1" in str(caught.value)
+    assert GoldPair.objects.count() == 0
+
+
+def test_a_later_file_naming_a_pair_swapped_replaces_it(setting):
+    row = {"prompt_id": "g1", "candidate": "cand", "baseline": "base"}
+    import_gold(setting, jsonl({**row, "expected": "candidate", "min_strength": 2}))
+    swapped = {"prompt_id": "g1", "candidate": "base", "baseline": "cand"}
+    result = import_gold(setting, jsonl({**swapped, "expected": "baseline"}))
+    assert (result.created, result.details["updated"]) == (0, 1)
+    [pair] = GoldPair.objects.all()
+    base = Generation.objects.get(prompt=pair.prompt, chat_model__name="base")
+    # Now the file's way round: the baseline "base" is the candidate, and the
+    # expected answer is still the response of "cand".
+    assert pair.candidate_generation_id == base.pk
+    assert (pair.expected, pair.min_strength) == (-1, None)
 
 
 def test_api_imports_and_refuses_with_line_and_field(setting, admin_user, researcher):
@@ -219,6 +252,23 @@ def test_comparison_admin_marks_gold_pairs(client, setting, admin_user):
     )
     assert GoldPair.objects.get(prompt=comparisons[0].prompt).expected == 0
     assert GoldPair.objects.count() == 2
+    # The same two responses the other way round: the gold pair, not a second one.
+    swapped = ComparisonFactory(
+        evaluation=setting,
+        prompt=comparisons[1].prompt,
+        candidate_generation=comparisons[1].baseline_generation,
+        baseline_generation=comparisons[1].candidate_generation,
+    )
+    client.post(
+        "/admin/annotations/comparison/",
+        {"action": "mark_gold_candidate", "_selected_action": [swapped.pk]},
+    )
+    assert GoldPair.objects.count() == 2
+    pair = GoldPair.objects.get(prompt=swapped.prompt)
+    assert (pair.candidate_generation_id, pair.expected) == (
+        swapped.candidate_generation_id,
+        1,
+    )
 
 
 def test_quality_tasks_are_read_only_in_the_admin(client, setting, admin_user):
