@@ -156,11 +156,26 @@ class ReportStatusView(APIView):
         return Response(data)
 
 
+class FirstRenderer(BaseContentNegotiation):
+    """The view's first renderer, whatever the query or the Accept header says
+    (DRF's documented way): a download is the file it names, whatever type a
+    client accepts (``text/csv``, say, where DRF knows only JSON and would answer
+    406), and the export's ``format`` parameter names a file format, not a
+    renderer. What is not the file (a refusal, a report in progress) is JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ReportFileView(APIView):
     """A report download: ratings.csv, ratings.parquet, pairs.csv, report.json or
     report.csv (as on the report page)."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FirstRenderer
 
     @extend_schema(
         operation_id="report_file_retrieve",
@@ -195,17 +210,6 @@ class ReportFileView(APIView):
         except UnknownAnnotator as error:
             raise ValidationError({"detail": str(error)}) from None
         return downloads.attachment(download)
-
-
-class FirstRenderer(BaseContentNegotiation):
-    """The view's first renderer, whatever the query says (DRF's documented way):
-    the export's ``format`` parameter names a file format, not a renderer."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class PreferenceExportView(APIView):

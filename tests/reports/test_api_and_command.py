@@ -45,6 +45,25 @@ def test_api_files(client, researcher, h2h):
     assert client.get(f"/api/reports/{h2h.pk}/nope.txt").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("name", "accept"),
+    [
+        ("report.csv", "text/csv"),
+        ("ratings.csv", "text/csv"),
+        ("ratings.parquet", "application/octet-stream"),
+        ("ratings.parquet", "application/vnd.apache.parquet"),
+        ("report.json", "application/json"),
+    ],
+)
+def test_api_files_whatever_the_client_accepts(client, researcher, h2h, name, accept):
+    """A file's own type in Accept (or the schema's octet-stream) gets the file; DRF
+    knew only JSON and answered 406 (a new-user pass)."""
+    client.force_login(researcher)
+    response = client.get(f"/api/reports/{h2h.pk}/{name}", HTTP_ACCEPT=accept)
+    assert response.status_code == 200, response.content
+    assert response["Content-Disposition"].endswith(f'{name}"')
+
+
 def test_report_command_json_and_csv(h2h, tmp_path, capsys):
     target = tmp_path / "report.json"
     call_command("report", "h2h", "--format", "json", "--seed", "5",
