@@ -142,6 +142,18 @@ class EvaluationCreateSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict) -> dict:
+        if data.get("chat_models"):
+            # A tournament's models are chat_models; a head-to-head's, candidate and
+            # baseline. Both at once is a contradiction, not a tournament.
+            both = [name for name in ("candidate", "baseline") if data.get(name)]
+            if both:
+                raise serializers.ValidationError(
+                    {
+                        name: "give candidate and baseline (a head-to-head) or "
+                        "chat_models (a tournament), not both"
+                        for name in both
+                    }
+                )
         kind = (
             Evaluation.Kind.TOURNAMENT
             if data.get("chat_models")

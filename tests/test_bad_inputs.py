@@ -658,6 +658,21 @@ def test_evaluation_api_refuses_naming_the_field(admin_client, changes, field):
     assert counts() == before
 
 
+def test_evaluation_api_refuses_a_head_to_head_and_a_tournament_at_once(admin_client):
+    """candidate and baseline with chat_models made a tournament, dropping the two
+    without a word (a new-user pass)."""
+    before = counts()
+    body = {"name": "both", "prompt_set": "set", "candidate": "cand",
+            "baseline": "base", "chat_models": ["cand", "base"]}  # fmt: skip
+    response = admin_client.post(
+        "/api/evaluations/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert sorted(response.json()) == ["baseline", "candidate"]
+    assert "not both" in response.json()["candidate"][0]
+    assert counts() == before
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
