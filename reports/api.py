@@ -53,7 +53,24 @@ class CanViewReports(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("annotations.view_report"))
 
 
+# Query parameters a report's endpoints take besides its options: a finished
+# job's report, and DRF's format override.
+_OTHER_PARAMETERS = ("job", "format")
+
+
+def _known_parameters(request) -> None:
+    """400 naming a parameter no report endpoint takes: a misspelt option (say
+    ``intervals``) would otherwise leave its default in force without a word."""
+    allowed = [option.name for option in OPTIONS] + list(_OTHER_PARAMETERS)
+    for name in request.query_params:
+        if name not in allowed:
+            raise ValidationError(
+                {"detail": f"{name}: unknown parameter; use {', '.join(allowed)}"}
+            )
+
+
 def _options(request, evaluation: Evaluation) -> ReportOptions:
+    _known_parameters(request)
     try:
         return report_options_for(evaluation, request.query_params)
     except ValueError as error:
@@ -63,6 +80,7 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
 def _likert(build, evaluation: Evaluation, request, *names: str):
     """A single-response evaluation's Likert report or download; 400 for a bad
     option (or pairs.csv, which it lacks)."""
+    _known_parameters(request)
     try:
         return build(evaluation, *names, request.query_params)
     except ValueError as error:

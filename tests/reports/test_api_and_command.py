@@ -26,6 +26,17 @@ def test_api_report_json_for_researchers(client, researcher, annotator, h2h):
     assert "aggregation" in bad.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["", "status/", "report.csv"])
+def test_api_refuses_a_parameter_it_does_not_take(client, researcher, h2h, path):
+    """A misspelt option (``intervals`` for ``interval``) left the default in force
+    without a word (a new-user pass)."""
+    client.force_login(researcher)
+    response = client.get(f"/api/reports/{h2h.pk}/{path}", {"intervals": "wilson"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("intervals: unknown parameter; use ")
+    assert "interval," in response.json()["detail"]
+
+
 def test_api_files(client, researcher, h2h):
     client.force_login(researcher)
     pairs = client.get(f"/api/reports/{h2h.pk}/pairs.csv")
