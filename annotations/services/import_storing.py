@@ -29,6 +29,14 @@ U = get_user_model()._meta.db_table
 _GENERATIONS = "LEAST(gen_a, gen_b), GREATEST(gen_a, gen_b)"
 
 
+def not_in_head_to_head(evaluation: Evaluation) -> str:
+    """Why a rating of another model cannot go into a head-to-head."""
+    return (
+        "not one of this head-to-head's two models "
+        f"({evaluation.candidate.name!r} and {evaluation.baseline.name!r})"
+    )
+
+
 def comparisons_ensure(evaluation: Evaluation) -> int:
     """Create the comparisons the file's pairs lack; map each pair to its
     comparison in ``import_pairs``; return how many pairs the file rates."""
@@ -39,13 +47,19 @@ def comparisons_ensure(evaluation: Evaluation) -> int:
             "baseline": evaluation.baseline_id,
         }
         other = execute(
-            """SELECT 1 FROM import_resolved WHERE a_id NOT IN (%(candidate)s, %(baseline)s)
-            OR b_id NOT IN (%(candidate)s, %(baseline)s) LIMIT 1""",
+            f"""SELECT line, a_id NOT IN (%(candidate)s, %(baseline)s)
+            FROM import_resolved WHERE a_id NOT IN (%(candidate)s, %(baseline)s)
+            OR b_id NOT IN (%(candidate)s, %(baseline)s) ORDER BY line
+            LIMIT {MAX_SHOWN}""",
             values,
         )
         if other:
+            message = not_in_head_to_head(evaluation)
             raise ImportFileError(
-                [LineError(None, "model_a", "a head-to-head evaluation has two models")]
+                [
+                    LineError(line, "model_a" if a_off else "model_b", message)
+                    for line, a_off in other
+                ]
             )
         first_is_a = "a_id = %(candidate)s"
     else:

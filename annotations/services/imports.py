@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from evalsite.imports.lines import Source, source_sha256
 from evalsite.imports.reader import (
+    MAX_ERRORS,
     ImportConflictError,
     ImportFileError,
     ImportResult,
@@ -234,6 +235,9 @@ def _portable_import(
     generations = references.generations
     _check_duplicates(checked)
 
+    if evaluation is not None:
+        _head_to_head_check(evaluation, checked)
+
     with transaction.atomic(durable=True):
         if evaluation is None:
             evaluation = _evaluation_create(
@@ -338,6 +342,24 @@ def _evaluation_create(
     return evaluation
 
 
+def _head_to_head_check(evaluation: Evaluation, checked: Checked) -> None:
+    """ImportFileError naming every line that rates a model other than a
+    head-to-head's two (a tournament takes any of its prompt set's models)."""
+    if evaluation.kind != Evaluation.Kind.HEAD_TO_HEAD:
+        return
+    pair = {evaluation.candidate.name, evaluation.baseline.name}
+    message = import_storing.not_in_head_to_head(evaluation)
+    errors = [
+        LineError(
+            record.line, "model_a" if row.model_a not in pair else "model_b", message
+        )
+        for record, row in checked
+        if {row.model_a, row.model_b} != pair
+    ]
+    if errors:
+        raise ImportFileError(errors[:MAX_ERRORS])
+
+
 def _comparisons_ensure(evaluation, rows, prompts, models, generations):
     """Map each (prompt, model pair) of the file to its comparison, creating missing."""
     by_generations = {
@@ -352,18 +374,7 @@ def _comparisons_ensure(evaluation, rows, prompts, models, generations):
         if row.pair in found:
             continue
         prompt_id = prompts[row.prompt_id]
-        if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:
-            if {row.model_a, row.model_b} != {
-                evaluation.candidate.name,
-                evaluation.baseline.name,
-            }:
-                raise ImportFileError(
-                    [
-                        LineError(
-                            None, "model_a", "a head-to-head evaluation has two models"
-                        )
-                    ]
-                )
+        if evaluation.kind == Evaluation.Kind.HEAD_TO_HEAD:  # _head_to_head_check
             first, second = evaluation.candidate.name, evaluation.baseline.name
         else:
             first = row.candidate or row.model_a

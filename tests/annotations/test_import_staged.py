@@ -144,6 +144,40 @@ def test_both_paths_refuse_a_bad_file_alike(prompt_set, monkeypatch, change):
     assert not Evaluation.objects.exists()
 
 
+def test_both_paths_name_each_line_rating_a_third_model_in_a_head_to_head(
+    prompt_set, monkeypatch
+):
+    """Into an existing head-to-head (cand vs base), lines rating "third" are named
+    with the field that holds it; the error named no line (a new-user pass)."""
+    rows = [r for r in _ratings() if {r["model_a"], r["model_b"]} == {"cand", "base"}]
+    for path in ("staged", "portable"):
+        _run(path, jsonl(rows[:2]), path, monkeypatch)
+    more = [
+        *rows[2:4],
+        {**rows[4], "model_a": "third"},
+        {**rows[5], "model_b": "third", "model_a": "cand"},
+    ]
+    errors = {}
+    for path in ("staged", "portable"):
+        with pytest.raises(ImportFileError) as caught:
+            _run(path, jsonl(more), path, monkeypatch)
+        errors[path] = [error.as_dict() for error in caught.value.errors]
+    first = Evaluation.objects.get(name="staged")
+    message = (
+        "not one of this head-to-head's two models "
+        f"({first.candidate.name!r} and {first.baseline.name!r})"
+    )
+    assert (
+        errors["staged"]
+        == errors["portable"]
+        == [
+            {"line": 3, "field": "model_a", "message": message},
+            {"line": 4, "field": "model_b", "message": message},
+        ]
+    )
+    assert Rating.objects.count() == 4
+
+
 def test_both_paths_refuse_a_changed_rating_alike(prompt_set, monkeypatch):
     rows = _ratings()
     for path in ("staged", "portable"):
