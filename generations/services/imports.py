@@ -86,6 +86,11 @@ def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
         if not isinstance(content, str) or not content.strip():
             raise FieldError(f"{name}.content", "expected non-empty text")
         text_check(content, f"{name}.content")
+        if other := sorted(set(turn) - {"role", "content"}):
+            # Stored turns are what the servers are sent: role and content alone.
+            raise FieldError(
+                f"{name}.{other[0]}", "a turn has a role and content, nothing else"
+            )
         clean.append({"role": role, "content": content})
     dialogue = [turn["role"] for turn in clean if turn["role"] != "system"]
     if not dialogue or dialogue[-1] != "user":
@@ -130,6 +135,18 @@ def _categories(data: dict[str, Any], allowed: list[str]) -> list[str]:
     return categories
 
 
+def _metadata(data: dict, fields: Iterable[str]) -> dict[str, Any]:
+    """A record's metadata: its ``metadata`` object and its fields the import does
+    not read. A key in both is refused (one of the two values would be lost)."""
+    metadata = optional_object(data, "metadata")
+    extra = {key: value for key, value in data.items() if key not in fields}
+    if both := sorted(set(extra) & set(metadata)):
+        raise FieldError(
+            both[0], "given both as a field and in metadata: keep one of the two"
+        )
+    return {**extra, **metadata}
+
+
 def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     data = record.data
     external_id = text_field(data, "id", max_length=MAX_NAME_CHARS)
@@ -146,9 +163,8 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
         )
     if method and user_turns == 1:
         raise FieldError("collection_method", "only multi-turn prompts have one")
-    metadata = optional_object(data, "metadata")
-    extra = {key: value for key, value in data.items() if key not in PROMPT_FIELDS}
-    return PromptRow(external_id, turns, categories, method, {**extra, **metadata})
+    metadata = _metadata(data, PROMPT_FIELDS)
+    return PromptRow(external_id, turns, categories, method, metadata)
 
 
 def _records(
@@ -258,15 +274,14 @@ class GenerationRow:
 
 def _generation_row(record: Record) -> GenerationRow:
     data = record.data
-    metadata = optional_object(data, "metadata")
-    extra = {key: value for key, value in data.items() if key not in GENERATION_FIELDS}
+    metadata = _metadata(data, GENERATION_FIELDS)
     return GenerationRow(
         prompt_id=text_field(data, "prompt_id", max_length=MAX_NAME_CHARS),
         model=text_field(data, "model", max_length=MAX_NAME_CHARS),
         text=text_field(data, "text", allow_empty=True),
         prompt_tokens=optional_int(data, "prompt_tokens"),
         completion_tokens=optional_int(data, "completion_tokens"),
-        metadata={**extra, **metadata},
+        metadata=metadata,
     )
 
 

@@ -124,6 +124,18 @@ BAD_PROMPT_FILES = [
     ),
     ("not an object", jsonl(SINGLE, "[1, 2]"), (2, None), "JSON object"),
     (
+        "a turn with more than role and content (it was dropped without a word)",
+        jsonl({**MULTI, "turns": [{**MULTI["turns"][0], "name": "bob"}]}),
+        (1, "turns[0].name"),
+        "a turn has a role and content, nothing else",
+    ),
+    (
+        "a key both a field and in metadata (one value was lost)",
+        jsonl(SINGLE, {**MULTI, "metadata": {"x": 1}, "x": 2}),
+        (2, "x"),
+        "given both as a field and in metadata",
+    ),
+    (
         "two categories on a single-turn prompt",
         jsonl({"id": "s", "prompt": "Hi", "categories": ["a", "b"]}),
         (1, "categories"),
@@ -231,6 +243,7 @@ def test_generation_import_reads_csv():
         (lambda rows: rows[0].update(completion_tokens=-4), (1, "completion_tokens")),
         (lambda rows: rows.append(dict(rows[0])), (4, "model")),
         (lambda rows: rows[0].update(model=""), (1, "model")),
+        (lambda rows: rows[1].update(metadata={"seed": 1}, seed=2), (2, "seed")),
     ],
     ids=[
         "unknown prompt id",
@@ -238,6 +251,7 @@ def test_generation_import_reads_csv():
         "negative tokens",
         "duplicate",
         "no model",
+        "a key both a field and in metadata",
     ],
 )
 def test_bad_generation_file_names_line_and_field_and_stores_nothing(mutate, where):
