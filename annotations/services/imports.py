@@ -72,12 +72,18 @@ def ratings_import(
     scale_check(scale)
     digest = source_sha256(data)
     with transaction.atomic(durable=True):  # as every path: never nested
-        known = RatingsFile.objects.filter(
-            evaluation__name=evaluation_name,
-            evaluation__prompt_set__name=prompt_set_name,
-            evaluation__scale=scale,
-            sha256=digest,
-        ).first()
+        known = (
+            RatingsFile.objects.select_related("evaluation__candidate")
+            .filter(
+                evaluation__name=evaluation_name,
+                evaluation__prompt_set__name=prompt_set_name,
+                evaluation__scale=scale,
+                sha256=digest,
+            )
+            .first()
+        )
+    if known is not None and candidate_name:
+        _candidate_check(known.evaluation, candidate_name)
     if known is not None and known.state == ratings_state(known.evaluation_id) != "":
         return ImportResult(
             unchanged=known.ratings,
@@ -86,7 +92,10 @@ def ratings_import(
     # The file's target first: on the wrong scale every line's choice would be an
     # error of its own, hiding the one mistake (checked again where it is stored).
     import_targets(
-        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+        prompt_set_name=prompt_set_name,
+        evaluation_name=evaluation_name,
+        scale=scale,
+        candidate_name=candidate_name,
     )
     records = iter_records(file_name=file_name, source=data, csv_columns=COLUMNS)
     # None when the import creates the evaluation: its first rating decides.
@@ -152,9 +161,16 @@ def _file_record(result: ImportResult, digest: str) -> None:
     )
 
 
-def import_targets(*, prompt_set_name: str, evaluation_name: str, scale: str):
+def import_targets(
+    *,
+    prompt_set_name: str,
+    evaluation_name: str,
+    scale: str,
+    candidate_name: str | None = None,
+):
     """The prompt set named, and the evaluation named if it exists (on that set
-    and scale); ImportFileError names the field otherwise."""
+    and scale, and with ``candidate_name`` its candidate if one is given);
+    ImportFileError names the field otherwise."""
     prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
     if prompt_set is None:
         raise ImportFileError(
@@ -174,7 +190,19 @@ def import_targets(*, prompt_set_name: str, evaluation_name: str, scale: str):
                 )
             ]
         )
+    if evaluation and candidate_name:
+        _candidate_check(evaluation, candidate_name)
     return prompt_set, evaluation
+
+
+def _candidate_check(evaluation: Evaluation, candidate_name: str) -> None:
+    """ImportFileError naming ``candidate`` unless it is the existing evaluation's
+    candidate (it is chosen when an import creates the evaluation)."""
+    stored = evaluation.candidate.name if evaluation.candidate else None
+    if stored != candidate_name:
+        has = f"its candidate is {stored!r}" if stored else "it is a tournament"
+        message = f"{evaluation.name!r} exists and {has}; leave candidate out"
+        raise ImportFileError([LineError(None, "candidate", message)])
 
 
 def _staged_import(
@@ -183,7 +211,10 @@ def _staged_import(
     """The PostgreSQL path: COPY into a staging table, then set-based SQL."""
     import_staged.stage(batches)
     prompt_set, evaluation = import_targets(
-        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+        prompt_set_name=prompt_set_name,
+        evaluation_name=evaluation_name,
+        scale=scale,
+        candidate_name=candidate_name,
     )
     import_staged.resolve(prompt_set_id=prompt_set.pk)
     import_staged.check_references(prompt_set_name)
@@ -226,7 +257,10 @@ def _portable_import(
     """Any database: the rows in memory, stored with the ORM in batches."""
     rows = [row for _, row in checked]
     prompt_set, evaluation = import_targets(
-        prompt_set_name=prompt_set_name, evaluation_name=evaluation_name, scale=scale
+        prompt_set_name=prompt_set_name,
+        evaluation_name=evaluation_name,
+        scale=scale,
+        candidate_name=candidate_name,
     )
     names = model_names(rows)
     references = references_load(prompt_set, names)

@@ -278,3 +278,24 @@ def test_a_file_object_is_read_in_batches_with_progress(prompt_set, monkeypatch,
     )
     assert result.created == len(rows)
     assert counts == [*range(7, len(rows), 7), len(rows)]
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_a_candidate_other_than_the_evaluation_s_is_refused(
+    prompt_set, monkeypatch, path
+):
+    """The candidate option names the candidate of the head-to-head an import
+    creates; into an existing one it was ignored without a word, even when it named
+    the other model (a new-user pass). Also for the same file again, which is
+    otherwise not read a second time."""
+    rows = [r for r in _ratings() if {r["model_a"], r["model_b"]} == {"cand", "base"}]
+    data = jsonl(rows[:3])
+    _run(path, data, "h2h", monkeypatch, candidate_name="cand")
+    assert _run(path, data, "h2h", monkeypatch, candidate_name="cand").created == 0
+    for again in (data, jsonl(rows[3:5])):
+        with pytest.raises(ImportFileError) as caught:
+            _run(path, again, "h2h", monkeypatch, candidate_name="base")
+        [error] = caught.value.errors
+        assert (error.line, error.field) == (None, "candidate")
+        assert "its candidate is 'cand'" in error.message
+    assert Rating.objects.count() == 3
