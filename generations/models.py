@@ -134,6 +134,12 @@ def validate_decoding(value) -> None:
         )
 
 
+def validate_top_p(value) -> None:
+    """Named on the field (the table's check constraint says the same, unnamed)."""
+    if not 0 < value <= 1:
+        raise ValidationError("top_p is above 0 and at most 1.")
+
+
 def validate_positive(value) -> None:
     if not value > 0:
         raise ValidationError("Above 0 seconds.")
@@ -190,17 +196,17 @@ class ChatModel(models.Model):
         max_length=10, choices=Limits.choices, default=Limits.OPEN
     )
     context_limit = models.PositiveIntegerField(
-        default=1000, validators=[MaxValueValidator(MAX_INT)]
+        default=1000, validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)]
     )
     generation_limit = models.PositiveIntegerField(
-        default=1000, validators=[MaxValueValidator(MAX_INT)]
+        default=1000, validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)]
     )
     temperature = models.FloatField(
         default=0.0,
         help_text="Sampling temperature, 0 (greedy) to 2 (the OpenAI API's range).",
         validators=[MinValueValidator(0.0), MaxValueValidator(2.0)],
     )
-    top_p = models.FloatField(default=1.0)
+    top_p = models.FloatField(default=1.0, validators=[validate_top_p])
     decoding = models.JSONField(
         default=dict,
         blank=True,

@@ -210,7 +210,15 @@ def test_api_names_a_missing_server_or_model_and_a_constraint_in_words(admin_use
     body = {"name": "m2", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"}
     top_p = api.post("/api/chat-models/", {**body, "top_p": 5}, format="json")
     assert top_p.status_code == 400
-    assert "top_p is above 0 and at most 1." in str(top_p.json())
+    # Named on the field, not under "__all__" (a new-user pass).
+    assert top_p.json() == {"top_p": ["top_p is above 0 and at most 1."]}
+    limit = api.post(
+        "/api/chat-models/",
+        {**body, "limits": "custom", "context_limit": 0},
+        format="json",
+    )
+    assert limit.status_code == 400
+    assert list(limit.json()) == ["context_limit"]
     assert not ChatModel.objects.filter(name__in=["m1", "m2"]).exists()
 
 
