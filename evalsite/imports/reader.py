@@ -125,6 +125,7 @@ def iter_records(
     source: Source,
     csv_columns: Iterable[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    csv_empty: Iterable[str] = (),
 ) -> Iterator[Record]:
     """Parse a JSONL or CSV file as a stream of records, in bounded memory.
 
@@ -133,7 +134,9 @@ def iter_records(
     the end (or MAX_ERRORS are found), naming every malformed line; records read
     before it were yielded already, so a caller must store nothing until the
     iterator is exhausted. ``progress`` is called with the number of records read
-    so far, every PROGRESS_EVERY records and at the end.
+    so far, every PROGRESS_EVERY records and at the end. A CSV's empty cell is a
+    value left out, except in the columns ``csv_empty`` names, where it is "" (an
+    empty response, say, which JSONL writes as "").
     """
     try:
         stream = open_source(source)
@@ -144,7 +147,7 @@ def iter_records(
         stream.seek(start)
         lines = text_lines(stream)
         if _is_csv(file_name, head):
-            records = _read_csv(lines, csv_columns)
+            records = _read_csv(lines, csv_columns, csv_empty)
         else:
             records = _read_jsonl(lines)
         count = 0
@@ -215,7 +218,9 @@ _QUOTES = (
 
 
 def _read_csv(
-    lines: Iterable[tuple[int, str]], required: Iterable[str] | None
+    lines: Iterable[tuple[int, str]],
+    required: Iterable[str] | None,
+    empty: Iterable[str] = (),
 ) -> Iterator[Record]:
     """Records of a CSV file, each at the line where it starts (a quoted value may
     span lines). Strict about quotes: a stray quote mark would otherwise be dropped,
@@ -248,6 +253,8 @@ def _read_csv(
         if row is None:
             break
         end = rows.line_num
+        if not any(row):  # a blank line, or a row of empty cells
+            continue
         problem = _row_problem(row, header)
         if problem:
             errors.append(LineError(line, None, problem))
@@ -256,7 +263,7 @@ def _read_csv(
             # A short row leaves its last columns out (as empty ones are).
             name: value
             for name, value in zip(header, row, strict=False)
-            if value not in ("", None)
+            if value != "" or name in empty
         }
         try:
             record_check(values)

@@ -168,10 +168,15 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
 
 
 def _records(
-    file_name: str, data: bytes | IO[bytes], csv_columns: tuple[str, ...]
+    file_name: str,
+    data: bytes | IO[bytes],
+    csv_columns: tuple[str, ...],
+    csv_empty: tuple[str, ...] = (),
 ) -> Iterable[Record]:
     """The file's records, read once, in order, as a stream (bounded memory)."""
-    return iter_records(file_name=file_name, source=data, csv_columns=csv_columns)
+    return iter_records(
+        file_name=file_name, source=data, csv_columns=csv_columns, csv_empty=csv_empty
+    )
 
 
 def prompts_import(
@@ -305,7 +310,8 @@ def generations_import(
         if known is not None:
             return known
         batches = checked_batches(
-            _records(file_name, data, ("prompt_id", "model", "text")),
+            # An empty text is a model that answered nothing, as "" in JSONL.
+            _records(file_name, data, ("prompt_id", "model", "text"), ("text",)),
             _generation_row,
             progress=progress,
         )

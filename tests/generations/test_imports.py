@@ -235,6 +235,20 @@ def test_generation_import_reads_csv():
 
 
 @pytest.mark.django_db
+def test_an_empty_text_cell_is_a_model_that_answered_nothing_as_in_jsonl():
+    """JSONL's "text": "" was accepted and CSV's empty cell refused as missing (a
+    new-user pass); other empty cells are still values left out, and a row of
+    empty cells is skipped like a blank line."""
+    import_prompts(jsonl(SINGLE))
+    result = import_generations(b"prompt_id,model,text\np1,m,\n,,\n", "g.csv")
+    assert result.created == 1
+    assert Generation.objects.get().text == ""
+    with pytest.raises(ImportFileError) as exc_info:
+        import_generations(b"prompt_id,model,text\np1,,Paris\n", "g.csv")
+    assert error_of(exc_info) == (2, "model")
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("mutate", "where"),
     [
