@@ -221,6 +221,24 @@ class RatingAnswerSerializer(AnswerSerializer):
     )
 
 
+class _ItemFields(serializers.Serializer):
+    """What an item's answer says in place of the assignment: the item's token.
+    ``assignment`` is null, so that a quality check's answer reads as a pair's."""
+
+    item = serializers.CharField(help_text="The item answered (its token).")
+    assignment = serializers.IntegerField(
+        allow_null=True, help_text="Always null: an item is named by its token."
+    )
+
+
+class ItemAnswerSerializer(_ItemFields, AnswerSerializer):
+    pass
+
+
+class ItemRatingAnswerSerializer(_ItemFields, RatingAnswerSerializer):
+    pass
+
+
 class RefusalSerializer(serializers.Serializer):
     """An answer refused (nothing stored), and the next pair all the same."""
 

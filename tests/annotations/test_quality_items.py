@@ -54,6 +54,13 @@ def test_the_api_serves_a_check_shaped_as_a_pair_and_stores_its_answer():
     assert rated.status_code == 201
     assert set(rated.json()) == set(body)
     assert Rating.objects.get().choice == -1
+    # The schema documents these replies as they are (it documented a pair's:
+    # no item, and a required assignment id; a new-user pass).
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]
+    rating_answer = schema["schemas"]["ItemRatingAnswer"]
+    assert set(rating_answer["properties"]) == set(body)
+    assert set(rating_answer["required"]) == set(body)
+    assert rating_answer["properties"]["assignment"]["nullable"] is True
 
 
 def test_the_api_refuses_bad_answers_to_a_check_naming_the_field():
