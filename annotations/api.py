@@ -42,12 +42,19 @@ _STATUS = {
 }
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input"),
-    403: OpenApiResponse(ErrorSerializer, description="Not in the pool"),
+    401: OpenApiResponse(description="No credentials, or a bad token"),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Code 'not_in_pool': you are not in the evaluation's pool; "
+        "'paused': your work on it is paused (detail says why)",
+    ),
     404: OpenApiResponse(description="Not found, or another annotator's"),
     409: OpenApiResponse(
         ErrorSerializer,
         description="Refused; see detail. Code 'closed': the evaluation is "
-        "closed; 'stopped': its stopping rule was met (docs/sequential.md)",
+        "closed; 'stopped': its stopping rule was met (docs/sequential.md); "
+        "'quota_done': your quota is done (with completion_code and "
+        "completion_url)",
     ),
     503: OpenApiResponse(
         ErrorSerializer,
@@ -57,6 +64,7 @@ _ERRORS = {
 }
 _ANSWER_ERRORS = {
     400: _ERRORS[400],
+    401: _ERRORS[401],
     403: OpenApiResponse(
         RefusalSerializer,
         description="You are no longer in the pool: answer refused, nothing "
@@ -66,9 +74,10 @@ _ANSWER_ERRORS = {
     409: OpenApiResponse(
         RefusalSerializer,
         description="Answer refused, nothing stored (lease lost, pair already "
-        "skipped, flagged or rated by an import); the next pair comes all the "
-        "same. Code 'closed': the evaluation is closed, your lease released, no "
-        "next pair",
+        "skipped or flagged, or rated by an import from someone else); the next "
+        "pair comes all the same. Code 'closed': the evaluation is closed, your "
+        "lease released, no next pair. (A rating of yours imported meanwhile "
+        "answers 200: it stands, with a notice.)",
     ),
 }
 _NOT_FOUND = {"detail": "Not found."}
