@@ -78,7 +78,7 @@ class ReportJob:
         }
 
 
-NO_JOB = ReportJob(JobState.NONE)
+NO_JOB = ReportJob(JobState.NONE, stage="")  # no stage: nothing is queued
 JOB_ID = re.compile(r"[0-9a-f]{64}")
 
 

@@ -162,7 +162,14 @@ def test_the_status_url_needs_the_report_permission_and_good_options(
     client.force_login(annotator)
     assert client.get(url).status_code == 403
     client.force_login(researcher)
-    assert client.get(url).json()["status"] == "none"
+    # No job: no stage either (it said "queued"; a new-user pass).
+    assert client.get(url).json() == {
+        "status": "none",
+        "job": "",
+        "stage": "",
+        "progress": 0.0,
+        "error": "",
+    }
     response = client.get(f"{url}?resamples=-1")
     assert response.status_code == 400
     assert "resamples" in response.json()["detail"]
