@@ -112,7 +112,12 @@ class RatingChangeView(APIView):
     )
     def patch(self, request: Request, rating_id: int) -> Response:
         data = RatingChangeInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Another annotator's rating is not found, whatever the body says (as
+            # the answer endpoints): a 400 would tell that it exists.
+            if self._rating(request, rating_id) is None:
+                return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
             revision = answer_changes.rating_revise(
                 rating_id=rating_id, annotator=request.user, **data.validated_data

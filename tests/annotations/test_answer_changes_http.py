@@ -69,6 +69,9 @@ def test_the_api_names_the_field_and_refuses_others_and_closed_windows(rated):
     assert off_scale.json()["detail"].startswith("choice: ")
     assert _api(other).patch(url, {"choice": 1}, format="json").status_code == 404
     assert _api(other).get(url).status_code == 404
+    # Whatever the body says: a 400 told another's rating exists (a new-user pass).
+    for body in ({"choice": None}, {"comment": "x" * 2001}, {}):
+        assert _api(other).patch(url, body, format="json").status_code == 404
 
     evaluation.edit_window = 0
     evaluation.save(update_fields=["edit_window"])
