@@ -31,6 +31,10 @@ _NOTICES = {
     Action.SKIP: "Skipped.",
     Action.FLAG: "Flagged; thank you for reporting it.",
 }
+_REPEATED = {
+    Action.SKIP: "That pair was already skipped.",
+    Action.FLAG: "That pair was already flagged; your first report stands.",
+}
 _BARRED = (NotInPool, EvaluationClosed, Paused)
 # Why an answer stored gets no next pair: said to the annotator, kept in ``stopped``.
 _STOPS = (*_BARRED, QuotaDone)
@@ -114,6 +118,9 @@ def answer_submit(
         elif action == Action.RATE and not recorded.created:
             imported = recorded.rating.source == Rating.Source.IMPORTED
             notes.append(IMPORTED_STANDS if imported else ALREADY_RATED)
+        elif action in _NOTICES and not recorded.created:
+            # A second click: the first answer (and its comment) stands.
+            notes.append(_REPEATED[action])
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
         following, new, busy, stopped = None, False, False, None

@@ -90,6 +90,17 @@ def test_skip_and_flag_answer_with_the_next_pair(api_setup):
         .json()
     )
     assert (flagged["state"], flagged["next"]) == ("flagged", None)
+    assert flagged["notice"] == "Flagged; thank you for reporting it."
+    assert Assignment.objects.get(pk=following["assignment"]).comment == "B is empty"
+    # A second flag says the first stands (it thanked for a comment it dropped).
+    again = clients[0].post(
+        f"/api/assignments/{following['assignment']}/flag/",
+        {"comment": "and A is odd"},
+        format="json",
+    )
+    assert again.json()["notice"] == (
+        "That pair was already flagged; your first report stands."
+    )
     assert Assignment.objects.get(pk=following["assignment"]).comment == "B is empty"
     assert clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").status_code == 204
 
