@@ -7,14 +7,22 @@ returns the service's ImportResult or raises its ImportFileError.
 
 Stages: stored (queued for the worker), reading, importing, done. The percent shown
 follows the records read once the services report them, the stages until then.
+
+The services report the records read from inside their one transaction, where a
+write to the job's row stays unseen until it commits (and is lost if the file is
+refused), so the count goes to the cache (``CACHE_URL``: Redis, shared with the web
+processes) as well: the status reads it while the job runs, and a failed job keeps
+how far it read.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +45,10 @@ class ImportRunner(Protocol):
     ) -> ImportResult: ...
 
 
+logger = logging.getLogger(__name__)
 RUNNERS: dict[str, ImportRunner] = {}
+# How long a job's count of records read is kept in the cache: past any import.
+PROGRESS_SECONDS = 24 * 3600
 # Percent shown at each stage while no records are counted.
 STAGE_PERCENT = {"stored": 0, "reading": 10, "importing": 50, "done": 100}
 
@@ -93,10 +104,27 @@ def import_job_create(
     return job
 
 
+def _read_key(job_id: int) -> str:
+    return f"import-job:{job_id}:records-read"
+
+
+def _records_read(job_id: int) -> int:
+    """The records the running job has read, as its import last reported."""
+    try:
+        return int(cache.get(_read_key(job_id)) or 0)
+    except Exception as error:  # the cache down: the stage still shows
+        logger.warning("import progress unavailable: %r", error)
+        return 0
+
+
 def _record_progress(job_id: int, *, stage: str, records_read: int | None = None):
     fields = {"stage": stage}
     if records_read is not None:
         fields["records_read"] = records_read
+        try:  # seen at once, unlike the row written in the import's transaction
+            cache.set(_read_key(job_id), records_read, PROGRESS_SECONDS)
+        except Exception as error:
+            logger.warning("import progress not recorded: %r", error)
     ImportJob.objects.filter(pk=job_id).update(**fields)
 
 
@@ -147,6 +175,7 @@ def _job_end(job: ImportJob, *, state: str, errors: list[dict[str, Any]]) -> Non
     job.state, job.errors = state, errors
     job.stage, job.finished_at = "done", timezone.now()
     job.refresh_from_db(fields=["records_read"])
+    job.records_read = max(job.records_read, _records_read(job.pk))
     if job.result:
         read = job.result.get("created", 0) + job.result.get("unchanged", 0)
         job.records_read = max(job.records_read, read)
@@ -156,10 +185,13 @@ def _job_end(job: ImportJob, *, state: str, errors: list[dict[str, Any]]) -> Non
 
 
 def import_job_status(job: ImportJob) -> ImportJobStatus:
+    records_read = job.records_read
+    if job.state == "running":
+        records_read = max(records_read, _records_read(job.pk))
     if job.state in ("done", "failed"):
         percent = 100
-    elif job.records_read:
-        share = min(job.records_read / job.records_total, 1.0)
+    elif records_read:
+        share = min(records_read / job.records_total, 1.0)
         percent = STAGE_PERCENT["reading"] + round(85 * share)
     else:
         percent = STAGE_PERCENT[job.stage]
@@ -170,7 +202,7 @@ def import_job_status(job: ImportJob) -> ImportJobStatus:
         state=job.state,
         stage=job.stage,
         percent=percent,
-        records_read=job.records_read,
+        records_read=records_read,
         records_total=job.records_total,
         result=job.result,
         errors=job.errors,

@@ -192,3 +192,47 @@ def test_the_command_shows_no_bar_off_a_terminal(tmp_path):
         "import_prompts", str(path), prompt_set="s", stdout=io.StringIO(), stderr=bar
     )
     assert bar.getvalue() == ""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("outcome", ["done", "failed"])
+def test_the_records_read_are_seen_while_the_import_runs_and_kept_if_it_fails(
+    monkeypatch, outcome
+):
+    """A service reports the records read from inside its one transaction: a write
+    to the job's row there was unseen until it committed, and lost with a refused
+    file (the status said 0 records read; a new-user pass). Another connection
+    (a web process polling) now sees the count while the import runs."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from evalsite.imports.reader import ImportFileError, ImportResult, LineError
+
+    seen = {}
+
+    def look(job_id):
+        seen["status"] = import_jobs.import_job_status(ImportJob.objects.get(pk=job_id))
+        connection.close()
+
+    def runner(*, options, file_name, file, uploaded_by, progress):
+        with transaction.atomic(durable=True):
+            Prompt.objects.none().exists()  # the import's own work, elided
+            progress(12_000)
+            poll = threading.Thread(target=look, args=(job.pk,))
+            poll.start()
+            poll.join()
+            if outcome == "failed":
+                raise ImportFileError([LineError(12_345, "id", "bad")])
+            return ImportResult(created=20_000)
+
+    monkeypatch.setitem(RUNNERS, "test", runner)
+    job = ImportJob(kind="test", file_name="p.jsonl", records_total=25_000)
+    job.file.save("p.jsonl", io.BytesIO(b"{}\n"), save=False)
+    job.save()
+    assert import_job_run(job_id=job.pk) == outcome
+    running = seen["status"]
+    assert (running.state, running.records_read) == ("running", 12_000)
+    assert running.percent == 10 + round(85 * 12_000 / 25_000)
+    job.refresh_from_db()
+    assert job.records_read == (20_000 if outcome == "done" else 12_000)
