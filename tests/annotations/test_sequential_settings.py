@@ -29,8 +29,10 @@ def api(client, admin_user):
     client.force_login(admin_user)
 
     def post(**extra):
-        body = {"name": "api", "prompt_set": "s", "candidate": "cand"}
-        body |= {"baseline": "base", **extra}
+        body = {"name": "api", "prompt_set": "s"}
+        if "chat_models" not in extra:  # a tournament names no candidate or baseline
+            body |= {"candidate": "cand", "baseline": "base"}
+        body |= extra
         return client.post("/api/evaluations/", body, content_type="application/json")
 
     return post
