@@ -149,3 +149,35 @@ def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
     assert (flagged.state, flagged.comment) == ("flagged", "Model B is empty")
     assert Rating.objects.count() == 2
     assert page.url.rstrip("/") == live_server.url
+
+
+def test_enter_on_a_link_follows_it_and_enter_without_an_answer_says_so_in_view(
+    live_server, page
+):
+    """Enter on a focused link (a nav link, "Change") sent the chosen answer for
+    the pair instead (a new-user pass); Enter with nothing chosen showed its
+    message below a long pair, out of sight."""
+    evaluation, _, (user,) = build_evaluation(pairs=0, annotators=1, per_pair=1)
+    long_answer = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(80))
+    _pair(evaluation, [{"role": "user", "content": "Long?"}], long_answer, "Short.")
+    browser_login(page, live_server, user.username)
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+
+    page.keyboard.press("Enter")
+    error = page.locator("#answer-error")
+    error.wait_for(state="visible")
+    assert "Choose an answer first" in error.inner_text()
+    page.wait_for_function(
+        "() => { const r = document.getElementById('answer-error')"
+        ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+
+    page.keyboard.press("5")
+    page.focus("a.brand")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.rstrip("/") == live_server.url
+    assert not Rating.objects.exists()

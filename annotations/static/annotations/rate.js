@@ -52,6 +52,8 @@
       box.append(anchor);
     }
     box.hidden = false;
+    // Below a long pair the message would be out of sight: Enter seemed to do nothing.
+    box.scrollIntoView({ block: "center" });
   }
 
   function showNote(message) {
@@ -354,7 +356,9 @@
       radio.focus();
       event.preventDefault();
     } else if (event.key === "Enter") {
-      if (target.tagName === "BUTTON" || target.tagName === "SUMMARY") return;
+      // Enter on a link, button or disclosure does what it says there (a nav
+      // link, "Change"): it would otherwise send the chosen answer.
+      if (target.closest("a, button, summary, select")) return;
       event.preventDefault();
       send("rate");
     } else if (event.key === "s" || event.key === "S") {
