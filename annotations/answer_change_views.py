@@ -16,7 +16,7 @@ from django.views.decorators.http import (
 from evalsite.converters import record_id
 
 from . import selectors
-from .item_selectors import item_page_url
+from .item_selectors import item_for_annotator, item_page_url
 from .models import Assignment, Evaluation, Rating
 from .services import answer_changes
 from .services import assignments as services
@@ -55,14 +55,27 @@ def skip_undo(request: HttpRequest, assignment_id: int) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest) -> int | None:
-    """The pair (assignment id) the annotator came from (``from``), when it is one
-    of theirs; None otherwise (the links then lead to the annotator's home)."""
-    pk = record_id(request.GET.get("from", ""))
-    if pk is None:
-        return None
-    mine = selectors.assignment_is_annotators(assignment_id=pk, annotator=request.user)
-    return pk if mine else None
+def _back(request: HttpRequest) -> tuple[str, str | None]:
+    """The pair the annotator came from (``from``: an assignment id, or the item's
+    token once the evaluation mixes in checks, where a pair has no id on the page)
+    and its page's URL, when it is one of theirs; ("", None) otherwise (the links
+    then lead to the annotator's home)."""
+    value = request.GET.get("from", "")
+    pk = record_id(value)
+    if pk is not None:
+        mine = selectors.assignment_is_annotators(
+            assignment_id=pk, annotator=request.user
+        )
+        return (
+            (value, reverse("annotations:assignment", args=[pk]))
+            if mine
+            else ("", None)
+        )
+    try:
+        item = item_for_annotator(token=value, annotator=request.user)
+    except LookupError:
+        return "", None
+    return value, item_page_url(item)
 
 
 @login_required
@@ -72,11 +85,13 @@ def ratings_recent(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     while its pair is open: the panel of the rating page (a fragment for fetch())
     or a page of its own."""
     evaluation = get_object_or_404(Evaluation, pk=evaluation_id)
+    back, back_url = _back(request)
     context = {
         "recent": selectors.ratings_recent(
             evaluation=evaluation, annotator_id=request.user.pk
         ),
-        "back": _back(request),
+        "back": back,
+        "back_url": back_url,
     }
     if wants_fragment(request):
         return render(request, "annotations/_recent.html", context)
@@ -95,12 +110,8 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
         source=Rating.Source.NATIVE,
         assignment__isnull=False,
     )
-    back = _back(request)
-    back_url = (
-        reverse("annotations:assignment", args=[back])
-        if back is not None
-        else reverse("annotations:home")
-    )
+    back, back_url = _back(request)
+    back_url = back_url or reverse("annotations:home")
     error, code = "", 200
     if request.method == "POST":
         try:
@@ -137,7 +148,7 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
         "editable": editable,
         "error": error,
         "back_url": back_url,
-        "back": back if back is not None else "",
+        "back": back,
         "max_comment": services.MAX_COMMENT,
         "window": own.comparison.evaluation.edit_window,
     }

@@ -259,3 +259,41 @@ def test_a_flag_is_confirmed_once(db):
     )
     assert '<p class="confirmation" id="confirmation" role="status">Flagged' in html
     assert html.count("Flagged") == 1
+
+
+def test_with_checks_mixed_in_a_change_leads_back_to_the_item(db):
+    """Once an evaluation mixes in checks, a pair's page names it by its token and
+    has no assignment id: the panel asked with ``from=None`` and a saved change led
+    home instead of back to the pair (a new-user pass in Chromium)."""
+    from annotations.item_selectors import item_token
+
+    from .serving_support import checked_evaluation
+
+    evaluation, _, (user, _), _ = checked_evaluation(golds=1, gold_rate=0.5)
+    first = services.assignment_next(evaluation=evaluation, annotator=user)
+    rating = services.rating_submit(
+        assignment_id=first.pk, annotator=user, choice=2, seconds=3
+    ).rating
+    following = services.assignment_next(evaluation=evaluation, annotator=user)
+    token = item_token(following)
+    page = logged_in(user)
+    shown = page.get(f"/items/{token}/").content.decode()
+    assert f"ratings/recent/?from={token}" in shown
+    assert "from=None" not in shown
+    panel = page.get(f"/evaluations/{evaluation.pk}/ratings/recent/?from={token}")
+    assert f"/ratings/{rating.pk}/edit/?from={token}" in panel.content.decode()
+    assert f'href="/items/{token}/"' in panel.content.decode()
+    url = f"/ratings/{rating.pk}/edit/?from={token}"
+    assert f'href="/items/{token}/" id="back-to-pair"' in page.get(url).content.decode()
+    saved = page.post(url, {"choice": "-1"})
+    assert saved["Location"] == f"/items/{token}/"
+    # Another annotator's token leads home, as any other stranger's value.
+    other = checked_evaluation(golds=1, gold_rate=0.5, annotators=1)[2][0]
+    theirs = services.assignment_next(
+        evaluation=evaluation.__class__.objects.exclude(pk=evaluation.pk).get(),
+        annotator=other,
+    )
+    stranger = page.post(
+        f"/ratings/{rating.pk}/edit/?from={item_token(theirs)}", {"choice": "1"}
+    )
+    assert stranger["Location"] == "/"
