@@ -20,8 +20,9 @@ ACTIVE_HOURS = 24
 @dataclass(frozen=True)
 class Stage:
     """One evaluation's figures: done generations of its chat models on its prompt
-    set (out of prompts x models), pairs, ratings (out of pairs x N), ratings since
-    midnight, annotators who rated in the last 24 hours, and the pool's size."""
+    set (out of prompts x models), pairs, ratings (of the pairs no flag review
+    excluded, out of those pairs x N), ratings since midnight, annotators who rated
+    in the last 24 hours, and the pool's size."""
 
     generations_ready: int
     generations_needed: int
@@ -75,12 +76,16 @@ def evaluation_stages(
         n=Count("id"),
     )
     pairs = _by_evaluation(
-        Comparison.objects.filter(evaluation__in=ids), "evaluation", n=Count("id")
+        Comparison.objects.filter(evaluation__in=ids),
+        "evaluation",
+        n=Count("id"),
+        # A pair a flag review excluded is closed to rating: it needs nothing more.
+        kept=Count("id", filter=Q(excluded=False)),
     )
     ratings = _by_evaluation(
         Rating.objects.filter(comparison__evaluation__in=ids),
         "comparison__evaluation",
-        n=Count("id"),
+        n=Count("id", filter=Q(comparison__excluded=False)),
         today=Count("id", filter=Q(created_at__gte=midnight)),
         active=Count(
             "annotator",
@@ -106,6 +111,7 @@ def evaluation_stages(
     stages = {}
     for item in evaluations:
         n_pairs = pairs.get(item.pk, {}).get("n", 0)
+        kept = pairs.get(item.pk, {}).get("kept", 0)
         rated = ratings.get(item.pk, {})
         stages[item.pk] = Stage(
             generations_ready=ready.get(item.pk, {}).get("n", 0),
@@ -113,7 +119,7 @@ def evaluation_stages(
             * len(item.chat_models.all()),
             pairs=n_pairs,
             ratings=rated.get("n", 0),
-            ratings_needed=n_pairs * item.annotators_per_pair,
+            ratings_needed=kept * item.annotators_per_pair,
             ratings_today=rated.get("today", 0),
             active_annotators=rated.get("active", 0),
             pool=pools.get(item.pk, {}).get("n", 0),

@@ -233,8 +233,9 @@ def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
 
 
 def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) -> dict:
-    """Comparisons complete / partly rated / untouched, ratings per annotator,
-    outstanding leases and flags of one evaluation."""
+    """Comparisons complete / partly rated / untouched (of those no flag review
+    excluded, which are counted apart), their ratings against those needed, ratings
+    per annotator, outstanding leases and flags of one evaluation."""
     now = now or timezone.now()
     per_pair = evaluation.annotators_per_pair
     live = Q(assignments__state=State.LEASED, assignments__expires_at__gt=now)
@@ -242,8 +243,14 @@ def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) 
         n_ratings=Count("ratings", distinct=True),
         n_leases=Count("assignments", filter=live, distinct=True),
     )
-    complete = partly = untouched = 0
-    for n_ratings, n_leases in pairs.values_list("n_ratings", "n_leases"):
+    complete = partly = untouched = excluded = kept_ratings = 0
+    for n_ratings, n_leases, left_out in pairs.values_list(
+        "n_ratings", "n_leases", "excluded"
+    ):
+        if left_out:  # closed to rating by a flag review: needs nothing more
+            excluded += 1
+            continue
+        kept_ratings += n_ratings
         if n_ratings >= per_pair:
             complete += 1
         elif n_ratings or n_leases:
@@ -278,11 +285,12 @@ def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) 
         "annotator", "comparison__prompt"
     )
     return {
-        "comparisons": complete + partly + untouched,
+        "comparisons": complete + partly + untouched + excluded,
         "complete": complete,
         "partly": partly,
         "untouched": untouched,
-        "ratings": ratings.count(),
+        # Of the pairs not excluded: the excluded ones' ratings are kept apart.
+        "ratings": kept_ratings,
         "ratings_needed": (complete + partly + untouched) * per_pair,
         "per_annotator": per_annotator,
         "leases_live": assignments.filter(
@@ -292,10 +300,8 @@ def evaluation_progress(*, evaluation: Evaluation, now: datetime | None = None) 
             Q(state=State.EXPIRED) | Q(state=State.LEASED, expires_at__lte=now)
         ).count(),
         "flags": list(flags.order_by("-ended_at")),
-        # Kept here, left out of every report figure (flag review).
-        "excluded": Comparison.objects.filter(
-            evaluation=evaluation, excluded=True
-        ).count(),
+        # Closed to rating and left out of every report figure (flag review).
+        "excluded": excluded,
     }
 
 

@@ -203,16 +203,22 @@ def test_progress_page_for_admins(one_pair, admin_user):
     # A leased pair without a rating is in progress, not "partly rated".
     assert "In progress (leased or partly rated)" in text
     assert "Leases expired or released" in text  # an undone skip releases a lease
-    # Excluded pairs are counted here but not in reports: the page says how many
-    # (its counts differed from the report's without a word: a new-user pass).
+    # Excluded pairs are closed to rating and left out of reports: the page counts
+    # them apart, not as in progress or untouched, nor in the ratings needed (a
+    # new-user pass: it counted one as untouched and its ratings as needed).
     assert re.search(r'id="excluded">0<', text)
+    assert re.search(r'id="ratings">1 / 9<', text)
     from annotations.services.flag_reviews import flag_review_record
 
     flag_review_record(
         comparison_id=lease.comparison_id, action="exclude", reviewer=admin_user
     )
     after = logged_in(admin_user).get(f"/evaluations/{evaluation.pk}/progress/")
-    assert re.search(r'id="excluded">1<', after.content.decode())
+    after_text = after.content.decode()
+    assert re.search(r'id="excluded">1<', after_text)
+    assert re.search(r'id="partly">0<', after_text)
+    assert re.search(r'id="untouched">2<', after_text)
+    assert re.search(r'id="ratings">0 / 6<', after_text)
     assert re.search(r'id="untouched">2<', text)
     assert re.search(r'id="flag-count">1<', text)
     assert "garbled &lt;b&gt;text&lt;/b&gt;" in text

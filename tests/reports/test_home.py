@@ -71,6 +71,17 @@ def test_home_figures_of_a_small_evaluation_counted_by_hand(client, admin_user):
     assert "/evaluations/new/" in page
     assert _cell(page, other.pk, "generations") == "2 / 2"
     assert _cell(page, other.pk, "ratings") == "0 / 3"
+    # A pair a flag review excluded (the one rated two days ago) needs nothing
+    # more: its 3 ratings needed and its 1 rating leave the counts (it was shown as
+    # still needing them; a new-user pass). Today's ratings still count today.
+    old_pair = evaluation.comparisons.filter(
+        ratings__created_at__lt=timezone.now() - timedelta(1)
+    )
+    assert old_pair.update(excluded=True) == 1
+    page = client.get("/").content.decode()
+    assert _cell(page, evaluation.pk, "pairs") == "3"
+    assert _cell(page, evaluation.pk, "ratings") == "3 / 6"
+    assert _cell(page, evaluation.pk, "today") == "3"
 
 
 def test_headline_is_the_cached_reports_and_never_computed_by_the_home(
