@@ -70,6 +70,10 @@ def test_pages_fit_a_phone(browser, live_server):
             f"/reports/{h2h.pk}/?resamples=50",
             f"/evaluations/{h2h.pk}/quality/",
             f"/evaluations/{h2h.pk}/flags/",  # its table spilled (a new-user pass)
+            # Their tables spilled too (a later pass): the ratings of a prompt, the
+            # prompts of an evaluation.
+            f"/reports/prompts/{h2h.comparisons.order_by('id')[0].prompt_id}/",
+            f"/reports/{h2h.pk}/prompts/",
         ):
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("load")
