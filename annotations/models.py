@@ -341,7 +341,8 @@ class Invitation(models.Model):
     label = models.CharField(max_length=200, blank=True)
     max_uses = models.PositiveIntegerField(
         help_text="How many people may join.",
-        validators=[MaxValueValidator(MAX_INT)],
+        # At least one (the form's input says so too: it offered 0, then refused it).
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)],
     )
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(help_text="Joining closes at this time.")

@@ -1,5 +1,6 @@
 """Invitation links: creating, revoking and joining by them (services and pages)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -292,6 +293,10 @@ def test_admin_creates_lists_and_revokes_links(client, evaluation):
     progress = client.get(reverse("annotations:progress", args=[evaluation.pk]))
     page_url = reverse("annotations:invitations", args=[evaluation.pk])
     assert page_url in progress.content.decode()
+    # The form's input takes what the server takes: at least one person (it
+    # offered 0, then refused it; a new-user pass).
+    form = client.get(page_url).content.decode()
+    assert re.search(r'<input[^>]*name="max_uses"[^>]*min="1"', form)
 
     response = client.post(
         page_url,
