@@ -207,17 +207,28 @@ def options_from(
     """Report options from query parameters or command options.
 
     Missing or empty values take their defaults (the aggregation's depends on the
-    evaluation's ``kind``); ValueError names the bad parameter.
+    evaluation's ``kind``); ValueError names every bad parameter ("; " between).
     """
     values: dict[str, Any] = {"aggregation": default_aggregation(kind)}
+    errors = []  # every bad option at once, not one per submit
     for option in OPTIONS:
         raw = params.get(option.name)
         if option.many and hasattr(params, "getlist"):  # ?exclude=a&exclude=b
             raw = [item for item in params.getlist(option.name) if item] or None
         if raw is None or raw == "":
             continue
-        values[option.name] = option.parse(raw)
-    options = ReportOptions(**values)
+        try:
+            values[option.name] = option.parse(raw)
+            option.check(values[option.name])
+        except ValueError as error:
+            errors.append(str(error))
+            values.pop(option.name, None)
+    try:  # the ranges the options type checks itself, of the values that parsed
+        options = ReportOptions(**values)
+    except ValueError as error:
+        errors.append(str(error))
+    if errors:
+        raise ValueError("; ".join(errors))
     if kind == "tournament":
         refuse_for_tournament(options)
     refuse_for_scale(options, scale)

@@ -129,6 +129,14 @@ def test_parsing_defaults_by_kind_and_names_the_bad_option():
     ):
         with pytest.raises(ValueError, match=f"^{name}: "):
             options_from(params)
+    # Every bad option at once (the page's form showed one per submit; a new-user
+    # pass), in the options' order.
+    with pytest.raises(ValueError, match=r"^resamples: ") as caught:
+        options_from({"min_agreement": "7", "resamples": "-5", "threshold": "2"})
+    assert [part.split(":")[0] for part in str(caught.value).split("; ")] == [
+        "resamples",
+        "min_agreement",
+    ]
 
 
 def test_report_json_leaves_out_the_sections_of_the_other_kind():
