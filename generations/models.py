@@ -257,13 +257,23 @@ class ChatModel(models.Model):
             self.SystemPromptPreset.CUSTOM,
         ):
             expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
-            if self.system_prompt and self.system_prompt != expected:
+            if not self.system_prompt:
+                # The preset's text, as the API and the command fill it in: left
+                # empty, the admin's form saved a preset that sent no system prompt.
+                self.system_prompt = expected
+            elif self.system_prompt != expected:
                 raise ValidationError(
                     {"system_prompt": "Differs from the preset; choose 'custom'."}
                 )
         if self.limits != self.Limits.CUSTOM:
             context, generation = presets.LIMITS[self.limits]
-            if (self.context_limit, self.generation_limit) != (context, generation):
+            untouched = (self.context_limit, self.generation_limit) == (
+                self._meta.get_field("context_limit").default,
+                self._meta.get_field("generation_limit").default,
+            )
+            if untouched:  # the form's defaults: the preset chosen sets them
+                self.context_limit, self.generation_limit = context, generation
+            elif (self.context_limit, self.generation_limit) != (context, generation):
                 raise ValidationError(
                     {"context_limit": "Differs from the preset; choose 'custom'."}
                 )

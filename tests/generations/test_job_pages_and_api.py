@@ -1,6 +1,7 @@
 """Job pages and the REST API: permissions, starting, progress, cancel and resume."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -297,3 +298,24 @@ def test_a_variable_stored_before_the_rule_is_never_read(monkeypatch):
     ChatModel.objects.filter(pk=chat_model.pk).update(api_key_env="OPENAI_API_KEY")
     chat_model.refresh_from_db()
     assert chat_connection(chat_model).api_key == "sk-test"
+
+
+@pytest.mark.django_db
+def test_a_preset_chosen_in_a_form_fills_its_system_prompt_and_limits():
+    """The admin's form (a ModelForm: the model's clean) saved the Llama 2 preset
+    with an empty system prompt, and every request went out without one while the
+    generations' records named the preset (a new-user pass in Chromium)."""
+    from generations import presets
+
+    chat_model = ChatModel(
+        name="form-made", base_url="http://127.0.0.1:9/v1", model_id="m",
+        system_prompt_preset="llama2", limits="closed",
+    )  # fmt: skip
+    chat_model.full_clean()
+    assert chat_model.system_prompt == presets.SYSTEM_PROMPTS["llama2"]
+    assert (chat_model.context_limit, chat_model.generation_limit) == (2000, 2000)
+    # Values given that differ from the preset are still refused, naming the field.
+    chat_model.system_prompt, chat_model.generation_limit = "Be brief.", 60
+    with pytest.raises(ValidationError) as caught:
+        chat_model.full_clean()
+    assert "system_prompt" in caught.value.message_dict
