@@ -17,17 +17,18 @@ from generations.selectors import generations_ready
 from .evaluation_forms import EvaluationCreateForm
 from .models import Evaluation
 from .services.evaluation_setup import evaluation_pairs_build, evaluation_setup
-from .services.evaluations import BuildResult, EvaluationError
+from .services.evaluations import BuildResult, EvaluationError, awaits_generations
 
 
 def _built(result: BuildResult) -> str:
     text = f"{result.created} pairs built"
     if result.left_out:
         reasons = "; ".join(f"{k}: {v}" for k, v in sorted(result.left_out.items()))
-        text += (
-            f"; {result.left_out_total} left out ({reasons}). Build the pairs again "
-            "once their generations are done"
-        )
+        text += f"; {result.left_out_total} left out ({reasons})"
+        if awaits_generations(result.left_out):
+            text += ". Build the pairs again once their generations are done"
+        else:  # over the context limit: waiting would not change it
+            text += ", for good: a response over its model's context limit"
     return text + "."
 
 

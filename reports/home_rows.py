@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from annotations.evaluation_stages import Stage, evaluation_stages, evaluations_listed
 from annotations.models import Evaluation
 from annotations.services.evaluation_setup import pairs_refusal
+from annotations.services.evaluations import awaits_generations
 
 from .evaluation_reports import cached_reports
 from .templatetags.report_tags import ci, pct
@@ -48,8 +49,11 @@ class HomeRow:
 
     @property
     def pairs_to_build(self) -> bool:
-        """Prompts were left out, and Build pairs may add them (``pairs_refusal``)."""
-        return bool(self.evaluation.left_out) and not pairs_refusal(self.evaluation)
+        """Prompts were left out for generations still to come, and Build pairs may
+        add them (``pairs_refusal``); prompts over a context limit stay out."""
+        return awaits_generations(self.evaluation.left_out) and not pairs_refusal(
+            self.evaluation
+        )
 
     @property
     def all_models(self) -> str:

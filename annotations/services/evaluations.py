@@ -28,6 +28,18 @@ class BuildResult:
         return sum(self.left_out.values())
 
 
+# A prompt left out because a response is over its model's context limit stays out:
+# its generation is filtered, and no later build pairs it.
+FINAL_REASON = " filtered"
+
+
+def awaits_generations(left_out: dict[str, int]) -> bool:
+    """Were prompts left out for generations still to come (missing, pending,
+    running or failed ones, which a job may yet finish), so that building the pairs
+    again may add them?"""
+    return any(not reason.endswith(FINAL_REASON) for reason in left_out)
+
+
 def _reason(model: ChatModel, generation: Generation | None) -> str | None:
     if generation is None:
         return f"no generation by {model.name}"
@@ -178,6 +190,9 @@ def comparisons_build(
                     )
                 )
     Comparison.objects.bulk_create(new, batch_size=2000)
-    evaluation.left_out = dict(sorted(left_out.items()))
-    evaluation.save(update_fields=["left_out"])
+    if dict(sorted(left_out.items())) != evaluation.left_out:
+        # Saved only when it changed: a save marks the evaluation's reports stale
+        # (a build that added nothing made the home forget its report's headline).
+        evaluation.left_out = dict(sorted(left_out.items()))
+        evaluation.save(update_fields=["left_out"])
     return BuildResult(evaluation=evaluation, created=len(new), left_out=dict(left_out))

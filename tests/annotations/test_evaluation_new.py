@@ -12,7 +12,7 @@ from annotations.services.evaluation_setup import (
     evaluation_pairs_build,
     evaluation_setup,
 )
-from generations.models import ChatModel
+from generations.models import ChatModel, Generation
 from tests.conftest import make_user
 from tests.factories import (
     ChatModelFactory,
@@ -226,8 +226,32 @@ def test_build_pairs_after_the_generation_job(admin_client, setup):
     assert evaluation.comparisons.count() == 3
     evaluation.refresh_from_db()
     assert evaluation.left_out == {}
+    from reports.selectors import report_version
+
+    version = report_version(evaluation.pk)
     admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")  # idempotent
     assert evaluation.comparisons.count() == 3
+    # Nothing changed, so the cached report stands (a no-op build marked it stale).
+    assert report_version(evaluation.pk) == version
+    assert "/build-pairs/" not in admin_client.get("/").content.decode()
+
+
+def test_a_prompt_over_the_context_limit_is_left_out_for_good(admin_client, setup):
+    """Its generation is filtered: the message said to build again once the
+    generations were done, and the home offered Build pairs for ever (a new-user
+    pass in Chromium)."""
+    prompt_set, cand, base, _, prompts = setup
+    GenerationFactory(
+        prompt=prompts[2], chat_model=base, status=Generation.Status.FILTERED
+    )
+    response = admin_client.post(
+        "/evaluations/new/", _form(prompt_set, cand, base), follow=True
+    )
+    evaluation = Evaluation.objects.get(name="e1")
+    assert evaluation.left_out == {"base filtered": 1}
+    text = response.content.decode()
+    assert "1 left out (base filtered: 1), for good" in text
+    assert "Build the pairs again" not in text
     assert "/build-pairs/" not in admin_client.get("/").content.decode()
 
 
