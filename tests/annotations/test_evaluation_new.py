@@ -215,7 +215,9 @@ def test_create_stores_everything_through_the_services(admin_client, setup, db):
     )
 
 
-def test_build_pairs_after_the_generation_job(admin_client, setup):
+def test_build_pairs_after_the_generation_job(
+    admin_client, setup, django_capture_on_commit_callbacks
+):
     prompt_set, cand, base, _, prompts = setup
     admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
     evaluation = Evaluation.objects.get(name="e1")
@@ -229,7 +231,8 @@ def test_build_pairs_after_the_generation_job(admin_client, setup):
     from reports.selectors import report_version
 
     version = report_version(evaluation.pk)
-    admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")  # idempotent
+    with django_capture_on_commit_callbacks(execute=True):  # reports' invalidation
+        admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")  # idempotent
     assert evaluation.comparisons.count() == 3
     # Nothing changed, so the cached report stands (a no-op build marked it stale).
     assert report_version(evaluation.pk) == version
