@@ -84,7 +84,7 @@ class StartView(Base):
     def post(self, request, pk: int):
         try:
             queued = runs.evaluation_start(evaluation=self.evaluation(pk))
-        except runs.BrokerUnavailable as exc:
+        except runs.UNAVAILABLE as exc:
             return Response({"detail": str(exc)}, status=503)
         return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
 

@@ -94,7 +94,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(ConsistencyEvaluation, pk=pk)
     try:
         queued = runs.evaluation_start(evaluation=evaluation)
-    except runs.BrokerUnavailable as exc:
+    except runs.UNAVAILABLE as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{queued} dialogues queued.")

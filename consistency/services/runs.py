@@ -8,20 +8,41 @@ from functools import partial
 
 from django.db import transaction
 
+from generations.services import preflight
+
 from ..models import ConsistencyEvaluation, Dialogue
 
 logger = logging.getLogger(__name__)
 OPEN = (Dialogue.Status.QUEUED, Dialogue.Status.RUNNING)
+ENDED = (Dialogue.Status.DONE, Dialogue.Status.STOPPED_AT_CONTEXT)
 
 
 class BrokerUnavailable(Exception):
     """The dialogues are saved as queued, but no task could be sent."""
 
 
+# Why a start queued nothing (HTTP 503), as generation jobs and judge runs refuse.
+UNAVAILABLE = (
+    BrokerUnavailable,
+    preflight.BrokerUnavailable,
+    preflight.ServerUnreachable,
+)
+
+
 def evaluation_start(*, evaluation: ConsistencyEvaluation) -> int:
     """Create the missing dialogues and queue every open one (after commit); returns
     how many were queued. Failed dialogues are queued again; done and stopped ones
-    are kept."""
+    are kept.
+
+    With dialogues left to run, refuses first (``preflight.BrokerUnavailable``,
+    ``preflight.ServerUnreachable``, nothing stored) when the broker or a chat
+    model's server cannot be reached: the dialogues would sit queued, retried for
+    many minutes."""
+    chat_models = list(evaluation.chat_models.all())
+    ended = Dialogue.objects.filter(evaluation=evaluation, status__in=ENDED).count()
+    if ended < evaluation.instructions.count() * len(chat_models):
+        preflight.broker_check()
+        preflight.servers_check(chat_models)
     with transaction.atomic(durable=True):
         evaluation = ConsistencyEvaluation.objects.select_for_update().get(
             pk=evaluation.pk

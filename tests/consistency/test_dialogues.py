@@ -87,3 +87,23 @@ def test_start_runs_every_dialogue_through_the_task(
     assert (dialogue.status, dialogue.replies.count()) == ("done", 2)
     with django_capture_on_commit_callbacks(execute=True):
         assert runs.evaluation_start(evaluation=evaluation) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_start_refuses_a_chat_model_whose_server_cannot_be_reached(
+    stub_server, eager_celery, client, admin_user
+):
+    """As generation jobs and judge runs refuse: the dialogues sat queued for many
+    minutes of retries (a new-user pass in Chromium). Nothing is stored."""
+    evaluation, dialogue = _dialogue(stub_server, ["A?"])
+    dialogue.delete()
+    model = evaluation.chat_models.get()
+    model.base_url = "http://127.0.0.1:9/v1"  # nothing listens on port 9
+    model.save()
+    client.force_login(admin_user)
+    response = client.post(f"/api/consistency/evaluations/{evaluation.pk}/start/")
+    assert response.status_code == 503
+    assert "cannot connect" in response.json()["detail"]
+    page = client.post(f"/consistency/{evaluation.pk}/start/", follow=True)
+    assert "cannot connect" in page.content.decode()
+    assert not Dialogue.objects.filter(evaluation=evaluation).exists()
