@@ -14,7 +14,8 @@ def position_bias(ratings: pd.DataFrame) -> dict[str, float]:
 
     Expects ``choice`` (as shown: positive prefers A, the left response). Returns
     ``left`` (share of all ratings preferring the left response) with its Wilson
-    interval, ``right``, ``tie``, ``left_of_decided`` (left / (left + right)) and n.
+    interval, ``right``, ``tie``, ``left_of_decided`` (left / (left + right)), n
+    and ``n_decided`` (left + right: what ``left_of_decided`` is a share of).
     """
     choice = ratings["choice"].to_numpy()
     n = len(choice)
@@ -29,6 +30,7 @@ def position_bias(ratings: pd.DataFrame) -> dict[str, float]:
         "right": right / n if n else nan,
         "tie": (n - left - right) / n if n else nan,
         "left_of_decided": left / (left + right) if left + right else nan,
+        "n_decided": left + right,
     }
 
 

@@ -19,6 +19,7 @@ class PositionBias(Value):
     right: float | None
     tie: float | None
     left_of_decided: float | None
+    n_decided: int = 0  # the ratings preferring a side: left_of_decided's n
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def hand_count() -> dict:
         "without_ties": (table[(1, 1)] + table[(-1, -1)]) / sum(decided_cells),
         "kappa": (agree / n - pe) / (1 - pe),
         "model_a_of_decided": first_shown / decided,
+        "decided": decided,
     }
 
 
@@ -111,6 +112,7 @@ def test_gpt4_against_the_crowd_equals_a_hand_count_and_shows(
     assert counts == {key: expected["table"][key] for key in counts}
     bias = report.position_bias.left_of_decided
     assert bias == pytest.approx(expected["model_a_of_decided"])
+    assert report.position_bias.n_decided == expected["decided"]
     assert report.consistency.n_both == 0  # one order per pair
     with capsys.disabled():
         m, h = report.majority, reports.human_human

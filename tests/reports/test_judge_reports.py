@@ -126,6 +126,9 @@ def test_counts_consistency_position_bias_and_ties_by_hand(judged):
     # Parsed choices as shown: seven prefer A, six B, four are ties.
     assert report.position_bias.n == 17
     assert report.position_bias.left_of_decided == pytest.approx(7 / 13)
+    # The page and the CSV give that share its own n, 13 (they gave 17; a new-user
+    # pass).
+    assert report.position_bias.n_decided == 13
     ties = report.ties
     assert ties.judge == pytest.approx(5 / 11)
     assert ties.human_ratings == pytest.approx(9 / 36)  # zeros among SCORES

@@ -257,6 +257,7 @@ def test_position_bias_and_annotator_table():
     bias = st.position_bias(frame)
     assert bias["left"] == pytest.approx(4 / 6)
     assert bias["left_of_decided"] == pytest.approx(4 / 5)
+    assert (bias["n"], bias["n_decided"]) == (6, 5)  # the share's own n
     table = st.annotator_table(frame, scale_max=3).set_index("annotator")
     assert table.loc["a", "median_seconds"] == 20.0
     assert table.loc["b", "median_seconds"] == 6.0
