@@ -163,6 +163,9 @@ def draft_choose(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
         return draft_page(request, pk, status=400)
+    except authoring.DraftChanged as exc:
+        messages.error(request, str(exc))
+        return draft_page(request, pk, status=409)
     return redirect("authoring:draft", pk=pk)
 
 

@@ -120,7 +120,10 @@ def draft_choice_store(
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
         if not draft.pending:
-            raise ValidationError({"side": "No two replies await a choice."})
+            # The page showed two replies: another tab or window chose meanwhile.
+            raise DraftChanged(
+                "A reply was kept in another tab or window: reload the page."
+            )
         other = "b" if side == "a" else "a"
         chosen, rejected = draft.pending[side], draft.pending[other]
         models = {

@@ -130,6 +130,26 @@ def test_best_of_both_streams_both_and_stores_the_choice(setup, writer, stub_rep
     draft.refresh_from_db()
     assert draft.pending == {}
     assert draft.turns[-1]["content"] == "llama-like says 1"
+    # A second tab still showing the two replies: told to reload (409), not a 400
+    # about the request (a new-user pass in Chromium); the first choice stands.
+    with pytest.raises(authoring.DraftChanged, match="reload the page"):
+        authoring.draft_choice_store(draft_id=draft.pk, writer=writer, side="a")
+    assert AuthoringPreference.objects.count() == 1
+
+
+def test_a_stale_tab_s_choice_is_a_409_saying_reload(
+    client, setup, writer, stub_replies
+):
+    draft = _draft(setup, writer, "best_of_both")
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    client.force_login(writer)
+    kept = client.post(f"/authoring/drafts/{draft.pk}/choose/", {"side": "b"})
+    assert kept.status_code == 302
+    stale = client.post(f"/authoring/drafts/{draft.pk}/choose/", {"side": "a"})
+    assert stale.status_code == 409
+    assert "reload the page" in stale.content.decode()
+    assert AuthoringPreference.objects.get().chosen_text.startswith("llama-like")
 
 
 def test_saving_makes_a_prompt_with_method_models_and_writer(
