@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from .. import tokenizers
 from ..authoring_methods import SIDE_A, sides_for_turn
 from ..backends import BackendError, ChatRequest, get_backend
 from ..models import AuthoringSetup, ChatModel
@@ -46,12 +47,26 @@ def _messages(chat_model: ChatModel, turns: list[dict]) -> list[dict[str, str]]:
     return system + [{"role": t["role"], "content": t["content"]} for t in turns]
 
 
+class OverContext(Exception):
+    """The dialogue is over the chat model's context limit: nothing was sent."""
+
+
 def _reply_pieces(
     chat_model: ChatModel, turns: list[dict], max_tokens: int
 ) -> Iterator[str]:
     backend = get_backend(chat_model.backend, chat_connection(chat_model))
+    messages = _messages(chat_model, turns)
+    # Counted as a generation's prompt is: a dialogue the job would filter is not
+    # answered here either, and the writer is told why in their words, not the
+    # server's (it was sent, and the server's advice to an operator shown).
+    counted = tokenizers.count_tokens(chat_model.tokenizer, messages, backend)
+    if counted > chat_model.context_limit:
+        raise OverContext(
+            f"The dialogue is {counted} tokens, over {chat_model.name}'s limit of "
+            f"{chat_model.context_limit}: take the turn back and shorten it."
+        )
     request = ChatRequest(
-        messages=_messages(chat_model, turns),
+        messages=messages,
         max_new_tokens=min(max_tokens, chat_model.generation_limit),
         temperature=chat_model.temperature,
         top_p=chat_model.top_p,
@@ -82,7 +97,10 @@ def reply_stream(*, draft_id: int, writer) -> Iterator[ReplyEvent]:
             for piece in _reply_pieces(chat_model, draft.turns, setup.max_tokens):
                 pieces.append(piece)
                 yield ReplyEvent("chunk", side, piece)
-        except BackendError as exc:
+        except OverContext as exc:
+            yield ReplyEvent("error", side, str(exc))
+            return
+        except (BackendError, tokenizers.TokenizerError) as exc:
             yield ReplyEvent("error", side, f"{chat_model.name}: {exc}")
             return
         texts[side] = "".join(pieces).strip()

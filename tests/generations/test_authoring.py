@@ -642,3 +642,25 @@ def test_writers_and_overseers_find_authoring_from_every_page(client, setup, wri
         assert f'href="/authoring/sets/{setup.prompt_set.pk}/"' in page
         progress = client.get(f"/authoring/sets/{setup.prompt_set.pk}/")
         assert progress.status_code == 200
+
+
+def test_a_dialogue_over_the_context_limit_is_not_sent_and_the_writer_told(
+    setup, writer
+):
+    """Counted as a generation's prompt is (the job would filter it): it was sent,
+    and the writer shown the server's advice to its operator (a new-user pass in
+    Chromium). The port named is closed: nothing may reach it."""
+    model = setup.model_a
+    model.tokenizer, model.context_limit = "tiktoken:cl100k_base", 30
+    model.base_url = "http://127.0.0.1:9/v1"
+    model.save()
+    draft = _draft(setup, writer, "chatgpt")
+    long_turn = "Please summarise this. " * 20
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content=long_turn)
+    events = _reply(draft, writer)
+    [error] = [e for e in events if e.kind == "error"]
+    assert "over gpt-like's limit of 30: take the turn back and shorten it" in (
+        error.text
+    )
+    draft.refresh_from_db()
+    assert draft.turns[-1]["role"] == "user"  # nothing stored

@@ -305,13 +305,15 @@ def test_a_lost_connection_or_a_stale_tab_leaves_the_page_usable(
 def test_a_turn_too_long_for_the_model_is_taken_back_and_shortened(
     live_server, page, llama_server
 ):
-    """The server's context (2048 tokens a slot) refuses the turn every time."""
+    """The turn is over the chat model's context limit (1,000 tokens; the server's
+    is 2,048): it is not sent, and the writer is told to shorten it (the server's
+    refusal was shown before, in its words to an operator)."""
     _, writer = _setup(llama_server, "chatgpt")
     _start(page, live_server, writer)
     too_long = "owl " * 2500
     _send(page, too_long)
     page.wait_for_selector("#reply-error:not([hidden])", timeout=30_000)
-    assert "context" in page.inner_text("#reply-error")
+    assert "take the turn back and shorten it" in page.inner_text("#reply-error")
     page.click("#withdraw")
     page.wait_for_selector("#withdraw", state="hidden")
     assert page.input_value("#content") == too_long.strip()
