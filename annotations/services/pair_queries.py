@@ -87,7 +87,8 @@ _STARTED = f"""SELECT * FROM (
 # the lease's own room check covers a stage not yet refreshed. In the annotator's own
 # order: allocation.own_order_key in SQL, whose steps stay below 2**63 in PostgreSQL's
 # bigint and SQLite's integers. (MD5 of text, its first form, cost the statement
-# three times as much: PostgreSQL computes a digest in about 2 microseconds.)
+# about four times as much, 5.7 ms against 1.4 at 1,768 untouched pairs: PostgreSQL
+# computes a digest in about 2 microseconds.)
 _X = f"(CAST(c.id AS BIGINT) %% {OWN_ORDER_PRIME})"
 OWN_ORDER = (
     f"(({_X} + %(own_a)s) * ({_X} + %(own_b)s) %% {OWN_ORDER_PRIME}"
