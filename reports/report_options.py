@@ -223,12 +223,9 @@ def options_from(
         except ValueError as error:
             errors.append(str(error))
             values.pop(option.name, None)
-    try:  # the ranges the options type checks itself, of the values that parsed
-        options = ReportOptions(**values)
-    except ValueError as error:
-        errors.append(str(error))
     if errors:
         raise ValueError("; ".join(errors))
+    options = ReportOptions(**values)
     if kind == "tournament":
         refuse_for_tournament(options)
     refuse_for_scale(options, scale)

@@ -29,7 +29,7 @@ class BuildResult:
 
 
 # A prompt left out because a response is over its model's context limit stays out:
-# its generation is filtered, and no later build pairs it.
+# its generation is filtered, and no later build pairs it (``_reason`` names it so).
 FINAL_REASON = " filtered"
 
 
@@ -43,6 +43,8 @@ def awaits_generations(left_out: dict[str, int]) -> bool:
 def _reason(model: ChatModel, generation: Generation | None) -> str | None:
     if generation is None:
         return f"no generation by {model.name}"
+    if generation.status == Generation.Status.FILTERED:
+        return f"{model.name}{FINAL_REASON}"
     if generation.status != Generation.Status.DONE:
         return f"{model.name} {generation.get_status_display().split(' ')[0].lower()}"
     return None
@@ -190,9 +192,10 @@ def comparisons_build(
                     )
                 )
     Comparison.objects.bulk_create(new, batch_size=2000)
-    if dict(sorted(left_out.items())) != evaluation.left_out:
+    counted = dict(sorted(left_out.items()))
+    if counted != evaluation.left_out:
         # Saved only when it changed: a save marks the evaluation's reports stale
         # (a build that added nothing made the home forget its report's headline).
-        evaluation.left_out = dict(sorted(left_out.items()))
+        evaluation.left_out = counted
         evaluation.save(update_fields=["left_out"])
     return BuildResult(evaluation=evaluation, created=len(new), left_out=dict(left_out))
