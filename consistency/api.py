@@ -98,7 +98,8 @@ class NextView(Base):
             204: OpenApiResponse(),
         }
     )
-    def get(self, request, pk: int):
+    def post(self, request, pk: int):
+        # POST, not GET: it leases a reply (as POST /api/evaluations/<id>/next/ leases a pair).
         try:
             shown = judging.judgement_next(
                 evaluation=self.evaluation(pk), annotator=request.user

@@ -93,7 +93,10 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
     api = APIClient()
     api.force_authenticate(member)
     base = f"/api/consistency/evaluations/{evaluation.pk}"
-    response = api.get(f"{base}/next/")
+    # Leasing is a POST: a GET (a prefetch, a crawler) must not take a reply.
+    assert api.get(f"{base}/next/").status_code == 405
+    assert not ReplyJudgement.objects.exists()
+    response = api.post(f"{base}/next/")
     assert not any(name in response.content.decode() for name in SECRET_MODELS)
     shown = response.json()
     assert set(shown) == {
@@ -117,13 +120,13 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
     assert again.json()["stored"] is False
     assert "your first answer (no) stands" in again.json()["notice"]
     assert list(ReplyJudgement.objects.values_list("answer", flat=True)) == ["no"]
-    assert api.get(f"{base}/next/").status_code == 204
+    assert api.post(f"{base}/next/").status_code == 204
     bad = api.post(
         f"{base}/answers/", {"judgement": "1\u0000", "answer": "no"}, format="json"
     )
     assert bad.status_code == 400
     api.force_authenticate(make_user("stranger", roles.ANNOTATOR))
-    assert api.get(f"{base}/next/").status_code == 403
+    assert api.post(f"{base}/next/").status_code == 403
 
 
 def test_expired_lease_goes_back_and_a_late_answer_is_refused_when_full():
