@@ -64,7 +64,11 @@ def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
     retry = judgements.filter(
         status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING)
     ).aggregate(at=Min("next_attempt_at"))["at"]
-    latest = judgements.exclude(last_error="").order_by("-updated_at")[:errors]
+    latest = (
+        judgements.exclude(last_error="")
+        .select_related("comparison__prompt")
+        .order_by("-updated_at")[:errors]
+    )
     return RunProgress(
         run_id=run.pk,
         status=run.status,
@@ -76,6 +80,7 @@ def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
             {
                 "judgement": j.pk,
                 "comparison": j.comparison_id,
+                "prompt": j.comparison.prompt.external_id,
                 "swapped": j.swapped,
                 "status": j.status,
                 "error": j.last_error[:500],

@@ -3,13 +3,17 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
 
+from annotations import roles
 from annotations.models import Rating
 from generations.models import ChatModel
 from judges import prompting
 from judges.models import Judge, Judgement, JudgeRun
+from judges.selectors import run_progress
 from judges.services import runs, templates
 from judges.tasks import judgement_judge
+from tests.conftest import make_user
 from tests.factories import ChatModelFactory, EvaluationFactory
 
 from .conftest import build_evaluation, prefers_candidate
@@ -150,6 +154,14 @@ def test_permanent_errors_fail_and_a_resume_redoes_only_them(
     assert "unsupported input" in failed.last_error
     assert run.status == "finished"
     assert Judgement.objects.filter(run=run, status="done").count() == 2
+    # The latest errors name the pair by its prompt, as the judgements table does.
+    progress = run_progress(run=run).as_dict()
+    [error] = progress["latest_errors"]
+    assert (error["prompt"], error["swapped"]) == (first.prompt.external_id, False)
+    page = Client()
+    page.force_login(make_user("judge-admin", roles.ADMIN))
+    html = page.get(f"/judges/runs/{run.pk}/").content.decode()
+    assert f"<strong>prompt {first.prompt.external_id}</strong> (failed)" in html
 
     first.candidate_generation.text = "Now fine"
     first.candidate_generation.save()

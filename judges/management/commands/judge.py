@@ -115,6 +115,7 @@ class Command(BaseCommand):
         if progress.counts["failed"]:
             for error in progress.latest_errors:
                 self.stderr.write(
-                    f"  comparison {error['comparison']}: {error['error']}"
+                    f"  prompt {error['prompt']}"
+                    f"{' (swapped)' if error['swapped'] else ''}: {error['error']}"
                 )
             raise CommandError(f"{progress.counts['failed']} judgements failed")

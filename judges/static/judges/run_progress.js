@@ -26,7 +26,7 @@
     for (const e of data.latest_errors) {
       const item = document.createElement("li");
       const who = document.createElement("strong");
-      who.textContent = `comparison ${e.comparison}${e.swapped ? " (swapped)" : ""}`;
+      who.textContent = `prompt ${e.prompt}${e.swapped ? " (swapped)" : ""}`;
       item.append(who, ` (${e.status}): ${e.error}`);
       list.append(item);
     }
