@@ -133,3 +133,38 @@ def test_a_participant_with_a_completion_address_is_sent_there(live_server, brow
     member = PoolMember.objects.get(evaluation=evaluation)
     assert member.completed_at is not None
     context.close()
+
+
+def test_revoking_a_link_asks_first(live_server, page):
+    """Revoking cannot be undone, so the page asks (a new-user pass: one click on
+    Revoke closed a live link)."""
+    evaluation, _, _ = build_evaluation(pairs=1, annotators=0, per_pair=1)
+    invitation = Invitation.objects.create(
+        evaluation=evaluation,
+        label="Pilot <1>",
+        max_uses=5,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    browser_login(page, live_server, make_user("lead", roles.ADMIN).username)
+    page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/invitations/")
+    asked = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.click("button.revoke")
+    page.wait_for_timeout(300)  # a dismissed dialog sends nothing
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert asked == [
+        "Revoke the link “Pilot <1>”? Nobody can join with it again (this cannot "
+        "be undone); those who joined stay in the pool."
+    ]
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    with page.expect_navigation():
+        page.click("button.revoke")
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert "revoked" in page.inner_text("table")
