@@ -36,18 +36,5 @@
     }
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const data = await response.json();
-        render(data);
-        if (data.state === "done" || data.state === "failed") return;
-      }
-    } catch (err) {
-      // A network blip: try again on the next tick.
-    }
-    window.setTimeout(poll, 1000);
-  }
-  poll();
+  evalsite.poll(root.dataset.url, 1000, render, (data) => data.state === "done" || data.state === "failed");
 })();

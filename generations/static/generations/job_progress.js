@@ -41,39 +41,14 @@
       );
       waiting.append(line);
     }
-    const list = field("errors");
-    list.replaceChildren();
-    for (const e of data.latest_errors) {
-      const item = document.createElement("li");
-      const who = document.createElement("strong");
-      who.textContent = `${e.chat_model} / ${e.prompt}`;
-      item.append(who, ` (${e.status}): ${e.error}`);
-      list.append(item);
-    }
-    if (!data.latest_errors.length) {
-      const item = document.createElement("li");
-      item.className = "muted";
-      item.textContent = "None.";
-      list.append(item);
-    }
+    evalsite.listErrors(field("errors"), data.latest_errors, (e) => `${e.chat_model} / ${e.prompt}`);
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const data = await response.json();
-        render(data);
-        if (data.status === "finished" || data.status === "cancelled") {
-          if (data.status !== root.dataset.initialStatus) window.setTimeout(() => location.reload(), 500);
-          return;
-        }
-      }
-    } catch (err) {
-      // A network blip: try again on the next tick.
-    }
-    window.setTimeout(poll, 2000);
-  }
-  root.dataset.initialStatus = field("status").textContent;
-  poll();
+  const initialStatus = field("status").textContent;
+  evalsite.poll(root.dataset.url, 2000, render, (data) => {
+    const ended = data.status === "finished" || data.status === "cancelled";
+    // Reload once when the job ends, to show what it made.
+    if (ended && data.status !== initialStatus) window.setTimeout(() => location.reload(), 500);
+    return ended;
+  });
 })();

@@ -21,40 +21,18 @@
       at.dateTime = data.next_attempt_at;
       at.textContent = new Date(data.next_attempt_at).toLocaleTimeString();
     }
-    const list = field("errors");
-    list.replaceChildren();
-    for (const e of data.latest_errors) {
-      const item = document.createElement("li");
-      const who = document.createElement("strong");
-      who.textContent = `prompt ${e.prompt}${e.swapped ? " (swapped)" : ""}`;
-      item.append(who, ` (${e.status}): ${e.error}`);
-      list.append(item);
-    }
-    if (!data.latest_errors.length) {
-      const item = document.createElement("li");
-      item.className = "muted";
-      item.textContent = "None.";
-      list.append(item);
-    }
+    evalsite.listErrors(
+      field("errors"),
+      data.latest_errors,
+      (e) => `prompt ${e.prompt}${e.swapped ? " (swapped)" : ""}`,
+    );
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const data = await response.json();
-        render(data);
-        if (data.status === "finished" || data.status === "cancelled") {
-          // Reload once when the run ends, to list the judgements' replies.
-          if (data.status !== root.dataset.initialStatus) window.setTimeout(() => location.reload(), 500);
-          return;
-        }
-      }
-    } catch (err) {
-      // A network blip: try again on the next tick.
-    }
-    window.setTimeout(poll, 2000);
-  }
-  root.dataset.initialStatus = field("status").textContent;
-  poll();
+  const initialStatus = field("status").textContent;
+  evalsite.poll(root.dataset.url, 2000, render, (data) => {
+    const ended = data.status === "finished" || data.status === "cancelled";
+    // Reload once when the run ends, to list the judgements' replies.
+    if (ended && data.status !== initialStatus) window.setTimeout(() => location.reload(), 500);
+    return ended;
+  });
 })();

@@ -14,26 +14,18 @@
     field("error").hidden = !data.error;
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(root.dataset.url, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const data = await response.json();
-        render(data);
-        // Done: the page again, with the report that job built (newer ratings than it
-        // would start another). No job (it expired): the page shows or starts one.
-        if (data.status === "done" || data.status === "none") {
-          const url = new URL(location.href);
-          if (data.status === "done") url.searchParams.set("job", data.job);
-          location.replace(url);
-          return;
-        }
-        if (data.status === "failed") return;
-      }
-    } catch (err) {
-      // A network blip: try again on the next tick.
+  function ended(data) {
+    // Done: the page again, with the report that job built (newer ratings than it
+    // would start another). No job (it expired): the page shows or starts one.
+    if (data.status === "done" || data.status === "none") {
+      const url = new URL(location.href);
+      if (data.status === "done") url.searchParams.set("job", data.job);
+      location.replace(url);
+      return true;
     }
-    window.setTimeout(poll, 1000);
+    return data.status === "failed";
   }
-  if (root.dataset.status !== "failed") window.setTimeout(poll, 500);
+  if (root.dataset.status !== "failed") {
+    window.setTimeout(() => evalsite.poll(root.dataset.url, 1000, render, ended), 500);
+  }
 })();
