@@ -37,18 +37,15 @@ class JudgeRunViewSet(
         start = JudgeRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         data = start.validated_data
-        resumed = JudgeRun.objects.filter(
-            evaluation=data["evaluation"], judge=data["judge"]
-        ).exists()
-        run = self._start(
+        started = self._start(
             evaluation=data["evaluation"],
             judge=data["judge"],
             both_orders=data["both_orders"],
             created_by=request.user,
         )
         return Response(
-            self.get_serializer(run).data,
-            status=status.HTTP_202_ACCEPTED if resumed else status.HTTP_201_CREATED,
+            self.get_serializer(started.run).data,
+            status=status.HTTP_201_CREATED if started.created else status.HTTP_202_ACCEPTED,
         )
 
     @extend_schema(request=None)
@@ -61,8 +58,10 @@ class JudgeRunViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         run = self.get_object()
-        run = self._start(evaluation=run.evaluation, judge=run.judge)
-        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+        started = self._start(evaluation=run.evaluation, judge=run.judge)
+        return Response(
+            self.get_serializer(started.run).data, status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(responses=JudgementSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -71,11 +70,11 @@ class JudgeRunViewSet(
         page = self.paginate_queryset(items)
         return self.get_paginated_response(JudgementSerializer(page, many=True).data)
 
-    def _start(self, **arguments) -> JudgeRun:
+    def _start(self, **arguments) -> runs.Started:
         try:
-            run, _ = runs.run_start(**arguments)
+            started = runs.run_start(**arguments)
         except DjangoValidationError as exc:
             raise drf_error(exc) from exc
         except runs.OUTAGES as exc:
             raise ServiceUnavailable(str(exc)) from exc
-        return selectors.run_list().get(pk=run.pk)
+        return started._replace(run=selectors.run_list().get(pk=started.run.pk))

@@ -29,7 +29,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             return HttpResponse("You may not start judge runs.", status=403)
         if form.is_valid():
             try:
-                run, queued = runs.run_start(
+                run, queued, _ = runs.run_start(
                     evaluation=form.cleaned_data["evaluation"],
                     judge=form.cleaned_data["judge"],
                     both_orders=form.cleaned_data["both_orders"],
@@ -104,7 +104,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(JudgeRun, pk=pk)
     try:
-        _, queued = runs.run_start(evaluation=run.evaluation, judge=run.judge)
+        queued = runs.run_start(evaluation=run.evaluation, judge=run.judge).queued
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _detail(request, pk, status=400)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,6 +33,12 @@ from ..models import Judge, Judgement, JudgeRun
 logger = logging.getLogger(__name__)
 OUTAGES = (BrokerUnavailable, ServerUnreachable)
 TO_RUN = (Judgement.Status.PENDING, Judgement.Status.RUNNING)
+
+
+class Started(NamedTuple):
+    run: JudgeRun
+    queued: int  # judgements queued
+    created: bool  # False: an existing run resumed (one caller of many racing ones wins)
 
 
 def run_check(*, evaluation: Evaluation, judge: Judge) -> None:
@@ -65,32 +72,33 @@ def run_start(
     judge: Judge,
     both_orders: bool = False,
     created_by=None,
-) -> tuple[JudgeRun, int]:
+) -> Started:
     """Start ``judge`` on ``evaluation``'s pairs, or resume its run there.
 
     One judgement per pair in the order as shown (the candidate's side drawn per pair,
     ``prompting.candidate_first``), and with ``both_orders`` a second with the sides
     swapped. Resuming with ``both_orders`` adds the swapped ones; resuming without it
-    keeps a run's both orders. Returns the run and the number of judgements queued.
+    keeps a run's both orders. Returns the run, the number of judgements queued and
+    whether this call created the run.
     """
     run_check(evaluation=evaluation, judge=judge)
     broker_check()
     servers_check([judge.chat_model])
     with transaction.atomic(durable=True):
-        run, ids = _start(
+        run, ids, created = _start(
             evaluation=evaluation,
             judge=judge,
             both_orders=both_orders,
             created_by=created_by,
         )
         transaction.on_commit(partial(_publish, run.pk, ids))
-    return run, len(ids)
+    return Started(run, len(ids), created)
 
 
 def _start(
     *, evaluation: Evaluation, judge: Judge, both_orders: bool, created_by
-) -> tuple[JudgeRun, list[int]]:
-    run, _ = JudgeRun.objects.select_for_update().get_or_create(
+) -> tuple[JudgeRun, list[int], bool]:
+    run, created = JudgeRun.objects.select_for_update().get_or_create(
         evaluation=evaluation,
         judge=judge,
         defaults={"both_orders": both_orders, "created_by": created_by},
@@ -131,7 +139,7 @@ def _start(
     run.started_at = run.started_at or now
     run.finished_at = None if ids else now
     run.save(update_fields=["both_orders", "status", "started_at", "finished_at"])
-    return run, ids
+    return run, ids, created
 
 
 def _one_template_version(run: JudgeRun, judge: Judge) -> None:

@@ -272,10 +272,10 @@ def test_llm_judge_on_llama_cpp_both_orders(llama_server, worker):
         name="tiny text", chat_model=text_model, verdict_format="text"
     )
 
-    run, queued = runs.run_start(
+    run, queued, _ = runs.run_start(
         evaluation=evaluation, judge=json_judge, both_orders=True
     )
-    text_run, text_queued = runs.run_start(evaluation=evaluation, judge=text_judge)
+    text_run, text_queued, _ = runs.run_start(evaluation=evaluation, judge=text_judge)
     assert (queued, text_queued) == (6, 3)
     _wait_run(run, worker)
     _wait_run(text_run, worker)

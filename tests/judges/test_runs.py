@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def _start(callbacks, **kwargs):
     with callbacks(execute=True):
-        run, queued = runs.run_start(**kwargs)
+        run, queued, _ = runs.run_start(**kwargs)
     run.refresh_from_db()
     return run, queued
 
@@ -230,7 +230,7 @@ def test_cancel_skips_queued_tasks_and_resume_finishes_the_run(
 ):
     stub_server.state.reply = prefers_candidate
     with django_capture_on_commit_callbacks(execute=False) as publish:
-        run, queued = runs.run_start(evaluation=evaluation, judge=json_judge)
+        run, queued, _ = runs.run_start(evaluation=evaluation, judge=json_judge)
     assert queued == 3
     run = runs.run_cancel(run=run)
     assert run.status == JudgeRun.Status.CANCELLED

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         evaluation = _get(Evaluation, options["evaluation"], "evaluation")
         judge = self._judge(options)
         try:
-            run, queued = runs.run_start(
+            run, queued, _ = runs.run_start(
                 evaluation=evaluation, judge=judge, both_orders=options["both_orders"]
             )
         except ValidationError as exc:
