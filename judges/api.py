@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from generations.api import ModelPermissions, ServiceUnavailable, drf_error
 
 from . import selectors
-from .models import JudgeRun
 from .serializers import (
     JudgementSerializer,
     JudgeRunSerializer,
@@ -45,7 +44,9 @@ class JudgeRunViewSet(
         )
         return Response(
             self.get_serializer(started.run).data,
-            status=status.HTTP_201_CREATED if started.created else status.HTTP_202_ACCEPTED,
+            status=status.HTTP_201_CREATED
+            if started.created
+            else status.HTTP_202_ACCEPTED,
         )
 
     @extend_schema(request=None)

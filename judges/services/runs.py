@@ -38,7 +38,9 @@ TO_RUN = (Judgement.Status.PENDING, Judgement.Status.RUNNING)
 class Started(NamedTuple):
     run: JudgeRun
     queued: int  # judgements queued
-    created: bool  # False: an existing run resumed (one caller of many racing ones wins)
+    created: (
+        bool  # False: an existing run resumed (one caller of many racing ones wins)
+    )
 
 
 def run_check(*, evaluation: Evaluation, judge: Judge) -> None:
