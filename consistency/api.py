@@ -93,10 +93,11 @@ class NextView(Base):
     required_perm = None  # the annotator pool decides
 
     @extend_schema(
+        request=None,
         responses={
             200: serializers.ConsistencyShownReplySerializer,
             204: OpenApiResponse(),
-        }
+        },
     )
     def post(self, request, pk: int):
         # POST, not GET: it leases a reply (as POST /api/evaluations/<id>/next/ leases a pair).

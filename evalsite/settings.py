@@ -176,17 +176,23 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis (redis://...); "file://" for files under var/cache, which every process of one
+# machine shares with no server (the demo: its web processes and worker see the same
+# background reports, import progress and token cache); otherwise process memory.
 _cache_url = env.str("CACHE_URL", default="")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-        }
-        if _cache_url.startswith("redis")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+if _cache_url.startswith("redis"):
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    _cache["LOCATION"] = _cache_url
+elif _cache_url == "file://":
+    _cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
+    _cache["LOCATION"] = str(VAR_DIR / "cache")
+elif _cache_url:
+    raise ImproperlyConfigured(
+        f"CACHE_URL: use redis://host:port/db or file:// (not {_cache_url!r})"
     )
-}
+else:
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {"default": _cache}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

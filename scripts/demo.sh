@@ -11,6 +11,9 @@ unset PYTHONDONTWRITEBYTECODE
 PORT=${PORT:-8000}
 bash scripts/setup.sh
 export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
+# One cache for the web processes and the worker, in files under var/cache (no server):
+# background reports, import progress and the token cache are then seen by all of them.
+export CACHE_URL=${CACHE_URL:-file://}
 # The demo's own secret key, made once and kept in var/ (git-ignored).
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   mkdir -p var

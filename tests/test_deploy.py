@@ -213,3 +213,34 @@ def test_keep_running_starts_a_stopped_command_again_and_stops_it_on_term(tmp_pa
     child = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)  # the command stopped with it
+
+
+def _cache_call(var: Path, code: str, cache_url: str = "file://"):
+    return _run(
+        "-c",
+        "import django; django.setup(); from django.core.cache import cache; " + code,
+        EVALSITE_VAR_DIR=str(var),
+        DJANGO_SECRET_KEY="x" * 50,
+        CACHE_URL=cache_url,
+    )
+
+
+def test_the_file_cache_is_shared_by_processes_and_the_demo_uses_it(tmp_path):
+    """The demo's two web processes and its worker must see one cache: a background
+    report the worker stores is read by the web process (a new-user pass waited for one
+    forever on the process-memory cache)."""
+    written = _cache_call(tmp_path, "cache.set('report', 'built by the worker', 60)")
+    assert written.returncode == 0, written.stderr
+    assert list((tmp_path / "cache").glob("*.djcache"))
+    read = _cache_call(tmp_path, "print(cache.get('report'))")
+    assert read.stdout.strip() == "built by the worker", read.stderr
+    assert (
+        "export CACHE_URL=${CACHE_URL:-file://}"
+        in (ROOT / "scripts" / "demo.sh").read_text()
+    )
+
+
+def test_an_unknown_cache_url_is_refused(tmp_path):
+    refused = _cache_call(tmp_path, "print(cache)", cache_url="memcached://x:1")
+    assert refused.returncode != 0
+    assert "CACHE_URL: use redis://host:port/db or file://" in refused.stderr
