@@ -10,6 +10,7 @@ machinery applied to those verdicts. See docs/judge-reports.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -43,6 +44,11 @@ from .values import (
     TieRates,
 )
 from .values.judges import BREAKDOWN_NAMES
+
+# A judge's own leaderboard is fitted in the web request and refitted on every
+# resample: at most this many, as its agreement intervals (a new-user pass held a web
+# worker past its timeout with 100,000).
+JUDGE_FIT_RESAMPLES = st.AGREEMENT_RESAMPLES
 
 DONE, UNPARSEABLE, FAILED = "done", "unparseable", "failed"
 
@@ -120,7 +126,10 @@ def _own_results(verdicts, done, comparisons, options, is_tournament) -> dict:
     )
     outcomes = outcomes.rename(columns={"verdict": "outcome"})
     if is_tournament:
-        return {"tournament": tournament(outcomes, options)}
+        resamples = min(options.resamples, JUDGE_FIT_RESAMPLES)
+        return {
+            "tournament": tournament(outcomes, replace(options, resamples=resamples))
+        }
     tables, edges = breakdown_tables(outcomes, options)
     return {
         "outcomes": headline(outcomes, done, options),

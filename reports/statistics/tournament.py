@@ -3,6 +3,7 @@ from a bootstrap over prompts (a drawn prompt brings all of its votes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,9 @@ from .bradley_terry import fit
 from .outcomes import LOSS, TIE, WIN
 
 CLUSTER = "prompt"
+# Resamples fitted at once: a fit's memory grows with them (each resample's Newton
+# system is models x models), so more are fitted a chunk at a time.
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,25 @@ def prompt_weights(n_prompts: int, resamples: int, seed: int) -> np.ndarray:
     ``numpy.random.default_rng(seed).integers(0, n_prompts, (resamples, n_prompts))``,
     row by row; prompts are numbered in the order of their ids.
     """
-    drawn = np.random.default_rng(seed).integers(0, n_prompts, (resamples, n_prompts))
-    rows = np.repeat(np.arange(resamples), n_prompts)
-    flat = np.bincount(
-        rows * n_prompts + drawn.ravel(), minlength=resamples * n_prompts
-    )
-    return flat.reshape(resamples, n_prompts).astype(float)
+    chunks = list(prompt_weight_chunks(n_prompts, resamples, seed))
+    return np.concatenate(chunks) if chunks else np.zeros((0, n_prompts))
+
+
+def prompt_weight_chunks(
+    n_prompts: int, resamples: int, seed: int, rows: int | None = None
+) -> Iterator[np.ndarray]:
+    """``prompt_weights`` ``rows`` (``CHUNK``) resamples at a time: one generator draws
+    the chunks one after the other, so together they are the single draw's rows."""
+    rows = rows or CHUNK
+    rng = np.random.default_rng(seed)
+    for begin in range(0, resamples, rows):
+        size = min(rows, resamples - begin)
+        drawn = rng.integers(0, n_prompts, (size, n_prompts))
+        index = np.repeat(np.arange(size), n_prompts)
+        flat = np.bincount(
+            index * n_prompts + drawn.ravel(), minlength=size * n_prompts
+        )
+        yield flat.reshape(size, n_prompts).astype(float)
 
 
 def ranks_of(scores: pd.Series) -> pd.Series:
@@ -191,17 +208,28 @@ def tournament_fit(
     low, high, nu_bounds = nan, nan, (np.nan, np.nan)
     share_draws = [(np.full(len(counts.pairs), np.nan),) * 2] * 3
     if resamples > 0:
-        weights = prompt_weights(counts.n_prompts, resamples, seed)
-        first, second, ties = counts.totals(weights)
         start = np.log(point.scores)
-        drawn = fit(counts.pairs, first, second, ties, n_models=m,
-                    tie_model=tie_model, start=start)  # fmt: skip
-        low, high = _percentiles(drawn.scores, level)
-        if drawn.tie_parameter is not None:
-            nu_bounds = _percentiles(drawn.tie_parameter[:, None], level)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n = first + second + ties
-            share_draws = [_percentiles(c / n, level) for c in (first, ties, second)]
+        scores = np.empty((resamples, m))
+        nus = np.empty((resamples, 1)) if point.tie_parameter is not None else None
+        shares = [np.empty((resamples, len(counts.pairs))) for _ in range(3)]
+        done = 0
+        for weights in prompt_weight_chunks(counts.n_prompts, resamples, seed):
+            rows = slice(done, done + len(weights))
+            done += len(weights)
+            first, second, ties = counts.totals(weights)
+            drawn = fit(counts.pairs, first, second, ties, n_models=m,
+                        tie_model=tie_model, start=start)  # fmt: skip
+            scores[rows] = drawn.scores
+            if nus is not None:
+                nus[rows, 0] = drawn.tie_parameter
+            with np.errstate(invalid="ignore", divide="ignore"):
+                n = first + second + ties
+                for share, count in zip(shares, (first, ties, second), strict=True):
+                    share[rows] = count / n
+        low, high = _percentiles(scores, level)
+        if nus is not None:
+            nu_bounds = _percentiles(nus, level)
+        share_draws = [_percentiles(share, level) for share in shares]
     board = pd.DataFrame({"model": counts.models, "score": point.scores,
                           "low": low, "high": high})  # fmt: skip
     board["rank"] = ranks_of(board["score"]).to_numpy()

@@ -17,7 +17,7 @@ from reports.evaluation_judges import judge_reports
 from reports.evaluation_reports import evaluation_report
 from reports.report_options import OPTIONS, ReportOptions
 
-from .builders import CATEGORIES, SCORES, head_to_head
+from .builders import CATEGORIES, SCORES, head_to_head, tournament
 
 W, T, L = 1, 0, -1
 # The judge on the 12 prompts of ``builders.SCORES``: (class as shown, class with
@@ -347,3 +347,19 @@ def test_a_judge_without_a_parsed_judgement_is_counted_not_guessed(db):
     assert report.majority.kappa is None
     assert report.outcomes is None
     assert report.confusion.n == 0
+
+
+def test_a_judges_own_leaderboard_takes_at_most_2000_resamples(db):
+    """Fitted in the web request: 100,000 resamples held a worker past its timeout."""
+    evaluation = tournament()
+    judge = Judge.objects.create(name="judge-t")
+    for comparison in evaluation.comparisons.all():
+        Judgement.objects.create(
+            judge=judge, comparison=comparison, status="done", choice=1, score=1,
+            candidate_on_left=True, scale="three",
+        )  # fmt: skip
+    for asked, ran in ((20, 20), (50_000, 2000)):
+        options = ReportOptions(aggregation="rating", resamples=asked)
+        reports = judge_reports(evaluation, options, use_cache=False)
+        fitted = reports.judges[0].tournament
+        assert f"{ran} resamples, seed 0" in fitted.method

@@ -154,3 +154,22 @@ def test_report_json_leaves_out_the_sections_of_the_other_kind():
     assert not {"headline", "breakdowns", "quintile_edges"} & set(data)
     assert data["metadata"]["options"]["weights"] == "quadratic"
     assert data["metadata"]["definitions"]["scale_points"] == [-1, 0, 1]
+
+
+def test_a_tournament_names_every_option_it_cannot_take_at_once():
+    """A new-user pass: ?threshold=2&interval=wilson on a three-point tournament named
+    only the interval; and 100,000 resamples of LLMFAO's tournament ran a worker out of
+    memory, so a tournament takes at most 10,000."""
+    params = {"threshold": "2", "interval": "wilson", "resamples": "10001"}
+    with pytest.raises(ValueError, match="interval: ") as refused:
+        options_from(params, kind="tournament", scale="three")
+    assert str(refused.value) == (
+        "interval: a tournament's intervals are a bootstrap over prompts; use "
+        "bootstrap; resamples: a tournament refits its model on every resample; at "
+        "most 10000; threshold: the three-point scale has one step each way; use 1"
+    )
+    assert options_from({"resamples": "10000"}, kind="tournament").resamples == 10_000
+    # Other reports keep their maximum.
+    assert options_from({"resamples": "100000"}, kind="head_to_head").resamples == (
+        100_000
+    )

@@ -85,13 +85,13 @@ def test_metadata_states_the_method_resamples_and_seed_that_ran(
     spy(monkeypatch, st, "breakdowns", calls)
     spy(monkeypatch, st, "tournament_fit", calls)
     drawn = []
-    real_weights = tournament_statistics.prompt_weights
+    real_weights = tournament_statistics.prompt_weight_chunks
 
     def weights(n_prompts, resamples, seed):
         drawn.append((n_prompts, resamples, seed))
         return real_weights(n_prompts, resamples, seed)
 
-    monkeypatch.setattr(tournament_statistics, "prompt_weights", weights)
+    monkeypatch.setattr(tournament_statistics, "prompt_weight_chunks", weights)
     evaluation = tournament() if kind == "tournament" else head_to_head()
     report = evaluation_report(evaluation, options, use_cache=False)
     definitions = report.metadata.definitions

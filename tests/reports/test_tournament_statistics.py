@@ -199,3 +199,32 @@ def test_scores_equal_evalicas_point_estimates_on_random_votes(votes):
     ours = board["score"].reindex(expected.scores.index).to_numpy()
     assert ours == pytest.approx(expected.scores.to_numpy(), rel=1e-5)
     assert board["rank"].to_dict() == st.ranks_of(board["score"]).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("n_prompts", "resamples", "rows"), [(13, 2501, 1000), (7, 5, 2), (1, 3, 1)]
+)
+def test_weights_drawn_a_chunk_at_a_time_are_the_single_draws_rows(
+    n_prompts, resamples, rows
+):
+    """Large tournaments fit their resamples a chunk at a time (memory); the chunks
+    must be the documented single draw, so results do not depend on the chunk size."""
+    drawn = np.random.default_rng(4).integers(0, n_prompts, (resamples, n_prompts))
+    expected = np.stack([np.bincount(row, minlength=n_prompts) for row in drawn])
+    chunks = list(st.tournament.prompt_weight_chunks(n_prompts, resamples, 4, rows))
+    assert [len(chunk) for chunk in chunks[:-1]] == [rows] * (len(chunks) - 1)
+    assert np.array_equal(np.concatenate(chunks), expected)
+    assert np.array_equal(st.prompt_weights(n_prompts, resamples, 4), expected)
+
+
+def test_a_fit_in_chunks_equals_the_fit_in_one(monkeypatch):
+    votes = arena()
+    whole = st.tournament_fit(votes, tie_model="davidson", resamples=300, seed=2)
+    monkeypatch.setattr(st.tournament, "CHUNK", 7)
+    chunked = st.tournament_fit(votes, tie_model="davidson", resamples=300, seed=2)
+    pd.testing.assert_frame_equal(whole.leaderboard, chunked.leaderboard)
+    pd.testing.assert_frame_equal(whole.pairs, chunked.pairs)
+    assert (whole.tie_parameter_low, whole.tie_parameter_high) == (
+        chunked.tie_parameter_low,
+        chunked.tie_parameter_high,
+    )
