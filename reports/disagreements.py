@@ -14,8 +14,9 @@ from evalsite.responses import bad_request
 
 from . import selectors
 from . import statistics as st
-from .evaluation_reports import PAIRWISE_ONLY
+from .evaluation_reports import PAIRWISE_ONLY, report_options_for
 from .forms import DisagreementFilterForm
+from .judge_humans import kept_ratings
 from .report_options import OPTIONS
 from .views import view_report
 
@@ -35,20 +36,35 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return bad_request(form.error_text())
     chosen = form.cleaned_data
+    # The report's options: its threshold as the scale allows, and its annotator
+    # filters, so the page splits the ratings the report counts.
+    try:
+        options = report_options_for(item, request.GET)
+        everyone = set(ratings["annotator"])
+        ratings = kept_ratings(ratings, selectors.evaluation_summary(item.pk), options)
+    except ValueError as error:  # UnknownAnnotator is one
+        return bad_request(str(error))
     pairs = st.split_pairs(
         ratings,
-        threshold=chosen["threshold"] or 1,
+        threshold=options.threshold,
         category=chosen["category"] or None,
         num_turns=chosen["turns"],
         min_spread=chosen["min_spread"] or 0,
     )
-    page = Paginator(range(len(pairs)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(range(len(pairs)), PAGE_SIZE).get_page(_page_number(request))
     rows = pairs.iloc[list(page.object_list)].to_dict("records")
     prompts = selectors.prompts_by_id([row["prompt_id"] for row in rows])
     for row in rows:
         row["prompt"] = prompts.get(row["prompt_id"])
     query = request.GET.copy()
     query.pop("page", None)
+    # The report's other options ride along when the filters are submitted again.
+    carried = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in form.fields and name != "page"
+        for value in values
+    ]
     context = {
         "evaluation": item,
         "form": form,
@@ -57,9 +73,20 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
         "n_split": len(pairs),
         "n_pairs": int(ratings["comparison_id"].nunique()),
         "query": query.urlencode(),
-        "threshold": chosen["threshold"] or 1,
+        "carried": carried,
+        "left_out": sorted(everyone - set(ratings["annotator"])),
+        "threshold": options.threshold,
     }
     return render(request, "reports/disagreements.html", context)
+
+
+def _page_number(request: HttpRequest) -> int | str | None:
+    """The page asked for; 0 and below are the first (Paginator shows the last)."""
+    raw = request.GET.get("page")
+    try:
+        return max(int(raw), 1)
+    except (TypeError, ValueError):
+        return raw  # Paginator shows the first page for anything not a number
 
 
 @view_report

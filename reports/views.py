@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -266,17 +268,23 @@ def compare_figure(request: HttpRequest, fmt: str) -> HttpResponse:
 @view_report
 def prompts(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Evaluation, pk=pk)
-    comparisons = (
-        Comparison.objects.filter(evaluation=item)
-        .select_related(
-            "prompt",
-            "candidate_generation__chat_model",
-            "baseline_generation__chat_model",
-        )
-        .order_by("prompt__external_id", "id")
+    # By prompt id as people read them: 2 before 10 (a database sorts them as text).
+    ids = Comparison.objects.filter(evaluation=item).values_list(
+        "id", "prompt__external_id"
     )
-    page = Paginator(comparisons, 50).get_page(request.GET.get("page"))
+    ordered = [pk for pk, _ in sorted(ids, key=lambda row: (_natural(row[1]), row[0]))]
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    shown = Comparison.objects.select_related(
+        "prompt", "candidate_generation__chat_model", "baseline_generation__chat_model"
+    ).in_bulk(page.object_list)
+    page.object_list = [shown[pk] for pk in page.object_list]
     return render(request, "reports/prompts.html", {"evaluation": item, "page": page})
+
+
+def _natural(text: str) -> list:
+    """A sort key: the digits in ``text`` as numbers ("p2" before "p10")."""
+    parts = re.split(r"(\d+)", text)
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)]
 
 
 def _tally_by_generation(comparisons) -> dict[int, dict[str, int]]:

@@ -215,7 +215,9 @@ def test_the_report_links_to_the_disagreements(researcher_client, annotator, h2h
         reverse("reports:evaluation", args=[h2h.pk]), {"resamples": 20, "threshold": 2}
     )
     url = reverse("reports:disagreements", args=[h2h.pk])
-    assert f'href="{url}?threshold=2"' in page.content.decode()
+    # Every option of the report, its annotator filters included (a new-user pass:
+    # the link kept only the threshold).
+    assert f'href="{url}?resamples=20&amp;threshold=2"' in page.content.decode()
     researcher_client.force_login(annotator)
     assert researcher_client.get(url).status_code == 403
 
@@ -234,3 +236,50 @@ def test_a_tournament_s_page_speaks_of_models_not_a_candidate(researcher_client,
     ).content.decode()
     assert "first-named model's score" in html
     assert "candidate's score" not in html
+
+
+def test_the_page_splits_the_ratings_the_report_counts(researcher_client, h2h):
+    """The report's annotator filters apply: a pair split only by a left-out
+    annotator is not listed, and the page says who was left out."""
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    scores = defaultdict(list)
+    for rating in Rating.objects.filter(comparison__evaluation=h2h).exclude(
+        annotator__username="ann-c"
+    ):
+        scores[rating.comparison_id].append(rating.score)
+    expected = {pair for pair, (split, _) in _by_hand(scores, 1).items() if split}
+    response = researcher_client.get(url, {"exclude": "ann-c", "min_spread": "0"})
+    assert response.status_code == 200
+    listed = {row["comparison_id"] for row in response.context["rows"]}
+    assert listed == expected
+    assert listed != {
+        row["comparison_id"] for row in researcher_client.get(url).context["rows"]
+    }
+    html = response.content.decode()
+    assert "Left out by the report's annotator options: ann-c." in html
+    # Submitting the filters again keeps the report's options.
+    assert '<input type="hidden" name="exclude" value="ann-c">' in html
+    unknown = researcher_client.get(url, {"exclude": "nobody"})
+    assert unknown.status_code == 400
+    assert unknown.content.decode().startswith("exclude: ")
+
+
+def test_a_three_point_evaluation_refuses_threshold_2_as_the_report_does(
+    researcher_client, db
+):
+    arena = tournament()  # three-point scale
+    url = reverse("reports:disagreements", args=[arena.pk])
+    refused = researcher_client.get(url, {"threshold": "2"})
+    assert refused.status_code == 400
+    assert refused.content.decode() == (
+        "threshold: the three-point scale has one step each way; use 1"
+    )
+
+
+@pytest.mark.parametrize("number", ["0", "-1"])
+def test_a_page_number_below_one_is_the_first_page(
+    researcher_client, h2h, monkeypatch, number
+):
+    monkeypatch.setattr(disagreements, "PAGE_SIZE", 3)
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    assert researcher_client.get(url, {"page": number}).context["page"].number == 1

@@ -74,6 +74,8 @@ def test_pages_fit_a_phone(browser, live_server):
             # prompts of an evaluation.
             f"/reports/prompts/{h2h.comparisons.order_by('id')[0].prompt_id}/",
             f"/reports/{h2h.pk}/prompts/",
+            # Its two responses spilled (a later pass still): the page of one pair.
+            f"/reports/{h2h.pk}/pairs/{h2h.comparisons.order_by('id')[0].pk}/",
         ):
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("load")

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from generations.models import Prompt
 from reports import selectors
 from reports.evaluation_reports import evaluation_report
 from reports.report_options import ReportOptions
@@ -309,3 +310,18 @@ def test_an_evaluation_without_ratings_still_has_a_page(researcher_client, db):
         reverse("reports:download", args=[empty.pk, "pairs.csv"])
     )
     assert csv.status_code == 200
+
+
+def test_the_prompt_explorer_lists_prompt_ids_as_people_read_them(
+    researcher_client, db
+):
+    """A new-user pass: LLMFAO's numeric ids came as 1, 10, 11, ..., 19, 2, 20."""
+    evaluation = head_to_head(name="ids", scores=[(1, 1, 1)] * 12)
+    names = ["10", "2", "1", "p10", "p9", "11", "3", "x", "p1", "20", "9", "0"]
+    for comparison, name in zip(
+        evaluation.comparisons.order_by("id"), names, strict=True
+    ):
+        Prompt.objects.filter(pk=comparison.prompt_id).update(external_id=name)
+    response = researcher_client.get(reverse("reports:prompts", args=[evaluation.pk]))
+    listed = [comparison.prompt.external_id for comparison in response.context["page"]]
+    assert listed == ["0", "1", "2", "3", "9", "10", "11", "20", "p1", "p9", "p10", "x"]
