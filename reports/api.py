@@ -58,10 +58,10 @@ class CanViewReports(permissions.BasePermission):
 _OTHER_PARAMETERS = ("job", "format")
 
 
-def _known_parameters(request) -> None:
+def known_parameters(request, others: tuple[str, ...] = _OTHER_PARAMETERS) -> None:
     """400 naming a parameter no report endpoint takes: a misspelt option (say
     ``intervals``) would otherwise leave its default in force without a word."""
-    allowed = [option.name for option in OPTIONS] + list(_OTHER_PARAMETERS)
+    allowed = [option.name for option in OPTIONS] + list(others)
     for name in request.query_params:
         if name not in allowed:
             raise ValidationError(
@@ -70,7 +70,7 @@ def _known_parameters(request) -> None:
 
 
 def _options(request, evaluation: Evaluation) -> ReportOptions:
-    _known_parameters(request)
+    known_parameters(request)
     try:
         return report_options_for(evaluation, request.query_params)
     except ValueError as error:
@@ -80,7 +80,7 @@ def _options(request, evaluation: Evaluation) -> ReportOptions:
 def _likert(build, evaluation: Evaluation, request, *names: str):
     """A single-response evaluation's Likert report or download; 400 for a bad
     option (or pairs.csv, which it lacks)."""
-    _known_parameters(request)
+    known_parameters(request)
     try:
         return build(evaluation, *names, request.query_params)
     except ValueError as error:
@@ -108,10 +108,11 @@ def _pending(request, pk: int, job: ReportJob) -> Response:
 
 
 def _report_or_job(evaluation: Evaluation, options: ReportOptions, job_id: str):
-    """``background.report_or_job``; 400 for a name ``exclude`` does not know."""
+    """``background.report_or_job``; 400 for a name ``exclude`` does not know or a
+    malformed ``job``."""
     try:
         return report_or_job(evaluation, options, job_id)
-    except UnknownAnnotator as error:
+    except ValueError as error:  # UnknownAnnotator among them
         raise ValidationError({"detail": str(error)}) from None
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from annotations.models import Evaluation
 
 from .annotator_filters import UnknownAnnotator
-from .api import CanViewReports, option_parameters
+from .api import CanViewReports, known_parameters, option_parameters
 from .evaluation_judges import judge_reports, report_options_for
 from .selectors import evaluation_summary
 
@@ -39,6 +39,7 @@ class JudgeReportsView(APIView):
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
+        known_parameters(request, others=("format",))
         try:
             options = report_options_for(evaluation, request.query_params)
             reports = judge_reports(evaluation, options)

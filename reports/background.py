@@ -89,9 +89,12 @@ def report_or_job(
 ) -> Report | ReportJob:
     """The evaluation's report, or the progress of the job computing it.
 
-    ``job_id``: a finished job whose report will do (see ``_finished``); a
-    malformed, unknown or unfinished one is passed over.
+    ``job_id``: a finished job whose report will do (see ``_finished``); an
+    unknown or unfinished one (expired, say) is passed over; ValueError for one
+    that is no job id at all.
     """
+    if job_id and not report_jobs.JOB_ID.fullmatch(job_id):
+        raise ValueError("job: not a report job id")
     if job_id and (report := _finished(job_id, evaluation, options)) is not None:
         return report
     key, size = reports.cache_key_and_size(evaluation.pk, options)

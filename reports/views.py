@@ -17,7 +17,6 @@ from evalsite.rendering import render_markdown, render_stored
 from evalsite.responses import bad_request
 
 from . import downloads, figures, selectors
-from .annotator_filters import UnknownAnnotator
 from .background import report_or_job
 from .evaluation_judges import judge_reports
 from .evaluation_reports import report_options_for
@@ -183,7 +182,7 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
             if isinstance(report, ReportJob):
                 return _progress(request, item, report)
         download = downloads.evaluation_download(item, filename, options)
-    except UnknownAnnotator as error:
+    except ValueError as error:  # UnknownAnnotator, a malformed job
         return bad_request(str(error))
     return downloads.attachment(download)
 

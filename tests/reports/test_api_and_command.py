@@ -26,7 +26,7 @@ def test_api_report_json_for_researchers(client, researcher, annotator, h2h):
     assert "aggregation" in bad.json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["", "status/", "report.csv"])
+@pytest.mark.parametrize("path", ["", "status/", "report.csv", "judges/"])
 def test_api_refuses_a_parameter_it_does_not_take(client, researcher, h2h, path):
     """A misspelt option (``intervals`` for ``interval``) left the default in force
     without a word (a new-user pass)."""
@@ -101,3 +101,18 @@ def test_one_seed_gives_identical_command_output(h2h, tmp_path):
     first["metadata"].pop("generated_at")
     second["metadata"].pop("generated_at")
     assert first == second
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/reports/{pk}/", "/api/reports/{pk}/report.json", "/reports/{pk}/",
+            "/reports/{pk}/download/report.csv", "/reports/{pk}/figures/category.png"],
+)  # fmt: skip
+def test_a_job_that_is_no_job_id_is_a_400(client, researcher, h2h, url):
+    """A new-user pass: ?job=../../etc answered the current report, as an unknown
+    (expired) job still does."""
+    client.force_login(researcher)
+    url = url.format(pk=h2h.pk)
+    refused = client.get(url, {"job": "../../etc", "resamples": 20})
+    assert refused.status_code == 400
+    assert "job: not a report job id" in refused.content.decode()
+    assert client.get(url, {"job": "0" * 64, "resamples": 20}).status_code == 200
