@@ -84,17 +84,18 @@ def lease_next(
     holding the pair it waits for may be waiting for the caller's pair, and both
     would sleep until they give up, telling their annotators nothing is left.
     """
-    if evaluation.status != Evaluation.Status.OPEN:
-        raise EvaluationClosed("This evaluation is closed.")
-    if evaluation.stopped_at is not None:
-        raise EvaluationStopped(STOPPED)
     # Locking the pool membership checks it and serializes one annotator's own
     # requests (two tabs asking at once), so the lease they hold is read exactly.
+    # Checked first: whether an evaluation is closed is its pool's business.
     member = pair_queries.membership_lock(
         evaluation_id=evaluation.pk, user_id=annotator.pk
     )
     if member is None:
         raise NotInPool("You are not in this evaluation's annotator pool.")
+    if evaluation.status != Evaluation.Status.OPEN:
+        raise EvaluationClosed("This evaluation is closed.")
+    if evaluation.stopped_at is not None:
+        raise EvaluationStopped(STOPPED)
     if member.paused:
         raise Paused(member.pause_message or PAUSED)
     if (

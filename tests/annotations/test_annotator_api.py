@@ -1,6 +1,7 @@
 """The annotator loop over REST: next, rating, skip, flag; token auth; the schema."""
 
 import pytest
+from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -137,7 +138,7 @@ def test_another_annotators_assignment_answers_404(api_setup):
 
 
 def test_outsiders_and_anonymous_get_no_work(api_setup):
-    evaluation, _, _, _ = api_setup
+    evaluation, _, _, clients = api_setup
     assert APIClient().post(f"/api/evaluations/{evaluation.pk}/next/").status_code in (
         401,
         403,
@@ -148,6 +149,17 @@ def test_outsiders_and_anonymous_get_no_work(api_setup):
     response = client.post(f"/api/evaluations/{evaluation.pk}/next/")
     assert response.status_code == 403
     assert response.json()["code"] == "not_in_pool"
+    # Closed or stopped, it is the same answer to an outsider: whether an evaluation
+    # is closed is its pool's business (a new-user pass probed ids this way).
+    for closed, code in (
+        ({"status": "closed"}, "closed"),
+        ({"status": "open", "stopped_at": now()}, "stopped"),
+    ):
+        type(evaluation).objects.filter(pk=evaluation.pk).update(**closed)
+        response = client.post(f"/api/evaluations/{evaluation.pk}/next/")
+        assert (response.status_code, response.json()["code"]) == (403, "not_in_pool")
+        member = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/")
+        assert (member.status_code, member.json()["code"]) == (409, code)
 
 
 def test_json_never_names_a_chat_model(api_setup):
