@@ -49,6 +49,13 @@ def validate_spec(spec: str) -> None:
         raise TokenizerError(
             f'tokenizer {spec!r}: not "backend", "tiktoken:ENCODING" or a file'
         )
+    try:  # a file, but one that counts tokens? (any file passed before)
+        _file_tokenizer(str(Path(spec).expanduser()))
+    except Exception as exc:  # sentencepiece and tokenizers raise their own kinds
+        raise TokenizerError(
+            f"tokenizer {spec!r}: the file does not load as a SentencePiece .model "
+            f"or a Hugging Face tokenizer.json ({type(exc).__name__})"
+        ) from exc
 
 
 def count_tokens(

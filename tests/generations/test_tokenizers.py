@@ -73,6 +73,15 @@ def test_invalid_specs_are_rejected(spec):
         tokenizers.validate_spec(spec)
 
 
+def test_a_file_that_is_no_tokenizer_is_rejected(tmp_path):
+    """A new-user pass registered a chat model with tokenizer /etc/passwd."""
+    for name in ("notes.txt", "broken.model", "broken.json"):
+        path = tmp_path / name
+        path.write_text("root:x:0:0:root:/root:/bin/bash\n")
+        with pytest.raises(tokenizers.TokenizerError, match="does not load as"):
+            tokenizers.validate_spec(str(path))
+
+
 def test_valid_specs_pass():
     tokenizers.validate_spec("backend")
     tokenizers.validate_spec("tiktoken:cl100k_base")
