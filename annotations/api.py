@@ -12,6 +12,7 @@ from . import selectors
 from .item_selectors import item_for_annotator, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
 from .serializers import (
+    NOT_FOUND,
     AnswerSerializer,
     ErrorSerializer,
     FlagInSerializer,
@@ -22,6 +23,7 @@ from .serializers import (
     RatingAnswerSerializer,
     RatingInSerializer,
     RefusalSerializer,
+    invalid_body,
     pair_data,
 )
 from .services import assignments as services
@@ -80,7 +82,7 @@ _ANSWER_ERRORS = {
         "answers 200: it stands, with a notice.)",
     ),
 }
-_NOT_FOUND = {"detail": "Not found."}
+_NOT_FOUND = NOT_FOUND
 
 
 def _refused(error: services.AssignmentError) -> Response:
@@ -211,7 +213,7 @@ def _validated(serializer_class, request: Request, assignment_id: int):
     )
     if not mine:
         return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
-    return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+    return Response(invalid_body(data.errors), status=status.HTTP_400_BAD_REQUEST)
 
 
 def _answer(request: Request, assignment_id: int, **answer) -> Response:
@@ -361,7 +363,9 @@ class ItemAnswerView(APIView):
                 item_for_annotator(token=token, annotator=request.user)
             except LookupError:
                 return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
-            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                invalid_body(data.errors), status=status.HTTP_400_BAD_REQUEST
+            )
         read = item_read(token)
         if read is None:
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)

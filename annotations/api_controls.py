@@ -12,11 +12,13 @@ from . import selectors
 from .item_selectors import item_view
 from .models import Assignment, Evaluation, Rating
 from .serializers import (
+    NOT_FOUND,
     ErrorSerializer,
     OwnRatingSerializer,
     PairSerializer,
     RatingChangedSerializer,
     RatingChangeInSerializer,
+    invalid_body,
     pair_data,
 )
 from .services import answer_changes
@@ -32,7 +34,7 @@ _STATUS = {
     NotInPool: status.HTTP_403_FORBIDDEN,
     EvaluationClosed: status.HTTP_409_CONFLICT,
 }
-_NOT_FOUND = {"detail": "Not found."}
+_NOT_FOUND = NOT_FOUND
 _ERRORS = {
     400: OpenApiResponse(
         ErrorSerializer,
@@ -117,7 +119,9 @@ class RatingChangeView(APIView):
             # the answer endpoints): a 400 would tell that it exists.
             if self._rating(request, rating_id) is None:
                 return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
-            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                invalid_body(data.errors), status=status.HTTP_400_BAD_REQUEST
+            )
         try:
             revision = answer_changes.rating_revise(
                 rating_id=rating_id, annotator=request.user, **data.validated_data

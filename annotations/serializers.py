@@ -256,6 +256,32 @@ class FlagInSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="With code 'invalid' (a body that fails validation): each bad "
+        "field's messages; detail names them too.",
+    )
+
+
+NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
+
+
+def invalid_body(errors: dict) -> dict:
+    """A body that fails validation in ErrorSerializer's shape: ``detail`` names
+    each bad field ("choice: This field is required."), ``code`` "invalid",
+    ``fields`` DRF's messages by field ("non_field_errors": the body as a whole)."""
+    fields = {
+        name: [str(message) for message in messages]
+        if isinstance(messages, list)
+        else [str(messages)]
+        for name, messages in errors.items()
+    }
+    detail = "; ".join(
+        f"{'body' if name == 'non_field_errors' else name}: {' '.join(messages)}"
+        for name, messages in fields.items()
+    )
+    return {"detail": detail, "code": "invalid", "fields": fields}
 
 
 class RatingChangeInSerializer(serializers.Serializer):

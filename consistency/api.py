@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.imports.api import RESPONSES, ImportErrorSerializer, form_errors
 from evalsite.imports.reader import ImportFileError
 
 from . import selectors, serializers
@@ -38,11 +40,19 @@ class UploadView(Base):
     required_perm = ADD
 
     @extend_schema(
-        request=serializers.ConsistencyUploadSerializer, responses={201: dict}
+        request={"multipart/form-data": serializers.ConsistencyUploadSerializer},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(
+                ImportErrorSerializer, description="Line and field errors."
+            ),
+            415: RESPONSES[415],
+        },
     )
     def post(self, request):
         form = serializers.ConsistencyUploadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            return form_errors(form)
         data, file = form.validated_data, form.validated_data["file"]
         try:
             result = imports.instructions_import(

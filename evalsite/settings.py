@@ -245,6 +245,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's handler, with a "code" beside a lone "detail" (evalsite/api_errors.py).
+    "EXCEPTION_HANDLER": "evalsite.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "evalsite.parsers.JSONParser",  # a body nested too deeply is a 400
         "rest_framework.parsers.FormParser",

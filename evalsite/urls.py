@@ -59,7 +59,7 @@ urlpatterns = [
 def not_found(request, exception):
     """404: JSON under /api/ (as the API's own 404s), the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return page_not_found(request, exception)
 
 

@@ -12,7 +12,12 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
+from evalsite.imports.api import (
+    RESPONSES,
+    ImportSerializer,
+    ImportView,
+    LineErrorSerializer,
+)
 
 from .models import ImportJob
 from .services.import_jobs import import_job_create, import_job_status
@@ -39,9 +44,9 @@ def background_import(*, kind: str, data: dict, upload, user) -> dict | None:
     }
 
 
+# Subclasses set ``background_kind``, the kind registered for their imports. No
+# docstring: drf-spectacular would show it as each import endpoint's description.
 class BackgroundImportView(ImportView):
-    """Subclasses set ``background_kind``, the kind registered for their imports."""
-
     background_kind = ""
 
     def background_start(self, data: dict, upload) -> dict | None:
@@ -80,12 +85,6 @@ class GenerationImportView(BackgroundImportView):
     )
     def post(self, request):
         return super().post(request)
-
-
-class LineErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField(allow_null=True)
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
 
 
 class ImportJobStatusSerializer(serializers.Serializer):

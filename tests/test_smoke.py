@@ -79,7 +79,7 @@ def test_an_unknown_api_address_is_a_json_404(client, researcher):
     for url in ("/api/evaluations/abc/next/", "/api/nothing-here/"):
         response = client.post(url)
         assert response.status_code == 404
-        assert response.json() == {"detail": "Not found."}
+        assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_the_schema_sends_an_upload_s_file_as_binary(client, researcher):

@@ -31,8 +31,29 @@ class ImportQueuedSerializer(serializers.Serializer):
     status_url = serializers.CharField()
 
 
+class LineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
 class ImportErrorSerializer(serializers.Serializer):
-    errors = serializers.ListField(child=serializers.DictField())
+    errors = LineErrorSerializer(many=True)
+
+
+def form_errors(serializer: serializers.Serializer) -> Response:
+    """400 with the form's own errors (a missing file or name) in an import error's
+    shape: no line, the field named (None for the form as a whole)."""
+    errors = [
+        {
+            "line": None,
+            "field": None if name == "non_field_errors" else name,
+            "message": str(message),
+        }
+        for name, messages in serializer.errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+    return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
 class CanImport(permissions.BasePermission):
@@ -64,7 +85,8 @@ class ImportView(APIView):
 
     def post(self, request):
         serializer = self.serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            return form_errors(serializer)
         upload = serializer.validated_data["file"]
         if upload.size > settings.EVALSITE_BACKGROUND_IMPORT_BYTES:
             queued = self.background_start(serializer.validated_data, upload)
@@ -98,4 +120,5 @@ RESPONSES = {
         ImportErrorSerializer,
         description="Another upload changed the same rows meanwhile; nothing stored.",
     ),
+    415: OpenApiResponse(description="Not multipart/form-data: upload the file."),
 }

@@ -193,3 +193,50 @@ def test_schema_documents_the_loop(client):
         assert path in schema
     assert "tokenAuth" in schema
     assert "response_a" in schema
+
+
+@pytest.mark.parametrize(
+    ("body", "detail", "fields"),
+    [
+        (
+            {},
+            "choice: This field is required.",
+            {"choice": ["This field is required."]},
+        ),
+        ([], "body: ", {"non_field_errors"}),
+        ("x", "body: ", {"non_field_errors"}),
+        ({"choice": 3, "seconds": -1}, "seconds: ", {"seconds"}),
+        ({"choice": 3, "safety_a": "bogus"}, "safety_a: ", {"safety_a"}),
+        ("{not json", "JSON parse error", None),
+    ],
+)
+def test_every_refused_body_is_the_schemas_error(api_setup, body, detail, fields):
+    """A new-user pass: some bodies came back as DRF's field map, a body that is not
+    JSON as detail alone; the schema promises {detail, code} for every 400."""
+    evaluation, _, _, clients = api_setup
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    url = f"/api/assignments/{lease['assignment']}/rating/"
+    if body == "{not json":
+        response = clients[0].post(url, body, content_type="application/json")
+    else:
+        response = clients[0].post(url, body, format="json")
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["detail"].startswith(detail)
+    if fields is None:
+        assert answer["code"] == "parse_error"
+    else:
+        assert answer["code"] == "invalid"
+        assert (
+            answer["fields"] == fields
+            if isinstance(fields, dict)
+            else (set(answer["fields"]) == fields)
+        )
+    flag = clients[0].post(
+        f"/api/assignments/{lease['assignment']}/flag/",
+        {"comment": None},
+        format="json",
+    )
+    assert (flag.status_code, flag.json()["code"]) == (400, "invalid")
+    assert flag.json()["detail"] == "comment: This field may not be null."
+    assert not Rating.objects.exists()

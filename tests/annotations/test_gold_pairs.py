@@ -201,7 +201,7 @@ def test_api_imports_and_refuses_with_line_and_field(setting, admin_user, resear
         url, {"evaluation": 999999, "file": SimpleUploadedFile("g.jsonl", GOOD)}
     )
     assert missing.status_code == 400
-    assert "evaluation" in missing.json()
+    assert [e["field"] for e in missing.json()["errors"]] == ["evaluation"]
     upload = SimpleUploadedFile("gold.jsonl", GOOD)
     response = client.post(url, {"evaluation": setting.pk, "file": upload})
     assert response.status_code == 201

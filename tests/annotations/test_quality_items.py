@@ -69,7 +69,7 @@ def test_the_api_refuses_bad_answers_to_a_check_naming_the_field():
     check = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
     missing = client.post(check["answer_url"], {"action": "rate"}, format="json")
     assert missing.status_code == 400
-    assert "choice" in missing.json()
+    assert "choice" in missing.json()["fields"]  # the Error shape, code "invalid"
     wrong = client.post(check["answer_url"], {"choice": 7}, format="json")
     assert wrong.status_code == 400
     assert "choice" in wrong.json()["detail"]

@@ -176,5 +176,5 @@ def test_api_seconds_no_float_can_hold_are_a_400(small_evaluation, seconds):
         content_type="application/json",
     )
     assert response.status_code == 400, response.content
-    assert "seconds" in response.json()
+    assert "seconds" in response.json()["fields"]  # the Error shape, code "invalid"
     assert not Rating.objects.exists()

@@ -76,4 +76,6 @@ def test_api_upload_over_the_size_limit_is_a_400(admin_user):
         format="multipart",
     )
     assert response.status_code == 400
-    assert "size limit" in str(response.json()["file"])
+    [error] = response.json()["errors"]
+    assert (error["line"], error["field"]) == (None, "file")
+    assert "size limit" in error["message"]
