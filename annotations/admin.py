@@ -338,6 +338,9 @@ class AssignmentChangeInline(AnswerChangeInline):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
+    """Leases and answers, read-only: leasing and answering keep each pair's N and
+    its stage (as for ratings, below)."""
+
     list_display = [
         "id",
         "annotator",
@@ -353,9 +356,23 @@ class AssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["comparison"]
     inlines = [AssignmentChangeInline]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
+    """Ratings, read-only: they come from annotators (pages, API) and imports, whose
+    services keep each pair's N ratings and its stage; a form here added a rating
+    beyond N, from someone outside the pool (a new-user pass). Leave ratings out of
+    a report with its annotator options or a flag review."""
+
     inlines = [AnswerChangeInline]
     list_display = [
         "id",
@@ -379,6 +396,15 @@ class RatingAdmin(admin.ModelAdmin):
     list_select_related = ["annotator", "comparison__evaluation", "comparison__prompt"]
     raw_id_fields = ["comparison", "assignment"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FlagReview)

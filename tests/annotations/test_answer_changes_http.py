@@ -297,3 +297,20 @@ def test_with_checks_mixed_in_a_change_leads_back_to_the_item(db):
         f"/ratings/{rating.pk}/edit/?from={item_token(theirs)}", {"choice": "1"}
     )
     assert stranger["Location"] == "/"
+
+
+def test_the_admin_cannot_add_change_or_delete_a_rating(rated, admin_user):
+    """Every path that adds ratings keeps exactly N: the admin's form added a fourth
+    rating to a pair of three, by someone outside the pool (a new-user pass)."""
+    _, _, _, rating, _ = rated
+    page = logged_in(admin_user)
+    before = list(Rating.objects.values_list("pk", "choice"))
+    assert page.get("/admin/annotations/rating/add/").status_code == 403
+    assert page.post("/admin/annotations/rating/add/", {}).status_code == 403
+    url = f"/admin/annotations/rating/{rating.pk}/"
+    assert page.post(f"{url}change/", {"choice": "-3"}).status_code == 403
+    assert page.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    assert list(Rating.objects.values_list("pk", "choice")) == before
+    leases = Assignment.objects.count()
+    assert page.get("/admin/annotations/assignment/add/").status_code == 403
+    assert Assignment.objects.count() == leases
