@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Max, Q
 from django.utils import timezone
 
 from generations.models import Generation, Prompt
@@ -21,8 +21,8 @@ ACTIVE_HOURS = 24
 class Stage:
     """One evaluation's figures: done generations of its chat models on its prompt
     set (out of prompts x models), pairs, ratings (of the pairs no flag review
-    excluded, out of those pairs x N), ratings since midnight, annotators who rated
-    in the last 24 hours, and the pool's size."""
+    excluded, out of those pairs x N), ratings given here since midnight, annotators
+    who rated here in the last 24 hours (imports are neither), and the pool's size."""
 
     generations_ready: int
     generations_needed: int
@@ -34,6 +34,8 @@ class Stage:
     pool: int
     # Single response: the mean quality (1 to 7) per chat model, best first.
     means: tuple[tuple[str, float, int], ...] = ()
+    # Prompts added to the set since the pairs were last built (Build pairs adds them).
+    newer_prompts: bool = False
 
 
 def evaluations_listed() -> list[Evaluation]:
@@ -59,12 +61,15 @@ def evaluation_stages(
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0,
                                                microsecond=0)  # fmt: skip
     ids = [item.pk for item in evaluations]
-    prompts = dict(
-        Prompt.objects.filter(prompt_set__in={e.prompt_set_id for e in evaluations})
+    prompts = {
+        prompt_set: (n, newest)
+        for prompt_set, n, newest in Prompt.objects.filter(
+            prompt_set__in={e.prompt_set_id for e in evaluations}
+        )
         .values_list("prompt_set")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), newest=Max("id"))
         .order_by()
-    )
+    }
     ready = _by_evaluation(
         # Each done generation of an evaluation's chat model on its prompt set.
         Generation.objects.filter(
@@ -82,15 +87,17 @@ def evaluation_stages(
         # A pair a flag review excluded is closed to rating: it needs nothing more.
         kept=Count("id", filter=Q(excluded=False)),
     )
+    here = Q(source=Rating.Source.NATIVE)
     ratings = _by_evaluation(
         Rating.objects.filter(comparison__evaluation__in=ids),
         "comparison__evaluation",
         n=Count("id", filter=Q(comparison__excluded=False)),
-        today=Count("id", filter=Q(created_at__gte=midnight)),
+        # Work done here: an import's ratings (stamped when imported) are not today's.
+        today=Count("id", filter=Q(created_at__gte=midnight) & here),
         active=Count(
             "annotator",
             distinct=True,
-            filter=Q(created_at__gte=now - timedelta(hours=ACTIVE_HOURS)),
+            filter=Q(created_at__gte=now - timedelta(hours=ACTIVE_HOURS)) & here,
         ),
     )
     pools = _by_evaluation(
@@ -113,10 +120,10 @@ def evaluation_stages(
         n_pairs = pairs.get(item.pk, {}).get("n", 0)
         kept = pairs.get(item.pk, {}).get("kept", 0)
         rated = ratings.get(item.pk, {})
+        n_prompts, newest = prompts.get(item.prompt_set_id, (0, 0))
         stages[item.pk] = Stage(
             generations_ready=ready.get(item.pk, {}).get("n", 0),
-            generations_needed=prompts.get(item.prompt_set_id, 0)
-            * len(item.chat_models.all()),
+            generations_needed=n_prompts * len(item.chat_models.all()),
             pairs=n_pairs,
             ratings=rated.get("n", 0),
             ratings_needed=kept * item.annotators_per_pair,
@@ -124,5 +131,6 @@ def evaluation_stages(
             active_annotators=rated.get("active", 0),
             pool=pools.get(item.pk, {}).get("n", 0),
             means=tuple(means.get(item.pk, ())),
+            newer_prompts=newest > item.built_through_prompt,
         )
     return stages

@@ -115,6 +115,12 @@ class Evaluation(models.Model):
         blank=True,
         help_text="Prompts left out when the comparisons were built, by reason.",
     )
+    built_through_prompt = models.PositiveBigIntegerField(
+        default=0,
+        db_default=0,
+        help_text="The prompt set's newest prompt (its id) when the comparisons were "
+        "last built: a newer prompt awaits Build pairs.",
+    )
     # Quality control (docs/quality-control.md). Rates are shares of the items an
     # annotator is served; gold and repeat answers are QualityTask rows, never Ratings.
     gold_rate = models.FloatField(

@@ -49,11 +49,13 @@ class HomeRow:
 
     @property
     def pairs_to_build(self) -> bool:
-        """Prompts were left out for generations still to come, and Build pairs may
-        add them (``pairs_refusal``); prompts over a context limit stay out."""
-        return awaits_generations(self.evaluation.left_out) and not pairs_refusal(
-            self.evaluation
+        """Prompts were left out for generations still to come, or added to the set
+        since the pairs were built, and Build pairs may add them (``pairs_refusal``);
+        prompts over a context limit stay out."""
+        waiting = (
+            awaits_generations(self.evaluation.left_out) or self.stage.newer_prompts
         )
+        return waiting and not pairs_refusal(self.evaluation)
 
     @property
     def all_models(self) -> str:

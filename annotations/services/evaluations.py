@@ -171,7 +171,9 @@ def comparisons_build(
     )
     rng = random.Random(seed)
     new, left_out = [], Counter()
+    newest = evaluation.built_through_prompt
     for prompt in evaluation.prompt_set.prompts.order_by("id"):
+        newest = max(newest, prompt.pk)
         chosen = pairs
         if pairs_per_prompt and len(pairs) > pairs_per_prompt:
             chosen = rng.sample(pairs, pairs_per_prompt)
@@ -198,4 +200,8 @@ def comparisons_build(
         # (a build that added nothing made the home forget its report's headline).
         evaluation.left_out = counted
         evaluation.save(update_fields=["left_out"])
+    if newest != evaluation.built_through_prompt:
+        # Not a change the reports show: an update, no save (no stale reports).
+        Evaluation.objects.filter(pk=evaluation.pk).update(built_through_prompt=newest)
+        evaluation.built_through_prompt = newest
     return BuildResult(evaluation=evaluation, created=len(new), left_out=dict(left_out))

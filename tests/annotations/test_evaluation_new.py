@@ -258,6 +258,24 @@ def test_a_prompt_over_the_context_limit_is_left_out_for_good(admin_client, setu
     assert "/build-pairs/" not in admin_client.get("/").content.decode()
 
 
+def test_prompts_added_to_the_set_later_are_offered_to_build_pairs(admin_client, setup):
+    """A new-user pass uploaded more prompts to an evaluation's set and generated
+    them: no page offered Build pairs, and the annotators had nothing left."""
+    prompt_set, cand, base, _, prompts = setup
+    GenerationFactory(prompt=prompts[2], chat_model=base)
+    admin_client.post("/evaluations/new/", _form(prompt_set, cand, base))
+    evaluation = Evaluation.objects.get(name="e1")
+    assert evaluation.comparisons.count() == 3
+    assert "/build-pairs/" not in admin_client.get("/").content.decode()
+    later = PromptFactory(prompt_set=prompt_set)  # the upload, then the job
+    for model in (cand, base):
+        GenerationFactory(prompt=later, chat_model=model)
+    assert "/build-pairs/" in admin_client.get("/").content.decode()
+    admin_client.post(f"/evaluations/{evaluation.pk}/build-pairs/")
+    assert evaluation.comparisons.filter(prompt=later).count() == 1
+    assert "/build-pairs/" not in admin_client.get("/").content.decode()
+
+
 def test_single_and_tournament_evaluations(admin_client, setup):
     prompt_set, cand, base, third, _ = setup
     GenerationFactory(prompt=prompt_set.prompts.first(), chat_model=third)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.models import Evaluation
+from annotations.models import Evaluation, Rating
 from tests.factories import (
     ChatModelFactory,
     ComparisonFactory,
@@ -31,10 +31,10 @@ def _cell(page: str, evaluation_id: int, figure: str) -> str:
 
 
 def _small(name: str = "small") -> Evaluation:
-    """3 pairs x N = 3 (9 ratings needed), 4 ratings: three by two annotators now,
-    one by a third annotator two days ago. Prompts: the 3 paired ones and a fourth
-    answered by the candidate only, so generations are 3 x 2 + 1 = 7 of 4 x 2 = 8.
-    Today: 3 ratings; active in 24 h: 2 annotators."""
+    """3 pairs x N = 3 (9 ratings needed), 5 ratings: three by two annotators now,
+    one by a third annotator two days ago, one imported now. Prompts: the 3 paired
+    ones and a fourth answered by the candidate only, so generations are 3 x 2 + 1 = 7
+    of 4 x 2 = 8. Today: 3 ratings; active in 24 h: 2 annotators."""
     evaluation = EvaluationFactory(name=name, annotators_per_pair=3)
     pairs = [ComparisonFactory(evaluation=evaluation) for _ in range(3)]
     extra = PromptFactory(prompt_set=evaluation.prompt_set)
@@ -45,6 +45,10 @@ def _small(name: str = "small") -> Evaluation:
     RatingFactory(comparison=pairs[1], annotator=first, created_at=now)
     RatingFactory(comparison=pairs[0], annotator=second, created_at=now)
     RatingFactory(comparison=pairs[2], annotator=old, created_at=now - timedelta(2))
+    # Imported now: a rating, but no work done here today (the demo's 8,931 imported
+    # crowd votes showed as Today 8931, Active 124; a new-user pass).
+    RatingFactory(comparison=pairs[1], annotator=UserFactory(), created_at=now,
+                  source=Rating.Source.IMPORTED)  # fmt: skip
     evaluation.pool.add(first, second)
     return evaluation
 
@@ -61,7 +65,7 @@ def test_home_figures_of_a_small_evaluation_counted_by_hand(client, admin_user):
     page = client.get("/").content.decode()
     assert _cell(page, evaluation.pk, "generations") == "7 / 8"
     assert _cell(page, evaluation.pk, "pairs") == "3"
-    assert _cell(page, evaluation.pk, "ratings") == "4 / 9"
+    assert _cell(page, evaluation.pk, "ratings") == "5 / 9"
     assert _cell(page, evaluation.pk, "today") == "3"
     assert _cell(page, evaluation.pk, "active") == "2"
     assert "pool (2)" in page
@@ -80,7 +84,7 @@ def test_home_figures_of_a_small_evaluation_counted_by_hand(client, admin_user):
     assert old_pair.update(excluded=True) == 1
     page = client.get("/").content.decode()
     assert _cell(page, evaluation.pk, "pairs") == "3"
-    assert _cell(page, evaluation.pk, "ratings") == "3 / 6"
+    assert _cell(page, evaluation.pk, "ratings") == "4 / 6"
     assert _cell(page, evaluation.pk, "today") == "3"
 
 
