@@ -1,11 +1,14 @@
 """Django admin for prompt sets, prompts, chat models, generations, jobs; uploads."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
+from evalsite.imports.record_values import FieldError
 from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
 
@@ -19,7 +22,8 @@ from .models import (
     Prompt,
     PromptSet,
 )
-from .services.imports import generations_import, prompts_import
+from .services.imports import checked_turns, generations_import, prompts_import
+from .words import count_turn_words
 
 
 class PromptInline(admin.TabularInline):
@@ -107,8 +111,39 @@ class PromptSetAdmin(admin.ModelAdmin):
         )
 
 
+class PromptAdminForm(forms.ModelForm):
+    """Turns checked as an upload checks them; the counts follow from them (the form
+    saved turns no server could be sent, and counts typed at will; a new-user pass)."""
+
+    class Meta:
+        model = Prompt
+        fields = [
+            "prompt_set",
+            "external_id",
+            "turns",
+            "categories",
+            "collection_method",
+            "metadata",
+        ]
+
+    def clean_turns(self):
+        try:
+            return checked_turns({"turns": self.cleaned_data.get("turns")})
+        except FieldError as error:
+            raise ValidationError(f"{error.field}: {error.message}") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if turns := cleaned.get("turns"):
+            self.instance.num_turns = sum(1 for turn in turns if turn["role"] == "user")
+            self.instance.word_count = count_turn_words(turns)
+        return cleaned
+
+
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
+    form = PromptAdminForm
+    readonly_fields = ["num_turns", "word_count"]
     list_display = [
         "external_id",
         "prompt_set",

@@ -281,6 +281,12 @@ class ChatModel(models.Model):
             raise ValidationError(
                 {"base_url": "An OpenAI-compatible model needs a URL."}
             )
+        from .tokenizers import TokenizerError, validate_spec
+
+        try:  # the admin's form saved any tokenizer (a new-user pass)
+            validate_spec(self.tokenizer)
+        except TokenizerError as exc:
+            raise ValidationError({"tokenizer": str(exc)}) from exc
 
 
 class GenerationJob(models.Model):

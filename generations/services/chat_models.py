@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from generations import presets, tokenizers
+from generations import presets
 from generations.models import ChatModel
 
 
@@ -64,11 +64,8 @@ def chat_model_create(
     max_concurrency: int = 8,
     request_timeout: float = 120.0,
 ) -> ChatModel:
-    """Register an OpenAI-compatible chat model; ValidationError names the bad field."""
-    try:
-        tokenizers.validate_spec(tokenizer)
-    except tokenizers.TokenizerError as exc:
-        raise ValidationError({"tokenizer": str(exc)}) from exc
+    """Register an OpenAI-compatible chat model; ValidationError names the bad field
+    (``ChatModel.clean`` checks the tokenizer)."""
     chat_model = ChatModel(
         name=name,
         backend=ChatModel.Backend.OPENAI,

@@ -60,7 +60,8 @@ class PromptRow:
         return count_turn_words(self.turns)
 
 
-def _turns(data: dict[str, Any]) -> list[dict[str, str]]:
+def checked_turns(data: dict[str, Any]) -> list[dict[str, str]]:
+    """A record's turns (or its ``prompt``) as stored; FieldError names the fault."""
     if "turns" in data and "prompt" in data:
         raise FieldError("turns", "give either 'turns' or 'prompt', not both")
     if "prompt" in data or "turns" not in data:
@@ -150,7 +151,7 @@ def _metadata(data: dict, fields: Iterable[str]) -> dict[str, Any]:
 def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     data = record.data
     external_id = text_field(data, "id", max_length=MAX_NAME_CHARS)
-    turns = _turns(data)
+    turns = checked_turns(data)
     categories = _categories(data, allowed)
     user_turns = sum(1 for turn in turns if turn["role"] == "user")
     if user_turns == 1 and len(categories) != 1:

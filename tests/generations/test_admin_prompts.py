@@ -1,0 +1,80 @@
+"""The Django admin's prompt form checks turns as an upload does; chat models' tokenizers."""
+
+import pytest
+from django.test import Client
+
+from generations.models import ChatModel, Prompt
+from tests.factories import PromptSetFactory
+
+pytestmark = pytest.mark.django_db
+
+BAD_TURNS = [
+    ('"hello"', "turns: expected a non-empty list of turns"),
+    ('[{"role": "user"}]', "turns[0].content: expected non-empty text"),
+    ('[{"role": "user", "content": ""}]', "turns[0].content: expected non-empty text"),
+    ('[{"role": "wizard", "content": "hi"}]', "turns[0].role: unknown role &#x27;wizard&#x27;"),
+    ('[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]',
+     "turns: user and assistant turns must alternate"),
+    ('[{"role": "assistant", "content": "a"}]', "turns: the last turn must be a user turn"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def admin(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def _form(prompt_set, turns: str, **extra) -> dict:
+    return {"prompt_set": prompt_set.pk, "external_id": "p1", "turns": turns,
+            "categories": '["dialogue"]', "collection_method": "", "metadata": "{}",
+            **extra}  # fmt: skip
+
+
+@pytest.mark.parametrize(("turns", "message"), BAD_TURNS)
+def test_the_prompt_form_refuses_turns_an_upload_refuses(admin, turns, message):
+    """A new-user pass saved each of these; a job then retried a TypeError for
+    minutes, blaming the model's server."""
+    prompt_set = PromptSetFactory()
+    response = admin.post("/admin/generations/prompt/add/", _form(prompt_set, turns))
+    assert response.status_code == 200  # the form again, with the error
+    assert message in response.content.decode()
+    assert not Prompt.objects.exists()
+
+
+def test_the_prompt_form_counts_turns_and_words_itself(admin):
+    prompt_set = PromptSetFactory()
+    turns = ('[{"role": "system", "content": "Be brief."}, {"role": "user", "content": '
+             '"Name a book."}, {"role": "assistant", "content": "Emma."}, '
+             '{"role": "user", "content": "Why?"}]')  # fmt: skip
+    response = admin.post(
+        "/admin/generations/prompt/add/",
+        _form(
+            prompt_set,
+            turns,
+            categories='["dialogue", "recommendations"]',
+            num_turns="7",
+            word_count="99",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    prompt = Prompt.objects.get()
+    assert (prompt.num_turns, prompt.word_count) == (2, 7)
+
+
+def test_the_chat_model_form_checks_the_tokenizer(admin):
+    response = admin.post(
+        "/admin/generations/chatmodel/add/",
+        {"name": "m", "backend": "openai", "base_url": "http://127.0.0.1:9/v1",
+         "model_id": "m", "system_prompt_preset": "none", "limits": "open",
+         "context_limit": "1000", "generation_limit": "1000", "temperature": "0",
+         "top_p": "1", "decoding": "{}", "max_concurrency": "8",
+         "request_timeout": "120", "metadata": "{}",
+         "tokenizer": "/nonexistent/tok.json"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "not &quot;backend&quot;, &quot;tiktoken:ENCODING&quot; or a file" in (
+        response.content.decode()
+    )
+    assert not ChatModel.objects.exists()
