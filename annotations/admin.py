@@ -68,6 +68,7 @@ class EvaluationForm(forms.ModelForm):
     class Meta:
         model = Evaluation
         fields = "__all__"  # noqa: DJ007 (the admin shows every field)
+        exclude = ["built_through_prompt"]  # noqa: DJ006 (Build pairs keeps it)
         help_texts = {
             "chat_models": "Tournament: two or more; single response: one or more. "
             "Head-to-head: leave empty (the candidate and baseline are added on "
@@ -159,7 +160,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     search_fields = ["name", "candidate__name", "baseline__name", "guidelines"]
     list_select_related = ["prompt_set", "candidate", "baseline"]
     filter_horizontal = ["chat_models"]
-    readonly_fields = ["left_out", "created_by", "created_at"]
+    readonly_fields = ["left_out", "built_through_prompt", "created_by", "created_at"]
     change_list_template = "admin/annotations/evaluation/change_list.html"
     # What its pairs and ratings were made for: fixed once it has pairs (a changed
     # scale made its reports fail; a changed side or set mislabelled them).

@@ -29,6 +29,7 @@ _WINDOW = 2
 _RETRIES = 50
 STOPPED = "This evaluation has stopped: its result is decided. Thank you!"
 PAUSED = "Your work on this evaluation is paused; the organisers will be in touch."
+RAN_OUT = "Nothing more is left for you here: your part is done. Thank you!"
 
 
 def assignment_next(
@@ -143,11 +144,25 @@ def lease_next(
         # Nothing free: either the work is done, or every open pair is locked by
         # someone leasing it right now; wait for those to commit.
         if not pair_queries.open_count(**query):
+            _ran_out(evaluation, annotator, member, now)
             return None, False
         if not wait:
             raise PairsBusy
         time.sleep(0.002 * (attempt + 1))
     raise PairsBusy
+
+
+def _ran_out(evaluation, annotator, member, now: datetime) -> None:
+    """Nothing is left for an annotator with a quota (a crowd participant) who has
+    rated: their part is done before their quota, and they get their completion
+    code or address (a new-user pass finished every pair and got none)."""
+    if member.quota is None or not pair_queries.rated_count(
+        evaluation_id=evaluation.pk, user_id=annotator.pk
+    ):
+        return
+    if not member.completed:
+        pair_queries.member_complete(member_id=member.id, now=now)
+    raise QuotaDone(RAN_OUT)
 
 
 def _adaptive_order(evaluation: Evaluation) -> tuple[str, str, dict] | None:

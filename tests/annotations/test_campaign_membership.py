@@ -400,3 +400,22 @@ def test_a_nul_in_a_pause_message_or_a_flag_note_is_a_400_naming_it(db, client):
     assert review.status_code == 400
     assert "note" in review.json()
     assert not FlagReview.objects.exists()
+
+
+def test_a_participant_who_runs_out_of_pairs_before_the_quota_gets_the_code(db, client):
+    """A new-user pass: quota 20, 8 pairs; after the eighth, "Nothing is left" and no
+    completion code, so a Prolific participant could not finish."""
+    evaluation, _, (user, fresh) = build_evaluation(
+        pairs=3, annotators=2, per_pair=1, quota=20, completion_code="CODE-X"
+    )
+    assert len(_rate_all(evaluation, user)) == 3
+    member = PoolMember.objects.get(evaluation=evaluation, user=user)
+    assert member.completed_at is not None
+    with pytest.raises(services.QuotaDone):
+        services.assignment_next(evaluation=evaluation, annotator=user)
+    client.force_login(user)
+    page = client.get(reverse("annotations:completed", args=[evaluation.pk]))
+    assert "CODE-X" in page.content.decode()
+    # Someone who rated nothing is not done: nothing left is only nothing left.
+    assert services.assignment_next(evaluation=evaluation, annotator=fresh) is None
+    assert PoolMember.objects.get(user=fresh).completed_at is None

@@ -81,7 +81,7 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
     watch(participant)
     participant.goto(f"{link}?{CROWD}")
     assert "more helpful" in participant.inner_text(".guidelines")
-    assert "You will rate 2 pairs" in participant.inner_text(".join")
+    assert "You will rate up to 2 pairs" in participant.inner_text(".join")
     assert not PoolMember.objects.filter(evaluation=evaluation).exists()
     if SCREENSHOTS:
         participant.screenshot(path=str(DOCS / "invitation-join.png"), full_page=True)

@@ -170,7 +170,7 @@ def test_get_shows_the_guidelines_and_creates_nothing(client, evaluation):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<strong>honest</strong>" in page
-    assert "You will rate 2 pairs" in page
+    assert "You will rate up to 2 pairs" in page
     # The Start form posts back to the link with the crowd ids.
     assert f'action="{_join_url(invitation, **CROWD)}"'.replace("&", "&amp;") in page
     assert SECRET_CANDIDATE not in page
@@ -209,12 +209,12 @@ def test_a_second_link_tells_a_member_their_own_quota_applies(client, evaluation
     client.post(_join_url(first, **CROWD))
     welcome = client.get(_join_url(second, PROLIFIC_PID="another-browser-pid"))
     html = welcome.content.decode()
-    assert "You will rate 2 pairs." in html  # theirs, not the second link's 1
+    assert "You will rate up to 2 pairs (" in html  # theirs, not the second link's 1
     assert "You are already taking part in this evaluation" in html
     # A newcomer on the second link reads its own quota.
     client.logout()
     html = client.get(_join_url(second, PROLIFIC_PID="newcomer")).content.decode()
-    assert "You will rate 1 pair." in html
+    assert "You will rate up to 1 pair (" in html
     assert "already taking part" not in html
     # One whose share is done is told so, not promised pairs.
     PoolMember.objects.filter(participant_id=PID).update(completed_at=timezone.now())
