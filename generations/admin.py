@@ -229,11 +229,26 @@ class GenerationAdmin(admin.ModelAdmin):
 
 @admin.register(GenerationJob)
 class GenerationJobAdmin(admin.ModelAdmin):
+    """Jobs are started, cancelled and resumed by the job pages (and the API), whose
+    services create the generations and queue their tasks: Add leads there, and a
+    job's status and scope are read-only here (a job saved by this form as running
+    never generated anything; a new-user pass)."""
+
     list_display = ["__str__", "status", "created_by", "created_at", "progress_link"]
     list_filter = ["status", "created_at"]
     search_fields = ["name"]
-    filter_horizontal = ["prompt_sets", "chat_models"]
-    readonly_fields = ["started_at", "finished_at", "created_at"]
+    readonly_fields = [
+        "status",
+        "prompt_sets",
+        "chat_models",
+        "created_by",
+        "started_at",
+        "finished_at",
+        "created_at",
+    ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("generations:job-new")
 
     @admin.display(description="Progress")
     def progress_link(self, obj: GenerationJob):

@@ -1,9 +1,10 @@
-"""The Django admin's prompt form checks turns as an upload does; chat models' tokenizers."""
+"""The Django admin of generations: prompts checked as uploads are, chat models'
+tokenizers, jobs started by the job pages."""
 
 import pytest
 from django.test import Client
 
-from generations.models import ChatModel, Prompt
+from generations.models import ChatModel, GenerationJob, Prompt
 from tests.factories import PromptSetFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,14 @@ def test_the_chat_model_form_checks_the_tokenizer(admin):
         response.content.decode()
     )
     assert not ChatModel.objects.exists()
+
+
+def test_adding_a_job_in_the_admin_leads_to_the_job_page(admin):
+    """Its form saved a "running" job with no generations and no tasks."""
+    response = admin.get("/admin/generations/generationjob/add/")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/generations/jobs/new/",
+    )
+    assert admin.post("/admin/generations/generationjob/add/", {}).status_code == 302
+    assert not GenerationJob.objects.exists()
