@@ -26,9 +26,12 @@ def _built(result: BuildResult) -> str:
         reasons = "; ".join(f"{k}: {v}" for k, v in sorted(result.left_out.items()))
         text += f"; {result.left_out_total} left out ({reasons})"
         if awaits_generations(result.left_out):
-            text += ". Build the pairs again once their generations are done"
+            text += (
+                ". Build the pairs again once their generations are done (by a "
+                "generation job, or imported for a model without a server)"
+            )
         else:  # over the context limit: waiting would not change it
-            text += ", for good: a response over its model's context limit"
+            text += ", for good: a prompt longer than its model's context limit"
     return text + "."
 
 

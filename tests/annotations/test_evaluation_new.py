@@ -253,7 +253,10 @@ def test_a_prompt_over_the_context_limit_is_left_out_for_good(admin_client, setu
     evaluation = Evaluation.objects.get(name="e1")
     assert evaluation.left_out == {"base filtered": 1}
     text = response.content.decode()
-    assert "1 left out (base filtered: 1), for good" in text
+    assert (
+        "1 left out (base filtered: 1), for good: a prompt longer than its model"
+        in text
+    )
     assert "Build the pairs again" not in text
     assert "/build-pairs/" not in admin_client.get("/").content.decode()
 
