@@ -11,6 +11,7 @@ from evalsite.imports.limits import (
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
 )
+from evalsite.serializers import KnownFields
 from generations.api_imports import BackgroundImportView
 from generations.models import ChatModel, PromptSet
 
@@ -77,7 +78,7 @@ class NameField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class EvaluationCreateSerializer(serializers.Serializer):
+class EvaluationCreateSerializer(KnownFields, serializers.Serializer):
     name = serializers.CharField(max_length=MAX_NAME_CHARS)
     prompt_set = NameField(slug_field="name", queryset=PromptSet.objects.all())
     candidate = NameField(

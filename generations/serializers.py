@@ -3,11 +3,12 @@
 from rest_framework import serializers
 
 from evalsite.imports.limits import MAX_INT
+from evalsite.serializers import KnownFields
 
 from .models import ChatModel, GenerationJob, PromptSet
 
 
-class ChatModelSerializer(serializers.ModelSerializer):
+class ChatModelSerializer(KnownFields, serializers.ModelSerializer):
     system_prompt = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, default=None
     )
@@ -48,7 +49,7 @@ class ChatModelSerializer(serializers.ModelSerializer):
         }
 
 
-class GenerationJobSerializer(serializers.ModelSerializer):
+class GenerationJobSerializer(KnownFields, serializers.ModelSerializer):
     prompt_sets = serializers.SlugRelatedField(
         many=True, slug_field="name", queryset=PromptSet.objects.all()
     )

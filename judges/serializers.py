@@ -4,11 +4,12 @@ from rest_framework import serializers
 
 from annotations.api_imports import NameField
 from annotations.models import Evaluation
+from evalsite.serializers import KnownFields
 
 from .models import Judge, Judgement, JudgeRun
 
 
-class JudgeRunStartSerializer(serializers.Serializer):
+class JudgeRunStartSerializer(KnownFields, serializers.Serializer):
     """Start a run, or resume the judge's run on the evaluation."""
 
     evaluation = NameField(slug_field="name", queryset=Evaluation.objects.all())

@@ -650,6 +650,9 @@ EVALUATIONS = [
     pytest.param(
         {"chat_models": ["cand", f"base{NUL}"]}, "chat_models", id="nul-chat-model"
     ),
+    # A field the API does not take was passed over: the evaluation was created
+    # with an empty pool (a new-user pass).
+    pytest.param({"pool": ["annotator"]}, "pool", id="unknown-field"),
 ]
 
 

@@ -186,6 +186,7 @@ def test_jobs_need_a_backend(prompt_set):
         ("decoding", {"messages": []}),
         ("temperature", -3),  # accepted, and every job ran with it (a new-user pass)
         ("temperature", 1e308),
+        ("tempreature", 0.7),  # a misspelt field was passed over in silence
     ],
 )
 def test_api_refuses_a_number_beyond_its_column_naming_the_field(

@@ -268,3 +268,12 @@ def test_a_run_of_another_evaluation_is_its_own(
         for row in api.get("/api/judge-runs/").json()["results"]
     }
     assert totals == {"one": 1, "two": 2}
+
+
+def test_api_refuses_a_field_it_does_not_take(api, evaluation, json_judge):
+    body = {"evaluation": evaluation.name, "judge": json_judge.name, "orders": 2}
+    response = api.post("/api/judge-runs/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["orders"]
+    assert response.json()["orders"][0].startswith("unknown field; use both_orders,")
+    assert not JudgeRun.objects.exists()
