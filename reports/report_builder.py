@@ -195,7 +195,9 @@ def build_report(
         return Report(
             **common,
             tournament=board,
-            warnings=report_warnings(ratings, evaluation, rule, tournament=board),
+            warnings=report_warnings(
+                ratings, evaluation, rule, tournament=board, resamples=options.resamples
+            ),
         )
     breakdowns, edges = breakdown_tables(outcomes, options)
     head = replace(
@@ -212,5 +214,12 @@ def build_report(
         headline=head,
         quintile_edges=edges,
         breakdowns=breakdowns,
-        warnings=report_warnings(ratings, evaluation, rule, head, breakdowns),
+        warnings=report_warnings(
+            ratings, evaluation, rule, head, breakdowns, resamples=_bootstrap(options)
+        ),
     )
+
+
+def _bootstrap(options: ReportOptions) -> int | None:
+    """The bootstrap's resamples behind the head-to-head intervals; None for Wilson."""
+    return options.resamples if options.interval == "bootstrap" else None

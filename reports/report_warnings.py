@@ -24,9 +24,13 @@ from .values import (
 # A group (the whole evaluation, a category, ...) with fewer prompts than this has
 # an interval too unreliable to draw: it is marked, and no error bar is drawn.
 MIN_GROUP_PROMPTS = 10
+# Fewer bootstrap resamples than this make a 95% percentile interval from a handful
+# of draws in each tail: it may not even hold the estimate.
+MIN_RESAMPLES = 100
 CODES = (
     "few_ratings",
     "few_prompts",
+    "few_resamples",
     "zero_width",
     "not_estimable",
     "category_variants",
@@ -100,6 +104,22 @@ def few_prompts(headline: Headline, breakdowns: Breakdowns) -> ReportWarning | N
         "marked so and not drawn as error bars in the figures.",
         count=len(detail),
         detail=detail,
+    )
+
+
+def few_resamples(resamples: int | None) -> ReportWarning | None:
+    """Bootstrap intervals from fewer than ``MIN_RESAMPLES`` resamples (a new-user
+    pass read "win 21.1%, 95% interval 15.8-15.8" at one resample). ``resamples``:
+    the bootstrap's, None when the intervals are no bootstrap."""
+    if resamples is None or not 0 < resamples < MIN_RESAMPLES:
+        return None
+    return ReportWarning(
+        code="few_resamples",
+        message=f"The intervals come from {_count(resamples, 'bootstrap resample', 'bootstrap resamples')}: "
+        f"too few for a 95% interval (it may not even hold the estimate). Use at "
+        f"least {MIN_RESAMPLES}; the default is 1,000.",
+        count=resamples,
+        detail=(f"resamples: {resamples}",),
     )
 
 
@@ -185,16 +205,21 @@ def report_warnings(
     headline: Headline | None = None,
     breakdowns: Breakdowns | None = None,
     tournament: Tournament | None = None,
+    resamples: int | None = None,
 ) -> tuple[ReportWarning, ...]:
     """Every warning of a report, in the order of ``CODES``.
 
     ``headline`` and ``breakdowns`` (a head-to-head report's) add the warnings
     on groups and intervals; a ``tournament`` the one on scores without a finite
-    estimate.
+    estimate; ``resamples`` (the bootstrap's, if the intervals are one) the one on
+    too few of them.
     """
     found = [few_ratings(ratings, evaluation, rule)]
     if headline is not None and breakdowns is not None:
-        found += [few_prompts(headline, breakdowns), zero_width(headline, breakdowns)]
+        found.append(few_prompts(headline, breakdowns))
+    found.append(few_resamples(resamples))
+    if headline is not None and breakdowns is not None:
+        found.append(zero_width(headline, breakdowns))
     if tournament is not None:
         found.append(not_estimable(tournament))
     found.append(category_variants(ratings))

@@ -119,7 +119,7 @@ def test_few_ratings_lists_the_counts_that_occur_whatever_n_asks():
 def test_a_clean_report_has_no_warnings():
     frame = _frame(6, n_prompts=60)
     frame["num_turns"] = 1  # few groups, each of many prompts
-    report = build_report(frame, EVALUATION, OPTIONS)
+    report = build_report(frame, EVALUATION, replace(OPTIONS, resamples=100))
     assert report.warnings == ()
     assert report.to_json()["warnings"] == []
 
@@ -302,3 +302,21 @@ def test_clustered_wilson_design_effects_in_the_csv_and_json(client, researcher,
     category = table[table["section"] == "category"]
     assert (category["win_design_effect"] >= 1).all()
     assert "cluster-robust" in body["metadata"]["definitions"]["interval"]
+
+
+@pytest.mark.parametrize(
+    ("options", "warned"),
+    [
+        (ReportOptions(resamples=1), True),
+        (ReportOptions(resamples=99), True),
+        (ReportOptions(resamples=100), False),
+        (ReportOptions(resamples=0), False),  # no intervals at all: nothing to doubt
+        (ReportOptions(resamples=5, interval="wilson"), False),  # no bootstrap
+    ],
+)
+def test_too_few_resamples_are_a_warning(options, warned):
+    """A new-user pass read "win 21.1%, 95% interval 15.8-15.8" at one resample."""
+    frame = _frame(6, n_prompts=60)
+    frame["num_turns"] = 1
+    codes = [w.code for w in build_report(frame, EVALUATION, options).warnings]
+    assert ("few_resamples" in codes) is warned
