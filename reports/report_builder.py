@@ -200,9 +200,13 @@ def build_report(
             ),
         )
     breakdowns, edges = breakdown_tables(outcomes, options)
+    # The always-valid sequence follows the pairs as they complete with N ratings:
+    # with annotators left out none would (it said "over 0 complete pairs").
     head = replace(
         headline(outcomes, ratings, options),
-        sequence=sequence_bounds(
+        sequence=None
+        if excluded
+        else sequence_bounds(
             ratings,
             outcomes,
             per_pair=evaluation.annotators_per_pair,

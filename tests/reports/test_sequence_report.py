@@ -42,6 +42,23 @@ def test_report_has_the_sequence_over_pairs_in_completion_order(h2h):
     }
 
 
+def test_with_annotators_left_out_the_page_says_why_there_is_no_sequence(
+    client, researcher, h2h
+):
+    """No pair completes with N ratings once an annotator is left out: the page read
+    "over 0 complete pairs ... win 0.0-100.0" (a new-user pass)."""
+    report = evaluation_report(h2h, ReportOptions(resamples=50, exclude=("ann-c",)))
+    assert report.headline.sequence is None
+    assert report.to_json()["headline"]["sequence"] is None
+    client.force_login(researcher)
+    page = client.get(
+        reverse("reports:evaluation", args=[h2h.pk]),
+        {"resamples": 50, "exclude": "ann-c"},
+    ).content.decode()
+    assert "it is not shown with annotators left out" in page
+    assert "over 0 complete pairs" not in page
+
+
 def test_report_states_the_stop(client, researcher, h2h):
     when = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
     Evaluation.objects.filter(pk=h2h.pk).update(
