@@ -130,6 +130,9 @@ def parse_choice(scale: str, raw: object) -> int:
             if text.lower() == label.lower():
                 return value
         try:
+            # ASCII digits only: int() reads "٣" (Arabic-Indic three) and "1_0" too.
+            if not text.isascii() or "_" in text:
+                raise ValueError(text)
             raw = int(text)
         except ValueError:
             allowed = ", ".join(label for _, label in labels(scale))

@@ -111,3 +111,12 @@ def test_the_database_refuses_one_safety_label_alone(annotator):
             safety_a="safe",
             created_at="2026-01-01T00:00:00Z",
         )
+
+
+@pytest.mark.parametrize("raw", ["٣", "\uff13", "1_0", "²"])
+def test_choices_are_ascii_digits(raw):
+    """int() reads an Arabic-Indic or full-width digit: a new-user pass stored "٣"
+    as 3."""
+    with pytest.raises(ValueError, match="is not on the scale"):
+        scales.parse_choice("seven", raw)
+    assert scales.parse_choice("seven", " -3 ") == -3
