@@ -280,6 +280,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Records' ids in paths (evalsite.converters.IdConverter) are integers.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
+    # The 400s and 404s a view does not document itself (evalsite/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "evalsite.schema.add_refusals",
+    ],
     # One enum for the two safety labels of a rating (safety_a, safety_b).
     "ENUM_NAME_OVERRIDES": {
         "SafetyEnum": "annotations.models.Rating.Safety",

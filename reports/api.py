@@ -206,7 +206,11 @@ class ReportFileView(APIView):
             JOB_PARAMETER,
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # Each file's own type (downloads.FILES): it said octet-stream for all.
+            **{
+                (200, media): OpenApiTypes.BINARY
+                for media in dict.fromkeys(downloads.FILES.values())
+            },
             202: OpenApiTypes.OBJECT,
         },
     )

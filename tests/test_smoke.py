@@ -93,3 +93,38 @@ def test_the_schema_sends_an_upload_s_file_as_binary(client, researcher):
     ]
     assert files
     assert all(file["format"] == "binary" for file in files)
+
+
+def test_the_schema_lists_the_refusals_endpoints_answer(client, researcher):
+    """A new-user pass got 400s from every create endpoint and from report options,
+    and 404s on paths with an id, that the schema did not list; and each download
+    documented as application/octet-stream."""
+    client.force_login(researcher)
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path, method in [
+        ("/api/chat-models/", "post"),
+        ("/api/evaluations/", "post"),
+        ("/api/jobs/", "post"),
+        ("/api/judge-runs/", "post"),
+        ("/api/reports/{id}/", "get"),
+        ("/api/reports/preferences/", "get"),
+        ("/api/consistency/imports/", "post"),
+    ]:
+        assert "400" in paths[path][method]["responses"], (path, method)
+    for path, method in [
+        ("/api/reports/{id}/", "get"),
+        ("/api/jobs/{id}/resume/", "post"),
+        ("/api/evaluations/{evaluation_id}/quality/", "get"),
+    ]:
+        assert "404" in paths[path][method]["responses"], (path, method)
+    # An endpoint's own description stands: the annotator loop's 400 is its Error.
+    rating = paths["/api/assignments/{assignment_id}/rating/"]["post"]["responses"][
+        "400"
+    ]
+    assert "Error" in str(rating)
+    files = paths["/api/reports/{id}/{filename}"]["get"]["responses"]["200"]
+    assert set(files["content"]) == {
+        "text/csv",
+        "application/vnd.apache.parquet",
+        "application/json",
+    }
