@@ -8,6 +8,10 @@ RESEARCHER = "researcher"
 ADMIN = "admin"
 
 _APPS = ("generations", "annotations", "judges", "consistency", "authtoken")
+# Admins manage accounts in the Django admin (an annotator with a password, a role by
+# its group): a new-user pass found no way to. Not delete: a user's ratings go with
+# them (deactivate instead).
+_ADMIN_ACCOUNTS = ("add_user", "change_user", "view_user", "view_group")
 
 
 def _permissions_for(role: str) -> list[Permission]:
@@ -17,7 +21,10 @@ def _permissions_for(role: str) -> list[Permission]:
     if role == RESEARCHER:
         # Researchers read everything and change nothing.
         return list(perms.filter(codename__startswith="view_"))
-    return list(perms.exclude(codename="rate_evaluation"))
+    accounts = Permission.objects.filter(
+        content_type__app_label="auth", codename__in=_ADMIN_ACCOUNTS
+    )
+    return [*perms.exclude(codename="rate_evaluation"), *accounts]
 
 
 def group_for(role: str) -> Group:

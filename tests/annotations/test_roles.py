@@ -35,8 +35,22 @@ def test_admins_change_everything(admin_user):
         "annotations.add_evaluation",
         "annotations.change_evaluation",
         "annotations.view_report",
+        # Accounts: a new-user pass could neither add an annotator with a password
+        # nor give someone a role in the browser.
+        "auth.add_user",
+        "auth.change_user",
     ):
         assert admin_user.has_perm(perm), perm
+    assert not admin_user.has_perm("auth.delete_user")  # their ratings would go
+
+
+@pytest.mark.django_db
+def test_admins_manage_accounts_in_the_django_admin(client, admin_user, researcher):
+    client.force_login(admin_user)
+    assert client.get("/admin/auth/user/add/").status_code == 200
+    assert client.get(f"/admin/auth/user/{researcher.pk}/change/").status_code == 200
+    client.force_login(researcher)
+    assert client.get("/admin/auth/user/").status_code in (302, 403)
 
 
 @pytest.mark.django_db
