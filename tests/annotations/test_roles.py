@@ -49,6 +49,10 @@ def test_admins_manage_accounts_in_the_django_admin(client, admin_user, research
     client.force_login(admin_user)
     assert client.get("/admin/auth/user/add/").status_code == 200
     assert client.get(f"/admin/auth/user/{researcher.pk}/change/").status_code == 200
+    # Not a superuser: they cannot make one, themselves included.
+    page = client.get(f"/admin/auth/user/{admin_user.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page
+    assert 'name="groups"' in page  # a role is a group
     client.force_login(researcher)
     assert client.get("/admin/auth/user/").status_code in (302, 403)
 
