@@ -35,6 +35,19 @@ def _built(result: BuildResult) -> str:
     return text + "."
 
 
+def _pool_short(evaluation: Evaluation, pool: int) -> str:
+    """A pool smaller than N annotators per pair completes no pair (a new-user pass
+    created N = 5 with 3 and was not told)."""
+    needed = evaluation.annotators_per_pair
+    if pool >= needed:
+        return ""
+    return (
+        f"Each pair needs {needed} different annotators and the pool has {pool}: no "
+        "pair can complete until more join (the evaluation's pool in the admin, "
+        "add_annotators, or an invitation link)."
+    )
+
+
 def _readiness(form: EvaluationCreateForm) -> dict | None:
     """The generations the chosen prompt set and chat models have, and the link
     that starts a job for the missing ones; None until both are chosen."""
@@ -81,6 +94,10 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
                 request,
                 f"Evaluation {result.evaluation.name} created: " + _built(result),
             )
+            if warning := _pool_short(
+                result.evaluation, len(form.cleaned_data["pool"])
+            ):
+                messages.warning(request, warning)
             return redirect("home")
     context = {"form": form, "readiness": _readiness(form)}
     refused = "create" in request.POST and bool(form.errors)

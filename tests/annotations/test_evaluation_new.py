@@ -213,6 +213,12 @@ def test_create_stores_everything_through_the_services(admin_client, setup, db):
     assert "2 pairs built; 1 left out (no generation by base: 1)" in (
         response.content.decode()
     )
+    # One annotator in the pool, three needed a pair: said at once (a new-user pass
+    # was not told, and no pair could ever complete).
+    assert (
+        "Each pair needs 3 different annotators and the pool has 1: no pair can "
+        "complete until more join"
+    ) in response.content.decode()
 
 
 def test_build_pairs_after_the_generation_job(
