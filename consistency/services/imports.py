@@ -146,7 +146,12 @@ def _probes(data: dict[str, Any]) -> list[str]:
         try:
             value = json_loads(value)
         except FieldError as exc:
-            raise FieldError("probes", f"expected a JSON list: {exc.message}") from None
+            # Text is a CSV cell's list, written as JSON; in JSONL it is a mistake.
+            raise FieldError(
+                "probes",
+                'expected a list of user turns (in a CSV cell, as JSON: ["...", '
+                f'"..."]); this text is not one ({exc.message})',
+            ) from None
     if not isinstance(value, list):
         raise FieldError("probes", "expected a list of user turns")
     if not 1 <= len(value) <= MAX_PROBES:

@@ -116,7 +116,11 @@ def test_csv_with_probes_as_a_json_list(api):
         ({"id": "x", "system": "S\u0000", "probes": ["a"]}, "system", "NUL"),
         ({"id": "x", "system": "S", "probes": ["a"] * 21}, "probes", "1 to 20"),
         ({"id": "x", "system": "S", "probes": []}, "probes", "1 to 20"),
-        ({"id": "x", "system": "S", "probes": "nope"}, "probes", "JSON list"),
+        (
+            {"id": "x", "system": "S", "probes": "nope"},
+            "probes",
+            "expected a list of user turns (in a CSV cell, as JSON",
+        ),
         ({"id": "x", "system": "S", "probes": [3]}, "probes[0]", "string"),
         ({"id": "x", "system": "S", "probes": ["a", " "]}, "probes[1]", "empty"),
         ({"id": "x", "system": "S", "probes": ["a\u0000"]}, "probes[0]", "NUL"),
