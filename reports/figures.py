@@ -34,6 +34,9 @@ TITLES = {
 }
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 UNRELIABLE = f"< {MIN_GROUP_PROMPTS} prompts, no error bar"
+# An unreliable group's label carries this mark, and a note under the axes says what
+# it means once (the note on every label ran into the next one).
+MARK = "*"
 # Names, categories and titles are data, drawn as they are: a `$` in a model's name is
 # not mathtext (an unbalanced one would fail the figure), nor is anything TeX.
 # Text reads these when it is made and tick labels are made while drawing, so both
@@ -58,7 +61,8 @@ def _group_label(section: str, row: BreakdownRow, edges: tuple[QuintileEdge, ...
 def _bars(ax, labels: list[str], rows: Sequence[Headline | BreakdownRow]) -> None:
     """Grouped win/tie/loss bars with interval error bars.
 
-    An unreliable group (too few prompts) gets no error bar, and its label says so.
+    An unreliable group (too few prompts) gets no error bar, and its label a mark
+    that a note under the axes explains.
     """
     x = np.arange(len(labels))
     width = 0.26
@@ -75,12 +79,16 @@ def _bars(ax, labels: list[str], rows: Sequence[Headline | BreakdownRow]) -> Non
                         yerr=errors[:, reliable] * 100, fmt="none", ecolor="black",
                         capsize=3)  # fmt: skip
     labels = [
-        label if ok else f"{label}\n({UNRELIABLE})"
+        label if ok else f"{label}{MARK}"
         for label, ok in zip(labels, reliable, strict=True)
     ]
     ax.set_xticks(x, labels, fontsize=8)
+    if not reliable.all():
+        ax.figure.supxlabel(f"{MARK} {UNRELIABLE}", fontsize=8, x=0.02, ha="left")
     ax.set_ylabel("% of outcomes")
-    ax.set_ylim(0, 100)
+    # Headroom above 100 % for the legend: it covered a bar that reached the top.
+    ax.set_ylim(0, 118)
+    ax.set_yticks(range(0, 101, 20))
     ax.legend(frameon=False, ncols=3, loc="upper right")
     ax.grid(axis="y", alpha=0.3)
 

@@ -179,17 +179,20 @@ def _error_bar_xs(ax) -> list[float]:
 def test_an_unreliable_group_has_no_error_bar_in_the_figure():
     report = build_report(_warned_frame(), EVALUATION, OPTIONS)
     rows = report.breakdowns.category
-    ax = figures.figure(report, "category").axes[0]
+    fig = figures.figure(report, "category")
+    ax = fig.axes[0]
     xs = np.array(_error_bar_xs(ax))
     labels = [label.get_text() for label in ax.get_xticklabels()]
     for index, row in enumerate(rows):
         near = np.abs(xs - index) < 0.45  # the win, tie and loss bars of the group
         if row.reliable:
             assert near.sum() == 3, row.group
-            assert figures.UNRELIABLE not in labels[index]
+            assert not labels[index].endswith(figures.MARK)
         else:
             assert not near.any(), row.group
-            assert figures.UNRELIABLE in labels[index]
+            assert labels[index].endswith(figures.MARK)
+    # The mark explained once, under the axes (on every label the notes collided).
+    assert fig.get_supxlabel() == f"{figures.MARK} {figures.UNRELIABLE}"
     assert any(not row.reliable for row in rows)
     assert any(row.reliable for row in rows)
 
