@@ -144,8 +144,8 @@ def _welcome(
     returning = services.pool_member_returning(
         evaluation=evaluation, user=signed_in, crowd=crowd
     )
-    if refusal == "full" and returning:
-        refusal = None  # a full link still lets its own members back in
+    if refusal in ("full", "no_work") and returning:
+        refusal = None  # its own members still come back (to their completion)
     if refusal is not None:
         return _refused(request, services.REFUSALS[refusal], status=410)
     context = {
@@ -158,6 +158,8 @@ def _welcome(
             else (invitation.quota or evaluation.quota)
         ),
         "returning": returning is not None,
+        # A single-response evaluation rates one answer at a time, not pairs.
+        "single": evaluation.kind == Evaluation.Kind.SINGLE,
         "done": returning is not None and returning.completed_at is not None,
         "action": request.get_full_path(),
     }

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .. import roles
 from ..models import Evaluation, Invitation, PoolMember
+from . import pair_queries
 
 # The query parameters crowd platforms append (Prolific's names), and where they go.
 CROWD_PARAMETERS = {
@@ -97,7 +98,24 @@ def invitation_refusal(invitation: Invitation, *, now: datetime) -> str | None:
         return "closed"
     if invitation.uses >= invitation.max_uses:
         return "full"
+    if not _work_left(invitation.evaluation, now):
+        return "no_work"
     return None
+
+
+def _work_left(evaluation: Evaluation, now: datetime) -> bool:
+    """Is a pair open to someone new (a place taken on a full evaluation gave no pair
+    and no completion code; a new-user pass)?"""
+    if evaluation.stopped_at is not None:
+        return False
+    return bool(
+        pair_queries.open_count(
+            evaluation_id=evaluation.pk,
+            per_pair=evaluation.annotators_per_pair,
+            user_id=0,  # nobody's: every pair with room counts
+            now=now,
+        )
+    )
 
 
 REFUSALS = {
@@ -105,6 +123,8 @@ REFUSALS = {
     "expired": "This invitation link has expired.",
     "closed": "This evaluation is closed.",
     "full": "Every place offered by this invitation link is taken.",
+    "no_work": "Nothing is left to rate in this evaluation, so no place was taken. "
+    "Thank you for your interest.",
 }
 
 
@@ -166,7 +186,8 @@ def invitation_join(
     signed-in ``user`` already in the pool stays as they are; otherwise one place is
     used, by ``user`` or by a new annotator account (generated username, unusable
     password). Invitation.DoesNotExist for an unknown token; InvitationRefused when
-    the link is revoked, expired, full (re-entries excepted) or its evaluation closed.
+    the link is revoked, expired, full or its evaluation has nothing left (re-entries
+    excepted), or the evaluation is closed.
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -182,7 +203,7 @@ def invitation_join(
         member = pool_member_returning(evaluation=evaluation, user=user, crowd=crowd)
         if member is not None:
             return Joined(member.user, member, new_account=False, used_place=False)
-        if refusal == "full":
+        if refusal in ("full", "no_work"):  # its own members still come back
             raise InvitationRefused(refusal, REFUSALS[refusal])
         new_account = user is None
         if new_account:

@@ -11,10 +11,11 @@ from django.utils import timezone
 from annotations import roles
 from annotations.models import Assignment, Invitation, PoolMember
 from annotations.services import invitations as services
-from annotations.services.assignments import rating_submit
+from annotations.services.assignments import assignment_next, rating_submit
 from tests.conftest import make_user
 
 from .conftest import SECRET_BASELINE, SECRET_CANDIDATE, build_evaluation
+from .single_support import build_single
 
 User = get_user_model()
 PID = "5f1e2d3c4b5a69788796a5b4"
@@ -371,3 +372,32 @@ def test_no_places_or_a_zero_quota_is_a_400_naming_the_field(client, evaluation)
         assert response.status_code == 400
         assert field in response.context["form"].errors
     assert not Invitation.objects.exists()
+
+
+def test_an_evaluation_with_nothing_left_takes_no_place(client, evaluation):
+    """A new-user pass opened a link after every pair was rated: a place was taken,
+    and the participant got "Nothing left" and no completion code."""
+    invitation = _invitation(evaluation, quota=2)
+    rater = make_user("rater", roles.ANNOTATOR)
+    evaluation.pool.add(rater)
+    while lease := assignment_next(evaluation=evaluation, annotator=rater):
+        rating_submit(assignment_id=lease.pk, annotator=rater, choice=1, seconds=2)
+    url = f"/join/{invitation.token}/?PROLIFIC_PID=late1"
+    page = client.get(url)
+    assert page.status_code == 410
+    assert "Nothing is left to rate in this evaluation" in page.content.decode()
+    assert client.post(url).status_code == 410
+    invitation.refresh_from_db()
+    assert invitation.uses == 0
+    assert not PoolMember.objects.filter(participant_id="late1").exists()
+
+
+def test_a_single_response_evaluation_welcomes_to_rating_answers(client, db):
+    """A new-user pass: its link said "compare pairs of answers ... which one is
+    better" for a task that rates one answer from 1 to 7."""
+    likert, _, _ = build_single(prompts=2, annotators=0, per_pair=1)
+    invitation = _invitation(likert, quota=2)
+    page = client.get(f"/join/{invitation.token}/").content.decode()
+    assert "rate each one from 1 to 7" in page
+    assert "You will rate up to 2 answers" in page
+    assert "compare pairs" not in page
