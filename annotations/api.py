@@ -391,6 +391,7 @@ class ItemAnswerView(APIView):
                 action=action,
                 choice=answer.get("choice"),
                 seconds=answer.get("seconds"),
+                comment=answer.get("comment", "") if action == "flag" else "",
             )
         except QualityTask.DoesNotExist:
             return Response(_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)

@@ -839,6 +839,10 @@ class QualityTask(models.Model):
         null=True, blank=True, help_text="From the candidate's point of view."
     )
     seconds = models.FloatField(null=True, blank=True)
+    # A flag on a check ends it as skipped (the annotator is not told it was a
+    # check); what they reported is kept for the admins.
+    flagged = models.BooleanField(default=False, db_default=False)
+    comment = models.TextField(blank=True, help_text="The annotator's note on a flag.")
 
     class Meta:
         ordering = ["-leased_at"]

@@ -78,9 +78,11 @@ class QualityTaskAdmin(admin.ModelAdmin):
         "choice",
         "score",
         "seconds",
+        "flagged",
+        "comment",
         "answered_at",
     ]
-    list_filter = ["kind", "state", "evaluation"]
+    list_filter = ["kind", "state", "flagged", "evaluation"]
     search_fields = ["annotator__username"]
     list_select_related = ["evaluation", "annotator"]
 

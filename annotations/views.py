@@ -267,12 +267,16 @@ def item_answer(request: HttpRequest, token: str) -> HttpResponse:
     if action not in _ACTIONS:
         action = Action.RATE
     try:
+        comment = answer_changes.comment_clean(
+            request.POST.get("comment", ""), field="comment"
+        )
         outcome = check_answer_submit(
             task_id=pk,
             annotator=request.user,
             action=action,
             choice=request.POST.get("choice"),
             seconds=request.POST.get("seconds") or None,
+            comment=comment if action == Action.FLAG else "",
         )
     except QualityTask.DoesNotExist:
         raise Http404("No such pair.") from None

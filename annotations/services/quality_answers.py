@@ -89,11 +89,13 @@ def check_answer_submit(
     action: Action | str,
     choice: object = None,
     seconds: object = None,
+    comment: str = "",
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> CheckOutcome:
     """Answer a check (rate with ``choice`` and ``seconds``; skip; flag, which on a
-    check only ends it as skipped) and lease the annotator's next item.
+    check ends it as skipped, keeping ``comment`` for the admins) and lease the
+    annotator's next item.
 
     Raises QualityTask.DoesNotExist for another annotator's task and InvalidAnswer
     for a bad choice or time, having stored nothing. An answer after the annotator
@@ -132,7 +134,14 @@ def check_answer_submit(
         elif task.state == TaskState.EXPIRED:
             refusal = LeaseLost(LEASE_LOST)
         else:
-            _store(task, action=action, choice=choice, seconds=seconds, now=now)
+            _store(
+                task,
+                action=action,
+                choice=choice,
+                seconds=seconds,
+                comment=comment,
+                now=now,
+            )
             created = True
             notes.append(_NOTICES.get(action, ""))
         if refusal is not None:
@@ -184,15 +193,25 @@ def _barred(
 
 
 def _store(
-    task: QualityTask, *, action: Action, choice: object, seconds: object, now
+    task: QualityTask,
+    *,
+    action: Action,
+    choice: object,
+    seconds: object,
+    comment: str,
+    now,
 ) -> None:
     """Store the answer on the task (validated first: nothing is written on bad
     input). The score is from the candidate's view: the gold pair's candidate
     generation, or the repeated pair's candidate."""
-    if action != Action.RATE:  # a flag on a check ends it as a skip
+    if action != Action.RATE:  # a flag on a check ends it as a skip, kept flagged
         task.state = TaskState.SKIPPED
         task.answered_at = now
-        task.save(update_fields=["state", "answered_at"])
+        # Its note was thrown away while the annotator read "thank you for
+        # reporting it" (a new-user pass): the admins find it on the check.
+        task.flagged = action == Action.FLAG
+        task.comment = comment if task.flagged else ""
+        task.save(update_fields=["state", "answered_at", "flagged", "comment"])
         return
     try:
         value = scales.parse_choice(task.evaluation.scale, choice)

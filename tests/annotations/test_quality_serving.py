@@ -161,9 +161,14 @@ def test_a_flag_on_a_check_ends_it_as_skipped_and_bad_input_stores_nothing():
         )
     task.refresh_from_db()
     assert task.state == QualityTask.State.LEASED
-    check_answer_submit(task_id=task.pk, annotator=user, action="flag")
+    check_answer_submit(
+        task_id=task.pk, annotator=user, action="flag", comment="B is cut off"
+    )
     task.refresh_from_db()
     assert (task.state, task.choice) == (QualityTask.State.SKIPPED, None)
+    # Kept for the admins (a new-user pass's note went nowhere while the page said
+    # "thank you for reporting it").
+    assert (task.flagged, task.comment) == (True, "B is cut off")
     with pytest.raises(QualityTask.DoesNotExist):
         check_answer_submit(task_id=task.pk, annotator=users[1], action="skip")
 
@@ -178,3 +183,19 @@ def test_with_quality_control_off_no_check_is_ever_served():
             assignment_id=item.pk, annotator=user, action="rate", choice=0
         ).following
     assert not QualityTask.objects.exists()
+
+
+def test_a_flag_on_a_check_through_the_page_keeps_its_note(client):
+    evaluation, _, users, _ = checked_evaluation(golds=2, gold_rate=1.0)
+    user = users[0]
+    task = item_next(evaluation=evaluation, annotator=user)
+    client.force_login(user)
+    url = item_view(task).answer_url
+    response = client.post(url, {"action": "flag", "comment": "Empty answer"})
+    assert response.status_code in (200, 302)
+    task.refresh_from_db()
+    assert (task.state, task.flagged, task.comment) == (
+        QualityTask.State.SKIPPED,
+        True,
+        "Empty answer",
+    )
