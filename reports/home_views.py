@@ -4,6 +4,7 @@ researchers and admins the table of every evaluation (``home_rows``)."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from annotations import roles, selectors
@@ -11,6 +12,9 @@ from annotations import roles, selectors
 from .home_rows import home_rows
 
 
+# Never from a cache: the Back button after rating showed the counts from before
+# (the browser's back/forward cache keeps a page without no-store; a new-user pass).
+@never_cache
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:

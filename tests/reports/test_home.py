@@ -199,3 +199,9 @@ def test_annotators_see_their_own_list_and_never_the_table(client, annotator):
     assert evaluation.name not in page
     assert "not in any evaluation" not in page
     assert 'id="evaluations"' not in page
+
+
+def test_the_home_is_never_kept_by_the_browser(client, annotator):
+    """Back after rating showed the counts from before the ratings."""
+    client.force_login(annotator)
+    assert "no-store" in client.get("/")["Cache-Control"]
