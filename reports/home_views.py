@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from annotations import roles, selectors
+from consistency.models import ConsistencyEvaluation
+from generations.models import AuthoringSetup
 
 from .home_rows import home_rows
 
@@ -20,6 +22,17 @@ from .home_rows import home_rows
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {"evaluations": selectors.annotator_evaluations(annotator=user)}
+    # An annotator's other work, linked from here: the nav links only for those who
+    # oversee it (every annotator saw Write prompts and Consistency, and empty pages;
+    # a new-user pass), so a rating page costs no query for them.
+    context["writes"] = (
+        not user.has_perm("generations.view_prompt")
+        and AuthoringSetup.objects.filter(writers=user).exists()
+    )
+    context["judges"] = (
+        not user.has_perm("consistency.view_consistencyevaluation")
+        and ConsistencyEvaluation.objects.filter(annotators=user).exists()
+    )
     if roles.is_researcher(user):
         context["rows"] = home_rows()
         context["can_create"] = user.has_perm("annotations.add_evaluation")

@@ -63,7 +63,9 @@ def test_annotator_sees_only_their_pools(client, annotator):
     html = client.get("/consistency/").content.decode()
     assert f"/consistency/{mine.pk}/judge/" in html
     assert "theirs" not in html
-    assert 'href="/consistency/"' in html  # annotators get the nav link too
+    # Annotators in a pool find it from their home (the nav's link is for those who
+    # oversee consistency: every annotator saw it, leading to an empty page).
+    assert 'href="/consistency/"' in client.get("/").content.decode()
 
 
 @override_settings(EVALSITE_MAX_UPLOAD_BYTES=10)
@@ -79,3 +81,12 @@ def test_api_upload_over_the_size_limit_is_a_400(admin_user):
     [error] = response.json()["errors"]
     assert (error["line"], error["field"]) == (None, "file")
     assert "size limit" in error["message"]
+
+
+def test_an_annotator_in_no_pool_of_theirs_has_no_such_links(client, annotator):
+    """A new-user pass: every annotator saw Write prompts and Consistency, leading to
+    "You are in no authoring pool" and "No consistency evaluations yet"."""
+    client.force_login(annotator)
+    html = client.get("/").content.decode()
+    assert 'href="/consistency/"' not in html
+    assert 'href="/authoring/"' not in html
