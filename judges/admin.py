@@ -127,6 +127,11 @@ class JudgeRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # started from its page, the API or the ``judge`` command
 
+    def has_delete_permission(self, request, obj=None):
+        # Its judgements outlived it (kept for the report), and the run started
+        # again after it judged nothing or mixed template versions (a new-user pass).
+        return False
+
 
 @admin.register(Judgement)
 class JudgementAdmin(admin.ModelAdmin):

@@ -159,3 +159,18 @@ def test_a_judge_added_with_a_chat_model_and_no_template_gets_the_default(
     # A judge of imported verdicts (no chat model) keeps no template.
     client.post("/admin/judges/judge/add/", {"name": "imported", "description": ""})
     assert Judge.objects.get(name="imported").template is None
+
+
+def test_a_judge_run_cannot_be_deleted_in_the_admin(client, admin_user, template):
+    """Its judgements outlived it, and starting the judge again gave an empty run or
+    mixed template versions in one (a new-user pass)."""
+    from judges.models import JudgeRun
+    from tests.judges.conftest import build_evaluation
+
+    judge = Judge.objects.create(name="kept", template=template)
+    run = JudgeRun.objects.create(evaluation=build_evaluation(), judge=judge)
+    client.force_login(admin_user)
+    url = f"/admin/judges/judgerun/{run.pk}/delete/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert JudgeRun.objects.filter(pk=run.pk).exists()
