@@ -63,6 +63,10 @@ def test_annotator_sees_only_their_pools(client, annotator):
     html = client.get("/consistency/").content.decode()
     assert f"/consistency/{mine.pk}/judge/" in html
     assert "theirs" not in html
+    # Never the name, which often names the models (a new-user pass read "GAtt-
+    # llama2-70b vs no-GAtt" as an annotator): as the pairwise pages say it.
+    assert "mine" not in html
+    assert f"Consistency evaluation {mine.pk}" in html
     # Annotators in a pool find it from their home (the nav's link is for those who
     # oversee consistency: every annotator saw it, leading to an empty page).
     assert 'href="/consistency/"' in client.get("/").content.decode()
