@@ -10,7 +10,7 @@ machinery applied to those verdicts. See docs/judge-reports.md.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -117,8 +117,11 @@ def _confusion(compared: pd.DataFrame) -> ConfusionMatrix:
     )
 
 
-def _own_results(verdicts, done, comparisons, options, is_tournament) -> dict:
-    """The judge's own win/tie/loss (or leaderboard) by the report's machinery."""
+def _own_results(verdicts, done, comparisons, options, is_tournament, humans, edges):
+    """The judge's own win/tie/loss (or leaderboard) by the report's machinery, its
+    word-count quintiles the human report's (``humans``' ``quintile``, ``edges``):
+    cut afresh over the pairs the judge judged, "quintile 4" meant other prompts in
+    the two tables of one page (a new-user pass)."""
     if verdicts.empty:
         return {}
     outcomes = verdicts[["comparison_id", "verdict"]].merge(
@@ -130,7 +133,18 @@ def _own_results(verdicts, done, comparisons, options, is_tournament) -> dict:
         return {
             "tournament": tournament(outcomes, replace(options, resamples=resamples))
         }
-    tables, edges = breakdown_tables(outcomes, options)
+    if edges:
+        rated = outcomes["comparison_id"].map(
+            humans.set_index("comparison_id")["quintile"]
+        )
+        # A pair no human rated falls where its word count sits in their quintiles.
+        by_edges = st.quintile_by_edges(
+            outcomes["word_count"], [asdict(edge) for edge in edges]
+        )
+        outcomes["quintile"] = rated.fillna(
+            pd.Series(by_edges, index=outcomes.index)
+        ).astype(int)
+    tables, edges = breakdown_tables(outcomes, options, edges or None)
     return {
         "outcomes": headline(outcomes, done, options),
         "breakdowns": tables,
@@ -138,7 +152,9 @@ def _own_results(verdicts, done, comparisons, options, is_tournament) -> dict:
     }
 
 
-def judge_report(judge, judgements, humans, ratings, comparisons, options, summary):
+def judge_report(
+    judge, judgements, humans, ratings, comparisons, options, summary, edges=()
+):
     """One judge's report; ``humans`` holds the human pair verdicts (``outcome``,
     with each pair's attributes and ``quintile``), ``ratings`` the kept ratings
     with their ``outcome``; ``comparisons`` every pair's attributes, None to
@@ -176,7 +192,15 @@ def judge_report(judge, judgements, humans, ratings, comparisons, options, summa
             human_majority_n=len(humans),
         ),
         **(
-            _own_results(verdicts, done, comparisons, options, summary.is_tournament)
+            _own_results(
+                verdicts,
+                done,
+                comparisons,
+                options,
+                summary.is_tournament,
+                humans,
+                edges,
+            )
             if comparisons is not None
             else {}
         ),
@@ -209,6 +233,7 @@ def build_judge_reports(ratings, comparisons, judgements, judges, summary, optio
             attributes,
             options,
             summary,
+            edges,
         )
         for judge in judges
     )

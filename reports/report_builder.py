@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -113,14 +113,19 @@ def headline(
 
 
 def breakdown_tables(
-    outcomes: pd.DataFrame, options: ReportOptions
+    outcomes: pd.DataFrame,
+    options: ReportOptions,
+    edges: tuple[QuintileEdge, ...] | None = None,
 ) -> tuple[Breakdowns, tuple[QuintileEdge, ...]]:
+    """The breakdown tables and the word-count quintiles' edges; with ``edges``
+    (another report's) the outcomes carry their ``quintile`` in those."""
     parts = st.breakdowns(
         outcomes,
         interval=options.interval,
         resamples=options.resamples,
         seed=options.seed,
         clustered=options.aggregation == "rating",
+        edges=None if edges is None else [asdict(edge) for edge in edges],
     )
     edges = tuple(QuintileEdge(**edge) for edge in parts.pop("quintile_edges"))
     tables = {

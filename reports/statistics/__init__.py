@@ -24,6 +24,7 @@ from .breakdowns import (
     explode_categories,
     group_shares,
     prompt_counts_table,
+    quintile_by_edges,
     word_quintiles,
 )
 from .clustered import (
@@ -93,6 +94,7 @@ __all__ = [
     "prompt_counts",
     "prompt_counts_table",
     "prompt_weights",
+    "quintile_by_edges",
     "ranks_of",
     "rating_pairs",
     "shares",

@@ -40,6 +40,16 @@ def word_quintiles(word_counts: pd.Series) -> tuple[pd.Series, list[dict]]:
     return bins, edges
 
 
+def quintile_by_edges(word_counts: pd.Series, edges: list[dict]) -> np.ndarray:
+    """The quintile each word count falls in by another set's ``edges`` (as
+    ``word_quintiles`` gives them): the first whose largest count reaches it, the
+    last for a count above them all."""
+    tops = np.array([edge["max_words"] for edge in edges])
+    index = np.searchsorted(tops, word_counts.to_numpy(), side="left")
+    numbers = np.array([edge["quintile"] for edge in edges])
+    return numbers[np.minimum(index, len(numbers) - 1)]
+
+
 def explode_categories(outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per (outcome, category): a prompt in two categories counts in both.
 
@@ -119,19 +129,25 @@ def breakdowns(
     resamples: int = 1000,
     seed: int = 0,
     clustered: bool = False,
+    edges: list[dict] | None = None,
 ) -> dict[str, object]:
     """All breakdowns of a set of outcomes (``clustered``: see ``group_shares``).
 
     Expects ``prompt_id``, ``outcome``, ``categories`` (lists), ``num_turns``,
     ``word_count`` and ``collection_method`` ("" for none). Returns tables (DataFrames)
     ``category``, ``turns``, ``turn_kind``, ``quintile``, ``collection_method`` and
-    ``quintile_edges`` (a list of dicts).
+    ``quintile_edges`` (a list of dicts). With ``edges`` (another set's quintiles,
+    as ``word_quintiles`` gives them) the outcomes come with their ``quintile`` in
+    those, and the quintiles are not cut afresh.
     """
     options = {"interval": interval, "resamples": resamples, "seed": seed,
                "clustered": clustered}  # fmt: skip
     columns = ["prompt_id", "outcome", "categories", "num_turns", "word_count",
                "collection_method"]  # fmt: skip
-    quintile, edges = word_quintiles(outcomes["word_count"])
+    if edges is None:
+        quintile, edges = word_quintiles(outcomes["word_count"])
+    else:
+        quintile = outcomes["quintile"].to_numpy()
     frame = outcomes[columns].assign(
         turn_kind=np.where(outcomes["num_turns"] > 1, "multi-turn", "single-turn"),
         quintile=quintile,

@@ -363,3 +363,29 @@ def test_a_judges_own_leaderboard_takes_at_most_2000_resamples(db):
         reports = judge_reports(evaluation, options, use_cache=False)
         fitted = reports.judges[0].tournament
         assert f"{ran} resamples, seed 0" in fitted.method
+
+
+def test_the_judges_own_quintiles_are_the_human_reports(judged):
+    """One judge missed a pair: its own table cut the quintiles afresh over the 11
+    pairs it judged, so "quintile 4" was other prompts than in the agreement table
+    above it on the same page (a new-user pass)."""
+    evaluation, _ = judged
+    reports = judge_reports(evaluation, ReportOptions(resamples=0))
+    (report,) = reports.judges
+    assert report.quintile_edges == reports.quintile_edges
+    human = evaluation_report(evaluation, ReportOptions(resamples=0))
+    assert reports.quintile_edges == human.quintile_edges
+    by_quintile = {row.group: row.n for row in report.majority_breakdowns.quintile}
+    own = {row.group: row.n for row in report.breakdowns.quintile}
+    assert own == by_quintile  # the same 11 judged pairs in the same bins
+
+
+def test_a_word_count_falls_in_the_first_quintile_that_reaches_it():
+    import pandas as pd
+
+    from reports import statistics as st
+
+    edges = [{"quintile": k, "min_words": lo, "max_words": hi, "n": 1}
+             for k, (lo, hi) in enumerate([(1, 5), (5, 9), (12, 20), (21, 30), (31, 40)], 1)]  # fmt: skip
+    counts = pd.Series([0, 5, 6, 11, 12, 30, 31, 99])
+    assert list(st.quintile_by_edges(counts, edges)) == [1, 1, 2, 3, 3, 4, 5, 5]
