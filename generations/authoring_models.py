@@ -71,6 +71,9 @@ class AuthoringSetup(models.Model):
         }
         for field, allowed in names.items():
             targets = getattr(self, field)
+            if targets is None or targets == "":  # a cleared box: equal shares
+                targets = {}
+                setattr(self, field, targets)
             if not isinstance(targets, dict):
                 raise ValidationError({field: 'Expected {"name": share, ...}.'})
             for name, share in targets.items():

@@ -355,6 +355,15 @@ def test_setup_targets_are_checked(setup, field, value):
     assert field in caught.value.message_dict
 
 
+def test_cleared_targets_mean_equal_shares(setup):
+    """The admin's cleared box is None: it was refused, though the help text says
+    empty means equal shares (a new-user pass)."""
+    setup.method_targets = None
+    setup.category_targets = ""
+    setup.full_clean()
+    assert (setup.method_targets, setup.category_targets) == ({}, {})
+
+
 def test_both_sides_need_a_server(setup):
     setup.full_clean()
     setup.model_b.backend = "imported"
