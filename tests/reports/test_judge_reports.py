@@ -389,3 +389,13 @@ def test_a_word_count_falls_in_the_first_quintile_that_reaches_it():
              for k, (lo, hi) in enumerate([(1, 5), (5, 9), (12, 20), (21, 30), (31, 40)], 1)]  # fmt: skip
     counts = pd.Series([0, 5, 6, 11, 12, 30, 31, 99])
     assert list(st.quintile_by_edges(counts, edges)) == [1, 1, 2, 3, 3, 4, 5, 5]
+
+
+def test_judgements_not_done_are_called_not_judged(judged, researcher_client):
+    """A cancelled run's leftovers read "pending" for ever (a new-user pass)."""
+    evaluation, _ = judged
+    page = researcher_client.get(
+        reverse("reports:evaluation", args=[evaluation.pk]), {"resamples": 20}
+    ).content.decode()
+    assert "Unparseable · failed · not judged" in page
+    assert "failed · pending" not in page
