@@ -31,7 +31,7 @@ from .values import JudgeReports
 logger = logging.getLogger(__name__)
 
 # The cache holds ``values.JudgeReports``: change the version with their shape.
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"
 
 __all__ = ["judge_reports", "report_options_for"]
 

@@ -29,6 +29,7 @@ from .judge_humans import (
 )
 from .report_builder import PAIR_COLUMNS, breakdown_tables, headline
 from .report_options import ReportOptions
+from .report_warnings import not_estimable
 from .statistics import judge_agreement as ja
 from .tournament_report import tournament
 from .values import (
@@ -130,9 +131,11 @@ def _own_results(verdicts, done, comparisons, options, is_tournament, humans, ed
     outcomes = outcomes.rename(columns={"verdict": "outcome"})
     if is_tournament:
         resamples = min(options.resamples, JUDGE_FIT_RESAMPLES)
-        return {
-            "tournament": tournament(outcomes, replace(options, resamples=resamples))
-        }
+        board = tournament(outcomes, replace(options, resamples=resamples))
+        # A judge on few pairs leaves models unbeaten: say their scores are not
+        # estimates (a new-user pass read 2.2e8 outside its own interval).
+        warning = not_estimable(board)
+        return {"tournament": board, "warnings": (warning,) if warning else None}
     if edges:
         rated = outcomes["comparison_id"].map(
             humans.set_index("comparison_id")["quintile"]

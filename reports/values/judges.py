@@ -11,6 +11,7 @@ from .base import Bounds, Value
 from .report import EvaluationSummary
 from .shares import Breakdowns, Headline, QuintileEdge
 from .tournament import Tournament
+from .warnings import ReportWarning
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,9 @@ class JudgeReport(Value):
     """One judge on one evaluation. ``outcomes`` and ``breakdowns`` (head-to-head)
     or ``tournament`` are the judge's own results by the report's machinery."""
 
-    OMIT_NONE = frozenset({"outcomes", "breakdowns", "quintile_edges", "tournament"})
+    OMIT_NONE = frozenset(
+        {"outcomes", "breakdowns", "quintile_edges", "tournament", "warnings"}
+    )
 
     judge: JudgeSummary
     counts: JudgementCounts
@@ -134,6 +137,8 @@ class JudgeReport(Value):
     breakdowns: Breakdowns | None = None
     quintile_edges: tuple[QuintileEdge, ...] | None = None
     tournament: Tournament | None = None
+    # On the judge's own leaderboard: scores no fit can bound (report_warnings).
+    warnings: tuple[ReportWarning, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -399,3 +399,26 @@ def test_judgements_not_done_are_called_not_judged(judged, researcher_client):
     ).content.decode()
     assert "Unparseable · failed · not judged" in page
     assert "failed · pending" not in page
+
+
+def test_a_judges_unbeaten_models_on_its_own_leaderboard_are_a_warning(
+    db, researcher_client
+):
+    """A judge of few pairs: models that won or lost every match have no finite
+    score, and the page showed 2.2e8 outside its own interval without a word."""
+    evaluation = tournament()
+    judge = Judge.objects.create(name="judge-few")
+    first = evaluation.comparisons.order_by("id").first()
+    Judgement.objects.create(
+        judge=judge, comparison=first, status="done", choice=1, score=1,
+        candidate_on_left=True, scale="three",
+    )  # fmt: skip
+    reports = judge_reports(
+        evaluation, ReportOptions(aggregation="rating", resamples=20), use_cache=False
+    )
+    (warning,) = reports.judges[0].warnings
+    assert warning.code == "not_estimable"
+    page = researcher_client.get(
+        reverse("reports:judge", args=[evaluation.pk, judge.pk]), {"resamples": 20}
+    ).content.decode()
+    assert 'data-code="not_estimable"' in page
