@@ -42,9 +42,9 @@ def _pool_short(evaluation: Evaluation, pool: int) -> str:
     if pool >= needed:
         return ""
     return (
-        f"Each pair needs {needed} different annotators and the pool has {pool}: no "
-        "pair can complete until more join (the evaluation's pool in the admin, "
-        "add_annotators, or an invitation link)."
+        f"Each pair needs {needed} different annotator{'s' if needed != 1 else ''} "
+        f"and the pool has {pool}: no pair can complete until more join (the "
+        "evaluation's pool in the admin, add_annotators, or an invitation link)."
     )
 
 

@@ -120,4 +120,6 @@ def pair(request: HttpRequest, pk: int, comparison_id: int) -> HttpResponse:
     scores = [rating.score for rating in ratings]
     context["spread"] = max(scores) - min(scores) if scores else None
     context["threshold"] = threshold
+    # Back to the disagreements with the options they were opened with.
+    context["query"] = request.GET.urlencode()
     return render(request, "reports/pair.html", context)

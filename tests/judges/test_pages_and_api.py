@@ -277,3 +277,30 @@ def test_api_refuses_a_field_it_does_not_take(api, evaluation, json_judge):
     assert list(response.json()) == ["orders"]
     assert response.json()["orders"][0].startswith("unknown field; use both_orders,")
     assert not JudgeRun.objects.exists()
+
+
+def test_a_running_run_can_queue_its_pending_judgements_again(
+    client,
+    admin_user,
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """A worker that died (the demo's file broker can) lost a message: the run stayed
+    running with a judgement pending for ever, and its page offered no way to queue
+    it again, as the job page does (a new-user pass)."""
+    stub_server.state.reply = prefers_candidate
+    run = JudgeRun.objects.create(
+        evaluation=evaluation, judge=json_judge, status="running"
+    )
+    client.force_login(admin_user)
+    page = client.get(f"/judges/runs/{run.pk}/").content.decode()
+    assert 'id="requeue-run"' in page
+    assert 'id="resume-run"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/judges/runs/{run.pk}/resume/").status_code == 302
+    run.refresh_from_db()
+    assert run.status == "finished"
+    assert Judgement.objects.filter(run=run, status="done").count() == 3

@@ -283,3 +283,18 @@ def test_a_page_number_below_one_is_the_first_page(
     monkeypatch.setattr(disagreements, "PAGE_SIZE", 3)
     url = reverse("reports:disagreements", args=[h2h.pk])
     assert researcher_client.get(url, {"page": number}).context["page"].number == 1
+
+
+def test_a_pair_opened_from_the_disagreements_leads_back_with_their_options(
+    researcher_client, h2h
+):
+    """A new-user pass went back from a pair and lost ``exclude`` and the rest."""
+    url = reverse("reports:disagreements", args=[h2h.pk])
+    query = {"exclude": "ann-c", "min_spread": "1", "threshold": "1"}
+    listing = researcher_client.get(url, query)
+    row = listing.context["rows"][0]
+    pair = reverse("reports:pair", args=[h2h.pk, row["comparison_id"]])
+    html = listing.content.decode()
+    assert f'href="{pair}?exclude=ann-c&amp;min_spread=1&amp;threshold=1"' in html
+    back = researcher_client.get(pair, query).content.decode()
+    assert f'href="{url}?exclude=ann-c&amp;min_spread=1&amp;threshold=1"' in back
