@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from evalsite.admin_read_only import ReadOnlyAdmin
 from evalsite.imports.uploads import UploadForm, upload_view
 from generations.api_imports import background_import
 
@@ -339,7 +340,7 @@ class AssignmentChangeInline(AnswerChangeInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     """Leases and answers, read-only: leasing and answering keep each pair's N and
     its stage (as for ratings, below)."""
 
@@ -358,18 +359,9 @@ class AssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["comparison"]
     inlines = [AssignmentChangeInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnlyAdmin):
     """Ratings, read-only: they come from annotators (pages, API) and imports, whose
     services keep each pair's N ratings and its stage; a form here added a rating
     beyond N, from someone outside the pool (a new-user pass). Leave ratings out of
@@ -399,18 +391,9 @@ class RatingAdmin(admin.ModelAdmin):
     raw_id_fields = ["comparison", "assignment"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FlagReview)
-class FlagReviewAdmin(admin.ModelAdmin):
+class FlagReviewAdmin(ReadOnlyAdmin):
     """Every decision on a flagged pair, read-only: decisions are made (and changed)
     on the flag queue, whose service keeps the pair's exclusion and stage right."""
 
@@ -422,15 +405,6 @@ class FlagReviewAdmin(admin.ModelAdmin):
         "comparison__prompt",
         "reviewed_by",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AccountAdmin(UserAdmin):

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path
 
+from evalsite.admin_read_only import ReadOnlyAdmin
 from evalsite.imports.uploads import UploadForm, upload_view
 
 from .models import Evaluation, GoldPair, QualityTask
@@ -68,7 +69,7 @@ class GoldPairAdmin(admin.ModelAdmin):
 
 
 @admin.register(QualityTask)
-class QualityTaskAdmin(admin.ModelAdmin):
+class QualityTaskAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "evaluation",
@@ -85,15 +86,6 @@ class QualityTaskAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state", "flagged", "evaluation"]
     search_fields = ["annotator__username"]
     list_select_related = ["evaluation", "annotator"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _gold_action(expected: int, words: str):
