@@ -93,8 +93,7 @@ def report_or_job(
     unknown or unfinished one (expired, say) is passed over; ValueError for one
     that is no job id at all.
     """
-    if job_id and not report_jobs.JOB_ID.fullmatch(job_id):
-        raise ValueError("job: not a report job id")
+    _job_id_check(job_id)
     if job_id and (report := _finished(job_id, evaluation, options)) is not None:
         return report
     key, size = reports.cache_key_and_size(evaluation.pk, options)
@@ -121,9 +120,8 @@ def report_status(
     without, the report's key is made afresh (a count of the ratings). ValueError
     for a malformed id.
     """
+    _job_id_check(job_id)
     if job_id:
-        if not report_jobs.JOB_ID.fullmatch(job_id):
-            raise ValueError("job: not a report job id")
         key = reports.report_key_of(job_id)
     else:
         key, _ = reports.cache_key_and_size(evaluation.pk, options)
@@ -134,3 +132,9 @@ def report_status(
     except Exception as error:
         logger.warning("report cache unavailable: %r", error)
         return report_jobs.NO_JOB
+
+
+def _job_id_check(job_id: str) -> None:
+    """ValueError naming ``job`` for a value that is no job id ("" is none)."""
+    if job_id and not report_jobs.JOB_ID.fullmatch(job_id):
+        raise ValueError("job: not a report job id")

@@ -41,7 +41,9 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         options = report_options_for(item, request.GET)
         everyone = set(ratings["annotator"])
-        ratings = kept_ratings(ratings, selectors.evaluation_summary(item.pk), options)
+        if options.filters_annotators:  # the summary (a query) only when it filters
+            summary = selectors.evaluation_summary(item.pk)
+            ratings = kept_ratings(ratings, summary, options)
     except ValueError as error:  # UnknownAnnotator is one
         return bad_request(str(error))
     pairs = st.split_pairs(

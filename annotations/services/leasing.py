@@ -99,12 +99,13 @@ def lease_next(
         raise EvaluationStopped(STOPPED)
     if member.paused:
         raise Paused(member.pause_message or PAUSED)
-    if (
-        member.quota is not None  # counted only where a quota is set
-        and member.quota_reached(
-            pair_queries.rated_count(evaluation_id=evaluation.pk, user_id=annotator.pk)
-        )
-    ):
+    # Counted only where a quota is set; read once, here and when nothing is left.
+    rated = (
+        pair_queries.rated_count(evaluation_id=evaluation.pk, user_id=annotator.pk)
+        if member.quota is not None
+        else None
+    )
+    if rated is not None and member.quota_reached(rated):
         if not member.completed:
             pair_queries.member_complete(member_id=member.id, now=now)
         raise QuotaDone
@@ -144,7 +145,7 @@ def lease_next(
         # Nothing free: either the work is done, or every open pair is locked by
         # someone leasing it right now; wait for those to commit.
         if not pair_queries.open_count(**query):
-            _ran_out(evaluation, annotator, member, now)
+            _ran_out(member, rated, now)
             return None, False
         if not wait:
             raise PairsBusy
@@ -152,13 +153,12 @@ def lease_next(
     raise PairsBusy
 
 
-def _ran_out(evaluation, annotator, member, now: datetime) -> None:
+def _ran_out(member: pair_queries.Member, rated: int | None, now: datetime) -> None:
     """Nothing is left for an annotator with a quota (a crowd participant) who has
-    rated: their part is done before their quota, and they get their completion
-    code or address (a new-user pass finished every pair and got none)."""
-    if member.quota is None or not pair_queries.rated_count(
-        evaluation_id=evaluation.pk, user_id=annotator.pk
-    ):
+    rated (``rated``: their count, None without a quota): their part is done before
+    their quota, and they get their completion code or address (a new-user pass
+    finished every pair and got none)."""
+    if not rated:
         return
     if not member.completed:
         pair_queries.member_complete(member_id=member.id, now=now)
