@@ -31,7 +31,7 @@ def _unfinished(evaluation) -> bool:
     )
 
 
-def _annotate(evaluation, user, seed, errors, barrier):
+def _annotate(evaluation, user, seed, errors, barrier, reviewed):
     rng = random.Random(seed)
     try:
         barrier.wait()
@@ -43,8 +43,15 @@ def _annotate(evaluation, user, seed, errors, barrier):
                 continue
             if lease is None:
                 # A place may open again (another flags a pair, or an admin reopens
-                # one): come back while pairs are unfinished, as annotators would.
-                if not _unfinished(evaluation) or time.monotonic() > deadline:
+                # one): come back while pairs are unfinished, as annotators would,
+                # and while the admin still reviews. Once the reviews are done, a
+                # pair left open may be one this annotator has already answered:
+                # asking again would only spin to the deadline.
+                if (
+                    not _unfinished(evaluation)
+                    or (reviewed is not None and reviewed.is_set())
+                    or time.monotonic() > deadline
+                ):
                     break
                 time.sleep(0.01)
                 continue
@@ -62,7 +69,7 @@ def _annotate(evaluation, user, seed, errors, barrier):
         connection.close()
 
 
-def _review(pairs, admin, seed, errors, barrier):
+def _review(pairs, admin, seed, errors, barrier, reviewed):
     rng = random.Random(seed)
     try:
         barrier.wait()
@@ -73,21 +80,26 @@ def _review(pairs, admin, seed, errors, barrier):
     except Exception as error:
         errors.append(repr(error))
     finally:
+        reviewed.set()
         connection.close()
 
 
 def _run(evaluation, users, pairs, admin, seed):
     errors = []
     barrier = threading.Barrier(len(users) + (1 if pairs else 0))
+    reviewed = threading.Event() if pairs else None
     threads = [
         threading.Thread(
-            target=_annotate, args=(evaluation, user, seed + i, errors, barrier)
+            target=_annotate,
+            args=(evaluation, user, seed + i, errors, barrier, reviewed),
         )
         for i, user in enumerate(users)
     ]
     if pairs:
         threads.append(
-            threading.Thread(target=_review, args=(pairs, admin, seed, errors, barrier))
+            threading.Thread(
+                target=_review, args=(pairs, admin, seed, errors, barrier, reviewed)
+            )
         )
     for thread in threads:
         thread.start()
