@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from evalsite.imports.fields import known_fields
 from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
 from evalsite.imports.reader import (
@@ -29,6 +30,7 @@ from .. import scales
 from ..models import Comparison, Evaluation, GoldPair
 
 GOLD_COLUMNS = ("prompt_id", "candidate", "baseline", "expected")
+GOLD_FIELDS = ("id", *GOLD_COLUMNS, "min_strength", "note")
 # The file's words for GoldPair.expected (the candidate's point of view).
 EXPECTED = {"candidate": 1, "baseline": -1, "tie": 0}
 _KEPT = ("expected", "min_strength", "external_id", "note")
@@ -62,6 +64,7 @@ def _optional_text(data: dict, name: str, max_length: int) -> str:
 
 def _row(record: Record) -> GoldRow:
     data = record.data
+    known_fields(data, GOLD_FIELDS)
     expected = text_field(data, "expected").lower()
     if expected not in EXPECTED:
         raise FieldError(

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Count
 
-from ..models import Assignment, Evaluation, Rating
+from ..models import Assignment, Comparison, Evaluation, Rating
 from .sql import C, lock
+from .stages import stages_refresh
 
 State = Assignment.State
 # How long an import tries to take its pairs all at once before it waits for them
@@ -54,13 +56,39 @@ class PairSlots:
 def limit_of(evaluation: Evaluation) -> int | None:
     """The pair limit an import must respect: N for an evaluation annotators rate
     in (open, or made here), none for one made by an import and closed, which holds
-    what was rated elsewhere, however many annotators that was."""
+    what was rated elsewhere, however many annotators that was (its N then follows
+    the data: ``imported_limit_record``)."""
     if (
         evaluation.status == Evaluation.Status.OPEN
         or evaluation.source == Evaluation.Source.NATIVE
     ):
         return evaluation.annotators_per_pair
     return None
+
+
+def imported_limit_record(evaluation: Evaluation, *, created: bool) -> None:
+    """After an import into an evaluation with no pair limit (``limit_of``), make its
+    N the most ratings one of its pairs holds, so that no pair has more than N and
+    its pages and reports say what its data holds (crowd votes come 1 to 5 a pair).
+    An evaluation this import made takes exactly that; an older one keeps a larger
+    N (an admin may have set it). The pairs' stages follow a changed N."""
+    if limit_of(evaluation) is not None:
+        return
+    most = (
+        Comparison.objects.filter(evaluation=evaluation)
+        .annotate(n=Count("ratings"))
+        .order_by("-n")
+        .values_list("n", flat=True)
+        .first()
+    )
+    if not most:
+        return
+    per_pair = most if created else max(most, evaluation.annotators_per_pair)
+    if per_pair == evaluation.annotators_per_pair:
+        return
+    Evaluation.objects.filter(pk=evaluation.pk).update(annotators_per_pair=per_pair)
+    evaluation.annotators_per_pair = per_pair
+    stages_refresh(evaluation_id=evaluation.pk)
 
 
 def pairs_locked(

@@ -221,6 +221,7 @@ def _staged_import(
     import_staged.check_duplicates()
     names = import_staged.model_names()
     models = {model.name: model for model in ChatModel.objects.filter(name__in=names)}
+    created_here = evaluation is None
     if evaluation is None:
         evaluation = _evaluation_create(
             name=evaluation_name,
@@ -237,6 +238,7 @@ def _staged_import(
     evaluation.chat_models.add(*models.values())
     _annotators_ensure(import_staged.annotators())
     created, unchanged = import_storing.ratings_store(evaluation)
+    import_slots.imported_limit_record(evaluation, created=created_here)
     return ImportResult(
         created=created,
         unchanged=unchanged,
@@ -273,6 +275,7 @@ def _portable_import(
         _head_to_head_check(evaluation, checked)
 
     with transaction.atomic(durable=True):
+        created_here = evaluation is None
         if evaluation is None:
             evaluation = _evaluation_create(
                 name=evaluation_name,
@@ -292,6 +295,7 @@ def _portable_import(
         created, unchanged = _ratings_store(
             evaluation, checked, comparisons, annotators, models
         )
+        import_slots.imported_limit_record(evaluation, created=created_here)
         result = ImportResult(
             created=created,
             unchanged=unchanged,

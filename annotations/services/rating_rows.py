@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from evalsite.imports.fields import known_fields
 from evalsite.imports.limits import (
     MAX_COMMENT_CHARS,
     MAX_NAME_CHARS,
@@ -33,6 +34,17 @@ from .. import scales
 COLUMNS = ("prompt_id", "model_a", "model_b", "annotator", "choice")
 # A judge's verdicts have no annotator (judges/services/verdict_imports.py).
 VERDICT_COLUMNS = ("prompt_id", "model_a", "model_b", "choice")
+# Every field a ratings file may have (a verdicts file's ``annotator`` is not read).
+FIELDS = (
+    *COLUMNS,
+    "created_at",
+    "seconds",
+    "comment",
+    "candidate",
+    "pair_id",
+    "safety_a",
+    "safety_b",
+)
 # Records read, checked and staged at a time: an import's memory holds one batch.
 BATCH_ROWS = 10_000
 # No chat model was rated before this; a rating from the future is a wrong clock.
@@ -63,6 +75,7 @@ def rating_row(record: Record, scale: str, *, judged: bool = False) -> RatingRow
     """A record's row. ``judged``: a judge's verdict, whose annotator is not read
     ("" in the row) and which holds no safety labels (a judgement has none)."""
     data = record.data
+    known_fields(data, FIELDS)
     model_a = text_field(data, "model_a", max_length=MAX_NAME_CHARS)
     model_b = text_field(data, "model_b", max_length=MAX_NAME_CHARS)
     if model_a == model_b:

@@ -10,6 +10,15 @@ from .record_values import NUL, FieldError, json_loads, value_check
 # Field readers: each returns a clean value or raises FieldError naming the field.
 
 
+def known_fields(data: dict[str, Any], known: tuple[str, ...]) -> None:
+    """FieldError naming the first field a format does not have: a misspelt optional
+    field ("secs", "min_strenght") was dropped without a word, and a re-upload of a
+    gold pair then wiped the value it meant to set."""
+    for name in data:
+        if name not in known:
+            raise FieldError(name, f"unknown field; the fields are {', '.join(known)}")
+
+
 def required(data: dict[str, Any], name: str) -> Any:
     if name not in data or data[name] is None:
         raise FieldError(name, "required field is missing")

@@ -66,12 +66,15 @@ def upload_view(
             for error in exc.errors:
                 form.add_error("file", str(error))
         else:
+            # A kind that changes stored rows (gold pairs) says how many.
+            updated = result.details.get("updated")
             messages.success(
                 request,
                 # Not starting with the file's name: the admin capitalises a
                 # message's first letter, which would misspell it.
                 f"Imported {upload.name}: {result.created} created, "
-                f"{result.unchanged} unchanged.",
+                + ("" if updated is None else f"{updated} updated, ")
+                + f"{result.unchanged} unchanged.",
             )
             return redirect(success_url)
     context = {

@@ -110,6 +110,8 @@ BAD_LINES = [
     ({"min_strength": "x"}, "min_strength", "expected a whole number"),
     ({"expected": "tie", "min_strength": 1}, "min_strength", "has no strength"),
     ({"baseline": None}, "baseline", "required field is missing"),
+    # A misspelt optional field was dropped; a re-upload then wiped the value.
+    ({"min_strenght": 3}, "min_strenght", "unknown field; the fields are id, "),
 ]
 
 
@@ -223,6 +225,12 @@ def test_admin_upload_page(client, setting, admin_user):
     assert GoldPair.objects.count() == 2
     listing = client.get("/admin/annotations/goldpair/")
     assert 'href="/admin/annotations/goldpair/upload/"' in listing.text
+    # A changed pair is counted as updated (the message said "0 created, 0
+    # unchanged" of a file that changed one).
+    changed = GOOD.replace(b'"expected": "tie"', b'"expected": "baseline"')
+    upload = SimpleUploadedFile("gold.jsonl", changed)
+    page = client.post(url, {"evaluation": setting.pk, "file": upload}, follow=True)
+    assert "0 created, 1 updated, 1 unchanged." in page.text
 
 
 def test_comparison_admin_marks_gold_pairs(client, setting, admin_user):

@@ -1,6 +1,7 @@
 """Ratings import: evaluation and comparisons made as needed; bad input refused."""
 
 import json
+from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -244,3 +245,78 @@ def test_admin_uploads_ratings_and_sees_line_errors(prompt_set, client, admin_us
     )
     assert good.status_code == 302
     assert Rating.objects.filter(comparison__evaluation__name="adm").count() == 1
+
+
+@pytest.mark.parametrize("path", ["staged", "portable"])
+def test_an_imported_evaluations_n_is_the_most_ratings_a_pair_has(
+    prompt_set, monkeypatch, path
+):
+    """Crowd data comes 1 to 5 votes a pair: an evaluation made by an import takes
+    no pair limit, so its N follows the data and no pair ever holds more than N
+    (it said "3 annotators per pair" over pairs of 4, "7 / 6 ratings needed")."""
+    from annotations.services import imports
+
+    monkeypatch.setattr(
+        imports, "STAGED_VENDORS", ("postgresql",) if path == "staged" else ()
+    )
+    rows = [rating(annotator=f"ann-{i}") for i in range(4)]
+    rows += [rating(prompt="p2", annotator=f"ann-{i}") for i in range(2)]
+    import_ratings(jsonl(*rows))
+    evaluation = Evaluation.objects.get(name="ev")
+    assert evaluation.annotators_per_pair == 4
+    stages = dict(Comparison.objects.values_list("prompt__external_id", "stage"))
+    assert stages == {"p1": Comparison.Stage.COMPLETE, "p2": Comparison.Stage.STARTED}
+
+    # A later file with a fifth vote raises N; one with fewer leaves it.
+    import_ratings(jsonl(rating(annotator="ann-9")), name="more.jsonl")
+    evaluation.refresh_from_db()
+    assert evaluation.annotators_per_pair == 5
+    import_ratings(jsonl(rating(prompt="p2", annotator="ann-9")), name="p2.jsonl")
+    evaluation.refresh_from_db()
+    assert evaluation.annotators_per_pair == 5
+    per_pair = Counter(Rating.objects.values_list("comparison_id", flat=True))
+    assert max(per_pair.values()) <= evaluation.annotators_per_pair
+    assert dict(Comparison.objects.values_list("prompt__external_id", "stage")) == {
+        "p1": Comparison.Stage.COMPLETE,
+        "p2": Comparison.Stage.STARTED,
+    }
+
+
+def test_an_imported_evaluation_made_with_fewer_ratings_asks_for_that_many(
+    prompt_set,
+):
+    """Two votes a pair make N = 2: the pairs are complete, as the data is."""
+    import_ratings(
+        jsonl(
+            *(
+                rating(prompt=p, annotator=f"ann-{i}")
+                for p in ("p1", "p2")
+                for i in (1, 2)
+            )
+        )
+    )
+    assert Evaluation.objects.get(name="ev").annotators_per_pair == 2
+    assert set(Comparison.objects.values_list("stage", flat=True)) == {
+        Comparison.Stage.COMPLETE
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("r.jsonl", jsonl(rating(), rating(annotator="ann-2", secs=12))),
+        (
+            "r.csv",
+            b"prompt_id,model_a,model_b,annotator,choice,secs\n"
+            b"p1,cand,base,ann-1,2,\np1,cand,base,ann-2,1,12\n",
+        ),
+    ],
+)
+def test_a_misspelt_field_is_named_not_dropped(prompt_set, name, data):
+    """ "secs" for "seconds" was stored as no time at all, without a word."""
+    with pytest.raises(ImportFileError) as caught:
+        import_ratings(data, name=name)
+    error = caught.value.errors[0]
+    assert error.field == "secs"
+    assert error.message.startswith("unknown field; the fields are prompt_id, ")
+    assert not Rating.objects.exists()
