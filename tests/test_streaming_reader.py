@@ -75,6 +75,32 @@ def test_a_json_error_says_where_in_the_line():
     ]
 
 
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl", "p"])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_array_is_one_error_saying_what_the_file_should_be(name, indent):
+    """A pretty-printed array gave one cryptic error a line ("Expecting value")."""
+    data = b"\n" + json.dumps(ROWS[:3], indent=indent).encode()
+    with pytest.raises(ImportFileError) as caught:
+        list(iter_records(file_name=name, source=_pieces(data, 5)))
+    [error] = caught.value.errors
+    assert error.line == 2
+    assert error.message.startswith("this is a JSON array; the import reads JSON Lines")
+
+
+@pytest.mark.parametrize(
+    ("raw", "word"),
+    [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity")],
+)
+def test_nan_in_any_field_is_named_as_what_json_lacks(raw, word):
+    """A text field said "expected a finite number, got nan"."""
+    data = b'{"id": "r21", "prompt": ' + raw.encode() + b', "category": "x"}\n'
+    with pytest.raises(ImportFileError) as caught:
+        list(iter_records(file_name="p.jsonl", source=data))
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (1, "prompt")
+    assert error.message == f"{word} is not a JSON value"
+
+
 def test_progress_counts_the_records_read(monkeypatch):
     monkeypatch.setattr("evalsite.imports.reader.PROGRESS_EVERY", 64)
     counts = []

@@ -19,6 +19,16 @@ class ImportSerializer(serializers.Serializer):
     prompt_set = serializers.CharField(max_length=MAX_NAME_CHARS)
     file = serializers.FileField()
 
+    def validate_file(self, upload):
+        """Over the size limit: refused here, before a background import is queued
+        (a 60 MB file was queued, stored, and failed in the worker)."""
+        limit = settings.EVALSITE_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                f"The file is over the size limit of {limit} bytes; nothing was stored."
+            )
+        return upload
+
 
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()

@@ -148,6 +148,9 @@ def iter_records(
         lines = text_lines(stream)
         if _is_csv(file_name, head):
             records = _read_csv(lines, csv_columns, csv_empty)
+        elif head.lstrip().startswith("["):
+            # One error for the file, not one per line of a pretty-printed array.
+            raise LineProblem(_first_line(stream, start), _ARRAY)
         else:
             records = _read_jsonl(lines)
         count = 0
@@ -168,13 +171,25 @@ def _first_text(lines: Iterable[tuple[int, str]]) -> str | None:
     return next((text for _, text in lines if text.strip()), None)
 
 
+def _first_line(stream, start: int) -> int:
+    """The number of the first line that is not blank (the file has one)."""
+    stream.seek(start)
+    return next(number for number, text in text_lines(stream) if text.strip())
+
+
+_ARRAY = (
+    "this is a JSON array; the import reads JSON Lines (JSONL): one JSON object per "
+    "line, with no enclosing [ ] and no commas between the objects"
+)
+
+
 def _is_csv(file_name: str, head: str) -> bool:
     lowered = file_name.lower()
     if lowered.endswith(".csv"):
         return True
     if lowered.endswith((".jsonl", ".ndjson", ".json")):
         return False
-    return not head.lstrip().startswith("{")
+    return not head.lstrip().startswith(("{", "["))
 
 
 def _read_jsonl(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:

@@ -20,6 +20,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_HELD = "holds an unpaired surrogate (a \\ud800-\\udfff escape alone)"
 
 
+# Python's json module reads these words, which JSON itself does not have.
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
 class FieldError(Exception):
     """Raised by a record check for one field of one line."""
 
@@ -140,7 +144,8 @@ def value_check(value: Any, name: str, depth: int = 0, top: str | None = None) -
             raise FieldError(name, _SURROGATE_HELD)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise FieldError(name, f"expected a finite number, got {value}")
+            # In any field, text ones too: say what is wrong with the value itself.
+            raise FieldError(name, f"{_NON_FINITE[str(value)]} is not a JSON value")
     elif isinstance(value, dict | list):
         if depth >= MAX_DEPTH:
             raise FieldError(top, f"nested more than {MAX_DEPTH} levels deep")

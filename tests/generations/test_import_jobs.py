@@ -236,3 +236,19 @@ def test_the_records_read_are_seen_while_the_import_runs_and_kept_if_it_fails(
     assert running.percent == 10 + round(85 * 12_000 / 25_000)
     job.refresh_from_db()
     assert job.records_read == (20_000 if outcome == "done" else 12_000)
+
+
+@pytest.mark.django_db
+def test_an_api_upload_over_the_size_limit_is_refused_before_it_is_queued(
+    client, admin_user, small_threshold, settings
+):
+    """It was queued (202), stored, and failed later in the worker."""
+    settings.EVALSITE_MAX_UPLOAD_BYTES = len(GOOD) - 1
+    client.force_login(admin_user)
+    response = _upload(client, GOOD)
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == "file"
+    assert "size limit" in error["message"]
+    assert not ImportJob.objects.exists()
+    assert Prompt.objects.count() == 0
