@@ -28,6 +28,8 @@ RATING_FIELDS = {
     "seconds": "seconds",
     "source": "source",
     "comment": "comment",
+    "safety_a": "safety_a",
+    "safety_b": "safety_b",
     "created_at": "created_at",
 }
 COMPARISON_FIELDS = {
@@ -47,7 +49,7 @@ COMPARISON_FIELDS = {
 REPORT_RATING_FIELDS = {
     k: v
     for k, v in RATING_FIELDS.items()
-    if k not in ("created_at", "scale", "source", "comment")
+    if k not in ("created_at", "scale", "source", "comment", "safety_a", "safety_b")
 }
 REPORT_COMPARISON_FIELDS = {
     k: v
@@ -62,7 +64,8 @@ RESPONSE_WORD_FIELDS = {
 RATINGS_COLUMNS = [
     "rating_id", "evaluation_id", "comparison_id", "comparison_external_id",
     "prompt_id", "prompt_external_id", "candidate", "baseline", "annotator", "scale",
-    "choice", "candidate_on_left", "score", "seconds", "source", "comment", "created_at",
+    "choice", "candidate_on_left", "score", "seconds", "source", "comment",
+    "safety_a", "safety_b", "created_at",
     "categories", "num_turns", "prompt_words", "word_count", "collection_method",
 ]  # fmt: skip
 
@@ -181,12 +184,14 @@ def ratings_frame(evaluation_ids: Sequence[int], *, full: bool = True) -> pd.Dat
     ``choice`` (as shown: positive prefers A, the left response),
     ``candidate_on_left``, ``score`` (the candidate's point of view: positive
     prefers the candidate), ``seconds`` (may be missing), ``source``, ``comment``
-    ("" when none), ``created_at`` (UTC),
+    ("" when none), ``safety_a`` and ``safety_b`` (the preference scale's labels
+    of Model A's and Model B's responses, as shown: "safe", "unsafe", or "" when
+    none), ``created_at`` (UTC),
     ``categories`` (a list),
     ``num_turns``, ``prompt_words``, ``word_count`` (prompt plus both responses) and
     ``collection_method`` ("" when none). Sorted by rating id. ``full=False``
-    leaves out ``created_at``, ``scale``, ``source``, ``comment`` and the external
-    ids, which reports do not need and which cost the most to convert.
+    leaves out ``created_at``, ``scale``, ``source``, ``comment``, the safety labels
+    and the external ids, which reports do not need and which cost the most to convert.
     """
     ratings = frame_of(
         report_ratings(evaluation_ids), RATING_FIELDS if full else REPORT_RATING_FIELDS

@@ -251,3 +251,26 @@ def test_chunks_of_rows_write_the_same_files_as_one_chunk(
     export_preferences([evaluation], ExportOptions(format="hf"), folder)
     loaded = datasets.load_from_disk(str(folder)).to_list()
     assert loaded == [json.loads(line) for line in whole.read_text().splitlines()]
+
+
+def test_the_ratings_download_carries_the_safety_labels(preference_evaluation):
+    """ratings.csv and .parquet had no safety labels: a download could not be
+    imported again without losing them."""
+    import io
+
+    import pandas as pd
+
+    from reports.downloads import ratings_csv
+    from reports.selectors import ratings_frame
+
+    evaluation, first, second = preference_evaluation
+    frame = ratings_frame([evaluation.pk])
+    rows = pd.read_csv(io.BytesIO(ratings_csv(frame)), keep_default_na=False)
+    labels = {
+        (row.comparison_id, row.choice): (row.safety_a, row.safety_b)
+        for row in rows.itertuples()
+    }
+    assert labels == {
+        **{(first.pk, strength): ("safe", "unsafe") for strength in (4, 3, 2, 1)},
+        (second.pk, 2): ("unsafe", "unsafe"),
+    }
