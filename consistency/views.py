@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -119,15 +120,15 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
             except (ValueError, OverflowError) as exc:
                 return HttpResponse(f"Bad answer: {exc}", status=400)
             except judging.JudgementNotFound as exc:
-                return HttpResponse(str(exc), status=404)
+                raise Http404(str(exc)) from None
             shown = outcome.next
             note = outcome.notice
         else:
             shown = judging.judgement_next(
                 evaluation=evaluation, annotator=request.user
             )
-    except judging.NotInPool as exc:
-        return HttpResponse(str(exc), status=403)
+    except judging.NotInPool as exc:  # the site's "Not allowed" page, with why
+        raise PermissionDenied(str(exc)) from None
     except judging.RepliesBusy as exc:
         return HttpResponse(str(exc), status=503, headers={"Retry-After": "1"})
     context = {"evaluation": evaluation, "shown": shown, "note": note, "keys": KEYS}

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +26,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not request.user.has_perm(ADD):
-            return HttpResponse("You may not start judge runs.", status=403)
+            # The site's "Not allowed" page (403.html), as every other refusal.
+            raise PermissionDenied("You may not start judge runs.")
         if form.is_valid():
             try:
                 run, queued, _ = runs.run_start(

@@ -62,7 +62,9 @@ def test_outsiders_and_bad_answers(client):
     evaluation = build_evaluation(instructions=1, turns=1, annotators=[member])
     url = f"/consistency/{evaluation.pk}/judge/"
     client.force_login(outsider)
-    assert client.get(url).status_code == 403
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert 'id="forbidden"' in refused.text  # the site's page, not bare text
     client.force_login(member)
     client.get(url)
     judgement = ReplyJudgement.objects.get(annotator=member)

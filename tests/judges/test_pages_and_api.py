@@ -37,7 +37,11 @@ def test_researchers_read_runs_but_cannot_start_or_cancel(
     assert b'id="start-run"' not in page.content
     assert str(run).encode() in page.content
     post = {"evaluation": evaluation.pk, "judge": json_judge.pk}
-    assert client.post("/judges/runs/", post).status_code == 403
+    refused = client.post("/judges/runs/", post)
+    assert refused.status_code == 403
+    # The site's page, as every other refusal (it was the bare text alone).
+    assert b'id="forbidden"' in refused.content
+    assert b"You may not start judge runs." in refused.content
     assert client.get(f"/judges/runs/{run.pk}/").status_code == 200
     assert client.post(f"/judges/runs/{run.pk}/cancel/").status_code == 403
     assert client.post(f"/judges/runs/{run.pk}/resume/").status_code == 403
