@@ -162,6 +162,9 @@ def _welcome(
         "single": evaluation.kind == Evaluation.Kind.SINGLE,
         "done": returning is not None and returning.completed_at is not None,
         "action": request.get_full_path(),
+        # Staff previewing a link would become raters who know the models.
+        "sees_reports": signed_in is not None
+        and signed_in.has_perm("annotations.view_report"),
     }
     return render(request, "annotations/join.html", context)
 

@@ -236,6 +236,22 @@ def test_a_signed_in_annotator_posting_joins_as_themselves(
     assert client.session["_auth_user_id"] == str(annotator.pk)
 
 
+@pytest.mark.parametrize("role", ["researcher", "admin"])
+def test_staff_previewing_a_link_are_warned_that_start_makes_them_raters(
+    client, evaluation, annotator, role
+):
+    """A researcher pressing Start joined the pool and rated, knowing the models."""
+    invitation = _invitation(evaluation)
+    client.force_login(make_user(f"preview-{role}", role))
+    page = client.get(_join_url(invitation)).content.decode()
+    assert 'id="staff-warning"' in page
+    assert "open the link in a private window" in page
+    client.force_login(annotator)
+    assert 'id="staff-warning"' not in client.get(_join_url(invitation)).text
+    client.logout()
+    assert 'id="staff-warning"' not in client.get(_join_url(invitation)).text
+
+
 def test_a_participant_back_after_their_quota_gets_the_completion_url(
     client, evaluation
 ):
