@@ -23,6 +23,7 @@ from .assignment_errors import (
     QuotaDone,
 )
 from .assignments import Action, answer_record
+from .leasing import adaptive
 from .quality_answers import after_answer
 from .quality_serving import item_lease, item_next
 from .stopping import stop_monitored
@@ -124,6 +125,13 @@ def answer_submit(
         elif action in _NOTICES:
             notes.append(_NOTICES[action])
         following, new, busy, stopped = None, False, False, None
+        touched = [assignment.comparison_id]
+        if recorded.created and adaptive(assignment.comparison.evaluation):
+            # The rule counts complete comparisons' outcomes: the one this answer
+            # completes must count in choosing the next pair (a quarter of an
+            # adaptive run's leases were chosen without it).
+            stages.stages_refresh(comparison_ids=touched)
+            touched = []
         try:
             if not isinstance(recorded.refusal, _BARRED):
                 following, new = item_lease(
@@ -138,10 +146,10 @@ def answer_submit(
             stopped = error
         except PairsBusy:
             busy = True
-        touched = [assignment.comparison_id]
         if new and not isinstance(following, QualityTask):
             touched.append(following.comparison_id)
-        stages.stages_refresh(comparison_ids=touched)
+        if touched:
+            stages.stages_refresh(comparison_ids=touched)
     if busy:
         # The open pairs are locked by clicks that may be waiting for the pair this
         # one answered: wait for them only once the answer has let it go.

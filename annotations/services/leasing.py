@@ -165,14 +165,20 @@ def _ran_out(member: pair_queries.Member, rated: int | None, now: datetime) -> N
     raise QuotaDone(RAN_OUT)
 
 
+def adaptive(evaluation: Evaluation) -> bool:
+    """Whether the evaluation leases by the adaptive rule, which counts the outcomes
+    of its complete comparisons (their stage): an adaptive tournament."""
+    return (
+        evaluation.allocation == Evaluation.Allocation.ADAPTIVE
+        and evaluation.kind == Evaluation.Kind.TOURNAMENT
+    )
+
+
 def _adaptive_order(evaluation: Evaluation) -> tuple[str, str, dict] | None:
     """For an adaptive tournament, the window's untouched part in the order of the
     model pairs the rule ranks first (allocation_adaptive); None otherwise (each
     annotator's own order)."""
-    if (
-        evaluation.allocation != Evaluation.Allocation.ADAPTIVE
-        or evaluation.kind != Evaluation.Kind.TOURNAMENT
-    ):
+    if not adaptive(evaluation):
         return None
     priority = allocation_adaptive.model_pairs_by_priority(
         adaptive_queries.model_pair_tallies(evaluation_id=evaluation.pk),

@@ -138,6 +138,52 @@ def test_an_adaptive_tournament_leases_a_comparison_of_the_rules_first_pair(
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_the_pair_an_answer_hands_out_counts_the_outcome_it_just_completed(
+    require_postgres,
+):
+    """One annotator, N = 1: each answer completes its comparison, and the next
+    pair, leased in the same click, must be the rule's first given that outcome
+    (a quarter of an adaptive run's next pairs were chosen as if the last answer
+    were still in progress)."""
+    from dataclasses import replace
+
+    from annotations.services.answering import answer_submit
+
+    evaluation, _, [user] = adaptive_tournament(
+        models=4, prompts=6, annotators=1, per_pair=1, prefix="next"
+    )
+    rng = random.Random(7)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    for _ in range(15):
+        outcome = answer_submit(
+            assignment_id=lease.pk,
+            annotator=user,
+            action="rate",
+            choice=rng.choice([3, 2, 0, -1]),
+            seconds=5,
+        )
+        lease = outcome.following
+        leased = Comparison.objects.select_related(
+            "candidate_generation", "baseline_generation"
+        ).get(pk=lease.comparison_id)
+        # The counts the rule saw: the stored ones, less the lease just made.
+        tallies = [
+            replace(t, in_progress=t.in_progress - 1, untouched=t.untouched + 1)
+            if tuple(sorted((t.first, t.second))) == _model_pair(leased)
+            else t
+            for t in model_pair_tallies(evaluation_id=evaluation.pk)
+        ]
+        first = model_pairs_by_priority(
+            tallies,
+            per_comparison=1,
+            top=evaluation.adaptive_top,
+            width=evaluation.adaptive_width,
+        )[0]
+        assert _model_pair(leased) == tuple(sorted(first))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_partly_rated_pairs_still_come_before_the_rules_choice(require_postgres):
     evaluation, models, users = _world_with_first_pair_rated(require_postgres)
     a, _, c = models
@@ -250,16 +296,18 @@ def test_64_racing_annotators_on_an_adaptive_tournament_leave_exactly_n_per_pair
     assert sorted(accepted) == sorted(stored)
 
 
-# A uniform click's statements (tests/annotations/test_click_queries.py) and one
-# more, the model pairs' counts: the API click stays within the uniform budget of
-# 10, the page click takes 13 (12 for uniform).
-ADAPTIVE_API_CLICK = 10
-ADAPTIVE_PAGE_CLICK = 13
+# A uniform click's statements (tests/annotations/test_click_queries.py) and two
+# more: the answered pair's stage, refreshed before the rule counts the complete
+# pairs' outcomes (it was refreshed with the next lease's, after the rule chose
+# without it), and the model pairs' counts. The API click takes 11 (10 for uniform),
+# the page click 14 (12).
+ADAPTIVE_API_CLICK = 11
+ADAPTIVE_PAGE_CLICK = 14
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_an_adaptive_api_click_stays_within_the_uniform_budget(
+def test_an_adaptive_api_click_costs_one_statement_more_than_the_uniform_budget(
     require_postgres, django_assert_max_num_queries
 ):
     evaluation, _, users = _world_with_first_pair_rated(require_postgres)
@@ -279,7 +327,7 @@ def test_an_adaptive_api_click_stays_within_the_uniform_budget(
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_an_adaptive_page_click_costs_one_statement_more_than_a_uniform_one(
+def test_an_adaptive_page_click_costs_two_statements_more_than_a_uniform_one(
     require_postgres, django_assert_max_num_queries
 ):
     evaluation, _, users = _world_with_first_pair_rated(require_postgres)
