@@ -111,7 +111,31 @@ class EvaluationForm(forms.ModelForm):
                 self.add_error(name, message)
         if (data.get("min_seconds") or 0) < 0:
             self.add_error("min_seconds", "Seconds: at least 0.")
+        self._restart_check(data)
         return data
+
+    def _restart_check(self, data: dict) -> None:
+        """Clearing ``stopped_at`` lets the evaluation collect more: the last stop's
+        pairs and reason go with it. With the rule, width and minimum unchanged,
+        the rule still holds on the pairs it was met on (the sequence only
+        narrows), and the next complete pair stopped it again: refused, saying
+        what to change."""
+        stored = self.instance
+        if not (stored.pk and stored.stopped_at and "stopped_at" in self.fields):
+            return
+        if data.get("stopped_at") is not None:
+            return
+        rule = ("stop_rule", "stop_width", "stop_min_pairs")
+        if all(self._value(data, n) == getattr(stored, n) for n in rule):
+            self.add_error(
+                "stopped_at",
+                "Its stopping rule still holds on the pairs it stopped at, so the "
+                "next complete pair would stop it again: to collect more, also "
+                "change the rule, its width or its minimum pairs (or set no rule).",
+            )
+            return
+        data["stop_reason"], data["stop_pairs"] = "", None
+        stored.stop_reason, stored.stop_pairs = "", None
 
 
 class PoolMemberInline(admin.TabularInline):

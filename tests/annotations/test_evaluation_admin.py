@@ -95,3 +95,37 @@ def test_saving_an_imported_or_closed_evaluation_adds_no_pairs(
     evaluation.refresh_from_db()
     assert evaluation.guidelines == "Read both answers to the end."
     assert evaluation.comparisons.count() == 2
+
+
+def test_clearing_a_stop_needs_a_changed_rule_and_clears_its_reason(client, admin_user):
+    """Clearing stopped_at alone left the old reason in the report, and the next
+    complete pair stopped the evaluation again at once."""
+    from django.utils import timezone
+
+    evaluation, _, _ = build_evaluation(pairs=3, annotators=1, per_pair=1)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        stop_rule="width",
+        stop_width=0.95,
+        stop_min_pairs=3,
+        stopped_at=timezone.now(),
+        stop_pairs=3,
+        stop_reason="Stopped after 3 pairs: narrow enough.",
+    )
+    client.force_login(admin_user)
+    url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
+    fields = _Fields()
+    fields.feed(client.get(url).content.decode())
+    for name in list(fields.data):
+        if name.startswith("stopped_at"):
+            fields.data[name] = [""]
+    refused = client.post(url, fields.data)
+    assert refused.status_code == 200
+    assert "still holds on the pairs it stopped at" in refused.content.decode()
+    assert Evaluation.objects.get(pk=evaluation.pk).stopped_at is not None
+
+    fields.data["stop_min_pairs"] = ["10"]
+    assert client.post(url, fields.data).status_code == 302
+    evaluation.refresh_from_db()
+    assert (evaluation.stopped_at, evaluation.stop_pairs) == (None, None)
+    assert evaluation.stop_reason == ""
+    assert evaluation.stop_min_pairs == 10
