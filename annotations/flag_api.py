@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.serializers import KnownFields
+
 from . import flag_queue
 from .models import Comparison, Evaluation, FlagReview
 from .services.flag_reviews import MAX_NOTE, FlagReviewRefused, flag_review_record
@@ -71,7 +73,7 @@ class FlaggedPairSerializer(serializers.Serializer):
     excluded = serializers.BooleanField()
 
 
-class FlagReviewInSerializer(serializers.Serializer):
+class FlagReviewInSerializer(KnownFields, serializers.Serializer):
     action = serializers.ChoiceField(choices=FlagReview.Action.choices)
     note = serializers.CharField(
         max_length=MAX_NOTE, required=False, allow_blank=True, default=""

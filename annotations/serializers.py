@@ -6,6 +6,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from evalsite.serializers import KnownFields
+
 from .models import Evaluation, Rating
 from .services.assignments import MAX_COMMENT, MAX_SECONDS
 
@@ -135,7 +137,7 @@ class ChoiceField(serializers.Field):
         return value
 
 
-class RatingInSerializer(serializers.Serializer):
+class RatingInSerializer(KnownFields, serializers.Serializer):
     choice = ChoiceField(
         help_text="As shown: 3 = A is much better, 0 = about the same, "
         "-3 = B is much better (three-point scale: 1, 0, -1). Preference scale: 4 "
@@ -247,7 +249,7 @@ class RefusalSerializer(serializers.Serializer):
     next = PairSerializer(allow_null=True)
 
 
-class FlagInSerializer(serializers.Serializer):
+class FlagInSerializer(KnownFields, serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_COMMENT
     )
@@ -284,7 +286,7 @@ def invalid_body(errors: dict) -> dict:
     return {"detail": detail, "code": "invalid", "fields": fields}
 
 
-class RatingChangeInSerializer(serializers.Serializer):
+class RatingChangeInSerializer(KnownFields, serializers.Serializer):
     """What an annotator may change in one of their last ratings; a field left out
     is kept."""
 

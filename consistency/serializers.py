@@ -4,12 +4,13 @@ from django.conf import settings
 from rest_framework import serializers
 
 from evalsite.imports.limits import MAX_NAME_CHARS
+from evalsite.serializers import KnownFields
 
 from .models import MAX_ANNOTATORS, Answer
 from .report import DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES, MAX_SEED
 
 
-class ConsistencyUploadSerializer(serializers.Serializer):
+class ConsistencyUploadSerializer(KnownFields, serializers.Serializer):
     evaluation = serializers.CharField(max_length=MAX_NAME_CHARS)
     chat_models = serializers.CharField(required=False, allow_blank=True, default="")
     annotators = serializers.CharField(required=False, allow_blank=True, default="")
@@ -27,7 +28,7 @@ class ConsistencyUploadSerializer(serializers.Serializer):
         return upload
 
 
-class ConsistencyAnswerSerializer(serializers.Serializer):
+class ConsistencyAnswerSerializer(KnownFields, serializers.Serializer):
     judgement = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     answer = serializers.ChoiceField(choices=Answer.choices)
 

@@ -207,6 +207,8 @@ def test_schema_documents_the_loop(client):
         ("x", "body: ", {"non_field_errors"}),
         ({"choice": 3, "seconds": -1}, "seconds: ", {"seconds"}),
         ({"choice": 3, "safety_a": "bogus"}, "safety_a: ", {"safety_a"}),
+        # A misspelt field was passed over: "secs" stored no time at all.
+        ({"choice": 3, "secs": 12}, "secs: unknown field; use ", {"secs"}),
         ("{not json", "JSON parse error", None),
     ],
 )

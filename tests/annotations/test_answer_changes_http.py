@@ -64,13 +64,17 @@ def test_the_api_names_the_field_and_refuses_others_and_closed_windows(rated):
     too_long = _api(user).patch(url, {"comment": "x" * 2001}, format="json")
     assert too_long.status_code == 400
     assert "comment" in too_long.json()["fields"]  # the Error shape, code "invalid"
+    # A misspelt field changed nothing and answered 200.
+    misspelt = _api(user).patch(url, {"coment": "why"}, format="json")
+    assert misspelt.status_code == 400
+    assert misspelt.json()["detail"].startswith("coment: unknown field; use ")
     off_scale = _api(user).patch(url, {"choice": 7}, format="json")
     assert off_scale.status_code == 400
     assert off_scale.json()["detail"].startswith("choice: ")
     assert _api(other).patch(url, {"choice": 1}, format="json").status_code == 404
     assert _api(other).get(url).status_code == 404
     # Whatever the body says: a 400 told another's rating exists (a new-user pass).
-    for body in ({"choice": None}, {"comment": "x" * 2001}, {}):
+    for body in ({"choice": None}, {"comment": "x" * 2001}, {}, {"coment": "x"}):
         assert _api(other).patch(url, body, format="json").status_code == 404
 
     evaluation.edit_window = 0

@@ -55,6 +55,7 @@ def test_review_by_api_answers_201_and_empties_the_queue(client, admin_user, fla
         ({"action": "delete"}, "action"),
         ({}, "action"),
         ({"action": "keep", "note": "x" * 2001}, "note"),
+        ({"action": "exclude", "note": "broken pair", "extra": 1}, "extra"),
     ],
 )
 def test_bad_review_input_is_a_400_naming_the_field(

@@ -127,6 +127,10 @@ def test_api_next_and_answer_with_a_double_submit_counted_once():
         f"{base}/answers/", {"judgement": "1\u0000", "answer": "no"}, format="json"
     )
     assert bad.status_code == 400
+    extra = api.post(
+        f"{base}/answers/", {**body, "anser": "yes"}, format="json"
+    )  # a misspelt field is named, not passed over
+    assert (extra.status_code, list(extra.json())) == (400, ["anser"])
     api.force_authenticate(make_user("stranger", roles.ANNOTATOR))
     assert api.post(f"{base}/next/").status_code == 403
 
