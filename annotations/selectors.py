@@ -215,6 +215,16 @@ def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
     for member in members:
         evaluation = member.evaluation
         done, left = annotator_counts(evaluation=evaluation, annotator_id=annotator.pk)
+        if evaluation.stopped_at is not None:
+            # Nothing new is handed out; a pair leased before the stop is theirs.
+            left = int(
+                pair_queries.held_lease(
+                    evaluation_id=evaluation.pk,
+                    user_id=annotator.pk,
+                    now=timezone.now(),
+                )
+                is not None
+            )
         rows.append(
             {
                 "id": evaluation.pk,

@@ -96,6 +96,13 @@ def lease_next(
     if evaluation.status != Evaluation.Status.OPEN:
         raise EvaluationClosed("This evaluation is closed.")
     if evaluation.stopped_at is not None:
+        # A pair leased before the stop may still be answered: it is handed back
+        # (an annotator who had lost its page could not reach it).
+        held = pair_queries.held_lease(
+            evaluation_id=evaluation.pk, user_id=annotator.pk, now=now
+        )
+        if held is not None:
+            return _held(held, evaluation), False
         raise EvaluationStopped(STOPPED)
     if member.paused:
         raise Paused(member.pause_message or PAUSED)

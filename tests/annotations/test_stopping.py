@@ -148,6 +148,30 @@ def test_stopped_evaluation_is_a_409_in_the_api_and_a_message_on_the_page():
 
 
 @pytest.mark.django_db
+def test_a_pair_leased_before_the_stop_is_handed_back_and_answered(client):
+    """The docs say a pair already leased may still be answered, but after the
+    stop next/ answered 409 and the home page offered no way back to it."""
+    evaluation, _, (holder, other) = build_evaluation(pairs=3, annotators=2, per_pair=1)
+    lease = services.assignment_next(evaluation=evaluation, annotator=holder)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        stop_rule="decided", stopped_at=T0, stop_pairs=3, stop_reason="Stopped."
+    )
+    api = APIClient()
+    api.force_authenticate(holder)
+    again = api.post(f"/api/evaluations/{evaluation.pk}/next/")
+    assert (again.status_code, again.json()["assignment"]) == (200, lease.pk)
+    client.force_login(holder)
+    home = client.get("/").content.decode()
+    assert f'id="finish-{evaluation.pk}"' in home
+    rated = api.post(f"/api/assignments/{lease.pk}/rating/", {"choice": 1})
+    assert rated.status_code == 201
+    assert (rated.json()["next"], rated.json()["stopped"]) == (None, "stopped")
+    assert f'id="finish-{evaluation.pk}"' not in client.get("/").content.decode()
+    api.force_authenticate(other)
+    assert api.post(f"/api/evaluations/{evaluation.pk}/next/").status_code == 409
+
+
+@pytest.mark.django_db
 def test_progress_page_shows_the_sequence_the_rule_and_the_stop(client, admin_user):
     evaluation, comparisons, users = build_evaluation(
         pairs=25, annotators=1, per_pair=1, stop_rule="decided", stop_min_pairs=20
