@@ -194,6 +194,16 @@ def test_wilson_interval_known_value():
     assert high == pytest.approx(0.9433, abs=1e-4)
 
 
+@pytest.mark.parametrize("n", [1, 3, 10, 19, 1000])
+def test_wilson_bounds_are_exactly_0_and_1_at_the_ends(n):
+    """Wilson's lower bound at no successes is 0 (the formula's centre - half left
+    2.8e-17 in a report), and the upper bound at all successes is 1."""
+    assert st.wilson(0, n)[0] == 0.0
+    assert st.wilson(n, n)[1] == 1.0
+    assert 0.0 < st.wilson(0, n)[1] < 1.0
+    assert 0.0 < st.wilson(n, n)[0] < 1.0
+
+
 def test_bootstrap_matches_naive_prompt_resampling():
     rng = np.random.default_rng(3)
     n = 300
