@@ -26,6 +26,7 @@ from .models import (
     Rating,
 )
 from .quality_admin import GOLD_ACTIONS
+from .selectors import most_ratings_on_a_pair
 from .sequential_fields import (
     SEQUENTIAL_FIELDS,
     sequential_defaults,
@@ -112,7 +113,23 @@ class EvaluationForm(forms.ModelForm):
         if (data.get("min_seconds") or 0) < 0:
             self.add_error("min_seconds", "Seconds: at least 0.")
         self._restart_check(data)
+        self._per_pair_check(data)
         return data
+
+    def _per_pair_check(self, data: dict) -> None:
+        """N may not go below the ratings a pair already holds: every pair has at
+        most N (the admin lowered it under pairs of 3 without a word)."""
+        per_pair = data.get("annotators_per_pair")
+        if not self.instance.pk or per_pair is None:
+            return
+        if per_pair < self.instance.annotators_per_pair:
+            most = most_ratings_on_a_pair(self.instance)
+            if per_pair < most:
+                self.add_error(
+                    "annotators_per_pair",
+                    f"A pair of this evaluation already has {most} ratings: N may "
+                    f"not go below {most}.",
+                )
 
     def _restart_check(self, data: dict) -> None:
         """Clearing ``stopped_at`` lets the evaluation collect more: the last stop's

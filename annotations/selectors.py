@@ -204,6 +204,19 @@ def _keys(labels: list[tuple[int, str]], *, single: bool) -> list[tuple[int, int
     return [(i + 1, value, label) for i, (value, label) in enumerate(labels)]
 
 
+def most_ratings_on_a_pair(evaluation: Evaluation) -> int:
+    """The most ratings one pair of the evaluation holds (0 without ratings): the
+    lowest N its data allows."""
+    most = (
+        Comparison.objects.filter(evaluation=evaluation)
+        .annotate(n=Count("ratings"))
+        .order_by("-n")
+        .values_list("n", flat=True)
+        .first()
+    )
+    return most or 0
+
+
 def annotator_evaluations(*, annotator: AbstractBaseUser) -> list[dict]:
     """The evaluations in the annotator's pools with pairs done and pairs left."""
     rows = []

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count
 
-from ..models import Assignment, Comparison, Evaluation, Rating
+from ..models import Assignment, Evaluation, Rating
+from ..selectors import most_ratings_on_a_pair
 from .sql import C, lock
 from .stages import stages_refresh
 
@@ -74,13 +74,7 @@ def imported_limit_record(evaluation: Evaluation, *, created: bool) -> None:
     N (an admin may have set it). The pairs' stages follow a changed N."""
     if limit_of(evaluation) is not None:
         return
-    most = (
-        Comparison.objects.filter(evaluation=evaluation)
-        .annotate(n=Count("ratings"))
-        .order_by("-n")
-        .values_list("n", flat=True)
-        .first()
-    )
+    most = most_ratings_on_a_pair(evaluation)
     if not most:
         return
     per_pair = most if created else max(most, evaluation.annotators_per_pair)

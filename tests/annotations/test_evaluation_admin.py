@@ -129,3 +129,23 @@ def test_clearing_a_stop_needs_a_changed_rule_and_clears_its_reason(client, admi
     assert (evaluation.stopped_at, evaluation.stop_pairs) == (None, None)
     assert evaluation.stop_reason == ""
     assert evaluation.stop_min_pairs == 10
+
+
+def test_n_cannot_go_below_the_ratings_a_pair_holds(client, admin_user):
+    """Lowering N under pairs of 3 ratings left pairs with more than N."""
+    from tests.factories import RatingFactory
+
+    evaluation, comparisons, users = build_evaluation(pairs=2, annotators=3, per_pair=3)
+    for user in users[:2]:
+        RatingFactory(comparison=comparisons[0], annotator=user)
+    client.force_login(admin_user)
+    url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
+    fields = _Fields()
+    fields.feed(client.get(url).content.decode())
+    fields.data["annotators_per_pair"] = ["1"]
+    refused = client.post(url, fields.data)
+    assert refused.status_code == 200
+    assert "already has 2 ratings: N may not go below 2" in refused.content.decode()
+    fields.data["annotators_per_pair"] = ["2"]
+    assert client.post(url, fields.data).status_code == 302
+    assert Evaluation.objects.get(pk=evaluation.pk).annotators_per_pair == 2
