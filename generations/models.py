@@ -3,6 +3,7 @@
 import re
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,15 +12,42 @@ from django.db.models import Q
 from django.urls import reverse
 
 from evalsite.imports.limits import MAX_INT, MAX_SMALL_INT
+from evalsite.imports.record_values import FieldError, value_check
 
 from . import presets
 
+SERVER_URL_HELP = (
+    "Enter an http:// or https:// URL with a host, an optional port (1 to 65535) and "
+    "no query or fragment: the server's base, such as http://vllm:8000/v1."
+)
+
 
 def validate_server_url(value: str) -> None:
-    """An http(s) URL with a host; unlike URLField, hosts without a dot are fine."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise ValidationError("Enter an http:// or https:// URL with a host.")
+    """An http(s) URL with a host, as the workers' HTTP client (httpx) can send to:
+    unlike URLField, hosts without a dot are fine. A URL it cannot read was stored
+    and then failed every job start with a server error (an unclosed IPv6 bracket,
+    a port "abc" or 99999, an empty or 70-character host label, a bad "xn--" label);
+    a query or fragment was pasted in front of every path the workers add."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError: not a number, or out of range
+        # InvalidURL; reading the host decodes it, and the idna package's errors
+        # are ValueErrors ("xn--zz").
+        host = httpx.URL(value).host
+        if host and parts.hostname:
+            parts.hostname.encode("idna")  # UnicodeError: an empty or long label
+    except (ValueError, httpx.InvalidURL):
+        raise ValidationError(SERVER_URL_HELP) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or " " in value
+        or port == 0
+        or parts.query
+        or parts.fragment
+        or value.endswith(("?", "#"))
+    ):
+        raise ValidationError(SERVER_URL_HELP)
 
 
 # The environment variables a chat model may name for its API key. An admin picks
@@ -132,6 +160,12 @@ def validate_decoding(value) -> None:
         raise ValidationError(
             f"{', '.join(taken)}: set by the chat model's own fields, not here."
         )
+    # What no JSON column or request can hold: a NUL character (PostgreSQL's jsonb
+    # refuses it), a lone surrogate, NaN, too deep a nesting.
+    try:
+        value_check(value, "decoding")
+    except FieldError as exc:
+        raise ValidationError(f"{exc.field}: {exc.message}") from None
 
 
 def validate_top_p(value) -> None:
@@ -252,24 +286,30 @@ class ChatModel(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.system_prompt_preset not in (
-            self.SystemPromptPreset.NONE,
-            self.SystemPromptPreset.CUSTOM,
-        ):
+        if self.system_prompt_preset != self.SystemPromptPreset.CUSTOM:
             expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
-            if not self.system_prompt:
-                # The preset's text, as the API and the command fill it in: left
-                # empty, the admin's form saved a preset that sent no system prompt.
+            if self.system_prompt in presets.SYSTEM_PROMPTS.values():
+                # Empty, or another preset's own text (the model switched presets):
+                # the chosen preset's, as the API and the command fill it in. Left
+                # as it was, "No system prompt" kept sending the old preset's text,
+                # and a switch between presets was refused as "differs".
                 self.system_prompt = expected
             elif self.system_prompt != expected:
-                raise ValidationError(
-                    {"system_prompt": "Differs from the preset; choose 'custom'."}
+                message = (
+                    "'No system prompt' sends none: clear this text, or choose "
+                    "'custom' to send it."
+                    if self.system_prompt_preset == self.SystemPromptPreset.NONE
+                    else "Differs from the preset; choose 'custom'."
                 )
+                raise ValidationError({"system_prompt": message})
         if self.limits != self.Limits.CUSTOM:
             context, generation = presets.LIMITS[self.limits]
-            untouched = (self.context_limit, self.generation_limit) == (
-                self._meta.get_field("context_limit").default,
-                self._meta.get_field("generation_limit").default,
+            untouched = (self.context_limit, self.generation_limit) in (
+                (
+                    self._meta.get_field("context_limit").default,
+                    self._meta.get_field("generation_limit").default,
+                ),
+                *presets.LIMITS.values(),  # another preset's: the model switched
             )
             if untouched:  # the form's defaults: the preset chosen sets them
                 self.context_limit, self.generation_limit = context, generation
@@ -280,6 +320,11 @@ class ChatModel(models.Model):
         if self.backend == self.Backend.OPENAI and not self.base_url:
             raise ValidationError(
                 {"base_url": "An OpenAI-compatible model needs a URL."}
+            )
+        if self.backend == self.Backend.OPENAI and not self.model_id.strip():
+            # Every request names it ("model"); the admin saved "" and sent that.
+            raise ValidationError(
+                {"model_id": "An OpenAI-compatible model needs the server's model id."}
             )
         from .tokenizers import TokenizerError, validate_spec
 

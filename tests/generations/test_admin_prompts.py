@@ -81,6 +81,55 @@ def test_the_chat_model_form_checks_the_tokenizer(admin):
     assert not ChatModel.objects.exists()
 
 
+def _chat_model_form(**extra) -> dict:
+    return {"name": "m", "backend": "openai", "base_url": "http://127.0.0.1:9/v1",
+            "model_id": "m", "system_prompt_preset": "none", "system_prompt": "",
+            "limits": "open", "context_limit": "1000", "generation_limit": "1000",
+            "temperature": "0", "top_p": "1", "decoding": "{}",
+            "max_concurrency": "8", "request_timeout": "120", "metadata": "{}",
+            "tokenizer": "backend", **extra}  # fmt: skip
+
+
+def test_switching_presets_in_the_admin_takes_the_new_presets_values(admin):
+    """'No system prompt' saved over the Llama 2 text kept sending it; a switch
+    between presets was refused as 'differs from the preset'."""
+    from generations import presets
+
+    add = "/admin/generations/chatmodel/add/"
+    form = _chat_model_form(system_prompt_preset="mpt", limits="closed")
+    assert admin.post(add, form).status_code == 302
+    model = ChatModel.objects.get()
+    assert model.system_prompt == presets.MPT_SYSTEM_PROMPT
+    change = f"/admin/generations/chatmodel/{model.pk}/change/"
+    stored = {**form, "system_prompt": model.system_prompt, "context_limit": "2000",
+              "generation_limit": "2000"}  # fmt: skip
+    switched = {**stored, "system_prompt_preset": "llama2", "limits": "open"}
+    assert admin.post(change, switched).status_code == 302
+    model.refresh_from_db()
+    assert model.system_prompt == presets.LLAMA2_SYSTEM_PROMPT
+    assert (model.context_limit, model.generation_limit) == (1000, 1000)
+    none = {**switched, "system_prompt": model.system_prompt, "context_limit": "1000",
+            "generation_limit": "1000", "system_prompt_preset": "none"}  # fmt: skip
+    assert admin.post(change, none).status_code == 302
+    model.refresh_from_db()
+    assert (model.system_prompt_preset, model.system_prompt) == ("none", "")
+    # A text of one's own under "No system prompt" is refused, saying what to do.
+    own = admin.post(change, {**none, "system_prompt": "You are a pirate."})
+    assert own.status_code == 200
+    assert "sends none: clear this text, or choose" in own.content.decode()
+    assert ChatModel.objects.get().system_prompt == ""
+
+
+def test_an_openai_compatible_model_needs_a_model_id(admin):
+    """Saved with none, every request sent "model": ""."""
+    response = admin.post(
+        "/admin/generations/chatmodel/add/", _chat_model_form(model_id=" ")
+    )
+    assert response.status_code == 200
+    assert "needs the server&#x27;s model id" in response.content.decode()
+    assert not ChatModel.objects.exists()
+
+
 def test_adding_a_job_in_the_admin_leads_to_the_job_page(admin):
     """Its form saved a "running" job with no generations and no tasks."""
     response = admin.get("/admin/generations/generationjob/add/")

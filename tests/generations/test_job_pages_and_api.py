@@ -187,6 +187,16 @@ def test_jobs_need_a_backend(prompt_set):
         ("temperature", -3),  # accepted, and every job ran with it (a new-user pass)
         ("temperature", 1e308),
         ("tempreature", 0.7),  # a misspelt field was passed over in silence
+        # Each of these was a server error: at once, or at every job start.
+        ("base_url", "http://[::1"),
+        ("base_url", "http://127.0.0.1:abc/v1"),
+        ("base_url", "http://127.0.0.1:99999/v1"),
+        ("base_url", "http://" + "a" * 70 + "/v1"),
+        ("base_url", "http://a..b/v1"),
+        ("base_url", "http://xn--zz/v1"),
+        # Every request then went to ".../v1?x=1#f/chat/completions".
+        ("base_url", "http://127.0.0.1:8923/v1?x=1#f"),
+        ("decoding", {"stop": "\u0000"}),
     ],
 )
 def test_api_refuses_a_number_beyond_its_column_naming_the_field(
