@@ -103,7 +103,8 @@ def servers_waiting(generations) -> list[dict]:
     """Servers that ``generations`` wait for: a transient error, a retry due.
 
     One entry per base URL: its chat models, how many generations wait, the most
-    attempts any of them made, the soonest next try and the latest error.
+    attempts any of them made, the soonest next try and the latest error; none for
+    a server that has answered since its latest error.
     """
     retrying = generations.filter(
         status__in=(Generation.Status.PENDING, Generation.Status.RUNNING),
@@ -120,7 +121,20 @@ def servers_waiting(generations) -> list[dict]:
     for row in rows:
         url = row["chat_model__base_url"]
         on_server = retrying.filter(chat_model__base_url=url)
-        latest = on_server.order_by("-updated_at").values("last_error").first()
+        latest = (
+            on_server.order_by("-updated_at").values("last_error", "updated_at").first()
+        )
+        if latest is None:
+            continue
+        # The server answered since its latest error: the retries left are queued
+        # for a worker, not waiting for it (the page said "waiting" for minutes
+        # after the server came back, its next try in the past).
+        if generations.filter(
+            chat_model__base_url=url,
+            status=Generation.Status.DONE,
+            finished_at__gt=latest["updated_at"],
+        ).exists():
+            continue
         names = on_server.order_by().values_list("chat_model__name", flat=True)
         waiting.append(
             {
@@ -129,7 +143,7 @@ def servers_waiting(generations) -> list[dict]:
                 "generations": row["n"],
                 "attempts": row["attempts"],
                 "next_attempt_at": row["next_at"].isoformat(),
-                "last_error": (latest or {}).get("last_error", "")[:500],
+                "last_error": latest["last_error"][:500],
             }
         )
     return waiting

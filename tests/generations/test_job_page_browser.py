@@ -52,3 +52,34 @@ def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
     page.wait_for_selector("#resume-job", timeout=10_000)
     assert page.locator('[data-field="status"]').inner_text() == "finished"
     assert page.locator("progress").get_attribute("value") == "100"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_jobs_page_follows_its_requests_in_flight(
+    live_server, page, admin_user
+):
+    """After Cancel, the page stopped polling at once and showed "running 2" for
+    ever while the requests in flight ended."""
+    prompt_set = PromptSetFactory()
+    PromptFactory.create_batch(3, prompt_set=prompt_set)
+    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    jobs.job_start(job=job)
+    first, second, _ = Generation.objects.filter(jobs=job).order_by("id")
+    Generation.objects.filter(pk__in=[first.pk, second.pk]).update(status="running")
+    jobs.job_cancel(job=job)
+
+    browser_login(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    running = page.locator('[data-count="running"]')
+    assert running.inner_text() == "2"
+    now = timezone.now()
+    with transaction.atomic():
+        Generation.objects.filter(pk__in=[first.pk, second.pk]).update(
+            status="done", finished_at=now
+        )
+    page.wait_for_function(
+        "() => document.querySelector('[data-count=\"running\"]').textContent === '0'",
+        timeout=10_000,
+    )
+    assert page.locator('[data-count="done"]').inner_text() == "2"

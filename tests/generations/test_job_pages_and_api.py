@@ -163,6 +163,42 @@ def test_a_running_job_offers_a_requeue_and_a_cancelled_one_waits_for_nothing(
     assert 'id="resume-job"' in page
 
 
+def test_a_server_that_answered_since_its_last_error_is_not_waited_for(
+    client, admin_user, prompt_set
+):
+    """After the server came back, the page said "Waiting for ..." for minutes,
+    its next try in the past, while the retries completed one after another."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.models import Generation
+
+    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    jobs.job_start(job=job)
+    failed_at = timezone.now() - timedelta(seconds=60)
+    Generation.objects.filter(jobs=job).update(
+        attempts=5,
+        last_error="Connection refused",
+        next_attempt_at=failed_at + timedelta(seconds=20),
+        updated_at=failed_at,
+    )
+    client.force_login(admin_user)
+    url = reverse("generations:job-progress", args=[job.pk])
+    [waiting] = client.get(url).json()["waiting"]
+    assert waiting["last_error"] == "Connection refused"
+    first = Generation.objects.filter(jobs=job).order_by("pk").first()
+    Generation.objects.filter(pk=first.pk).update(
+        status=Generation.Status.DONE,
+        next_attempt_at=None,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    assert client.get(url).json()["waiting"] == []
+    assert "Waiting for" not in client.get(job.get_absolute_url()).content.decode()
+
+
 def test_jobs_need_a_backend(prompt_set):
     imported = ChatModel.objects.create(name="imported", backend="imported")
     with pytest.raises(Exception, match="imported only"):

@@ -49,6 +49,8 @@
     const ended = data.status === "finished" || data.status === "cancelled";
     // Reload once when the job ends, to show what it made.
     if (ended && data.status !== initialStatus) window.setTimeout(() => location.reload(), 500);
-    return ended;
+    // A cancelled job's requests in flight still end: follow them to the last one
+    // (the page stopped at "running 2" while they finished).
+    return ended && !(data.counts.running > 0);
   });
 })();
