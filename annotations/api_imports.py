@@ -205,7 +205,9 @@ class EvaluationCreateView(APIView):
                 **{name: data[name] for name in SEQUENTIAL_FIELDS},
             )
         except EvaluationError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            # Keyed by field, as the serializer's own errors (it was {"detail"}).
+            errors = {name: [why] for name, why in exc.errors.items()}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         body = {
             "id": result.evaluation.pk,
             "name": result.evaluation.name,

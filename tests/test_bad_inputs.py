@@ -696,8 +696,9 @@ def test_evaluation_api_refuses_a_head_to_head_and_a_tournament_at_once(admin_cl
 def test_evaluation_api_service_errors_name_the_field(
     admin_client, stored, changes, field
 ):
-    """What only the service can check (a taken name, the two sides) starts with
-    the field it is about, as the other services' messages do."""
+    """What only the service can check (a taken name, the two sides) is keyed by
+    the field it is about, as the serializer's own errors are (it was a "detail"
+    starting with the field's name)."""
     if changes.get("name") == "EXISTING":
         changes["name"] = Evaluation.objects.first().name
     before = counts()
@@ -709,7 +710,7 @@ def test_evaluation_api_service_errors_name_the_field(
         "/api/evaluations/", json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 400, response.content
-    assert response.json()["detail"].startswith(f"{field}: "), response.json()
+    assert list(response.json()) == [field], response.json()
     assert counts() == before
 
 

@@ -14,7 +14,19 @@ from ..sequential_fields import sequential_errors
 
 
 class EvaluationError(ValueError):
-    """The evaluation cannot be created as asked."""
+    """The evaluation cannot be created as asked: raised with "field: why" (or
+    several joined by "; "), read back as ``errors``, each field with its why."""
+
+    @property
+    def errors(self) -> dict[str, str]:
+        found = {}
+        for part in str(self).split("; "):
+            name, sep, message = part.partition(": ")
+            if sep and name.isidentifier():
+                found[name] = message
+            else:
+                found["non_field_errors"] = part
+        return found
 
 
 @dataclass
@@ -89,7 +101,7 @@ def evaluation_create(
     if scale == Evaluation.Scale.LIKERT:
         raise EvaluationError(
             "scale: the Likert scale rates one response: create a single-response "
-            "evaluation (kind single)"
+            "evaluation (the New evaluation page, or create_evaluation --kind single)"
         )
     batch_length = Evaluation._meta.get_field("batch").max_length
     if len(batch) > batch_length:

@@ -103,7 +103,7 @@ def test_the_api_creates_a_preference_evaluation(finished, client, admin_user):
         content_type="application/json",
     )
     assert refused.status_code == 400
-    assert "preference scale" in refused.json()["detail"]
+    assert "preference scale" in refused.json()["safety_labels"][0]
     too_long = client.post(
         "/api/evaluations/",
         {**body, "name": "api-long", "batch": "b" * 101},
@@ -122,5 +122,5 @@ def test_the_api_refuses_the_likert_scale_on_a_pairwise_evaluation(
             "baseline": "base", "scale": "likert"}  # fmt: skip
     response = client.post("/api/evaluations/", body, content_type="application/json")
     assert response.status_code == 400
-    assert "single-response" in response.json()["detail"]
+    assert "single-response" in response.json()["scale"][0]
     assert not Evaluation.objects.filter(name="api-likert").exists()
