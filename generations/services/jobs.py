@@ -83,7 +83,14 @@ def job_launch(*, job: GenerationJob) -> int:
     Raises ``BrokerUnavailable`` or ``ServerUnreachable`` (see the module docstring).
     """
     broker_check()
-    servers_check(job.chat_models.all())
+    # Only the servers with something to do must answer: Resume of a job with
+    # nothing left was refused (503) while a server of it was down.
+    servers_check(
+        job.chat_models.filter(
+            generations__jobs=job,
+            generations__status__in=TO_RUN,
+        ).distinct()
+    )
     with transaction.atomic(durable=True):
         return _launch(job)
 

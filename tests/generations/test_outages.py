@@ -197,6 +197,23 @@ def test_publish_failing_after_commit_leaves_the_job_queued_and_resumable(
     assert len(published) == 1
 
 
+def test_resume_with_nothing_left_needs_no_server(prompt_set):
+    """A job whose generations are all done resumes (to finished) with its server
+    down: it was refused with 503, as if something were to be sent."""
+    dead = f"http://127.0.0.1:{free_port(*STUB_PORTS)}/v1"
+    chat_model = ChatModel.objects.create(name="gone", base_url=dead)
+    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
+    Generation.objects.filter(jobs=job).update(status=Generation.Status.DONE)
+    assert jobs.job_launch(job=job) == 0
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.FINISHED
+    # One generation left to redo: the server must answer again.
+    first = Generation.objects.filter(jobs=job).order_by("pk").first()
+    Generation.objects.filter(pk=first.pk).update(status=Generation.Status.FAILED)
+    with pytest.raises(preflight.ServerUnreachable, match=f"chat model gone at {dead}"):
+        jobs.job_launch(job=job)
+
+
 def test_server_down_refuses_before_queueing(client, admin_user, prompt_set):
     dead = f"http://127.0.0.1:{free_port(*STUB_PORTS)}/v1"
     chat_model = ChatModel.objects.create(name="down", base_url=dead)
