@@ -162,6 +162,8 @@ class Readiness:
     done: int
     total: int
     filtered: int = 0  # over its context limit: no job can answer them
+    failed: int = 0  # among the missing: a job gave up on them, for ``last_error``
+    last_error: str = ""
 
     @property
     def missing(self) -> int:
@@ -179,24 +181,50 @@ def generations_ready(
     *, prompt_set: PromptSet, chat_models: Sequence[ChatModel]
 ) -> list[Readiness]:
     """Per chat model (in the order given), its done generations on the prompt set,
-    out of the set's prompts, and those filtered as over its context; two queries."""
+    out of the set's prompts, those filtered as over its context, and those that
+    failed with the latest error (a page listed them as missing only, and a new
+    job failed them again); two queries, and one per model with failures."""
     total = prompt_set.prompts.count()
+    generations = Generation.objects.filter(
+        prompt__prompt_set=prompt_set, chat_model__in=list(chat_models)
+    )
     counts = {
-        model: (done, filtered)
-        for model, done, filtered in Generation.objects.filter(
-            prompt__prompt_set=prompt_set,
-            chat_model__in=list(chat_models),
-            status__in=(Generation.Status.DONE, Generation.Status.FILTERED),
+        model: (done, filtered, failed)
+        for model, done, filtered, failed in generations.filter(
+            status__in=(
+                Generation.Status.DONE,
+                Generation.Status.FILTERED,
+                Generation.Status.FAILED,
+            ),
         )
         .values_list("chat_model")
         .annotate(
             done=Count("id", filter=Q(status=Generation.Status.DONE)),
             filtered=Count("id", filter=Q(status=Generation.Status.FILTERED)),
+            failed=Count("id", filter=Q(status=Generation.Status.FAILED)),
         )
         .order_by()
     }
     rows = []
     for model in chat_models:
-        done, filtered = counts.get(model.pk, (0, 0))
-        rows.append(Readiness(model, done=done, total=total, filtered=filtered))
+        done, filtered, failed = counts.get(model.pk, (0, 0, 0))
+        last_error = ""
+        if failed:
+            last_error = (
+                generations.filter(chat_model=model, status=Generation.Status.FAILED)
+                .order_by("-updated_at")
+                .values_list("last_error", flat=True)
+                .first()
+                or ""
+            )[:300]
+        rows.append(
+            Readiness(
+                model,
+                done=done,
+                total=total,
+                filtered=filtered,
+                failed=failed,
+                last_error=last_error,
+            )
+        )
     return rows

@@ -365,3 +365,25 @@ def test_build_pairs_refuses_an_imported_or_closed_evaluation(
     assert response.status_code == 409
     assert "e1 takes no new pairs" in response.content.decode()
     assert evaluation.comparisons.count() == 2
+
+
+def test_check_says_which_missing_generations_failed_and_why(admin_client, setup):
+    """Failed generations were listed as missing only, with a job offered that
+    would fail them again (a new-user pass)."""
+    prompt_set, cand, base, third, prompts = setup
+    GenerationFactory(prompt=prompts[0], chat_model=third)
+    GenerationFactory(
+        prompt=prompts[1],
+        chat_model=third,
+        status="failed",
+        text="",
+        last_error="HTTP 400: Field 'n_probs' <b>unknown</b>",
+    )
+    data = _form(prompt_set, cand, base, kind="tournament", create=None, check="1")
+    data["chat_models"] = [cand.pk, third.pk]
+    response = admin_client.post("/evaluations/new/", data)
+    rows = {row.chat_model.name: row for row in response.context["readiness"]["rows"]}
+    assert (rows["third"].missing, rows["third"].failed) == (2, 1)
+    page = response.content.decode()
+    assert '<span data-figure="failed">1 of the missing failed</span>' in page
+    assert "HTTP 400: Field &#x27;n_probs&#x27; &lt;b&gt;unknown&lt;/b&gt;" in page
