@@ -173,6 +173,8 @@ def pair_view(
         if with_counts
         else (0, 0)
     )
+    if with_counts and evaluation.stopped_at is not None:
+        left = 1  # stopped: this pair, leased before the stop, is all that is left
     return PairView(
         assignment_id=assignment.pk,
         evaluation_id=evaluation.pk,

@@ -286,6 +286,10 @@ class ChatModel(models.Model):
         return self.name
 
     def clean(self) -> None:
+        # A browser's text box sends its lines ended by CRLF: the presets' texts
+        # (and what a server is sent) end them by LF. Unnormalised, no model with a
+        # multi-line preset (Llama 2, MPT) could be saved again in the admin.
+        self.system_prompt = self.system_prompt.replace("\r\n", "\n")
         if self.system_prompt_preset != self.SystemPromptPreset.CUSTOM:
             expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
             if self.system_prompt in presets.SYSTEM_PROMPTS.values():

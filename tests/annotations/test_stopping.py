@@ -163,6 +163,9 @@ def test_a_pair_leased_before_the_stop_is_handed_back_and_answered(client):
     client.force_login(holder)
     home = client.get("/").content.decode()
     assert f'id="finish-{evaluation.pk}"' in home
+    # Its page counts it as all that is left (it said "2 left": the open pairs).
+    pair_page = client.get(f"/assignments/{lease.pk}/").content.decode()
+    assert '<b class="left-count">1</b> left (this one included)' in pair_page
     rated = api.post(f"/api/assignments/{lease.pk}/rating/", {"choice": 1})
     assert rated.status_code == 201
     assert (rated.json()["next"], rated.json()["stopped"]) == (None, "stopped")

@@ -101,14 +101,20 @@ def test_switching_presets_in_the_admin_takes_the_new_presets_values(admin):
     model = ChatModel.objects.get()
     assert model.system_prompt == presets.MPT_SYSTEM_PROMPT
     change = f"/admin/generations/chatmodel/{model.pk}/change/"
-    stored = {**form, "system_prompt": model.system_prompt, "context_limit": "2000",
+    # As a browser posts a text box: its lines ended by CRLF (every model with a
+    # multi-line preset was refused as "differs from the preset" on any save).
+    crlf = model.system_prompt.replace("\n", "\r\n")
+    stored = {**form, "system_prompt": crlf, "context_limit": "2000",
               "generation_limit": "2000"}  # fmt: skip
+    assert admin.post(change, {**stored, "max_concurrency": "4"}).status_code == 302
+    assert ChatModel.objects.get().system_prompt == presets.MPT_SYSTEM_PROMPT
     switched = {**stored, "system_prompt_preset": "llama2", "limits": "open"}
     assert admin.post(change, switched).status_code == 302
     model.refresh_from_db()
     assert model.system_prompt == presets.LLAMA2_SYSTEM_PROMPT
     assert (model.context_limit, model.generation_limit) == (1000, 1000)
-    none = {**switched, "system_prompt": model.system_prompt, "context_limit": "1000",
+    none = {**switched, "system_prompt": model.system_prompt.replace("\n", "\r\n"),
+            "context_limit": "1000",
             "generation_limit": "1000", "system_prompt_preset": "none"}  # fmt: skip
     assert admin.post(change, none).status_code == 302
     model.refresh_from_db()
