@@ -31,8 +31,10 @@ from .values import Report
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 7 * 24 * 3600
-# The cache holds ``values.Report`` objects: change the version with their shape.
-CACHE_VERSION = "v7"
+# The cache holds ``values.Report`` objects: change the version with their shape,
+# or when what they hold changes for the same data (v8: Wilson bounds exactly 0
+# and 1 at the ends; an imported evaluation's few-ratings warning).
+CACHE_VERSION = "v8"
 
 __all__ = ["evaluation_report", "report_options_for"]
 

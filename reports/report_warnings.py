@@ -67,12 +67,19 @@ def few_ratings(
         f"{_count(int(k), 'rating', 'ratings')}: {_count(int(n), 'pair', 'pairs')}"
         for k, n in zip(counts, pairs, strict=True)
     )
+    # An imported evaluation's N is the most ratings one of its pairs came with
+    # (crowd votes come 1 to 5 a pair): nobody asked for it.
+    why = (
+        f"the most a pair of this imported evaluation has is {wanted}"
+        if evaluation.source == "imported"
+        else f"the evaluation asks for {wanted} per pair"
+    )
     return ReportWarning(
         code="few_ratings",
         message=f"{len(short)} of {_count(len(per_pair), 'rated pair', 'rated pairs')}"
-        f" {'has' if len(short) == 1 else 'have'} fewer than {wanted} ratings (the "
-        f"evaluation asks for {wanted} per pair). They are included: {how}. Pairs "
-        "without any rating are not in the report.",
+        f" {'has' if len(short) == 1 else 'have'} fewer than {wanted} ratings "
+        f"({why}). They are included: {how}. Pairs without any rating are not in the "
+        "report.",
         count=len(short),
         detail=detail,
     )

@@ -320,3 +320,20 @@ def test_a_misspelt_field_is_named_not_dropped(prompt_set, name, data):
     assert error.field == "secs"
     assert error.message.startswith("unknown field; the fields are prompt_id, ")
     assert not Rating.objects.exists()
+
+
+def test_a_report_of_an_imported_evaluation_says_where_its_n_comes_from(prompt_set):
+    """Its few-ratings warning said "the evaluation asks for N per pair" of crowd
+    votes nobody asked for."""
+    from reports.evaluation_reports import evaluation_report
+    from reports.report_options import ReportOptions
+
+    rows = [rating(annotator=f"ann-{i}") for i in range(4)]
+    rows += [rating(prompt="p2", annotator=f"ann-{i}") for i in range(2)]
+    import_ratings(jsonl(*rows))
+    evaluation = Evaluation.objects.get(name="ev")
+    report = evaluation_report(evaluation, ReportOptions(resamples=10), use_cache=False)
+    [warning] = [w for w in report.warnings if w.code == "few_ratings"]
+    assert "fewer than 4 ratings (the most a pair of this imported evaluation has" in (
+        warning.message
+    )
