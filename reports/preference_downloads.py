@@ -21,7 +21,11 @@ from django.utils.text import slugify
 
 from annotations.models import Evaluation
 
-from .preference_export import export_preferences, preference_evaluations
+from .preference_export import (
+    export_check,
+    export_preferences,
+    preference_evaluations,
+)
 from .preference_options import EXPORT_OPTIONS, ExportOptions, export_options_from
 
 EVALUATION_PARAMETER = "evaluation"
@@ -48,7 +52,9 @@ def export_request(
             if key.strip()
         ]
     options = export_options_from(params)
-    return preference_evaluations(evaluation_keys), options
+    evaluations = preference_evaluations(evaluation_keys)
+    export_check(evaluations, options)
+    return evaluations, options
 
 
 def _name(evaluations: Sequence[Evaluation]) -> str:

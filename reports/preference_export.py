@@ -91,6 +91,19 @@ def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:
     return found
 
 
+def export_check(evaluations: Sequence[Evaluation], options: ExportOptions) -> None:
+    """ValueError naming ``about_same`` when it asks for a file none of the
+    evaluations can fill: only the seven-point scale has "about the same" (a
+    preference evaluation's download was a zip holding an empty file)."""
+    seven = Evaluation.Scale.SEVEN
+    if options.about_same == "separate" and all(e.scale != seven for e in evaluations):
+        raise ValueError(
+            'about_same: "separate" writes the seven-point scale\'s "about the '
+            'same" ratings apart, and these evaluations have none (the preference '
+            'scale has no such answer): use "omit"'
+        )
+
+
 def _texts(evaluation_ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every response and prompt of the evaluations' comparisons, each read once."""
     comparisons = Comparison.objects.filter(evaluation_id__in=evaluation_ids)

@@ -228,6 +228,31 @@ def test_evaluations_are_found_by_name_or_id_and_bad_ones_are_named():
         preference_evaluations([])
 
 
+def test_a_separate_about_the_same_file_needs_a_seven_point_evaluation(
+    preference_evaluation, client, researcher
+):
+    """The preference scale has no "about the same": the download was a zip with
+    an empty file. Refused naming about_same, by the API and the command."""
+    from django.core.management import CommandError, call_command
+
+    evaluation, _, _ = preference_evaluation
+    client.force_login(researcher)
+    url = "/api/reports/preferences/"
+    refused = client.get(url, {"evaluation": evaluation.pk, "about_same": "separate"})
+    assert refused.status_code == 400
+    assert "about_same" in refused.content.decode()
+    with pytest.raises(CommandError, match='about_same: "separate" writes'):
+        call_command(
+            "export_preferences", str(evaluation.pk), "--output", "/tmp/x.jsonl",
+            "--about-same", "separate",
+        )  # fmt: skip
+    seven = EvaluationFactory(scale=Evaluation.Scale.SEVEN)
+    both = client.get(
+        url, {"evaluation": f"{evaluation.pk},{seven.pk}", "about_same": "separate"}
+    )
+    assert both.status_code == 200
+
+
 def test_options_name_the_bad_parameter():
     with pytest.raises(ValueError, match="margin: use one of none, small, large"):
         ExportOptions(margin="huge")

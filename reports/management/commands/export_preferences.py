@@ -7,7 +7,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.preference_export import export_preferences, preference_evaluations
+from reports.preference_export import (
+    export_check,
+    export_preferences,
+    preference_evaluations,
+)
 from reports.preference_options import (
     EXPORT_OPTIONS,
     add_export_arguments,
@@ -40,6 +44,7 @@ class Command(BaseCommand):
             export = export_options_from(
                 {option.name: options[option.name] for option in EXPORT_OPTIONS}
             )
+            export_check(evaluations, export)
         except ValueError as error:
             raise CommandError(str(error)) from None
         output = Path(options["output"])
