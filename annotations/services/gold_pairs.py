@@ -106,7 +106,13 @@ def gold_pairs_import(
             [LineError(None, "evaluation", "a single-response evaluation has no pairs")]
         )
     rows = check_records(
-        read_records(file_name=file_name, data=data, csv_columns=GOLD_COLUMNS), _row
+        read_records(
+            file_name=file_name,
+            data=data,
+            csv_columns=GOLD_COLUMNS,
+            csv_known=GOLD_FIELDS,
+        ),
+        _row,
     )
     resolved = _resolve(evaluation, rows)
     try:

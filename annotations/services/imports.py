@@ -22,7 +22,7 @@ from .. import roles, scales
 from ..models import Comparison, Evaluation, Rating, RatingsFile
 from . import import_slots, import_staged, import_storing
 from .rating_references import model_names, references_check, references_load
-from .rating_rows import COLUMNS, Checked, checked_batches
+from .rating_rows import COLUMNS, FIELDS, Checked, checked_batches
 from .stages import stages_refresh
 
 # The databases with a staged path (COPY and set-based SQL); others use the ORM.
@@ -97,7 +97,9 @@ def ratings_import(
         scale=scale,
         candidate_name=candidate_name,
     )
-    records = iter_records(file_name=file_name, source=data, csv_columns=COLUMNS)
+    records = iter_records(
+        file_name=file_name, source=data, csv_columns=COLUMNS, csv_known=FIELDS
+    )
     # None when the import creates the evaluation: its first rating decides.
     safety_labels = (
         Evaluation.objects.filter(name=evaluation_name)

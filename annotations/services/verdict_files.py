@@ -33,7 +33,7 @@ from .rating_references import (
     references_check,
     references_load,
 )
-from .rating_rows import VERDICT_COLUMNS, Checked, checked_batches
+from .rating_rows import FIELDS, VERDICT_COLUMNS, Checked, checked_batches
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,10 @@ def verdicts_read(
     used (the pair is found by prompt and models); safety labels are refused."""
     scale_check(scale)
     records = iter_records(
-        file_name=file_name, source=data, csv_columns=VERDICT_COLUMNS
+        file_name=file_name,
+        source=data,
+        csv_columns=VERDICT_COLUMNS,
+        csv_known=FIELDS,
     )
     checked = [
         pair

@@ -113,10 +113,21 @@ def sha256(data: bytes) -> str:
 
 
 def read_records(
-    *, file_name: str, data: Source, csv_columns: Iterable[str] | None = None
+    *,
+    file_name: str,
+    data: Source,
+    csv_columns: Iterable[str] | None = None,
+    csv_known: Iterable[str] | None = None,
 ) -> list[Record]:
     """Parse a JSONL or CSV file; raise ImportFileError on any malformed line."""
-    return list(iter_records(file_name=file_name, source=data, csv_columns=csv_columns))
+    return list(
+        iter_records(
+            file_name=file_name,
+            source=data,
+            csv_columns=csv_columns,
+            csv_known=csv_known,
+        )
+    )
 
 
 def iter_records(
@@ -126,6 +137,7 @@ def iter_records(
     csv_columns: Iterable[str] | None = None,
     progress: Callable[[int], None] | None = None,
     csv_empty: Iterable[str] = (),
+    csv_known: Iterable[str] | None = None,
 ) -> Iterator[Record]:
     """Parse a JSONL or CSV file as a stream of records, in bounded memory.
 
@@ -136,7 +148,9 @@ def iter_records(
     iterator is exhausted. ``progress`` is called with the number of records read
     so far, every PROGRESS_EVERY records and at the end. A CSV's empty cell is a
     value left out, except in the columns ``csv_empty`` names, where it is "" (an
-    empty response, say, which JSONL writes as "").
+    empty response, say, which JSONL writes as ""). A CSV header column not among
+    ``csv_known`` (when given) is an error of line 1: a format with a fixed set of
+    fields names a misspelt column where it is, not on every row.
     """
     try:
         stream = open_source(source)
@@ -147,7 +161,7 @@ def iter_records(
         stream.seek(start)
         lines = text_lines(stream)
         if _is_csv(file_name, head):
-            records = _read_csv(lines, csv_columns, csv_empty)
+            records = _read_csv(lines, csv_columns, csv_empty, csv_known)
         elif head.lstrip().startswith("["):
             # One error for the file, not one per line of a pretty-printed array.
             raise LineProblem(_first_line(stream, start), _ARRAY)
@@ -236,6 +250,7 @@ def _read_csv(
     lines: Iterable[tuple[int, str]],
     required: Iterable[str] | None,
     empty: Iterable[str] = (),
+    known: Iterable[str] | None = None,
 ) -> Iterator[Record]:
     """Records of a CSV file, each at the line where it starts (a quoted value may
     span lines). Strict about quotes: a stray quote mark would otherwise be dropped,
@@ -255,6 +270,13 @@ def _read_csv(
         for name in (required or [])
         if name not in header
     ]
+    if known is not None:
+        known = list(known)
+        errors += [
+            LineError(1, name, f"unknown column; the columns are {', '.join(known)}")
+            for name in header
+            if name not in known
+        ]
     if errors:
         raise ImportFileError(errors)
     end = rows.line_num

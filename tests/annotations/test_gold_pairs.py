@@ -88,6 +88,18 @@ def test_import_again_changes_nothing_and_updates_what_changed(setting):
     assert GoldPair.objects.count() == 2
 
 
+def test_a_misspelt_csv_column_is_named_on_the_header_line(setting):
+    data = (
+        b"prompt_id,candidate,baseline,expected,min_strenght\ng1,cand,base,baseline,3\n"
+    )
+    with pytest.raises(ImportFileError) as caught:
+        import_gold(setting, data, "gold.csv")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (1, "min_strenght")
+    assert error.message.startswith("unknown column; the columns are id, prompt_id")
+    assert GoldPair.objects.count() == 0
+
+
 def test_csv_is_read_too(setting):
     data = (
         b"prompt_id,candidate,baseline,expected,min_strength,note\n"
