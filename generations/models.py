@@ -292,7 +292,11 @@ class ChatModel(models.Model):
         self.system_prompt = self.system_prompt.replace("\r\n", "\n")
         if self.system_prompt_preset != self.SystemPromptPreset.CUSTOM:
             expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
-            if self.system_prompt in presets.SYSTEM_PROMPTS.values():
+            own = (
+                *presets.SYSTEM_PROMPTS.values(),
+                *presets.FORMER_SYSTEM_PROMPTS.values(),
+            )
+            if self.system_prompt in own:
                 # Empty, or another preset's own text (the model switched presets):
                 # the chosen preset's, as the API and the command fill it in. Left
                 # as it was, "No system prompt" kept sending the old preset's text,

@@ -9,10 +9,21 @@ LLAMA2_SYSTEM_PROMPT = (
     "instead of answering something not correct. If you don't know the answer to a "
     "question, please don't share false information."
 )
+# Table 31 writes MPT's inside ChatML's markers ("<|im_start|> system ... <|im_end|>"),
+# as a raw prompt. An OpenAI-compatible server applies the model's chat template
+# itself, which writes those markers around the system message: sent with them, they
+# came twice (inside Llama's <<SYS>> block on a llama.cpp server). The text alone.
 MPT_SYSTEM_PROMPT = (
-    "<|im_start|> system\nA conversation between a user and an LLM-based AI assistant. "
-    "The assistant gives helpful and honest answers. <|im_end|>"
+    "A conversation between a user and an LLM-based AI assistant. "
+    "The assistant gives helpful and honest answers."
 )
+# Texts presets had before: a model still holding one has its preset's own text.
+FORMER_SYSTEM_PROMPTS = {
+    "mpt": (
+        "<|im_start|> system\nA conversation between a user and an LLM-based AI "
+        "assistant. The assistant gives helpful and honest answers. <|im_end|>"
+    ),
+}
 VICUNA_SYSTEM_PROMPT = (
     "A chat between a curious user and an artificial intelligence assistant. The "
     "assistant gives helpful, detailed, and polite answers to the user's questions."
