@@ -12,14 +12,19 @@ from tests.factories import PromptFactory, PromptSetFactory
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.django_db(transaction=True)
-def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
+def _running_job():
+    """A job started on three prompts of one chat model, and its generations."""
     prompt_set = PromptSetFactory()
     PromptFactory.create_batch(3, prompt_set=prompt_set)
     chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
     job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
     jobs.job_start(job=job)
-    first, second, third = Generation.objects.filter(jobs=job).order_by("id")
+    return job, list(Generation.objects.filter(jobs=job).order_by("id"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
+    job, (first, second, third) = _running_job()
 
     browser_login(page, live_server, admin_user.username)
     page.goto(f"{live_server.url}{job.get_absolute_url()}")
@@ -60,12 +65,7 @@ def test_a_cancelled_jobs_page_follows_its_requests_in_flight(
 ):
     """After Cancel, the page stopped polling at once and showed "running 2" for
     ever while the requests in flight ended."""
-    prompt_set = PromptSetFactory()
-    PromptFactory.create_batch(3, prompt_set=prompt_set)
-    chat_model = ChatModel.objects.create(name="m", base_url="http://h:1/v1")
-    job = jobs.job_create(prompt_sets=[prompt_set], chat_models=[chat_model])
-    jobs.job_start(job=job)
-    first, second, _ = Generation.objects.filter(jobs=job).order_by("id")
+    job, (first, second, _) = _running_job()
     Generation.objects.filter(pk__in=[first.pk, second.pk]).update(status="running")
     jobs.job_cancel(job=job)
 
