@@ -154,6 +154,9 @@ def test_a_running_job_offers_a_requeue_and_a_cancelled_one_waits_for_nothing(
     client.force_login(admin_user)
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'id="requeue-job"' in page
+    # It said in-flight generations are "not sent twice"; a resume sends every one
+    # not ended again (the claim skips done and filtered ones only).
+    assert "may be sent a second time: only one result is kept" in page
     assert "Waiting for http://h:1/v1" in page
     client.post(reverse("generations:job-cancel", args=[job.pk]))
     progress = client.get(reverse("generations:job-progress", args=[job.pk])).json()

@@ -302,6 +302,7 @@ def test_a_running_run_can_queue_its_pending_judgements_again(
     client.force_login(admin_user)
     page = client.get(f"/judges/runs/{run.pk}/").content.decode()
     assert 'id="requeue-run"' in page
+    assert "may be sent a second time: only one verdict is kept" in page
     assert 'id="resume-run"' not in page
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/judges/runs/{run.pk}/resume/").status_code == 302
