@@ -139,13 +139,17 @@ def test_two_uploads_adding_the_same_pairs_one_stores_the_other_gets_409(
         data=b"\n".join(line for line in first if b'"p1"' in line),
     )
     barrier = threading.Barrier(2)
-    ensure = import_storing.comparisons_ensure
+    temp_table = import_storing.temp_table
 
-    def ensure_together(evaluation):
-        barrier.wait(timeout=60)
-        return ensure(evaluation)
+    def pairs_found_together(name, body, values=None):
+        # Both have looked for the pairs (and found them missing) before either
+        # inserts them. A barrier before the look let a slow second upload find
+        # the first one's pairs committed: "unchanged", not the race under test.
+        temp_table(name, body, values)
+        if name == "import_pairs":
+            barrier.wait(timeout=60)
 
-    monkeypatch.setattr(import_storing, "comparisons_ensure", ensure_together)
+    monkeypatch.setattr(import_storing, "temp_table", pairs_found_together)
     second = b"\n".join(line for line in first if b'"p2"' in line)
     answers = _uploads(2, admin, "grown", second)
 
