@@ -65,7 +65,9 @@ def evaluation_pairs_build(*, evaluation: Evaluation) -> BuildResult:
     ``pairs_refusal`` gives a reason."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if reason := pairs_refusal(evaluation):
-        raise EvaluationError(f"pairs: {evaluation.name} takes no new pairs: {reason}.")
+        raise EvaluationError(
+            {"pairs": f"{evaluation.name} takes no new pairs: {reason}."}
+        )
     return _build(evaluation)
 
 

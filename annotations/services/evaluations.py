@@ -14,19 +14,20 @@ from ..sequential_fields import sequential_errors
 
 
 class EvaluationError(ValueError):
-    """The evaluation cannot be created as asked: raised with "field: why" (or
-    several joined by "; "), read back as ``errors``, each field with its why."""
+    """The evaluation cannot be created as asked: ``errors`` maps each field at fault
+    to why (``NON_FIELD`` for the whole); its text reads "field: why" for each, as
+    commands and pages show it."""
 
-    @property
-    def errors(self) -> dict[str, str]:
-        found = {}
-        for part in str(self).split("; "):
-            name, sep, message = part.partition(": ")
-            if sep and name.isidentifier():
-                found[name] = message
-            else:
-                found["non_field_errors"] = part
-        return found
+    NON_FIELD = "non_field_errors"
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__(
+            "; ".join(
+                why if field == self.NON_FIELD else f"{field}: {why}"
+                for field, why in self.errors.items()
+            )
+        )
 
 
 @dataclass
@@ -95,30 +96,33 @@ def evaluation_create(
     ``stop_min_pairs`` (head-to-head) are checked by ``sequential_errors``.
     """
     if Evaluation.objects.filter(name=name).exists():
-        raise EvaluationError(f"name: an evaluation named {name!r} already exists")
+        raise EvaluationError({"name": f"an evaluation named {name!r} already exists"})
     if safety_labels and scale != Evaluation.Scale.PREFERENCE:
-        raise EvaluationError("safety_labels: only on the preference scale")
+        raise EvaluationError({"safety_labels": "only on the preference scale"})
     if scale == Evaluation.Scale.LIKERT:
         raise EvaluationError(
-            "scale: the Likert scale rates one response: create a single-response "
-            "evaluation (the New evaluation page, or create_evaluation --kind single)"
+            {
+                "scale": "the Likert scale rates one response: create a "
+                "single-response evaluation (the New evaluation page, or "
+                "create_evaluation --kind single)"
+            }
         )
     batch_length = Evaluation._meta.get_field("batch").max_length
     if len(batch) > batch_length:
-        raise EvaluationError(f"batch: the label is longer than {batch_length}")
+        raise EvaluationError({"batch": f"the label is longer than {batch_length}"})
     if chat_models:
         models = list(dict.fromkeys(chat_models))
         if len(models) < 2:
-            raise EvaluationError("chat_models: a tournament needs at least two")
+            raise EvaluationError({"chat_models": "a tournament needs at least two"})
         kind = Evaluation.Kind.TOURNAMENT
     else:
         if candidate is None or baseline is None:
             raise EvaluationError(
-                "candidate: give a candidate and a baseline, or chat models"
+                {"candidate": "give a candidate and a baseline, or chat models"}
             )
         if candidate == baseline:
             raise EvaluationError(
-                "baseline: the candidate and the baseline must differ"
+                {"baseline": "the candidate and the baseline must differ"}
             )
         models = [candidate, baseline]
         kind = Evaluation.Kind.HEAD_TO_HEAD
@@ -131,7 +135,7 @@ def evaluation_create(
         "stop_min_pairs": stop_min_pairs,
     }
     if errors := sequential_errors(kind=kind, **sequential):
-        raise EvaluationError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        raise EvaluationError(errors)
     evaluation = Evaluation(
         **sequential,
         name=name,

@@ -27,11 +27,11 @@ def single_evaluation_create(
     generation is done, with no baseline. Prompts left out are counted by reason.
     Raises EvaluationError for a taken name or no chat model."""
     if Evaluation.objects.filter(name=name).exists():
-        raise EvaluationError(f"name: an evaluation named {name!r} already exists")
+        raise EvaluationError({"name": f"an evaluation named {name!r} already exists"})
     models = list(dict.fromkeys(chat_models or []))
     if not models:
         raise EvaluationError(
-            "chat_models: a single-response evaluation needs a chat model"
+            {"chat_models": "a single-response evaluation needs a chat model"}
         )
     evaluation = Evaluation(
         name=name,
@@ -56,7 +56,9 @@ def single_comparisons_build(*, evaluation: Evaluation) -> BuildResult:
     by reason, as ``comparisons_build`` does for pairs. Joins the caller's
     transaction (the admin's save)."""
     if evaluation.kind != Evaluation.Kind.SINGLE:
-        raise EvaluationError("not a single-response evaluation")
+        raise EvaluationError(
+            {EvaluationError.NON_FIELD: "not a single-response evaluation"}
+        )
     models = list(evaluation.chat_models.order_by("name"))
     generations = {
         (generation.prompt_id, generation.chat_model_id): generation
