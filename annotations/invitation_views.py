@@ -52,11 +52,6 @@ class InvitationForm(forms.ModelForm):
         }
         labels = {"expires_at": "Expires (UTC)", "quota": "Pairs per person"}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A positive integer field's input says min 0; the model takes 1 and up.
-        self.fields["max_uses"].widget.attrs["min"] = 1
-
 
 @login_required
 @permission_required(ADD, raise_exception=True)

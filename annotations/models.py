@@ -15,6 +15,7 @@ from evalsite.imports.limits import (
     MAX_LEASE_MINUTES,
     MAX_SMALL_INT,
 )
+from evalsite.model_fields import CountField, SmallCountField
 from generations.models import ChatModel, Generation, Prompt, PromptSet
 
 from . import scales
@@ -74,14 +75,14 @@ class Evaluation(models.Model):
     )
     chat_models = models.ManyToManyField(ChatModel, related_name="evaluations")
     scale = models.CharField(max_length=10, choices=Scale.choices, default=Scale.SEVEN)
-    annotators_per_pair = models.PositiveSmallIntegerField(
+    annotators_per_pair = SmallCountField(
         default=3,
         validators=[
             MinValueValidator(1),
             MaxValueValidator(MAX_ANNOTATORS_PER_PAIR),
         ],
     )
-    lease_minutes = models.PositiveSmallIntegerField(
+    lease_minutes = SmallCountField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_LEASE_MINUTES)],
     )
@@ -170,7 +171,7 @@ class Evaluation(models.Model):
         "(while the pair is not complete).",
         validators=[MaxValueValidator(MAX_SMALL_INT)],
     )
-    quota = models.PositiveIntegerField(
+    quota = CountField(
         null=True,
         blank=True,
         help_text="At most this many pairs per annotator (an invitation may set its "
@@ -345,14 +346,14 @@ class Invitation(models.Model):
     )
     token = models.CharField(max_length=40, unique=True, default=invitation_token_new)
     label = models.CharField(max_length=200, blank=True)
-    max_uses = models.PositiveIntegerField(
+    max_uses = CountField(
         help_text="How many people may join.",
         # At least one (the form's input says so too: it offered 0, then refused it).
         validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)],
     )
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(help_text="Joining closes at this time.")
-    quota = models.PositiveIntegerField(
+    quota = CountField(
         null=True,
         blank=True,
         help_text="At most this many pairs per person who joins (else the "

@@ -4,8 +4,11 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from evalsite.model_fields import CountField
 
 from .models import ChatModel, Prompt, PromptSet
 
@@ -49,8 +52,10 @@ class AuthoringSetup(models.Model):
     writers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="authoring_setups"
     )
-    max_tokens = models.PositiveIntegerField(
-        default=256, help_text="Most new tokens per reply."
+    max_tokens = CountField(
+        default=256,
+        validators=[MinValueValidator(1)],
+        help_text="Most new tokens per reply (at least 1).",
     )
 
     def __str__(self) -> str:

@@ -36,6 +36,17 @@ def _shares(targets: dict, names: list[str]) -> dict[str, float]:
     return {name: value / total for name, value in values.items()}
 
 
+def pool_open_drafts(prompt_set):
+    """The set's open drafts whose writers are still in its authoring pool: a
+    writer taken out can never finish theirs, so they count nowhere (not in the
+    method mix of new drafts, not among the open drafts)."""
+    return Draft.objects.filter(
+        prompt_set=prompt_set,
+        status=Draft.Status.DRAFT,
+        writer__authoring_setups__prompt_set=prompt_set,
+    )
+
+
 def authoring_progress(setup: AuthoringSetup) -> AuthoringProgress:
     """Saved multi-turn prompts of the set by method and by category, against the
     targets. A prompt with two categories counts in both, so category shares are
@@ -53,9 +64,7 @@ def authoring_progress(setup: AuthoringSetup) -> AuthoringProgress:
     category_shares = _shares(setup.category_targets, names)
     return AuthoringProgress(
         total=total,
-        open_drafts=Draft.objects.filter(
-            prompt_set=setup.prompt_set, status=Draft.Status.DRAFT
-        ).count(),
+        open_drafts=pool_open_drafts(setup.prompt_set).count(),
         methods=[
             ProgressRow(
                 m, labels[m], by_method[m], method_shares[m], method_shares[m] * total

@@ -22,6 +22,17 @@ from .exports import prompt_lines
 from .models import AuthoringSetup, Draft, PromptSet
 from .services import authoring, authoring_replies, authoring_start
 
+NOT_A_WRITER = (
+    "You are no longer a writer of this prompt set: an admin took you out of its "
+    "authoring pool (or removed its authoring setup)."
+)
+
+
+def _known_turns(request: HttpRequest) -> int | None:
+    """How many turns the page shows (``turns``, optional); ValueError if not a count."""
+    raw = request.POST.get("turns", "")
+    return int(raw) if raw else None
+
 
 def _message(exc: ValidationError) -> str:
     return "; ".join(
@@ -64,7 +75,7 @@ def draft_page(
         writer=request.user,
     )
     if not authoring.writer_in_pool(draft, request.user):
-        raise PermissionDenied
+        raise PermissionDenied(NOT_A_WRITER)
     setup = draft.prompt_set.authoring_setup
     return render(
         request,
@@ -84,9 +95,8 @@ def draft_page(
 def _turn_change(request: HttpRequest, change, **fields) -> JsonResponse:
     """Run a change of the draft's turns. ``turns``: how many turns the page shows
     (optional); 409 if the draft has another count, changed in another tab."""
-    raw = request.POST.get("turns", "")
     try:
-        known_turns = int(raw) if raw else None
+        known_turns = _known_turns(request)
     except ValueError:
         return JsonResponse({"error": "turns: a count of turns."}, status=400)
     try:
@@ -172,20 +182,30 @@ def draft_choose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
+    typed = {
+        "content": request.POST.get("content", ""),
+        "categories": request.POST.getlist("categories"),
+    }
+    try:
+        known_turns = _known_turns(request)
+    except ValueError:
+        messages.error(request, "turns: a count of turns.")
+        return draft_page(request, pk, status=400, typed=typed)
     try:
         prompt = authoring.draft_save(
             draft_id=pk,
             writer=request.user,
-            categories=request.POST.getlist("categories"),
-            final_turn=request.POST.get("content", ""),
+            categories=typed["categories"],
+            final_turn=typed["content"],
+            known_turns=known_turns,
         )
     except ValidationError as exc:
         messages.error(request, _message(exc))
-        typed = {
-            "content": request.POST.get("content", ""),
-            "categories": request.POST.getlist("categories"),
-        }
         return draft_page(request, pk, status=400, typed=typed)
+    except authoring.DraftChanged as exc:
+        # The writer's typed turn is kept; the page now shows the turns they missed.
+        messages.error(request, str(exc))
+        return draft_page(request, pk, status=409, typed=typed)
     messages.success(request, f"Saved as {prompt.external_id} in {prompt.prompt_set}.")
     return redirect("authoring:home")
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from evalsite.imports.limits import MAX_INT, MAX_SMALL_INT
 from evalsite.imports.record_values import FieldError, value_check
+from evalsite.model_fields import CountField, SmallCountField
 
 from . import presets
 
@@ -229,10 +230,10 @@ class ChatModel(models.Model):
     limits = models.CharField(
         max_length=10, choices=Limits.choices, default=Limits.OPEN
     )
-    context_limit = models.PositiveIntegerField(
+    context_limit = CountField(
         default=1000, validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)]
     )
-    generation_limit = models.PositiveIntegerField(
+    generation_limit = CountField(
         default=1000, validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)]
     )
     temperature = models.FloatField(
@@ -252,7 +253,7 @@ class ChatModel(models.Model):
         default="backend",
         help_text='"backend", a tokenizer file path, or "tiktoken:ENCODING".',
     )
-    max_concurrency = models.PositiveSmallIntegerField(
+    max_concurrency = SmallCountField(
         default=8,
         help_text="Requests in flight at once to this server.",
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SMALL_INT)],

@@ -158,12 +158,18 @@ def _categories(setup: AuthoringSetup, categories: list[str]) -> list[str]:
 
 
 def draft_save(
-    *, draft_id: int, writer, categories: list[str], final_turn: str = ""
+    *,
+    draft_id: int,
+    writer,
+    categories: list[str],
+    final_turn: str = "",
+    known_turns: int | None = None,
 ) -> Prompt:
     """End the dialogue on a user turn (``final_turn``, when given, is appended)
-    and save it into the prompt set as a multi-turn prompt."""
+    and save it into the prompt set as a multi-turn prompt; ``known_turns`` as for
+    ``open_draft``: a page that missed another tab's turns saves nothing."""
     with transaction.atomic(durable=True):
-        draft = open_draft(draft_id, writer)
+        draft = open_draft(draft_id, writer, known_turns)
         setup = draft.prompt_set.authoring_setup
         chosen = _categories(setup, categories)
         turns = list(draft.turns)

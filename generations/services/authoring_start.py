@@ -1,6 +1,6 @@
 """Starting a dialogue: the collection method furthest behind its target share.
 
-Every writer's open drafts count, so writers starting at once get different methods.
+Every pool writer's open drafts count, so writers starting at once get different methods.
 """
 
 from __future__ import annotations
@@ -11,21 +11,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from ..authoring_methods import method_assign
+from ..authoring_selectors import pool_open_drafts
 from ..models import AuthoringSetup, Draft, PromptSet
 
 
 def method_counts(*, prompt_set: PromptSet) -> Counter:
-    """Dialogues per method: the set's prompts plus every writer's open drafts."""
+    """Dialogues per method: the set's prompts plus the open drafts of every writer
+    still in the set's pool."""
     counts = Counter(
         prompt_set.prompts.exclude(collection_method="").values_list(
             "collection_method", flat=True
         )
     )
-    counts.update(
-        Draft.objects.filter(
-            prompt_set=prompt_set, status=Draft.Status.DRAFT
-        ).values_list("method", flat=True)
-    )
+    counts.update(pool_open_drafts(prompt_set).values_list("method", flat=True))
     return counts
 
 

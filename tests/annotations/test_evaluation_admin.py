@@ -1,6 +1,7 @@
 """The admin's evaluation page: what its pairs were made for is fixed once it has
 pairs (a scale changed after the ratings made every report of it fail)."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -149,3 +150,24 @@ def test_n_cannot_go_below_the_ratings_a_pair_holds(client, admin_user):
     fields.data["annotators_per_pair"] = ["2"]
     assert client.post(url, fields.data).status_code == 302
     assert Evaluation.objects.get(pk=evaluation.pk).annotators_per_pair == 2
+
+
+@pytest.mark.parametrize("value", ["-3", "0"])
+def test_lease_minutes_below_one_are_refused_naming_one(client, admin_user, value):
+    """-3 said "at least 0", and 0 then "at least 1" (a new-user pass): the input
+    and the message now both say 1, as do the other counts that take 1 and up."""
+    evaluation, _, _ = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    client.force_login(admin_user)
+    url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
+    page = client.get(url).content.decode()
+    for name in ("lease_minutes", "annotators_per_pair", "quota"):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*min="1"', page), name
+    fields = _Fields()
+    fields.feed(page)
+    fields.data["lease_minutes"] = [value]
+    response = client.post(url, fields.data)
+    assert response.status_code == 200
+    assert (
+        "Ensure this value is greater than or equal to 1." in response.content.decode()
+    )
+    assert Evaluation.objects.get(pk=evaluation.pk).lease_minutes == 30

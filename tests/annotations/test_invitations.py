@@ -417,3 +417,34 @@ def test_a_single_response_evaluation_welcomes_to_rating_answers(client, db):
     assert "rate each one from 1 to 7" in page
     assert "You will rate up to 2 answers" in page
     assert "compare pairs" not in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("max_uses", "-5", "Ensure this value is greater than or equal to 1."),
+        ("max_uses", "0", "Ensure this value is greater than or equal to 1."),
+        ("quota", "-5", "A quota is at least one pair."),
+        ("quota", "0", "A quota is at least one pair."),
+    ],
+)
+def test_the_link_form_names_the_real_minimum(
+    client, evaluation, field, value, message
+):
+    """Both inputs offer 1 and up, and a value below it, negative or 0, is refused
+    with the model's own minimum and message (a new-user pass: -5 said "at least
+    0", 0 then "at least 1"; the quota's input offered 0)."""
+    client.force_login(make_user("adm-min", roles.ADMIN))
+    page_url = reverse("annotations:invitations", args=[evaluation.pk])
+    form = client.get(page_url).content.decode()
+    assert re.search(rf'<input[^>]*name="{field}"[^>]*min="1"', form)
+    data = {
+        "label": "pilot",
+        "max_uses": 3,
+        "expires_at": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        field: value,
+    }
+    response = client.post(page_url, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Invitation.objects.exists()

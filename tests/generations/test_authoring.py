@@ -673,3 +673,93 @@ def test_a_dialogue_over_the_context_limit_is_not_sent_and_the_writer_told(
     )
     draft.refresh_from_db()
     assert draft.turns[-1]["role"] == "user"  # nothing stored
+
+
+def test_saving_from_a_page_that_missed_another_tabs_turns_is_a_409(
+    client, setup, writer, stub_replies
+):
+    """Tab two shows the dialogue at two turns; tab one went on to four. Tab two's
+    save (with or without a final turn) stores nothing and shows the turns it
+    missed, keeping what the writer typed; a save from the current page works."""
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    base = f"/authoring/drafts/{draft.pk}"
+    for turn, shown in (("Hi", "0"), ("Second question", "2")):
+        client.post(f"{base}/turn/", {"content": turn, "turns": shown})
+        b"".join(client.post(f"{base}/reply/").streaming_content)
+    page = client.get(f"{base}/").content.decode()
+    assert '<input type="hidden" name="turns" id="turns" value="4">' in page
+    for content in ("Tab two final question", ""):
+        response = client.post(
+            f"{base}/save/",
+            {"content": content, "categories": "dialogue", "turns": "2"},
+        )
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "changed in another tab or window: reload the page" in page
+        assert "Second question" in page  # the missed turn is shown now
+        assert f">\n{content}</textarea>" in page
+        assert not Prompt.objects.exists()
+        draft.refresh_from_db()
+        assert draft.status == Draft.Status.DRAFT
+        assert len(draft.turns) == 4
+    assert client.post(f"{base}/save/", {"turns": "x"}).status_code == 400
+    response = client.post(
+        f"{base}/save/",
+        {"content": "Tab one's final question", "categories": "dialogue", "turns": "4"},
+    )
+    assert response.status_code == 302
+    assert Prompt.objects.get().num_turns == 3
+
+
+def test_drafts_of_writers_taken_out_of_the_pool_count_nowhere(
+    client, setup, writer, admin_user
+):
+    """Targets a and b equal. The second writer's draft (a) would make the next
+    draft (b); once they are out of the pool it counts neither in the mix nor
+    among the open drafts, and the next draft is (a) again (a tie goes to a)."""
+    setup.method_targets = {"chatgpt": 1, "llama2chat": 1}
+    setup.save()
+    second = make_user("writer2", "annotator")
+    setup.writers.add(second)
+    gone = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=second)
+    assert gone.method == "chatgpt"
+    client.force_login(admin_user)
+    progress = f"/authoring/sets/{setup.prompt_set.pk}/"
+    assert client.get(progress).context["progress"].open_drafts == 1
+    setup.writers.remove(second)
+    assert client.get(progress).context["progress"].open_drafts == 0
+    mine = authoring_start.draft_start(prompt_set=setup.prompt_set, writer=writer)
+    assert mine.method == "chatgpt"
+    assert client.get(progress).context["progress"].open_drafts == 1
+
+
+def test_a_writer_taken_out_of_the_pool_is_told_so(client, setup, writer):
+    draft = _draft(setup, writer, "chatgpt")
+    setup.writers.remove(writer)
+    client.force_login(writer)
+    response = client.get(f"/authoring/drafts/{draft.pk}/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You are no longer a writer of this prompt set" in page
+    assert "Your account&#x27;s role may not open this page" not in page
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_the_admin_form_refuses_replies_of_no_tokens(client, setup, admin_user, value):
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/generations/authoringsetup/{setup.pk}/change/",
+        {
+            "prompt_set": setup.prompt_set.pk,
+            "model_a": setup.model_a.pk,
+            "model_b": setup.model_b.pk,
+            "method_targets": "{}",
+            "category_targets": "{}",
+            "max_tokens": value,
+        },
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    setup.refresh_from_db()
+    assert setup.max_tokens == 256

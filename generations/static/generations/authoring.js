@@ -188,6 +188,9 @@
     content.focus();
   }
 
+  // Saving says how many turns this page shows, as sending does: a page that
+  // missed another tab's turns is told to reload instead of saving them unseen.
+  form.addEventListener("submit", () => { document.getElementById("turns").value = turnCount(); });
   document.getElementById("send").addEventListener("click", send);
   document.getElementById("withdraw").addEventListener("click", withdraw);
   document.getElementById("retry").addEventListener("click", streamReply);
