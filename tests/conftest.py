@@ -139,8 +139,39 @@ def page(browser):
     context.close()
 
 
-def browser_login(page, live_server, username: str, password: str = "pw-for-tests"):
-    """Log in through the real login page."""
+def browser_login(page, live_server, username: str, *, then: str | None = "/"):
+    """Sign the browser in as ``username`` with a session made by Django's test
+    client (``force_login``: the same session and signal as the login page) and open
+    ``then`` (the home, where the login page leads; None: open nothing).
+
+    The login page itself is driven through its form by ``browser_login_with_form``
+    (in the home's and the rating page's browser tests); every other browser test
+    skips its two requests and its page load.
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get_by_natural_key(username))
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session,
+                "url": live_server.url,
+            }
+        ]
+    )
+    if then is not None:
+        page.goto(f"{live_server.url}{then}")
+
+
+def browser_login_with_form(
+    page, live_server, username: str, password: str = "pw-for-tests"
+):
+    """Log in through the real login page (which leads home)."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)

@@ -172,7 +172,7 @@ def test_swagger_ui_renders_the_operations_with_the_network_blocked(page, live_s
             else None
         ),
     )
-    browser_login(page, live_server, "reader")
+    browser_login(page, live_server, "reader", then=None)
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock-summary-path", timeout=15000)
     paths = page.eval_on_selector_all(

@@ -61,7 +61,7 @@ def test_annotator_flags_admin_excludes_report_says_so(live_server, browser):
 
     admin_view = browser.new_context(viewport={"width": 1280, "height": 900})
     page = admin_view.new_page()
-    browser_login(page, live_server, admin.username)
+    browser_login(page, live_server, admin.username, then=None)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/progress/")
     page.click("#review-flags")
     card = page.locator(f"#flagged-{broken.pk}")

@@ -59,7 +59,7 @@ def test_participant_joins_by_link_rates_their_quota_and_gets_the_code(
 
     watch(page)
     admin = make_user("lead", roles.ADMIN)
-    browser_login(page, live_server, admin.username)
+    browser_login(page, live_server, admin.username, then=None)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/progress/")
     page.click("#invitations-link")
     page.fill("#id_label", "Prolific pilot")
@@ -145,7 +145,7 @@ def test_revoking_a_link_asks_first(live_server, page):
         max_uses=5,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    browser_login(page, live_server, make_user("lead", roles.ADMIN).username)
+    browser_login(page, live_server, make_user("lead", roles.ADMIN).username, then=None)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/invitations/")
     asked = []
 

@@ -64,7 +64,7 @@ def _campaign():
 def test_admin_reads_warnings_and_pauses_an_annotator(page, live_server):
     evaluation, people = _campaign()
     make_user("adm1", roles.ADMIN)
-    browser_login(page, live_server, "adm1")
+    browser_login(page, live_server, "adm1", then=None)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/progress/")
     page.click("#quality-link")
     contrary = page.locator('tr[data-annotator="e-contrary"]')

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from annotations.models import Assignment, Rating
-from tests.conftest import browser_login
+from tests.conftest import browser_login, browser_login_with_form
 from tests.factories import ComparisonFactory, GenerationFactory, PromptFactory
 
 from .conftest import build_evaluation, in_id_order
@@ -77,7 +77,7 @@ def test_annotator_rates_skips_and_flags_in_the_browser(live_server, page):
     _pair(evaluation, [{"role": "user", "content": "Fourth?"}], "broken", "")
     in_id_order(evaluation)  # the steps below follow the pairs in this order
 
-    browser_login(page, live_server, user.username)
+    browser_login_with_form(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
     page.wait_for_load_state("load")  # rate.js, deferred, has the keys

@@ -76,7 +76,7 @@ def test_rating_stops_the_evaluation_and_the_progress_page_says_why(
     admin = make_user("stop-admin", roles.ADMIN)
     view = browser.new_context(viewport={"width": 1280, "height": 900})
     page = view.new_page()
-    browser_login(page, live_server, admin.username)
+    browser_login(page, live_server, admin.username, then=None)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/progress/")
     banner = page.locator("#stopped-banner").inner_text()
     assert "Stopped" in banner

@@ -122,7 +122,7 @@ def test_judging_with_keys_and_the_report(live_server, page):
     for index, user in enumerate(users[:2]):
         _judge_all(evaluation, user, index)
 
-    browser_login(page, live_server, users[2].username)
+    browser_login(page, live_server, users[2].username, then=None)
     page.goto(f"{live_server.url}/consistency/{evaluation.pk}/judge/")
     page.wait_for_selector("#answer-form")
     page.wait_for_load_state("load")  # judge.js, deferred, has the keys
@@ -159,7 +159,7 @@ def test_judging_with_keys_and_the_report(live_server, page):
     _judge_all(evaluation, users[2], 2)
 
     page.context.clear_cookies()
-    browser_login(page, live_server, researcher.username)
+    browser_login(page, live_server, researcher.username, then=None)
     page.goto(f"{live_server.url}/consistency/{evaluation.pk}/report/?resamples=300")
     page.wait_for_function(
         "() => { const i = document.getElementById('share-plot');"

@@ -120,7 +120,7 @@ def _setup(llama_server, method: str):
 
 
 def _start(page, live_server, writer) -> None:
-    browser_login(page, live_server, writer.username)
+    browser_login(page, live_server, writer.username, then=None)
     page.goto(f"{live_server.url}/authoring/")
     page.click("text=Write a dialogue")
     page.wait_for_selector("#turn-form")
@@ -238,7 +238,7 @@ def test_best_of_both_streams_two_replies_and_keeps_one(
     if SCREENSHOTS:
         admin = make_user("adm1", "admin")
         page.context.clear_cookies()
-        browser_login(page, live_server, admin.username)
+        browser_login(page, live_server, admin.username, then=None)
         page.goto(f"{live_server.url}/authoring/sets/{setup.prompt_set.pk}/")
         page.screenshot(path="docs/authoring-progress.png", full_page=True)
 

@@ -26,7 +26,7 @@ def _running_job():
 def test_job_page_updates_counts_and_errors_live(live_server, page, admin_user):
     job, (first, second, third) = _running_job()
 
-    browser_login(page, live_server, admin_user.username)
+    browser_login(page, live_server, admin_user.username, then=None)
     page.goto(f"{live_server.url}{job.get_absolute_url()}")
     pending = page.locator('[data-count="pending"]')
     assert pending.inner_text() == "3"
@@ -69,7 +69,7 @@ def test_a_cancelled_jobs_page_follows_its_requests_in_flight(
     Generation.objects.filter(pk__in=[first.pk, second.pk]).update(status="running")
     jobs.job_cancel(job=job)
 
-    browser_login(page, live_server, admin_user.username)
+    browser_login(page, live_server, admin_user.username, then=None)
     page.goto(f"{live_server.url}{job.get_absolute_url()}")
     running = page.locator('[data-count="running"]')
     assert running.inner_text() == "2"

@@ -31,7 +31,7 @@ def test_run_page_updates_counts_and_errors_live_and_reloads_when_it_ends(
         )
         for comparison in evaluation.comparisons.order_by("id")
     )
-    browser_login(page, live_server, admin_user.username)
+    browser_login(page, live_server, admin_user.username, then=None)
     page.goto(f"{live_server.url}/judges/runs/{run.pk}/")
     assert page.locator('[data-count="pending"]').inner_text() == "2"
     assert page.locator('[data-field="errors"]').inner_text() == "None."

@@ -35,7 +35,7 @@ def test_researcher_filters_the_disagreements_and_opens_a_pair(
         Rating.objects.filter(pk=rating.pk).update(
             comment=COMMENTS[rating.annotator.username]
         )
-    browser_login(page, live_server, "res1")
+    browser_login(page, live_server, "res1", then=None)
     page.goto(f"{live_server.url}{evaluation.get_absolute_url()}?resamples=20")
     page.click("#disagreements-link")
     page.wait_for_selector("#disagreements")

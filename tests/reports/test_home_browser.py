@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from annotations import roles
 from annotations.models import Evaluation, Rating
-from tests.conftest import browser_login, make_user
+from tests.conftest import browser_login_with_form, make_user
 from tests.factories import (
     ChatModelFactory,
     GenerationFactory,
@@ -56,7 +56,7 @@ def test_admin_creates_an_evaluation_and_sees_its_first_rating(new_page, live_se
     make_user("ann-b", roles.ANNOTATOR)
 
     admin = new_page()
-    browser_login(admin, live_server, "adm1")
+    browser_login_with_form(admin, live_server, "adm1")
     admin.click("#new-evaluation")
     # evaluation_new.js, at the end of the body, listens for the kind's changes: a
     # choice made before it has run would go unseen.
@@ -91,7 +91,7 @@ def test_admin_creates_an_evaluation_and_sees_its_first_rating(new_page, live_se
     assert list(evaluation.pool.values_list("username", flat=True)) == ["ann-b"]
 
     annotator = new_page()
-    browser_login(annotator, live_server, "ann-b")
+    browser_login_with_form(annotator, live_server, "ann-b")
     annotator.click("button.start")
     annotator.wait_for_selector("#answer-form")
     annotator.wait_for_load_state("load")  # rate.js, deferred, has the keys

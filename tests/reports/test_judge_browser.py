@@ -35,7 +35,7 @@ def test_researcher_opens_a_judge_from_the_report(page, live_server):
     evaluation = head_to_head()
     judge = Judge.objects.create(name="judge-x")
     _store(evaluation, judge)
-    browser_login(page, live_server, "res1")
+    browser_login(page, live_server, "res1", then=None)
     page.goto(f"{live_server.url}{evaluation.get_absolute_url()}?resamples=50")
     row = page.locator(f"#judges tr[data-judge='{judge.pk}']")
     assert "45.5%" in row.inner_text()  # 5 of 11 pairs agree with the majority

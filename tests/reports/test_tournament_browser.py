@@ -38,7 +38,7 @@ def test_researcher_reads_the_leaderboard_pair_matrix_and_fits_davidson(
     cache.clear()
     make_user("res1", "researcher")
     arena = tournament()
-    browser_login(page, live_server, "res1")
+    browser_login(page, live_server, "res1", then=None)
     page.goto(f"{live_server.url}{arena.get_absolute_url()}?resamples=50")
     assert "model-x" in page.inner_text("#leaderboard tbody tr:first-child")
     widths = _figures_loaded(page)
