@@ -113,7 +113,8 @@ def judge_definitions(options: ReportOptions, rule: str) -> JudgeDefinitions:
         kappa="Cohen's kappa on the three classes: (po - pe) / (1 - pe), pe from "
         "the two margins",
         interval=f"{options.level:.0%} percentile bootstrap over prompts "
-        f"({resamples} resamples, seed {options.seed})",
+        f"({resamples} resamples, seed {options.seed}); none for a group of "
+        "fewer than two prompts",
         consistency="among pairs judged in both orders, the share with the same "
         "class in both; an inconsistent pair favours the response shown first "
         "(or second) by the sum of its two verdicts as shown",

@@ -31,6 +31,9 @@ CLASSES = (WIN, TIE, LOSS)  # the order of a table's rows and columns
 CLASS_NAMES = ("win", "tie", "loss")
 FIGURES = ("with_ties", "without_ties", "kappa")
 
+# A prompt-clustered interval needs at least this many prompts (clusters).
+MIN_INTERVAL_PROMPTS = 2
+
 
 def judge_verdicts(judgements: pd.DataFrame, threshold: float = 1) -> pd.DataFrame:
     """One verdict per comparison from a judge's parsed judgements (MT-Bench's rule).
@@ -173,7 +176,10 @@ def agreement_with_intervals(
     once each way, weighs a half). Every group's figures come from the same
     resamples of all the items' prompts (``prompt_weights``; resamples above
     ``AGREEMENT_RESAMPLES`` count as that many); a resample without items of a
-    group is left out of that group's percentiles.
+    group is left out of that group's percentiles. A group whose items come from
+    fewer than two prompts has no interval (NaN bounds): every resample that
+    draws its one prompt gives the same figure, and a zero-width interval would
+    claim a certainty one prompt cannot give.
     """
     codes, labels = pd.factorize(pd.Series(np.asarray(prompts)), sort=True)
     groups = [np.arange(len(codes))] if groups is None else list(groups)
@@ -205,10 +211,14 @@ def agreement_with_intervals(
         high = high.reshape(len(FIGURES), n_groups)
     else:
         low = high = np.full((len(FIGURES), n_groups), np.nan)
+    group_prompts = [len(np.unique(codes[g])) for g in groups]
+    for k, count in enumerate(group_prompts):
+        if count < MIN_INTERVAL_PROMPTS:
+            low[:, k] = high[:, k] = np.nan
     return [
         TableAgreement(
             n=float(figures["n"][k]),
-            n_prompts=len(np.unique(codes[g])),
+            n_prompts=group_prompts[k],
             n_without_ties=float(figures["n_without_ties"][k]),
             table=tables[k].reshape(3, 3),
             figures={name: float(figures[name][k]) for name in FIGURES},

@@ -140,6 +140,26 @@ def test_groups_share_the_resamples_and_one_group_equals_all():
     assert half.n == 20
 
 
+def test_a_group_from_one_prompt_has_no_interval():
+    """Every resample that draws a group's one prompt gives the same figure: a
+    new-user pass saw "43.3% 43.3-43.3" on a judge run cancelled after one prompt.
+    Such a group has no interval; a group of two prompts has one."""
+    prompts = np.array([1] * 6 + [2] * 6)
+    judge = np.array([W, T, L, W, W, L] * 2)
+    human = np.array([W, W, L, T, W, W, W, T, L, L, W, L])
+    found = ja.agreement_with_intervals(
+        prompts, judge, human, [np.arange(6), np.arange(12)], resamples=100
+    )
+    one, two = found
+    assert one.n_prompts == 1
+    assert one.figures["with_ties"] == pytest.approx(3 / 6)
+    for name in ja.FIGURES:
+        assert np.isnan(one.bounds[name]).all(), name
+    assert two.n_prompts == 2
+    low, high = two.bounds["with_ties"]
+    assert low < high
+
+
 classes = strat.lists(strat.sampled_from([W, T, L]), min_size=1, max_size=40)
 
 
