@@ -30,8 +30,10 @@ from .values import JudgeReports
 
 logger = logging.getLogger(__name__)
 
-# The cache holds ``values.JudgeReports``: change the version with their shape.
-CACHE_VERSION = "v2"
+# The cache holds ``values.JudgeReports``: change the version with their shape, or
+# when what they hold changes for the same data (v3: no interval for a group of
+# fewer than two prompts).
+CACHE_VERSION = "v3"
 
 __all__ = ["judge_reports", "report_options_for"]
 
