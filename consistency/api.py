@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportErrorSerializer, form_errors
 from evalsite.imports.reader import ImportFileError
+from generations.api import ServiceUnavailable
 
 from . import selectors, serializers
 from .forms import names
@@ -33,6 +34,16 @@ class Base(APIView):
 
     def evaluation(self, pk: int) -> ConsistencyEvaluation:
         return get_object_or_404(ConsistencyEvaluation, pk=pk)
+
+
+def _refusal(exc: Exception) -> exceptions.APIException:
+    """A refusal of the annotator loop as an error body with the code the
+    annotations API gives its own (``{"detail", "code"}``)."""
+    if isinstance(exc, judging.NotInPool):
+        return exceptions.PermissionDenied(str(exc), code="not_in_pool")
+    if isinstance(exc, judging.RepliesBusy):
+        return ServiceUnavailable(str(exc), code="busy")
+    return exceptions.NotFound(str(exc))
 
 
 class UploadView(Base):
@@ -95,7 +106,7 @@ class StartView(Base):
         try:
             queued = runs.evaluation_start(evaluation=self.evaluation(pk))
         except runs.UNAVAILABLE as exc:
-            return Response({"detail": str(exc)}, status=503)
+            raise ServiceUnavailable(str(exc)) from exc
         return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -115,10 +126,8 @@ class NextView(Base):
             shown = judging.judgement_next(
                 evaluation=self.evaluation(pk), annotator=request.user
             )
-        except judging.NotInPool as exc:
-            return Response({"detail": str(exc)}, status=403)
-        except judging.RepliesBusy as exc:
-            return Response({"detail": str(exc)}, status=503)
+        except (judging.NotInPool, judging.RepliesBusy) as exc:
+            raise _refusal(exc) from exc
         if shown is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(serializers.ConsistencyShownReplySerializer(shown).data)
@@ -141,12 +150,12 @@ class AnswerView(Base):
                 judgement_id=form.validated_data["judgement"],
                 answer=form.validated_data["answer"],
             )
-        except judging.NotInPool as exc:
-            return Response({"detail": str(exc)}, status=403)
-        except judging.RepliesBusy as exc:
-            return Response({"detail": str(exc)}, status=503)
-        except judging.JudgementNotFound as exc:
-            return Response({"detail": str(exc)}, status=404)
+        except (
+            judging.NotInPool,
+            judging.RepliesBusy,
+            judging.JudgementNotFound,
+        ) as exc:
+            raise _refusal(exc) from exc
         return Response(serializers.ConsistencyOutcomeSerializer(outcome).data)
 
 
@@ -156,7 +165,9 @@ class ReportView(Base):
         responses=serializers.ConsistencyReportSerializer,
     )
     def get(self, request, pk: int):
-        query = serializers.ConsistencyReportQuerySerializer(data=request.query_params)
+        params = request.query_params.copy()
+        params.pop("format", None)  # DRF's own (?format=api), not an option
+        query = serializers.ConsistencyReportQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         report = consistency_report(
             evaluation=self.evaluation(pk), **query.validated_data

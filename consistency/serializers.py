@@ -79,7 +79,7 @@ class ConsistencyReportSerializer(serializers.Serializer):
     rows = ConsistencyTurnRowSerializer(many=True)
 
 
-class ConsistencyReportQuerySerializer(serializers.Serializer):
+class ConsistencyReportQuerySerializer(KnownFields, serializers.Serializer):
     resamples = serializers.IntegerField(
         min_value=1, max_value=MAX_RESAMPLES, default=DEFAULT_RESAMPLES
     )

@@ -132,16 +132,24 @@ class OpenAIChatBackend(ChatBackend):
         try:
             body = response.json()
             choice = body["choices"][0]
+            content = choice["message"].get("content")
+            if content is None:
+                # No reply at all (a refusal, a tool call, a reasoning model cut
+                # short while thinking): stored as "", it passed for an empty one.
+                raise PermanentBackendError(
+                    "the server returned no content (finish_reason "
+                    f"{choice.get('finish_reason')!r}): {response.text[:500]}"
+                )
             usage = body.get("usage") or {}
             return ChatResponse(
-                text=choice["message"].get("content") or "",
+                text=content,
                 finish_reason=choice.get("finish_reason") or "",
                 prompt_tokens=_count(usage.get("prompt_tokens")),
                 completion_tokens=_count(usage.get("completion_tokens")),
                 model_id=body.get("model") or self.connection.model_id,
                 latency_seconds=latency,
             )
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise PermanentBackendError(
                 f"unexpected response: {response.text[:500]}"
             ) from exc
@@ -190,20 +198,23 @@ class OpenAIChatBackend(ChatBackend):
 
     def count_prompt_tokens(self, messages: list[Message]) -> int:
         """llama.cpp: /apply-template then /tokenize; vLLM: /tokenize with messages."""
-        response = self._post(
-            f"{self.server_root}/apply-template", {"messages": messages}
-        )
-        if response.status_code == 200 and "prompt" in response.json():
-            prompt = response.json()["prompt"]
+        url = f"{self.server_root}/apply-template"
+        response = self._post(url, {"messages": messages})
+        if response.status_code == 200 and "prompt" in _json_object(response, url):
+            url = f"{self.server_root}/tokenize"
             response = self._post(
-                f"{self.server_root}/tokenize", {"content": prompt, "add_special": True}
+                url, {"content": response.json()["prompt"], "add_special": True}
             )
             self._raise_for_status(response)
-            return len(response.json()["tokens"])
+            tokens = _json_object(response, url).get("tokens")
+            if not isinstance(tokens, list):
+                raise PermanentBackendError(f"{url} answered without tokens")
+            return len(tokens)
         if response.status_code >= 500:
             self._raise_for_status(response)
+        url = f"{self.server_root}/tokenize"
         response = self._post(
-            f"{self.server_root}/tokenize",
+            url,
             {
                 "model": self.connection.model_id,
                 "messages": messages,
@@ -213,16 +224,34 @@ class OpenAIChatBackend(ChatBackend):
         if response.status_code in (404, 405):
             # Also what a wrong path in the base URL gives: say both.
             raise TokenizeUnsupportedError(
-                f"{self.server_root}/tokenize answered {response.status_code}: check "
+                f"{url} answered {response.status_code}: check "
                 "the chat model's base URL (the server's root, with or without /v1); "
                 "if it is right, the server cannot count tokens: choose another "
                 "tokenizer (tiktoken or a tokenizer file)"
             )
         self._raise_for_status(response)
-        body = response.json()
-        if "count" in body:
-            return int(body["count"])
+        body = _json_object(response, url)
+        if isinstance(body.get("count"), int):
+            return body["count"]
         raise TokenizeUnsupportedError(f"/tokenize answered without a count: {body}")
+
+
+def _json_object(response: httpx.Response, url: str) -> dict[str, Any]:
+    """A tokenizer endpoint's answer; a permanent error when it is no JSON object.
+
+    An HTML page (a proxy's, or a web app's at a wrong base URL) answered with 200
+    raised JSONDecodeError, which the tasks retried for 20 minutes as unexpected.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise PermanentBackendError(
+            f"{url} answered with something other than JSON: check the chat "
+            f"model's base URL ({response.text[:200]!r})"
+        )
+    return body
 
 
 def _count(value: Any) -> int | None:

@@ -75,6 +75,17 @@ def test_errors_end_the_dialogue(stub_server):
     )
 
 
+def test_a_reply_without_content_fails_the_dialogue(stub_server):
+    """A null content was stored as an empty reply for annotators to judge (a
+    new-user pass)."""
+    _, dialogue = _dialogue(stub_server, ["Hi", "Again"])
+    stub_server.state.reply = lambda body: None
+    assert dialogues.dialogue_execute(dialogue_id=dialogue.pk) == "failed"
+    dialogue.refresh_from_db()
+    assert (dialogue.turns_completed, dialogue.replies.count()) == (0, 0)
+    assert "the server returned no content" in dialogue.note
+
+
 @pytest.mark.django_db(transaction=True)
 def test_start_runs_every_dialogue_through_the_task(
     stub_server, eager_celery, django_capture_on_commit_callbacks
@@ -104,6 +115,7 @@ def test_start_refuses_a_chat_model_whose_server_cannot_be_reached(
     response = client.post(f"/api/consistency/evaluations/{evaluation.pk}/start/")
     assert response.status_code == 503
     assert "cannot connect" in response.json()["detail"]
+    assert response.json()["code"] == "service_unavailable"  # as jobs and judges say
     page = client.post(f"/consistency/{evaluation.pk}/start/", follow=True)
     assert "cannot connect" in page.content.decode()
     assert not Dialogue.objects.filter(evaluation=evaluation).exists()

@@ -83,6 +83,27 @@ def test_outsiders_and_bad_answers(client):
     assert not ReplyJudgement.objects.filter(state="submitted").exists()
 
 
+def test_api_refusals_say_their_code_as_the_rest_of_the_api_does():
+    """They said only "detail" (a new-user pass); the annotations API says
+    ``not_in_pool`` for the same refusal."""
+    member, outsider = _users(2)
+    evaluation = build_evaluation(instructions=1, turns=1, annotators=[member])
+    base = f"/api/consistency/evaluations/{evaluation.pk}"
+    api = APIClient()
+    api.force_authenticate(outsider)
+    answer = {"judgement": 999999, "answer": "yes"}
+    for response in (
+        api.post(f"{base}/next/"),
+        api.post(f"{base}/answers/", answer, format="json"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_in_pool"
+        assert response.json()["detail"]
+    api.force_authenticate(member)
+    missing = api.post(f"{base}/answers/", answer, format="json")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+
+
 def test_api_next_and_answer_with_a_double_submit_counted_once():
     member, other = _users(2)
     evaluation = build_evaluation(

@@ -129,6 +129,20 @@ def test_bad_report_parameters_are_400s(client, researcher, query):
     assert api.get(url).status_code == 400
 
 
+def test_api_refuses_a_parameter_it_does_not_take(researcher):
+    """A misspelt option (``resample``) left the default in force without a word,
+    where the reports API refuses it (a new-user pass)."""
+    evaluation = build_evaluation(instructions=1, turns=1)
+    api = APIClient()
+    api.force_authenticate(researcher)
+    url = f"/api/consistency/evaluations/{evaluation.pk}/report/"
+    refused = api.get(url, {"resample": 50, "foo": 1})
+    assert refused.status_code == 400
+    assert sorted(refused.json()) == ["foo", "resample"]
+    assert "use resamples, seed" in refused.json()["resample"][0]
+    assert api.get(url, {"resamples": 50, "format": "json"}).status_code == 200
+
+
 def test_annotators_cannot_read_the_report(client, annotator):
     evaluation = build_evaluation(instructions=1, turns=1, annotators=[annotator])
     client.force_login(annotator)

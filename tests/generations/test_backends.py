@@ -14,6 +14,28 @@ from generations.backends.openai import split_base_url
 
 from .conftest import STUB_PORTS, free_port
 
+PROXY_PAGE = b"<html><body>Sign in to the proxy</body></html>"
+
+
+def serve_page(
+    server, path: str, page: bytes = PROXY_PAGE, content_type: str = "text/html"
+) -> None:
+    """Have the running stub answer POST ``path`` with 200 and ``page``: by default
+    an HTML page, as a proxy's sign-in page or a web app at a wrong base URL is."""
+
+    class Handler(server.server.RequestHandlerClass):
+        def do_POST(self):
+            if self.path != path:
+                return super().do_POST()
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+    server.server.RequestHandlerClass = Handler
+
 
 def _backend(url: str, read_timeout: float = 2.0):
     connection = Connection(base_url=url, model_id="m", read_timeout=read_timeout)
@@ -44,6 +66,27 @@ def test_usage_counts_that_are_no_counts_are_dropped_not_fatal(stub_server):
     response = _backend(stub_server.url).complete(_ask("Hello there"))
     assert response.text == "Answer to Hello there"
     assert (response.prompt_tokens, response.completion_tokens) == (None, None)
+
+
+def test_a_reply_without_content_is_a_permanent_error(stub_server):
+    """A null content was stored as a successful empty reply (a new-user pass)."""
+    stub_server.state.reply = lambda body: None
+    with pytest.raises(PermanentBackendError, match="returned no content") as info:
+        _backend(stub_server.url).complete(_ask("Hello there"))
+    assert not info.value.transient
+    assert "finish_reason 'stop'" in str(info.value)
+
+
+def test_an_empty_reply_is_a_reply(stub_server):
+    stub_server.state.reply = lambda body: ""
+    response = _backend(stub_server.url).complete(_ask("Hello there"))
+    assert (response.text, response.finish_reason) == ("", "stop")
+
+
+def test_a_page_instead_of_a_completion_is_a_permanent_error(stub_server):
+    serve_page(stub_server, "/v1/chat/completions")
+    with pytest.raises(PermanentBackendError, match="unexpected response: <html>"):
+        _backend(stub_server.url).complete(_ask("a"))
 
 
 def test_server_error_and_timeout_are_transient(stub_server):
@@ -79,6 +122,29 @@ def test_counts_tokens_with_apply_template_and_tokenize(stub_server):
         {"role": "user", "content": "one two three"},
     ]
     assert _backend(stub_server.url).count_prompt_tokens(messages) == 6
+
+
+@pytest.mark.parametrize("path", ["/apply-template", "/tokenize"])
+def test_a_page_instead_of_a_token_count_is_a_permanent_error(stub_server, path):
+    """A 200 that is no JSON raised JSONDecodeError, which the tasks retried for 20
+    minutes as an unexpected error (a new-user pass)."""
+    serve_page(stub_server, path)
+    with pytest.raises(PermanentBackendError) as refused:
+        _backend(stub_server.url).count_prompt_tokens(
+            [{"role": "user", "content": "hi"}]
+        )
+    assert not refused.value.transient
+    assert f"{path} answered with something other than JSON" in str(refused.value)
+    assert "check the chat model's base URL" in str(refused.value)
+    assert "Sign in to the proxy" in str(refused.value)
+
+
+def test_a_token_count_without_tokens_is_a_permanent_error(stub_server):
+    serve_page(stub_server, "/tokenize", b'{"tokens": 5}', "application/json")
+    with pytest.raises(PermanentBackendError, match="/tokenize answered without"):
+        _backend(stub_server.url).count_prompt_tokens(
+            [{"role": "user", "content": "hi"}]
+        )
 
 
 def test_unknown_backend_is_a_permanent_error():

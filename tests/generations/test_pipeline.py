@@ -10,6 +10,7 @@ from generations.tasks import generation_generate
 from tests.factories import PromptFactory, PromptSetFactory
 
 from .conftest import stub_chat_model
+from .test_backends import serve_page
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,43 @@ def test_missing_api_key_fails_permanently(
     assert {g.status for g in by_id.values()} == {"failed"}
     assert "EVALSITE_TEST_NO_SUCH_API_KEY" in by_id["short"].last_error
     assert stub_server.state.requests == 0
+
+
+def test_a_reply_without_content_fails_at_once(
+    stub_server, eager_celery, django_capture_on_commit_callbacks
+):
+    """It was stored as done with an empty text (a new-user pass)."""
+    prompt_set = PromptSetFactory()
+    PromptFactory(prompt_set=prompt_set, turns=_user("Hi there"))
+    stub_server.state.reply = lambda body: None
+    job, by_id = _run(
+        prompt_set, stub_chat_model(stub_server), django_capture_on_commit_callbacks
+    )
+    generation = next(iter(by_id.values()))
+    assert (generation.status, generation.text, generation.attempts) == (
+        "failed",
+        "",
+        1,
+    )
+    assert "the server returned no content" in generation.last_error
+    assert job.status == "finished"
+
+
+def test_a_page_from_the_token_counter_fails_at_once(
+    stub_server, eager_celery, django_capture_on_commit_callbacks
+):
+    """It was retried 8 times over 20 minutes as an unexpected error."""
+    prompt_set = PromptSetFactory()
+    PromptFactory(prompt_set=prompt_set, turns=_user("Hi there"))
+    serve_page(stub_server, "/apply-template")
+    chat_model = stub_chat_model(stub_server, tokenizer="backend")
+    _, by_id = _run(prompt_set, chat_model, django_capture_on_commit_callbacks)
+    generation = next(iter(by_id.values()))
+    assert (generation.status, generation.attempts) == ("failed", 1)
+    assert "/apply-template answered with something other than JSON" in (
+        generation.last_error
+    )
+    assert stub_server.state.requests == 0  # never sent for a completion
 
 
 def test_cancelled_job_skips_and_resume_redoes_only_what_is_not_done(
