@@ -116,6 +116,8 @@ class JudgeRunAdmin(admin.ModelAdmin):
     readonly_fields = [
         "evaluation",
         "judge",
+        "chat_model",
+        "chat_model_fingerprint",
         "both_orders",
         "status",
         "created_by",

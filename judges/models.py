@@ -95,6 +95,21 @@ class JudgeRun(models.Model):
         Evaluation, on_delete=models.CASCADE, related_name="judge_runs"
     )
     judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="runs")
+    chat_model = models.ForeignKey(
+        ChatModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="judge_runs",
+        help_text="The judge's chat model when the run started: its verdicts' model. "
+        "Empty for runs from before it was recorded.",
+    )
+    chat_model_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A digest of the chat model's request settings when the run started "
+        "(execution.chat_model_fingerprint).",
+    )
     both_orders = models.BooleanField(
         default=False,
         help_text="Judge each pair as shown and again with the sides swapped.",
@@ -199,6 +214,9 @@ class Judgement(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last took it to judge."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, Min, QuerySet, When
 
+from generations.models import ChatModel
+
 from .models import Judgement, JudgeRun, JudgeTemplate
 
 ENDED = (
@@ -51,19 +53,23 @@ class RunProgress:
 
 def run_list() -> QuerySet[JudgeRun]:
     return JudgeRun.objects.select_related(
-        "evaluation", "judge", "judge__chat_model", "judge__template"
+        "evaluation", "judge", "chat_model", "judge__chat_model", "judge__template"
     )
 
 
 def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
-    """Progress of ``run``: judgements by status, the soonest retry, latest errors."""
+    """Progress of ``run``: judgements by status, the soonest retry (none once the
+    run is cancelled or finished), latest errors."""
     judgements = Judgement.objects.filter(run=run)
     rows = judgements.values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(Judgement.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
-    retry = judgements.filter(
-        status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING)
-    ).aggregate(at=Min("next_attempt_at"))["at"]
+    retry = None
+    # A run that no longer runs waits for nothing (its queued tasks skip).
+    if run.status in (JudgeRun.Status.QUEUED, JudgeRun.Status.RUNNING):
+        retry = judgements.filter(
+            status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING)
+        ).aggregate(at=Min("next_attempt_at"))["at"]
     latest = (
         judgements.exclude(last_error="")
         .select_related("comparison__prompt")
@@ -89,6 +95,12 @@ def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
             for j in latest
         ],
     )
+
+
+def run_chat_model(*, run: JudgeRun) -> ChatModel | None:
+    """The chat model of the run's verdicts: the one it started with (the judge's
+    for a run from before runs recorded it)."""
+    return run.chat_model or run.judge.chat_model
 
 
 def run_judgements(*, run: JudgeRun) -> QuerySet[Judgement]:

@@ -23,6 +23,7 @@ class JudgeRunStartSerializer(KnownFields, serializers.Serializer):
 class JudgeRunSerializer(serializers.ModelSerializer):
     evaluation = serializers.SlugRelatedField(slug_field="name", read_only=True)
     judge = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    chat_model = serializers.SerializerMethodField()
     template = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
 
@@ -32,6 +33,7 @@ class JudgeRunSerializer(serializers.ModelSerializer):
             "id",
             "evaluation",
             "judge",
+            "chat_model",
             "template",
             "both_orders",
             "status",
@@ -41,6 +43,13 @@ class JudgeRunSerializer(serializers.ModelSerializer):
             "progress",
         ]
         read_only_fields = fields
+
+    def get_chat_model(self, run: JudgeRun) -> str | None:
+        """The chat model the run's verdicts come from (the one it started with)."""
+        from .selectors import run_chat_model
+
+        chat_model = run_chat_model(run=run)
+        return chat_model.name if chat_model else None
 
     def get_template(self, run: JudgeRun) -> str | None:
         """The template version of the run's judgements (the judge's current one

@@ -74,6 +74,7 @@ def _detail(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
         "judges/run_detail.html",
         {
             "run": run,
+            "chat_model": selectors.run_chat_model(run=run),
             "progress": selectors.run_progress(run=run),
             "templates_used": selectors.run_templates(run=run),
             "page": page,

@@ -7,6 +7,8 @@ its text as ``unparseable``; nothing is guessed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +17,37 @@ from django.utils import timezone
 from annotations.scales import candidate_score
 from generations import tokenizers
 from generations.backends import BackendError, ContextExceededError, get_backend
+from generations.models import ChatModel
 from generations.services.execution import chat_connection, chat_request, server_slot
 
 from .. import prompting, verdicts
 from ..models import Judgement
 from . import rows
+
+# What a judging request takes from the chat model (judge_request, chat_request);
+# its system prompt is the template's, kept by the template version.
+REQUEST_SETTINGS = (
+    "backend",
+    "base_url",
+    "model_id",
+    "generation_limit",
+    "temperature",
+    "top_p",
+    "decoding",
+)
+# What a delivery returns for a judgement another delivery holds (``rows.claim_lease``).
+IN_FLIGHT = "in flight"
+MODEL_CHANGED = (
+    "the judge's chat model changed since this run started: start a new judge"
+)
+
+
+def chat_model_fingerprint(chat_model: ChatModel) -> str:
+    """A digest of the chat model's settings that go into a judging request: equal
+    digests, same requests (runs.run_start keeps one per run)."""
+    settings = {name: getattr(chat_model, name) for name in REQUEST_SETTINGS}
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def judge_request(claimed: rows.Claimed) -> tuple[list[dict], dict, dict]:
@@ -63,23 +91,33 @@ def judgement_execute(
     final_attempt: bool = False,
     retry_in: float | None = None,
 ) -> str:
-    """Judge once; return the status reached ("skipped" if nothing was to do).
+    """Judge once; return the status reached ("skipped" if nothing was to do,
+    ``IN_FLIGHT`` if another delivery holds the judgement).
 
-    Failed on permanent errors (a 4xx, a judge without chat model or template); on
-    transient errors the judgement goes back to pending and the error is raised for
-    the caller to retry, unless ``final_attempt``, when it fails. ``retry_in``: the
-    caller's countdown, recorded as ``next_attempt_at``.
+    Failed on permanent errors (a 4xx, a judge without chat model or template, a
+    chat model whose request settings changed since its run started); on transient
+    errors the judgement goes back to pending and the error is raised for the caller
+    to retry, unless ``final_attempt``, when it fails. ``retry_in``: the caller's
+    countdown, recorded as ``next_attempt_at``.
     """
-    claimed = rows.judgement_claim(
-        judgement_id=judgement_id, run_id=run_id, now=timezone.now()
-    )
+    now = timezone.now()
+    claimed = rows.judgement_claim(judgement_id=judgement_id, run_id=run_id, now=now)
     if claimed is None:
+        if rows.claim_remaining(judgement_id=judgement_id, now=now) is not None:
+            return IN_FLIGHT
         _ended(run_id)
         return "skipped"
     if claimed.chat_model is None or claimed.template is None:
         missing = "chat model" if claimed.chat_model is None else "template"
         error = f"the judge has no {missing}"
         _record(judgement_id, status=Judgement.Status.FAILED, last_error=error)
+        _ended(run_id)
+        return Judgement.Status.FAILED
+    if claimed.run_fingerprint and claimed.run_fingerprint != chat_model_fingerprint(
+        claimed.chat_model
+    ):
+        # Edited while the run's tasks waited: not sent, so a run keeps one model.
+        _record(judgement_id, status=Judgement.Status.FAILED, last_error=MODEL_CHANGED)
         _ended(run_id)
         return Judgement.Status.FAILED
     messages, request, extra = judge_request(claimed)

@@ -1,8 +1,10 @@
 """Judge runs: start or resume, cancel.
 
 ``run_start`` and ``run_cancel`` are top-level services (one durable transaction
-each). A run is one judge over one evaluation's pairs; starting it again resumes it:
+each); ``run_start_new_judge`` creates a judge and starts it, or keeps nothing. A run is one judge over one evaluation's pairs; starting it again resumes it:
 missing judgements are created, failed ones redone, done and unparseable ones kept.
+A run keeps the chat model (and its request settings) and the template version it
+started with: a resume after either changed is refused once verdicts were made.
 Its tasks are published when the transaction commits, as for generation jobs
 (generations/services/jobs.py), after the same checks of the broker and the judge's
 server (``BrokerUnavailable``, ``ServerUnreachable``: HTTP 503).
@@ -29,6 +31,8 @@ from generations.services.preflight import (
 
 from .. import prompting, tasks, verdicts
 from ..models import Judge, Judgement, JudgeRun
+from . import templates
+from .execution import MODEL_CHANGED, chat_model_fingerprint
 
 logger = logging.getLogger(__name__)
 OUTAGES = (BrokerUnavailable, ServerUnreachable)
@@ -97,15 +101,52 @@ def run_start(
     return Started(run, len(ids), created)
 
 
+def run_start_new_judge(
+    *,
+    evaluation: Evaluation,
+    name: str,
+    chat_model: ChatModel,
+    verdict_format: str = verdicts.JSON,
+    both_orders: bool = False,
+    created_by=None,
+) -> tuple[Judge, Started]:
+    """Create the judge ``name`` (``templates.judge_create``) and start it on
+    ``evaluation`` (``run_start``). When the start is refused or its checks fail,
+    the new judge is removed again and the error raised: nothing is kept."""
+    judge = templates.judge_create(
+        name=name, chat_model=chat_model, verdict_format=verdict_format
+    )
+    try:
+        started = run_start(
+            evaluation=evaluation,
+            judge=judge,
+            both_orders=both_orders,
+            created_by=created_by,
+        )
+    except (ValidationError, *OUTAGES):
+        # A run saved before its publishing failed keeps its judge (resumable).
+        Judge.objects.filter(pk=judge.pk, runs__isnull=True).delete()
+        raise
+    return judge, started
+
+
 def _start(
     *, evaluation: Evaluation, judge: Judge, both_orders: bool, created_by
 ) -> tuple[JudgeRun, list[int], bool]:
+    # Read here, as the workers will read it: the caller's copy may be older.
+    chat_model = ChatModel.objects.get(pk=judge.chat_model_id)
     run, created = JudgeRun.objects.select_for_update().get_or_create(
         evaluation=evaluation,
         judge=judge,
-        defaults={"both_orders": both_orders, "created_by": created_by},
+        defaults={
+            "both_orders": both_orders,
+            "created_by": created_by,
+            "chat_model": chat_model,
+            "chat_model_fingerprint": chat_model_fingerprint(chat_model),
+        },
     )
     _one_template_version(run, judge)
+    _one_chat_model(run, judge, chat_model)
     run.both_orders = run.both_orders or both_orders
     comparison_ids = Comparison.objects.filter(
         evaluation=evaluation, baseline_generation__isnull=False
@@ -140,7 +181,16 @@ def _start(
     run.status = JudgeRun.Status.RUNNING if ids else JudgeRun.Status.FINISHED
     run.started_at = run.started_at or now
     run.finished_at = None if ids else now
-    run.save(update_fields=["both_orders", "status", "started_at", "finished_at"])
+    run.save(
+        update_fields=[
+            "both_orders",
+            "status",
+            "started_at",
+            "finished_at",
+            "chat_model",
+            "chat_model_fingerprint",
+        ]
+    )
     return run, ids, created
 
 
@@ -168,6 +218,34 @@ def _one_template_version(run: JudgeRun, judge: Judge) -> None:
     run.judgements.exclude(status__in=finished).exclude(template=judge.template).update(
         template=judge.template
     )
+
+
+def _one_chat_model(run: JudgeRun, judge: Judge, chat_model: ChatModel) -> None:
+    """A run judges with one chat model and its request settings. Refused
+    (ValidationError naming the judge) when the judge's chat model, or its settings,
+    changed since the run started and the run has verdicts made or being made;
+    otherwise (as for a run from before runs recorded their model) the run takes the
+    judge's current one."""
+    fingerprint = chat_model_fingerprint(chat_model)
+    if (run.chat_model_id, run.chat_model_fingerprint) == (chat_model.pk, fingerprint):
+        return
+    judged = run.judgements.filter(
+        status__in=(
+            Judgement.Status.DONE,
+            Judgement.Status.UNPARSEABLE,
+            Judgement.Status.RUNNING,
+        )
+    )
+    if run.chat_model_id is not None and judged.exists():
+        if run.chat_model_id == chat_model.pk:
+            change = f"{chat_model.name}'s request settings were edited"
+        else:
+            change = (
+                f"its verdicts come from {run.chat_model.name}; {judge.name} now "
+                f"uses {chat_model.name}"
+            )
+        raise ValidationError({"judge": f"{MODEL_CHANGED} ({change})."})
+    run.chat_model, run.chat_model_fingerprint = chat_model, fingerprint
 
 
 def _publish(run_id: int, judgement_ids: list[int]) -> None:

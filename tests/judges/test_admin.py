@@ -174,3 +174,24 @@ def test_a_judge_run_cannot_be_deleted_in_the_admin(client, admin_user, template
     assert client.get(url).status_code == 403
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert JudgeRun.objects.filter(pk=run.pk).exists()
+
+
+def test_a_judge_runs_chat_model_is_read_only_in_the_admin(
+    client, admin_user, template
+):
+    """The record a resume checks the judge's chat model against."""
+    from judges.models import JudgeRun
+    from tests.judges.conftest import build_evaluation
+
+    judge = _judge("recorded", template)
+    run = JudgeRun.objects.create(
+        evaluation=build_evaluation(),
+        judge=judge,
+        chat_model=judge.chat_model,
+        chat_model_fingerprint="f" * 64,
+    )
+    client.force_login(admin_user)
+    page = client.get(f"/admin/judges/judgerun/{run.pk}/change/").content.decode()
+    assert "recorded model" in page
+    assert 'name="chat_model"' not in page
+    assert 'name="chat_model_fingerprint"' not in page

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from generations.models import ChatModel
 from judges.models import Judge, Judgement, JudgeRun
 from tests.factories import ChatModelFactory, EvaluationFactory
 from tests.generations.conftest import stub_chat_model
@@ -94,3 +95,77 @@ def test_clear_errors(evaluation, json_judge, args, message):
     with pytest.raises(CommandError, match=message):
         _judge(*args)
     assert JudgeRun.objects.count() == 0
+
+
+def test_nothing_is_kept_when_a_new_judge_cannot_start(evaluation):
+    """A new-user pass: "Judge ... created", then a CommandError for the server that
+    does not answer, and the judge stayed."""
+    ChatModel.objects.create(
+        name="down", backend="openai", base_url="http://127.0.0.1:9/v1", model_id="m"
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"127\.0\.0\.1:9"):
+        call_command(
+            "judge",
+            "--evaluation",
+            evaluation.name,
+            "--judge",
+            "new",
+            "--chat-model",
+            "down",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    assert "created" not in out.getvalue()
+    assert not Judge.objects.exists()
+    assert not JudgeRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--chat-model", "other"],
+            "--chat-model other: judge stub json exists with stub; use a new judge "
+            "name",
+        ),
+        (
+            ["--verdict-format", "text"],
+            "--verdict-format text: judge stub json exists with template "
+            r"mt-bench-pairwise v1 \(json\); use a new judge name",
+        ),
+    ],
+)
+def test_options_that_do_not_match_an_existing_judge_are_refused(
+    evaluation, json_judge, options, message
+):
+    ChatModelFactory(name="other", backend="openai", base_url="http://127.0.0.1:9")
+    with pytest.raises(CommandError, match=message):
+        _judge("--evaluation", evaluation.name, "--judge", json_judge.name, *options)
+    assert not JudgeRun.objects.exists()
+    json_judge.refresh_from_db()
+    assert json_judge.chat_model.name == "stub"
+
+
+def test_options_that_match_an_existing_judge_resume_it(
+    stub_server,
+    eager_celery,
+    evaluation,
+    text_judge,
+    django_capture_on_commit_callbacks,
+):
+    stub_server.state.reply = prefers_candidate
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _judge(
+            "--evaluation",
+            evaluation.name,
+            "--judge",
+            text_judge.name,
+            "--chat-model",
+            text_judge.chat_model.name,
+            "--verdict-format",
+            "text",
+        )
+    assert "created" not in out
+    assert "3 judgements queued" in out
+    assert Judgement.objects.filter(status="done").count() == 3

@@ -1,12 +1,16 @@
 """The judge run pages and REST API: permissions, start and resume, progress, cancel."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from generations.models import ChatModel
 from judges.models import Judge, Judgement, JudgeRun
 from judges.services import templates
 from tests.factories import EvaluationFactory
+from tests.generations.conftest import stub_chat_model
 
 from .conftest import build_evaluation, prefers_candidate
 
@@ -302,10 +306,74 @@ def test_a_running_run_can_queue_its_pending_judgements_again(
     client.force_login(admin_user)
     page = client.get(f"/judges/runs/{run.pk}/").content.decode()
     assert 'id="requeue-run"' in page
-    assert "may be sent a second time: only one verdict is kept" in page
+    assert "One being judged right now is not sent again" in page
     assert 'id="resume-run"' not in page
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/judges/runs/{run.pk}/resume/").status_code == 302
     run.refresh_from_db()
     assert run.status == "finished"
     assert Judgement.objects.filter(run=run, status="done").count() == 3
+
+
+def test_resume_after_the_chat_model_changed_is_a_400_and_the_page_names_the_runs(
+    api,
+    client,
+    admin_user,
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    stub_server.state.reply = prefers_candidate
+    body = {"evaluation": evaluation.name, "judge": json_judge.name}
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = api.post("/api/judge-runs/", body, format="json").json()["id"]
+    other = stub_chat_model(stub_server, name="another judge model")
+    Judge.objects.filter(pk=json_judge.pk).update(chat_model=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = api.post(f"/api/judge-runs/{run_id}/resume/")
+    assert refused.status_code == 400
+    assert refused.json()["judge"][0].startswith(
+        "the judge's chat model changed since this run started: start a new judge"
+    )
+    assert api.get(f"/api/judge-runs/{run_id}/").json()["chat_model"] == "stub"
+    client.force_login(admin_user)
+    page = client.get(f"/judges/runs/{run_id}/").content.decode()
+    assert "judge: stub json (stub)" in page
+    assert "another judge model" not in page
+    assert stub_server.state.requests == 3
+
+
+def test_a_cancelled_run_waits_for_no_retry(
+    api, client, admin_user, evaluation, json_judge
+):
+    """A cancelled run's page still said "Waiting for the judge's server: next try
+    at" a time long past, and its progress held that time (a new-user pass)."""
+    run = JudgeRun.objects.create(
+        evaluation=evaluation, judge=json_judge, status="running"
+    )
+    comparison = evaluation.comparisons.first()
+    retry_at = timezone.now() - timedelta(minutes=5)
+    Judgement.objects.create(
+        judge=json_judge,
+        comparison=comparison,
+        run=run,
+        candidate_on_left=True,
+        scale=evaluation.scale,
+        last_error="connection refused",
+        next_attempt_at=retry_at,
+    )
+    client.force_login(admin_user)
+    progress = api.get(f"/api/judge-runs/{run.pk}/").json()["progress"]
+    assert progress["next_attempt_at"] == retry_at.isoformat()
+    page = client.get(f"/judges/runs/{run.pk}/").content.decode()
+    assert f'datetime="{retry_at.isoformat()}"' in page
+    client.post(f"/judges/runs/{run.pk}/cancel/")
+    progress = api.get(f"/api/judge-runs/{run.pk}/").json()["progress"]
+    assert progress["next_attempt_at"] is None
+    progress = client.get(f"/judges/runs/{run.pk}/progress.json").json()
+    assert (progress["status"], progress["next_attempt_at"]) == ("cancelled", None)
+    page = client.get(f"/judges/runs/{run.pk}/").content.decode()
+    assert 'data-field="retry" hidden' in page
+    assert 'datetime=""' in page

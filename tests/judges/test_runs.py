@@ -1,9 +1,13 @@
 """Judge runs end to end in one process: eager Celery tasks against the stub server."""
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from annotations import roles
 from annotations.models import Rating
@@ -11,10 +15,11 @@ from generations.models import ChatModel
 from judges import prompting
 from judges.models import Judge, Judgement, JudgeRun
 from judges.selectors import run_progress
-from judges.services import runs, templates
+from judges.services import execution, rows, runs, templates
 from judges.tasks import judgement_judge
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory, EvaluationFactory
+from tests.generations.conftest import stub_chat_model
 
 from .conftest import build_evaluation, prefers_candidate
 
@@ -388,3 +393,186 @@ def test_top_level_services_refuse_an_outer_transaction(evaluation, json_judge):
     run = JudgeRun.objects.create(evaluation=evaluation, judge=json_judge)
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         runs.run_cancel(run=run)
+
+
+def test_a_run_keeps_the_chat_model_it_started_with(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """A new-user pass changed a run's judge to another chat model, or edited its
+    model's decoding, and resumed: the rest went out with the new settings. Refused
+    naming the judge, as a changed template version is; nothing is added."""
+    stub_server.state.reply = prefers_candidate
+    first_model = json_judge.chat_model
+    run, _ = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    assert (run.chat_model, run.chat_model_fingerprint) == (
+        first_model,
+        execution.chat_model_fingerprint(first_model),
+    )
+    before = list(Judgement.objects.values_list("id", "status"))
+    other = stub_chat_model(stub_server, name="another judge model")
+    json_judge.chat_model = other
+    json_judge.save(update_fields=["chat_model"])
+    with pytest.raises(ValidationError) as refused:
+        runs.run_start(evaluation=evaluation, judge=json_judge, both_orders=True)
+    [message] = refused.value.message_dict["judge"]
+    assert message.startswith(
+        "the judge's chat model changed since this run started: start a new judge"
+    )
+    assert "its verdicts come from stub; stub json now uses another judge model" in (
+        message
+    )
+
+    json_judge.chat_model = first_model
+    json_judge.save(update_fields=["chat_model"])
+    first_model.temperature = 0.7
+    first_model.save(update_fields=["temperature"])
+    with pytest.raises(ValidationError, match="stub's request settings were edited"):
+        runs.run_start(evaluation=evaluation, judge=json_judge, both_orders=True)
+    assert list(Judgement.objects.values_list("id", "status")) == before
+    run.refresh_from_db()
+    assert (run.chat_model, run.both_orders) == (first_model, False)
+    assert stub_server.state.requests == 3
+
+
+def test_an_edit_while_a_run_waits_fails_its_judgements_unsent(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=False) as publish:
+        run, _, _ = runs.run_start(evaluation=evaluation, judge=json_judge)
+    ChatModel.objects.filter(pk=json_judge.chat_model_id).update(decoding={"top_k": 5})
+    for callback in publish:
+        callback()
+    assert stub_server.state.requests == 0
+    judgements = Judgement.objects.filter(run=run)
+    assert {(j.status, j.last_error) for j in judgements} == {
+        ("failed", execution.MODEL_CHANGED)
+    }
+
+
+def test_a_run_without_verdicts_or_a_record_takes_the_judges_chat_model(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """Nothing judged yet (its tasks skipped after a cancel), or a run from before
+    runs recorded their chat model: a resume goes on with the judge's current one."""
+    stub_server.state.reply = prefers_candidate
+    with django_capture_on_commit_callbacks(execute=False):
+        run, _, _ = runs.run_start(evaluation=evaluation, judge=json_judge)
+    runs.run_cancel(run=run)
+    other = stub_chat_model(stub_server, name="another judge model")
+    Judge.objects.filter(pk=json_judge.pk).update(chat_model=other)
+    json_judge.refresh_from_db()
+    run, queued = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    assert (queued, run.status, run.chat_model) == (3, "finished", other)
+
+    JudgeRun.objects.filter(pk=run.pk).update(
+        chat_model=None, chat_model_fingerprint=""
+    )
+    ChatModel.objects.filter(pk=other.pk).update(temperature=0.5)
+    run, queued = _start(
+        django_capture_on_commit_callbacks,
+        evaluation=evaluation,
+        judge=json_judge,
+        both_orders=True,
+    )
+    assert (queued, run.status, run.chat_model) == (3, "finished", other)
+    assert run.chat_model_fingerprint == execution.chat_model_fingerprint(
+        ChatModel.objects.get(pk=other.pk)
+    )
+    assert Judgement.objects.filter(run=run, status="done").count() == 6
+
+
+def test_a_judgement_in_flight_is_not_sent_again_unless_its_claim_is_stale(
+    stub_server,
+    eager_celery,
+    evaluation,
+    json_judge,
+    django_capture_on_commit_callbacks,
+):
+    """A resume of a running run queued its running judgements again, and a second
+    request went out for one being judged (attempts 2). Only a claim older than the
+    longest a live worker holds one (its worker died) is taken over."""
+    stub_server.state.reply = prefers_candidate
+    with django_capture_on_commit_callbacks(execute=False):
+        run, _, _ = runs.run_start(evaluation=evaluation, judge=json_judge)
+    first, *others = Judgement.objects.filter(run=run).order_by("id")
+    now = timezone.now()
+    Judgement.objects.filter(pk=first.pk).update(
+        status="running", attempts=1, claimed_at=now
+    )
+    run, queued = _start(
+        django_capture_on_commit_callbacks, evaluation=evaluation, judge=json_judge
+    )
+    assert queued == 3
+    assert stub_server.state.requests == 2
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("running", 1)
+    assert run.status == "running"
+    for judgement in others:
+        judgement.refresh_from_db()
+        assert (judgement.status, judgement.attempts) == ("done", 1)
+
+    lease = rows.claim_lease(json_judge.chat_model.request_timeout)
+    grace = settings.EVALSITE_SERVER_SLOT_GRACE
+    assert lease == timedelta(seconds=4 * (10 + 2.0) + grace)
+    Judgement.objects.filter(pk=first.pk).update(
+        claimed_at=now - lease + timedelta(seconds=5)
+    )
+    assert judgement_judge.delay(first.pk, run.pk).get() == "in flight"
+    Judgement.objects.filter(pk=first.pk).update(
+        claimed_at=now - lease - timedelta(seconds=1)
+    )
+    assert judgement_judge.delay(first.pk, run.pk).get() == "done"
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("done", 2)
+    assert stub_server.state.requests == 3
+    run.refresh_from_db()
+    assert run.status == "finished"
+
+
+def test_a_claim_lease_never_outlasts_the_tasks_time_limit():
+    assert rows.claim_lease(10_000) == timedelta(seconds=rows.TASK_TIME_LIMIT)
+    assert rows.claim_lease(None) == timedelta(0)
+
+
+def test_a_delivery_finding_its_judgement_in_flight_looks_again_when_the_claim_ends(
+    evaluation, json_judge, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A worker killed mid-request has its task redelivered at once, while its
+    claim is fresh: that delivery is not dropped (the run would never end) but
+    looks again once the claim runs out, and then takes the judgement over."""
+    with django_capture_on_commit_callbacks(execute=False):
+        run, _, _ = runs.run_start(evaluation=evaluation, judge=json_judge)
+    first = Judgement.objects.filter(run=run).order_by("id").first()
+    lease = rows.claim_lease(json_judge.chat_model.request_timeout)
+    Judgement.objects.filter(pk=first.pk).update(
+        status="running", attempts=1, claimed_at=timezone.now() - lease / 2
+    )
+    later = []
+    monkeypatch.setattr(
+        judgement_judge,
+        "apply_async",
+        lambda args, countdown: later.append((args, countdown)),
+    )
+    assert judgement_judge(first.pk, run.pk) == "in flight"  # a worker's delivery
+    [(args, countdown)] = later
+    assert args == (first.pk, run.pk)
+    half = lease.total_seconds() / 2
+    assert half - 5 < countdown <= half + 1
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("running", 1)

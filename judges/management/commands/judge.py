@@ -2,7 +2,9 @@
 
 ``--chat-model NAME`` creates the judge when it does not exist yet, with the default
 template of ``--verdict-format`` (``mt-bench-pairwise``: structured JSON output;
-``mt-bench-pairwise-text``: free text ending in ``[[verdict]]``). See docs/judges.md.
+``mt-bench-pairwise-text``: free text ending in ``[[verdict]]``); nothing is kept when
+the run cannot start. For an existing judge, these options must match it. See
+docs/judges.md.
 """
 
 import time
@@ -16,7 +18,7 @@ from evalsite.command_arguments import positive_seconds
 from generations.models import ChatModel
 from judges import selectors, verdicts
 from judges.models import Judge, JudgeRun
-from judges.services import runs, templates
+from judges.services import runs
 
 
 def _get(model, name: str, label: str):
@@ -24,6 +26,32 @@ def _get(model, name: str, label: str):
         return model.objects.get(name=name)
     except model.DoesNotExist:
         raise CommandError(f"unknown {label}: {name}") from None
+
+
+def _check_existing(judge: Judge | None, name: str, options) -> None:
+    """Refuse options that would create ``judge`` differently from how it exists."""
+    if judge is None:
+        raise CommandError(f"unknown judge: {name}")
+    chat_model, verdict_format = options["chat_model"], options["verdict_format"]
+    if chat_model and (judge.chat_model is None or judge.chat_model.name != chat_model):
+        has = judge.chat_model.name if judge.chat_model else "no chat model"
+        raise CommandError(
+            f"--chat-model {chat_model}: judge {name} exists with {has}; use a new "
+            "judge name to judge with another chat model."
+        )
+    template = judge.template
+    if verdict_format and (
+        template is None or template.verdict_format != verdict_format
+    ):
+        has = (
+            f"template {template} ({template.verdict_format})"
+            if template
+            else "no template"
+        )
+        raise CommandError(
+            f"--verdict-format {verdict_format}: judge {name} exists with {has}; use "
+            "a new judge name to judge with another template."
+        )
 
 
 def _message(exc: ValidationError) -> str:
@@ -53,24 +81,42 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--chat-model",
-            help="Create the judge with this chat model if it does not exist.",
+            help="Create the judge with this chat model if it does not exist; for an "
+            "existing judge, it must be its chat model.",
         )
         parser.add_argument(
             "--verdict-format",
             choices=verdicts.FORMATS,
-            default=verdicts.JSON,
-            help="Default template of a judge created here (default: json).",
+            help="Default template of a judge created here (default: json); for an "
+            "existing judge, it must be its template's.",
         )
         parser.add_argument("--wait", action="store_true")
         parser.add_argument("--poll", type=positive_seconds, default=1.0)
 
     def handle(self, *args, **options):
         evaluation = _get(Evaluation, options["evaluation"], "evaluation")
-        judge = self._judge(options)
+        name, both_orders = options["judge"], options["both_orders"]
+        judge = (
+            Judge.objects.select_related("chat_model", "template")
+            .filter(name=name)
+            .first()
+        )
         try:
-            run, queued, _ = runs.run_start(
-                evaluation=evaluation, judge=judge, both_orders=options["both_orders"]
-            )
+            if judge is None and options["chat_model"]:
+                chat_model = _get(ChatModel, options["chat_model"], "chat model")
+                judge, (run, queued, _) = runs.run_start_new_judge(
+                    evaluation=evaluation,
+                    name=name,
+                    chat_model=chat_model,
+                    verdict_format=options["verdict_format"] or verdicts.JSON,
+                    both_orders=both_orders,
+                )
+                self.stdout.write(f"Judge {judge.name} created ({judge.template})")
+            else:
+                _check_existing(judge, name, options)
+                run, queued, _ = runs.run_start(
+                    evaluation=evaluation, judge=judge, both_orders=both_orders
+                )
         except ValidationError as exc:
             raise CommandError(_message(exc)) from exc
         except runs.OUTAGES as exc:
@@ -78,22 +124,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Judge run {run.pk}: {queued} judgements queued")
         if options["wait"]:
             self._wait(run, options["poll"])
-
-    def _judge(self, options) -> Judge:
-        name = options["judge"]
-        if Judge.objects.filter(name=name).exists() or not options["chat_model"]:
-            return _get(Judge, name, "judge")
-        chat_model = _get(ChatModel, options["chat_model"], "chat model")
-        try:
-            judge = templates.judge_create(
-                name=name,
-                chat_model=chat_model,
-                verdict_format=options["verdict_format"],
-            )
-        except ValidationError as exc:
-            raise CommandError(_message(exc)) from exc
-        self.stdout.write(f"Judge {judge.name} created ({judge.template})")
-        return judge
 
     def _wait(self, run: JudgeRun, poll: float) -> None:
         progress = selectors.run_progress(run=run)
