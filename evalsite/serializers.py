@@ -5,20 +5,27 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 
-class KnownFields:
-    """A body's fields must be the serializer's own: DRF passes over the others in
-    silence, so a misspelt or unsupported field (``pool`` on an evaluation) was
-    left out of what was created without a word (a new-user pass). Mixed in before
-    the serializer class."""
+def unknown_field_errors(
+    data: Mapping, serializer: serializers.Serializer, *, also: frozenset = frozenset()
+) -> dict[str, list[str]]:
+    """Each field of ``data`` that is not one of the serializer's own (nor in
+    ``also``), with a message naming the fields a body may give: the writable ones
+    (a read-only field in a body is known, but it is not one to use)."""
+    known = set(serializer.fields) | also
+    writable = sorted(
+        name for name, field in serializer.fields.items() if not field.read_only
+    )
+    message = f"unknown field; use {', '.join(writable)}"
+    return {name: [message] for name in sorted(set(data) - known)}
 
+
+# A body's fields must be the serializer's own: DRF passes over the others in
+# silence, so a misspelt or unsupported field (``pool`` on an evaluation) was left
+# out of what was created without a word (a new-user pass). Mixed in before the
+# serializer class. No docstring: drf-spectacular would show it as the description
+# of every component that mixes this in.
+class KnownFields:
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            known = set(self.fields)
-            if unknown := sorted(set(data) - known):
-                raise serializers.ValidationError(
-                    {
-                        name: [f"unknown field; use {', '.join(sorted(known))}"]
-                        for name in unknown
-                    }
-                )
+        if isinstance(data, Mapping) and (errors := unknown_field_errors(data, self)):
+            raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

@@ -244,7 +244,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with DRF's 401, 403 and 415 (evalsite/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "evalsite.schema.AutoSchema",
     # DRF's handler, with a "code" beside a lone "detail" (evalsite/api_errors.py).
     "EXCEPTION_HANDLER": "evalsite.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
@@ -280,7 +281,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Records' ids in paths (evalsite.converters.IdConverter) are integers.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
-    # The 400s and 404s a view does not document itself (evalsite/schema.py).
+    # The 400s and 404s a view does not document itself (evalsite/schema.py); the
+    # 401s, 403s and 415s come from REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "evalsite.schema.add_refusals",

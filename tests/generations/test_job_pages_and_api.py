@@ -282,8 +282,9 @@ def test_the_schema_says_cancel_and_resume_take_no_body(admin_user):
     resume = paths["/api/jobs/{id}/resume/"]["post"]
     assert "requestBody" not in cancel
     assert "requestBody" not in resume
-    # As it answers: 202, and 404 for a job that is not there (the schema hook).
-    assert set(resume["responses"]) == {"202", "404"}
+    # As it answers: 202, 404 for a job that is not there (the schema hook), 401
+    # without credentials and 403 without the permission (evalsite.schema).
+    assert set(resume["responses"]) == {"202", "401", "403", "404"}
 
 
 @pytest.mark.django_db(transaction=True)
