@@ -8,6 +8,8 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from evalsite.query_parameters import FORMAT, FormatChecked, known_parameters
+
 from . import selectors
 from .models import ChatModel, GenerationJob
 from .serializers import ChatModelSerializer, GenerationJobSerializer
@@ -39,17 +41,35 @@ def drf_error(exc: DjangoValidationError) -> ValidationError:
     )
 
 
+def list_parameters(view: viewsets.GenericViewSet) -> tuple[str, ...]:
+    """The query parameters a list takes: its paginator's and DRF's ``format``."""
+    paginator = view.paginator
+    names = (
+        getattr(paginator, "page_query_param", None),
+        getattr(paginator, "page_size_query_param", None),
+        FORMAT,
+    )
+    return tuple(name for name in names if name)
+
+
 class ChatModelViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Chat models; creating one resolves the system-prompt and limit presets."""
+    """Chat models; creating one resolves the system-prompt and limit presets. The
+    list takes no filter: an unknown query parameter (``name``, say) is a 400, not
+    every chat model."""
 
     queryset = ChatModel.objects.all()
     serializer_class = ChatModelSerializer
     permission_classes = [ModelPermissions]
+    content_negotiation_class = FormatChecked  # ?format=csv: a 400 naming format
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        known_parameters(request, list_parameters(self))
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer: ChatModelSerializer) -> None:
         data = dict(serializer.validated_data)

@@ -180,6 +180,18 @@ def validate_positive(value) -> None:
         raise ValidationError("Above 0 seconds.")
 
 
+def validate_request_timeout(value) -> None:
+    """Above 0 and at most a generation task's soft time limit: the worker stops a
+    task then, so a longer read timeout never takes effect (1e308 once overflowed
+    the server slot's lease)."""
+    limit = settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT
+    if not 0 < value <= limit:
+        raise ValidationError(
+            f"Above 0 and at most {limit} seconds, a worker's time limit for one "
+            "request (EVALSITE_GENERATION_SOFT_TIME_LIMIT)."
+        )
+
+
 class ChatModel(models.Model):
     """A chat model as a researcher set it up: backend, system prompt, limits."""
 
@@ -260,8 +272,9 @@ class ChatModel(models.Model):
     )
     request_timeout = models.FloatField(
         default=120.0,
-        help_text="Read timeout, seconds.",
-        validators=[validate_positive],
+        help_text="Read timeout, seconds; at most a worker's time limit for one "
+        "request (EVALSITE_GENERATION_SOFT_TIME_LIMIT, 900 by default).",
+        validators=[validate_request_timeout],
     )
     organisation = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -291,7 +304,14 @@ class ChatModel(models.Model):
         # (and what a server is sent) end them by LF. Unnormalised, no model with a
         # multi-line preset (Llama 2, MPT) could be saved again in the admin.
         self.system_prompt = self.system_prompt.replace("\r\n", "\n")
-        if self.system_prompt_preset != self.SystemPromptPreset.CUSTOM:
+        if self.system_prompt_preset == self.SystemPromptPreset.CUSTOM:
+            if not self.system_prompt.strip():
+                # Stored "", it sent no system prompt while saying "custom".
+                raise ValidationError({"system_prompt": (
+                    "'Custom text' sends this text: write it, or choose 'No "
+                    "system prompt' to send none."
+                )})  # fmt: skip
+        else:
             expected = presets.SYSTEM_PROMPTS[self.system_prompt_preset]
             own = (
                 *presets.SYSTEM_PROMPTS.values(),

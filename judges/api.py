@@ -39,7 +39,7 @@ class JudgeRunViewSet(
         started = self._start(
             evaluation=data["evaluation"],
             judge=data["judge"],
-            both_orders=data["both_orders"],
+            both_orders=data.get("both_orders", False),
             created_by=request.user,
         )
         return Response(

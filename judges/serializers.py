@@ -4,20 +4,62 @@ from rest_framework import serializers
 
 from annotations.api_imports import NameField
 from annotations.models import Evaluation
+from evalsite.converters import record_id
 from evalsite.serializers import KnownFields
 
 from .models import Judge, Judgement, JudgeRun
 
 
+class EvaluationField(NameField):
+    """An evaluation by its name, or else by its id, as the reports take it (a
+    name first: an evaluation may be called "7")."""
+
+    default_error_messages = {
+        "does_not_exist": "No evaluation named or with the id {value!r}.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            pk = record_id(data) if isinstance(data, str) else None
+            found = None if pk is None else self.get_queryset().filter(pk=pk).first()
+            if found is None:
+                raise
+            return found
+
+
 class JudgeRunStartSerializer(KnownFields, serializers.Serializer):
     """Start a run, or resume the judge's run on the evaluation."""
 
-    evaluation = NameField(slug_field="name", queryset=Evaluation.objects.all())
+    evaluation = EvaluationField(
+        slug_field="name",
+        queryset=Evaluation.objects.all(),
+        help_text="The evaluation's name or id.",
+    )
     judge = NameField(slug_field="name", queryset=Judge.objects.all())
     both_orders = serializers.BooleanField(
-        default=False,
-        help_text="Judge each pair as shown and again with the sides swapped.",
+        required=False,
+        help_text="Judge each pair as shown and again with the sides swapped "
+        "(false when left out). Resuming a run can add the swapped order, not "
+        "take it away: false for a run with both orders is refused; left out, "
+        "the run keeps its orders.",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        if (
+            attrs.get("both_orders") is False
+            and JudgeRun.objects.filter(
+                evaluation=attrs["evaluation"], judge=attrs["judge"], both_orders=True
+            ).exists()
+        ):
+            raise serializers.ValidationError({"both_orders": (
+                "The judge's run on this evaluation judges both orders; a resume "
+                "keeps them: leave both_orders out or set it true."
+            )})  # fmt: skip
+        return attrs
 
 
 class JudgeRunSerializer(serializers.ModelSerializer):

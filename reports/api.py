@@ -13,16 +13,22 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Evaluation
+from evalsite.query_parameters import (
+    FORMAT,
+    FORMAT_PARAMETER,
+    FormatChecked,
+    known_parameters,
+)
 
 from . import downloads, preference_downloads
 from .annotator_filters import UnknownAnnotator
-from .background import report_or_job, report_status
+from .background import UnknownJob, report_or_job, report_status
 from .evaluation_reports import report_options_for
 from .likert_report import likert_download, likert_report
 from .preference_options import EXPORT_OPTIONS
@@ -44,7 +50,11 @@ def option_parameters() -> list[OpenApiParameter]:
 
 
 JOB_PARAMETER = OpenApiParameter(
-    "job", str, description="a report job's id, as the status URL hands it out"
+    "job",
+    str,
+    description="a report job's id, as the status URL hands it out: the report "
+    "that job built; 404 naming job for one that is not this evaluation's (or "
+    "expired)",
 )
 
 
@@ -53,34 +63,29 @@ class CanViewReports(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("annotations.view_report"))
 
 
-# Query parameters a report's endpoints take besides its options: a finished
-# job's report, and DRF's format override.
-_OTHER_PARAMETERS = ("job", "format")
+# The query parameters of a report's endpoints: its options, a finished job's
+# report, and (where DRF renders the answer) the format.
+OPTION_NAMES = tuple(option.name for option in OPTIONS)
+REPORT_PARAMETERS = (*OPTION_NAMES, "job", FORMAT)
+FILE_PARAMETERS = (*OPTION_NAMES, "job")  # a file is the file its name says
 
 
-def known_parameters(request, others: tuple[str, ...] = _OTHER_PARAMETERS) -> None:
-    """400 naming a parameter no report endpoint takes: a misspelt option (say
-    ``intervals``) would otherwise leave its default in force without a word."""
-    allowed = [option.name for option in OPTIONS] + list(others)
-    for name in request.query_params:
-        if name not in allowed:
-            raise ValidationError(
-                {"detail": f"{name}: unknown parameter; use {', '.join(allowed)}"}
-            )
-
-
-def _options(request, evaluation: Evaluation) -> ReportOptions:
-    known_parameters(request)
+def _options(
+    request, evaluation: Evaluation, allowed: tuple[str, ...] = REPORT_PARAMETERS
+) -> ReportOptions:
+    known_parameters(request, allowed)
     try:
         return report_options_for(evaluation, request.query_params)
     except ValueError as error:
         raise ValidationError({"detail": str(error)}) from None
 
 
-def _likert(build, evaluation: Evaluation, request, *names: str):
+def _likert(
+    build, evaluation: Evaluation, request, *names: str, allowed=REPORT_PARAMETERS
+):
     """A single-response evaluation's Likert report or download; 400 for a bad
     option (or pairs.csv, which it lacks)."""
-    known_parameters(request)
+    known_parameters(request, allowed)
     try:
         return build(evaluation, *names, request.query_params)
     except ValueError as error:
@@ -109,11 +114,13 @@ def _pending(request, pk: int, job: ReportJob) -> Response:
 
 def _report_or_job(evaluation: Evaluation, options: ReportOptions, job_id: str):
     """``background.report_or_job``; 400 for a name ``exclude`` does not know or a
-    malformed ``job``."""
+    malformed ``job``, 404 naming ``job`` for one that is no job of this report."""
     try:
-        return report_or_job(evaluation, options, job_id)
+        return report_or_job(evaluation, options, job_id, strict=True)
     except ValueError as error:  # UnknownAnnotator among them
         raise ValidationError({"detail": str(error)}) from None
+    except UnknownJob as error:
+        raise NotFound(str(error)) from None
 
 
 class ReportView(APIView):
@@ -127,10 +134,11 @@ class ReportView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_retrieve",
-        parameters=[*option_parameters(), JOB_PARAMETER],
+        parameters=[*option_parameters(), JOB_PARAMETER, FORMAT_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
@@ -154,10 +162,11 @@ class ReportStatusView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_status_retrieve",
-        parameters=[*option_parameters(), JOB_PARAMETER],
+        parameters=[*option_parameters(), JOB_PARAMETER, FORMAT_PARAMETER],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
@@ -169,6 +178,8 @@ class ReportStatusView(APIView):
             )
         except ValueError as error:
             raise ValidationError({"detail": str(error)}) from None
+        except UnknownJob as error:
+            raise NotFound(str(error)) from None
         data = job.to_json()
         if job.state == JobState.DONE:
             data["report_url"] = _url(request, "api-report", pk, job=job.id)
@@ -219,10 +230,10 @@ class ReportFileView(APIView):
         if filename not in downloads.FILES:
             raise Http404(f"unknown file {filename!r}")
         if evaluation.kind == Evaluation.Kind.SINGLE:
-            return downloads.attachment(
-                _likert(likert_download, evaluation, request, filename)
-            )
-        options = _options(request, evaluation)
+            return downloads.attachment(_likert(
+                likert_download, evaluation, request, filename, allowed=FILE_PARAMETERS
+            ))  # fmt: skip
+        options = _options(request, evaluation, FILE_PARAMETERS)
         if filename in downloads.REPORT_FILES:
             job_id = request.query_params.get("job", "")
             report = _report_or_job(evaluation, options, job_id)

@@ -12,9 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Evaluation
+from evalsite.query_parameters import (
+    FORMAT,
+    FORMAT_PARAMETER,
+    FormatChecked,
+    known_parameters,
+)
 
 from .annotator_filters import UnknownAnnotator
-from .api import CanViewReports, known_parameters, option_parameters
+from .api import OPTION_NAMES, CanViewReports, option_parameters
 from .evaluation_judges import judge_reports, report_options_for
 from .selectors import evaluation_summary
 
@@ -31,15 +37,16 @@ class JudgeReportsView(APIView):
     judged the evaluation."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_judges_retrieve",
-        parameters=option_parameters(),
+        parameters=[*option_parameters(), FORMAT_PARAMETER],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
-        known_parameters(request, others=("format",))
+        known_parameters(request, (*OPTION_NAMES, FORMAT))
         try:
             options = report_options_for(evaluation, request.query_params)
             reports = judge_reports(evaluation, options)

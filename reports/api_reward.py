@@ -11,6 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Evaluation
+from evalsite.query_parameters import (
+    FORMAT_PARAMETER,
+    FormatChecked,
+    known_parameters,
+)
 
 from .api import CanViewReports
 from .reward_accuracy import MAX_BINS, reward_options, reward_report
@@ -28,6 +33,7 @@ PARAMETERS = [
     OpenApiParameter(
         "bins", int, description=f"Bins per histogram, 2 to {MAX_BINS}; default 20."
     ),
+    FORMAT_PARAMETER,
 ]
 
 
@@ -37,6 +43,7 @@ class RewardReportView(APIView):
     the mean score per median Likert rating, with the definitions used."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="reward_report_retrieve",
@@ -45,6 +52,7 @@ class RewardReportView(APIView):
     )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
+        known_parameters(request, [parameter.name for parameter in PARAMETERS])
         try:
             options = reward_options(request.query_params)
         except ValueError as error:

@@ -31,13 +31,24 @@ from .values import Report
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["report_or_job", "report_status"]
+__all__ = ["UnknownJob", "report_or_job", "report_status"]
+
+
+class UnknownJob(LookupError):
+    """A ``job`` that names no report job of the evaluation: another evaluation's,
+    one never handed out, or one expired."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "job: no report job of this evaluation (another evaluation's, or "
+            "expired); ask without job for the report of the data as it is"
+        )
 
 
 def _queued(evaluation_id: int, options: ReportOptions, key: str) -> ReportJob | None:
     """The report's job, its task queued if this call claimed it; None if impossible."""
     try:
-        job, claimed = report_jobs.job_claim(key)
+        job, claimed = report_jobs.job_claim(key, evaluation_id)
     except Exception as error:
         logger.warning("report cache unavailable, computing in the request: %r", error)
         return None
@@ -52,28 +63,21 @@ def _queued(evaluation_id: int, options: ReportOptions, key: str) -> ReportJob |
     return job
 
 
-def _finished(
-    job_id: str, evaluation: Evaluation, options: ReportOptions
-) -> Report | None:
-    """The report a finished job built, if it is this evaluation's with these options.
-
-    A page reloaded when its job is done asks for it by the job's id: on an
-    evaluation rated meanwhile the report is a little older than the data, rather
-    than a new job started on every reload.
-    """
-    if not report_jobs.JOB_ID.fullmatch(job_id):
-        return None
+def _named(job_id: str) -> tuple[ReportJob | None, Report | None]:
+    """The job ``job_id`` names and, when done, the report it built: its record's,
+    or the one cached under its id's key (a report built in the request, whose id
+    a status hands out too). None and None when the cache fails."""
+    key = reports.report_key_of(job_id)
     try:
-        job = report_jobs.job_read(reports.report_key_of(job_id))
+        job = report_jobs.job_read(key)
     except Exception as error:
         logger.warning("report cache unavailable: %r", error)
-        return None
-    if job.state != JobState.DONE or not job.report_key:
-        return None
-    report = reports.cached_report(job.report_key)
-    if report is None or report.metadata.evaluation.id != evaluation.pk:
-        return None
-    return report if report.metadata.options == options else None
+        return None, None
+    if job.state == JobState.DONE and job.report_key:
+        key = job.report_key
+    elif job.state != JobState.NONE:
+        return job, None
+    return job, reports.cached_report(key)
 
 
 def report_work(n_ratings: int, options: ReportOptions) -> int:
@@ -85,17 +89,28 @@ def report_work(n_ratings: int, options: ReportOptions) -> int:
 
 
 def report_or_job(
-    evaluation: Evaluation, options: ReportOptions, job_id: str = ""
-) -> Report | ReportJob:
+    evaluation: Evaluation, options: ReportOptions, job_id: str = "", *,
+    strict: bool = False,
+) -> Report | ReportJob:  # fmt: skip
     """The evaluation's report, or the progress of the job computing it.
 
-    ``job_id``: a finished job whose report will do (see ``_finished``); an
-    unknown or unfinished one (expired, say) is passed over; ValueError for one
-    that is no job id at all.
+    ``job_id``: a finished job whose report will do, if it is this evaluation's
+    with these options. A page reloaded when its job is done asks for it by the
+    job's id: on an evaluation rated meanwhile the report is a little older than
+    the data, rather than a new job started on every reload. Any other is passed
+    over, or with ``strict`` (the API) UnknownJob unless it is a job of this
+    evaluation (expired or another evaluation's: a client's mistake to tell).
+    ValueError for one that is no job id at all.
     """
     _job_id_check(job_id)
-    if job_id and (report := _finished(job_id, evaluation, options)) is not None:
-        return report
+    if job_id:
+        job, report = _named(job_id)
+        of_this = report is not None and report.metadata.evaluation.id == evaluation.pk
+        if of_this and report.metadata.options == options:
+            return report
+        known = job is None or of_this or job.evaluation_id == evaluation.pk
+        if strict and not known:
+            raise UnknownJob
     key, size = reports.cache_key_and_size(evaluation.pk, options)
     if (cached := reports.cached_report(key)) is not None:
         return cached
@@ -118,7 +133,7 @@ def report_status(
 
     With ``job_id`` (from a status URL handed out) only the job's record is read;
     without, the report's key is made afresh (a count of the ratings). ValueError
-    for a malformed id.
+    for a malformed id; UnknownJob for another evaluation's job.
     """
     _job_id_check(job_id)
     if job_id:
@@ -128,10 +143,13 @@ def report_status(
         if reports.is_cached(key):
             return ReportJob(JobState.DONE, id=report_jobs.job_id(key), stage="done")
     try:
-        return report_jobs.job_read(key)
+        job = report_jobs.job_read(key)
     except Exception as error:
         logger.warning("report cache unavailable: %r", error)
         return report_jobs.NO_JOB
+    if job.evaluation_id not in (0, evaluation.pk):  # 0: no job, or no record of it
+        raise UnknownJob
+    return job
 
 
 def _job_id_check(job_id: str) -> None:

@@ -9,6 +9,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import (
+    FORMAT,
+    FORMAT_PARAMETER,
+    FormatChecked,
+    known_parameters,
+)
+
 from .api import CanViewReports
 from .preference_batches import batch_statistics, chosen_evaluations
 
@@ -16,10 +23,12 @@ from .preference_batches import batch_statistics, chosen_evaluations
 class BatchStatisticsView(APIView):
     """Per batch and in total: comparisons, average turns per dialogue, tokens per
     example, prompt and response, the share of each strength; the tokenizer of each
-    chat model and the definitions. ``evaluation``: an evaluation's name or id,
-    repeated for several (preference or seven-point scale)."""
+    chat model and the definitions. ``evaluation``: evaluation names or ids,
+    repeated or comma-separated, as the preference export takes them (preference
+    or seven-point scale)."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_batches_retrieve",
@@ -29,12 +38,14 @@ class BatchStatisticsView(APIView):
                 str,
                 many=True,
                 required=True,
-                description="an evaluation's name or id; repeat for several",
-            )
+                description="evaluation names or ids (repeat it or separate by commas)",
+            ),
+            FORMAT_PARAMETER,
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
+        known_parameters(request, ("evaluation", FORMAT))
         try:
             evaluations = chosen_evaluations(request.query_params.getlist("evaluation"))
         except ValueError as error:

@@ -1,5 +1,5 @@
 """The batch statistics page (Table 26, Figure 25) and its CSV, PNG and SVG, for one
-or more evaluations named by ``?evaluation=ID`` (repeated)."""
+or more evaluations named by ``?evaluation=ID`` (repeated or comma-separated)."""
 
 from __future__ import annotations
 

@@ -98,8 +98,25 @@ def ratings_parquet(ratings: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+# pairs.csv's columns, in this order whatever the aggregation (``pair_outcomes``
+# orders them by its rule).
+PAIRS_COLUMNS = (
+    "comparison_id",
+    "prompt_id",
+    *PAIR_COLUMNS,
+    "outcome",
+    "outcome_label",
+    "n_ratings",
+    "value",
+    "aggregation",
+    "threshold",
+)
+
+
 def pairs_csv(ratings: pd.DataFrame, options: ReportOptions) -> bytes:
-    """One row per pair (or per rating under the rating rule) with its outcome."""
+    """One row per pair (or per rating under the rating rule) with its outcome:
+    ``PAIRS_COLUMNS`` whatever the rule, ``value`` (the aggregated score, or the
+    share of win votes under majority) a float under each."""
     outcomes = st.pair_outcomes(
         ratings,
         rule=options.aggregation,
@@ -110,9 +127,10 @@ def pairs_csv(ratings: pd.DataFrame, options: ReportOptions) -> bytes:
     outcomes["outcome_label"] = outcomes["outcome"].map(
         {st.WIN: "win", st.TIE: "tie", st.LOSS: "loss"}
     )
+    outcomes["value"] = outcomes["value"].astype(float)
     outcomes["aggregation"] = options.aggregation
     outcomes["threshold"] = options.threshold
-    return csv_bytes(outcomes)
+    return csv_bytes(outcomes.reindex(columns=list(PAIRS_COLUMNS)))
 
 
 def report_json(report: Report) -> bytes:

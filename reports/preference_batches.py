@@ -19,7 +19,7 @@ from generations import tokenizers
 
 from . import preference_tokens
 from .json_ready import finite
-from .preference_export import evaluation_by_key
+from .preference_export import evaluation_by_key, evaluation_keys_of
 from .preference_rows import preference_ratings
 from .statistics import batches as st
 from .values.batches import (
@@ -184,19 +184,20 @@ MAX_EVALUATIONS = 100
 
 
 def chosen_evaluations(values: Sequence[str]) -> list[Evaluation]:
-    """The evaluations a request names (``evaluation``, repeated), in id order.
+    """The evaluations a request names (``evaluation``, repeated or
+    comma-separated, as the preference export takes it), in id order.
 
     Each is named by its name or its id. ValueError, naming the parameter and the
     value, for none, too many, an unknown evaluation, or one on a scale without
     preferences.
     """
+    values = evaluation_keys_of(values)
     if not values:
         raise ValueError("evaluation: name at least one evaluation id")
     if len(values) > MAX_EVALUATIONS:
         raise ValueError(f"evaluation: at most {MAX_EVALUATIONS} evaluations at once")
     found = {}
-    for value in values:
-        text = str(value).strip()
+    for text in values:
         # By name or id, as the preference export takes them.
         evaluation = evaluation_by_key(text)
         if evaluation is None:

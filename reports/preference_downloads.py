@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from annotations.models import Evaluation
 
 from .preference_export import (
+    evaluation_keys_of,
     export_check,
     export_preferences,
     preference_evaluations,
@@ -45,14 +46,11 @@ def export_request(
         if name not in allowed:
             raise ValueError(f"{name}: unknown parameter; use {', '.join(allowed)}")
     if evaluation_keys is None:
-        evaluation_keys = [
-            key.strip()
-            for item in params.getlist(EVALUATION_PARAMETER)
-            for key in item.split(",")
-            if key.strip()
-        ]
+        keys = evaluation_keys_of(params.getlist(EVALUATION_PARAMETER))
+    else:
+        keys = list(evaluation_keys)
     options = export_options_from(params)
-    evaluations = preference_evaluations(evaluation_keys)
+    evaluations = preference_evaluations(keys)
     export_check(evaluations, options)
     return evaluations, options
 

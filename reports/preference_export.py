@@ -57,6 +57,12 @@ class ExportResult:
 _NAME_LENGTH = Evaluation._meta.get_field("name").max_length
 
 
+def evaluation_keys_of(values: Sequence[str]) -> list[str]:
+    """The evaluation names or ids a query's ``evaluation`` values hold: each value
+    one key or several separated by commas; blanks dropped."""
+    return [key.strip() for value in values for key in value.split(",") if key.strip()]
+
+
 def evaluation_by_key(text: str) -> Evaluation | None:
     """The evaluation a request names, by its name or else its id; None for none."""
     evaluation = None

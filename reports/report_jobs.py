@@ -58,6 +58,9 @@ class ReportJob:
     error: str = ""
     # Done: where the report went (newer than the job's key if ratings came meanwhile).
     report_key: str = ""
+    # Whose report it computes (0: unknown, as for NO_JOB), so that a job's id
+    # cannot fetch another evaluation's report.
+    evaluation_id: int = 0
 
     @property
     def progress(self) -> float:
@@ -91,13 +94,15 @@ def job_key(report_key: str) -> str:
     return f"{report_key}:job"
 
 
-def job_claim(report_key: str) -> tuple[ReportJob, bool]:
+def job_claim(report_key: str, evaluation_id: int) -> tuple[ReportJob, bool]:
     """The report's job, and whether this call claimed it (and must queue its task).
 
     Raises what the cache raises when it is unavailable.
     """
     key = job_key(report_key)
-    queued = ReportJob(JobState.QUEUED, id=job_id(report_key))
+    queued = ReportJob(
+        JobState.QUEUED, id=job_id(report_key), evaluation_id=evaluation_id
+    )
     if cache.add(key, queued, JOB_SECONDS):
         return queued, True
     job = cache.get(key)
@@ -133,9 +138,10 @@ def job_run(*, evaluation_id: int, options: dict, report_key: str) -> None:
     task reads the data, newer if ratings came meanwhile. A failure is recorded with
     its message and raised again.
     """
-    key, ident = job_key(report_key), job_id(report_key)
+    key = job_key(report_key)
+    ident = {"id": job_id(report_key), "evaluation_id": evaluation_id}
     progress: Callable[[str], None] = lambda stage: _record(  # noqa: E731
-        key, ReportJob(JobState.RUNNING, id=ident, stage=stage)
+        key, ReportJob(JobState.RUNNING, stage=stage, **ident)
     )
     try:
         report_options = ReportOptions(**options)
@@ -144,8 +150,8 @@ def job_run(*, evaluation_id: int, options: dict, report_key: str) -> None:
             built_report(evaluation_id, report_options, stored_key, progress=progress)
     except Exception as error:
         message = f"{type(error).__name__}: {error}"
-        failed = ReportJob(JobState.FAILED, id=ident, stage="failed", error=message)
+        failed = ReportJob(JobState.FAILED, stage="failed", error=message, **ident)
         _record(key, failed, FAILED_SECONDS)
         raise
-    done = ReportJob(JobState.DONE, id=ident, stage="done", report_key=stored_key)
+    done = ReportJob(JobState.DONE, stage="done", report_key=stored_key, **ident)
     _record(key, done)

@@ -333,7 +333,7 @@ def test_openapi_documents_the_judges_endpoint(researcher_client):
     operation = schema["paths"]["/api/reports/{id}/judges/"]["get"]
     assert operation["operationId"] == "report_judges_retrieve"
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
-    assert names == {option.name for option in OPTIONS}
+    assert names == {option.name for option in OPTIONS} | {"format"}
 
 
 def test_a_judge_without_a_parsed_judgement_is_counted_not_guessed(db):

@@ -61,14 +61,19 @@ def _schema(client, researcher) -> dict:
 
 def test_api_parameters_and_openapi_enums_are_the_options(client, researcher):
     schema = _schema(client, researcher)
-    for path in ("/api/reports/{id}/", "/api/reports/{id}/{filename}"):
+    # and ``job``: a finished background job's report (reports.background); the
+    # report (not a file, which is the file its name says) takes DRF's ``format``.
+    for path, others in (
+        ("/api/reports/{id}/", ["job", "format"]),
+        ("/api/reports/{id}/{filename}", ["job"]),
+    ):
         parameters = {
             parameter["name"]: parameter
             for parameter in schema["paths"][path]["get"]["parameters"]
             if parameter["in"] == "query"
         }
-        # and ``job``: a finished background job's report (reports.background)
-        assert list(parameters) == sorted([*(option.name for option in OPTIONS), "job"])
+        names = [*(option.name for option in OPTIONS), *others]
+        assert list(parameters) == sorted(names)
         for option in OPTIONS:
             parameter = parameters[option.name]["schema"]
             assert parameter["type"] == SCHEMA_TYPES[option.type]

@@ -1,0 +1,53 @@
+"""Query parameters of the REST API: unknown names refused, ``format`` checked.
+
+A misspelt parameter (``intervals`` for ``interval``, ``name`` on a list that
+cannot filter) would otherwise leave its default in force without a word; a
+``format`` no renderer takes would be DRF's 404, which reads as if the resource
+were missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.settings import api_settings
+
+FORMAT = api_settings.URL_FORMAT_OVERRIDE  # "format"
+# What every paginated list takes besides its own filters: its page, and ``format``.
+LIST_PARAMETERS = ("page", FORMAT)
+# The formats DRF's ``format`` override can name: each default renderer's.
+FORMATS = tuple(renderer.format for renderer in api_settings.DEFAULT_RENDERER_CLASSES)
+FORMAT_PARAMETER = OpenApiParameter(
+    FORMAT,
+    str,
+    enum=list(FORMATS),
+    description="The response's format: json, or api (the browsable API); "
+    "JSON by default.",
+)
+
+
+def known_parameters(request, allowed: Sequence[str]) -> None:
+    """400 naming the first query parameter not in ``allowed``, and listing those."""
+    for name in request.query_params:
+        if name not in allowed:
+            raise ValidationError(
+                {"detail": f"{name[:40]}: unknown parameter; use {', '.join(allowed)}"}
+            )
+
+
+class FormatChecked(DefaultContentNegotiation):
+    """DRF's content negotiation, with a ``format`` no renderer of the view takes
+    answered by a 400 naming it and the formats there are (DRF's is a 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get(FORMAT)
+        formats = [renderer.format for renderer in renderers]
+        if wanted and wanted not in formats:
+            raise ValidationError(
+                {"detail": f"{FORMAT}: no format {wanted[:20]!r}; use "
+                           f"{', '.join(formats)}"}
+            )  # fmt: skip
+        return super().select_renderer(request, renderers, format_suffix)

@@ -1,0 +1,88 @@
+"""The chat-model API as a client scripting it from the schema meets it: the list
+refuses a filter it does not have, and a model is refused a custom system prompt
+without its text or a read timeout no worker can honour (in the admin too)."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from generations.models import ChatModel
+
+from .test_admin_prompts import _chat_model_form
+
+pytestmark = pytest.mark.django_db
+
+BODY = {"name": "m", "base_url": "http://127.0.0.1:9/v1", "model_id": "m"}
+
+
+@pytest.fixture
+def api(admin_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+def test_the_list_refuses_a_filter_it_does_not_have(api):
+    """``?name=GPT`` answered every chat model (a new-user pass)."""
+    for name in ("GPT-4", "Llama"):
+        ChatModel.objects.create(name=name, base_url="http://h:1/v1", model_id="m")
+    refused = api.get("/api/chat-models/", {"name": "GPT"})
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "name: unknown parameter; use page, format"
+    # Pagination and DRF's format still work.
+    listed = api.get("/api/chat-models/", {"page": 1, "format": "json"})
+    assert listed.status_code == 200, listed.content
+    assert [row["name"] for row in listed.json()["results"]] == ["GPT-4", "Llama"]
+    # A format there is not is named, as the 400 above lists it (not DRF's 404).
+    unknown = api.get("/api/chat-models/", {"format": "csv"})
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"] == "format: no format 'csv'; use json, api"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"system_prompt_preset": "custom"}, "system_prompt"),
+        ({"system_prompt_preset": "custom", "system_prompt": " \n"}, "system_prompt"),
+        ({"request_timeout": 1e308}, "request_timeout"),
+        (
+            {"request_timeout": settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT + 1},
+            "request_timeout",
+        ),
+    ],
+)
+def test_the_api_refuses_what_no_request_could_honour(api, fields, field):
+    response = api.post("/api/chat-models/", {**BODY, **fields}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert not ChatModel.objects.exists()
+
+
+def test_the_api_takes_a_custom_text_and_the_longest_timeout(api):
+    limit = settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT
+    body = {**BODY, "system_prompt_preset": "custom", "system_prompt": "Be brief."}
+    response = api.post(
+        "/api/chat-models/", {**body, "request_timeout": limit}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    model = ChatModel.objects.get()
+    assert (model.system_prompt_preset, model.system_prompt) == ("custom", "Be brief.")
+    assert model.request_timeout == limit
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"system_prompt_preset": "custom"}, "&#x27;Custom text&#x27; sends this"),
+        ({"request_timeout": "1e308"}, "Above 0 and at most"),
+    ],
+)
+def test_the_admin_refuses_them_too(admin_user, fields, message):
+    admin = Client()
+    admin.force_login(admin_user)
+    form = _chat_model_form(**fields)
+    response = admin.post("/admin/generations/chatmodel/add/", form)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChatModel.objects.exists()
