@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .item_selectors import item_for_annotator, item_read, item_view
+from .item_selectors import AS_PAIR, item_for_annotator, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
 from .serializers import (
     NOT_FOUND,
@@ -25,6 +25,7 @@ from .serializers import (
     RefusalSerializer,
     invalid_body,
     pair_data,
+    refusal_body,
 )
 from .services import assignments as services
 from .services.answering import AnswerOutcome, answer_submit
@@ -87,7 +88,7 @@ _NOT_FOUND = NOT_FOUND
 
 def _refused(error: services.AssignmentError) -> Response:
     return Response(
-        {"detail": error.message, "code": error.code},
+        refusal_body(error),
         status=_STATUS.get(type(error), status.HTTP_409_CONFLICT),
     )
 
@@ -112,19 +113,10 @@ def _pair(item: Assignment | QualityTask | None) -> dict | None:
     return pair_data(item_view(item, with_counts=False, render=False))
 
 
-# A check's states in a pair's words, so an answer's reply tells nothing apart.
-_AS_PAIR = {
-    QualityTask.State.ANSWERED: Assignment.State.SUBMITTED,
-    QualityTask.State.SKIPPED: Assignment.State.SKIPPED,
-    QualityTask.State.EXPIRED: Assignment.State.EXPIRED,
-    QualityTask.State.LEASED: Assignment.State.LEASED,
-}
-
-
 def _check_answered(outcome: CheckOutcome, *, action: str, user) -> Response:
     """A check's answer in the shape of a pair's (``_answered``)."""
     task = outcome.task
-    state = _AS_PAIR[task.state]
+    state = AS_PAIR[task.state]
     if action == services.Action.FLAG and state == Assignment.State.SKIPPED:
         state = Assignment.State.FLAGGED  # stored as skipped (docs)
     pair = AnswerOutcome(

@@ -20,6 +20,7 @@ from .serializers import (
     RatingChangeInSerializer,
     invalid_body,
     pair_data,
+    refusal_body,
 )
 from .services import answer_changes
 from .services.assignment_errors import (
@@ -46,7 +47,7 @@ _ERRORS = {
 
 def _refused(error: AssignmentError) -> Response:
     return Response(
-        {"detail": error.message, "code": error.code},
+        refusal_body(error),
         status=_STATUS.get(type(error), status.HTTP_409_CONFLICT),
     )
 
@@ -67,6 +68,8 @@ def _own(rating: Rating) -> selectors.RecentRating:
         prompt_preview="",
         created_at=rating.created_at,
         editable=False,
+        safety_a=rating.safety_a,
+        safety_b=rating.safety_b,
     )
 
 
@@ -109,8 +112,8 @@ class RatingChangeView(APIView):
                 "'closed': the evaluation is closed. Nothing changed",
             ),
         },
-        summary="Change the choice or rationale of one of your last ratings while "
-        "its pair is not complete; each change is kept in its history",
+        summary="Change the choice, rationale or safety labels of one of your last "
+        "ratings while its pair is not complete; each change is kept in its history",
     )
     def patch(self, request: Request, rating_id: int) -> Response:
         data = RatingChangeInSerializer(data=request.data)

@@ -2,13 +2,15 @@
 gold pairs uploaded as a file."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportView
 
+from .evaluation_selectors import evaluation_by_key
 from .models import Evaluation
 from .quality_selectors import QualityRow, quality_rows
 from .services.gold_pairs import gold_pairs_import
@@ -122,8 +124,29 @@ class EvaluationQualityView(APIView):
         return Response(EvaluationQualitySerializer(body).data)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class EvaluationKeyField(serializers.Field):
+    """An evaluation by its name or its id, as the preference endpoints take it."""
+
+    default_error_messages = {
+        "invalid": "Expected an evaluation's name or id.",
+        "no_evaluation": "no evaluation named or numbered {name!r}",
+    }
+
+    def to_internal_value(self, data) -> Evaluation:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        evaluation = evaluation_by_key(str(data))
+        if evaluation is None:
+            self.fail("no_evaluation", name=str(data)[:40])
+        return evaluation
+
+    def to_representation(self, value: Evaluation) -> str:
+        return value.name
+
+
 class GoldPairImportSerializer(serializers.Serializer):
-    evaluation = serializers.PrimaryKeyRelatedField(queryset=Evaluation.objects.all())
+    evaluation = EvaluationKeyField(help_text="The evaluation's name or id.")
     file = serializers.FileField(
         help_text="JSONL or CSV: prompt_id, candidate, baseline, expected "
         "(candidate, baseline or tie), optional min_strength, id, note."

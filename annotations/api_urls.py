@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_controls, api_imports, api_quality, flag_api
+from . import api, api_controls, api_evaluations, api_imports, api_quality, flag_api
 
 urlpatterns: list = [
     path(
@@ -23,8 +23,13 @@ urlpatterns: list = [
     ),
     path(
         "evaluations/",
-        api_imports.EvaluationCreateView.as_view(),
-        name="api-evaluation-create",
+        api_evaluations.EvaluationsView.as_view(),
+        name="api-evaluations",
+    ),
+    path(
+        "evaluations/<id:evaluation_id>/",
+        api_evaluations.EvaluationView.as_view(),
+        name="api-evaluation",
     ),
     path(
         "imports/gold-pairs/",

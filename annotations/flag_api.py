@@ -4,18 +4,22 @@ for review, and a review (exclude, keep, reopen) of one pair."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import LIST_PARAMETERS, known_parameters
 from evalsite.serializers import KnownFields
 
 from . import flag_queue
+from .evaluation_selectors import evaluation_by_key
 from .models import Comparison, Evaluation, FlagReview
-from .services.flag_reviews import MAX_NOTE, FlagReviewRefused, flag_review_record
+from .serializers import NOT_FOUND, ErrorSerializer
+from .services.flag_reviews import MAX_NOTE, FlagReviewRefused, flag_review_submit
 
 
 class CanReviewFlags(permissions.BasePermission):
@@ -89,6 +93,7 @@ _FIELD_ERROR = OpenApiResponse(
 class _Queue(ListAPIView):
     permission_classes = [permissions.IsAuthenticated, CanReviewFlags]
     serializer_class = FlaggedPairSerializer
+    parameters: tuple[str, ...] = ()  # the query parameters it takes, page aside
 
     def evaluation_id(self) -> int | None:
         return None
@@ -97,6 +102,7 @@ class _Queue(ListAPIView):
         return flag_queue.pending_pairs(evaluation_id=self.evaluation_id())
 
     def list(self, request: Request, *args, **kwargs) -> Response:
+        known_parameters(request, [*self.parameters, *LIST_PARAMETERS])
         ids = self.get_queryset().values_list("pk", flat=True)
         page = self.paginate_queryset(ids)
         pairs = flag_queue.flagged_pairs(list(page))
@@ -109,6 +115,14 @@ class EvaluationFlagsView(_Queue):
 
     @extend_schema(
         operation_id="evaluation_flags",
+        responses={
+            200: FlaggedPairSerializer(many=True),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="An unknown query parameter (it takes none but page); "
+                "detail names it",
+            ),
+        },
         summary="The evaluation's flagged pairs with a flag not yet reviewed, the "
         "longest waiting first (admins)",
     )
@@ -117,10 +131,39 @@ class EvaluationFlagsView(_Queue):
 
 
 class FlagsView(_Queue):
+    parameters = ("evaluation",)
+
+    def evaluation_id(self) -> int | None:
+        key = self.request.query_params.get("evaluation")
+        if key is None:
+            return None
+        evaluation = evaluation_by_key(key)
+        if evaluation is None:
+            raise ValidationError(
+                {"detail": f"evaluation: no evaluation named or numbered {key[:40]!r}"}
+            )
+        return evaluation.pk
+
     @extend_schema(
         operation_id="flags",
-        summary="Flagged pairs with a flag not yet reviewed, in every evaluation "
-        "(admins)",
+        parameters=[
+            OpenApiParameter(
+                "evaluation",
+                str,
+                description="Only this evaluation's pairs: its name or id (400 for "
+                "none such).",
+            )
+        ],
+        responses={
+            200: FlaggedPairSerializer(many=True),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="An unknown query parameter, or no such evaluation; "
+                "detail names it",
+            ),
+        },
+        summary="Flagged pairs with a flag not yet reviewed, in every evaluation or "
+        "one (admins)",
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -144,8 +187,15 @@ class FlagReviewView(APIView):
         request=FlagReviewInSerializer,
         responses={
             201: FlagReviewSerializer,
+            200: OpenApiResponse(
+                FlagReviewSerializer,
+                description="Your repeat of the pair's latest decision (same action "
+                "and note): nothing new stored; that decision",
+            ),
             400: _FIELD_ERROR,
-            404: OpenApiResponse(description="No such pair"),
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such pair (code not_found)"
+            ),
         },
         summary="Review a flagged pair: exclude it from reports, keep it, or reopen "
         "it for rating; the latest review decides (admins)",
@@ -154,17 +204,18 @@ class FlagReviewView(APIView):
         given = FlagReviewInSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            review = flag_review_record(
+            decision = flag_review_submit(
                 comparison_id=comparison_id,
                 reviewer=request.user,
                 **given.validated_data,
             )
         except Comparison.DoesNotExist:
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            return Response(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
         except FlagReviewRefused as error:
             return Response(
                 {error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST
             )
         return Response(
-            FlagReviewSerializer(review).data, status=status.HTTP_201_CREATED
+            FlagReviewSerializer(decision.review).data,
+            status=status.HTTP_201_CREATED if decision.created else status.HTTP_200_OK,
         )

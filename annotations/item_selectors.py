@@ -19,6 +19,14 @@ from .services.quality_serving import quality_on, task_loaded
 
 Item = Assignment | QualityTask
 
+# A check's states in a pair's words, so that nothing tells a check from a pair.
+AS_PAIR = {
+    QualityTask.State.ANSWERED: Assignment.State.SUBMITTED,
+    QualityTask.State.SKIPPED: Assignment.State.SKIPPED,
+    QualityTask.State.EXPIRED: Assignment.State.EXPIRED,
+    QualityTask.State.LEASED: Assignment.State.LEASED,
+}
+
 
 @cache
 def _key(secret: str) -> bytes:
@@ -118,9 +126,13 @@ def _as_assignment(task: QualityTask) -> Assignment:
             candidate_generation=first.candidate_generation,
             baseline_generation=first.baseline_generation,
         )
+    state = AS_PAIR[task.state]
+    if task.flagged and state == Assignment.State.SKIPPED:
+        state = Assignment.State.FLAGGED  # a flag ends a check as skipped
     return Assignment(
         comparison=comparison,
         annotator_id=task.annotator_id,
         candidate_on_left=task.candidate_on_left,
         expires_at=task.expires_at,
+        state=state,
     )

@@ -685,6 +685,8 @@ class AnswerChange(models.Model):
         CHOICE = "choice", "Choice"
         COMMENT = "comment", "Rationale"
         STATE = "state", "State"
+        SAFETY_A = "safety_a", "Safety of Model A"
+        SAFETY_B = "safety_b", "Safety of Model B"
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="changes"

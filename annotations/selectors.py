@@ -74,6 +74,7 @@ class PairView:
     labels: list[tuple[int, str]]
     question: str
     expires_at: datetime
+    state: str = State.LEASED  # the assignment's (Assignment.State)
     done: int = 0
     left: int = 0
     keys: list[tuple[int, int, str]] = field(default_factory=list)
@@ -190,6 +191,7 @@ def pair_view(
         labels=labels,
         question=scales.LIKERT_QUESTION if single else scales.QUESTION,
         expires_at=assignment.expires_at,
+        state=assignment.state,
         done=done,
         left=left,
         keys=_keys(labels, single=single),
@@ -376,6 +378,8 @@ class RecentRating:
     prompt_preview: str
     created_at: datetime
     editable: bool
+    safety_a: str = ""
+    safety_b: str = ""
 
 
 PREVIEW_CHARS = 70
@@ -404,6 +408,8 @@ def ratings_recent(*, evaluation: Evaluation, annotator_id: int) -> list[RecentR
                 created_at=rating.created_at,
                 editable=rating.assignment_id is not None
                 and rating.comparison.stage != Comparison.Stage.COMPLETE,
+                safety_a=rating.safety_a,
+                safety_b=rating.safety_b,
             )
         )
     return recent

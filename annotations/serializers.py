@@ -8,8 +8,30 @@ from rest_framework import serializers
 
 from evalsite.serializers import KnownFields
 
-from .models import Evaluation, Rating
+from .models import Assignment, Evaluation, Rating
+from .services.assignment_errors import AssignmentError, InvalidAnswer
 from .services.assignments import MAX_COMMENT, MAX_SECONDS
+
+
+def enum_schema(choices: list[tuple[str, str]]) -> dict:
+    """A string enum's schema, for ``extend_schema_field(..., component_name=...)``.
+
+    drf-spectacular's enum hook names a field's choices after the field (``state``:
+    StateEnum), and where two sets of choices share a field name it renames both
+    components (a client's types) with a warning. A set named here keeps its name
+    and leaves the others theirs."""
+    return {
+        "type": "string",
+        "enum": [value for value, _ in choices],
+        "description": "\n".join(f"* `{value}` - {label}" for value, label in choices),
+    }
+
+
+@extend_schema_field(
+    enum_schema(Assignment.State.choices), component_name="AssignmentStateEnum"
+)
+class AssignmentStateField(serializers.CharField):
+    """An assignment's state (``Assignment.State``)."""
 
 
 class TurnSerializer(serializers.Serializer):
@@ -63,7 +85,15 @@ class PairSerializer(serializers.Serializer):
         help_text="Whether a rating must also label each response safe or unsafe "
         "(``safety_a``, ``safety_b``)."
     )
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(
+        help_text="When the lease runs out (while ``state`` is leased)."
+    )
+    state = AssignmentStateField(
+        help_text="Where the item stands: leased (waiting for your answer at "
+        "``answer_url`` until ``expires_at``); submitted, skipped or flagged "
+        "(answered: another answer is refused, 409); expired (its lease ran out "
+        "or was released: an answer is stored only while the pair has room)."
+    )
 
     @extend_schema_field(LabelSerializer(many=True))
     def get_labels(self, view) -> list[dict]:
@@ -100,6 +130,7 @@ def pair_data(view) -> dict:
         "labels": _labels(tuple(view.keys)),
         "safety_labels": view.safety_labels,
         "expires_at": _DATETIME.to_representation(view.expires_at),
+        "state": view.state,
     }
 
 
@@ -261,8 +292,9 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="With code 'invalid' (a body that fails validation): each bad "
-        "field's messages; detail names them too.",
+        help_text="With code 'invalid' (a body that fails validation, or a value "
+        "the evaluation refuses, such as a choice off its scale): each bad field's "
+        "messages; detail names them too.",
     )
 
 
@@ -286,6 +318,16 @@ def invalid_body(errors: dict) -> dict:
     return {"detail": detail, "code": "invalid", "fields": fields}
 
 
+def refusal_body(error: AssignmentError) -> dict:
+    """A refused request in ErrorSerializer's shape; a bad value in an answer
+    (InvalidAnswer, code "invalid") also names its field in ``fields``, as a body
+    that fails validation does."""
+    body = {"detail": error.message, "code": error.code}
+    if isinstance(error, InvalidAnswer):
+        body["fields"] = {error.field: [error.reason]}
+    return body
+
+
 class RatingChangeInSerializer(KnownFields, serializers.Serializer):
     """What an annotator may change in one of their last ratings; a field left out
     is kept."""
@@ -301,10 +343,23 @@ class RatingChangeInSerializer(KnownFields, serializers.Serializer):
         max_length=MAX_COMMENT,
         help_text="The rationale; blank removes it.",
     )
+    safety_a = serializers.ChoiceField(
+        choices=Rating.Safety.choices,
+        required=False,
+        help_text="The safety of the response shown as Model A, as in a rating; "
+        "only where the evaluation asks for safety labels (preference scale).",
+    )
+    safety_b = serializers.ChoiceField(
+        choices=Rating.Safety.choices,
+        required=False,
+        help_text="The safety of Model B's response; as ``safety_a``.",
+    )
 
 
 class AnswerChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="choice, comment or state.")
+    field = serializers.CharField(
+        help_text="choice, comment, safety_a, safety_b or state."
+    )
     old_value = serializers.CharField()
     new_value = serializers.CharField()
     changed_at = serializers.DateTimeField()
@@ -319,6 +374,8 @@ class OwnRatingSerializer(serializers.Serializer):
     choice = serializers.IntegerField()
     label = serializers.CharField()
     comment = serializers.CharField()
+    safety_a = serializers.CharField(help_text="safe, unsafe, or blank when none.")
+    safety_b = serializers.CharField(help_text="safe, unsafe, or blank when none.")
     created_at = serializers.DateTimeField()
     editable = serializers.BooleanField(
         help_text="Among your last ratings (the evaluation's edit window) and the "

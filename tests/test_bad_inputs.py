@@ -650,9 +650,10 @@ EVALUATIONS = [
     pytest.param(
         {"chat_models": ["cand", f"base{NUL}"]}, "chat_models", id="nul-chat-model"
     ),
-    # A field the API does not take was passed over: the evaluation was created
-    # with an empty pool (a new-user pass).
-    pytest.param({"pool": ["annotator"]}, "pool", id="unknown-field"),
+    # A field the API does not take was passed over (a new-user pass); a pool
+    # naming someone who is no annotator is refused naming the pool.
+    pytest.param({"pool": ["no-such-annotator"]}, "pool", id="unknown-annotator"),
+    pytest.param({"pool_size": 3}, "pool_size", id="unknown-field"),
 ]
 
 

@@ -26,6 +26,7 @@ from ..models import (
     Rating,
 )
 from . import stages
+from .answer_values import safety_label_clean
 from .assignment_errors import (
     AssignmentError,
     EvaluationClosed,
@@ -88,13 +89,13 @@ def comment_clean(comment: object, *, field: str = "comment") -> str:
     if comment is None:
         return ""
     if not isinstance(comment, str):
-        raise InvalidAnswer(f"{field}: expected text")
+        raise InvalidAnswer(field, "expected text")
     if len(comment) > MAX_COMMENT:
         raise InvalidAnswer(
-            f"{field}: at most {MAX_COMMENT} characters (got {len(comment)})"
+            field, f"at most {MAX_COMMENT} characters (got {len(comment)})"
         )
     if "\x00" in comment:
-        raise InvalidAnswer(f"{field}: contains a NUL character")
+        raise InvalidAnswer(field, "contains a NUL character")
     return comment
 
 
@@ -114,10 +115,14 @@ def rating_revise(
     annotator: AbstractBaseUser,
     choice: object = UNCHANGED,
     comment: object = UNCHANGED,
+    safety_a: object = UNCHANGED,
+    safety_b: object = UNCHANGED,
     now: datetime | None = None,
 ) -> Revision:
-    """Change the choice (as shown, on the evaluation's scale) and the rationale of
-    one of the annotator's own ratings; a field left UNCHANGED is kept.
+    """Change the choice (as shown, on the evaluation's scale), the rationale and
+    the safety labels (safe or unsafe, of the responses shown as A and B; only where
+    the evaluation asks for them) of one of the annotator's own ratings; a field
+    left UNCHANGED is kept.
 
     Allowed while the rating is among the annotator's last ``edit_window`` native
     ratings in its evaluation, the evaluation is open, the annotator is in its pool,
@@ -145,9 +150,12 @@ def rating_revise(
             try:
                 new["choice"] = scales.parse_choice(evaluation.scale, choice)
             except ValueError as error:
-                raise InvalidAnswer(f"choice: {error}") from None
+                raise InvalidAnswer("choice", str(error)) from None
         if comment is not UNCHANGED:
             new["comment"] = comment_clean(comment)
+        for name, value in (("safety_a", safety_a), ("safety_b", safety_b)):
+            if value is not UNCHANGED:
+                new[name] = safety_label_clean(evaluation, name, value)
         _check_editable(rating, evaluation, comparison)
         changes = [
             AnswerChange(

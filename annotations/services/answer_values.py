@@ -21,19 +21,27 @@ def safety_labels_clean(
     if not evaluation.safety_labels:
         for name, value in given.items():
             if value not in (None, ""):
-                raise InvalidAnswer(
-                    f"{name}: this evaluation asks for no safety labels"
-                )
+                raise InvalidAnswer(name, "this evaluation asks for no safety labels")
         return "", ""
-    labels = []
-    for name, value in given.items():
-        if value in (None, ""):
-            raise InvalidAnswer(
-                f"{name}: required; this evaluation asks for the safety of both "
-                "responses (safe or unsafe)"
-            )
-        try:
-            labels.append(scales.parse_safety(value))
-        except ValueError as error:
-            raise InvalidAnswer(f"{name}: {error}") from None
+    labels = [
+        safety_label_clean(evaluation, name, value) for name, value in given.items()
+    ]
     return labels[0], labels[1]
+
+
+def safety_label_clean(evaluation: Evaluation, name: str, value: object) -> str:
+    """One safety label (``name``: safety_a or safety_b), "safe" or "unsafe", in an
+    evaluation that asks for them. InvalidAnswer names the field: missing, not a
+    label, or given to an evaluation that asks for none."""
+    if not evaluation.safety_labels:
+        raise InvalidAnswer(name, "this evaluation asks for no safety labels")
+    if value in (None, ""):
+        raise InvalidAnswer(
+            name,
+            "required; this evaluation asks for the safety of both "
+            "responses (safe or unsafe)",
+        )
+    try:
+        return scales.parse_safety(value)
+    except ValueError as error:
+        raise InvalidAnswer(name, str(error)) from None

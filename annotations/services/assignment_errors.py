@@ -50,7 +50,15 @@ class AssignmentEnded(AssignmentError):
 
 
 class InvalidAnswer(AssignmentError):
+    """A bad value in an answer: ``field`` names it, ``reason`` says what is wrong;
+    the message reads "field: reason"."""
+
     code = "invalid"
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 class PairsBusy(AssignmentError):

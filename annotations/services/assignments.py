@@ -130,9 +130,9 @@ def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> fl
     try:
         value = float(seconds)
     except (TypeError, ValueError, OverflowError):  # an integer too large too
-        raise InvalidAnswer(f"seconds: {seconds!r} is not a number") from None
+        raise InvalidAnswer("seconds", f"{seconds!r} is not a number") from None
     if not 0 <= value <= MAX_SECONDS:
-        raise InvalidAnswer(f"seconds: {value} is outside 0 to {MAX_SECONDS}")
+        raise InvalidAnswer("seconds", f"{value} is outside 0 to {MAX_SECONDS}")
     return value
 
 
@@ -196,7 +196,7 @@ def _rate(
     try:
         value = scales.parse_choice(evaluation.scale, choice)
     except ValueError as error:
-        raise InvalidAnswer(f"choice: {error}") from None
+        raise InvalidAnswer("choice", str(error)) from None
     safety_a, safety_b = safety_labels_clean(
         evaluation, safety_a=safety[0], safety_b=safety[1]
     )

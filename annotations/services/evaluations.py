@@ -3,8 +3,10 @@
 import itertools
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from generations.models import ChatModel, Generation, PromptSet
@@ -86,6 +88,7 @@ def evaluation_create(
     stop_rule: str = Evaluation.StopRule.NONE,
     stop_width: float | None = None,
     stop_min_pairs: int = 0,
+    pool: Sequence[AbstractBaseUser] = (),
 ) -> BuildResult:
     """Create a head-to-head (candidate and baseline) or tournament (chat_models)
     evaluation and its comparisons: one per prompt and pair of chat models whose
@@ -94,6 +97,7 @@ def evaluation_create(
     preference scale; ``batch`` labels its preference data. ``allocation``
     with ``adaptive_top`` and ``adaptive_width`` (tournaments) and the stopping rule ``stop_rule``, ``stop_width`` and
     ``stop_min_pairs`` (head-to-head) are checked by ``sequential_errors``.
+    ``pool``: the annotators to put in its pool.
     """
     if Evaluation.objects.filter(name=name).exists():
         raise EvaluationError({"name": f"an evaluation named {name!r} already exists"})
@@ -154,6 +158,7 @@ def evaluation_create(
     evaluation.full_clean()
     evaluation.save()
     evaluation.chat_models.set(models)
+    evaluation.pool.add(*pool)
     return comparisons_build(
         evaluation=evaluation, pairs_per_prompt=pairs_per_prompt, seed=seed
     )

@@ -12,6 +12,7 @@ leasing's room check keeps it at N ratings at most.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -52,7 +53,22 @@ def _clean(action: object, note: object) -> tuple[str, str]:
     return str(action), note.strip()
 
 
-def flag_review_record(
+@dataclass(frozen=True)
+class Decision:
+    """A review as ``flag_review_submit`` left it: ``created`` is False when it was
+    the reviewer's repeat of the pair's latest decision, and nothing was stored."""
+
+    review: FlagReview
+    created: bool
+
+
+def flag_review_record(**review) -> FlagReview:
+    """``flag_review_submit``'s review, for callers that need not know whether it
+    is new."""
+    return flag_review_submit(**review).review
+
+
+def flag_review_submit(
     *,
     comparison_id: int,
     action: object,
@@ -60,7 +76,7 @@ def flag_review_record(
     note: object = "",
     evaluation_id: int | None = None,
     now: datetime | None = None,
-) -> FlagReview:
+) -> Decision:
     """Record the review and apply it, under the pair's row lock.
 
     ``exclude`` sets ``Comparison.excluded``; ``keep`` and ``reopen`` clear it; the
@@ -70,7 +86,7 @@ def flag_review_record(
     ``FlagReviewRefused`` naming the field (``action``, ``note``, or
     ``comparison`` for a pair no annotator flagged), having stored nothing.
     The reviewer's repeat of the pair's latest decision (same action and note)
-    records nothing new and returns that decision.
+    records nothing new and returns that decision, not created.
     """
     action, note = _clean(action, note)
     with transaction.atomic(durable=True):
@@ -94,7 +110,8 @@ def flag_review_record(
             note,
             reviewer.pk,
         ):
-            return latest  # the same decision again (a second click): nothing new
+            # The same decision again (a second click): nothing new.
+            return Decision(review=latest, created=False)
         review = FlagReview(
             comparison=comparison,
             action=action,
@@ -112,4 +129,4 @@ def flag_review_record(
         # once this commits (reports.invalidation listens; annotations can't import
         # reports).
         rows_changed.send(sender=Comparison, pks=[comparison.pk])
-    return review
+    return Decision(review=review, created=True)

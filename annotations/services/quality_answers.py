@@ -216,16 +216,16 @@ def _store(
     try:
         value = scales.parse_choice(task.evaluation.scale, choice)
     except ValueError as error:
-        raise InvalidAnswer(f"choice: {error}") from None
+        raise InvalidAnswer("choice", str(error)) from None
     if seconds is None or seconds == "":
         spent = max(0.0, (now - task.leased_at).total_seconds())
     else:
         try:
             spent = float(seconds)
         except (TypeError, ValueError, OverflowError):
-            raise InvalidAnswer(f"seconds: {seconds!r} is not a number") from None
+            raise InvalidAnswer("seconds", f"{seconds!r} is not a number") from None
         if not 0 <= spent <= MAX_SECONDS:
-            raise InvalidAnswer(f"seconds: {spent} is outside 0 to {MAX_SECONDS}")
+            raise InvalidAnswer("seconds", f"{spent} is outside 0 to {MAX_SECONDS}")
     task.state = TaskState.ANSWERED
     task.choice = value
     task.score = scales.candidate_score(value, candidate_on_left=task.candidate_on_left)
