@@ -3,6 +3,8 @@
 import gc
 import io
 import os
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -129,6 +131,27 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_end(request):
+    """After a test on the live server, wait for the requests it still serves.
+
+    A page closed at the end of a test may leave a request in flight (a figure, a
+    poll); the transactional test's flush then truncated the tables under it, and
+    PostgreSQL broke the deadlock by killing the flush (an error in teardown, seen
+    once in a full run). Each request has its own thread (socketserver's
+    ``process_request_thread``); they end within a fraction of a second once the
+    browser's contexts are closed. This fixture is set up after the database's
+    (pytest-django's marker fixture is a plugin's), so its teardown runs first.
+    """
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
