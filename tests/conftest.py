@@ -3,8 +3,6 @@
 import gc
 import io
 import os
-import threading
-import time
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +11,7 @@ from django.db import connection
 from annotations import roles
 
 from .factories import UserFactory
+from .support import requests_in_flight
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -140,18 +139,15 @@ def _live_server_requests_end(request):
     A page closed at the end of a test may leave a request in flight (a figure, a
     poll); the transactional test's flush then truncated the tables under it, and
     PostgreSQL broke the deadlock by killing the flush (an error in teardown, seen
-    once in a full run). Each request has its own thread (socketserver's
-    ``process_request_thread``); they end within a fraction of a second once the
-    browser's contexts are closed. This fixture is set up after the database's
-    (pytest-django's marker fixture is a plugin's), so its teardown runs first.
+    once in a full run). The test settings count the requests being served
+    (``tests.support.requests_in_flight``; the server's threads themselves may stay
+    on, waiting on a kept-alive connection). This fixture is set up after the
+    database's (pytest-django's marker fixture is a plugin's), so its teardown
+    runs first.
     """
     yield
-    if "live_server" not in request.fixturenames:
-        return
-    deadline = time.monotonic() + 10
-    for thread in threading.enumerate():
-        if thread.name.endswith("(process_request_thread)"):
-            thread.join(max(0.0, deadline - time.monotonic()))
+    if "live_server" in request.fixturenames:
+        requests_in_flight.wait_until_idle(timeout=10)
 
 
 @pytest.fixture

@@ -37,6 +37,10 @@ if _worker and os.environ.get("EVALSITE_TEST_REDIS_MOVED") != _worker:
 
 from evalsite.settings import *  # noqa: E402, F403
 
+# Counts the requests the live server serves: a test's teardown waits for them before
+# the database is flushed (tests/conftest.py, ``_live_server_requests_end``).
+MIDDLEWARE = ["tests.support.requests_in_flight.RequestsInFlight", *MIDDLEWARE]  # noqa: F405
+
 # PBKDF2 spends about half a second per password on purpose; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
