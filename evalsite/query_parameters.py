@@ -51,3 +51,21 @@ class FormatChecked(DefaultContentNegotiation):
                            f"{', '.join(formats)}"}
             )  # fmt: skip
         return super().select_renderer(request, renderers, format_suffix)
+
+
+class NoQueryFilters:
+    """A view whose reads take no query parameters but its paginator's and
+    ``format``: any other on a GET is a 400 naming it (a misspelt or unsupported
+    filter, ``?name=``, answered the whole list). Mixed in before the view class;
+    runs in DRF's ``initial`` hook, after authentication and permissions."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            paginator = getattr(self, "paginator", None)
+            names = (
+                getattr(paginator, "page_query_param", None),
+                getattr(paginator, "page_size_query_param", None),
+                FORMAT,
+            )
+            known_parameters(request, [name for name in names if name])

@@ -8,7 +8,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evalsite.query_parameters import FORMAT, FormatChecked, known_parameters
+from evalsite.query_parameters import NoQueryFilters
 
 from . import selectors
 from .models import ChatModel, GenerationJob
@@ -41,18 +41,8 @@ def drf_error(exc: DjangoValidationError) -> ValidationError:
     )
 
 
-def list_parameters(view: viewsets.GenericViewSet) -> tuple[str, ...]:
-    """The query parameters a list takes: its paginator's and DRF's ``format``."""
-    paginator = view.paginator
-    names = (
-        getattr(paginator, "page_query_param", None),
-        getattr(paginator, "page_size_query_param", None),
-        FORMAT,
-    )
-    return tuple(name for name in names if name)
-
-
 class ChatModelViewSet(
+    NoQueryFilters,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -65,11 +55,6 @@ class ChatModelViewSet(
     queryset = ChatModel.objects.all()
     serializer_class = ChatModelSerializer
     permission_classes = [ModelPermissions]
-    content_negotiation_class = FormatChecked  # ?format=csv: a 400 naming format
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        known_parameters(request, list_parameters(self))
-        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer: ChatModelSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -81,6 +66,7 @@ class ChatModelViewSet(
 
 
 class GenerationJobViewSet(
+    NoQueryFilters,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from evalsite.query_parameters import NoQueryFilters
 from generations.api import ModelPermissions, ServiceUnavailable, drf_error
 
 from . import selectors
@@ -19,7 +20,10 @@ from .services import runs
 
 
 class JudgeRunViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    NoQueryFilters,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Judge runs: POST starts one (or resumes the judge's run on the evaluation);
     ``cancel`` and ``resume`` act on it; ``judgements`` lists its verdicts."""

@@ -22,7 +22,6 @@ from annotations.models import Evaluation
 from evalsite.query_parameters import (
     FORMAT,
     FORMAT_PARAMETER,
-    FormatChecked,
     known_parameters,
 )
 
@@ -112,6 +111,17 @@ def _pending(request, pk: int, job: ReportJob) -> Response:
     )
 
 
+def _status(evaluation: Evaluation, options: ReportOptions, job_id: str):
+    """``background.report_status``; 400 for a malformed ``job``, 404 naming it for
+    another evaluation's."""
+    try:
+        return report_status(evaluation, options, job_id)
+    except ValueError as error:
+        raise ValidationError({"detail": str(error)}) from None
+    except UnknownJob as error:
+        raise NotFound(str(error)) from None
+
+
 def _report_or_job(evaluation: Evaluation, options: ReportOptions, job_id: str):
     """``background.report_or_job``; 400 for a name ``exclude`` does not know or a
     malformed ``job``, 404 naming ``job`` for one that is no job of this report."""
@@ -134,7 +144,6 @@ class ReportView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
-    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_retrieve",
@@ -162,7 +171,6 @@ class ReportStatusView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
-    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_status_retrieve",
@@ -172,14 +180,7 @@ class ReportStatusView(APIView):
     def get(self, request, pk: int):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         options = _options(request, evaluation)
-        try:
-            job = report_status(
-                evaluation, options, request.query_params.get("job", "")
-            )
-        except ValueError as error:
-            raise ValidationError({"detail": str(error)}) from None
-        except UnknownJob as error:
-            raise NotFound(str(error)) from None
+        job = _status(evaluation, options, request.query_params.get("job", ""))
         data = job.to_json()
         if job.state == JobState.DONE:
             data["report_url"] = _url(request, "api-report", pk, job=job.id)
@@ -234,11 +235,14 @@ class ReportFileView(APIView):
                 likert_download, evaluation, request, filename, allowed=FILE_PARAMETERS
             ))  # fmt: skip
         options = _options(request, evaluation, FILE_PARAMETERS)
+        job_id = request.query_params.get("job", "")
         if filename in downloads.REPORT_FILES:
-            job_id = request.query_params.get("job", "")
             report = _report_or_job(evaluation, options, job_id)
             if isinstance(report, ReportJob):
                 return _pending(request, pk, report)
+        elif job_id:
+            # The rows are read as they are; a job still has to be this report's.
+            _status(evaluation, options, job_id)
         try:
             download = downloads.evaluation_download(evaluation, filename, options)
         except UnknownAnnotator as error:

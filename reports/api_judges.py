@@ -15,7 +15,6 @@ from annotations.models import Evaluation
 from evalsite.query_parameters import (
     FORMAT,
     FORMAT_PARAMETER,
-    FormatChecked,
     known_parameters,
 )
 
@@ -37,7 +36,6 @@ class JudgeReportsView(APIView):
     judged the evaluation."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
-    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_judges_retrieve",

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from annotations.models import Evaluation
 from evalsite.query_parameters import (
     FORMAT_PARAMETER,
-    FormatChecked,
     known_parameters,
 )
 
@@ -43,7 +42,6 @@ class RewardReportView(APIView):
     the mean score per median Likert rating, with the definitions used."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
-    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="reward_report_retrieve",

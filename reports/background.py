@@ -149,6 +149,14 @@ def report_status(
         return report_jobs.NO_JOB
     if job.evaluation_id not in (0, evaluation.pk):  # 0: no job, or no record of it
         raise UnknownJob
+    if job_id and job.state == JobState.NONE:
+        # No record: the id may be a report's built in a request (a status hands
+        # those out too); its report says whose it is.
+        built = reports.cached_report(key)
+        if built is not None and built.metadata.evaluation.id != evaluation.pk:
+            raise UnknownJob
+        if built is not None:
+            return ReportJob(JobState.DONE, id=job_id, stage="done")
     return job
 
 

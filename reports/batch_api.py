@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from evalsite.query_parameters import (
     FORMAT,
     FORMAT_PARAMETER,
-    FormatChecked,
     known_parameters,
 )
 
@@ -28,7 +27,6 @@ class BatchStatisticsView(APIView):
     or seven-point scale)."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
-    content_negotiation_class = FormatChecked
 
     @extend_schema(
         operation_id="report_batches_retrieve",

@@ -117,6 +117,27 @@ def test_a_report_built_in_the_request_is_found_by_the_job_its_status_gives(
     assert report.json()["metadata"]["evaluation"]["id"] == h2h.pk
 
 
+def test_a_job_of_another_evaluation_is_a_404_on_every_file_and_the_status(reader, h2h):
+    """A second pass found another evaluation's job (one a status handed out for a
+    report built in the request) taken by pairs.csv and ratings.csv (200, the
+    files of the data as it is) and by the status ("none", as if no job)."""
+    other = head_to_head(name="other", annotators=("o-a", "o-b", "o-c"))
+    theirs = f"/api/reports/{other.pk}/"
+    assert reader.get(theirs, {"resamples": 50}).status_code == 200
+    job = reader.get(f"{theirs}status/", {"resamples": 50}).json()["job"]
+    url = f"/api/reports/{h2h.pk}/"
+    for path in ("pairs.csv", "ratings.csv", "report.csv", "status/", ""):
+        response = reader.get(f"{url}{path}", {"resamples": 50, "job": job})
+        assert response.status_code == 404, (path, response.content[:300])
+        assert response.json()["detail"].startswith("job: no report job of ")
+    # Its own evaluation's: the files, and a status that says done.
+    for path in ("pairs.csv", "ratings.csv"):
+        response = reader.get(f"{theirs}{path}", {"resamples": 50, "job": job})
+        assert response.status_code == 200
+    status = reader.get(f"{theirs}status/", {"resamples": 50, "job": job}).json()
+    assert status["status"] == "done"
+
+
 def _pairs(reader, evaluation, aggregation: str) -> list[dict]:
     response = reader.get(
         f"/api/reports/{evaluation.pk}/pairs.csv", {"aggregation": aggregation}

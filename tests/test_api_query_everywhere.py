@@ -1,0 +1,45 @@
+"""A second API pass found a bad ``?format=`` answered 404 "Not found." on most
+endpoints (400 on the reports'), and lists that took no filter answering every row
+to ``?foo=1``. Both are now one rule for the whole API."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotations import roles
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin():
+    client = APIClient()
+    client.force_authenticate(make_user("api-admin", roles.ADMIN))
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/evaluations/",
+        "/api/flags/",
+        "/api/jobs/",
+        "/api/judge-runs/",
+        "/api/chat-models/",
+    ],
+)
+def test_a_format_no_renderer_takes_is_a_400_naming_it(admin, path):
+    response = admin.get(path, {"format": "csv"})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == "format: no format 'csv'; use json, api"
+    assert admin.get(path, {"format": "json"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/jobs/", "/api/judge-runs/", "/api/chat-models/"]
+)
+def test_a_list_without_filters_refuses_a_query_parameter_naming_it(admin, path):
+    response = admin.get(path, {"foo": "1"})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == "foo: unknown parameter; use page, format"
+    assert admin.get(path, {"page": "1"}).status_code == 200
