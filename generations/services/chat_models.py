@@ -19,11 +19,30 @@ def resolve_presets(
     context_limit: int | None = None,
     generation_limit: int | None = None,
 ) -> dict[str, Any]:
-    """System prompt and limits from presets; a differing explicit value is custom."""
+    """System prompt and limits from presets. An explicit value beside the default
+    presets ("none", "open") makes them custom; beside a preset named explicitly
+    (``llama2``, say) one that differs from it is a ValidationError naming the
+    field: which of the two was meant is not ours to guess (a new-user pass had
+    the preset it asked for silently replaced by "custom")."""
     fields: dict[str, Any] = {}
     preset_text = presets.SYSTEM_PROMPTS.get(system_prompt_preset)
+    own_texts = (
+        *presets.SYSTEM_PROMPTS.values(),
+        *presets.FORMER_SYSTEM_PROMPTS.values(),
+    )
+    named = system_prompt_preset not in ("none", "custom") and preset_text is not None
     if system_prompt is not None and system_prompt != (preset_text or ""):
-        fields.update(system_prompt_preset="custom", system_prompt=system_prompt)
+        if named and system_prompt not in own_texts:
+            raise ValidationError({"system_prompt": (
+                f"Differs from the {system_prompt_preset!r} preset's text: choose "
+                "'custom' to send it, or leave system_prompt out."
+            )})  # fmt: skip
+        if named:  # another preset's own text: the preset named wins, as in the admin
+            fields.update(
+                system_prompt_preset=system_prompt_preset, system_prompt=preset_text
+            )
+        else:
+            fields.update(system_prompt_preset="custom", system_prompt=system_prompt)
     elif system_prompt_preset == "custom":
         fields.update(system_prompt_preset="custom", system_prompt=system_prompt or "")
     elif preset_text is None:
@@ -40,6 +59,12 @@ def resolve_presets(
     context = context_limit if context_limit is not None else context
     generation = generation_limit if generation_limit is not None else generation
     if limits != "custom" and (context, generation) != presets.LIMITS[limits]:
+        if limits != "open":
+            field = "context_limit" if context_limit is not None else "generation_limit"
+            raise ValidationError({field: (
+                f"Differs from the {limits!r} limits: choose 'custom' for these, or "
+                "leave the limits out."
+            )})  # fmt: skip
         limits = "custom"
     fields.update(limits=limits, context_limit=context, generation_limit=generation)
     return fields

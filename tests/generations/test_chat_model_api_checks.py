@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from generations import presets
 from generations.models import ChatModel
 
 from .test_admin_prompts import _chat_model_form
@@ -86,3 +87,40 @@ def test_the_admin_refuses_them_too(admin_user, fields, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not ChatModel.objects.exists()
+
+
+def test_a_value_that_contradicts_a_preset_named_is_refused_naming_it(api):
+    """``llama2`` with another text came back 201 as "custom" (a second new-user
+    pass): the preset asked for was silently replaced. A text beside the default
+    (no preset) is still the custom text it says; a preset's own text is fine."""
+    contradicts = api.post(
+        "/api/chat-models/",
+        {**BODY, "system_prompt_preset": "llama2", "system_prompt": "hello"},
+        format="json",
+    )
+    assert contradicts.status_code == 400
+    assert (
+        "Differs from the 'llama2' preset's text"
+        in (contradicts.json()["system_prompt"][0])
+    )
+    limits = api.post(
+        "/api/chat-models/",
+        {**BODY, "limits": "closed", "context_limit": 3000},
+        format="json",
+    )
+    assert limits.status_code == 400
+    assert "Differs from the 'closed' limits" in limits.json()["context_limit"][0]
+    assert not ChatModel.objects.exists()
+
+    custom = api.post("/api/chat-models/", {**BODY, "system_prompt": "hello"})
+    assert custom.status_code == 201, custom.content
+    assert custom.json()["system_prompt_preset"] == "custom"
+    other_preset = api.post(
+        "/api/chat-models/",
+        {**BODY, "name": "m2", "system_prompt_preset": "llama2",
+         "system_prompt": presets.SYSTEM_PROMPTS["vicuna"]},
+        format="json",
+    )  # fmt: skip
+    assert other_preset.status_code == 201, other_preset.content
+    assert other_preset.json()["system_prompt_preset"] == "llama2"
+    assert other_preset.json()["system_prompt"] == presets.SYSTEM_PROMPTS["llama2"]
