@@ -51,7 +51,9 @@ _ERRORS = {
         description="Code 'not_in_pool': you are not in the evaluation's pool; "
         "'paused': your work on it is paused (detail says why)",
     ),
-    404: OpenApiResponse(description="Not found, or another annotator's"),
+    404: OpenApiResponse(
+        ErrorSerializer, description="Not found, or another annotator's"
+    ),
     409: OpenApiResponse(
         ErrorSerializer,
         description="Refused; see detail. Code 'closed': the evaluation is "

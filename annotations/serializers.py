@@ -296,6 +296,16 @@ class ErrorSerializer(serializers.Serializer):
         "the evaluation refuses, such as a choice off its scale): each bad field's "
         "messages; detail names them too.",
     )
+    completion_code = serializers.CharField(
+        required=False,
+        help_text="With code 'quota_done': the code to hand on to the crowd "
+        "platform (empty when the evaluation has none).",
+    )
+    completion_url = serializers.CharField(
+        required=False,
+        help_text="With code 'quota_done': where to send the annotator (empty "
+        "when none).",
+    )
 
 
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}

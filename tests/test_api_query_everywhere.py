@@ -43,3 +43,17 @@ def test_a_list_without_filters_refuses_a_query_parameter_naming_it(admin, path)
     assert response.status_code == 400, response.content
     assert response.json()["detail"] == "foo: unknown parameter; use page, format"
     assert admin.get(path, {"page": "1"}).status_code == 200
+
+
+def test_the_schema_documents_the_quota_done_body_and_the_404s(admin):
+    """A client generated from the schema dropped the completion code a 409
+    'quota_done' carries, and read the annotator endpoints' 404s as bodiless."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    error = schema["components"]["schemas"]["Error"]["properties"]
+    assert {"completion_code", "completion_url"} <= set(error)
+    next_pair = schema["paths"]["/api/evaluations/{evaluation_id}/next/"]["post"][
+        "responses"
+    ]
+    for code in ("404", "409"):
+        body = next_pair[code]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/Error"}, code
