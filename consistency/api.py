@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.serializers import ErrorSerializer
 from evalsite.imports.api import RESPONSES, ImportErrorSerializer, form_errors
 from evalsite.imports.reader import ImportFileError
 from generations.api import ServiceUnavailable
@@ -53,7 +53,7 @@ class UploadView(Base):
     @extend_schema(
         request={"multipart/form-data": serializers.ConsistencyUploadSerializer},
         responses={
-            201: OpenApiTypes.OBJECT,
+            201: serializers.ConsistencyImportResultSerializer,
             400: OpenApiResponse(
                 ImportErrorSerializer, description="Line and field errors."
             ),
@@ -101,7 +101,17 @@ class EvaluationView(Base):
 class StartView(Base):
     required_perm = CHANGE
 
-    @extend_schema(request=None, responses={202: dict, 503: dict})
+    @extend_schema(
+        request=None,
+        responses={
+            202: serializers.ConsistencyStartedSerializer,
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="Code 'service_unavailable': a chat model's server "
+                "or the broker does not answer; nothing is queued.",
+            ),
+        },
+    )
     def post(self, request, pk: int):
         try:
             queued = runs.evaluation_start(evaluation=self.evaluation(pk))

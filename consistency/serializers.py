@@ -97,3 +97,18 @@ class ConsistencyEvaluationSerializer(serializers.Serializer):
     dialogues = serializers.DictField(child=serializers.DictField())
     replies = serializers.IntegerField()
     complete = serializers.IntegerField(help_text="Replies with all N answers.")
+
+
+class ConsistencyImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Instructions stored.")
+    unchanged = serializers.IntegerField(
+        help_text="Instructions already stored as they are."
+    )
+    evaluation = serializers.CharField(help_text="The evaluation's name.")
+    evaluation_id = serializers.IntegerField(
+        help_text="Its id, for its start, next, answers and report endpoints."
+    )
+
+
+class ConsistencyStartedSerializer(serializers.Serializer):
+    queued = serializers.IntegerField(help_text="Dialogues queued for the workers.")

@@ -57,3 +57,20 @@ def test_the_schema_documents_the_quota_done_body_and_the_404s(admin):
     for code in ("404", "409"):
         body = next_pair[code]["content"]["application/json"]["schema"]
         assert body == {"$ref": "#/components/schemas/Error"}, code
+
+
+def test_the_consistency_upload_and_start_answers_are_typed(admin):
+    """The upload's 201 (with the evaluation_id every later call needs) and the
+    start's 202 and 503 were untyped objects in the schema."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    upload = schema["paths"]["/api/consistency/imports/"]["post"]["responses"]["201"]
+    ref = upload["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(components[ref]["properties"]) == {
+        "created", "unchanged", "evaluation", "evaluation_id"
+    }  # fmt: skip
+    start = schema["paths"]["/api/consistency/evaluations/{id}/start/"]["post"]
+    queued = start["responses"]["202"]["content"]["application/json"]["schema"]
+    assert set(components[queued["$ref"].rsplit("/", 1)[1]]["properties"]) == {"queued"}
+    busy = start["responses"]["503"]["content"]["application/json"]["schema"]
+    assert busy == {"$ref": "#/components/schemas/Error"}
