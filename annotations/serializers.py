@@ -213,6 +213,13 @@ class ItemAnswerInSerializer(RatingInSerializer):
     def validate(self, data: dict) -> dict:
         if data["action"] == "rate" and data.get("choice") is None:
             raise serializers.ValidationError({"choice": "required to rate"})
+        if data["action"] != "rate":
+            # A skip or flag stores no answer: a choice sent with one was dropped.
+            for name in ("choice", "safety_a", "safety_b"):
+                if data.get(name) is not None:
+                    raise serializers.ValidationError(
+                        {name: f"only to rate, not to {data['action']}"}
+                    )
         return data
 
 

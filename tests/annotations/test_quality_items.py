@@ -141,3 +141,26 @@ def test_a_click_with_checks_on_costs_a_few_statements_more(
         with django_assert_max_num_queries(16):
             response = client.post(item["answer_url"], {"choice": 1}, format="json")
         item = response.json()["next"]
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("skip", {"choice": 1}),
+        ("flag", {"choice": 2, "comment": "cut off"}),
+        ("skip", {"safety_a": "safe"}),
+    ],
+)
+def test_an_answer_to_skip_or_flag_is_refused_naming_it(action, body):
+    """``{"action": "skip", "choice": 1}`` answered 200 with the choice dropped (a
+    second API pass): which was meant is not ours to guess."""
+    evaluation, _, users, _ = checked_evaluation(golds=1, gold_rate=1.0)
+    client = api(users[0])
+    check = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    refused = client.post(
+        check["answer_url"], {"action": action, **body}, format="json"
+    )
+    assert refused.status_code == 400, refused.content
+    name = next(iter(set(body) - {"comment"}))
+    assert refused.json()["fields"] == {name: [f"only to rate, not to {action}"]}
+    assert QualityTask.objects.get().state == "leased"
