@@ -401,7 +401,7 @@ class PoolMember(models.Model):
         default=order_seed_new,
         help_text="Seeds this annotator's order of the untouched pairs.",
     )
-    quota = models.PositiveIntegerField(
+    quota = CountField(
         null=True,
         blank=True,
         help_text="At most this many pairs (else the evaluation's quota).",

@@ -4,10 +4,11 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from evalsite.imports.limits import MAX_INT
 from evalsite.model_fields import CountField
 
 from .models import ChatModel, Prompt, PromptSet
@@ -54,7 +55,7 @@ class AuthoringSetup(models.Model):
     )
     max_tokens = CountField(
         default=256,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INT)],
         help_text="Most new tokens per reply (at least 1).",
     )
 

@@ -28,6 +28,12 @@ NOT_A_WRITER = (
 )
 
 
+STALE_SAVE = (
+    "This draft changed in another tab or window: it is shown below as it is now, "
+    "with your turn and categories kept. Save again to end it there."
+)
+
+
 def _known_turns(request: HttpRequest) -> int | None:
     """How many turns the page shows (``turns``, optional); ValueError if not a count."""
     raw = request.POST.get("turns", "")
@@ -105,6 +111,9 @@ def _turn_change(request: HttpRequest, change, **fields) -> JsonResponse:
         return JsonResponse({"error": _message(exc)}, status=400)
     except authoring.DraftChanged as exc:
         return JsonResponse({"error": str(exc)}, status=409)
+    except PermissionDenied:
+        # Taken out of the pool while the page was open: say so in the page.
+        return JsonResponse({"error": NOT_A_WRITER}, status=403)
     # A taken-back turn's text goes back into the writer's box.
     text = {"content": result} if isinstance(result, str) else {}
     return JsonResponse({"ok": True, **text})
@@ -202,9 +211,10 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
         return draft_page(request, pk, status=400, typed=typed)
-    except authoring.DraftChanged as exc:
-        # The writer's typed turn is kept; the page now shows the turns they missed.
-        messages.error(request, str(exc))
+    except authoring.DraftChanged:
+        # The typed turn is kept and the page shows the turns they missed: reloading
+        # this answer to a POST would only send the stale form again.
+        messages.error(request, STALE_SAVE)
         return draft_page(request, pk, status=409, typed=typed)
     messages.success(request, f"Saved as {prompt.external_id} in {prompt.prompt_set}.")
     return redirect("authoring:home")

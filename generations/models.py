@@ -343,8 +343,13 @@ class ChatModel(models.Model):
             if untouched:  # the form's defaults: the preset chosen sets them
                 self.context_limit, self.generation_limit = context, generation
             elif (self.context_limit, self.generation_limit) != (context, generation):
+                field = (
+                    "context_limit"
+                    if self.context_limit != context
+                    else "generation_limit"
+                )
                 raise ValidationError(
-                    {"context_limit": "Differs from the preset; choose 'custom'."}
+                    {field: "Differs from the preset; choose 'custom'."}
                 )
         if self.backend == self.Backend.OPENAI and not self.base_url:
             raise ValidationError(

@@ -60,7 +60,11 @@ def resolve_presets(
     generation = generation_limit if generation_limit is not None else generation
     if limits != "custom" and (context, generation) != presets.LIMITS[limits]:
         if limits != "open":
-            field = "context_limit" if context_limit is not None else "generation_limit"
+            field = (
+                "context_limit"
+                if context != presets.LIMITS[limits][0]
+                else "generation_limit"
+            )
             raise ValidationError({field: (
                 f"Differs from the {limits!r} limits: choose 'custom' for these, or "
                 "leave the limits out."

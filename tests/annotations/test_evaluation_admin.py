@@ -160,7 +160,8 @@ def test_lease_minutes_below_one_are_refused_naming_one(client, admin_user, valu
     client.force_login(admin_user)
     url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
     page = client.get(url).content.decode()
-    for name in ("lease_minutes", "annotators_per_pair", "quota"):
+    for name in ("lease_minutes", "annotators_per_pair", "quota",
+                 "poolmember_set-0-quota"):  # fmt: skip
         assert re.search(rf'<input[^>]*name="{name}"[^>]*min="1"', page), name
     fields = _Fields()
     fields.feed(page)

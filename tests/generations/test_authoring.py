@@ -696,7 +696,10 @@ def test_saving_from_a_page_that_missed_another_tabs_turns_is_a_409(
         )
         assert response.status_code == 409
         page = response.content.decode()
-        assert "changed in another tab or window: reload the page" in page
+        assert (
+            "changed in another tab or window: it is shown below as it is now" in page
+        )
+        assert "reload the page" not in page  # a reload would post the stale form again
         assert "Second question" in page  # the missed turn is shown now
         assert f">\n{content}</textarea>" in page
         assert not Prompt.objects.exists()
@@ -738,6 +741,10 @@ def test_a_writer_taken_out_of_the_pool_is_told_so(client, setup, writer):
     draft = _draft(setup, writer, "chatgpt")
     setup.writers.remove(writer)
     client.force_login(writer)
+    # In the page they still have open: its turn is refused with the reason.
+    sent = client.post(f"/authoring/drafts/{draft.pk}/turn/", {"content": "Hi"})
+    assert sent.status_code == 403
+    assert sent.json()["error"].startswith("You are no longer a writer of this")
     response = client.get(f"/authoring/drafts/{draft.pk}/")
     assert response.status_code == 403
     page = response.content.decode()
@@ -763,3 +770,24 @@ def test_the_admin_form_refuses_replies_of_no_tokens(client, setup, admin_user, 
     assert "greater than or equal to 1" in response.content.decode()
     setup.refresh_from_db()
     assert setup.max_tokens == 256
+
+
+def test_the_admin_form_refuses_replies_of_more_tokens_than_it_can_store(
+    client, setup, admin_user
+):
+    client.force_login(admin_user)
+    url = f"/admin/generations/authoringsetup/{setup.pk}/change/"
+    assert 'max="2147483647"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "prompt_set": setup.prompt_set.pk,
+            "model_a": setup.model_a.pk,
+            "model_b": setup.model_b.pk,
+            "method_targets": "{}",
+            "category_targets": "{}",
+            "max_tokens": "99999999999",
+        },
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 2147483647" in response.content.decode()

@@ -3,6 +3,7 @@ refuses a filter it does not have, and a model is refused a custom system prompt
 without its text or a read timeout no worker can honour (in the admin too)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
@@ -124,3 +125,19 @@ def test_a_value_that_contradicts_a_preset_named_is_refused_naming_it(api):
     assert other_preset.status_code == 201, other_preset.content
     assert other_preset.json()["system_prompt_preset"] == "llama2"
     assert other_preset.json()["system_prompt"] == presets.SYSTEM_PROMPTS["llama2"]
+
+
+def test_the_limit_that_differs_from_the_preset_is_the_one_named(api):
+    """Only the generation limit differed and the context limit was named (a
+    browser pass), in the API and in the admin's check alike."""
+    response = api.post(
+        "/api/chat-models/",
+        {**BODY, "limits": "closed", "context_limit": 2000, "generation_limit": 500},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"generation_limit"}
+    model = ChatModel(**BODY, limits="open", context_limit=1000, generation_limit=1500)
+    with pytest.raises(ValidationError) as refused:
+        model.full_clean()
+    assert set(refused.value.message_dict) == {"generation_limit"}
