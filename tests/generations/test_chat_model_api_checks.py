@@ -3,8 +3,8 @@ refuses a filter it does not have, and a model is refused a custom system prompt
 without its text or a read timeout no worker can honour (in the admin too)."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
