@@ -1,5 +1,7 @@
 """The judge run page in headless Chromium: live progress, errors named by prompt."""
 
+from datetime import UTC, timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -47,6 +49,19 @@ def test_run_page_updates_counts_and_errors_live_and_reloads_when_it_ends(
     prompt = first.comparison.prompt.external_id
     assert errors.inner_text() == f"prompt {prompt} (failed): HTTP 400: <b>bad</b>"
     assert errors.locator("b").count() == 0  # a server's text is never HTML
+
+    # A retry's time reads as the page renders it, in UTC (the live update gave
+    # the browser's local time, without a zone: a browser pass).
+    at = timezone.now().replace(microsecond=0) + timedelta(minutes=5)
+    Judgement.objects.filter(pk=second.pk).update(
+        next_attempt_at=at, attempts=1, last_error="HTTP 503", updated_at=timezone.now()
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('[data-field=\"retry\"]').hidden",
+        timeout=10_000,
+    )
+    retry_at = page.inner_text('[data-field="retry-at"]')
+    assert retry_at == at.astimezone(UTC).strftime("%H:%M:%S") + " UTC"
 
     Judgement.objects.filter(pk=second.pk).update(status="done", choice=0, score=0)
     JudgeRun.objects.filter(pk=run.pk).update(status="finished")

@@ -31,7 +31,7 @@
       who.textContent = `Waiting for ${w.server}`;
       const at = document.createElement("time");
       at.dateTime = w.next_attempt_at;
-      at.textContent = new Date(w.next_attempt_at).toLocaleTimeString();
+      at.textContent = w.next_attempt_at.slice(11, 19) + " UTC"; // as the page renders it
       line.append(
         who,
         ` (${w.chat_models.join(", ")}): ${w.generations} generation(s) after ` +

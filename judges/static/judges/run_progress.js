@@ -19,7 +19,7 @@
     if (data.next_attempt_at) {
       const at = field("retry-at");
       at.dateTime = data.next_attempt_at;
-      at.textContent = new Date(data.next_attempt_at).toLocaleTimeString();
+      at.textContent = data.next_attempt_at.slice(11, 19) + " UTC"; // as the page renders it
     }
     evalsite.listErrors(
       field("errors"),
