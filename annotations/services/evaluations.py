@@ -128,6 +128,12 @@ def evaluation_create(
             raise EvaluationError(
                 {"baseline": "the candidate and the baseline must differ"}
             )
+        if pairs_per_prompt is not None:
+            # Accepted and passed over, it read as if it had been applied.
+            raise EvaluationError(
+                {"pairs_per_prompt": "only for a tournament: a head-to-head has "
+                 "one pair a prompt"}
+            )  # fmt: skip
         models = [candidate, baseline]
         kind = Evaluation.Kind.HEAD_TO_HEAD
     sequential = {

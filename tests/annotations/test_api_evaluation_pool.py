@@ -103,3 +103,12 @@ def test_a_pool_that_is_no_list_of_usernames_is_a_400_naming_pool(admin_api, poo
     assert response.status_code == 400, response.content
     assert list(response.json()) == ["pool"]
     assert not Evaluation.objects.exists()
+
+
+def test_pairs_per_prompt_on_a_head_to_head_is_refused_naming_it(admin_api):
+    """Accepted and passed over (201 with one pair a prompt: a second API pass), it
+    read as if it had been applied."""
+    response = _create(admin_api, pairs_per_prompt=2)
+    assert response.status_code == 400, response.content
+    assert "pairs_per_prompt" in response.json()
+    assert not Evaluation.objects.exists()
