@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evalsite.query_parameters import LIST_PARAMETERS, known_parameters
+from evalsite.query_parameters import KnownQueryParameters
 
 from .evaluation_selectors import evaluations_visible
 from .evaluation_serializers import (
@@ -32,7 +32,7 @@ class CanAddEvaluation(permissions.BasePermission):
         )
 
 
-class EvaluationsView(generics.ListAPIView):
+class EvaluationsView(KnownQueryParameters, generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated, CanAddEvaluation]
     serializer_class = EvaluationSerializer
 
@@ -40,7 +40,6 @@ class EvaluationsView(generics.ListAPIView):
         return evaluations_visible(user=self.request.user)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        known_parameters(request, LIST_PARAMETERS)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(evaluations_data(page, user=request.user))
 
@@ -101,7 +100,7 @@ class EvaluationsView(generics.ListAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class EvaluationView(APIView):
+class EvaluationView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="evaluation_read",
         responses={

@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evalsite.imports.api import RESPONSES, ImportView
+from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
 
 from .evaluation_selectors import evaluation_by_key
 from .models import Evaluation
@@ -145,7 +145,8 @@ class EvaluationKeyField(serializers.Field):
         return value.name
 
 
-class GoldPairImportSerializer(serializers.Serializer):
+class GoldPairImportSerializer(ImportSerializer):
+    prompt_set = None  # the evaluation says which
     evaluation = EvaluationKeyField(help_text="The evaluation's name or id.")
     file = serializers.FileField(
         help_text="JSONL or CSV: prompt_id, candidate, baseline, expected "

@@ -12,14 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evalsite.query_parameters import LIST_PARAMETERS, known_parameters
+from evalsite.query_parameters import KnownQueryParameters
 from evalsite.serializers import KnownFields
 
 from . import flag_queue
 from .evaluation_selectors import evaluation_by_key
 from .models import Comparison, Evaluation, FlagReview
 from .serializers import NOT_FOUND, ErrorSerializer
-from .services.flag_reviews import MAX_NOTE, FlagReviewRefused, flag_review_submit
+from .services.flag_reviews import MAX_NOTE, FlagReviewRefused, flag_review_record
 
 
 class CanReviewFlags(permissions.BasePermission):
@@ -90,10 +90,9 @@ _FIELD_ERROR = OpenApiResponse(
 )
 
 
-class _Queue(ListAPIView):
+class _Queue(KnownQueryParameters, ListAPIView):
     permission_classes = [permissions.IsAuthenticated, CanReviewFlags]
     serializer_class = FlaggedPairSerializer
-    parameters: tuple[str, ...] = ()  # the query parameters it takes, page aside
 
     def evaluation_id(self) -> int | None:
         return None
@@ -102,7 +101,6 @@ class _Queue(ListAPIView):
         return flag_queue.pending_pairs(evaluation_id=self.evaluation_id())
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        known_parameters(request, [*self.parameters, *LIST_PARAMETERS])
         ids = self.get_queryset().values_list("pk", flat=True)
         page = self.paginate_queryset(ids)
         pairs = flag_queue.flagged_pairs(list(page))
@@ -131,7 +129,7 @@ class EvaluationFlagsView(_Queue):
 
 
 class FlagsView(_Queue):
-    parameters = ("evaluation",)
+    query_parameters = ("evaluation",)
 
     def evaluation_id(self) -> int | None:
         key = self.request.query_params.get("evaluation")
@@ -204,7 +202,7 @@ class FlagReviewView(APIView):
         given = FlagReviewInSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            decision = flag_review_submit(
+            decision = flag_review_record(
                 comparison_id=comparison_id,
                 reviewer=request.user,
                 **given.validated_data,

@@ -71,7 +71,8 @@ def review(request: HttpRequest, comparison_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(
-            request, f"Pair {comparison_id}: {done.get_action_display().lower()}."
+            request,
+            f"Pair {comparison_id}: {done.review.get_action_display().lower()}.",
         )
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, {request.get_host()}):

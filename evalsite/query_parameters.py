@@ -16,8 +16,6 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.settings import api_settings
 
 FORMAT = api_settings.URL_FORMAT_OVERRIDE  # "format"
-# What every paginated list takes besides its own filters: its page, and ``format``.
-LIST_PARAMETERS = ("page", FORMAT)
 # The formats DRF's ``format`` override can name: each default renderer's.
 FORMATS = tuple(renderer.format for renderer in api_settings.DEFAULT_RENDERER_CLASSES)
 FORMAT_PARAMETER = OpenApiParameter(
@@ -53,17 +51,21 @@ class FormatChecked(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
-class NoQueryFilters:
-    """A view whose reads take no query parameters but its paginator's and
-    ``format``: any other on a GET is a 400 naming it (a misspelt or unsupported
-    filter, ``?name=``, answered the whole list). Mixed in before the view class;
-    runs in DRF's ``initial`` hook, after authentication and permissions."""
+class KnownQueryParameters:
+    """A view whose reads take only ``query_parameters`` (its own filters), its
+    paginator's and ``format``: any other on a GET is a 400 naming it (a misspelt
+    or unsupported filter, ``?name=``, answered the whole list). Mixed in before
+    the view class; runs in DRF's ``initial`` hook, after authentication and
+    permissions."""
+
+    query_parameters: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("GET", "HEAD"):
             paginator = getattr(self, "paginator", None)
             names = (
+                *self.query_parameters,
                 getattr(paginator, "page_query_param", None),
                 getattr(paginator, "page_size_query_param", None),
                 FORMAT,

@@ -25,7 +25,12 @@ def unknown_field_errors(
 # serializer class. No docstring: drf-spectacular would show it as the description
 # of every component that mixes this in.
 class KnownFields:
+    # Names a body may carry beside the serializer's fields (a browser form's token).
+    also_known: frozenset = frozenset()
+
     def to_internal_value(self, data):
-        if isinstance(data, Mapping) and (errors := unknown_field_errors(data, self)):
+        if isinstance(data, Mapping) and (
+            errors := unknown_field_errors(data, self, also=self.also_known)
+        ):
             raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

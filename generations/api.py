@@ -8,7 +8,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evalsite.query_parameters import NoQueryFilters
+from evalsite.query_parameters import KnownQueryParameters
 
 from . import selectors
 from .models import ChatModel, GenerationJob
@@ -42,7 +42,7 @@ def drf_error(exc: DjangoValidationError) -> ValidationError:
 
 
 class ChatModelViewSet(
-    NoQueryFilters,
+    KnownQueryParameters,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -66,7 +66,7 @@ class ChatModelViewSet(
 
 
 class GenerationJobViewSet(
-    NoQueryFilters,
+    KnownQueryParameters,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evalsite.query_parameters import NoQueryFilters
+from evalsite.query_parameters import KnownQueryParameters
 from generations.api import ModelPermissions, ServiceUnavailable, drf_error
 
 from . import selectors
@@ -20,7 +20,7 @@ from .services import runs
 
 
 class JudgeRunViewSet(
-    NoQueryFilters,
+    KnownQueryParameters,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotations import roles
+from tests.annotations.conftest import build_evaluation
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +37,32 @@ def test_a_format_no_renderer_takes_is_a_400_naming_it(admin, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/jobs/", "/api/judge-runs/", "/api/chat-models/"]
+    ("path", "takes"),
+    [
+        ("/api/jobs/", "page, format"),
+        ("/api/judge-runs/", "page, format"),
+        ("/api/chat-models/", "page, format"),
+        ("/api/evaluations/", "page, format"),
+        ("/api/flags/", "evaluation, page, format"),
+    ],
 )
-def test_a_list_without_filters_refuses_a_query_parameter_naming_it(admin, path):
+def test_a_list_refuses_a_query_parameter_it_does_not_take_naming_it(
+    admin, path, takes
+):
     response = admin.get(path, {"foo": "1"})
     assert response.status_code == 400, response.content
-    assert response.json()["detail"] == "foo: unknown parameter; use page, format"
+    assert response.json()["detail"] == f"foo: unknown parameter; use {takes}"
     assert admin.get(path, {"page": "1"}).status_code == 200
+
+
+def test_one_evaluation_refuses_a_query_parameter_naming_it(admin):
+    """``/api/evaluations/<id>/?foo=1`` answered 200 (a second API pass)."""
+    evaluation, _, _ = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    url = f"/api/evaluations/{evaluation.pk}/"
+    response = admin.get(url, {"foo": "1"})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == "foo: unknown parameter; use format"
+    assert admin.get(url, {"format": "json"}).status_code == 200
 
 
 def test_the_schema_documents_the_quota_done_body_and_the_404s(admin):

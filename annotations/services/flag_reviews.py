@@ -55,20 +55,14 @@ def _clean(action: object, note: object) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Decision:
-    """A review as ``flag_review_submit`` left it: ``created`` is False when it was
+    """A review as ``flag_review_record`` left it: ``created`` is False when it was
     the reviewer's repeat of the pair's latest decision, and nothing was stored."""
 
     review: FlagReview
     created: bool
 
 
-def flag_review_record(**review) -> FlagReview:
-    """``flag_review_submit``'s review, for callers that need not know whether it
-    is new."""
-    return flag_review_submit(**review).review
-
-
-def flag_review_submit(
+def flag_review_record(
     *,
     comparison_id: int,
     action: object,

@@ -12,13 +12,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evalsite.schema import DETAIL_BODY
-from evalsite.serializers import unknown_field_errors
+from evalsite.serializers import KnownFields
 
 from .limits import MAX_NAME_CHARS
 from .reader import ImportConflictError, ImportFileError
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(KnownFields, serializers.Serializer):
+    # DRF passes over a form field the serializer lacks: a misspelt one
+    # ("candiate") was left out of the import without a word (a new-user pass).
+    also_known = frozenset({"csrfmiddlewaretoken"})
+
     prompt_set = serializers.CharField(max_length=MAX_NAME_CHARS)
     file = serializers.FileField()
 
@@ -87,17 +91,13 @@ class ImportErrorSerializer(serializers.Serializer):
 def form_errors(serializer: serializers.Serializer) -> Response:
     """400 with the form's own errors (a missing file or name) in an import error's
     shape: no line, the field named (None for the form as a whole)."""
-    return _form_errors(serializer.errors)
-
-
-def _form_errors(by_field: dict) -> Response:
     errors = [
         {
             "line": None,
             "field": None if name == "non_field_errors" else name,
             "message": str(message),
         }
-        for name, messages in by_field.items()
+        for name, messages in serializer.errors.items()
         for message in (messages if isinstance(messages, list) else [messages])
     ]
     return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
@@ -108,10 +108,6 @@ class CanImport(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.has_perm(view.required_perm))
-
-
-# What a browser's form may post beside the serializer's fields.
-BROWSER_FORM_FIELDS = frozenset({"csrfmiddlewaretoken"})
 
 
 # Subclasses set ``required_perm`` and ``service``, or override ``call_service``. No
@@ -136,13 +132,6 @@ class ImportView(APIView):
 
     def post(self, request):
         serializer = self.serializer_class(data=request.data)
-        # DRF passes over a form field the serializer lacks: a misspelt one
-        # ("candiate") was left out of the import without a word (a new-user pass).
-        # Here, not in each form's serializer: every import endpoint passes here.
-        if unknown := unknown_field_errors(
-            request.data, serializer, also=BROWSER_FORM_FIELDS
-        ):
-            return _form_errors(unknown)
         if not serializer.is_valid():
             return form_errors(serializer)
         upload = serializer.validated_data["file"]

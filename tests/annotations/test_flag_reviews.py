@@ -48,7 +48,7 @@ def test_exclude_records_the_review_and_closes_the_pair(admin_user):
         action="exclude",
         note="  empty response  ",
         reviewer=admin_user,
-    )
+    ).review
 
     stored = FlagReview.objects.get()
     assert stored == review
@@ -105,7 +105,8 @@ def test_the_same_decision_again_records_nothing_new(admin_user):
     again = flag_review_record(
         comparison_id=pair.pk, action=Action.EXCLUDE, reviewer=admin_user, note="bad"
     )
-    assert again.pk == first.pk
+    assert (first.created, again.created) == (True, False)
+    assert again.review.pk == first.review.pk
     assert pair.flag_reviews.count() == 1
     flag_review_record(
         comparison_id=pair.pk, action=Action.EXCLUDE, reviewer=admin_user, note="worse"
