@@ -7,7 +7,12 @@ from functools import partial
 
 from celery import shared_task
 
-from generations.tasks import SOFT_TIME_LIMIT, attempt_with_retries, publish_all
+from generations.tasks import (
+    SOFT_TIME_LIMIT,
+    TIME_LIMIT,
+    attempt_with_retries,
+    publish_all,
+)
 
 from .services import dialogues
 
@@ -18,7 +23,7 @@ from .services import dialogues
     reject_on_worker_lost=True,
     max_retries=None,
     soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=SOFT_TIME_LIMIT + 60,
+    time_limit=TIME_LIMIT,
 )
 def dialogue_run(self, dialogue_id: int) -> str:
     """Take one dialogue through its turns; idempotent (stored turns are kept)."""

@@ -15,6 +15,8 @@ from .backends import TransientBackendError
 from .services import execution
 
 SOFT_TIME_LIMIT = settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT
+# The hard limit of every inference task: its worker is killed then.
+TIME_LIMIT = SOFT_TIME_LIMIT + 60
 PUBLISH_BATCH = 200
 
 
@@ -90,7 +92,7 @@ def publish_all(task, arguments: Iterable[tuple]) -> int:
     reject_on_worker_lost=True,
     max_retries=None,
     soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=SOFT_TIME_LIMIT + 60,
+    time_limit=TIME_LIMIT,
 )
 def generation_generate(self, generation_id: int, job_id: int | None = None) -> str:
     """Generate one response; idempotent, retried on transient errors only."""

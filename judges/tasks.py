@@ -8,7 +8,12 @@ from functools import partial
 from celery import shared_task
 from django.utils import timezone
 
-from generations.tasks import SOFT_TIME_LIMIT, attempt_with_retries, publish_all
+from generations.tasks import (
+    SOFT_TIME_LIMIT,
+    TIME_LIMIT,
+    attempt_with_retries,
+    publish_all,
+)
 
 from .services import execution, rows
 
@@ -19,7 +24,7 @@ from .services import execution, rows
     reject_on_worker_lost=True,
     max_retries=None,
     soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=rows.TASK_TIME_LIMIT,
+    time_limit=TIME_LIMIT,
 )
 def judgement_judge(self, judgement_id: int, run_id: int | None = None) -> str:
     """Judge one pair in one order; idempotent, retried on transient errors only."""

@@ -21,13 +21,12 @@ from django.utils import timezone
 
 from generations.models import ChatModel
 from generations.services.execution import CONNECT_TIMEOUT
-from generations.tasks import SOFT_TIME_LIMIT
+from generations.tasks import TIME_LIMIT
 
 from ..models import Judgement, JudgeRun, JudgeTemplate
 
 FINAL = (Judgement.Status.DONE, Judgement.Status.UNPARSEABLE)
 OPEN = (Judgement.Status.PENDING, Judgement.Status.RUNNING)
-TASK_TIME_LIMIT = SOFT_TIME_LIMIT + 60  # judges.tasks: the worker is killed then
 # Requests a claim may wait for: the token count's two (a template, then its
 # tokens), a server slot (waited for up to one request) and the judging request.
 CLAIM_TRIES = 4
@@ -66,7 +65,7 @@ def claim_lease(request_timeout: float | None) -> timedelta:
         CLAIM_TRIES * (CONNECT_TIMEOUT + request_timeout)
         + settings.EVALSITE_SERVER_SLOT_GRACE
     )
-    return timedelta(seconds=min(seconds, TASK_TIME_LIMIT))
+    return timedelta(seconds=min(seconds, TIME_LIMIT))
 
 
 def _lease_of(judgement_id: int) -> timedelta:

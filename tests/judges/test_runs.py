@@ -12,6 +12,7 @@ from django.utils import timezone
 from annotations import roles
 from annotations.models import Rating
 from generations.models import ChatModel
+from generations.tasks import TIME_LIMIT
 from judges import prompting
 from judges.models import Judge, Judgement, JudgeRun
 from judges.selectors import run_progress
@@ -546,7 +547,7 @@ def test_a_judgement_in_flight_is_not_sent_again_unless_its_claim_is_stale(
 
 
 def test_a_claim_lease_never_outlasts_the_tasks_time_limit():
-    assert rows.claim_lease(10_000) == timedelta(seconds=rows.TASK_TIME_LIMIT)
+    assert rows.claim_lease(10_000) == timedelta(seconds=TIME_LIMIT)
     assert rows.claim_lease(None) == timedelta(0)
 
 
