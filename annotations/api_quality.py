@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
 
-from .evaluation_selectors import evaluation_by_key
+from .evaluation_serializers import EvaluationKeyField
 from .models import Evaluation
 from .quality_selectors import QualityRow, quality_rows
 from .services.gold_pairs import gold_pairs_import
@@ -125,26 +125,6 @@ class EvaluationQualityView(APIView):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class EvaluationKeyField(serializers.Field):
-    """An evaluation by its name or its id, as the preference endpoints take it."""
-
-    default_error_messages = {
-        "invalid": "Expected an evaluation's name or id.",
-        "no_evaluation": "no evaluation named or numbered {name!r}",
-    }
-
-    def to_internal_value(self, data) -> Evaluation:
-        if isinstance(data, bool) or not isinstance(data, str | int):
-            self.fail("invalid")
-        evaluation = evaluation_by_key(str(data))
-        if evaluation is None:
-            self.fail("no_evaluation", name=str(data)[:40])
-        return evaluation
-
-    def to_representation(self, value: Evaluation) -> str:
-        return value.name
-
-
 class GoldPairImportSerializer(ImportSerializer):
     prompt_set = None  # the evaluation says which
     evaluation = EvaluationKeyField(help_text="The evaluation's name or id.")

@@ -15,7 +15,11 @@ from evalsite.serializers import KnownFields
 from generations.models import ChatModel, PromptSet
 
 from .api_imports import NameField
-from .evaluation_selectors import annotators_named, sees_every_evaluation
+from .evaluation_selectors import (
+    annotators_named,
+    evaluation_by_key,
+    sees_every_evaluation,
+)
 from .models import Evaluation
 from .selectors import annotator_title
 from .sequential_fields import (
@@ -36,6 +40,30 @@ CREATE_SCALES = [
 
 
 @extend_schema_field(enum_schema(CREATE_SCALES), component_name="PairwiseScaleEnum")
+class EvaluationKeyField(serializers.Field):
+    """An evaluation by its name, or else by its id (a name first: an evaluation
+    may be called "7"), as the preference endpoints take it."""
+
+    default_error_messages = {
+        "blank": "Give an evaluation's name or id: this field may not be blank.",
+        "invalid": "Expected an evaluation's name or id, got {kind}.",
+        "no_evaluation": "No evaluation named or with the id {name!r}.",
+    }
+
+    def to_internal_value(self, data) -> Evaluation:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid", kind=type(data).__name__)
+        if not str(data).strip():
+            self.fail("blank")
+        evaluation = evaluation_by_key(str(data))
+        if evaluation is None:
+            self.fail("no_evaluation", name=str(data)[:40])
+        return evaluation
+
+    def to_representation(self, value: Evaluation) -> str:
+        return value.name
+
+
 class CreateScaleField(serializers.ChoiceField):
     default_error_messages = {
         "invalid_choice": '"{input}" is not a scale of a pairwise evaluation (seven, '

@@ -3,42 +3,16 @@
 from rest_framework import serializers
 
 from annotations.api_imports import NameField
-from annotations.models import Evaluation
-from evalsite.converters import record_id
+from annotations.evaluation_serializers import EvaluationKeyField
 from evalsite.serializers import KnownFields
 
 from .models import Judge, Judgement, JudgeRun
 
 
-class EvaluationField(NameField):
-    """An evaluation by its name, or else by its id, as the reports take it (a
-    name first: an evaluation may be called "7")."""
-
-    default_error_messages = {
-        "does_not_exist": "No evaluation named or with the id {value!r}.",
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool):
-            data = str(data)
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError:
-            pk = record_id(data) if isinstance(data, str) else None
-            found = None if pk is None else self.get_queryset().filter(pk=pk).first()
-            if found is None:
-                raise
-            return found
-
-
 class JudgeRunStartSerializer(KnownFields, serializers.Serializer):
     """Start a run, or resume the judge's run on the evaluation."""
 
-    evaluation = EvaluationField(
-        slug_field="name",
-        queryset=Evaluation.objects.all(),
-        help_text="The evaluation's name or id.",
-    )
+    evaluation = EvaluationKeyField(help_text="The evaluation's name or id.")
     judge = NameField(slug_field="name", queryset=Judge.objects.all())
     both_orders = serializers.BooleanField(
         required=False,

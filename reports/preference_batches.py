@@ -14,12 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from annotations.evaluation_selectors import evaluation_by_key
 from annotations.models import Evaluation
 from generations import tokenizers
 
 from . import preference_tokens
 from .json_ready import finite
-from .preference_export import evaluation_by_key, evaluation_keys_of
+from .preference_export import evaluation_keys_of
 from .preference_rows import preference_ratings
 from .statistics import batches as st
 from .values.batches import (

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from annotations import scales
+from annotations.evaluation_selectors import evaluation_by_key
 from annotations.models import Comparison, Evaluation
-from evalsite.converters import record_id
 from generations.models import Generation, Prompt
 
 from . import preference_writers as writers
@@ -54,24 +54,10 @@ class ExportResult:
     paths: tuple[Path, ...]
 
 
-_NAME_LENGTH = Evaluation._meta.get_field("name").max_length
-
-
 def evaluation_keys_of(values: Sequence[str]) -> list[str]:
     """The evaluation names or ids a query's ``evaluation`` values hold: each value
     one key or several separated by commas; blanks dropped."""
     return [key.strip() for value in values for key in value.split(",") if key.strip()]
-
-
-def evaluation_by_key(text: str) -> Evaluation | None:
-    """The evaluation a request names, by its name or else its id; None for none."""
-    evaluation = None
-    # A NUL or an over-long name names nothing (PostgreSQL refuses NUL in text).
-    if "\x00" not in text and len(text) <= _NAME_LENGTH:
-        evaluation = Evaluation.objects.filter(name=text).first()
-    if evaluation is None and (pk := record_id(text)) is not None:
-        evaluation = Evaluation.objects.filter(pk=pk).first()
-    return evaluation
 
 
 def preference_evaluations(keys: Sequence[str | int]) -> list[Evaluation]:

@@ -226,9 +226,9 @@ def test_api_bad_input_is_a_400_naming_the_field(
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("", "Give a name: this field may not be blank."),
-        (["a"], "Expected a name (a string), got list."),
-        ({"x": 1}, "Expected a name (a string), got dict."),
+        ("", "Give an evaluation's name or id: this field may not be blank."),
+        (["a"], "Expected an evaluation's name or id, got list."),
+        ({"x": 1}, "Expected an evaluation's name or id, got dict."),
     ],
 )
 def test_api_says_what_is_wrong_with_a_name(
