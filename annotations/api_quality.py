@@ -2,8 +2,7 @@
 gold pairs uploaded as a file."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -124,7 +123,6 @@ class EvaluationQualityView(APIView):
         return Response(EvaluationQualitySerializer(body).data)
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class GoldPairImportSerializer(ImportSerializer):
     prompt_set = None  # the evaluation says which
     evaluation = EvaluationKeyField(help_text="The evaluation's name or id.")

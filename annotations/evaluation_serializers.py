@@ -2,6 +2,7 @@
 annotator's view blind to the chat models), and the body that creates one."""
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -39,7 +40,7 @@ CREATE_SCALES = [
 ]
 
 
-@extend_schema_field(enum_schema(CREATE_SCALES), component_name="PairwiseScaleEnum")
+@extend_schema_field(OpenApiTypes.STR)
 class EvaluationKeyField(serializers.Field):
     """An evaluation by its name, or else by its id (a name first: an evaluation
     may be called "7"), as the preference endpoints take it."""
@@ -64,6 +65,7 @@ class EvaluationKeyField(serializers.Field):
         return value.name
 
 
+@extend_schema_field(enum_schema(CREATE_SCALES), component_name="PairwiseScaleEnum")
 class CreateScaleField(serializers.ChoiceField):
     default_error_messages = {
         "invalid_choice": '"{input}" is not a scale of a pairwise evaluation (seven, '
