@@ -43,15 +43,16 @@ def test_own_order_is_a_permutation_fixed_by_the_seed():
     assert sorted(first) == ids
     assert allocation.own_order(7, reversed(ids)) == first  # the input order is moot
     assert allocation.own_order(8, ids) != first
-    # By hand: seed 7's coefficients (a, b, c) are the BLAKE2b digest of "7", and
-    # pair x's key is ((x + a)(x + b) mod p)(x + c) mod p; pinned, so that a seed
-    # recorded today rebuilds the same order later.
-    a, b, c = allocation.own_order_coefficients(7)
-    assert (a, b, c) == (450708743, 286795746, 27085414)
+    # By hand: seed 7's coefficients (a, b, c, d, e) are the BLAKE2b digest of "7",
+    # and pair x's key is (y + d)(y + e) mod p with y = ((x + a)(x + b) mod p)(x + c)
+    # mod p; pinned, so that a seed recorded today rebuilds the same order later.
+    a, b, c, d, e = allocation.own_order_coefficients(7)
+    assert (a, b, c, d, e) == (126691743, 268117654, 69641984, 528193654, 107254130)
     p = allocation.OWN_ORDER_PRIME
-    keys = {x: (x + a) * (x + b) * (x + c) % p for x in ids}
+    first_round = {x: (x + a) * (x + b) * (x + c) % p for x in ids}
+    keys = {x: (y + d) * (y + e) % p for x, y in first_round.items()}
     assert first == sorted(ids, key=keys.__getitem__)
-    assert allocation.own_order(7, range(1, 11)) == [7, 9, 8, 3, 1, 2, 5, 6, 4, 10]
+    assert allocation.own_order(7, range(1, 11)) == [6, 8, 2, 3, 10, 1, 4, 5, 9, 7]
 
 
 def test_each_annotator_gets_the_untouched_pairs_in_their_own_recorded_order(db):
