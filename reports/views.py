@@ -105,7 +105,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "judges": judge_reports(item, options, own=False),
         "options": options,
-        "options_form": ReportOptionsForm(options),
+        "options_form": ReportOptionsForm(options, kind=item.kind, scale=item.scale),
         "query": request.GET.urlencode(),
         "figure_names": figures.names_for(report),
         "downloads": list(downloads.FILES),
@@ -125,7 +125,9 @@ def _options_refused(
     context = {
         "evaluation": item,
         "error": error,
-        "options_form": ReportOptionsForm(ReportOptions(), data=request.GET),
+        "options_form": ReportOptionsForm(
+            ReportOptions(), kind=item.kind, scale=item.scale, data=request.GET
+        ),
     }
     return render(request, "reports/options_refused.html", context, status=400)
 
