@@ -59,7 +59,7 @@ def test_admin_upload_page_imports_and_shows_errors(client, admin_user):
     bad = client.post(
         url, {"prompt_set": "s", "file": SimpleUploadedFile("p.jsonl", b"[1]\n")}
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     # A file that opens as a JSON array is named as one (was "expected a JSON
     # object" for each of its lines).
     assert "line 1: this is a JSON array; the import reads JSON Lines" in (
