@@ -17,6 +17,7 @@ from evalsite.rendering import render_markdown, render_stored
 from evalsite.responses import bad_request
 
 from . import downloads, figures, selectors
+from .annotator_filters import UnknownAnnotator
 from .background import report_or_job
 from .evaluation_judges import judge_reports
 from .evaluation_reports import report_options_for
@@ -208,7 +209,12 @@ def _compared(request: HttpRequest):
             "a head-to-head evaluation"
         )
     options = _options(request)
-    reports = [report_or_job(item, options, _job(request)) for item in items]
+    reports = []
+    for item in items:
+        try:
+            reports.append(report_or_job(item, options, _job(request)))
+        except UnknownAnnotator as error:  # "this evaluation": which, of several
+            raise ValueError(f"{error}: {item.name}") from None
     return items, reports, options
 
 
