@@ -1,6 +1,7 @@
 """Django admin for prompt sets, prompts, chat models, generations, jobs; uploads."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -193,6 +194,20 @@ class ChatModelAdmin(admin.ModelAdmin):
         ),
         ("More", {"fields": ["metadata"], "classes": ["collapse"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The number inputs say the bounds the model's validators check: Django
+        gives a FloatField's input none, so -5 seconds or a temperature of 9 went
+        to the server before the admin learnt of them."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        bounds = {
+            "temperature": (0, 2),
+            "top_p": (0, 1),
+            "request_timeout": (0, settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT),
+        }.get(db_field.name)
+        if bounds is not None:
+            field.widget.attrs.update(min=bounds[0], max=bounds[1])
+        return field
 
 
 @admin.register(Generation)
