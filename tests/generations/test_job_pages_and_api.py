@@ -386,3 +386,31 @@ def test_a_refused_job_form_is_a_400_as_the_api_s_is(client, admin_user, prompt_
     gone = client.post(url, {"prompt_sets": [999_999], "chat_models": ["x"]})
     assert gone.status_code == 400
     assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_names_what_it_could_not_find_in_words(admin_user, prompt_set):
+    """A new-admin pass: a job or an evaluation naming a prompt set or a chat
+    model that is not there was refused with DRF's "Object with name=nope does
+    not exist."."""
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    job = api.post(
+        "/api/jobs/",
+        {"prompt_sets": ["nope"], "chat_models": ["gone"]},
+        format="json",
+    )
+    assert job.status_code == 400
+    assert job.json() == {
+        "prompt_sets": ["No prompt set named 'nope'."],
+        "chat_models": ["No chat model named 'gone'."],
+    }
+    evaluation = api.post(
+        "/api/evaluations/",
+        {"name": "e", "prompt_set": prompt_set.name, "candidate": "nope",
+         "baseline": "gone"},
+        format="json",
+    )  # fmt: skip
+    assert evaluation.status_code == 400
+    assert evaluation.json()["candidate"] == ["No chat model named 'nope'."]
+    assert not GenerationJob.objects.exists()
