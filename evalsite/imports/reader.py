@@ -84,6 +84,19 @@ class ImportFileError(Exception):
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
         super().__init__(shown + more)
 
+    @property
+    def listed(self) -> list[LineError]:
+        """The errors as a user is shown them: when the check stopped at
+        ``MAX_ERRORS``, a last one says so (50 errors of a file with thousands
+        read as if they were all)."""
+        if len(self.errors) < MAX_ERRORS:
+            return self.errors
+        note = (
+            f"only the first {MAX_ERRORS} errors are listed: correct them and upload "
+            "the file again to see any others"
+        )
+        return [*self.errors, LineError(None, None, note)]
+
 
 class ImportConflictError(ImportFileError):
     """Another upload changed the same rows meanwhile; nothing of this one was stored.

@@ -63,7 +63,7 @@ def upload_view(
         try:
             result = run(form.cleaned_data, upload)
         except ImportFileError as exc:
-            for error in exc.errors:
+            for error in exc.listed:
                 form.add_error("file", str(error))
         else:
             # A kind that changes stored rows (gold pairs) says how many.
