@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
+from evalsite.admin_json import CheckedJSONAdmin
 from evalsite.imports.record_values import FieldError
 from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
@@ -37,7 +38,7 @@ class PromptInline(admin.TabularInline):
 
 
 @admin.register(PromptSet)
-class PromptSetAdmin(admin.ModelAdmin):
+class PromptSetAdmin(CheckedJSONAdmin):
     list_display = ["name", "prompt_count", "uploaded_by", "source_name", "created_at"]
     search_fields = ["name", "description", "source_name"]
     list_filter = ["created_at"]
@@ -142,7 +143,7 @@ class PromptAdminForm(forms.ModelForm):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(CheckedJSONAdmin):
     form = PromptAdminForm
     readonly_fields = ["num_turns", "word_count"]
     list_display = [
@@ -162,7 +163,7 @@ class PromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatModel)
-class ChatModelAdmin(admin.ModelAdmin):
+class ChatModelAdmin(CheckedJSONAdmin):
     list_display = [
         "name",
         "backend",
@@ -211,7 +212,7 @@ class ChatModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(CheckedJSONAdmin):
     list_display = [
         "id",
         "chat_model",

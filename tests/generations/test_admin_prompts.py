@@ -163,3 +163,34 @@ def test_the_chat_model_form_s_number_inputs_say_their_bounds(admin, settings):
     )
     assert "at most 600 seconds" in refused.content.decode()
     assert not ChatModel.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ('{"x": 1e999}', "metadata.x: Infinity is not a JSON value"),
+        ('{"x": [NaN]}', "metadata.x[0]: NaN is not a JSON value"),
+        ('{"x": "a\\u0000b"}', "metadata.x: contains a NUL character"),
+        ("[" * 3000 + "]" * 3000, "metadata: nested more than 20 levels deep"),
+    ],
+)
+def test_a_json_field_no_column_can_hold_is_refused_not_a_500(admin, metadata, message):
+    """A new-admin pass: a chat model's metadata of Infinity, NaN, a NUL character
+    or a deep nesting was a 500 (PostgreSQL's jsonb refuses them; Python's json
+    recursed too deep); the admin's JSON fields now refuse them, naming the path."""
+    response = admin.post(
+        "/admin/generations/chatmodel/add/", _chat_model_form(metadata=metadata)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChatModel.objects.exists()
+    prompt_set = admin.post(
+        "/admin/generations/promptset/add/",
+        {
+            "name": "s",
+            "description": "",
+            "categories": metadata.replace("metadata", ""),
+        },
+    )
+    assert prompt_set.status_code == 200
+    assert "categories" in prompt_set.content.decode()
