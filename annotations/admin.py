@@ -35,13 +35,13 @@ from .sequential_fields import (
 )
 from .services.evaluation_setup import pairs_refusal
 from .services.evaluations import comparisons_build
-from .services.imports import ratings_import
+from .services.imports import IMPORTED_SCALES, ratings_import
 from .services.single_evaluations import single_comparisons_build
 
 
 class RatingUploadForm(UploadForm):
     evaluation = forms.CharField(max_length=200, help_text="Created when missing.")
-    scale = forms.ChoiceField(choices=Evaluation.Scale.choices)
+    scale = forms.ChoiceField(choices=IMPORTED_SCALES)
     candidate = forms.CharField(
         max_length=200, required=False, help_text="Head-to-head: the candidate's name."
     )

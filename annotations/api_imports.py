@@ -1,4 +1,4 @@
-"""REST endpoints for importing ratings, and the name field other endpoints share."""
+"""REST endpoints for importing ratings."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -38,26 +38,3 @@ class RatingImportView(BackgroundImportView):
     )
     def post(self, request):
         return super().post(request)
-
-
-class NameField(serializers.SlugRelatedField):
-    """An object by its name; a name no column can hold is refused, not looked up
-    (PostgreSQL refuses a NUL character even in a query)."""
-
-    default_error_messages = {
-        "blank": "Give a name: this field may not be blank.",
-        "not_a_name": "Expected a name (a string), got {kind}.",
-    }
-
-    def run_validation(self, data=serializers.empty):
-        # DRF's related fields read "" as null ("may not be null"): say what it is.
-        if data == "" and not self.allow_null:
-            self.fail("blank")
-        return super().run_validation(data)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_name", kind=type(data).__name__)
-        if "\x00" in data or len(data) > MAX_NAME_CHARS:
-            self.fail("invalid")
-        return super().to_internal_value(data)

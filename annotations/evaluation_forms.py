@@ -138,6 +138,10 @@ class EvaluationCreateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         sequential_optional(self)
+        # The inputs say the bounds ``clean`` checks (a model FloatField gives none).
+        for name in SHARES:
+            self.fields[name].widget.attrs.update(min=0, max=1)
+        self.fields["min_seconds"].widget.attrs["min"] = 0
         users = get_user_model().objects.order_by("username")
         self.fields["pool"].queryset = users.filter(groups__name=roles.ANNOTATOR)
         self.fields["candidate"].queryset = ChatModel.objects.order_by("name")

@@ -12,10 +12,9 @@ from evalsite.imports.limits import (
     MAX_TEXT_CHARS,
     MAX_USERNAME_CHARS,
 )
-from evalsite.serializers import KnownFields
+from evalsite.serializers import KnownFields, NameField
 from generations.models import ChatModel, PromptSet
 
-from .api_imports import NameField
 from .evaluation_selectors import (
     annotators_named,
     evaluation_by_key,

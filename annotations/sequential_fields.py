@@ -62,12 +62,29 @@ def sequential_errors(
     return errors
 
 
+# The bounds ``sequential_errors`` checks, as a page's inputs say them (a lower
+# bound of 0 stands for "above 0" too: an input's min is inclusive).
+INPUT_BOUNDS = {
+    "adaptive_top": (1, MAX_ADAPTIVE_TOP),
+    "adaptive_width": (0, None),
+    "stop_width": (0, 1),
+    "stop_min_pairs": (0, MAX_MIN_PAIRS),
+}
+
+
 def sequential_optional(form) -> None:
     """Let a form leave the settings out (a page or client that predates them):
-    an empty field takes the model's default (``sequential_defaults``)."""
+    an empty field takes the model's default (``sequential_defaults``). Their
+    inputs say their bounds."""
     for name in SEQUENTIAL_FIELDS:  # stop_width is optional already (nullable)
         if name in form.fields and name != "stop_width":
             form.fields[name].required = False
+    for name, (low, high) in INPUT_BOUNDS.items():
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            attrs["min"] = low
+            if high is not None:
+                attrs["max"] = high
 
 
 def sequential_defaults(data: dict) -> None:

@@ -76,7 +76,7 @@ class UploadView(Base):
                 created_by=request.user,
             )
         except ImportFileError as exc:
-            errors = [error.as_dict() for error in exc.errors]
+            errors = [error.as_dict() for error in exc.listed]
             return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 

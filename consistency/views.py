@@ -57,7 +57,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     created_by=request.user,
                 )
             except ImportFileError as exc:
-                for error in exc.errors:
+                for error in exc.listed:
                     form.add_error("file", str(error))
             else:
                 messages.success(

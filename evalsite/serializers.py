@@ -4,6 +4,8 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from evalsite.imports.limits import MAX_NAME_CHARS
+
 
 def unknown_field_errors(
     data: Mapping, serializer: serializers.Serializer, *, also: frozenset = frozenset()
@@ -33,4 +35,35 @@ class KnownFields:
             errors := unknown_field_errors(data, self, also=self.also_known)
         ):
             raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class NameField(serializers.SlugRelatedField):
+    """An object by its name; a name no column can hold is refused, not looked up
+    (PostgreSQL refuses a NUL character even in a query)."""
+
+    default_error_messages = {
+        "blank": "Give a name: this field may not be blank.",
+        "not_a_name": "Expected a name (a string), got {kind}.",
+        # DRF's "Object with name=nope does not exist." said neither what kind of
+        # object nor where to look (a new-user pass).
+        "does_not_exist": "No {model} named '{value}'.",
+    }
+
+    def fail(self, key, **kwargs):
+        if key == "does_not_exist":
+            kwargs["model"] = self.get_queryset().model._meta.verbose_name
+        super().fail(key, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF's related fields read "" as null ("may not be null"): say what it is.
+        if data == "" and not self.allow_null:
+            self.fail("blank")
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_name", kind=type(data).__name__)
+        if "\x00" in data or len(data) > MAX_NAME_CHARS:
+            self.fail("invalid")
         return super().to_internal_value(data)

@@ -1,6 +1,7 @@
 """Django admin for prompt sets, prompts, chat models, generations, jobs; uploads."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -8,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
+from evalsite.admin_json import CheckedJSONAdmin
 from evalsite.imports.record_values import FieldError
 from evalsite.imports.uploads import UploadForm, upload_view
 from evalsite.rendering import stored_html
@@ -36,7 +38,7 @@ class PromptInline(admin.TabularInline):
 
 
 @admin.register(PromptSet)
-class PromptSetAdmin(admin.ModelAdmin):
+class PromptSetAdmin(CheckedJSONAdmin):
     list_display = ["name", "prompt_count", "uploaded_by", "source_name", "created_at"]
     search_fields = ["name", "description", "source_name"]
     list_filter = ["created_at"]
@@ -141,7 +143,7 @@ class PromptAdminForm(forms.ModelForm):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(CheckedJSONAdmin):
     form = PromptAdminForm
     readonly_fields = ["num_turns", "word_count"]
     list_display = [
@@ -161,7 +163,7 @@ class PromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatModel)
-class ChatModelAdmin(admin.ModelAdmin):
+class ChatModelAdmin(CheckedJSONAdmin):
     list_display = [
         "name",
         "backend",
@@ -194,9 +196,23 @@ class ChatModelAdmin(admin.ModelAdmin):
         ("More", {"fields": ["metadata"], "classes": ["collapse"]}),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The number inputs say the bounds the model's validators check: Django
+        gives a FloatField's input none, so -5 seconds or a temperature of 9 went
+        to the server before the admin learnt of them."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        bounds = {
+            "temperature": (0, 2),
+            "top_p": (0, 1),
+            "request_timeout": (0, settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT),
+        }.get(db_field.name)
+        if bounds is not None:
+            field.widget.attrs.update(min=bounds[0], max=bounds[1])
+        return field
+
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(CheckedJSONAdmin):
     list_display = [
         "id",
         "chat_model",

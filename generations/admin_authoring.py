@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from evalsite.admin_json import CheckedJSONAdmin
+
 from .models import AuthoringPreference, AuthoringSetup, Draft
 
 
@@ -20,7 +22,7 @@ class AuthoringSetupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Draft)
-class DraftAdmin(admin.ModelAdmin):
+class DraftAdmin(CheckedJSONAdmin):
     list_display = ["id", "prompt_set", "writer", "method", "status", "updated_at"]
     list_filter = ["status", "method", "prompt_set"]
     readonly_fields = ["prompt", "created_at", "updated_at"]

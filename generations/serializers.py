@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from evalsite.imports.limits import MAX_INT
-from evalsite.serializers import KnownFields
+from evalsite.serializers import KnownFields, NameField
 
 from .models import ChatModel, GenerationJob, PromptSet
 
@@ -50,10 +50,10 @@ class ChatModelSerializer(KnownFields, serializers.ModelSerializer):
 
 
 class GenerationJobSerializer(KnownFields, serializers.ModelSerializer):
-    prompt_sets = serializers.SlugRelatedField(
+    prompt_sets = NameField(
         many=True, slug_field="name", queryset=PromptSet.objects.all()
     )
-    chat_models = serializers.SlugRelatedField(
+    chat_models = NameField(
         many=True, slug_field="name", queryset=ChatModel.objects.all()
     )
     progress = serializers.SerializerMethodField()

@@ -50,7 +50,9 @@ def job_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Job started: {queued} generations queued.")
             return redirect(job)
-    return render(request, "generations/job_new.html", {"form": form})
+    # A refused submission is a 400, as the API's and the evaluation page's are.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "generations/job_new.html", {"form": form}, status=status)
 
 
 @login_required

@@ -2,9 +2,8 @@
 
 from rest_framework import serializers
 
-from annotations.api_imports import NameField
 from annotations.evaluation_serializers import EvaluationKeyField
-from evalsite.serializers import KnownFields
+from evalsite.serializers import KnownFields, NameField
 
 from .models import Judge, Judgement, JudgeRun
 

@@ -17,7 +17,7 @@ from . import statistics as st
 from .evaluation_reports import PAIRWISE_ONLY, report_options_for
 from .forms import DisagreementFilterForm
 from .judge_humans import kept_ratings
-from .report_options import OPTIONS
+from .report_options import OPTIONS, ReportOptions, scale_problems
 from .views import view_report
 
 PAGE_SIZE = 50
@@ -32,12 +32,9 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
         return bad_request(PAIRWISE_ONLY)
     ratings = selectors.ratings_frame([item.pk], full=False)
     categories = sorted(set(itertools.chain.from_iterable(ratings["categories"])))
-    form = DisagreementFilterForm(request.GET, categories=categories)
-    if not form.is_valid():
-        return bad_request(form.error_text())
-    chosen = form.cleaned_data
-    # The report's options: its threshold as the scale allows, and its annotator
-    # filters, so the page splits the ratings the report counts.
+    # The report's options: its threshold as the scale allows (refused first, with
+    # the scale's reason), and its annotator filters, so the page splits the
+    # ratings the report counts.
     try:
         options = report_options_for(item, request.GET)
         everyone = set(ratings["annotator"])
@@ -46,6 +43,10 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse:
             ratings = kept_ratings(ratings, summary, options)
     except ValueError as error:  # UnknownAnnotator is one
         return bad_request(str(error))
+    form = DisagreementFilterForm(request.GET, categories=categories, scale=item.scale)
+    if not form.is_valid():
+        return bad_request(form.error_text())
+    chosen = form.cleaned_data
     pairs = st.split_pairs(
         ratings,
         threshold=options.threshold,
@@ -103,6 +104,9 @@ def pair(request: HttpRequest, pk: int, comparison_id: int) -> HttpResponse:
     except selectors.Comparison.DoesNotExist:
         raise Http404("no such pair in this evaluation") from None
     comparison, ratings = context["comparison"], context["ratings"]
+    scale = comparison.evaluation.scale
+    if problems := scale_problems(ReportOptions(threshold=threshold), scale):
+        return bad_request("; ".join(problems))  # as its report refuses it
     context["turns"] = [
         {"role": turn.get("role", ""), "html": render_markdown(turn.get("content", ""))}
         for turn in comparison.prompt.turns

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.template.defaultfilters import pluralize
+
 from annotations.evaluation_stages import Stage, evaluation_stages, evaluations_listed
 from annotations.models import Evaluation
 from annotations.services.evaluation_setup import pairs_refusal
@@ -78,7 +80,8 @@ def headline_of(report: Report) -> str:
     head = report.headline
     if head is None or not head.n:
         return "no outcomes yet"
-    return f"win {pct(head.win)} ({ci(head.interval.win)}), {head.n_prompts} prompts"
+    prompts = f"{head.n_prompts} prompt{pluralize(head.n_prompts)}"
+    return f"win {pct(head.win)} ({ci(head.interval.win)}), {prompts}"
 
 
 def _single_headline(stage: Stage) -> str:

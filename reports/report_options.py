@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import statistics as st
@@ -267,6 +267,29 @@ def tournament_problems(options: ReportOptions) -> list[str]:
             f"{TOURNAMENT_MAX_RESAMPLES}"
         )
     return problems
+
+
+def _only(option: Option, value: Any) -> Option:
+    return replace(option, choices=tuple(c for c in option.choices if c[0] == value))
+
+
+def offered_options(*, kind: str = "", scale: str = "") -> tuple[Option, ...]:
+    """``OPTIONS`` as the report of an evaluation of ``kind`` on ``scale`` offers
+    them: without the values ``scale_problems`` and ``tournament_problems`` refuse,
+    and without ``ties``, which only a tournament's model counts. Unknown kind and
+    scale: all of them."""
+    offered = []
+    for option in OPTIONS:
+        if option.name == "ties" and kind and kind != "tournament":
+            continue
+        if option.name == "threshold" and scale in ("three", "preference"):
+            option = _only(option, 1)
+        if kind == "tournament" and option.name == "interval":
+            option = _only(option, "bootstrap")
+        if kind == "tournament" and option.name == "resamples":
+            option = replace(option, maximum=TOURNAMENT_MAX_RESAMPLES)
+        offered.append(option)
+    return tuple(offered)
 
 
 def refuse_for_tournament(options: ReportOptions) -> None:

@@ -17,6 +17,7 @@ from evalsite.rendering import render_markdown, render_stored
 from evalsite.responses import bad_request
 
 from . import downloads, figures, selectors
+from .annotator_filters import UnknownAnnotator
 from .background import report_or_job
 from .evaluation_judges import judge_reports
 from .evaluation_reports import report_options_for
@@ -105,7 +106,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "judges": judge_reports(item, options, own=False),
         "options": options,
-        "options_form": ReportOptionsForm(options),
+        "options_form": ReportOptionsForm(options, kind=item.kind, scale=item.scale),
         "query": request.GET.urlencode(),
         "figure_names": figures.names_for(report),
         "downloads": list(downloads.FILES),
@@ -125,7 +126,9 @@ def _options_refused(
     context = {
         "evaluation": item,
         "error": error,
-        "options_form": ReportOptionsForm(ReportOptions(), data=request.GET),
+        "options_form": ReportOptionsForm(
+            ReportOptions(), kind=item.kind, scale=item.scale, data=request.GET
+        ),
     }
     return render(request, "reports/options_refused.html", context, status=400)
 
@@ -206,7 +209,12 @@ def _compared(request: HttpRequest):
             "a head-to-head evaluation"
         )
     options = _options(request)
-    reports = [report_or_job(item, options, _job(request)) for item in items]
+    reports = []
+    for item in items:
+        try:
+            reports.append(report_or_job(item, options, _job(request)))
+        except UnknownAnnotator as error:  # "this evaluation": which, of several
+            raise ValueError(f"{error}: {item.name}") from None
     return items, reports, options
 
 

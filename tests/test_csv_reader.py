@@ -90,3 +90,37 @@ def test_a_stray_quote_in_an_upload_is_a_400_naming_the_line_and_stores_nothing(
     assert "quote mark" in error["message"]
     assert not Prompt.objects.exists()
     assert not PromptSet.objects.filter(name="quotes").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "ID,Prompt,category\nq1,hi,c\n",
+            "column missing from the CSV header (it has 'ID': column names are "
+            "lower case)",
+        ),
+        (
+            "id\tprompt\tcategory\nq1\thi\tc\n",
+            "column missing from the CSV header: its values are separated by "
+            "tabs, not commas",
+        ),
+        (
+            "id;prompt;category\nq1;hi;c\n",
+            "column missing from the CSV header: its values are separated by "
+            "semicolons, not commas",
+        ),
+        ("ident,question,category\nq1,hi,c\n", "column missing from the CSV header"),
+    ],
+)
+def test_a_missing_column_says_why_where_it_can(text, message):
+    """A new-admin pass: a header in capitals, or a file of tab- or
+    semicolon-separated values, was "column missing" for columns in plain view."""
+    with pytest.raises(ImportFileError) as caught:
+        read_records(
+            file_name="f.csv",
+            data=text.encode(),
+            csv_columns=("id", "prompt", "category"),
+        )
+    first = caught.value.errors[0]
+    assert (first.line, first.field, first.message) == (1, "id", message)

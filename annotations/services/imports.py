@@ -29,6 +29,13 @@ from .stages import stages_refresh
 STAGED_VENDORS = ("postgresql",)
 
 
+# The scales a ratings file holds: the pairwise ones (a Likert rating is of one
+# response, rated on the site).
+IMPORTED_SCALES = tuple(
+    (value, label)
+    for value, label in Evaluation.Scale.choices
+    if value != Evaluation.Scale.LIKERT
+)
 LIKERT_NOT_IMPORTED = (
     "likert: single-response ratings are not imported (a ratings file holds pairs); "
     "rate them here"

@@ -148,7 +148,7 @@ class ImportView(APIView):
         except ImportFileError as exc:
             conflict = isinstance(exc, ImportConflictError)
             return Response(
-                {"errors": [error.as_dict() for error in exc.errors]},
+                {"errors": [error.as_dict() for error in exc.listed]},
                 status=status.HTTP_409_CONFLICT
                 if conflict
                 else status.HTTP_400_BAD_REQUEST,

@@ -54,7 +54,7 @@ class ImportCommand(BaseCommand):
                 )
         except ImportFileError as exc:
             bar.close()
-            for error in exc.errors:
+            for error in exc.listed:
                 self.stderr.write(f"{path.name}: {error}")
             raise CommandError(
                 f"{path.name}: nothing imported ({len(exc.errors)} error(s))"

@@ -84,6 +84,19 @@ class ImportFileError(Exception):
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
         super().__init__(shown + more)
 
+    @property
+    def listed(self) -> list[LineError]:
+        """The errors as a user is shown them: when the check stopped at
+        ``MAX_ERRORS``, a last one says so (50 errors of a file with thousands
+        read as if they were all)."""
+        if len(self.errors) < MAX_ERRORS:
+            return self.errors
+        note = (
+            f"only the first {MAX_ERRORS} errors are listed: correct them and upload "
+            "the file again to see any others"
+        )
+        return [*self.errors, LineError(None, None, note)]
+
 
 class ImportConflictError(ImportFileError):
     """Another upload changed the same rows meanwhile; nothing of this one was stored.
@@ -266,7 +279,7 @@ def _read_csv(
         for name in sorted({name for name in header if header.count(name) > 1})
     ]
     errors += [
-        LineError(1, name, "column missing from the CSV header")
+        LineError(1, name, _missing_column(name, header))
         for name in (required or [])
         if name not in header
     ]
@@ -311,6 +324,26 @@ def _read_csv(
             yield Record(line, values)
     if errors:
         raise ImportFileError(errors[:MAX_ERRORS])
+
+
+_SEPARATORS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def _missing_column(name: str, header: list[str]) -> str:
+    """Why ``name`` is not in the header, where it can tell: a header written in
+    capitals ("ID") or a file separated by tabs or semicolons read "column missing"
+    for every column, though the user could see them all."""
+    message = "column missing from the CSV header"
+    written = [column for column in header if column.lower() == name]
+    if written:
+        return f"{message} (it has {written[0]!r}: column names are lower case)"
+    if len(header) == 1:
+        for separator, separators in _SEPARATORS.items():
+            if separator in header[0]:
+                return (
+                    f"{message}: its values are separated by {separators}, not commas"
+                )
+    return message
 
 
 def _row_problem(row: list[str], header: list[str]) -> str:

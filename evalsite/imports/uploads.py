@@ -63,7 +63,7 @@ def upload_view(
         try:
             result = run(form.cleaned_data, upload)
         except ImportFileError as exc:
-            for error in exc.errors:
+            for error in exc.listed:
                 form.add_error("file", str(error))
         else:
             # A kind that changes stored rows (gold pairs) says how many.
@@ -83,4 +83,8 @@ def upload_view(
         "form": form,
         "help_text": help_text,
     }
-    return TemplateResponse(request, "admin/evalsite_upload.html", context)
+    # A refused upload is a 400, as the API's is (the page shows the same errors).
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request, "admin/evalsite_upload.html", context, status=status
+    )

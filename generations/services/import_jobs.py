@@ -159,7 +159,7 @@ def import_job_run(*, job_id: int) -> str:
                 progress=progress,
             )
     except ImportFileError as exc:
-        job.state, job.errors = "failed", [error.as_dict() for error in exc.errors]
+        job.state, job.errors = "failed", [error.as_dict() for error in exc.listed]
     except Exception:
         # A defect or an outage, not the file: the page must not poll forever.
         message = "the import stopped unexpectedly; see the worker's log"

@@ -387,3 +387,24 @@ def test_check_says_which_missing_generations_failed_and_why(admin_client, setup
     page = response.content.decode()
     assert '<span data-figure="failed">1 of the missing failed</span>' in page
     assert "HTTP 400: Field &#x27;n_probs&#x27; &lt;b&gt;unknown&lt;/b&gt;" in page
+
+
+def test_the_number_inputs_say_the_bounds_the_form_checks(admin_client, db):
+    """A new-admin pass: the shares (gold rate, thresholds), the minimum seconds
+    and the stop width had inputs with no min or max, and adaptive top offered 0:
+    the browser let 5 or -1 through to the server's refusal."""
+    html = admin_client.get("/evaluations/new/").content.decode()
+
+    def bounds(name: str) -> tuple[str | None, str | None]:
+        tag = html.split(f'name="{name}"')[1].split(">")[0]
+        found = [tag.split(f'{key}="')[1].split('"')[0] if f'{key}="' in tag else None
+                 for key in ("min", "max")]  # fmt: skip
+        return found[0], found[1]
+
+    for name in ("gold_rate", "repeat_rate", "qc_min_agreement", "qc_max_side_bias"):
+        assert bounds(name) == ("0", "1")
+    assert bounds("min_seconds") == ("0", None)
+    assert bounds("stop_width") == ("0", "1")
+    assert bounds("adaptive_top") == ("1", "1000")
+    assert bounds("adaptive_width") == ("0", None)
+    assert bounds("stop_min_pairs") == ("0", "1000000")

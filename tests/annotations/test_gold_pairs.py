@@ -228,7 +228,7 @@ def test_admin_upload_page(client, setting, admin_user):
     assert client.get(url).status_code == 200
     bad = SimpleUploadedFile("gold.jsonl", GOOD.replace(b'"g2"', b'"g9"'))
     page = client.post(url, {"evaluation": setting.pk, "file": bad})
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "line 2, field &#x27;prompt_id&#x27;: no prompt" in page.text
     assert GoldPair.objects.count() == 0
     good = SimpleUploadedFile("gold.jsonl", GOOD)

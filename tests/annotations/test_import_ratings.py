@@ -342,3 +342,16 @@ def test_a_report_of_an_imported_evaluation_says_where_its_n_comes_from(prompt_s
     assert "fewer than 4 ratings (the most a pair of this imported evaluation has" in (
         warning.message
     )
+
+
+def test_the_upload_page_offers_only_the_scales_a_ratings_file_holds(
+    client, admin_user
+):
+    """A new-admin pass: its Scale list offered the Likert scale, which every
+    upload refuses (single-response ratings are rated on the site)."""
+    client.force_login(admin_user)
+    html = client.get("/admin/annotations/evaluation/upload-ratings/").content
+    select = html.decode().split('name="scale"')[1].split("</select>")[0]
+    assert '<option value="likert"' not in select
+    for scale in ("seven", "three", "preference"):
+        assert f'<option value="{scale}"' in select

@@ -145,3 +145,52 @@ def test_adding_a_job_in_the_admin_leads_to_the_job_page(admin):
     )
     assert admin.post("/admin/generations/generationjob/add/", {}).status_code == 302
     assert not GenerationJob.objects.exists()
+
+
+def test_the_chat_model_form_s_number_inputs_say_their_bounds(admin, settings):
+    """A new-admin pass: the request timeout, temperature and top_p inputs had no
+    min or max, so the browser let -5 seconds through to the server's refusal."""
+    settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT = 600
+    html = admin.get("/admin/generations/chatmodel/add/").content.decode()
+    for name, low, high in [
+        ("request_timeout", 0, 600), ("temperature", 0, 2), ("top_p", 0, 1)
+    ]:  # fmt: skip
+        tag = html.split(f'name="{name}"')[1].split(">")[0]
+        assert f'min="{low}"' in tag
+        assert f'max="{high}"' in tag
+    refused = admin.post(
+        "/admin/generations/chatmodel/add/", _chat_model_form(request_timeout="601")
+    )
+    assert "at most 600 seconds" in refused.content.decode()
+    assert not ChatModel.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ('{"x": 1e999}', "metadata.x: Infinity is not a JSON value"),
+        ('{"x": [NaN]}', "metadata.x[0]: NaN is not a JSON value"),
+        ('{"x": "a\\u0000b"}', "metadata.x: contains a NUL character"),
+        ("[" * 3000 + "]" * 3000, "metadata: nested more than 20 levels deep"),
+    ],
+)
+def test_a_json_field_no_column_can_hold_is_refused_not_a_500(admin, metadata, message):
+    """A new-admin pass: a chat model's metadata of Infinity, NaN, a NUL character
+    or a deep nesting was a 500 (PostgreSQL's jsonb refuses them; Python's json
+    recursed too deep); the admin's JSON fields now refuse them, naming the path."""
+    response = admin.post(
+        "/admin/generations/chatmodel/add/", _chat_model_form(metadata=metadata)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChatModel.objects.exists()
+    prompt_set = admin.post(
+        "/admin/generations/promptset/add/",
+        {
+            "name": "s",
+            "description": "",
+            "categories": metadata.replace("metadata", ""),
+        },
+    )
+    assert prompt_set.status_code == 200
+    assert "categories" in prompt_set.content.decode()

@@ -371,3 +371,46 @@ def test_a_preset_chosen_in_a_form_fills_its_system_prompt_and_limits():
     with pytest.raises(ValidationError) as caught:
         chat_model.full_clean()
     assert "system_prompt" in caught.value.message_dict
+
+
+def test_a_refused_job_form_is_a_400_as_the_api_s_is(client, admin_user, prompt_set):
+    """A new-admin pass: the page answered a form with nothing chosen, or a
+    prompt set that is gone, with 200 and the form again, where the API and the
+    evaluation page answer 400."""
+    client.force_login(admin_user)
+    url = reverse("generations:job-new")
+    assert client.get(url).status_code == 200
+    empty = client.post(url, {"name": "j"})
+    assert empty.status_code == 400
+    assert "This field is required." in empty.content.decode()
+    gone = client.post(url, {"prompt_sets": [999_999], "chat_models": ["x"]})
+    assert gone.status_code == 400
+    assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_names_what_it_could_not_find_in_words(admin_user, prompt_set):
+    """A new-admin pass: a job or an evaluation naming a prompt set or a chat
+    model that is not there was refused with DRF's "Object with name=nope does
+    not exist."."""
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    job = api.post(
+        "/api/jobs/",
+        {"prompt_sets": ["nope"], "chat_models": ["gone"]},
+        format="json",
+    )
+    assert job.status_code == 400
+    assert job.json() == {
+        "prompt_sets": ["No prompt set named 'nope'."],
+        "chat_models": ["No chat model named 'gone'."],
+    }
+    evaluation = api.post(
+        "/api/evaluations/",
+        {"name": "e", "prompt_set": prompt_set.name, "candidate": "nope",
+         "baseline": "gone"},
+        format="json",
+    )  # fmt: skip
+    assert evaluation.status_code == 400
+    assert evaluation.json()["candidate"] == ["No chat model named 'nope'."]
+    assert not GenerationJob.objects.exists()

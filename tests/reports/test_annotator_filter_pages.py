@@ -13,7 +13,7 @@ from django.urls import reverse
 from reports.evaluation_reports import cache_key, evaluation_report
 from reports.report_options import ReportOptions
 
-from .builders import tournament
+from .builders import head_to_head, tournament
 
 BAD = [
     ({"min_agreement": "1.5"}, "min_agreement"),
@@ -187,3 +187,17 @@ def test_threshold_2_on_the_three_point_scale_is_a_400(researcher_client, db):
         response = researcher_client.get(url, {"threshold": 2})
         assert response.status_code == 400, url
         assert "threshold" in response.content.decode(), url
+
+
+def test_side_by_side_names_the_evaluation_without_the_excluded(researcher_client, h2h):
+    """A new-researcher pass: side by side, an annotator of one evaluation only
+    was refused as having no ratings "in this evaluation", not saying which."""
+    other = head_to_head(name="other", annotators=("o-a", "o-b", "o-c"))
+    response = researcher_client.get(
+        reverse("reports:compare"),
+        {"evaluation": [h2h.pk, other.pk], "exclude": "ann-a", "resamples": 20},
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "exclude: no annotator named 'ann-a' has ratings in this evaluation: other"
+    )

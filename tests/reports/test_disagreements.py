@@ -13,6 +13,7 @@ from hypothesis import strategies as s
 from annotations.models import Rating
 from reports import disagreements
 from reports import statistics as st
+from reports.forms import DisagreementFilterForm
 
 from .builders import head_to_head, tournament
 from .test_properties import rating_frames
@@ -298,3 +299,35 @@ def test_a_pair_opened_from_the_disagreements_leads_back_with_their_options(
     assert f'href="{pair}?exclude=ann-c&amp;min_spread=1&amp;threshold=1"' in html
     back = researcher_client.get(pair, query).content.decode()
     assert f'href="{url}?exclude=ann-c&amp;min_spread=1&amp;threshold=1"' in back
+
+
+def test_the_filters_follow_the_evaluation_s_scale(researcher_client, db):
+    """A new-researcher pass: a three-point evaluation's filters offered threshold
+    2 and spreads up to 6 (its scores spread at most 2); a preference evaluation's
+    refused spreads 7 and 8, which its scores (+4 to -4) have."""
+    arena = tournament()  # three-point scale
+    html = researcher_client.get(
+        reverse("reports:disagreements", args=[arena.pk])
+    ).content.decode()
+    threshold = html.split('name="threshold"')[1].split("</select>")[0]
+    assert '<option value="2"' not in threshold
+    assert 'name="min_spread" min="0" max="2"' in html
+    three = DisagreementFilterForm({"min_spread": "3"}, categories=[], scale="three")
+    assert not three.is_valid()
+    preference = DisagreementFilterForm(
+        {"min_spread": "8"}, categories=[], scale="preference"
+    )
+    assert preference.is_valid()
+
+
+def test_the_pair_page_refuses_a_threshold_the_scale_has_not(researcher_client, db):
+    """It showed every three-point rating as a tie under threshold 2."""
+    arena = tournament()  # three-point scale
+    comparison = arena.comparisons.first()
+    url = reverse("reports:pair", args=[arena.pk, comparison.pk])
+    refused = researcher_client.get(url, {"threshold": "2"})
+    assert refused.status_code == 400
+    assert refused.content.decode() == (
+        "threshold: the three-point scale has one step each way; use 1"
+    )
+    assert researcher_client.get(url, {"threshold": "1"}).status_code == 200

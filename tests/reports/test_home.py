@@ -205,3 +205,14 @@ def test_the_home_is_never_kept_by_the_browser(client, annotator):
     """Back after rating showed the counts from before the ratings."""
     client.force_login(annotator)
     assert "no-store" in client.get("/")["Cache-Control"]
+
+
+def test_a_headline_of_one_prompt_says_prompt(client, researcher):
+    """A new-researcher pass: an imported evaluation of one pair read "win 100.0%
+    (100.0-100.0), 1 prompts"."""
+    evaluation = EvaluationFactory(name="one-pair")
+    RatingFactory(comparison=ComparisonFactory(evaluation=evaluation), choice=1)
+    client.force_login(researcher)
+    assert client.get(f"/reports/{evaluation.pk}/").status_code == 200  # cached now
+    headline = _cell(client.get("/").content.decode(), evaluation.pk, "headline")
+    assert headline.endswith(", 1 prompt")

@@ -325,3 +325,30 @@ def test_the_prompt_explorer_lists_prompt_ids_as_people_read_them(
     response = researcher_client.get(reverse("reports:prompts", args=[evaluation.pk]))
     listed = [comparison.prompt.external_id for comparison in response.context["page"]]
     assert listed == ["0", "1", "2", "3", "9", "10", "11", "20", "p1", "p9", "p10", "x"]
+
+
+def _select_values(html: str, name: str) -> list[str]:
+    select = html.split(f'<select name="{name}"')[1].split("</select>")[0]
+    return [part.split('"')[0] for part in select.split('<option value="')[1:]]
+
+
+def test_the_options_form_offers_only_what_the_evaluation_takes(researcher_client, h2h):
+    """A new-researcher pass: a three-point tournament's form offered threshold 2,
+    Wilson intervals and 100,000 resamples, each refused with a 400 when chosen;
+    a head-to-head's offered the tournaments' ties, which it ignores."""
+    arena = tournament()  # three-point scale
+    url = reverse("reports:evaluation", args=[arena.pk])
+    html = researcher_client.get(url, {"resamples": 50}).content.decode()
+    assert _select_values(html, "threshold") == ["1"]
+    assert _select_values(html, "interval") == ["bootstrap"]
+    assert 'name="resamples" value="50" min="0" max="10000"' in html
+    assert _select_values(html, "ties") == ["half", "davidson"]
+    refused = researcher_client.get(url, {"threshold": "2"})
+    assert refused.status_code == 400
+    assert _select_values(refused.content.decode(), "threshold") == ["1"]
+    h2h_url = reverse("reports:evaluation", args=[h2h.pk])
+    html = researcher_client.get(h2h_url, {"resamples": 50}).content.decode()
+    assert _select_values(html, "threshold") == ["1", "2"]
+    assert _select_values(html, "interval") == ["bootstrap", "wilson"]
+    assert 'max="100000"' in html
+    assert 'name="ties"' not in html

@@ -8,7 +8,13 @@ import yaml
 from reports.forms import ReportOptionsForm
 from reports.management.commands.report import Command
 from reports.report_builder import build_report
-from reports.report_options import OPTIONS, ReportOptions, options_from
+from reports.report_options import (
+    OPTIONS,
+    TOURNAMENT_MAX_RESAMPLES,
+    ReportOptions,
+    offered_options,
+    options_from,
+)
 from reports.values import EvaluationSummary, Report
 
 from .test_properties import _frame
@@ -178,3 +184,21 @@ def test_a_tournament_names_every_option_it_cannot_take_at_once():
     assert options_from({"resamples": "100000"}, kind="head_to_head").resamples == (
         100_000
     )
+
+
+def test_the_offered_options_leave_out_what_the_evaluation_refuses():
+    offered = {
+        option.name: option
+        for option in offered_options(kind="tournament", scale="three")
+    }
+    assert offered["threshold"].values == [1]
+    assert offered["interval"].values == ["bootstrap"]
+    assert offered["resamples"].maximum == TOURNAMENT_MAX_RESAMPLES
+    for name, option in offered.items():
+        for value in option.values:  # every value offered is taken
+            options_from({name: str(value)}, kind="tournament", scale="three")
+    head_to_head = [option.name for option in offered_options(kind="head_to_head")]
+    assert "ties" not in head_to_head
+    assert offered_options() == OPTIONS
+    form = ReportOptionsForm(ReportOptions(), kind="tournament", scale="preference")
+    assert [value for value, _ in form.fields["threshold"].choices] == [1]

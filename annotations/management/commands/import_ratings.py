@@ -3,7 +3,7 @@
 
 from django.core.management.base import CommandError
 
-from annotations.services.imports import ratings_import
+from annotations.services.imports import IMPORTED_SCALES, ratings_import
 from annotations.services.verdict_files import judge_verdicts_import
 from evalsite.imports.commands import ImportCommand
 
@@ -18,7 +18,7 @@ class Command(ImportCommand):
         super().add_arguments(parser)
         parser.add_argument("--evaluation", required=True)
         parser.add_argument(
-            "--scale", required=True, choices=["seven", "three", "preference"]
+            "--scale", required=True, choices=[value for value, _ in IMPORTED_SCALES]
         )
         parser.add_argument(
             "--candidate", help="head-to-head: the candidate's name (default: model_a)"
