@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import KnownQueryParameters
+
 from . import selectors
 from .item_selectors import AS_PAIR, item_for_annotator, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
@@ -247,7 +249,7 @@ class NextPairView(APIView):
         return Response(_pair(assignment))
 
 
-class AssignmentView(APIView):
+class AssignmentView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="assignment_read",
         responses={200: PairSerializer, 404: _ERRORS[404]},
@@ -324,7 +326,7 @@ class FlagView(APIView):
         )
 
 
-class ItemView(APIView):
+class ItemView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="item_read",
         responses={200: PairSerializer, 404: _ERRORS[404]},

@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import KnownQueryParameters
+
 from . import selectors
 from .item_selectors import item_view
 from .models import Assignment, Evaluation, Rating
@@ -73,7 +75,7 @@ def _own(rating: Rating) -> selectors.RecentRating:
     )
 
 
-class RecentRatingsView(APIView):
+class RecentRatingsView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="evaluation_recent_ratings",
         responses={200: OwnRatingSerializer(many=True), 404: _ERRORS[404]},
@@ -87,7 +89,7 @@ class RecentRatingsView(APIView):
         return Response(OwnRatingSerializer(recent, many=True).data)
 
 
-class RatingChangeView(APIView):
+class RatingChangeView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="rating_read",
         responses={200: OwnRatingSerializer, 404: _ERRORS[404]},

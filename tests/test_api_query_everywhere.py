@@ -94,3 +94,37 @@ def test_the_consistency_upload_and_start_answers_are_typed(admin):
     assert set(components[queued["$ref"].rsplit("/", 1)[1]]["properties"]) == {"queued"}
     busy = start["responses"]["503"]["content"]["application/json"]["schema"]
     assert busy == {"$ref": "#/components/schemas/Error"}
+
+
+def test_an_annotators_reads_refuse_a_query_parameter_naming_it():
+    """``GET /api/assignments/<id>/?foo=1`` (and the item, recent ratings, one
+    rating, the quality figures, a pair's flag reviews, an import's status)
+    answered 200 as if the parameter meant something (a third API pass)."""
+    evaluation, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    client = APIClient()
+    client.force_authenticate(user)
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    rated = client.post(
+        f"/api/assignments/{pair['assignment']}/rating/", {"choice": 1, "seconds": 2}
+    ).json()
+    assert rated["created"] is True
+    rating = client.get(f"/api/evaluations/{evaluation.pk}/ratings/recent/").json()
+    for url in (
+        f"/api/assignments/{pair['assignment']}/",
+        f"/api/items/{pair['item']}/",
+        f"/api/evaluations/{evaluation.pk}/ratings/recent/",
+        f"/api/ratings/{rating[0]['id']}/",
+    ):
+        response = client.get(url, {"foo": "1"})
+        assert response.status_code == 400, (url, response.content)
+        assert response.json()["detail"] == "foo: unknown parameter; use format"
+        assert client.get(url, {"format": "json"}).status_code == 200, url
+    staff = APIClient()
+    staff.force_authenticate(make_user("api-admin-reads", roles.ADMIN))
+    for url in (
+        f"/api/evaluations/{evaluation.pk}/quality/",
+        f"/api/comparisons/{evaluation.comparisons.get().pk}/flag-reviews/",
+    ):
+        response = staff.get(url, {"foo": "1"})
+        assert response.status_code == 400, (url, response.content)
+        assert staff.get(url).status_code == 200, url
