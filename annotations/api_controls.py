@@ -30,11 +30,13 @@ from .services.assignment_errors import (
     EvaluationClosed,
     InvalidAnswer,
     NotInPool,
+    Paused,
 )
 
 _STATUS = {
     InvalidAnswer: status.HTTP_400_BAD_REQUEST,
     NotInPool: status.HTTP_403_FORBIDDEN,
+    Paused: status.HTTP_403_FORBIDDEN,
     EvaluationClosed: status.HTTP_409_CONFLICT,
 }
 _NOT_FOUND = NOT_FOUND
@@ -42,6 +44,11 @@ _ERRORS = {
     400: OpenApiResponse(
         ErrorSerializer,
         description="Bad input; the detail (or the key) names the field",
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Code 'not_in_pool': you are no longer in the evaluation's "
+        "pool; 'paused': your work on it is paused (detail says why)",
     ),
     404: OpenApiResponse(description="Not found, or another annotator's"),
 }
@@ -153,6 +160,7 @@ class SkipUndoView(APIView):
         request=None,
         responses={
             200: PairSerializer,
+            403: _ERRORS[403],
             404: _ERRORS[404],
             409: OpenApiResponse(
                 ErrorSerializer,

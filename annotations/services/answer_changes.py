@@ -195,7 +195,7 @@ def _check_editable(
     if membership is None:
         raise NotInPool(NO_LONGER_IN_POOL_CHANGE)
     if membership[0] is not None:
-        raise Paused(PAUSED)
+        raise Paused(membership[1] or PAUSED)
     window = selectors.ratings_window_ids(
         evaluation=evaluation, annotator_id=rating.annotator_id
     )
@@ -206,13 +206,13 @@ def _check_editable(
 
 
 def _membership(evaluation: Evaluation, user_id: int) -> tuple | None:
-    """The annotator's membership (``(paused_at,)``), locked after the pairs' rows as
-    the loop takes it (assignments.py), so a pause and a change are serialized;
-    None when they are not in the pool."""
+    """The annotator's membership (``(paused_at, pause_message)``), locked after the
+    pairs' rows as the loop takes it (assignments.py), so a pause and a change are
+    serialized; None when they are not in the pool."""
     return (
         PoolMember.objects.select_for_update(no_key=True)
         .filter(evaluation=evaluation, user_id=user_id)
-        .values_list("paused_at")
+        .values_list("paused_at", "pause_message")
         .first()
     )
 
@@ -265,7 +265,7 @@ def skip_undo(
         if membership is None:
             raise NotInPool(NO_LONGER_IN_POOL)
         if membership[0] is not None:
-            raise Paused(PAUSED)
+            raise Paused(membership[1] or PAUSED)
         if not _has_room(comparison, annotator, now):
             raise UndoRefused(UNDO_FULL)
         released = list(live.filter(comparison_id__in=others))
