@@ -50,7 +50,9 @@ _ERRORS = {
         description="Code 'not_in_pool': you are no longer in the evaluation's "
         "pool; 'paused': your work on it is paused (detail says why)",
     ),
-    404: OpenApiResponse(description="Not found, or another annotator's"),
+    404: OpenApiResponse(
+        ErrorSerializer, description="Not found, or another annotator's"
+    ),
 }
 
 

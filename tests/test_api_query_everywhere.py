@@ -128,3 +128,20 @@ def test_an_annotators_reads_refuse_a_query_parameter_naming_it():
         response = staff.get(url, {"foo": "1"})
         assert response.status_code == 400, (url, response.content)
         assert staff.get(url).status_code == 200, url
+
+
+def test_the_schema_documents_the_404_body_of_rating_changes_and_undo(admin):
+    """``/api/ratings/<id>/``, ``.../ratings/recent/`` and ``undo-skip`` answer
+    404 with ``{detail, code}`` but the schema gave their 404s no body."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    for path, method in (
+        ("/api/ratings/{rating_id}/", "get"),
+        ("/api/ratings/{rating_id}/", "patch"),
+        ("/api/evaluations/{evaluation_id}/ratings/recent/", "get"),
+        ("/api/assignments/{assignment_id}/undo-skip/", "post"),
+    ):
+        body = paths[path][method]["responses"]["404"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": "#/components/schemas/Error"}, path
+    undo = paths["/api/assignments/{assignment_id}/undo-skip/"]["post"]
+    assert "paused" in undo["responses"]["403"]["description"]
