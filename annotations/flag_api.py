@@ -167,7 +167,7 @@ class FlagsView(_Queue):
         return super().get(request, *args, **kwargs)
 
 
-class FlagReviewView(KnownQueryParameters, APIView):
+class FlagReviewView(APIView):
     permission_classes = [permissions.IsAuthenticated, CanReviewFlags]
 
     @extend_schema(
