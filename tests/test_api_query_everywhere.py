@@ -142,3 +142,18 @@ def test_the_schema_documents_the_404_body_of_rating_changes_and_undo(admin):
         assert body["schema"] == {"$ref": "#/components/schemas/Error"}, path
     undo = paths["/api/assignments/{assignment_id}/undo-skip/"]["post"]
     assert "paused" in undo["responses"]["403"]["description"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "٢"])
+def test_a_page_that_is_no_page_number_is_a_400_naming_it(admin, page):
+    """``?page=abc`` answered 404 "Invalid page.", which reads as if the list were
+    missing and names no parameter (a third API pass)."""
+    response = admin.get("/api/evaluations/", {"page": page})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == (
+        f"page: {page!r} is not a page number; use 1, 2, ... or last"
+    )
+    assert admin.get("/api/evaluations/", {"page": "last"}).status_code == 200
+    past = admin.get("/api/evaluations/", {"page": "9"})
+    assert past.status_code == 404
+    assert past.json()["detail"] == "page: That page contains no results"
