@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evalsite.serializers import KnownFields
+from evalsite.serializers import KnownFields, NumberField
 
 from .models import Assignment, Evaluation, Rating
 from .services.assignment_errors import AssignmentError, InvalidAnswer
@@ -187,7 +187,7 @@ class RatingInSerializer(KnownFields, serializers.Serializer):
         required=False,
         help_text="Safety of Model B's response; as ``safety_a``.",
     )
-    seconds = serializers.FloatField(
+    seconds = NumberField(
         required=False,
         allow_null=True,
         min_value=0,

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.db import models
 from rest_framework import serializers
 
 
@@ -19,6 +20,16 @@ def unknown_field_errors(
     return {name: [message] for name in sorted(set(data) - known)}
 
 
+class NumberField(serializers.FloatField):
+    """DRF's FloatField, refusing a JSON ``true`` or ``false``: ``float(True)`` is
+    1.0, so ``"seconds": true`` was stored as one second (a third API pass)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # A body's fields must be the serializer's own: DRF passes over the others in
 # silence, so a misspelt or unsupported field (``pool`` on an evaluation) was left
 # out of what was created without a word (a new-user pass). Mixed in before the
@@ -27,6 +38,11 @@ def unknown_field_errors(
 class KnownFields:
     # Names a body may carry beside the serializer's fields (a browser form's token).
     also_known: frozenset = frozenset()
+    # A model serializer's float fields refuse booleans too (NumberField).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: NumberField,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and (

@@ -553,6 +553,8 @@ RATING_API = [
     pytest.param({"choice": 1, "seconds": "nan"}, "seconds", id="nan-seconds"),
     pytest.param({"choice": 1, "seconds": "Infinity"}, "seconds", id="inf-seconds"),
     pytest.param({"choice": 1, "seconds": 1e9}, "seconds", id="year-of-seconds"),
+    # float(True) is 1.0: stored as one second (a third API pass).
+    pytest.param({"choice": 1, "seconds": True}, "seconds", id="true-seconds"),
     pytest.param({"choice": TOO_BIG}, "choice", id="choice-2^31"),
     pytest.param({"choice": 4}, "choice", id="choice-off-scale"),
     pytest.param({"choice": f"1{NUL}"}, "choice", id="nul-choice"),
@@ -654,6 +656,7 @@ EVALUATIONS = [
     # naming someone who is no annotator is refused naming the pool.
     pytest.param({"pool": ["no-such-annotator"]}, "pool", id="unknown-annotator"),
     pytest.param({"pool_size": 3}, "pool_size", id="unknown-field"),
+    pytest.param({"adaptive_width": True}, "adaptive_width", id="true-width"),
 ]
 
 
