@@ -226,6 +226,9 @@ def skip_undo(
     lease of the annotator in the evaluation (the pair they got next) is released,
     so they hold one lease. Writes an AnswerChange (state: skipped -> leased).
 
+    The same undo repeated while the lease it made is live returns that lease and
+    changes nothing (a client's retry).
+
     Returns the assignment, leased, with its comparison, evaluation, prompt and
     generations loaded. Raises Assignment.DoesNotExist for another annotator's
     assignment, UndoRefused (too late, not skipped, pair filled meanwhile) or
@@ -255,6 +258,10 @@ def skip_undo(
         evaluation = comparison.evaluation
         if evaluation.status != Evaluation.Status.OPEN:
             raise EvaluationClosed(CLOSED)
+        if assignment.state == State.LEASED and _undone(assignment, now):
+            # The same undo again (a retry after a lost reply): the pair is
+            # theirs already, as the first one answered; nothing changes.
+            return assignment
         if assignment.state != State.SKIPPED:
             raise UndoRefused(UNDO_NOT_SKIPPED)
         if assignment.ended_at is None or now - assignment.ended_at > timedelta(
@@ -289,6 +296,20 @@ def skip_undo(
             comparison_ids=[comparison.pk, *(lease.comparison_id for lease in released)]
         )
     return assignment
+
+
+def _undone(assignment: Assignment, now: datetime) -> bool:
+    """Whether the assignment's live lease is the one an undo of its skip made."""
+    return (
+        assignment.expires_at > now
+        and AnswerChange.objects.filter(
+            assignment=assignment,
+            field=AnswerChange.Field.STATE,
+            old_value=State.SKIPPED.value,
+            new_value=State.LEASED.value,
+            changed_at=assignment.leased_at,
+        ).exists()
+    )
 
 
 def _has_room(
