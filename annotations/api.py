@@ -74,8 +74,9 @@ _ANSWER_ERRORS = {
     401: _ERRORS[401],
     403: OpenApiResponse(
         RefusalSerializer,
-        description="You are no longer in the pool: answer refused, nothing "
-        "stored, your lease released, no next pair",
+        description="Answer refused, nothing stored, your lease released, no "
+        "next pair. Code 'not_in_pool': you are no longer in the pool; 'paused': "
+        "your work on the evaluation is paused (detail says why)",
     ),
     404: _ERRORS[404],
     409: OpenApiResponse(

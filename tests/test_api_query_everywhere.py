@@ -157,3 +157,18 @@ def test_a_page_that_is_no_page_number_is_a_400_naming_it(admin, page):
     past = admin.get("/api/evaluations/", {"page": "9"})
     assert past.status_code == 404
     assert past.json()["detail"] == "page: That page contains no results"
+
+
+def test_the_schema_says_an_answer_is_refused_403_when_paused(admin):
+    """A paused annotator's answer is a 403 'paused', but the schema's 403 of the
+    answer endpoints spoke only of leaving the pool."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    for path in (
+        "/api/assignments/{assignment_id}/rating/",
+        "/api/assignments/{assignment_id}/skip/",
+        "/api/assignments/{assignment_id}/flag/",
+        "/api/items/{token}/answer/",
+    ):
+        refused = schema["paths"][path]["post"]["responses"]["403"]["description"]
+        assert "'paused'" in refused, path
+        assert "'not_in_pool'" in refused, path
