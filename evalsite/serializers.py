@@ -17,7 +17,14 @@ def unknown_field_errors(
         name for name, field in serializer.fields.items() if not field.read_only
     )
     message = f"unknown field; use {', '.join(writable)}"
-    return {name: [message] for name in sorted(set(data) - known)}
+    return {_shown(name): [message] for name in sorted(set(data) - known)}
+
+
+def _shown(name: object) -> str:
+    """A body's unknown field name as an answer can print it: at most 40
+    characters, a lone surrogate (valid in JSON, not in UTF-8) escaped; echoed as
+    it came, ``{"\\ud800": 1}`` made the answer itself fail (a 500)."""
+    return str(name)[:40].encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class NumberField(serializers.FloatField):

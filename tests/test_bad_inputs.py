@@ -598,6 +598,26 @@ def test_a_body_nested_too_deeply_for_the_decoder_is_a_400(client, stored, db, u
     assert counts() == before
 
 
+@pytest.mark.parametrize("url", ["rating", "chat-models"])
+def test_an_unknown_field_named_by_a_lone_surrogate_is_a_400(client, stored, db, url):
+    """``{"\\ud800": 1}`` is valid JSON but its name no UTF-8: the 400 naming it
+    failed to render, a 500. A long unknown name was echoed whole."""
+    before = counts()
+    if url == "rating":
+        client.force_login(stored["annotator"])
+        path = f"/api/assignments/{stored['lease'].pk}/rating/"
+    else:
+        client.force_login(stored["admin"])
+        path = "/api/chat-models/"
+    body = '{"choice": 1, "\\ud800": 1, "' + "k" * 5000 + '": 2}'
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    fields = response.json().get("fields", response.json())
+    assert "\\ud800" in fields
+    assert "k" * 40 in fields
+    assert counts() == before
+
+
 RATING_PAGE = [
     pytest.param("rate", {"choice": "1", "comment": f"a{NUL}"}, "comment", id="rate"),
     pytest.param("skip", {"comment": NUL}, "comment", id="skip"),
