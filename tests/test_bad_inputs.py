@@ -618,6 +618,39 @@ def test_an_unknown_field_named_by_a_lone_surrogate_is_a_400(client, stored, db,
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"choice": 1, "safety_a": "\\ud800", "safety_b": "safe"}',
+        '{"action": "\\ud800"}',
+    ],
+    ids=["safety", "action"],
+)
+def test_a_lone_surrogate_echoed_by_a_message_is_a_400(client, stored, db, body):
+    """DRF's "\\ud800" is not a valid choice." could not be written as UTF-8: a
+    500 on the rating and item answer endpoints, the chat models' too."""
+    before = counts()
+    client.force_login(stored["annotator"])
+    pair = client.get(f"/api/assignments/{stored['lease'].pk}/").json()
+    url = (
+        pair["answer_url"]
+        if "action" in body
+        else f"/api/assignments/{pair['assignment']}/rating/"
+    )
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "\\ud800" in response.json()["detail"]
+    client.force_login(stored["admin"])
+    response = client.post(
+        "/api/chat-models/",
+        '{"name": "m", "base_url": "http://127.0.0.1:9/v1", "model_id": "m", '
+        '"system_prompt_preset": "\\ud800"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert counts() == before
+
+
 RATING_PAGE = [
     pytest.param("rate", {"choice": "1", "comment": f"a{NUL}"}, "comment", id="rate"),
     pytest.param("skip", {"comment": NUL}, "comment", id="skip"),
