@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import KnownQueryParameters
+
 from . import selectors
 from .item_selectors import AS_PAIR, item_for_annotator, item_read, item_view
 from .models import Assignment, Evaluation, QualityTask
@@ -72,8 +74,9 @@ _ANSWER_ERRORS = {
     401: _ERRORS[401],
     403: OpenApiResponse(
         RefusalSerializer,
-        description="You are no longer in the pool: answer refused, nothing "
-        "stored, your lease released, no next pair",
+        description="Answer refused, nothing stored, your lease released, no "
+        "next pair. Code 'not_in_pool': you are no longer in the pool; 'paused': "
+        "your work on the evaluation is paused (detail says why)",
     ),
     404: _ERRORS[404],
     409: OpenApiResponse(
@@ -247,7 +250,7 @@ class NextPairView(APIView):
         return Response(_pair(assignment))
 
 
-class AssignmentView(APIView):
+class AssignmentView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="assignment_read",
         responses={200: PairSerializer, 404: _ERRORS[404]},
@@ -324,7 +327,7 @@ class FlagView(APIView):
         )
 
 
-class ItemView(APIView):
+class ItemView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="item_read",
         responses={200: PairSerializer, 404: _ERRORS[404]},

@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evalsite.query_parameters import KnownQueryParameters
+
 from . import selectors
 from .item_selectors import item_view
 from .models import Assignment, Evaluation, Rating
@@ -28,11 +30,13 @@ from .services.assignment_errors import (
     EvaluationClosed,
     InvalidAnswer,
     NotInPool,
+    Paused,
 )
 
 _STATUS = {
     InvalidAnswer: status.HTTP_400_BAD_REQUEST,
     NotInPool: status.HTTP_403_FORBIDDEN,
+    Paused: status.HTTP_403_FORBIDDEN,
     EvaluationClosed: status.HTTP_409_CONFLICT,
 }
 _NOT_FOUND = NOT_FOUND
@@ -41,7 +45,14 @@ _ERRORS = {
         ErrorSerializer,
         description="Bad input; the detail (or the key) names the field",
     ),
-    404: OpenApiResponse(description="Not found, or another annotator's"),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Code 'not_in_pool': you are no longer in the evaluation's "
+        "pool; 'paused': your work on it is paused (detail says why)",
+    ),
+    404: OpenApiResponse(
+        ErrorSerializer, description="Not found, or another annotator's"
+    ),
 }
 
 
@@ -73,7 +84,7 @@ def _own(rating: Rating) -> selectors.RecentRating:
     )
 
 
-class RecentRatingsView(APIView):
+class RecentRatingsView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="evaluation_recent_ratings",
         responses={200: OwnRatingSerializer(many=True), 404: _ERRORS[404]},
@@ -87,7 +98,7 @@ class RecentRatingsView(APIView):
         return Response(OwnRatingSerializer(recent, many=True).data)
 
 
-class RatingChangeView(APIView):
+class RatingChangeView(KnownQueryParameters, APIView):
     @extend_schema(
         operation_id="rating_read",
         responses={200: OwnRatingSerializer, 404: _ERRORS[404]},
@@ -151,6 +162,7 @@ class SkipUndoView(APIView):
         request=None,
         responses={
             200: PairSerializer,
+            403: _ERRORS[403],
             404: _ERRORS[404],
             409: OpenApiResponse(
                 ErrorSerializer,

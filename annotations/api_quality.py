@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evalsite.imports.api import RESPONSES, ImportSerializer, ImportView
+from evalsite.query_parameters import KnownQueryParameters
 
 from .evaluation_serializers import EvaluationKeyField
 from .models import Evaluation
@@ -102,7 +103,7 @@ def _row(row: QualityRow) -> dict:
     }
 
 
-class EvaluationQualityView(APIView):
+class EvaluationQualityView(KnownQueryParameters, APIView):
     """Quality-control figures per annotator of an evaluation, live: gold accuracy,
     self-consistency, agreement with the others, seconds, ties and side bias, with
     the warnings the evaluation's thresholds raise (docs/quality-control.md)."""

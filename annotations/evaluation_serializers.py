@@ -12,7 +12,7 @@ from evalsite.imports.limits import (
     MAX_TEXT_CHARS,
     MAX_USERNAME_CHARS,
 )
-from evalsite.serializers import KnownFields, NameField
+from evalsite.serializers import KnownFields, NameField, NumberField
 from generations.models import ChatModel, PromptSet
 
 from .evaluation_selectors import (
@@ -129,7 +129,7 @@ class EvaluationCreateSerializer(KnownFields, serializers.Serializer):
         default=10,
         help_text="Adaptive: narrow the scores of this many best models first.",
     )
-    adaptive_width = serializers.FloatField(
+    adaptive_width = NumberField(
         min_value=0,
         default=1.0,
         help_text="Adaptive: the 95 % interval width (log-score) that is narrow "
@@ -141,7 +141,7 @@ class EvaluationCreateSerializer(KnownFields, serializers.Serializer):
         help_text="Head-to-head: stop handing out pairs when the always-valid "
         "sequence has decided (docs/sequential.md).",
     )
-    stop_width = serializers.FloatField(
+    stop_width = NumberField(
         required=False,
         allow_null=True,
         default=None,

@@ -118,6 +118,9 @@ def _parse_preference(text: str) -> int:
 def parse_choice(scale: str, raw: object) -> int:
     """Read a choice as shown (positive prefers A); raise ValueError when off the scale."""
     low, high = bounds(scale)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        # A page's form sent without an answer picked: say so, not "None is off".
+        raise ValueError(f"none given; pick one from {high} to {low}")
     if isinstance(raw, bool):
         raise ValueError(f"expected a value from {high} to {low}")
     if scale == "preference" and isinstance(raw, str) and ":" in raw:

@@ -6,7 +6,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evalsite.serializers import KnownFields
+from evalsite.api_errors import printable
+from evalsite.serializers import KnownFields, NumberField
 
 from .models import Assignment, Evaluation, Rating
 from .services.assignment_errors import AssignmentError, InvalidAnswer
@@ -187,7 +188,7 @@ class RatingInSerializer(KnownFields, serializers.Serializer):
         required=False,
         help_text="Safety of Model B's response; as ``safety_a``.",
     )
-    seconds = serializers.FloatField(
+    seconds = NumberField(
         required=False,
         allow_null=True,
         min_value=0,
@@ -332,7 +333,7 @@ def invalid_body(errors: dict) -> dict:
         f"{'body' if name == 'non_field_errors' else name}: {' '.join(messages)}"
         for name, messages in fields.items()
     )
-    return {"detail": detail, "code": "invalid", "fields": fields}
+    return printable({"detail": detail, "code": "invalid", "fields": fields})
 
 
 def refusal_body(error: AssignmentError) -> dict:
@@ -342,7 +343,7 @@ def refusal_body(error: AssignmentError) -> dict:
     body = {"detail": error.message, "code": error.code}
     if isinstance(error, InvalidAnswer):
         body["fields"] = {error.field: [error.reason]}
-    return body
+    return printable(body)
 
 
 class RatingChangeInSerializer(KnownFields, serializers.Serializer):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 FORMAT = api_settings.URL_FORMAT_OVERRIDE  # "format"
@@ -49,6 +50,25 @@ class FormatChecked(DefaultContentNegotiation):
                            f"{', '.join(formats)}"}
             )  # fmt: skip
         return super().select_renderer(request, renderers, format_suffix)
+
+
+class PageNumbers(PageNumberPagination):
+    """DRF's page numbers, with a ``page`` that is no page number (``abc``, ``0``,
+    ``-1``) a 400 naming it; DRF's 404 "Invalid page." read as if the list were
+    missing. A page past the last stays a 404, naming the parameter."""
+
+    invalid_page_message = "page: {message}"
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw in (None, "") or raw in self.last_page_strings:
+            return super().get_page_number(request, paginator)
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise ValidationError(
+                {"detail": f"{self.page_query_param}: {raw[:20]!r} is not a page "
+                           "number; use 1, 2, ... or last"}
+            )  # fmt: skip
+        return int(raw)
 
 
 class KnownQueryParameters:

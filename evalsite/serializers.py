@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.db import models
 from rest_framework import serializers
 
 from evalsite.imports.limits import MAX_NAME_CHARS
@@ -18,7 +19,24 @@ def unknown_field_errors(
         name for name, field in serializer.fields.items() if not field.read_only
     )
     message = f"unknown field; use {', '.join(writable)}"
-    return {name: [message] for name in sorted(set(data) - known)}
+    return {_shown(name): [message] for name in sorted(set(data) - known)}
+
+
+def _shown(name: object) -> str:
+    """A body's unknown field name as an answer can print it: at most 40
+    characters, a lone surrogate (valid in JSON, not in UTF-8) escaped; echoed as
+    it came, ``{"\\ud800": 1}`` made the answer itself fail (a 500)."""
+    return str(name)[:40].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class NumberField(serializers.FloatField):
+    """DRF's FloatField, refusing a JSON ``true`` or ``false``: ``float(True)`` is
+    1.0, so ``"seconds": true`` was stored as one second (a third API pass)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 # A body's fields must be the serializer's own: DRF passes over the others in
@@ -29,6 +47,11 @@ def unknown_field_errors(
 class KnownFields:
     # Names a body may carry beside the serializer's fields (a browser form's token).
     also_known: frozenset = frozenset()
+    # A model serializer's float fields refuse booleans too (NumberField).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: NumberField,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and (

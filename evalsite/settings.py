@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     ],
     # DRF's, with a ?format= no renderer takes a 400 naming it, not a 404.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "evalsite.query_parameters.FormatChecked",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "evalsite.query_parameters.PageNumbers",
     "PAGE_SIZE": 100,
     # Generous: an annotator clicking once a second makes about 60 requests a minute.
     "DEFAULT_THROTTLE_CLASSES": [

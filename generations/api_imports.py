@@ -18,6 +18,7 @@ from evalsite.imports.api import (
     ImportView,
     LineErrorSerializer,
 )
+from evalsite.query_parameters import KnownQueryParameters
 
 from .models import ImportJob
 from .services.import_jobs import import_job_create, import_job_status
@@ -100,7 +101,7 @@ class ImportJobStatusSerializer(serializers.Serializer):
     errors = LineErrorSerializer(many=True)
 
 
-class ImportJobStatusView(APIView):
+class ImportJobStatusView(KnownQueryParameters, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses=ImportJobStatusSerializer)

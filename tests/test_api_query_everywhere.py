@@ -94,3 +94,81 @@ def test_the_consistency_upload_and_start_answers_are_typed(admin):
     assert set(components[queued["$ref"].rsplit("/", 1)[1]]["properties"]) == {"queued"}
     busy = start["responses"]["503"]["content"]["application/json"]["schema"]
     assert busy == {"$ref": "#/components/schemas/Error"}
+
+
+def test_an_annotators_reads_refuse_a_query_parameter_naming_it():
+    """``GET /api/assignments/<id>/?foo=1`` (and the item, recent ratings, one
+    rating, the quality figures, an import's status) answered 200 as if the
+    parameter meant something (a third API pass)."""
+    evaluation, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    client = APIClient()
+    client.force_authenticate(user)
+    pair = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    rated = client.post(
+        f"/api/assignments/{pair['assignment']}/rating/", {"choice": 1, "seconds": 2}
+    ).json()
+    assert rated["created"] is True
+    rating = client.get(f"/api/evaluations/{evaluation.pk}/ratings/recent/").json()
+    for url in (
+        f"/api/assignments/{pair['assignment']}/",
+        f"/api/items/{pair['item']}/",
+        f"/api/evaluations/{evaluation.pk}/ratings/recent/",
+        f"/api/ratings/{rating[0]['id']}/",
+    ):
+        response = client.get(url, {"foo": "1"})
+        assert response.status_code == 400, (url, response.content)
+        assert response.json()["detail"] == "foo: unknown parameter; use format"
+        assert client.get(url, {"format": "json"}).status_code == 200, url
+    staff = APIClient()
+    staff.force_authenticate(make_user("api-admin-reads", roles.ADMIN))
+    url = f"/api/evaluations/{evaluation.pk}/quality/"
+    response = staff.get(url, {"foo": "1"})
+    assert response.status_code == 400, response.content
+    assert staff.get(url).status_code == 200
+
+
+def test_the_schema_documents_the_404_body_of_rating_changes_and_undo(admin):
+    """``/api/ratings/<id>/``, ``.../ratings/recent/`` and ``undo-skip`` answer
+    404 with ``{detail, code}`` but the schema gave their 404s no body."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    for path, method in (
+        ("/api/ratings/{rating_id}/", "get"),
+        ("/api/ratings/{rating_id}/", "patch"),
+        ("/api/evaluations/{evaluation_id}/ratings/recent/", "get"),
+        ("/api/assignments/{assignment_id}/undo-skip/", "post"),
+    ):
+        body = paths[path][method]["responses"]["404"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": "#/components/schemas/Error"}, path
+    undo = paths["/api/assignments/{assignment_id}/undo-skip/"]["post"]
+    assert "paused" in undo["responses"]["403"]["description"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "٢"])
+def test_a_page_that_is_no_page_number_is_a_400_naming_it(admin, page):
+    """``?page=abc`` answered 404 "Invalid page.", which reads as if the list were
+    missing and names no parameter (a third API pass)."""
+    response = admin.get("/api/evaluations/", {"page": page})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == (
+        f"page: {page!r} is not a page number; use 1, 2, ... or last"
+    )
+    assert admin.get("/api/evaluations/", {"page": "last"}).status_code == 200
+    past = admin.get("/api/evaluations/", {"page": "9"})
+    assert past.status_code == 404
+    assert past.json()["detail"] == "page: That page contains no results"
+
+
+def test_the_schema_says_an_answer_is_refused_403_when_paused(admin):
+    """A paused annotator's answer is a 403 'paused', but the schema's 403 of the
+    answer endpoints spoke only of leaving the pool."""
+    schema = admin.get("/api/schema/", {"format": "json"}).json()
+    for path in (
+        "/api/assignments/{assignment_id}/rating/",
+        "/api/assignments/{assignment_id}/skip/",
+        "/api/assignments/{assignment_id}/flag/",
+        "/api/items/{token}/answer/",
+    ):
+        refused = schema["paths"][path]["post"]["responses"]["403"]["description"]
+        assert "'paused'" in refused, path
+        assert "'not_in_pool'" in refused, path

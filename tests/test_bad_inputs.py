@@ -553,6 +553,8 @@ RATING_API = [
     pytest.param({"choice": 1, "seconds": "nan"}, "seconds", id="nan-seconds"),
     pytest.param({"choice": 1, "seconds": "Infinity"}, "seconds", id="inf-seconds"),
     pytest.param({"choice": 1, "seconds": 1e9}, "seconds", id="year-of-seconds"),
+    # float(True) is 1.0: stored as one second (a third API pass).
+    pytest.param({"choice": 1, "seconds": True}, "seconds", id="true-seconds"),
     pytest.param({"choice": TOO_BIG}, "choice", id="choice-2^31"),
     pytest.param({"choice": 4}, "choice", id="choice-off-scale"),
     pytest.param({"choice": f"1{NUL}"}, "choice", id="nul-choice"),
@@ -593,6 +595,59 @@ def test_a_body_nested_too_deeply_for_the_decoder_is_a_400(client, stored, db, u
     response = client.post(path, deep, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["detail"] == "JSON parse error - nested too deeply"
+    assert counts() == before
+
+
+@pytest.mark.parametrize("url", ["rating", "chat-models"])
+def test_an_unknown_field_named_by_a_lone_surrogate_is_a_400(client, stored, db, url):
+    """``{"\\ud800": 1}`` is valid JSON but its name no UTF-8: the 400 naming it
+    failed to render, a 500. A long unknown name was echoed whole."""
+    before = counts()
+    if url == "rating":
+        client.force_login(stored["annotator"])
+        path = f"/api/assignments/{stored['lease'].pk}/rating/"
+    else:
+        client.force_login(stored["admin"])
+        path = "/api/chat-models/"
+    body = '{"choice": 1, "\\ud800": 1, "' + "k" * 5000 + '": 2}'
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    fields = response.json().get("fields", response.json())
+    assert "\\ud800" in fields
+    assert "k" * 40 in fields
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"choice": 1, "safety_a": "\\ud800", "safety_b": "safe"}',
+        '{"action": "\\ud800"}',
+    ],
+    ids=["safety", "action"],
+)
+def test_a_lone_surrogate_echoed_by_a_message_is_a_400(client, stored, db, body):
+    """DRF's "\\ud800" is not a valid choice." could not be written as UTF-8: a
+    500 on the rating and item answer endpoints, the chat models' too."""
+    before = counts()
+    client.force_login(stored["annotator"])
+    pair = client.get(f"/api/assignments/{stored['lease'].pk}/").json()
+    url = (
+        pair["answer_url"]
+        if "action" in body
+        else f"/api/assignments/{pair['assignment']}/rating/"
+    )
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "\\ud800" in response.json()["detail"]
+    client.force_login(stored["admin"])
+    response = client.post(
+        "/api/chat-models/",
+        '{"name": "m", "base_url": "http://127.0.0.1:9/v1", "model_id": "m", '
+        '"system_prompt_preset": "\\ud800"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
     assert counts() == before
 
 
@@ -654,6 +709,7 @@ EVALUATIONS = [
     # naming someone who is no annotator is refused naming the pool.
     pytest.param({"pool": ["no-such-annotator"]}, "pool", id="unknown-annotator"),
     pytest.param({"pool_size": 3}, "pool_size", id="unknown-field"),
+    pytest.param({"adaptive_width": True}, "adaptive_width", id="true-width"),
 ]
 
 

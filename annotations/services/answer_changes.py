@@ -195,7 +195,7 @@ def _check_editable(
     if membership is None:
         raise NotInPool(NO_LONGER_IN_POOL_CHANGE)
     if membership[0] is not None:
-        raise Paused(PAUSED)
+        raise Paused(membership[1] or PAUSED)
     window = selectors.ratings_window_ids(
         evaluation=evaluation, annotator_id=rating.annotator_id
     )
@@ -206,13 +206,13 @@ def _check_editable(
 
 
 def _membership(evaluation: Evaluation, user_id: int) -> tuple | None:
-    """The annotator's membership (``(paused_at,)``), locked after the pairs' rows as
-    the loop takes it (assignments.py), so a pause and a change are serialized;
-    None when they are not in the pool."""
+    """The annotator's membership (``(paused_at, pause_message)``), locked after the
+    pairs' rows as the loop takes it (assignments.py), so a pause and a change are
+    serialized; None when they are not in the pool."""
     return (
         PoolMember.objects.select_for_update(no_key=True)
         .filter(evaluation=evaluation, user_id=user_id)
-        .values_list("paused_at")
+        .values_list("paused_at", "pause_message")
         .first()
     )
 
@@ -225,6 +225,9 @@ def skip_undo(
     read under its row lock, so it never gets more than N ratings. Any other live
     lease of the annotator in the evaluation (the pair they got next) is released,
     so they hold one lease. Writes an AnswerChange (state: skipped -> leased).
+
+    The same undo repeated while the lease it made is live returns that lease and
+    changes nothing (a client's retry).
 
     Returns the assignment, leased, with its comparison, evaluation, prompt and
     generations loaded. Raises Assignment.DoesNotExist for another annotator's
@@ -255,6 +258,10 @@ def skip_undo(
         evaluation = comparison.evaluation
         if evaluation.status != Evaluation.Status.OPEN:
             raise EvaluationClosed(CLOSED)
+        if assignment.state == State.LEASED and _undone(assignment, now):
+            # The same undo again (a retry after a lost reply): the pair is
+            # theirs already, as the first one answered; nothing changes.
+            return assignment
         if assignment.state != State.SKIPPED:
             raise UndoRefused(UNDO_NOT_SKIPPED)
         if assignment.ended_at is None or now - assignment.ended_at > timedelta(
@@ -265,7 +272,7 @@ def skip_undo(
         if membership is None:
             raise NotInPool(NO_LONGER_IN_POOL)
         if membership[0] is not None:
-            raise Paused(PAUSED)
+            raise Paused(membership[1] or PAUSED)
         if not _has_room(comparison, annotator, now):
             raise UndoRefused(UNDO_FULL)
         released = list(live.filter(comparison_id__in=others))
@@ -289,6 +296,20 @@ def skip_undo(
             comparison_ids=[comparison.pk, *(lease.comparison_id for lease in released)]
         )
     return assignment
+
+
+def _undone(assignment: Assignment, now: datetime) -> bool:
+    """Whether the assignment's live lease is the one an undo of its skip made."""
+    return (
+        assignment.expires_at > now
+        and AnswerChange.objects.filter(
+            assignment=assignment,
+            field=AnswerChange.Field.STATE,
+            old_value=State.SKIPPED.value,
+            new_value=State.LEASED.value,
+            changed_at=assignment.leased_at,
+        ).exists()
+    )
 
 
 def _has_room(

@@ -259,3 +259,22 @@ def test_late_submit_after_the_pair_went_elsewhere_is_explained(db):
     )
     assert "went to another annotator" in response.content.decode()
     assert not Rating.objects.exists()
+
+
+@pytest.mark.parametrize("fragment", [False, True])
+def test_submit_without_a_choice_says_none_was_picked(db, fragment):
+    """Submit pressed with no answer picked (the page without JavaScript, or a
+    form built by hand) said "choice: None is off the scale (3 to -3)"."""
+    evaluation, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    headers = {"X-Requested-With": "fetch"} if fragment else {}
+    response = logged_in(user).post(
+        f"/assignments/{lease.pk}/answer/",
+        {"action": "rate", "seconds": "3"},
+        follow=not fragment,
+        headers=headers,
+    )
+    text = response.json()["error"] if fragment else response.content.decode()
+    assert "choice: none given; pick one from 3 to -3" in text
+    assert "None" not in text
+    assert not Rating.objects.exists()

@@ -111,6 +111,26 @@ def test_the_api_undoes_a_skip_in_time_only(db):
     assert late.json()["code"] == "undo_refused"
 
 
+def test_the_same_undo_sent_twice_answers_the_pair_both_times(db):
+    """A client retrying an undo whose reply was lost got 409 "That pair is not
+    skipped", though the undo had been done (a rating or skip sent twice answers
+    as the first did). A pair never skipped is still refused."""
+    evaluation, _, (user,) = build_evaluation(pairs=3, annotators=1, per_pair=1)
+    client = _api(user)
+    first = client.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    url = f"/api/assignments/{first['assignment']}/undo-skip/"
+    never = client.post(url)
+    assert (never.status_code, never.json()["code"]) == (409, "undo_refused")
+    client.post(f"/api/assignments/{first['assignment']}/skip/")
+    back = client.post(url)
+    again = client.post(url)
+    assert back.status_code == again.status_code == 200, again.content
+    assert again.json() == back.json()
+    assert AnswerChange.objects.count() == 1
+    assert Assignment.objects.get(pk=first["assignment"]).state == "leased"
+    assert Assignment.objects.filter(annotator=user, state="leased").count() == 1
+
+
 def test_the_schema_documents_the_controls(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert "patch" in schema["paths"]["/api/ratings/{rating_id}/"]

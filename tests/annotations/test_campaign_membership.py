@@ -420,3 +420,30 @@ def test_a_participant_who_runs_out_of_pairs_before_the_quota_gets_the_code(db, 
     # Someone who rated nothing is not done: nothing left is only nothing left.
     assert services.assignment_next(evaluation=evaluation, annotator=fresh) is None
     assert PoolMember.objects.get(user=fresh).completed_at is None
+
+
+def test_undoing_a_skip_or_changing_a_rating_when_paused_is_a_403_with_the_message(
+    db,
+):
+    """Undo-skip and a rating's change answered a paused annotator 409 with a
+    generic text, where the next pair and an answer say 403 and the admin's
+    message (a third API pass)."""
+    evaluation, _, (user,) = build_evaluation(pairs=3, annotators=1, per_pair=1)
+    api = APIClient()
+    api.force_authenticate(user)
+    first = api.post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    rated = api.post(
+        f"/api/assignments/{first['assignment']}/rating/", {"choice": 1, "seconds": 3}
+    ).json()
+    skipped = rated["next"]["assignment"]
+    api.post(f"/api/assignments/{skipped}/skip/")
+    annotator_pause(evaluation=evaluation, annotator=user, message="Paused: see mail.")
+    rating = Rating.objects.get()
+    refused = {"detail": "Paused: see mail.", "code": "paused"}
+    response = api.post(f"/api/assignments/{skipped}/undo-skip/")
+    assert (response.status_code, response.json()) == (403, refused)
+    response = api.patch(f"/api/ratings/{rating.pk}/", {"choice": -3}, format="json")
+    assert (response.status_code, response.json()) == (403, refused)
+    rating.refresh_from_db()
+    assert rating.choice == 1
+    assert Assignment.objects.get(pk=skipped).state == Assignment.State.SKIPPED

@@ -48,6 +48,8 @@ def test_the_list_refuses_a_filter_it_does_not_have(api):
         ({"system_prompt_preset": "custom"}, "system_prompt"),
         ({"system_prompt_preset": "custom", "system_prompt": " \n"}, "system_prompt"),
         ({"request_timeout": 1e308}, "request_timeout"),
+        # float(True) is 1.0: a JSON true was stored as a temperature of 1.
+        ({"temperature": True}, "temperature"),
         (
             {"request_timeout": settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT + 1},
             "request_timeout",
