@@ -352,3 +352,16 @@ def test_the_options_form_offers_only_what_the_evaluation_takes(researcher_clien
     assert _select_values(html, "interval") == ["bootstrap", "wilson"]
     assert 'max="100000"' in html
     assert 'name="ties"' not in html
+
+
+def test_a_count_of_one_pair_reads_pair_not_pairs(researcher_client):
+    """A new-researcher pass: the agreement table of an evaluation whose one pair
+    has two ratings read "1 pairs" in every row."""
+    comparison = ComparisonFactory()
+    RatingFactory(comparison=comparison, choice=1)
+    RatingFactory(comparison=comparison, choice=2)
+    page = researcher_client.get(f"/reports/{comparison.evaluation_id}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert ">1 pair</td>" in text
+    assert "1 pairs" not in text
