@@ -85,3 +85,26 @@ def test_pages_fit_a_phone(browser, live_server):
         assert row.bounding_box()["height"] < 400  # 59 names made it 5,000 px
     finally:
         context.close()
+
+
+def test_an_annotator_s_home_fits_a_phone(browser, live_server):
+    """A new-annotator pass: on a 390 px phone the table of their evaluations was
+    about 20 px wider than its card, so the card scrolled and the Start button sat
+    clipped against its edge."""
+    annotator = make_user("ann-phone", "annotator")
+    evaluation = head_to_head()
+    evaluation.pool.add(annotator)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        browser_login(page, live_server, "ann-phone")
+        page.goto(f"{live_server.url}/")
+        page.wait_for_load_state("load")
+        spill = page.evaluate(
+            "() => { const card = document.querySelector('section.card');"
+            " return card.scrollWidth - card.clientWidth; }"
+        )
+        assert spill <= 0
+        assert page.locator("button.start").is_visible()
+    finally:
+        context.close()
