@@ -6,7 +6,6 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evalsite.api_errors import printable
 from evalsite.serializers import KnownFields, NumberField
 
 from .models import Assignment, Evaluation, Rating
@@ -333,7 +332,7 @@ def invalid_body(errors: dict) -> dict:
         f"{'body' if name == 'non_field_errors' else name}: {' '.join(messages)}"
         for name, messages in fields.items()
     )
-    return printable({"detail": detail, "code": "invalid", "fields": fields})
+    return {"detail": detail, "code": "invalid", "fields": fields}
 
 
 def refusal_body(error: AssignmentError) -> dict:
@@ -343,7 +342,7 @@ def refusal_body(error: AssignmentError) -> dict:
     body = {"detail": error.message, "code": error.code}
     if isinstance(error, InvalidAnswer):
         body["fields"] = {error.field: [error.reason]}
-    return printable(body)
+    return body
 
 
 class RatingChangeInSerializer(KnownFields, serializers.Serializer):

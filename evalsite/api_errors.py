@@ -12,23 +12,8 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-def printable(data):
-    """An error body with every lone surrogate escaped (``\\ud800``). JSON may
-    carry one, the messages echo the value sent (``"\\ud800" is not a valid
-    choice.``), and the renderer cannot write it as UTF-8: the 400 became a 500."""
-    if isinstance(data, str):
-        return data.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(data, dict):
-        return {printable(key): printable(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [printable(value) for value in data]
-    return data
-
-
 def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
-    if response is not None and response.status_code == 400:
-        response.data = printable(response.data)
     if response is None or not isinstance(response.data, dict):
         return response
     if set(response.data) != {"detail"}:

@@ -255,6 +255,12 @@ REST_FRAMEWORK = {
     ],
     # DRF's, with a ?format= no renderer takes a 400 naming it, not a 404.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "evalsite.query_parameters.FormatChecked",
+    # DRF's JSON renderer, writing a lone surrogate it would echo as an escape
+    # (evalsite/renderers.py), and its browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "evalsite.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "evalsite.query_parameters.PageNumbers",
     "PAGE_SIZE": 100,
     # Generous: an annotator clicking once a second makes about 60 requests a minute.
