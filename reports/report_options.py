@@ -269,23 +269,31 @@ def tournament_problems(options: ReportOptions) -> list[str]:
     return problems
 
 
-def _only(option: Option, value: Any) -> Option:
-    return replace(option, choices=tuple(c for c in option.choices if c[0] == value))
+def _refused(name: str, value: Any, *, kind: str, scale: str) -> bool:
+    """Would ``scale_problems`` or ``tournament_problems`` refuse this value?"""
+    options = replace(ReportOptions(), **{name: value})
+    problems = scale_problems(options, scale)
+    if kind == "tournament":
+        problems += tournament_problems(options)
+    return any(problem.startswith(f"{name}:") for problem in problems)
 
 
 def offered_options(*, kind: str = "", scale: str = "") -> tuple[Option, ...]:
     """``OPTIONS`` as the report of an evaluation of ``kind`` on ``scale`` offers
-    them: without the values ``scale_problems`` and ``tournament_problems`` refuse,
-    and without ``ties``, which only a tournament's model counts. Unknown kind and
-    scale: all of them."""
+    them: without the choices ``scale_problems`` and ``tournament_problems``
+    refuse, and without ``ties``, which only a tournament's model counts. Unknown
+    kind and scale: all of them."""
     offered = []
     for option in OPTIONS:
         if option.name == "ties" and kind and kind != "tournament":
             continue
-        if option.name == "threshold" and scale in ("three", "preference"):
-            option = _only(option, 1)
-        if kind == "tournament" and option.name == "interval":
-            option = _only(option, "bootstrap")
+        if option.choices and not option.many:
+            kept = (
+                choice
+                for choice in option.choices
+                if not _refused(option.name, choice[0], kind=kind, scale=scale)
+            )
+            option = replace(option, choices=tuple(kept))
         if kind == "tournament" and option.name == "resamples":
             option = replace(option, maximum=TOURNAMENT_MAX_RESAMPLES)
         offered.append(option)
