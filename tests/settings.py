@@ -54,3 +54,8 @@ REST_FRAMEWORK = {
 # and the test client starts the middleware again for each client a test makes: about
 # 10 ms a client. With autorefresh it finds a file when it is asked for instead.
 WHITENOISE_AUTOREFRESH = True
+
+# After each transactional test the tables are emptied with DELETE instead of TRUNCATE
+# (tests/support/postgresql/base.py): a few milliseconds instead of about 0.4 s.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.support.postgresql"  # noqa: F405
