@@ -137,7 +137,7 @@ def _live_server_requests_end(request):
     """After a test on the live server, wait for the requests it still serves.
 
     A page closed at the end of a test may leave a request in flight (a figure, a
-    poll); the transactional test's flush then truncated the tables under it, and
+    poll); the transactional test's flush then emptied the tables under it, and
     PostgreSQL broke the deadlock by killing the flush (an error in teardown, seen
     once in a full run). The test settings count the requests being served
     (``tests.support.requests_in_flight``; the server's threads themselves may stay
