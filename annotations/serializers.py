@@ -9,8 +9,9 @@ from rest_framework import serializers
 from evalsite.serializers import KnownFields, NumberField
 
 from .models import Assignment, Evaluation, Rating
+from .services.answer_values import MAX_SECONDS
 from .services.assignment_errors import AssignmentError, InvalidAnswer
-from .services.assignments import MAX_COMMENT, MAX_SECONDS
+from .services.assignments import MAX_COMMENT
 
 
 def enum_schema(choices: list[tuple[str, str]]) -> dict:

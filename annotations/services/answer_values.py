@@ -1,13 +1,40 @@
-"""Checks of the values in an annotator's rating beyond its choice: the safety labels
-the preference scale may ask for."""
+"""Checks of the values in an annotator's answer: the choice, the seconds spent and
+the safety labels the preference scale may ask for. Each raises InvalidAnswer naming
+the field; an answer is checked before anything about the pair's state is decided."""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from evalsite.imports.limits import MAX_SECONDS
 
 from .. import scales
 from ..models import Evaluation
 from .assignment_errors import InvalidAnswer
 
 SAFETY_FIELDS = ("safety_a", "safety_b")
+
+
+def choice_clean(scale: str, choice: object) -> int:
+    """The choice as a point of ``scale``."""
+    try:
+        return scales.parse_choice(scale, choice)
+    except ValueError as error:
+        raise InvalidAnswer("choice", str(error)) from None
+
+
+def seconds_clean(seconds: object, *, leased_at: datetime, now: datetime) -> float:
+    """The seconds spent as sent (0 to MAX_SECONDS), or, when none are, the time
+    since the lease."""
+    if seconds is None or seconds == "":
+        return max(0.0, (now - leased_at).total_seconds())
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError, OverflowError):  # an integer too large too
+        raise InvalidAnswer("seconds", f"{seconds!r} is not a number") from None
+    if not 0 <= value <= MAX_SECONDS:
+        raise InvalidAnswer("seconds", f"{value} is outside 0 to {MAX_SECONDS}")
+    return value
 
 
 def safety_labels_clean(

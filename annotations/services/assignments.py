@@ -38,7 +38,7 @@ from django.utils import timezone
 from .. import scales
 from ..models import Assignment, Evaluation, Rating
 from . import answer_queries, stages
-from .answer_values import safety_labels_clean
+from .answer_values import choice_clean, safety_labels_clean, seconds_clean
 from .assignment_errors import (
     AssignmentEnded,
     AssignmentError,
@@ -77,7 +77,6 @@ __all__ = [
 
 State = Assignment.State
 _DONE_STATES = (State.SUBMITTED, State.SKIPPED, State.FLAGGED)
-MAX_SECONDS = 24 * 3600
 MAX_COMMENT = 2000
 LEASE_LOST = (
     "Your time on this pair ran out and it went to another annotator, "
@@ -122,18 +121,6 @@ class Recorded:
     rating: Rating | None = None
     created: bool = False
     refusal: AssignmentError | None = None
-
-
-def _clean_seconds(seconds: object, assignment: Assignment, now: datetime) -> float:
-    if seconds is None or seconds == "":
-        return max(0.0, (now - assignment.leased_at).total_seconds())
-    try:
-        value = float(seconds)
-    except (TypeError, ValueError, OverflowError):  # an integer too large too
-        raise InvalidAnswer("seconds", f"{seconds!r} is not a number") from None
-    if not 0 <= value <= MAX_SECONDS:
-        raise InvalidAnswer("seconds", f"{value} is outside 0 to {MAX_SECONDS}")
-    return value
 
 
 def answer_record(
@@ -187,20 +174,19 @@ def _rate(
     safety: tuple[object, object],
     now,
 ) -> Recorded:
+    comparison = assignment.comparison
+    evaluation = comparison.evaluation
+    # The answer is checked first: a bad one re-sent for a pair already answered is
+    # refused as the first would have been, not taken for a repeat.
+    value = choice_clean(evaluation.scale, choice)
+    safety_a, safety_b = safety_labels_clean(
+        evaluation, safety_a=safety[0], safety_b=safety[1]
+    )
+    spent = seconds_clean(seconds, leased_at=assignment.leased_at, now=now)
     if assignment.state == State.SUBMITTED:
         return _already_rated(assignment)
     if assignment.state in _DONE_STATES:
         return Recorded(assignment, refusal=_ended(assignment.state))
-    comparison = assignment.comparison
-    evaluation = comparison.evaluation
-    try:
-        value = scales.parse_choice(evaluation.scale, choice)
-    except ValueError as error:
-        raise InvalidAnswer("choice", str(error)) from None
-    safety_a, safety_b = safety_labels_clean(
-        evaluation, safety_a=safety[0], safety_b=safety[1]
-    )
-    spent = _clean_seconds(seconds, assignment, now)
     room = (comparison.pk, assignment.annotator_id, evaluation.annotators_per_pair)
     if not answer_queries.assignment_end(
         assignment_id=assignment.pk, state=State.SUBMITTED, now=now, room=room

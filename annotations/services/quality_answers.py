@@ -21,18 +21,18 @@ from django.utils import timezone
 from .. import scales
 from ..models import Evaluation, QualityTask
 from . import pair_queries, stages
+from .answer_values import choice_clean, seconds_clean
 from .assignment_errors import (
     AssignmentEnded,
     AssignmentError,
     EvaluationClosed,
-    InvalidAnswer,
     LeaseLost,
     NotInPool,
     PairsBusy,
     Paused,
     QuotaDone,
 )
-from .assignments import CLOSED, LEASE_LOST, MAX_SECONDS, NO_LONGER_IN_POOL, Action
+from .assignments import CLOSED, LEASE_LOST, NO_LONGER_IN_POOL, Action
 from .leasing import PAUSED
 from .quality import pause_message, quality_check_annotator
 from .quality_serving import item_lease, item_next
@@ -126,6 +126,14 @@ def check_answer_submit(
                 task.state = TaskState.EXPIRED
                 task.save(update_fields=["state"])
             return CheckOutcome(task, evaluation, False, refusal, None, "")
+        # The answer is checked first: a bad one re-sent for a check already
+        # answered is refused as the first would have been.
+        answer = None
+        if action == Action.RATE:
+            answer = (
+                choice_clean(evaluation.scale, choice),
+                seconds_clean(seconds, leased_at=task.leased_at, now=now),
+            )
         if task.state == TaskState.ANSWERED:
             notes.append(ALREADY)
         elif task.state == TaskState.SKIPPED:
@@ -134,14 +142,7 @@ def check_answer_submit(
         elif task.state == TaskState.EXPIRED:
             refusal = LeaseLost(LEASE_LOST)
         else:
-            _store(
-                task,
-                action=action,
-                choice=choice,
-                seconds=seconds,
-                comment=comment,
-                now=now,
-            )
+            _store(task, action=action, answer=answer, comment=comment, now=now)
             created = True
             notes.append(_NOTICES.get(action, ""))
         if refusal is not None:
@@ -196,13 +197,12 @@ def _store(
     task: QualityTask,
     *,
     action: Action,
-    choice: object,
-    seconds: object,
+    answer: tuple[int, float] | None,
     comment: str,
     now,
 ) -> None:
-    """Store the answer on the task (validated first: nothing is written on bad
-    input). The score is from the candidate's view: the gold pair's candidate
+    """Store the answer on the task: a rate's ``answer`` is its checked (choice,
+    seconds). The score is from the candidate's view: the gold pair's candidate
     generation, or the repeated pair's candidate."""
     if action != Action.RATE:  # a flag on a check ends it as a skip, kept flagged
         task.state = TaskState.SKIPPED
@@ -213,19 +213,7 @@ def _store(
         task.comment = comment if task.flagged else ""
         task.save(update_fields=["state", "answered_at", "flagged", "comment"])
         return
-    try:
-        value = scales.parse_choice(task.evaluation.scale, choice)
-    except ValueError as error:
-        raise InvalidAnswer("choice", str(error)) from None
-    if seconds is None or seconds == "":
-        spent = max(0.0, (now - task.leased_at).total_seconds())
-    else:
-        try:
-            spent = float(seconds)
-        except (TypeError, ValueError, OverflowError):
-            raise InvalidAnswer("seconds", f"{seconds!r} is not a number") from None
-        if not 0 <= spent <= MAX_SECONDS:
-            raise InvalidAnswer("seconds", f"{spent} is outside 0 to {MAX_SECONDS}")
+    value, spent = answer
     task.state = TaskState.ANSWERED
     task.choice = value
     task.score = scales.candidate_score(value, candidate_on_left=task.candidate_on_left)

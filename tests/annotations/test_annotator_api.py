@@ -120,6 +120,35 @@ def test_bad_choice_is_refused_with_the_field_named(api_setup, choice):
     assert not Rating.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"choice": 4, "seconds": 3}, "choice"),
+        ({"choice": 1, "seconds": -1}, "seconds"),
+    ],
+)
+@pytest.mark.parametrize("first", ["rating", "skip"])
+def test_a_bad_answer_re_sent_for_an_answered_pair_is_refused(
+    api_setup, body, field, first
+):
+    """Checked before the pair's state: a repeat is no way round the scale."""
+    evaluation, _, _, clients = api_setup
+    lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()
+    url = f"/api/assignments/{lease['assignment']}/"
+    done = clients[0].post(
+        url + first + "/", {"choice": 1, "seconds": 3}, format="json"
+    )
+    assert done.status_code in (200, 201)
+
+    again = clients[0].post(url + "rating/", body, format="json")
+
+    assert again.status_code == 400
+    assert list(again.json()["fields"]) == [field]
+    assert [r.choice for r in Rating.objects.all()] == (
+        [1] if first == "rating" else []
+    )
+
+
 def test_another_annotators_assignment_answers_404(api_setup):
     evaluation, _, _, clients = api_setup
     lease = clients[0].post(f"/api/evaluations/{evaluation.pk}/next/").json()

@@ -84,6 +84,24 @@ def test_a_repeat_comes_after_the_gap_with_the_sides_swapped():
     assert isinstance(outcome.following, Assignment)
 
 
+@pytest.mark.parametrize(
+    ("answer", "field"),
+    [({"choice": 5}, "choice"), ({"choice": 1, "seconds": "x"}, "seconds")],
+)
+def test_a_bad_answer_re_sent_for_an_answered_check_is_refused(answer, field):
+    evaluation, _, users, _ = checked_evaluation(golds=1, gold_rate=1.0)
+    user = users[0]
+    task = item_next(evaluation=evaluation, annotator=user)
+    check_answer_submit(task_id=task.pk, annotator=user, action="rate", choice=2)
+
+    with pytest.raises(services.InvalidAnswer) as refused:
+        check_answer_submit(task_id=task.pk, annotator=user, action="rate", **answer)
+
+    assert refused.value.field == field
+    task.refresh_from_db()
+    assert (task.state, task.choice) == (QualityTask.State.ANSWERED, 2)
+
+
 def test_a_check_lease_expires_and_the_check_is_served_again():
     evaluation, _, users, _ = checked_evaluation(golds=1, gold_rate=1.0)
     user, now = users[0], timezone.now()
