@@ -16,6 +16,20 @@ from .reward_downloads import TABLES, reward_csv
 from .reward_figures import NAMES, reward_figure
 from .views import view_report
 
+# Why a section below is empty for every rating of these scales (said on the page).
+SCALE_NOTES = {
+    Evaluation.Scale.THREE: (
+        "Three-point ratings (A / tie / B) say which response was chosen but not by "
+        "how much, and nothing on this page reads them: accuracy, safety and the "
+        "histograms need a preference or seven-point evaluation, the mean score per "
+        "rating a single-response (Likert) one."
+    ),
+    Evaluation.Scale.LIKERT: (
+        "A single-response (Likert) evaluation chooses no response: only the mean "
+        "score per Likert rating applies to it."
+    ),
+}
+
 
 def _report(request: HttpRequest, pk: int):
     """The evaluation and its report; ValueError for bad options."""
@@ -32,6 +46,7 @@ def reward(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "evaluation": evaluation,
         "report": report,
+        "scale_note": SCALE_NOTES.get(evaluation.scale, ""),
         "query": request.GET.urlencode(),
         "figure_names": NAMES,
         "tables": list(TABLES),

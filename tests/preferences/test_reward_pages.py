@@ -148,3 +148,24 @@ def test_the_evaluation_page_links_to_the_reward_report(client, researcher):
     client.force_login(researcher)
     page = client.get(f"/reports/{pair.evaluation_id}/").content.decode()
     assert f'href="/reports/{pair.evaluation_id}/reward/"' in page
+
+
+@pytest.mark.parametrize(
+    ("scale", "linked", "note"),
+    [
+        ("three", False, "Three-point ratings (A / tie / B) say which response"),
+        ("likert", True, "only the mean score per Likert rating applies"),
+        ("preference", True, None),
+    ],
+)
+def test_the_page_says_what_applies_to_the_scale(client, researcher, scale, linked,
+                                                 note):  # fmt: skip
+    single = {"kind": "single", "candidate": None, "baseline": None}
+    evaluation = EvaluationFactory(scale=scale, **(single if scale == "likert" else {}))
+    client.force_login(researcher)
+    report = client.get(f"/reports/{evaluation.pk}/").content.decode()
+    assert ('id="reward-link"' in report) is linked
+    page = client.get(f"/reports/{evaluation.pk}/reward/").content.decode()
+    assert ('id="reward-scale-note"' in page) is (note is not None)
+    if note:
+        assert note in page
