@@ -1,6 +1,8 @@
 """The annotator's controls over answers already given: undo a skip just made, and
 the page that changes one of their last ratings."""
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -120,6 +122,8 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
                 annotator=request.user,
                 choice=request.POST.get("choice", answer_changes.UNCHANGED),
                 comment=request.POST.get("rationale", answer_changes.UNCHANGED),
+                safety_a=request.POST.get("safety_a", answer_changes.UNCHANGED),
+                safety_b=request.POST.get("safety_b", answer_changes.UNCHANGED),
             )
         except services.AssignmentError as error_:
             error = error_.message
@@ -142,8 +146,14 @@ def rating_edit(request: HttpRequest, rating_id: int) -> HttpResponse:
             evaluation=own.comparison.evaluation, annotator_id=request.user.pk
         )
     )
+    pair = selectors.pair_view(own, with_counts=False)
     context = {
-        "pair": selectors.pair_view(own, with_counts=False),
+        "pair": pair,
+        # The labels given, checked (the sides as shown, as the rating keeps them).
+        "safety": [
+            dataclasses.replace(question, selected=getattr(rating, question.field))
+            for question in pair.safety
+        ],
         "rating": rating,
         "editable": editable,
         "error": error,

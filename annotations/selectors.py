@@ -31,11 +31,13 @@ class Turn:
 @dataclass(frozen=True)
 class SafetyQuestion:
     """The safety label of one response, as the rating page asks it: the form
-    field, the response's heading and (key, value, label) per label."""
+    field, the response's heading, (key, value, label) per label and the label
+    already given (``selected``: the edit page's; "" on the rating page)."""
 
     field: str
     heading: str
     keys: tuple[tuple[str, str, str], ...]
+    selected: str = ""
 
 
 def _safety_questions(evaluation: Evaluation) -> tuple[SafetyQuestion, ...]:

@@ -26,7 +26,7 @@ from ..models import (
     Rating,
 )
 from . import stages
-from .answer_values import safety_label_clean
+from .answer_values import choice_clean, safety_label_clean
 from .assignment_errors import (
     AssignmentError,
     EvaluationClosed,
@@ -147,10 +147,7 @@ def rating_revise(
         evaluation = rating.comparison.evaluation
         new = {}
         if choice is not UNCHANGED:
-            try:
-                new["choice"] = scales.parse_choice(evaluation.scale, choice)
-            except ValueError as error:
-                raise InvalidAnswer("choice", str(error)) from None
+            new["choice"] = choice_clean(evaluation.scale, choice)
         if comment is not UNCHANGED:
             new["comment"] = comment_clean(comment)
         for name, value in (("safety_a", safety_a), ("safety_b", safety_b)):

@@ -338,3 +338,34 @@ def test_the_admin_cannot_add_change_or_delete_a_rating(rated, admin_user):
     leases = Assignment.objects.count()
     assert page.get("/admin/annotations/assignment/add/").status_code == 403
     assert Assignment.objects.count() == leases
+
+
+def test_the_edit_page_shows_and_changes_the_safety_labels(db):
+    evaluation, _, (user, _other) = build_evaluation(
+        pairs=2, annotators=2, per_pair=2, scale="preference", safety_labels=True
+    )
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    rating = answer_submit(
+        assignment_id=lease.pk, annotator=user, action="rate", choice=3,
+        safety_a="safe", safety_b="unsafe",
+    ).rating  # fmt: skip
+    page = logged_in(user)
+    url = f"/ratings/{rating.pk}/edit/"
+    shown = page.get(url).content.decode()
+    assert 'name="safety_a" value="safe" data-key="z" required checked' in shown
+    assert 'name="safety_b" value="unsafe" data-key="m" checked' in shown
+
+    saved = page.post(url, {"choice": "3", "safety_a": "safe", "safety_b": "safe"})
+
+    assert saved.status_code == 302
+    stored = Rating.objects.get(pk=rating.pk)
+    assert (stored.safety_a, stored.safety_b) == ("safe", "safe")
+    change = AnswerChange.objects.get(rating=stored)
+    assert (change.field, change.old_value, change.new_value) == (
+        "safety_b",
+        "unsafe",
+        "safe",
+    )
+    bad = page.post(url, {"choice": "3", "safety_a": "maybe", "safety_b": "safe"})
+    assert bad.status_code == 400
+    assert "safety_a:" in bad.content.decode()

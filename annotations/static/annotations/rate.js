@@ -299,7 +299,8 @@
     send(action || "rate");
   });
 
-  // The page that changes a rating: number keys choose, Enter saves, Escape goes back.
+  // The page that changes a rating: the answer's keys (numbers, and letters for safety
+  // labels) choose, Enter saves, Escape goes back.
   function editKeys(event, editForm) {
     const target = event.target;
     if (target.tagName === "TEXTAREA") {
