@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
@@ -199,16 +200,36 @@ class ChatModelAdmin(CheckedJSONAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         """The number inputs say the bounds the model's validators check: Django
         gives a FloatField's input none, so -5 seconds or a temperature of 9 went
-        to the server before the admin learnt of them."""
+        to the server before the admin learnt of them. Read from the field's
+        Min/MaxValueValidators; top_p's and the timeout's validators are functions
+        (their lower bound excluded), so theirs are said here."""
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         bounds = {
-            "temperature": (0, 2),
             "top_p": (0, 1),
             "request_timeout": (0, settings.EVALSITE_GENERATION_SOFT_TIME_LIMIT),
-        }.get(db_field.name)
-        if bounds is not None:
-            field.widget.attrs.update(min=bounds[0], max=bounds[1])
+        }.get(db_field.name) or _validator_bounds(db_field)
+        if field is not None and isinstance(field.widget, forms.NumberInput):
+            for attribute, value in zip(("min", "max"), bounds, strict=True):
+                if value is not None:
+                    whole = float(value).is_integer()
+                    field.widget.attrs[attribute] = str(int(value) if whole else value)
         return field
+
+
+def _validator_bounds(db_field) -> tuple[float | None, float | None]:
+    """The least and greatest values a model field's validators allow (None: no
+    bound)."""
+    low = high = None
+    for validator in db_field.validators:
+        if not isinstance(validator, MinValueValidator | MaxValueValidator):
+            continue
+        limit = validator.limit_value
+        limit = limit() if callable(limit) else limit
+        if isinstance(validator, MinValueValidator):
+            low = limit
+        else:
+            high = limit
+    return low, high
 
 
 @admin.register(Generation)

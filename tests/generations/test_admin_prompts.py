@@ -2,6 +2,7 @@
 tokenizers, jobs started by the job pages."""
 
 import pytest
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.test import Client
 
 from generations.models import ChatModel, GenerationJob, Prompt
@@ -145,6 +146,18 @@ def test_adding_a_job_in_the_admin_leads_to_the_job_page(admin):
     )
     assert admin.post("/admin/generations/generationjob/add/", {}).status_code == 302
     assert not GenerationJob.objects.exists()
+
+
+def test_the_temperature_input_says_the_bounds_its_validators_check(admin, monkeypatch):
+    """Read from the model field, not restated in the admin."""
+    field = ChatModel._meta.get_field("temperature")
+    monkeypatch.setattr(
+        field, "validators", [MinValueValidator(0.5), MaxValueValidator(1.5)]
+    )
+    html = admin.get("/admin/generations/chatmodel/add/").content.decode()
+    tag = html.split('name="temperature"')[1].split(">")[0]
+    assert 'min="0.5"' in tag
+    assert 'max="1.5"' in tag
 
 
 def test_the_chat_model_form_s_number_inputs_say_their_bounds(admin, settings):
