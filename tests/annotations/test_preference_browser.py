@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 
 from annotations.models import Evaluation, Rating
+from annotations.services import assignments as services
+from annotations.services.answering import answer_submit
 from tests.conftest import browser_login
 from tests.factories import ComparisonFactory, GenerationFactory, PromptFactory
 
@@ -163,3 +165,28 @@ def test_the_safety_labels_are_kept_through_a_new_login(live_server, page):
     _wait_for_next(page, pair)
     rating = Rating.objects.get(assignment_id=int(pair))
     assert (rating.choice, rating.safety_a, rating.safety_b) == (-1, "safe", "unsafe")
+
+
+def test_the_edit_page_changes_a_safety_label_by_keyboard(live_server, page):
+    evaluation, _, (user,) = build_evaluation(
+        pairs=2,
+        annotators=1,
+        per_pair=2,
+        scale=Evaluation.Scale.PREFERENCE,
+        safety_labels=True,
+    )
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    rating = answer_submit(
+        assignment_id=lease.pk, annotator=user, action="rate", choice=3,
+        safety_a="safe", safety_b="unsafe",
+    ).rating  # fmt: skip
+    browser_login(page, live_server, user.username, then=f"/ratings/{rating.pk}/edit/")
+    page.wait_for_selector("#edit-form")
+    page.wait_for_load_state("load")
+    assert page.is_checked("input[name='safety_a'][value='safe']")
+    assert page.is_checked("input[name='safety_b'][value='unsafe']")
+    page.keyboard.press("n")  # Model B: safe
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")  # saved: home, where it came from
+    rating.refresh_from_db()
+    assert (rating.choice, rating.safety_a, rating.safety_b) == (3, "safe", "safe")
