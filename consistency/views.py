@@ -146,6 +146,8 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"evaluation": evaluation, "shown": shown, "note": note, "keys": KEYS}
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
+    else:  # nothing to judge: none left, or no dialogue started yet
+        context["started"] = evaluation.dialogues.exists()
     return render(request, "consistency/judge.html", context)
 
 
