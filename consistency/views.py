@@ -30,10 +30,21 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     evaluations = ConsistencyEvaluation.objects.all()
     if not user.has_perm(VIEW):
         evaluations = evaluations.filter(annotators=user)
+    # Only a pool's annotators judge: a researcher outside it gets a link to the
+    # report, not one to a page that refuses them.
+    judging = set(
+        ConsistencyEvaluation.objects.filter(annotators=user).values_list(
+            "pk", flat=True
+        )
+    )
     return render(
         request,
         "consistency/list.html",
-        {"evaluations": evaluations, "can_view": user.has_perm(VIEW)},
+        {
+            "evaluations": evaluations,
+            "can_view": user.has_perm(VIEW),
+            "judging": judging,
+        },
     )
 
 
@@ -84,6 +95,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "retrying": selectors.retrying_dialogues(evaluation=evaluation),
             "instructions": evaluation.instructions.count(),
             "can_change": request.user.has_perm(CHANGE),
+            "judges": evaluation.annotators.filter(pk=request.user.pk).exists(),
         },
     )
 
@@ -134,6 +146,8 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"evaluation": evaluation, "shown": shown, "note": note, "keys": KEYS}
     if shown is not None:
         context["reply_html"] = mark_safe(render_markdown(shown.reply_text))
+    else:  # nothing to judge: none left, or no dialogue started yet
+        context["started"] = evaluation.dialogues.exists()
     return render(request, "consistency/judge.html", context)
 
 

@@ -57,6 +57,19 @@ def test_page_shows_instruction_dialogue_and_reply_but_no_model(client):
     assert ReplyJudgement.objects.filter(state="submitted", answer="yes").count() == 6
 
 
+def test_the_page_says_when_no_dialogue_has_been_started(client):
+    """A new-user pass: before an admin started the dialogues the page said
+    "Nothing left to judge here for now. Thank you!" to an annotator who had judged
+    nothing."""
+    (user,) = _users(1)
+    evaluation = build_evaluation(instructions=1, turns=1, annotators=[user])
+    evaluation.dialogues.all().delete()
+    client.force_login(user)
+    html = client.get(f"/consistency/{evaluation.pk}/judge/").content.decode()
+    assert "the dialogues have not been started" in html
+    assert "Nothing left" not in html
+
+
 def test_outsiders_and_bad_answers(client):
     member, outsider = _users(2)
     evaluation = build_evaluation(instructions=1, turns=1, annotators=[member])

@@ -39,6 +39,23 @@ def test_researcher_reads_admin_starts(client, researcher, admin_user, annotator
     assert client.get("/consistency/upload/").status_code == 200
 
 
+def test_only_the_pool_is_offered_judge_replies(client, researcher, annotator):
+    """A new-user pass: the list and the evaluation's page offered every researcher
+    Judge replies, a link to "Not allowed: you are not in this evaluation's annotator
+    pool"; they get the report, the pool's annotators the judging page."""
+    evaluation = build_evaluation(instructions=1, turns=1, annotators=[annotator])
+    judge_url = f"/consistency/{evaluation.pk}/judge/"
+    client.force_login(researcher)
+    assert client.get(judge_url).status_code == 403
+    for page in ("/consistency/", f"/consistency/{evaluation.pk}/"):
+        html = client.get(page).content.decode()
+        assert judge_url not in html, page
+        assert f"/consistency/{evaluation.pk}/report/" in html, page
+    evaluation.annotators.add(researcher)
+    for page in ("/consistency/", f"/consistency/{evaluation.pk}/"):
+        assert judge_url in client.get(page).content.decode(), page
+
+
 def test_dialogues_waiting_for_their_server_show_its_error(client, researcher):
     """A server that cannot be reached left dialogues "Queued" with nothing said;
     their last error is in their note, and the page shows it."""

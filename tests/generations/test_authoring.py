@@ -752,6 +752,25 @@ def test_a_writer_taken_out_of_the_pool_is_told_so(client, setup, writer):
     assert "Your account&#x27;s role may not open this page" not in page
 
 
+def test_a_turn_for_another_writers_draft_is_not_called_out_of_the_pool(
+    client, setup, writer
+):
+    """A new-user pass: a turn sent to a draft that is not the writer's (another
+    writer's, or none) said "You are no longer a writer of this prompt set" to a
+    writer still in the pool."""
+    other = make_user("other-writer", "annotator")
+    setup.writers.add(other)
+    theirs = _draft(setup, other, "chatgpt")
+    client.force_login(writer)
+    for pk in (theirs.pk, theirs.pk + 1000):
+        for action, data in (("turn", {"content": "Hi"}), ("withdraw", {})):
+            sent = client.post(f"/authoring/drafts/{pk}/{action}/", data)
+            assert sent.status_code == 403, action
+            assert sent.json() == {"error": "No such draft of yours."}
+    theirs.refresh_from_db()
+    assert theirs.turns == []
+
+
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_the_admin_form_refuses_replies_of_no_tokens(client, setup, admin_user, value):
     client.force_login(admin_user)

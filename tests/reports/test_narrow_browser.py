@@ -108,3 +108,55 @@ def test_an_annotator_s_home_fits_a_phone(browser, live_server):
         assert page.locator("button.start").is_visible()
     finally:
         context.close()
+
+
+def test_judge_and_authoring_pages_fit_a_phone(browser, live_server):
+    """A new-user pass at 390 px: the judge runs, a run's judgements and a writer's
+    authoring home scrolled the whole page sideways (a ``<table class="card">``
+    does not scroll inside itself: its box is the table's)."""
+    from generations.models import AuthoringSetup
+    from judges.models import Judgement, JudgeRun
+    from judges.services import templates
+    from tests.factories import PromptSetFactory
+    from tests.judges.conftest import build_evaluation
+
+    make_user("adm2", "admin")
+    evaluation = build_evaluation(pairs=2)
+    server = {"backend": "openai", "base_url": "http://h:1/v1"}
+    judge = templates.judge_create(
+        name="a judge with a long name",
+        chat_model=ChatModelFactory(name="judge model", **server),
+    )
+    run = JudgeRun.objects.create(evaluation=evaluation, judge=judge, status="finished")
+    for comparison in evaluation.comparisons.all():
+        Judgement.objects.create(
+            judge=judge,
+            comparison=comparison,
+            run=run,
+            template=judge.template,
+            scale=evaluation.scale,
+            candidate_on_left=True,
+            status="done",
+            choice=1,
+            score=1,
+            reply='{"verdict": "A>"} since the first response answers the question',
+        )
+    setup = AuthoringSetup.objects.create(
+        prompt_set=PromptSetFactory(name="written"),
+        model_a=ChatModelFactory(name="gpt-like", **server),
+        model_b=ChatModelFactory(name="llama-like", **server),
+    )
+    setup.writers.add(make_user("writer-phone", "annotator"))
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        browser_login(page, live_server, "adm2", then=None)
+        for path in ("/judges/runs/", f"/judges/runs/{run.pk}/"):
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            assert _overflow(page) <= 0, path
+        page.context.clear_cookies()
+        browser_login(page, live_server, "writer-phone", then="/authoring/")
+        assert _overflow(page) <= 0, "/authoring/"
+    finally:
+        context.close()
