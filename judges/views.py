@@ -42,7 +42,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 503
             else:
-                messages.success(request, f"{run}: {queued} judgements queued.")
+                # An unticked box cannot take an order away from a run (as the
+                # API's refusal says): say that the resume kept both.
+                kept = run.both_orders and not form.cleaned_data["both_orders"]
+                note = " It judges both orders, which a resume keeps." if kept else ""
+                messages.success(request, f"{run}: {queued} judgements queued.{note}")
                 return redirect(run)
         if status == 200:
             status = 400

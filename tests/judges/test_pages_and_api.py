@@ -100,6 +100,15 @@ def test_admin_starts_a_run_from_the_page_and_reads_escaped_replies(
         6,
         6,
     )
+    # Started again from the page with the box unticked: the run keeps both
+    # orders, and the page says so instead of a bare "0 judgements queued".
+    again = client.post(
+        "/judges/runs/", {"evaluation": evaluation.pk, "judge": text_judge.pk}
+    )
+    assert again["Location"] == f"/judges/runs/{run.pk}/"
+    said = client.get(again["Location"]).content.decode()
+    assert "0 judgements queued. It judges both orders, which a resume keeps." in said
+    assert JudgeRun.objects.get().both_orders
 
 
 def test_the_page_form_names_bad_fields(client, admin_user, evaluation):
