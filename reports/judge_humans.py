@@ -99,8 +99,8 @@ def judge_definitions(options: ReportOptions, rule: str) -> JudgeDefinitions:
     resamples = min(options.resamples, st.AGREEMENT_RESAMPLES)
     under = " (the report counts every rating; a pair's verdict is their majority)"
     return JudgeDefinitions(
-        human_verdict=f"the pair's outcome by the report's rule: {rule}, "
-        f"{st.RULE_TEXT[rule]}, tie threshold {options.threshold}"
+        human_verdict=f"the pair's outcome by the report's rule ({rule}): "
+        f"{st.RULE_TEXT[rule]}; tie threshold {options.threshold}"
         + (under if options.aggregation == "rating" else "")
         + "; pairs without human ratings are left out of agreement",
         judge_verdict="a parsed judgement's class from the candidate's view (win "

@@ -192,6 +192,11 @@ def test_human_verdict_is_the_reports_rule(judged):
     reports = judge_reports(evaluation, ReportOptions(aggregation="mean",
                                                       resamples=0))  # fmt: skip
     assert reports.human_rule == "mean"
+    # Said once: the rule's name, then what it is (it read "majority, majority ...").
+    assert reports.definitions.human_verdict.startswith(
+        "the pair's outcome by the report's rule (mean): outcome of the mean score "
+        "of a pair's ratings; tie threshold 1"
+    )
     (report,) = reports.judges
     assert report.majority.with_ties == pytest.approx(7 / 11)
 
