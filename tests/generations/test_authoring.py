@@ -267,6 +267,8 @@ def test_the_writer_page_and_a_reload_restore_the_draft(
     assert "Hello there" in page
     assert "gpt-like says 1" in page
     assert "llama-like says 1" in page
+    # A way back to the writer's prompt sets (the page had none but the site name).
+    assert '<a href="/authoring/">Write prompts</a> / draft' in page
     assert client.get("/authoring/").status_code == 200
 
 
