@@ -40,6 +40,7 @@ class QualityRow:
     pause_message: str
     quality: AnnotatorQuality
     participant_id: str = ""  # a crowd platform's id (PROLIFIC_PID), if they have one
+    completed_at: datetime | None = None  # when their quota was done, if it was
 
 
 def thresholds_of(evaluation: Evaluation) -> Thresholds:
@@ -126,14 +127,15 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
         thresholds=inputs.thresholds,
     )
     members = {
-        user_id: (username, paused_at, message, participant)
-        for user_id, username, paused_at, message, participant in (
+        user_id: rest
+        for user_id, *rest in (
             PoolMember.objects.filter(evaluation=evaluation).values_list(
                 "user_id",
                 "user__username",
                 "paused_at",
                 "pause_message",
                 "participant_id",
+                "completed_at",
             )
         )
     }
@@ -145,8 +147,9 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
     )
     rows = []
     for annotator_id in set(members) | outside:
-        username, paused_at, message, participant = members.get(
-            annotator_id, (names.get(annotator_id, str(annotator_id)), None, "", "")
+        username, paused_at, message, participant, completed_at = members.get(
+            annotator_id,
+            (names.get(annotator_id, str(annotator_id)), None, "", "", None),
         )
         quality = figures.get(annotator_id) or annotator_quality(
             annotator_id=annotator_id, ratings=[], thresholds=inputs.thresholds
@@ -160,6 +163,7 @@ def quality_rows(*, evaluation: Evaluation) -> list[QualityRow]:
                 pause_message=message,
                 quality=quality,
                 participant_id=participant,
+                completed_at=completed_at,
             )
         )
     return sorted(rows, key=lambda row: row.username)

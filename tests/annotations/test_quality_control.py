@@ -174,6 +174,24 @@ def test_page_shows_figures_and_highlights_warnings(client, campaign, researcher
     assert 'value="pause"' not in page.text  # researchers read, admins act
 
 
+def test_page_says_whose_quota_is_done(client, campaign, researcher):
+    """A crowd participant who finished read "Active", as one still rating."""
+    evaluation, _, (u0, u1, _) = campaign
+    PoolMember.objects.filter(evaluation=evaluation, user=u0).update(
+        quota=4, completed_at="2026-12-01T10:30:00Z"
+    )
+    client.force_login(researcher)
+    page = client.get(f"/evaluations/{evaluation.pk}/quality/").text
+
+    def state(user):
+        row = page.split(f'data-annotator="{user.username}"')[1].split("</tr>")[0]
+        return row.split('class="state">')[1].split("</td>")[0].strip()
+
+    assert state(u0).startswith("Done<br>")
+    assert "quota done 2026-12-01" in state(u0)
+    assert state(u1) == "Active"
+
+
 def test_page_is_for_researchers_and_admins(client, campaign, annotator):
     evaluation, _, _ = campaign
     client.force_login(annotator)
