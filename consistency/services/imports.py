@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from evalsite.imports.fields import known_fields
 from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
 from evalsite.imports.reader import (
@@ -37,6 +38,7 @@ from ..models import MAX_ANNOTATORS, MAX_PROBES, ConsistencyEvaluation, Instruct
 from .import_settings import settings_check
 
 CSV_COLUMNS = ("id", "system", "probes")
+FIELDS = ("id", "system", "attribute", "probes")
 
 
 def instructions_import(
@@ -55,7 +57,9 @@ def instructions_import(
     (``chat_models``, ``annotators``, ``annotators_per_reply``) that is wrong; then
     nothing is stored, the evaluation included.
     """
-    records = read_records(file_name=file_name, data=data, csv_columns=CSV_COLUMNS)
+    records = read_records(
+        file_name=file_name, data=data, csv_columns=CSV_COLUMNS, csv_known=FIELDS
+    )
     checked = check_records(records, _instruction_fields)
     _unique_ids(checked)
     try:
@@ -128,6 +132,8 @@ def _store(
 
 def _instruction_fields(record: Record) -> dict[str, Any]:
     data = record.data
+    # A misspelt optional field ("atribute") was dropped without a word.
+    known_fields(data, FIELDS)
     return {
         "external_id": text_field(data, "id", max_length=MAX_NAME_CHARS),
         "system_message": text_field(data, "system"),

@@ -126,6 +126,11 @@ def test_csv_with_probes_as_a_json_list(api):
         ({"id": "x", "system": "S", "probes": ["a\u0000"]}, "probes[0]", "NUL"),
         ({"id": ["x"], "system": "S", "probes": ["a"]}, "id", "string"),
         ({"system": "S", "probes": ["a"]}, "id", "missing"),
+        (
+            {"id": "x", "system": "S", "probes": ["a"], "atribute": "tone"},
+            "atribute",
+            "unknown field; the fields are id, system, attribute, probes",
+        ),
     ],
 )
 def test_bad_record_is_a_400_naming_line_and_field(api, record, field, message):
@@ -135,6 +140,16 @@ def test_bad_record_is_a_400_naming_line_and_field(api, record, field, message):
     assert (error["line"], error["field"]) == (2, field)
     assert message in error["message"]
     assert not ConsistencyEvaluation.objects.exists()
+    assert not Instruction.objects.exists()
+
+
+def test_an_unknown_csv_column_is_a_400_naming_it(api):
+    data = b'id,system,atribute,probes\nh,Be brief.,brevity,"[""One?""]"\n'
+    response = _post(api, data, name="i.csv")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["field"]) == (1, "atribute")
+    assert error["message"].startswith("unknown column; the columns are id, system")
     assert not Instruction.objects.exists()
 
 
