@@ -137,6 +137,22 @@ def test_best_of_both_streams_both_and_stores_the_choice(setup, writer, stub_rep
     assert AuthoringPreference.objects.count() == 1
 
 
+def test_the_replies_are_named_alike_before_and_after_they_come(
+    client, setup, writer, stub_replies
+):
+    """They read "Reply A/B" while streaming, "Reply A · gpt-like" after a reload."""
+    draft = _draft(setup, writer, "best_of_both")
+    client.force_login(writer)
+    url = f"/authoring/drafts/{draft.pk}/"
+    headings = ("<h2>Reply A · gpt-like</h2>", "<h2>Reply B · llama-like</h2>")
+    before = client.get(url).content.decode()  # the box the replies stream into
+    assert all(heading in before for heading in headings)
+    authoring.draft_user_turn_add(draft_id=draft.pk, writer=writer, content="Hi")
+    _reply(draft, writer)
+    after = client.get(url).content.decode()  # reloaded with both pending
+    assert all(heading in after for heading in headings)
+
+
 def test_a_stale_tab_s_choice_is_a_409_saying_reload(
     client, setup, writer, stub_replies
 ):
