@@ -119,6 +119,13 @@ def draft_choice_store(
         raise ValidationError({"strength": "Strength is 1 to 4, or none."})
     with transaction.atomic(durable=True):
         draft = open_draft(draft_id, writer)
+        if draft.method != Prompt.CollectionMethod.BEST_OF_BOTH:
+            # No page offers it: a crafted request was told about another tab.
+            raise ValidationError(
+                {
+                    "side": "This draft's method keeps every reply: there is none to choose."
+                }
+            )
         if not draft.pending:
             # The page showed two replies: another tab or window chose meanwhile.
             raise DraftChanged(

@@ -153,6 +153,18 @@ def test_the_replies_are_named_alike_before_and_after_they_come(
     assert all(heading in after for heading in headings)
 
 
+def test_a_choice_on_a_draft_of_another_method_says_there_is_none(
+    client, setup, writer, stub_replies
+):
+    """No page offers it; a crafted request was told another tab had chosen."""
+    draft = _draft(setup, writer, "chatgpt")
+    client.force_login(writer)
+    response = client.post(f"/authoring/drafts/{draft.pk}/choose/", {"side": "a"})
+    assert response.status_code == 400
+    assert "keeps every reply: there is none to choose" in response.content.decode()
+    assert not AuthoringPreference.objects.exists()
+
+
 def test_a_stale_tab_s_choice_is_a_409_saying_reload(
     client, setup, writer, stub_replies
 ):
