@@ -216,6 +216,10 @@ def report_rows(report: Report) -> pd.DataFrame:
             row[share] = getattr(head, share)
             row[f"{share}_low"], row[f"{share}_high"] = getattr(head.interval, share)
         row["reliable"] = head.reliable
+        # The counts the breakdown rows carry, so the overall row's add up too.
+        row["n_prompts"] = head.n_prompts
+        for count in ("wins", "ties", "losses"):
+            row[count] = getattr(head, count)
         design = head.wilson_design_effects
         if design is not None and report.metadata.options.interval == "wilson":
             for share in SHARE_COLUMNS:
