@@ -246,7 +246,7 @@ def report_rows(report: Report) -> pd.DataFrame:
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation
     frame["threshold"] = report.metadata.options.threshold
-    return _counts_as_integers(frame)
+    return counts_as_integers(frame)
 
 
 # Counts, which other sections leave empty: pandas makes such a column float (a
@@ -254,7 +254,7 @@ def report_rows(report: Report) -> pd.DataFrame:
 COUNT_COLUMNS = ("n", "n_prompts", "wins", "ties", "losses", "matches", "rank")
 
 
-def _counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+def counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
     for column in COUNT_COLUMNS:
         if column not in frame:
             continue
