@@ -223,7 +223,10 @@ def likert_frame(report: LikertReport) -> pd.DataFrame:
                     "n_rating_pairs": agreed.n_pairs if agreed else None,
                 }
             )
-    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    # A count, empty on the category rows: "12", not "12.0".
+    frame["n_rating_pairs"] = frame["n_rating_pairs"].astype("Int64")
+    return frame
 
 
 def likert_csv(report: LikertReport) -> bytes:

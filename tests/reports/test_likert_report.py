@@ -130,6 +130,15 @@ def test_csv_download_is_one_safe_table(likert, researcher_client):
     assert len(frame[frame["scope"] == "category"]) == 4
 
 
+def test_csv_download_writes_the_rating_pairs_as_integers(likert, researcher_client):
+    url = reverse("reports:download", args=[likert.pk, "report.csv"])
+    response = researcher_client.get(url)
+    frame = pd.read_csv(io.BytesIO(response.content), dtype=str, keep_default_na=False)
+    counts = frame.loc[frame["scope"] == "chat_model", "n_rating_pairs"]
+    assert counts.str.isdigit().all()  # "6", not "6.0"
+    assert (frame.loc[frame["scope"] == "category", "n_rating_pairs"] == "").all()
+
+
 def test_ratings_download_of_a_single_response_evaluation(likert, researcher_client):
     url = reverse("reports:download", args=[likert.pk, "ratings.csv"])
     response = researcher_client.get(url)
