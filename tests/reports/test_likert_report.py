@@ -117,6 +117,17 @@ def test_report_page_shows_the_likert_tables(likert, researcher_client):
     assert "Win / (win + loss)" not in html
 
 
+def test_the_ratings_links_carry_no_options(likert, researcher_client):
+    """The ratings files ignore the options (every rating as collected), so their
+    links leave them out, as on a pairwise report's page; the report's keep them."""
+    url = reverse("reports:evaluation", args=[likert.pk])
+    html = researcher_client.get(url, {"seed": 2}).content.decode()
+    for name in ("ratings.csv", "ratings.parquet"):
+        assert f'href="{reverse("reports:download", args=[likert.pk, name])}"' in html
+    report = reverse("reports:download", args=[likert.pk, "report.csv"])
+    assert f'href="{report}?seed=2"' in html
+
+
 def test_csv_download_is_one_safe_table(likert, researcher_client):
     url = reverse("reports:download", args=[likert.pk, "report.csv"])
     response = researcher_client.get(url)
