@@ -128,6 +128,25 @@ def test_the_ratings_links_carry_no_options(likert, researcher_client):
     assert f'href="{report}?seed=2"' in html
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("exclude", "ann-1"), ("min_agreement", "0.5"), ("min_median_seconds", "3")],
+)
+def test_annotator_filters_are_refused_not_ignored(
+    likert, researcher_client, name, value
+):
+    """The Likert report counts every rating: a filter asked for was ignored, and
+    the report and its files still counted the annotator left out."""
+    for url in (
+        reverse("reports:evaluation", args=[likert.pk]),
+        reverse("reports:download", args=[likert.pk, "report.csv"]),
+        f"/api/reports/{likert.pk}/",
+    ):
+        response = researcher_client.get(url, {name: value})
+        assert response.status_code == 400, url
+        assert name in response.content.decode()
+
+
 def test_csv_download_is_one_safe_table(likert, researcher_client):
     url = reverse("reports:download", args=[likert.pk, "report.csv"])
     response = researcher_client.get(url)
