@@ -216,6 +216,10 @@ def report_rows(report: Report) -> pd.DataFrame:
             row[share] = getattr(head, share)
             row[f"{share}_low"], row[f"{share}_high"] = getattr(head.interval, share)
         row["reliable"] = head.reliable
+        # The counts the breakdown rows carry, so the overall row's add up too.
+        row["n_prompts"] = head.n_prompts
+        for count in ("wins", "ties", "losses"):
+            row[count] = getattr(head, count)
         design = head.wilson_design_effects
         if design is not None and report.metadata.options.interval == "wilson":
             for share in SHARE_COLUMNS:
@@ -242,7 +246,7 @@ def report_rows(report: Report) -> pd.DataFrame:
     frame.insert(0, "evaluation", report.metadata.evaluation.name)
     frame["aggregation"] = report.metadata.options.aggregation
     frame["threshold"] = report.metadata.options.threshold
-    return _counts_as_integers(frame)
+    return counts_as_integers(frame)
 
 
 # Counts, which other sections leave empty: pandas makes such a column float (a
@@ -250,7 +254,7 @@ def report_rows(report: Report) -> pd.DataFrame:
 COUNT_COLUMNS = ("n", "n_prompts", "wins", "ties", "losses", "matches", "rank")
 
 
-def _counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+def counts_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
     for column in COUNT_COLUMNS:
         if column not in frame:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .downloads import csv_bytes
+from .downloads import counts_as_integers, csv_bytes
 from .values import AgreementRow, JudgeReport, JudgeReports
 
 FIGURES = ("with_ties", "without_ties", "kappa")
@@ -98,7 +98,7 @@ def judge_rows(reports: JudgeReports) -> pd.DataFrame:
     frame.insert(0, "evaluation", reports.evaluation.name)
     frame["human_rule"] = reports.human_rule
     frame["threshold"] = reports.options.threshold
-    return frame
+    return counts_as_integers(frame)
 
 
 def judges_csv(reports: JudgeReports) -> bytes:

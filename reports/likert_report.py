@@ -23,6 +23,9 @@ from .values.base import Value
 
 _OFFERED = {option.name: option for option in OPTIONS if option.name in ("seed",
             "resamples")}  # fmt: skip
+# The pairwise report's annotator filters: a Likert report keeps every rating, so
+# one asked for is refused, never ignored (the report would count those ratings).
+ANNOTATOR_FILTERS = ("exclude", "min_agreement", "min_median_seconds")
 LEVEL = 0.95
 NOT_SINGLE = "a Likert report is for single-response evaluations"
 
@@ -85,8 +88,15 @@ class LikertReport(Value):
 
 
 def likert_options(params: Mapping[str, Any]) -> dict[str, int]:
-    """``seed`` and ``resamples`` from query parameters or command options (others
-    are the pairwise report's and are ignored); ValueError names the bad one."""
+    """``seed`` and ``resamples`` from query parameters or command options (the
+    pairwise report's others are ignored, but for ``ANNOTATOR_FILTERS``, which are
+    refused); ValueError names the bad one."""
+    for name in ANNOTATOR_FILTERS:
+        if params.get(name) not in (None, "", []):
+            raise ValueError(
+                f"{name}: a single-response (Likert) report keeps every annotator's "
+                "ratings; it takes seed and resamples"
+            )
     defaults = ReportOptions()
     chosen = {name: getattr(defaults, name) for name in _OFFERED}
     for name, option in _OFFERED.items():
@@ -223,7 +233,10 @@ def likert_frame(report: LikertReport) -> pd.DataFrame:
                     "n_rating_pairs": agreed.n_pairs if agreed else None,
                 }
             )
-    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    # A count, empty on the category rows: "12", not "12.0".
+    frame["n_rating_pairs"] = frame["n_rating_pairs"].astype("Int64")
+    return frame
 
 
 def likert_csv(report: LikertReport) -> bytes:

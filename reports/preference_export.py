@@ -174,16 +174,15 @@ def preference_export(
     ids = [evaluation.pk for evaluation in evaluations]
     names = {evaluation.pk: evaluation.name for evaluation in evaluations}
     separate = options.about_same == "separate"
-    ratings = preference_ratings(
-        ids, include_about_same=separate, times=False, names=False
-    )
+    # "About the same" ratings too: a pair's ``ratings`` counts them.
+    ratings = preference_ratings(ids, include_about_same=True, times=False, names=False)
     preferred = ratings[ratings["strength"] > 0]
     responses, prompts = _texts(ids)
     texts = writers.Texts.of(responses, prompts)
     by_response = pd.Index(responses["generation_id"])
     by_prompt = pd.Index(prompts["prompt_id"])
     if options.per == "pair":
-        frame, extra = pair_majority(preferred), PAIR_COLUMNS
+        frame, extra = pair_majority(ratings), PAIR_COLUMNS
     else:
         frame, extra = preferred, RATING_COLUMNS
     data = writers.ExportData(

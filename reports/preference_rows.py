@@ -147,8 +147,8 @@ def safety_categories(chosen: pd.Series, rejected: pd.Series) -> pd.Series:
 
 
 def pair_majority(ratings: pd.DataFrame) -> pd.DataFrame:
-    """One row per comparison by majority, from ``preference_ratings`` rows (without
-    "about the same").
+    """One row per comparison by majority, from ``preference_ratings`` rows ("about
+    the same" ones, if given, are counted in ``ratings`` and never chosen).
 
     The chosen response is the one more of the pair's annotators chose; a pair with
     an even split is left out. Its strength is the lower median of the strengths
@@ -176,7 +176,7 @@ def pair_majority(ratings: pd.DataFrame) -> pd.DataFrame:
     # An even split: both responses have the top count.
     winners = winners[winners.groupby("comparison_id")["votes"].transform("size") == 1]
     chosen = rows.merge(
-        winners[["comparison_id", "chosen_generation_id", "votes", "sum"]],
+        winners[["comparison_id", "chosen_generation_id", "votes"]],
         on=["comparison_id", "chosen_generation_id"],
     )
     ordered = chosen.sort_values(["comparison_id", "strength"])
@@ -187,7 +187,7 @@ def pair_majority(ratings: pd.DataFrame) -> pd.DataFrame:
         [c for c in keep if c != "comparison_id" and c not in ("chosen_safety",
                                                                "rejected_safety")]
     ].copy()  # fmt: skip
-    result["ratings"] = lower_median["sum"]
+    result["ratings"] = ratings.groupby("comparison_id").size().reindex(result.index)
     result["votes"] = lower_median["votes"]
     labels = _majority_labels(rows)
     for side in ("chosen", "rejected"):

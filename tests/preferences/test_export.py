@@ -169,6 +169,22 @@ def test_per_pair_gives_one_row_per_pair_by_majority(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("about_same", ["omit", "separate"])
+def test_a_pairs_ratings_count_its_about_the_same_ratings(tmp_path, about_same):
+    """A complete seven-point pair rated 2, 1 and "about the same": ``ratings`` is 3,
+    the evaluation's N (it read 2, as if the pair were still being rated)."""
+    evaluation = EvaluationFactory(scale=Evaluation.Scale.SEVEN)
+    pair = ComparisonFactory(evaluation=evaluation)
+    for choice in (2, 1, 0):
+        _rate(pair, choice, scale="seven")
+    output = tmp_path / "pairs.jsonl"
+    options = ExportOptions(per="pair", about_same=about_same)
+    assert export_preferences([evaluation], options, output).rows == 1
+    (row,) = _jsonl_rows(output, tmp_path / "cache").to_list()
+    assert (row["ratings"], row["votes"]) == (3, 2)
+
+
+@pytest.mark.django_db
 def test_seven_point_maps_to_strengths_and_about_the_same_goes_apart(tmp_path):
     evaluation = EvaluationFactory(scale=Evaluation.Scale.SEVEN)
     pair = ComparisonFactory(evaluation=evaluation)

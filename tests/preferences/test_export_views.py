@@ -147,8 +147,9 @@ def test_the_page_offers_the_options_and_downloads(
     assert download in html
     response = client.get(download, {"per": "pair", "margin": "none"})
     assert response.status_code == 200
-    (row,) = _jsonl(_body(response))  # two of three chose the candidate
-    assert (row["ratings"], row["votes"]) == (3, 2)
+    # Two of the three with a preference chose the candidate; four rated the pair.
+    (row,) = _jsonl(_body(response))
+    assert (row["ratings"], row["votes"]) == (4, 2)
     assert (row["strength"], row["margin"]) == ("better", 0.0)
     bad = client.get(download, {"margin": "huge"})
     assert bad.status_code == 400

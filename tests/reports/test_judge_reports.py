@@ -300,6 +300,21 @@ def test_judges_csv(judged, researcher_client):
     )
 
 
+def test_judges_csv_writes_counts_as_integers(judged, researcher_client):
+    """n and n_prompts read "11", not "11.0", as in report.csv."""
+    evaluation, _ = judged
+    response = researcher_client.get(
+        reverse("reports:judges-csv", args=[evaluation.pk]), {"resamples": 0}
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    majority = next(row for row in rows if row["section"] == "majority")
+    assert majority["n"].isdigit()
+    assert majority["n_prompts"].isdigit()
+    for row in rows:
+        for column in ("n", "n_prompts"):
+            assert row[column] == "" or row[column].isdigit(), (column, row)
+
+
 def test_api_returns_every_judge_with_the_reports_options(judged, researcher_client):
     evaluation, judge = judged
     body = researcher_client.get(

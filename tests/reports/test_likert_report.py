@@ -117,6 +117,36 @@ def test_report_page_shows_the_likert_tables(likert, researcher_client):
     assert "Win / (win + loss)" not in html
 
 
+def test_the_ratings_links_carry_no_options(likert, researcher_client):
+    """The ratings files ignore the options (every rating as collected), so their
+    links leave them out, as on a pairwise report's page; the report's keep them."""
+    url = reverse("reports:evaluation", args=[likert.pk])
+    html = researcher_client.get(url, {"seed": 2}).content.decode()
+    for name in ("ratings.csv", "ratings.parquet"):
+        assert f'href="{reverse("reports:download", args=[likert.pk, name])}"' in html
+    report = reverse("reports:download", args=[likert.pk, "report.csv"])
+    assert f'href="{report}?seed=2"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("exclude", "ann-1"), ("min_agreement", "0.5"), ("min_median_seconds", "3")],
+)
+def test_annotator_filters_are_refused_not_ignored(
+    likert, researcher_client, name, value
+):
+    """The Likert report counts every rating: a filter asked for was ignored, and
+    the report and its files still counted the annotator left out."""
+    for url in (
+        reverse("reports:evaluation", args=[likert.pk]),
+        reverse("reports:download", args=[likert.pk, "report.csv"]),
+        f"/api/reports/{likert.pk}/",
+    ):
+        response = researcher_client.get(url, {name: value})
+        assert response.status_code == 400, url
+        assert name in response.content.decode()
+
+
 def test_csv_download_is_one_safe_table(likert, researcher_client):
     url = reverse("reports:download", args=[likert.pk, "report.csv"])
     response = researcher_client.get(url)
@@ -128,6 +158,15 @@ def test_csv_download_is_one_safe_table(likert, researcher_client):
     assert float(models.loc["Alpaca", "within_one"]) == pytest.approx(5 / 6)
     assert set(frame["scope"]) == {"chat_model", "category"}
     assert len(frame[frame["scope"] == "category"]) == 4
+
+
+def test_csv_download_writes_the_rating_pairs_as_integers(likert, researcher_client):
+    url = reverse("reports:download", args=[likert.pk, "report.csv"])
+    response = researcher_client.get(url)
+    frame = pd.read_csv(io.BytesIO(response.content), dtype=str, keep_default_na=False)
+    counts = frame.loc[frame["scope"] == "chat_model", "n_rating_pairs"]
+    assert counts.str.isdigit().all()  # "6", not "6.0"
+    assert (frame.loc[frame["scope"] == "category", "n_rating_pairs"] == "").all()
 
 
 def test_ratings_download_of_a_single_response_evaluation(likert, researcher_client):

@@ -365,3 +365,16 @@ def test_a_count_of_one_pair_reads_pair_not_pairs(researcher_client):
     assert page.status_code == 200
     assert ">1 pair</td>" in text
     assert "1 pairs" not in text
+
+
+def test_report_csv_overall_row_has_the_counts_of_the_json(researcher_client, h2h):
+    """The overall row of report.csv carries the headline's prompts, wins, ties and
+    losses, as the breakdown rows and report.json do (it left them empty)."""
+    url = reverse("reports:download", args=[h2h.pk, "report.csv"])
+    table = pd.read_csv(io.BytesIO(researcher_client.get(url).content))
+    overall = table[table["section"] == "overall"].iloc[0]
+    url = reverse("reports:download", args=[h2h.pk, "report.json"])
+    headline = json.loads(researcher_client.get(url).content)["headline"]
+    for count in ("n", "n_prompts", "wins", "ties", "losses"):
+        assert overall[count] == headline[count]
+    assert overall["wins"] + overall["ties"] + overall["losses"] == overall["n"]

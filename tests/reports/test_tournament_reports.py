@@ -151,6 +151,20 @@ def test_leaderboard_page_shows_pair_results_and_the_pair_matrix(client, researc
     assert b"model-x vs model-y" in table.content
 
 
+def test_the_disagreements_link_carries_the_annotator_filters(client, researcher):
+    """The disagreements page leaves out the annotators the report leaves out, so
+    its link on a tournament's page carries the report's options, as on a
+    head-to-head's (it carried only the threshold, and the page counted t-0)."""
+    arena = tournament()
+    client.force_login(researcher)
+    query = {"exclude": "t-0", "resamples": 30}
+    html = client.get(reverse("reports:evaluation", args=[arena.pk]), query)
+    url = reverse("reports:disagreements", args=[arena.pk])
+    assert f'href="{url}?exclude=t-0&amp;resamples=30"' in html.content.decode()
+    page = client.get(url, {"exclude": "t-0"}).content.decode()
+    assert "t-0" in page  # named as left out
+
+
 def test_a_leaderboard_without_resamples_shows_one_dash_per_interval(
     client, researcher
 ):
