@@ -74,7 +74,7 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for row in result.rows:
         values = [getattr(row, name) for name in CSV_FIELDS]
         writer.writerow(["" if v is None else _safe(v) for v in values])
-    response = HttpResponse(out.getvalue(), content_type="text/csv")
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="consistency-{pk}.csv"'
     return response
 

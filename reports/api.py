@@ -218,10 +218,13 @@ class ReportFileView(APIView):
             JOB_PARAMETER,
         ],
         responses={
-            # Each file's own type (downloads.FILES): it said octet-stream for all.
+            # Each file's own type (downloads.FILES, without the CSV's charset): it
+            # said octet-stream for all.
             **{
                 (200, media): OpenApiTypes.BINARY
-                for media in dict.fromkeys(downloads.FILES.values())
+                for media in dict.fromkeys(
+                    kind.split(";")[0] for kind in downloads.FILES.values()
+                )
             },
             202: OpenApiTypes.OBJECT,
         },

@@ -78,5 +78,5 @@ def batches_csv(request: HttpRequest) -> HttpResponse:
     # As every CSV download: no cell can start a formula; CRLF rows (RFC 4180).
     content = downloads.csv_bytes(batch_rows(statistics))
     return downloads.attachment(
-        downloads.Download(content, "text/csv", _filename(statistics, ".csv"))
+        downloads.Download(content, downloads.CSV, _filename(statistics, ".csv"))
     )

@@ -26,12 +26,16 @@ from .report_builder import PAIR_COLUMNS
 from .report_options import ReportOptions
 from .values import Report
 
+# CSV bytes are UTF-8 (``csv_bytes``), and the type says so: without a charset a
+# text/* body is ISO-8859-1 to HTTP clients (requests' ``.text``), and every
+# non-ASCII name or comment came out garbled.
+CSV = "text/csv; charset=utf-8"
 FILES = {
-    "ratings.csv": "text/csv",
+    "ratings.csv": CSV,
     "ratings.parquet": "application/vnd.apache.parquet",
-    "pairs.csv": "text/csv",
+    "pairs.csv": CSV,
     "report.json": "application/json",
-    "report.csv": "text/csv",
+    "report.csv": CSV,
 }
 # The files made from the report itself (the others are the ratings as stored).
 REPORT_FILES = ("report.json", "report.csv")

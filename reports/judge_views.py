@@ -79,6 +79,6 @@ def judges_download(request: HttpRequest, pk: int) -> HttpResponse:
         return bad_request(str(error))
     return downloads.attachment(
         downloads.Download(
-            judges_csv(reports), "text/csv", f"{slugify(item.name)}-judges.csv"
+            judges_csv(reports), downloads.CSV, f"{slugify(item.name)}-judges.csv"
         )
     )

@@ -10,7 +10,7 @@ from annotations.models import Evaluation
 from evalsite.responses import bad_request
 
 from . import figures
-from .downloads import Download, attachment
+from .downloads import CSV, Download, attachment
 from .reward_accuracy import reward_options, reward_report
 from .reward_downloads import TABLES, reward_csv
 from .reward_figures import NAMES, reward_figure
@@ -63,7 +63,7 @@ def reward_download(request: HttpRequest, pk: int, filename: str) -> HttpRespons
     except ValueError as error:
         return bad_request(str(error))
     name = f"{slugify(evaluation.name)}-reward-{filename}"
-    return attachment(Download(reward_csv(report, filename), "text/csv", name))
+    return attachment(Download(reward_csv(report, filename), CSV, name))
 
 
 @view_report

@@ -62,7 +62,7 @@ def test_the_csv_has_a_row_per_batch_and_the_total_safe_for_spreadsheets(
     client.force_login(researcher)
     response = client.get(CSV, _query(data))
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["batch"] for row in rows] == [

@@ -55,7 +55,11 @@ def test_researchers_read_and_annotators_may_not(client, researcher, annotator,
     response = client.get(url.format(pk=evaluation.pk))
     assert response.status_code == 200
     kind = url.split("?")[0].rsplit(".", 1)[-1]
-    expected = {"csv": "text/csv", "png": "image/png", "svg": "image/svg+xml"}
+    expected = {
+        "csv": "text/csv; charset=utf-8",
+        "png": "image/png",
+        "svg": "image/svg+xml",
+    }
     if kind in expected:
         assert response["Content-Type"] == expected[kind]
         assert response.content

@@ -378,3 +378,16 @@ def test_report_csv_overall_row_has_the_counts_of_the_json(researcher_client, h2
     for count in ("n", "n_prompts", "wins", "ties", "losses"):
         assert overall[count] == headline[count]
     assert overall["wins"] + overall["ties"] + overall["losses"] == overall["n"]
+
+
+@pytest.mark.parametrize("name", ["ratings.csv", "pairs.csv", "report.csv"])
+def test_a_csv_says_it_is_utf8_so_clients_decode_names(researcher_client, h2h, name):
+    """Without a charset a text/* body is ISO-8859-1 to HTTP clients (requests'
+    ``.text``), and a non-ASCII category or comment came out garbled."""
+    Prompt.objects.filter(comparisons__evaluation=h2h).update(categories=["Überblick"])
+    response = researcher_client.get(reverse("reports:download", args=[h2h.pk, name]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode(response.charset)
+    assert "Überblick" in text
+    api = researcher_client.get(f"/api/reports/{h2h.pk}/{name}")
+    assert api["Content-Type"] == "text/csv; charset=utf-8"
