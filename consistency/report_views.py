@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from evalsite.responses import CSV
+
 from . import figures
 from .forms import ReportForm, errors_text
 from .models import ConsistencyEvaluation
@@ -74,7 +76,7 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for row in result.rows:
         values = [getattr(row, name) for name in CSV_FIELDS]
         writer.writerow(["" if v is None else _safe(v) for v in values])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(out.getvalue(), content_type=CSV)
     response["Content-Disposition"] = f'attachment; filename="consistency-{pk}.csv"'
     return response
 

@@ -111,12 +111,10 @@ def _turn_change(request: HttpRequest, change, **fields) -> JsonResponse:
         return JsonResponse({"error": _message(exc)}, status=400)
     except authoring.DraftChanged as exc:
         return JsonResponse({"error": str(exc)}, status=409)
+    except authoring.NotYourDraft as exc:
+        # Another writer's draft, or none (a 403, as its reply, choice and save).
+        return JsonResponse({"error": str(exc)}, status=403)
     except PermissionDenied:
-        if not Draft.objects.filter(
-            pk=fields["draft_id"], writer=request.user
-        ).exists():
-            # Another writer's draft, or none (a 403, as its reply, choice and save).
-            return JsonResponse({"error": "No such draft of yours."}, status=403)
         # Taken out of the pool while the page was open: say so in the page.
         return JsonResponse({"error": NOT_A_WRITER}, status=403)
     # A taken-back turn's text goes back into the writer's box.

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.utils.text import slugify
 
 from annotations.models import Evaluation
+from evalsite.responses import CSV
 
 from . import selectors
 from . import statistics as st
@@ -26,10 +27,6 @@ from .report_builder import PAIR_COLUMNS
 from .report_options import ReportOptions
 from .values import Report
 
-# CSV bytes are UTF-8 (``csv_bytes``), and the type says so: without a charset a
-# text/* body is ISO-8859-1 to HTTP clients (requests' ``.text``), and every
-# non-ASCII name or comment came out garbled.
-CSV = "text/csv; charset=utf-8"
 FILES = {
     "ratings.csv": CSV,
     "ratings.parquet": "application/vnd.apache.parquet",

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from annotations.models import Evaluation
 
-from . import selectors
+from . import annotator_filters, selectors
 from .downloads import FILES, WRITERS, Download, csv_bytes
 from .report_metadata import data_hash, software_versions
 from .report_options import OPTIONS, ReportOptions
@@ -25,7 +25,7 @@ _OFFERED = {option.name: option for option in OPTIONS if option.name in ("seed",
             "resamples")}  # fmt: skip
 # The pairwise report's annotator filters: a Likert report keeps every rating, so
 # one asked for is refused, never ignored (the report would count those ratings).
-ANNOTATOR_FILTERS = ("exclude", "min_agreement", "min_median_seconds")
+ANNOTATOR_FILTERS = ("exclude", *(option for option, _, _ in annotator_filters.RULES))
 LEVEL = 0.95
 NOT_SINGLE = "a Likert report is for single-response evaluations"
 

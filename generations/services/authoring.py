@@ -35,6 +35,10 @@ def writer_in_pool(draft: Draft, writer) -> bool:
     ).exists()
 
 
+class NotYourDraft(PermissionDenied):
+    """No draft of the writer's has that id: another writer's, or none."""
+
+
 def open_draft(draft_id: int, writer, known_turns: int | None = None) -> Draft:
     """The writer's draft, locked, still open and still theirs to write.
 
@@ -48,7 +52,7 @@ def open_draft(draft_id: int, writer, known_turns: int | None = None) -> Draft:
         .first()
     )
     if draft is None:
-        raise PermissionDenied("no such draft of yours")
+        raise NotYourDraft("No such draft of yours.")
     if not writer_in_pool(draft, writer):
         raise PermissionDenied("no longer a writer of this prompt set")
     if draft.status != Draft.Status.DRAFT:
@@ -121,11 +125,9 @@ def draft_choice_store(
         draft = open_draft(draft_id, writer)
         if draft.method != Prompt.CollectionMethod.BEST_OF_BOTH:
             # No page offers it: a crafted request was told about another tab.
-            raise ValidationError(
-                {
-                    "side": "This draft's method keeps every reply: there is none to choose."
-                }
-            )
+            raise ValidationError({"side": (
+                "This draft's method keeps every reply: there is none to choose."
+            )})  # fmt: skip
         if not draft.pending:
             # The page showed two replies: another tab or window chose meanwhile.
             raise DraftChanged(
