@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.text import slugify
 
 from annotations.scales import STRENGTH_LABELS
 from evalsite.responses import bad_request
@@ -31,7 +30,9 @@ def _statistics(request: HttpRequest) -> BatchStatistics:
 
 
 def _filename(statistics: BatchStatistics, suffix: str) -> str:
-    names = "-".join(slugify(name) for name in statistics.evaluations)[:80]
+    names = "-".join(downloads.file_stem(name, "") for name in statistics.evaluations)[
+        :80
+    ]
     return f"{names or 'evaluations'}-batches{suffix}"
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from annotations.models import Evaluation
@@ -303,11 +304,26 @@ def evaluation_download(
 ) -> Download:
     """The named file of an evaluation's report; KeyError for an unknown name."""
     content = WRITERS[name](evaluation, options)
-    return Download(content, FILES[name], f"{slugify(evaluation.name)}-{name}")
+    return Download(content, FILES[name], f"{evaluation_stem(evaluation)}-{name}")
+
+
+def file_stem(name: str, fallback: str) -> str:
+    """The part of a file name that a user-given name (an evaluation's, a judge's)
+    becomes: its slug, letters of every script kept, or ``fallback`` when nothing of
+    it is left (a name of punctuation only)."""
+    return slugify(name, allow_unicode=True) or fallback
+
+
+def evaluation_stem(evaluation: Evaluation) -> str:
+    """An evaluation's downloads' names begin with this."""
+    return file_stem(evaluation.name, f"evaluation-{evaluation.pk}")
 
 
 def attachment(download: Download) -> HttpResponse:
-    """The response that hands a download to the browser or API client."""
+    """The response that hands a download to the browser or API client; a name
+    beyond ASCII goes in the header as RFC 6266's ``filename*``."""
     response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, download.filename
+    )
     return response

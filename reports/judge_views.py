@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.text import slugify
 
 from annotations.models import Evaluation
 from evalsite.responses import bad_request
@@ -65,7 +64,8 @@ def judge_figure(request: HttpRequest, pk: int, judge_id: int, fmt: str):
     except KeyError:
         raise Http404("this judge has not judged this evaluation") from None
     drawing = confusion_figure(report, item.name, reports.human_rule)
-    name = f"{slugify(item.name)}-{slugify(report.judge.name)}-confusion.{fmt}"
+    judge = downloads.file_stem(report.judge.name, f"judge-{report.judge.pk}")
+    name = f"{downloads.evaluation_stem(item)}-{judge}-confusion.{fmt}"
     return downloads.attachment(
         downloads.Download(figures.render(drawing, fmt), figures.FORMATS[fmt], name)
     )
@@ -79,6 +79,8 @@ def judges_download(request: HttpRequest, pk: int) -> HttpResponse:
         return bad_request(str(error))
     return downloads.attachment(
         downloads.Download(
-            judges_csv(reports), downloads.CSV, f"{slugify(item.name)}-judges.csv"
+            judges_csv(reports),
+            downloads.CSV,
+            f"{downloads.evaluation_stem(item)}-judges.csv",
         )
     )

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.utils.text import slugify
 
 from annotations.models import Evaluation
 
 from . import annotator_filters, selectors
-from .downloads import FILES, WRITERS, Download, csv_bytes
+from .downloads import FILES, WRITERS, Download, csv_bytes, evaluation_stem
 from .report_metadata import data_hash, software_versions
 from .report_options import OPTIONS, ReportOptions
 from .statistics import likert as lk
@@ -264,4 +263,4 @@ def likert_download(
         raise ValueError(f"{name}: a single-response evaluation has no pairs")
     else:
         raise KeyError(name)
-    return Download(content, FILES[name], f"{slugify(evaluation.name)}-{name}")
+    return Download(content, FILES[name], f"{evaluation_stem(evaluation)}-{name}")

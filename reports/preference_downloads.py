@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse
-from django.utils.text import slugify
 
 from annotations.models import Evaluation
 
+from .downloads import evaluation_stem
 from .preference_export import (
     evaluation_keys_of,
     export_check,
@@ -57,7 +57,7 @@ def export_request(
 
 def _name(evaluations: Sequence[Evaluation]) -> str:
     if len(evaluations) == 1:
-        return f"{slugify(evaluations[0].name) or 'evaluation'}-preferences"
+        return f"{evaluation_stem(evaluations[0])}-preferences"
     return "preferences"
 
 

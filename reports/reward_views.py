@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.text import slugify
 
 from annotations.models import Evaluation
 from evalsite.responses import bad_request
 
 from . import figures
-from .downloads import CSV, Download, attachment
+from .downloads import CSV, Download, attachment, evaluation_stem
 from .reward_accuracy import reward_options, reward_report
 from .reward_downloads import TABLES, reward_csv
 from .reward_figures import NAMES, reward_figure
@@ -62,7 +61,7 @@ def reward_download(request: HttpRequest, pk: int, filename: str) -> HttpRespons
         evaluation, report = _report(request, pk)
     except ValueError as error:
         return bad_request(str(error))
-    name = f"{slugify(evaluation.name)}-reward-{filename}"
+    name = f"{evaluation_stem(evaluation)}-reward-{filename}"
     return attachment(Download(reward_csv(report, filename), CSV, name))
 
 
@@ -77,5 +76,5 @@ def reward_figure_file(
     except ValueError as error:
         return bad_request(str(error))
     content = figures.render(reward_figure(report, name), fmt)
-    filename = f"{slugify(evaluation.name)}-reward-{name}.{fmt}"
+    filename = f"{evaluation_stem(evaluation)}-reward-{name}.{fmt}"
     return attachment(Download(content, figures.FORMATS[fmt], filename))

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.text import slugify
 
 from annotations.models import Comparison, Evaluation
 from evalsite.converters import record_id
@@ -162,7 +161,9 @@ def figure(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
         return bad_request(str(error))
     except KeyError:
         raise Http404("unknown figure") from None
-    return _figure_download(drawing, fmt, f"{slugify(item.name)}-{name}.{fmt}")
+    return _figure_download(
+        drawing, fmt, f"{downloads.evaluation_stem(item)}-{name}.{fmt}"
+    )
 
 
 @view_report

@@ -117,3 +117,35 @@ def test_a_job_that_is_no_job_id_is_a_400(client, researcher, h2h, url):
     assert "job: not a report job id" in refused.content.decode()
     unknown = client.get(url, {"job": "0" * 64, "resamples": 20})
     assert unknown.status_code == (404 if url.startswith("/api/") else 200)
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        # Letters beyond ASCII are kept, in RFC 6266's filename* (UTF-8, escaped).
+        (
+            "模型比较",
+            "attachment; filename*=utf-8''%E6%A8%A1%E5%9E%8B%E6%AF%94%E8%BE%83-",
+        ),
+        ("Évaluation pilote", "attachment; filename*=utf-8''%C3%A9valuation-pilote-"),
+        # A name with nothing for a file name falls back to the evaluation's number.
+        ("!!!", 'attachment; filename="evaluation-{pk}-'),
+    ],
+)
+def test_a_download_is_named_after_the_evaluation_in_any_script(
+    client, researcher, h2h, name, header
+):
+    """An evaluation named in Chinese downloaded as ``-report.csv``: the slug kept
+    only ASCII, and an empty one left the name starting with a dash."""
+    h2h.name = name
+    h2h.save(update_fields=["name"])
+    client.force_login(researcher)
+    for url in (
+        f"/api/reports/{h2h.pk}/report.csv",
+        f"/reports/{h2h.pk}/download/pairs.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith(header.format(pk=h2h.pk)), disposition
+        assert disposition.rstrip('"').endswith(url.rsplit("/", 1)[1])
