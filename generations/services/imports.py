@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evalsite.imports.limits import MAX_NAME_CHARS, MAX_TURNS
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
@@ -196,6 +197,7 @@ def prompts_import(
     ``data`` is the file's bytes or a seekable binary file; it is read once, in
     batches of BATCH_SIZE records; ``progress`` hears the records read so far.
     """
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
     with transaction.atomic(durable=True):
         prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
         file_hash = file_sha256(data)
@@ -304,6 +306,7 @@ def generations_import(
     its text is the same and is an error when it differs. ``data`` and ``progress``
     are as for ``prompts_import``.
     """
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
     with transaction.atomic(durable=True):
         prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
         file_hash = file_sha256(data)
