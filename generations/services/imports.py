@@ -158,6 +158,8 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     if user_turns == 1 and len(categories) != 1:
         raise FieldError("categories", "a single-turn prompt has exactly one category")
     method = data.get("collection_method") or ""
+    if method:  # a list or an object here was a 500 (unhashable)
+        method = text_field(data, "collection_method", max_length=MAX_NAME_CHARS)
     if method and method not in COLLECTION_METHODS:
         raise FieldError(
             "collection_method",

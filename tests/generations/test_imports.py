@@ -122,6 +122,18 @@ BAD_PROMPT_FILES = [
         (1, "collection_method"),
         "unknown method",
     ),
+    (
+        "a collection method that is a list (it was a 500: unhashable)",
+        jsonl({**MULTI, "collection_method": ["chatgpt"]}),
+        (1, "collection_method"),
+        "expected a string",
+    ),
+    (
+        "a collection method of a page of text (the message quoted all of it)",
+        jsonl({**MULTI, "collection_method": "m" * 100_000}),
+        (1, "collection_method"),
+        "longer than 200 characters",
+    ),
     ("not an object", jsonl(SINGLE, "[1, 2]"), (2, None), "JSON object"),
     (
         "a turn with more than role and content (it was dropped without a word)",
