@@ -7,6 +7,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
+from evalsite.imports.fields import shown
 from evalsite.imports.limits import MAX_NAME_CHARS, MAX_TURNS
 from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
@@ -81,7 +82,9 @@ def checked_turns(data: dict[str, Any]) -> list[dict[str, str]]:
             raise FieldError(name, 'expected {"role": ..., "content": ...}')
         role = turn.get("role")
         if role not in ROLES:
-            raise FieldError(f"{name}.role", f"unknown role {role!r} (one of {ROLES})")
+            raise FieldError(
+                f"{name}.role", f"unknown role {shown(role)} (one of {ROLES})"
+            )
         if role == "system" and index != 0:
             raise FieldError(f"{name}.role", "a system turn may only come first")
         content = turn.get("content")

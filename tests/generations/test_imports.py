@@ -103,6 +103,12 @@ BAD_PROMPT_FILES = [
         "unknown role",
     ),
     (
+        "a role of a page of text (the message quoted all of it)",
+        jsonl({**MULTI, "turns": [{"role": "r" * 100_000, "content": "hi"}]}),
+        (1, "turns[0].role"),
+        "unknown role 'rrrr",
+    ),
+    (
         "three categories",
         jsonl({**MULTI, "categories": ["a", "b", "c"]}),
         (1, "categories"),
@@ -168,6 +174,7 @@ def test_bad_prompt_file_names_line_and_field_and_stores_nothing(data, where, wo
     assert error_of(exc_info) == where
     if words:
         assert words in str(exc_info.value)
+    assert len(str(exc_info.value)) < 300
     assert Prompt.objects.count() == 0
     assert PromptSet.objects.count() == 0
 
