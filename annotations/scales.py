@@ -1,5 +1,7 @@
 """The rating scales: values, the paper's labels and parsing."""
 
+from evalsite.imports.fields import shown
+
 SEVEN_POINT = [
     (3, "A is much better"),
     (2, "A is better"),
@@ -95,7 +97,7 @@ def parse_safety(raw: object) -> str:
     """Read a safety label ("safe" or "unsafe"); raise ValueError otherwise."""
     text = str(raw).strip().lower() if isinstance(raw, str) else None
     if text not in SAFETY_VALUES:
-        raise ValueError(f"{raw!r} is not a safety label (safe, unsafe)")
+        raise ValueError(f"{shown(raw)} is not a safety label (safe, unsafe)")
     return text
 
 
@@ -108,7 +110,7 @@ def _parse_preference(text: str) -> int:
     by_word["unsure"] = 1
     if not sep or side not in ("a", "b") or word not in by_word:
         raise ValueError(
-            f"{text!r} is not on the preference scale (a or b, a colon and one of "
+            f"{shown(text)} is not on the preference scale (a or b, a colon and one of "
             "significantly, better, slightly, negligibly; e.g. a:slightly)"
         )
     value = by_word[word]
@@ -141,16 +143,16 @@ def parse_choice(scale: str, raw: object) -> int:
             allowed = ", ".join(label for _, label in labels(scale))
             words = "a, b, tie" if scale == "three" else f"{high} to {low}"
             raise ValueError(
-                f"{text!r} is not on the scale ({words}; {allowed})"
+                f"{shown(text)} is not on the scale ({words}; {allowed})"
             ) from None
-    if isinstance(raw, float) and raw.is_integer():
+    if isinstance(raw, float) and raw.is_integer() and low <= raw <= high:
         raw = int(raw)
     if isinstance(raw, float) and low <= raw <= high:
         raise ValueError(
-            f"{raw!r} is not a whole number (the scale is {high} to {low})"
+            f"{shown(raw)} is not a whole number (the scale is {high} to {low})"
         )
     if not isinstance(raw, int) or not low <= raw <= high:
-        raise ValueError(f"{raw!r} is off the scale ({high} to {low})")
+        raise ValueError(f"{shown(raw)} is off the scale ({high} to {low})")
     if scale == "preference" and raw == 0:
         raise ValueError("0 is off the preference scale: it has no tie")
     return raw

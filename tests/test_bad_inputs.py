@@ -277,6 +277,10 @@ PROMPT_CASES = [
         ),
     ),
     (
+        "prompts-collection-method-a-list",
+        jsonl("prompts", "collection_method", collection_method=["chatgpt"]),
+    ),
+    (
         "prompts-long-category-in-list",
         jsonl("prompts", "categories", drop=("category",), categories=[LONG_NAME]),
     ),

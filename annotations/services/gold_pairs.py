@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from evalsite.imports.fields import known_fields
+from evalsite.imports.fields import known_fields, shown
 from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
 from evalsite.imports.reader import (
@@ -68,7 +68,7 @@ def _row(record: Record) -> GoldRow:
     expected = text_field(data, "expected").lower()
     if expected not in EXPECTED:
         raise FieldError(
-            "expected", f"expected candidate, baseline or tie, got {expected!r}"
+            "expected", f"expected candidate, baseline or tie, got {shown(expected)}"
         )
     strength = optional_int(data, "min_strength", maximum=4)
     if strength == 0:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evalsite.imports.lines import Source, source_sha256
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     MAX_ERRORS,
     ImportConflictError,
@@ -77,6 +78,8 @@ def ratings_import(
     (``ratings_state``, PostgreSQL), is not read again: nothing is written.
     """
     scale_check(scale)
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
+    evaluation_name = name_option(evaluation_name, "evaluation")
     digest = source_sha256(data)
     with transaction.atomic(durable=True):  # as every path: never nested
         known = (

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from evalsite.imports.lines import Source
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     ImportFileError,
     ImportResult,
@@ -73,6 +74,8 @@ def verdicts_read(
     is not read; ``candidate``, ``pair_id`` and ``seconds`` are checked but not
     used (the pair is found by prompt and models); safety labels are refused."""
     scale_check(scale)
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
+    evaluation_name = name_option(evaluation_name, "evaluation")
     records = iter_records(
         file_name=file_name,
         source=data,

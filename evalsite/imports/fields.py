@@ -59,7 +59,9 @@ def text_check(value: str, name: str, *, max_length: int = MAX_TEXT_CHARS) -> st
     return value
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as an error quotes it: its repr, cut to 40 characters (a file's
+    value may be a page long, and an answer lists up to 50 errors)."""
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:37]}..."
 
@@ -71,16 +73,14 @@ def optional_int(
     if value is None or value == "":
         return None
     if isinstance(value, str) and len(value) > 40:
-        raise FieldError(name, f"expected a whole number, got {_shown(value)}")
+        raise FieldError(name, f"expected a whole number, got {shown(value)}")
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise FieldError(
-            name, f"expected a whole number, got {_shown(value)}"
-        ) from None
+        raise FieldError(name, f"expected a whole number, got {shown(value)}") from None
     if isinstance(value, bool) or number < 0 or str(number) != str(value).strip():
         raise FieldError(
-            name, f"expected a whole number of at least 0, got {_shown(value)}"
+            name, f"expected a whole number of at least 0, got {shown(value)}"
         )
     if number > maximum:
         raise FieldError(name, f"{number} is over the maximum of {maximum}")
@@ -94,14 +94,14 @@ def optional_float(
     if value is None or value == "":
         return None
     if isinstance(value, str) and len(value) > 40:
-        raise FieldError(name, f"expected a number, got {_shown(value)}")
+        raise FieldError(name, f"expected a number, got {shown(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise FieldError(name, f"expected a number, got {_shown(value)}") from None
+        raise FieldError(name, f"expected a number, got {shown(value)}") from None
     if isinstance(value, bool) or not math.isfinite(number) or number < 0:
         raise FieldError(
-            name, f"expected a finite number of at least 0, got {_shown(value)}"
+            name, f"expected a finite number of at least 0, got {shown(value)}"
         )
     if maximum is not None and number > maximum:
         raise FieldError(name, f"{number} is over the maximum of {maximum}")

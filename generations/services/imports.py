@@ -7,7 +7,9 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
+from evalsite.imports.fields import shown
 from evalsite.imports.limits import MAX_NAME_CHARS, MAX_TURNS
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
@@ -80,7 +82,9 @@ def checked_turns(data: dict[str, Any]) -> list[dict[str, str]]:
             raise FieldError(name, 'expected {"role": ..., "content": ...}')
         role = turn.get("role")
         if role not in ROLES:
-            raise FieldError(f"{name}.role", f"unknown role {role!r} (one of {ROLES})")
+            raise FieldError(
+                f"{name}.role", f"unknown role {shown(role)} (one of {ROLES})"
+            )
         if role == "system" and index != 0:
             raise FieldError(f"{name}.role", "a system turn may only come first")
         content = turn.get("content")
@@ -157,6 +161,8 @@ def _prompt_row(record: Record, allowed: list[str]) -> PromptRow:
     if user_turns == 1 and len(categories) != 1:
         raise FieldError("categories", "a single-turn prompt has exactly one category")
     method = data.get("collection_method") or ""
+    if method:  # a list or an object here was a 500 (unhashable)
+        method = text_field(data, "collection_method", max_length=MAX_NAME_CHARS)
     if method and method not in COLLECTION_METHODS:
         raise FieldError(
             "collection_method",
@@ -196,6 +202,7 @@ def prompts_import(
     ``data`` is the file's bytes or a seekable binary file; it is read once, in
     batches of BATCH_SIZE records; ``progress`` hears the records read so far.
     """
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
     with transaction.atomic(durable=True):
         prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
         file_hash = file_sha256(data)
@@ -304,6 +311,7 @@ def generations_import(
     its text is the same and is an error when it differs. ``data`` and ``progress``
     are as for ``prompts_import``.
     """
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
     with transaction.atomic(durable=True):
         prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
         file_hash = file_sha256(data)

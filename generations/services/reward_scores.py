@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.db import transaction
 
 from evalsite.imports.limits import MAX_NAME_CHARS
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     FieldError,
     ImportFileError,
@@ -138,6 +139,7 @@ def reward_scores_import(
     """
     if kind not in KINDS:
         raise _refuse("kind", f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    prompt_set_name = name_option(prompt_set_name, "prompt_set")
     with transaction.atomic(durable=True):
         prompt_set = PromptSet.objects.filter(name=prompt_set_name).first()
         if prompt_set is None:

@@ -19,16 +19,14 @@ from django.utils import timezone
 
 from annotations import scales
 from annotations.services.verdict_files import VerdictFile, verdicts_read
-from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     MAX_ERRORS,
-    FieldError,
     ImportConflictError,
     ImportFileError,
     ImportResult,
     LineError,
-    text_field,
 )
 
 from ..models import Judge, Judgement
@@ -62,7 +60,7 @@ def verdicts_import(
     stored, the judge included; ImportConflictError when another import stored
     verdicts of this judge on the same pairs meanwhile.
     """
-    name = _judge_name(judge_name)
+    name = name_option(judge_name, "judge")
     with transaction.atomic(durable=True):
         verdicts = verdicts_read(
             prompt_set_name=prompt_set_name,
@@ -83,13 +81,6 @@ def verdicts_import(
             "comparisons": len({v.comparison_id for v in verdicts.verdicts}),
         },
     )
-
-
-def _judge_name(name: str) -> str:
-    try:
-        return text_field({"judge": name}, "judge", max_length=MAX_NAME_CHARS)
-    except FieldError as exc:
-        raise ImportFileError([LineError(None, "judge", exc.message)]) from None
 
 
 @dataclass

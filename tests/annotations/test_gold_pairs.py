@@ -146,6 +146,16 @@ def test_a_bad_line_names_line_and_field_and_stores_nothing(
     assert GoldPair.objects.count() == 0
 
 
+def test_a_long_expected_value_is_quoted_shortened(setting):
+    """It came back whole in the error, a page of text to the upload's answer."""
+    row = {"prompt_id": "g1", "candidate": "cand", "baseline": "base"}
+    with pytest.raises(ImportFileError) as caught:
+        import_gold(setting, jsonl({**row, "expected": "x" * 100_000}))
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (1, "expected")
+    assert len(error.message) < 100
+
+
 def test_the_same_pair_twice_is_refused(setting):
     row = {"prompt_id": "g1", "candidate": "cand", "baseline": "base"}
     with pytest.raises(ImportFileError) as caught:

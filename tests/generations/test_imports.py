@@ -103,6 +103,12 @@ BAD_PROMPT_FILES = [
         "unknown role",
     ),
     (
+        "a role of a page of text (the message quoted all of it)",
+        jsonl({**MULTI, "turns": [{"role": "r" * 100_000, "content": "hi"}]}),
+        (1, "turns[0].role"),
+        "unknown role 'rrrr",
+    ),
+    (
         "three categories",
         jsonl({**MULTI, "categories": ["a", "b", "c"]}),
         (1, "categories"),
@@ -121,6 +127,18 @@ BAD_PROMPT_FILES = [
         jsonl({**MULTI, "collection_method": "magic"}),
         (1, "collection_method"),
         "unknown method",
+    ),
+    (
+        "a collection method that is a list (it was a 500: unhashable)",
+        jsonl({**MULTI, "collection_method": ["chatgpt"]}),
+        (1, "collection_method"),
+        "expected a string",
+    ),
+    (
+        "a collection method of a page of text (the message quoted all of it)",
+        jsonl({**MULTI, "collection_method": "m" * 100_000}),
+        (1, "collection_method"),
+        "longer than 200 characters",
     ),
     ("not an object", jsonl(SINGLE, "[1, 2]"), (2, None), "JSON object"),
     (
@@ -156,6 +174,7 @@ def test_bad_prompt_file_names_line_and_field_and_stores_nothing(data, where, wo
     assert error_of(exc_info) == where
     if words:
         assert words in str(exc_info.value)
+    assert len(str(exc_info.value)) < 300
     assert Prompt.objects.count() == 0
     assert PromptSet.objects.count() == 0
 

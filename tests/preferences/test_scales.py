@@ -44,6 +44,30 @@ def test_a_fraction_within_the_scale_is_told_it_is_no_whole_number(scale, raw):
         scales.parse_choice(scale, raw)
 
 
+@pytest.mark.parametrize(
+    ("scale", "raw"),
+    [
+        ("seven", "x" * 300_000),
+        ("seven", 1e300),
+        ("seven", ["a"] * 1_000),
+        ("preference", "a:" + "x" * 100_000),
+    ],
+    ids=["a-page-of-text", "1e300", "a-long-list", "a-long-preference"],
+)
+def test_a_value_off_the_scale_is_quoted_shortened(scale, raw):
+    """A ratings file's cell of 300,000 characters came back whole in its error
+    (and 1e300 as its 301 digits), 50 of them to an upload's answer."""
+    with pytest.raises(ValueError, match="scale") as caught:
+        scales.parse_choice(scale, raw)
+    assert len(str(caught.value)) < 300
+
+
+def test_a_long_safety_label_is_quoted_shortened():
+    with pytest.raises(ValueError, match="not a safety label") as caught:
+        scales.parse_safety("u" * 100_000)
+    assert len(str(caught.value)) < 100
+
+
 def test_likert_runs_from_one_to_seven():
     assert [scales.parse_choice("likert", v) for v in (1, "7", 4.0)] == [1, 7, 4]
     for raw in (0, 8, "-1"):
