@@ -10,7 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.serializers import ErrorSerializer
-from evalsite.imports.api import RESPONSES, ImportErrorSerializer, form_errors
+from evalsite.imports.api import (
+    RESPONSES,
+    ImportErrorSerializer,
+    file_errors,
+    form_errors,
+)
 from evalsite.imports.reader import ImportFileError
 from generations.api import ServiceUnavailable
 
@@ -57,6 +62,7 @@ class UploadView(Base):
             400: OpenApiResponse(
                 ImportErrorSerializer, description="Line and field errors."
             ),
+            409: RESPONSES[409],
             415: RESPONSES[415],
         },
     )
@@ -76,8 +82,7 @@ class UploadView(Base):
                 created_by=request.user,
             )
         except ImportFileError as exc:
-            errors = [error.as_dict() for error in exc.listed]
-            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+            return file_errors(exc)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
 

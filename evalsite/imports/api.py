@@ -146,14 +146,18 @@ class ImportView(APIView):
         try:
             result = self.call_service(serializer.validated_data, upload)
         except ImportFileError as exc:
-            conflict = isinstance(exc, ImportConflictError)
-            return Response(
-                {"errors": [error.as_dict() for error in exc.listed]},
-                status=status.HTTP_409_CONFLICT
-                if conflict
-                else status.HTTP_400_BAD_REQUEST,
-            )
+            return file_errors(exc)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+
+def file_errors(exc: ImportFileError) -> Response:
+    """A refused file's errors: 409 when another upload changed the same rows
+    meanwhile (sending it again decides), else 400."""
+    conflict = isinstance(exc, ImportConflictError)
+    return Response(
+        {"errors": [error.as_dict() for error in exc.listed]},
+        status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST,
+    )
 
 
 RESPONSES = {

@@ -3,14 +3,17 @@ naming the line and field, and nothing is stored."""
 
 import io
 import json
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from rest_framework.test import APIClient
 
 from annotations import roles
 from consistency.models import ConsistencyEvaluation, Instruction
+from consistency.services import imports
 from generations.models import ChatModel
 from tests.conftest import make_user
 from tests.factories import ChatModelFactory
@@ -335,3 +338,48 @@ def test_upload_page_refuses_nul_in_form_fields(client, admin_user):
     assert response.status_code == 400
     assert "Null characters are not allowed" in response.content.decode()
     assert not ConsistencyEvaluation.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_uploads_of_a_new_evaluation_one_stores_the_others_get_409(
+    require_postgres, admin_user, monkeypatch
+):
+    """As the other imports: the uploads that lose the race are told of the
+    conflict (409, in the schema), where they got a 400 as if the file were bad."""
+    _served("m1")
+    _served("m2")
+    uploads = 4
+    # Every upload has found no evaluation of that name before any creates it.
+    barrier = threading.Barrier(uploads)
+    create = imports._evaluation_create
+
+    def create_together(**arguments):
+        barrier.wait(timeout=60)
+        return create(**arguments)
+
+    monkeypatch.setattr(imports, "_evaluation_create", create_together)
+    answers = []
+
+    def upload():
+        try:
+            client = APIClient()
+            client.force_authenticate(admin_user)
+            response = _post(client, _jsonl(*GOOD))
+            answers.append((response.status_code, response.json()))
+        except Exception as error:  # reported by the main thread
+            answers.append(("raised", repr(error)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(uploads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(str(code) for code, _ in answers) == ["201"] + ["409"] * 3, answers
+    for code, body in answers:
+        if code == 409:
+            (error,) = body["errors"]
+            assert "another upload changed this evaluation" in error["message"]
+    assert ConsistencyEvaluation.objects.get(name="consist").instructions.count() == 2
