@@ -55,8 +55,10 @@ def instructions_import(
 
     ImportFileError names the line and field of every bad record, or the form field
     (``chat_models``, ``annotators``, ``annotators_per_reply``) that is wrong; then
-    nothing is stored, the evaluation included.
+    nothing is stored, the evaluation included. The name loses its surrounding
+    spaces, as the form and the API take it.
     """
+    evaluation_name = evaluation_name.strip()
     records = read_records(
         file_name=file_name, data=data, csv_columns=CSV_COLUMNS, csv_known=FIELDS
     )

@@ -383,3 +383,19 @@ def test_racing_uploads_of_a_new_evaluation_one_stores_the_others_get_409(
             (error,) = body["errors"]
             assert "another upload changed this evaluation" in error["message"]
     assert ConsistencyEvaluation.objects.get(name="consist").instructions.count() == 2
+
+
+def test_the_command_takes_the_evaluation_name_as_the_api_does(tmp_path, api):
+    """The API trims the name; the command kept " cmd ", a second evaluation
+    beside "cmd" that the API could not name (a new-user pass)."""
+    path = tmp_path / "i.jsonl"
+    path.write_bytes(_jsonl(*GOOD))
+    call_command(
+        "import_instructions", str(path), "--evaluation", " consist ",
+        "--chat-models", "m1,m2", stdout=io.StringIO(),
+    )  # fmt: skip
+    assert list(ConsistencyEvaluation.objects.values_list("name", flat=True)) == [
+        "consist"
+    ]
+    again = _post(api, _jsonl(*GOOD))
+    assert (again.status_code, again.json()["unchanged"]) == (201, 2)
