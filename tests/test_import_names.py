@@ -77,3 +77,18 @@ def test_a_command_takes_a_name_without_its_spaces_as_the_api_does(answered, tmp
         *("--prompt-set", " set ", "--scale", "seven", "--evaluation", " pilot "),
     )
     assert list(Evaluation.objects.values_list("name", flat=True)) == ["pilot"]
+
+
+@pytest.mark.parametrize(("name", "says"), BAD_NAMES)
+def test_import_ratings_refuses_a_bad_candidate_name(
+    name, says, answered, tmp_path, capsys
+):
+    """``--candidate ""`` was taken as no candidate given (the first line's model_a),
+    where the API refuses a blank candidate."""
+    arguments = ["--prompt-set", "set", "--scale", "seven", "--evaluation", "pilot"]
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command(
+            "import_ratings", _file(tmp_path, RATING), *arguments, "--candidate", name
+        )
+    assert f"field 'candidate': {says}" in capsys.readouterr().err
+    assert not Evaluation.objects.exists()

@@ -80,6 +80,8 @@ def ratings_import(
     scale_check(scale)
     prompt_set_name = name_option(prompt_set_name, "prompt_set")
     evaluation_name = name_option(evaluation_name, "evaluation")
+    if candidate_name is not None:  # "" was taken as none given (the API refuses it)
+        candidate_name = name_option(candidate_name, "candidate")
     digest = source_sha256(data)
     with transaction.atomic(durable=True):  # as every path: never nested
         known = (
