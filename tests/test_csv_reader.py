@@ -124,3 +124,25 @@ def test_a_missing_column_says_why_where_it_can(text, message):
         )
     first = caught.value.errors[0]
     assert (first.line, first.field, first.message) == (1, "id", message)
+
+
+def test_a_column_with_no_name_is_left_out_while_its_cells_are_empty():
+    """A trailing comma (a spreadsheet's empty last column) names no column: with
+    a fixed set of columns it was an "unknown column" error naming nothing, and
+    elsewhere its values were read under the name ""."""
+    text = "id,prompt,,\nq1,Hi?,,\nq2,Bye?\n"
+    known = ["id", "prompt"]
+    assert [
+        (r.line, r.data)
+        for r in read_records(file_name="f.csv", data=text.encode(), csv_known=known)
+    ] == [(2, {"id": "q1", "prompt": "Hi?"}), (3, {"id": "q2", "prompt": "Bye?"})]
+
+
+@pytest.mark.parametrize("known", [None, ["id", "prompt"]])
+def test_a_value_under_a_column_with_no_name_is_refused(known):
+    text = "id,prompt,\nq1,Hi?,\nq2,Bye?,stray\n"
+    with pytest.raises(ImportFileError) as caught:
+        read_records(file_name="f.csv", data=text.encode(), csv_known=known)
+    assert [(e.line, e.field, e.message) for e in caught.value.errors] == [
+        (3, None, "a value in column 3, which has no name in the CSV header")
+    ]

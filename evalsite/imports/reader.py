@@ -274,9 +274,11 @@ def _read_csv(
     except csv.Error:
         error = LineError(1, None, f"malformed CSV header: {_QUOTES}")
         raise ImportFileError([error]) from None
+    # A column with no name (a trailing comma) is skipped while its cells are empty.
+    nameless = [index for index, name in enumerate(header) if not name]
     errors = [
         LineError(1, name, "column named twice in the CSV header")
-        for name in sorted({name for name in header if header.count(name) > 1})
+        for name in sorted({name for name in header if name and header.count(name) > 1})
     ]
     errors += [
         LineError(1, name, _missing_column(name, header))
@@ -288,7 +290,7 @@ def _read_csv(
         errors += [
             LineError(1, name, f"unknown column; the columns are {', '.join(known)}")
             for name in header
-            if name not in known
+            if name and name not in known
         ]
     if errors:
         raise ImportFileError(errors)
@@ -305,7 +307,7 @@ def _read_csv(
         end = rows.line_num
         if not any(row):  # a blank line, or a row of empty cells
             continue
-        problem = _row_problem(row, header)
+        problem = _row_problem(row, header) or _nameless_value(row, nameless)
         if problem:
             errors.append(LineError(line, None, problem))
             continue
@@ -313,7 +315,7 @@ def _read_csv(
             # A short row leaves its last columns out (as empty ones are).
             name: value
             for name, value in zip(header, row, strict=False)
-            if value != "" or name in empty
+            if name and (value != "" or name in empty)
         }
         try:
             record_check(values)
@@ -344,6 +346,14 @@ def _missing_column(name: str, header: list[str]) -> str:
                     f"{message}: its values are separated by {separators}, not commas"
                 )
     return message
+
+
+def _nameless_value(row: list[str], nameless: list[int]) -> str:
+    """A value under a column with no name, or "" (such a column is left out)."""
+    for index in nameless:
+        if index < len(row) and row[index].strip():
+            return f"a value in column {index + 1}, which has no name in the CSV header"
+    return ""
 
 
 def _row_problem(row: list[str], header: list[str]) -> str:
