@@ -146,3 +146,56 @@ def test_a_value_under_a_column_with_no_name_is_refused(known):
     assert [(e.line, e.field, e.message) for e in caught.value.errors] == [
         (3, None, "a value in column 3, which has no name in the CSV header")
     ]
+
+
+BLANK_CELLS = [
+    # (import, CSV, the error: line, field, message)
+    pytest.param(
+        "prompts", "id,prompt,category\nq1,,dialogue\n",
+        (2, "prompt", "must not be empty"), id="prompts-prompt",
+    ),
+    pytest.param(
+        "prompts", "id,prompt,category\nq1,Hi?,\n",
+        (2, "category", "must not be empty"), id="prompts-category",
+    ),
+    pytest.param(
+        "generations", "prompt_id,model,text\np1,,Hello.\n",
+        (2, "model", "must not be empty"), id="generations-model",
+    ),
+    pytest.param(
+        "ratings", "prompt_id,model_a,model_b,annotator,choice\np1,a,b,,1\n",
+        (2, "annotator", "must not be empty"), id="ratings-annotator",
+    ),
+    pytest.param(
+        "ratings", "prompt_id,model_a,model_b,annotator,choice\np1,a,b,ann,\n",
+        (2, "choice", "none given; pick one from 3 to -3"), id="ratings-choice",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "text", "error"), BLANK_CELLS)
+def test_a_blank_cell_of_a_required_column_says_it_is_empty(kind, text, error):
+    """The reader left a blank cell out, so the check said "required field is
+    missing" (or named ``turns`` for a blank ``prompt``) of a column that is there:
+    a CSV now says what the same value says in JSONL."""
+    from annotations.services.imports import ratings_import
+    from generations.models import PromptSet
+    from generations.services.imports import generations_import, prompts_import
+
+    imports = {
+        "prompts": lambda data: prompts_import(
+            prompt_set_name="s", file_name="f.csv", data=data
+        ),
+        "generations": lambda data: generations_import(
+            prompt_set_name="s", file_name="f.csv", data=data
+        ),
+        "ratings": lambda data: ratings_import(
+            prompt_set_name="s", evaluation_name="e", scale="seven",
+            file_name="f.csv", data=data,
+        ),
+    }  # fmt: skip
+    PromptSet.objects.create(name="s")  # the ratings' evaluation needs one
+    with pytest.raises(ImportFileError) as caught:
+        imports[kind](text.encode())
+    assert [(e.line, e.field, e.message) for e in caught.value.errors] == [error]

@@ -81,7 +81,7 @@ def rating_row(record: Record, scale: str, *, judged: bool = False) -> RatingRow
     if model_a == model_b:
         raise FieldError("model_b", "model_a and model_b must differ")
     raw = data.get("choice")
-    if raw is None or raw == "":
+    if raw is None:  # an empty one is "none given", as one of spaces
         raise FieldError("choice", "required field is missing")
     try:
         choice = scales.parse_choice(scale, raw)

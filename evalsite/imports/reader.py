@@ -160,8 +160,9 @@ def iter_records(
     before it were yielded already, so a caller must store nothing until the
     iterator is exhausted. ``progress`` is called with the number of records read
     so far, every PROGRESS_EVERY records and at the end. A CSV's empty cell is a
-    value left out, except in the columns ``csv_empty`` names, where it is "" (an
-    empty response, say, which JSONL writes as ""). A CSV header column not among
+    value left out, except in the columns ``csv_empty`` names (an empty response,
+    say, which JSONL writes as "") and the required ``csv_columns``, where it is ""
+    (so a check says the value is empty, not that the column is missing). A CSV header column not among
     ``csv_known`` (when given) is an error of line 1: a format with a fixed set of
     fields names a misspelt column where it is, not on every row.
     """
@@ -274,6 +275,9 @@ def _read_csv(
     except csv.Error:
         error = LineError(1, None, f"malformed CSV header: {_QUOTES}")
         raise ImportFileError([error]) from None
+    # A required column's empty cell is kept: its field's check then says it is
+    # empty, where a left-out one read as a column missing from the file.
+    kept = {*empty, *(required or [])}
     # A column with no name (a trailing comma) is skipped while its cells are empty.
     nameless = [index for index, name in enumerate(header) if not name]
     errors = [
@@ -315,7 +319,7 @@ def _read_csv(
             # A short row leaves its last columns out (as empty ones are).
             name: value
             for name, value in zip(header, row, strict=False)
-            if name and (value != "" or name in empty)
+            if name and (value != "" or name in kept)
         }
         try:
             record_check(values)
