@@ -125,6 +125,9 @@ def parse_choice(scale: str, raw: object) -> int:
         raise ValueError(f"none given; pick one from {high} to {low}")
     if isinstance(raw, bool):
         raise ValueError(f"expected a value from {high} to {low}")
+    if not isinstance(raw, str | int | float):  # it read "['a'] is off the scale"
+        kind = "a list" if isinstance(raw, list) else "an object"
+        raise ValueError(f"expected a value on the scale ({high} to {low}), not {kind}")
     if scale == "preference" and isinstance(raw, str) and ":" in raw:
         return _parse_preference(raw.strip())
     if isinstance(raw, str):

@@ -144,3 +144,13 @@ def test_choices_are_ascii_digits(raw):
     with pytest.raises(ValueError, match="is not on the scale"):
         scales.parse_choice("seven", raw)
     assert scales.parse_choice("seven", " -3 ") == -3
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"), [(["a"], "a list"), ({"value": 1}, "an object")]
+)
+def test_a_list_or_an_object_is_no_choice(raw, kind):
+    """A list read as "['a'] is off the scale", as if it were a number too big."""
+    message = f"^expected a value on the scale \\(3 to -3\\), not {kind}$"
+    with pytest.raises(ValueError, match=message):
+        scales.parse_choice("seven", raw)
