@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from evalsite.imports import record_values
 from evalsite.imports.limits import MAX_DEPTH
+from evalsite.imports.reader import ImportFileError, read_records
 from generations.services.import_sql import json_text
 
 SCALARS = (
@@ -139,3 +140,16 @@ def _leaves(value):
 def test_jsonb_text_falls_back_for_what_orjson_refuses():
     assert json.loads(json_text({"n": 2**64})) == {"n": 2**64}
     assert json_text(["\ud800"]) == json.dumps(["\ud800"])
+
+
+@pytest.mark.parametrize("line", [b'{"id":\x00"x"}', b'{"id": "a\x00b"}'])
+def test_a_raw_nul_byte_on_a_json_line_is_named(line):
+    """It read "not valid JSON (Expecting value: character 7)", which does not
+    say what is there."""
+    with pytest.raises(ImportFileError) as caught:
+        read_records(file_name="f.jsonl", data=line + b"\n")
+    [(number, field, message)] = [
+        (e.line, e.field, e.message) for e in caught.value.errors
+    ]
+    assert (number, field) == (1, None)
+    assert message == f"not valid JSON (a NUL byte at character {line.index(0) + 1})"

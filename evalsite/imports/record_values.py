@@ -40,6 +40,9 @@ def json_loads(raw: str) -> Any:
     except json.JSONDecodeError as exc:
         # Where in the text: Python's message ends with a colon that wants it.
         where = f"character {exc.pos + 1}"
+        if raw[exc.pos : exc.pos + 1] == NUL:  # a binary file, or bytes broken
+            message = f"a NUL byte at {where}"
+            raise FieldError(None, f"not valid JSON ({message})") from None
         raise FieldError(None, f"not valid JSON ({exc.msg}: {where})") from None
     except RecursionError:
         message = f"nested more than {MAX_DEPTH} levels deep"
