@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from evalsite.admin_read_only import ReadOnlyAdmin
+from evalsite.imports.limits import MAX_ANNOTATORS_PER_PAIR
 from evalsite.imports.uploads import UploadForm, upload_view
 from generations.api_imports import background_import
 
@@ -221,6 +222,11 @@ class EvaluationAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.comparisons.exists():
             fields += [name for name in self.FIXED_WITH_PAIRS if name not in fields]
+        if obj is not None and obj.annotators_per_pair > MAX_ANNOTATORS_PER_PAIR:
+            # An import made N the most ratings a pair holds (crowd votes): more
+            # than an evaluation annotators rate may ask for, and the field's bound
+            # then refused every save of it.
+            fields.append("annotators_per_pair")
         return fields
 
     def get_queryset(self, request):

@@ -1,6 +1,7 @@
 """The admin's evaluation page: what its pairs were made for is fixed once it has
 pairs (a scale changed after the ratings made every report of it fail)."""
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -172,3 +173,46 @@ def test_lease_minutes_below_one_are_refused_naming_one(client, admin_user, valu
         "Ensure this value is greater than or equal to 1." in response.content.decode()
     )
     assert Evaluation.objects.get(pk=evaluation.pk).lease_minutes == 30
+
+
+def test_an_imported_evaluation_with_more_than_20_ratings_a_pair_can_be_saved(
+    client, admin_user
+):
+    """An import makes N the most ratings a pair holds (crowd votes), which may be
+    over the 20 a new evaluation may ask for; the admin's own bound then refused
+    every save of the evaluation ("less than or equal to 20")."""
+    from annotations.services.imports import ratings_import
+    from generations.services.imports import generations_import, prompts_import
+
+    prompts_import(
+        prompt_set_name="crowd", file_name="p.jsonl",
+        data=json.dumps({"id": "p1", "prompt": "Hi?", "category": "x"}).encode(),
+    )  # fmt: skip
+    generations_import(
+        prompt_set_name="crowd", file_name="g.jsonl",
+        data="\n".join(json.dumps({"prompt_id": "p1", "model": m, "text": m})
+                       for m in ("a", "b")).encode(),
+    )  # fmt: skip
+    votes = [
+        {"prompt_id": "p1", "model_a": "a", "model_b": "b", "annotator": f"v{i}",
+         "choice": "a"}
+        for i in range(25)
+    ]  # fmt: skip
+    ratings_import(
+        prompt_set_name="crowd", evaluation_name="votes", scale="three",
+        file_name="r.jsonl", data="\n".join(map(json.dumps, votes)).encode(),
+    )  # fmt: skip
+    evaluation = Evaluation.objects.get(name="votes")
+    assert evaluation.annotators_per_pair == 25
+    client.force_login(admin_user)
+    url = f"/admin/annotations/evaluation/{evaluation.pk}/change/"
+    fields = _Fields()
+    fields.feed(client.get(url).content.decode())
+    fields.data["guidelines"] = ["Crowd votes."]
+    response = client.post(url, fields.data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    evaluation.refresh_from_db()
+    assert (evaluation.guidelines, evaluation.annotators_per_pair) == (
+        "Crowd votes.",
+        25,
+    )
