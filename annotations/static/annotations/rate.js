@@ -220,6 +220,27 @@
     window.scrollTo(0, 0);
     resetTimer();
     armConfirmation();
+    announce();
+  }
+
+  // The focused radio went with the old pair: the focus moves to the new one's
+  // heading (Tab goes on inside it; the keys work from anywhere), and the page's
+  // live region says what was stored, any note and the progress.
+  function announce() {
+    const pair = document.getElementById("pair");
+    const heading = pair && pair.querySelector("h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+    const region = document.getElementById("announcer");
+    if (!region || !pair) return;
+    // Each part from the first of its selectors found: "All done" has no progress.
+    const parts = [["#confirmation", "#undo-form"], [".note"], [".progress", "h1"]].map((selectors) => {
+      const element = selectors.map((selector) => pair.querySelector(selector)).find(Boolean);
+      return element ? element.textContent.replace(/\s+/g, " ").trim() : "";
+    });
+    region.textContent = parts.filter(Boolean).join(". ");
   }
 
   // The confirmation of the last answer fades after a moment; a skip's Undo stays
