@@ -181,3 +181,38 @@ def test_enter_on_a_link_follows_it_and_enter_without_an_answer_says_so_in_view(
         page.keyboard.press("Enter")
     assert page.url.rstrip("/") == live_server.url
     assert not Rating.objects.exists()
+
+
+EDGES = """() => [...document.querySelectorAll('.md p, .md li')].map((e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const text = range.getBoundingClientRect(), box = e.getBoundingClientRect();
+  return [e.textContent, Math.round(text.left - box.left), Math.round(box.right - text.right)];
+})"""
+
+
+def test_right_to_left_text_reads_from_the_right_paragraph_by_paragraph(
+    live_server, page
+):
+    """Arabic and Hebrew responses (and prompts) were laid out left to right: set
+    flush left, with the sentence's final punctuation at its start."""
+    evaluation, _, (user,) = build_evaluation(pairs=0, annotators=1, per_pair=1)
+    _pair(
+        evaluation,
+        [{"role": "user", "content": "ما هي عاصمة أستراليا؟"}],
+        "العاصمة هي كانبرا.\n\nCanberra is the capital.\n\n- שלום עולם.",
+        "Canberra.",
+    )
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+
+    edges = {text: (left, right) for text, left, right in page.evaluate(EDGES)}
+    for right_to_left in ("ما هي عاصمة أستراليا؟", "العاصمة هي كانبرا.", "שלום עולם."):
+        left, right = edges[right_to_left]
+        assert right <= 1, (right_to_left, edges)
+        assert left > 20, (right_to_left, edges)
+    for left_to_right in ("Canberra is the capital.", "Canberra."):
+        left, right = edges[left_to_right]
+        assert left <= 1, (left_to_right, edges)
+        assert right > 20, (left_to_right, edges)
