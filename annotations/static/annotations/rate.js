@@ -240,7 +240,8 @@
       const element = selectors.map((selector) => pair.querySelector(selector)).find(Boolean);
       return element ? element.textContent.replace(/\s+/g, " ").trim() : "";
     });
-    region.textContent = parts.filter(Boolean).join(". ");
+    region.textContent = parts.filter(Boolean)
+      .map((part) => (/[.!?]$/.test(part) ? part : `${part}.`)).join(" ");
   }
 
   // The confirmation of the last answer fades after a moment; a skip's Undo stays
