@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from annotations.models import AnswerChange, Assignment, Rating
 from tests.conftest import browser_login
@@ -119,3 +120,29 @@ def test_annotator_undoes_a_skip_and_the_progress_stays_in_view(live_server, pag
         "skipped",
         "leased",
     )
+
+
+def test_last_ratings_after_the_session_expired_say_so_instead_of_the_login_page(
+    live_server, page
+):
+    """The panel is fetched; with the session gone the fetch followed the redirect
+    and the whole login page (header, a second h1, a login form leading to the
+    panel's bare fragment) was put inside the panel."""
+    user = _open_first_pair(page, live_server, pairs=2)
+    first = page.get_attribute("#pair", "data-assignment")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    _wait_for_next(page, first)
+    pair = page.url
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+
+    page.click("#recent summary")
+    panel = page.locator("#recent")
+    panel.get_by_text("Your session has expired").wait_for()
+    assert panel.locator("form, h1, header").count() == 0
+    page.click("#recent a")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw-for-tests")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#answer-form")
+    assert page.url == pair

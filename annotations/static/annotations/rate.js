@@ -302,6 +302,14 @@
         headers: { "X-Requested-With": "fetch" },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (response.redirected) {
+        // To the login page: the session is gone. Say so; never show that page here.
+        const login = document.createElement("a");
+        login.href = `${form().dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+        login.textContent = "log in again.";
+        body.replaceChildren("Your session has expired; ", login);
+        return;
+      }
       body.innerHTML = await response.text();
       panel.dataset.loaded = "1";
     } catch (error) {
