@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from annotations.models import AnswerChange, Assignment, Rating
+from annotations.services import assignments as services
 from tests.conftest import browser_login
 
 from .conftest import build_evaluation
@@ -146,3 +147,24 @@ def test_last_ratings_after_the_session_expired_say_so_instead_of_the_login_page
     page.click("button[type=submit]")
     page.wait_for_selector("#answer-form")
     assert page.url == pair
+
+
+def test_an_undo_refused_on_all_done_says_why(live_server, page):
+    """After skipping the last pair, "All done" offers Undo; when the pair had been
+    taken and rated meanwhile, the refusal went to the answer form's error box,
+    which "All done" has not: Undo vanished and nothing said why."""
+    evaluation, _, (user, other) = build_evaluation(pairs=1, annotators=2, per_pair=1)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.keyboard.press("s")
+    page.wait_for_selector("text=All done")
+
+    taken = services.assignment_next(evaluation=evaluation, annotator=other)
+    services.rating_submit(assignment_id=taken.pk, annotator=other, choice=1, seconds=5)
+    page.keyboard.press("u")
+    error = page.locator("#answer-error")
+    error.wait_for()
+    assert "took the last place on that pair" in error.inner_text()
+    assert page.locator("#undo-form").count() == 0
