@@ -216,3 +216,32 @@ def test_right_to_left_text_reads_from_the_right_paragraph_by_paragraph(
         left, right = edges[left_to_right]
         assert left <= 1, (left_to_right, edges)
         assert right > 20, (left_to_right, edges)
+
+
+def test_time_in_a_background_tab_before_the_pair_is_seen_does_not_count(
+    live_server, page
+):
+    """A pair opened in a tab the annotator had not looked at yet counted the time
+    until they did: the timer took the page as visible when it started."""
+    _, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    browser_login(page, live_server, user.username)
+    # The tab is in the background until the test brings it forward.
+    page.add_init_script(
+        "window.__hidden = true;"
+        "Object.defineProperty(Document.prototype, 'hidden',"
+        " { get: () => window.__hidden });"
+        "Object.defineProperty(Document.prototype, 'visibilityState',"
+        " { get: () => (window.__hidden ? 'hidden' : 'visible') });"
+    )
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(2000)
+    page.evaluate(
+        "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    before = _pair_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    assert Rating.objects.get(assignment_id=int(before)).seconds < 1.5

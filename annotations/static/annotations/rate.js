@@ -7,7 +7,8 @@
 (() => {
   "use strict";
   let shownAt = performance.now();
-  let hiddenSince = null;
+  // A pair opened in a background tab is not being looked at yet.
+  let hiddenSince = document.hidden ? shownAt : null;
   let hiddenTotal = 0;
   let busy = false;
 
