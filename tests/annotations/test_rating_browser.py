@@ -245,3 +245,44 @@ def test_time_in_a_background_tab_before_the_pair_is_seen_does_not_count(
     page.keyboard.press("Enter")
     page.wait_for_selector("text=All done")
     assert Rating.objects.get(assignment_id=int(before)).seconds < 1.5
+
+
+def test_enter_that_ends_an_input_method_composition_does_not_submit(live_server, page):
+    """Typing a reason in Japanese or Chinese, Enter chooses the characters the
+    input method offers; rate.js took that Enter as "submit" and sent the rating
+    with the reason half typed."""
+    _, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    before = _pair_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("r")
+
+    # What Chromium sends for an input method: the composition, then its Enter.
+    ime = page.context.new_cdp_session(page)
+    ime.send(
+        "Input.imeSetComposition",
+        {"text": "にほん", "selectionStart": 3, "selectionEnd": 3},
+    )
+    ime.send(
+        "Input.dispatchKeyEvent",
+        {
+            "type": "keyDown",
+            "key": "Enter",
+            "code": "Enter",
+            "windowsVirtualKeyCode": 229,
+        },
+    )
+    ime.send("Input.insertText", {"text": "日本"})
+    ime.send(
+        "Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter"}
+    )
+    page.wait_for_timeout(500)
+    assert not Rating.objects.exists()
+    assert page.input_value("#rationale") == "日本"
+
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    assert Rating.objects.get(assignment_id=int(before)).comment == "日本"

@@ -354,6 +354,9 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // An input method's keys (Japanese, Chinese...): its Enter picks characters.
+    // keyCode 229: Safari ends the composition before this keydown.
+    if (event.isComposing || event.keyCode === 229) return;
     const editForm = document.getElementById("edit-form");
     if (!form() && editForm) {
       editKeys(event, editForm);
