@@ -37,7 +37,9 @@ urlpatterns = [
         invitation_views.invitation_revoke,
         name="invitation-revoke",
     ),
-    path("join/<str:token>/", invitation_views.join, name="join"),
+    # A link's token is secrets.token_urlsafe's (read-only in the admin): letters,
+    # digits, "-" and "_", a slug; anything else (a NUL PostgreSQL refuses) is a 404.
+    path("join/<slug:token>/", invitation_views.join, name="join"),
     path(
         "evaluations/<id:evaluation_id>/completed/",
         views.completed,

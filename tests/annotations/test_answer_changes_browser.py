@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from annotations.models import AnswerChange, Assignment, Rating
+from annotations.services import assignments as services
 from tests.conftest import browser_login
 
 from .conftest import build_evaluation
@@ -119,3 +121,50 @@ def test_annotator_undoes_a_skip_and_the_progress_stays_in_view(live_server, pag
         "skipped",
         "leased",
     )
+
+
+def test_last_ratings_after_the_session_expired_say_so_instead_of_the_login_page(
+    live_server, page
+):
+    """The panel is fetched; with the session gone the fetch followed the redirect
+    and the whole login page (header, a second h1, a login form leading to the
+    panel's bare fragment) was put inside the panel."""
+    user = _open_first_pair(page, live_server, pairs=2)
+    first = page.get_attribute("#pair", "data-assignment")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    _wait_for_next(page, first)
+    pair = page.url
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+
+    page.click("#recent summary")
+    panel = page.locator("#recent")
+    panel.get_by_text("Your session has expired").wait_for()
+    assert panel.locator("form, h1, header").count() == 0
+    page.click("#recent a")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw-for-tests")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#answer-form")
+    assert page.url == pair
+
+
+def test_an_undo_refused_on_all_done_says_why(live_server, page):
+    """After skipping the last pair, "All done" offers Undo; when the pair had been
+    taken and rated meanwhile, the refusal went to the answer form's error box,
+    which "All done" has not: Undo vanished and nothing said why."""
+    evaluation, _, (user, other) = build_evaluation(pairs=1, annotators=2, per_pair=1)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.keyboard.press("s")
+    page.wait_for_selector("text=All done")
+
+    taken = services.assignment_next(evaluation=evaluation, annotator=other)
+    services.rating_submit(assignment_id=taken.pk, annotator=other, choice=1, seconds=5)
+    page.keyboard.press("u")
+    error = page.locator("#answer-error")
+    error.wait_for()
+    assert "took the last place on that pair" in error.inner_text()
+    assert page.locator("#undo-form").count() == 0

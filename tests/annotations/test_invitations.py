@@ -304,6 +304,13 @@ def test_unknown_token_is_404(client, db):
     assert client.get("/join/nope/").status_code == 404
 
 
+@pytest.mark.parametrize("token", ["%00", "a%00b", "%E2%80%AE", "a b"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_token_no_link_could_have_is_404(client, db, token, method):
+    """A NUL in the link's token reached the query: PostgreSQL refused it, a 500."""
+    assert getattr(client, method)(f"/join/{token}/").status_code == 404
+
+
 def test_admin_creates_lists_and_revokes_links(client, evaluation):
     admin = make_user("adm-inv", roles.ADMIN)
     client.force_login(admin)

@@ -181,3 +181,108 @@ def test_enter_on_a_link_follows_it_and_enter_without_an_answer_says_so_in_view(
         page.keyboard.press("Enter")
     assert page.url.rstrip("/") == live_server.url
     assert not Rating.objects.exists()
+
+
+EDGES = """() => [...document.querySelectorAll('.md p, .md li')].map((e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const text = range.getBoundingClientRect(), box = e.getBoundingClientRect();
+  return [e.textContent, Math.round(text.left - box.left), Math.round(box.right - text.right)];
+})"""
+
+
+def test_right_to_left_text_reads_from_the_right_paragraph_by_paragraph(
+    live_server, page
+):
+    """Arabic and Hebrew responses (and prompts) were laid out left to right: set
+    flush left, with the sentence's final punctuation at its start."""
+    evaluation, _, (user,) = build_evaluation(pairs=0, annotators=1, per_pair=1)
+    _pair(
+        evaluation,
+        [{"role": "user", "content": "ما هي عاصمة أستراليا؟"}],
+        "العاصمة هي كانبرا.\n\nCanberra is the capital.\n\n- שלום עולם.",
+        "Canberra.",
+    )
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+
+    edges = {text: (left, right) for text, left, right in page.evaluate(EDGES)}
+    for right_to_left in ("ما هي عاصمة أستراليا؟", "العاصمة هي كانبرا.", "שלום עולם."):
+        left, right = edges[right_to_left]
+        assert right <= 1, (right_to_left, edges)
+        assert left > 20, (right_to_left, edges)
+    for left_to_right in ("Canberra is the capital.", "Canberra."):
+        left, right = edges[left_to_right]
+        assert left <= 1, (left_to_right, edges)
+        assert right > 20, (left_to_right, edges)
+
+
+def test_time_in_a_background_tab_before_the_pair_is_seen_does_not_count(
+    live_server, page
+):
+    """A pair opened in a tab the annotator had not looked at yet counted the time
+    until they did: the timer took the page as visible when it started."""
+    _, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    browser_login(page, live_server, user.username)
+    # The tab is in the background until the test brings it forward.
+    page.add_init_script(
+        "window.__hidden = true;"
+        "Object.defineProperty(Document.prototype, 'hidden',"
+        " { get: () => window.__hidden });"
+        "Object.defineProperty(Document.prototype, 'visibilityState',"
+        " { get: () => (window.__hidden ? 'hidden' : 'visible') });"
+    )
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(2000)
+    page.evaluate(
+        "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    before = _pair_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    assert Rating.objects.get(assignment_id=int(before)).seconds < 1.5
+
+
+def test_enter_that_ends_an_input_method_composition_does_not_submit(live_server, page):
+    """Typing a reason in Japanese or Chinese, Enter chooses the characters the
+    input method offers; rate.js took that Enter as "submit" and sent the rating
+    with the reason half typed."""
+    _, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    before = _pair_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("r")
+
+    # What Chromium sends for an input method: the composition, then its Enter.
+    ime = page.context.new_cdp_session(page)
+    ime.send(
+        "Input.imeSetComposition",
+        {"text": "にほん", "selectionStart": 3, "selectionEnd": 3},
+    )
+    ime.send(
+        "Input.dispatchKeyEvent",
+        {
+            "type": "keyDown",
+            "key": "Enter",
+            "code": "Enter",
+            "windowsVirtualKeyCode": 229,
+        },
+    )
+    ime.send("Input.insertText", {"text": "日本"})
+    ime.send(
+        "Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter"}
+    )
+    page.wait_for_timeout(500)
+    assert not Rating.objects.exists()
+    assert page.input_value("#rationale") == "日本"
+
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    assert Rating.objects.get(assignment_id=int(before)).comment == "日本"

@@ -7,7 +7,8 @@
 (() => {
   "use strict";
   let shownAt = performance.now();
-  let hiddenSince = null;
+  // A pair opened in a background tab is not being looked at yet.
+  let hiddenSince = document.hidden ? shownAt : null;
   let hiddenTotal = 0;
   let busy = false;
 
@@ -220,6 +221,28 @@
     window.scrollTo(0, 0);
     resetTimer();
     armConfirmation();
+    announce();
+  }
+
+  // The focused radio went with the old pair: the focus moves to the new one's
+  // heading (Tab goes on inside it; the keys work from anywhere), and the page's
+  // live region says what was stored, any note and the progress.
+  function announce() {
+    const pair = document.getElementById("pair");
+    const heading = pair && pair.querySelector("h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+    const region = document.getElementById("announcer");
+    if (!region || !pair) return;
+    // Each part from the first of its selectors found: "All done" has no progress.
+    const parts = [["#confirmation", "#undo-form"], [".note"], [".progress", "h1"]].map((selectors) => {
+      const element = selectors.map((selector) => pair.querySelector(selector)).find(Boolean);
+      return element ? element.textContent.replace(/\s+/g, " ").trim() : "";
+    });
+    region.textContent = parts.filter(Boolean)
+      .map((part) => (/[.!?]$/.test(part) ? part : `${part}.`)).join(" ");
   }
 
   // The confirmation of the last answer fades after a moment; a skip's Undo stays
@@ -280,6 +303,14 @@
         headers: { "X-Requested-With": "fetch" },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (response.redirected) {
+        // To the login page: the session is gone. Say so; never show that page here.
+        const login = document.createElement("a");
+        login.href = `${form().dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+        login.textContent = "log in again.";
+        body.replaceChildren("Your session has expired; ", login);
+        return;
+      }
       body.innerHTML = await response.text();
       panel.dataset.loaded = "1";
     } catch (error) {
@@ -323,6 +354,9 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // An input method's keys (Japanese, Chinese...): its Enter picks characters.
+    // keyCode 229: Safari ends the composition before this keydown.
+    if (event.isComposing || event.keyCode === 229) return;
     const editForm = document.getElementById("edit-form");
     if (!form() && editForm) {
       editKeys(event, editForm);
