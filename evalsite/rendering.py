@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the output of _render changes, so that cached or stored HTML is not
 # served stale (stored HTML of another version is rendered again on view).
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 # Shorter texts render in well under a millisecond: a cache round trip costs more,
 # and storing their HTML would double the rows of a large import for no gain.
 CACHE_FROM_CHARS = 4000
@@ -35,6 +35,19 @@ CACHE_SECONDS = 30 * 24 * 3600
 _markdown = MarkdownIt(
     "commonmark", {"html": False, "linkify": False, "breaks": True}
 ).enable(["table", "strikethrough"])
+# A text's headings sit under the page's own (the pair's h1, "Model A" an h2): its
+# "# Title" is an h3, and so on down to h6, so the page's outline stays the page's.
+HEADING_SHIFT = 2
+
+
+def _heading(renderer, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_markdown.add_render_rule("heading_open", _heading)
+_markdown.add_render_rule("heading_close", _heading)
 
 _TAGS = {
     "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
@@ -71,6 +84,8 @@ def _render(text: str) -> str:
         attribute_filter=_code_class,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        # A link opens beside the page: followed in place, it left the pair unrated.
+        set_tag_attribute_values={"a": {"target": "_blank"}},
     )
 
 

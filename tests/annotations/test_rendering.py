@@ -27,8 +27,31 @@ def test_dangerous_links_lose_their_href():
 
 def test_markdown_structure_survives():
     html = render_markdown("# T\n\n- **a**\n- `b`\n\n| x | y |\n|---|---|\n| 1 | 2 |")
-    for tag in ("<h1>", "<li><strong>a</strong></li>", "<code>b</code>", "<td>1</td>"):
+    for tag in (
+        "<h3>T</h3>",
+        "<li><strong>a</strong></li>",
+        "<code>b</code>",
+        "<td>1</td>",
+    ):
         assert tag in html
+
+
+def test_headings_sit_under_the_pages_own():
+    """A response's "# Title" was an h1 beside the page's, muddling the outline a
+    screen reader navigates by (a new-user pass): headings go two levels down, the
+    deepest staying h6."""
+    html = render_markdown("# One\n\n## Two\n\n#### Four\n\n###### Six")
+    assert "<h1>" not in html
+    assert "<h2>" not in html
+    for tag in ("<h3>One</h3>", "<h4>Two</h4>", "<h6>Four</h6>", "<h6>Six</h6>"):
+        assert tag in html
+
+
+def test_links_open_beside_the_page():
+    """Followed in place, a link in a response left the rating page."""
+    html = render_markdown("[docs](https://example.org/a)")
+    assert 'target="_blank"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
 
 
 HAIKU = "An old silent pond\nA frog jumps into the pond\nSplash! Silence again"
