@@ -216,6 +216,7 @@ def _next(
                 "note": note,
                 "waiting": "" if note else _held_by_others(evaluation, request.user),
                 "undo_seconds": answer_changes.UNDO_SECONDS,
+                "evaluation_id": evaluation.pk,
                 **confirmation,
             },
             request=request,

@@ -369,3 +369,22 @@ def test_the_edit_page_shows_and_changes_the_safety_labels(db):
     bad = page.post(url, {"choice": "3", "safety_a": "maybe", "safety_b": "safe"})
     assert bad.status_code == 400
     assert "safety_a:" in bad.content.decode()
+
+
+def test_all_done_leads_to_the_last_ratings_to_change_one(db):
+    """The last answer, the one most likely to need a change, could not be changed
+    from "All done": the pair page's panel of last ratings went with the pair."""
+    evaluation, _, (user, _other) = build_evaluation(pairs=1, annotators=2, per_pair=2)
+    page = logged_in(user)
+    lease = services.assignment_next(evaluation=evaluation, annotator=user)
+    done = page.post(
+        f"/assignments/{lease.pk}/answer/",
+        {"action": "rate", "choice": "2"},
+        headers=FETCH,
+    ).json()["html"]
+    assert "All done" in done
+    url = f"/evaluations/{evaluation.pk}/ratings/recent/"
+    assert f'<a href="{url}" id="recent-link">' in done
+    rating = Rating.objects.get(annotator=user)
+    listed = page.get(url).content.decode()
+    assert f'href="/ratings/{rating.pk}/edit/"' in listed
