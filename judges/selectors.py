@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, Min, QuerySet, When
+from django.db.models import Case, Count, F, Max, Min, QuerySet, When
 
 from generations.models import ChatModel
 
@@ -57,6 +57,22 @@ def run_list() -> QuerySet[JudgeRun]:
     )
 
 
+def _retry_due(judgements: QuerySet[Judgement]):
+    """The soonest retry of ``judgements``; None once the server has answered since
+    their latest error (the retries left wait for a worker, not for the server)."""
+    retrying = judgements.filter(
+        status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING),
+        next_attempt_at__isnull=False,
+    ).aggregate(at=Min("next_attempt_at"), error_at=Max("updated_at"))
+    if retrying["at"] is None:
+        return None
+    answered = judgements.filter(
+        status__in=(Judgement.Status.DONE, Judgement.Status.UNPARSEABLE),
+        finished_at__gt=retrying["error_at"],
+    )
+    return None if answered.exists() else retrying["at"]
+
+
 def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
     """Progress of ``run``: judgements by status, the soonest retry (none once the
     run is cancelled or finished), latest errors."""
@@ -67,9 +83,7 @@ def run_progress(*, run: JudgeRun, errors: int = 5) -> RunProgress:
     retry = None
     # A run that no longer runs waits for nothing (its queued tasks skip).
     if run.status in (JudgeRun.Status.QUEUED, JudgeRun.Status.RUNNING):
-        retry = judgements.filter(
-            status__in=(Judgement.Status.PENDING, Judgement.Status.RUNNING)
-        ).aggregate(at=Min("next_attempt_at"))["at"]
+        retry = _retry_due(judgements)
     latest = (
         judgements.exclude(last_error="")
         .select_related("comparison__prompt")

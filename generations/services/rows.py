@@ -37,8 +37,13 @@ def generation_claim(
             pk=job_id, status=GenerationJob.Status.CANCELLED
         )
         claimable = claimable.exclude(Exists(cancelled))
+    # The next try is now: a running retry no longer waits for its server (it
+    # kept a time in the past, and its claim counted as the server's latest error).
     claimed = claimable.update(
-        status=Generation.Status.RUNNING, attempts=F("attempts") + 1, updated_at=now
+        status=Generation.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+        next_attempt_at=None,
     )
     if not claimed:
         return None

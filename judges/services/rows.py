@@ -117,11 +117,13 @@ def judgement_claim(
     if run_id is not None:
         cancelled = JudgeRun.objects.filter(pk=run_id, status=JudgeRun.Status.CANCELLED)
         claimable = claimable.exclude(Exists(cancelled))
+    # The next try is now: a running retry no longer waits for its server.
     claimed = claimable.update(
         status=Judgement.Status.RUNNING,
         attempts=F("attempts") + 1,
         claimed_at=now,
         updated_at=now,
+        next_attempt_at=None,
     )
     if not claimed:
         return None

@@ -52,6 +52,30 @@ def test_add_chat_model_custom_text_and_limits():
 
 
 @pytest.mark.parametrize(
+    ("refused", "advised"),
+    [
+        (
+            ["--limits=closed", "--generation-limit=50"],
+            ["--limits=custom", "--context-limit=2000", "--generation-limit=50"],
+        ),
+        (
+            ["--system-prompt-preset=llama2", "--system-prompt=Be terse."],
+            ["--system-prompt-preset=custom", "--system-prompt=Be terse."],
+        ),
+    ],
+)
+def test_add_chat_model_takes_the_custom_its_errors_advise(refused, advised):
+    """A limit or text beside a named preset was refused with "choose 'custom'", and
+    --limits custom (--system-prompt-preset custom) was an argparse error."""
+    base = ["m", "--base-url=http://h/v1", "--model-id=x"]
+    with pytest.raises(CommandError, match="choose 'custom'"):
+        call_command("add_chat_model", *base, *refused)
+    call_command("add_chat_model", *base, *advised)
+    chat_model = ChatModel.objects.get(name="m")
+    assert "custom" in (chat_model.limits, chat_model.system_prompt_preset)
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--tokenizer=/no/such/tokenizer.json"], "tokenizer"),

@@ -307,3 +307,52 @@ def test_a_server_that_stops_answering_shows_as_waiting_then_the_job_completes(
         Generation.objects.filter(jobs=job).values_list("status", flat=True)
     ) == {"done"}
     assert api.get(f"/api/jobs/{job.pk}/").json()["progress"]["waiting"] == []
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_server_back_in_service_is_not_waited_for_while_its_retries_run(
+    start_worker,  # noqa: F811
+    stub_server,
+):
+    """After the server came back, the page said "Waiting for ..." (and no time left)
+    until the last retry ended: a retry claimed by a worker kept its old error and its
+    next try, now past, and the claim made it the newest error."""
+    prompt_set = PromptSetFactory(name="set-back")
+    for i in range(6):
+        PromptFactory(
+            prompt_set=prompt_set, turns=[{"role": "user", "content": f"{i}"}]
+        )
+    # One request at a time: a claimed retry waits for the slot, as on a busy server.
+    chat_model = stub_chat_model(stub_server, max_concurrency=1)
+    stub_server.state.latency = 0.3
+    stub_server.state.fail_500 = 6  # every generation's first try fails
+    job, _ = jobs.job_create_and_launch(
+        prompt_sets=[prompt_set], chat_models=[chat_model]
+    )
+    worker = start_worker(
+        concurrency=3,
+        EVALSITE_GENERATION_BACKOFF="0.2",
+        EVALSITE_GENERATION_BACKOFF_MAX="0.4",
+        EVALSITE_GENERATION_MAX_RETRIES="20",
+    )
+    generations = Generation.objects.filter(jobs=job)
+    seen_waiting, deadline = [], time.monotonic() + 90
+    while job.status != GenerationJob.Status.FINISHED:
+        assert time.monotonic() < deadline, worker.log_path.read_text()[-3000:]
+        answered = generations.filter(status=Generation.Status.DONE).exists()
+        waiting = jobs_progress_waiting(job)
+        if answered:  # every error came before the first answer
+            seen_waiting.append(bool(waiting))
+        time.sleep(0.05)
+        job.refresh_from_db()
+    assert stub_server.state.fail_500 == 0
+    assert seen_waiting, "the job ended before it was looked at"
+    assert not any(seen_waiting)
+
+
+def jobs_progress_waiting(job: GenerationJob) -> list[dict]:
+    from generations.selectors import job_progress
+
+    job.refresh_from_db()
+    return job_progress(job=job).waiting

@@ -386,3 +386,54 @@ def test_a_cancelled_run_waits_for_no_retry(
     page = client.get(f"/judges/runs/{run.pk}/").content.decode()
     assert 'data-field="retry" hidden' in page
     assert 'datetime=""' in page
+
+
+def test_a_judge_server_that_answered_since_its_last_error_is_not_waited_for(
+    api, client, admin_user, evaluation, json_judge
+):
+    """After the judge's server came back, the run page said "Waiting for the judge's
+    server: next try at" a time already past until the last retry ended: a retry a
+    worker had claimed kept its next try, and one judged since did not count."""
+    from judges.services import rows
+
+    run = JudgeRun.objects.create(
+        evaluation=evaluation, judge=json_judge, status="running"
+    )
+    failed_at = timezone.now() - timedelta(seconds=60)
+    first, second, third = (
+        Judgement.objects.create(
+            judge=json_judge,
+            comparison=comparison,
+            run=run,
+            candidate_on_left=True,
+            scale=evaluation.scale,
+            template=json_judge.template,
+            attempts=1,
+            last_error="connection refused",
+            next_attempt_at=failed_at + timedelta(seconds=20),
+        )
+        for comparison in evaluation.comparisons.order_by("pk")[:3]
+    )
+    Judgement.objects.filter(run=run).update(updated_at=failed_at)
+    url = f"/api/judge-runs/{run.pk}/"
+    assert api.get(url).json()["progress"]["next_attempt_at"] is not None
+    # A worker takes the first retry: its next try is now, not at a time past.
+    assert rows.judgement_claim(
+        judgement_id=first.pk, run_id=run.pk, now=timezone.now()
+    )
+    first.refresh_from_db()
+    assert first.next_attempt_at is None
+    # The server answers the second: the third's retry waits for a worker, not it.
+    Judgement.objects.filter(pk=second.pk).update(
+        status=Judgement.Status.DONE,
+        choice=1,
+        score=1,
+        next_attempt_at=None,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    assert api.get(url).json()["progress"]["next_attempt_at"] is None
+    client.force_login(admin_user)
+    page = client.get(f"/judges/runs/{run.pk}/").content.decode()
+    assert 'data-field="retry" hidden' in page
+    assert third.status == Judgement.Status.PENDING

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from generations.models import ChatModel
 from generations.services.chat_models import chat_model_create
 
 
@@ -16,11 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--api-key-env", default="")
         parser.add_argument(
             "--system-prompt-preset",
-            choices=["llama2", "mpt", "vicuna", "none"],
+            # "custom" too: the errors name it (a text or limit beside a preset).
+            choices=ChatModel.SystemPromptPreset.values,
             default="none",
         )
         parser.add_argument("--system-prompt", default=None)
-        parser.add_argument("--limits", choices=["open", "closed"], default="open")
+        parser.add_argument("--limits", choices=ChatModel.Limits.values, default="open")
         parser.add_argument("--context-limit", type=int)
         parser.add_argument("--generation-limit", type=int)
         parser.add_argument(
