@@ -286,3 +286,22 @@ def test_enter_that_ends_an_input_method_composition_does_not_submit(live_server
     page.keyboard.press("Enter")
     page.wait_for_selector("text=All done")
     assert Rating.objects.get(assignment_id=int(before)).comment == "日本"
+
+
+def test_a_number_key_answers_without_scrolling_away_from_the_text(live_server, page):
+    """The key moved the focus to its radio, and the page jumped down to the scale
+    while the annotator was still reading the top of a long response."""
+    evaluation, _, (user,) = build_evaluation(pairs=0, annotators=1, per_pair=1)
+    long_text = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(120))
+    _pair(evaluation, HISTORY[:1], long_text, long_text)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.keyboard.press("2")
+    assert page.evaluate("document.querySelector('input[data-key=\"2\"]').checked")
+    assert page.evaluate("window.scrollY") == 0
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=All done")
+    assert Rating.objects.get(annotator=user).choice == 2

@@ -342,7 +342,7 @@
     const radio = key ? editForm.querySelector(`input[data-key="${CSS.escape(key)}"]`) : null;
     if (radio) {
       radio.checked = true;
-      radio.focus();
+      radio.focus({ preventScroll: true });
       event.preventDefault();
     } else if (event.key === "Enter" && target.tagName !== "BUTTON" && target.tagName !== "A") {
       event.preventDefault();
@@ -388,7 +388,7 @@
     const radio = key ? form().querySelector(`input[data-key="${CSS.escape(key)}"]`) : null;
     if (radio) {
       radio.checked = true;
-      radio.focus();
+      radio.focus({ preventScroll: true });
       event.preventDefault();
     } else if (event.key === "Enter") {
       // Enter on a link, button or disclosure does what it says there (a nav
