@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 
 from annotations.models import AnswerChange, Assignment, Rating
 from annotations.services import assignments as services
@@ -168,3 +169,21 @@ def test_an_undo_refused_on_all_done_says_why(live_server, page):
     error.wait_for()
     assert "took the last place on that pair" in error.inner_text()
     assert page.locator("#undo-form").count() == 0
+
+
+def test_an_undo_after_the_session_expired_links_to_the_login(live_server, page):
+    """It said "Your session has expired; log in again." with no link, and took the
+    Undo button away though the skip could still be undone once logged in."""
+    _, _, (user,) = build_evaluation(pairs=1, annotators=1, per_pair=1)
+    browser_login(page, live_server, user.username)
+    page.click("button.start")
+    page.wait_for_selector("#answer-form")
+    page.wait_for_load_state("load")
+    page.keyboard.press("s")
+    page.wait_for_selector("text=All done")
+    Session.objects.all().delete()  # expired on the server; the cookies stay
+    page.keyboard.press("u")
+    login = page.locator("#answer-error #login-again")
+    login.wait_for()
+    assert "/accounts/login/?next=" in login.get_attribute("href")
+    assert page.locator("#undo-form").count() == 1

@@ -283,6 +283,9 @@
         ? await response.json() : null;
       if (response.ok && body && body.html) {
         showPair(body);
+      } else if (response.status === 401 && body && body.login) {
+        // The skip stays undoable once logged in again: keep the button.
+        showError("Your session has expired;", { href: body.login, text: "log in again." });
       } else {
         undo.remove();
         showError((body && body.error) || `The skip could not be undone (HTTP ${response.status}).`);
