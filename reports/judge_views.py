@@ -64,7 +64,7 @@ def judge_figure(request: HttpRequest, pk: int, judge_id: int, fmt: str):
     except KeyError:
         raise Http404("this judge has not judged this evaluation") from None
     drawing = confusion_figure(report, item.name, reports.human_rule)
-    judge = downloads.file_stem(report.judge.name, f"judge-{report.judge.pk}")
+    judge = downloads.file_stem(report.judge.name, f"judge-{report.judge.id}")
     name = f"{downloads.evaluation_stem(item)}-{judge}-confusion.{fmt}"
     return downloads.attachment(
         downloads.Download(figures.render(drawing, fmt), figures.FORMATS[fmt], name)

@@ -161,9 +161,9 @@ def pair_majority(ratings: pd.DataFrame) -> pd.DataFrame:
     """
     keep = [c for c in COLUMNS if c not in ("rating_id", "annotator_id", "annotator",
                                             "created_at")]  # fmt: skip
-    if ratings.empty:
-        return pd.DataFrame({column: [] for column in [*keep, "ratings", "votes"]})
     rows = ratings[ratings["strength"] > 0]
+    if rows.empty:  # no ratings, or only "about the same": nothing is chosen
+        return pd.DataFrame({column: [] for column in [*keep, "ratings", "votes"]})
     votes = (
         rows.groupby(["comparison_id", "chosen_generation_id"], sort=False)
         .size()

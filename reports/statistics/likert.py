@@ -27,11 +27,12 @@ def bootstrap_mean(
 
     Prompts are drawn with replacement, as many as there are, ``resamples`` times
     from ``numpy.random.default_rng(seed)``; the same seed and data give the same
-    interval. (NaN, NaN) with fewer than two prompts, where it cannot be estimated.
+    interval. (NaN, NaN) with fewer than two prompts, where it cannot be estimated,
+    and without resamples.
     """
     codes, uniques = pd.factorize(pd.Series(prompt_ids), sort=True)
     k = len(uniques)
-    if k < 2:
+    if k < 2 or resamples < 1:
         return float("nan"), float("nan")
     sums = np.bincount(codes, weights=np.asarray(scores, dtype=float), minlength=k)
     sizes = np.bincount(codes, minlength=k).astype(float)

@@ -96,3 +96,16 @@ def test_an_even_split_has_no_majority():
 def test_no_ratings_give_empty_frames_with_the_columns():
     empty = pd.DataFrame({c: [] for c in preference_rows.COLUMNS})
     assert "chosen_generation_id" in preference_rows.pair_majority(empty).columns
+
+
+@pytest.mark.django_db
+def test_a_pair_rated_about_the_same_only_has_no_majority():
+    """Its ratings are counted but none chooses: no row (it raised ValueError)."""
+    evaluation = EvaluationFactory(scale=Evaluation.Scale.SEVEN)
+    pair = ComparisonFactory(evaluation=evaluation)
+    for _ in range(3):
+        _rate(pair, 0, scale="seven")
+    rows = preference_rows.preference_ratings([evaluation.pk], include_about_same=True)
+    majority = preference_rows.pair_majority(rows)
+    assert majority.empty
+    assert "chosen_generation_id" in majority.columns

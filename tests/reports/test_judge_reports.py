@@ -273,6 +273,22 @@ def test_judge_page_has_breakdowns_confusion_table_and_figure(
     assert researcher_client.get(url, {"threshold": "9"}).status_code == 400
 
 
+def test_confusion_figure_is_named_after_the_evaluation_and_the_judge(
+    judged, researcher_client
+):
+    """A judge named in punctuation only falls back to its id in the file name."""
+    evaluation, judge = judged
+    url = reverse("reports:judge-figure", args=[evaluation.pk, judge.pk, "svg"])
+    named = researcher_client.get(url, {"resamples": 0})
+    assert named.status_code == 200
+    assert 'filename="h2h-judge-x-confusion.svg"' in named["Content-Disposition"]
+    Judge.objects.filter(pk=judge.pk).update(name="???")
+    unnamed = researcher_client.get(url, {"resamples": 0})
+    assert unnamed.status_code == 200
+    expected = f'filename="h2h-judge-{judge.pk}-confusion.svg"'
+    assert expected in unnamed["Content-Disposition"]
+
+
 def test_judges_csv(judged, researcher_client):
     evaluation, _ = judged
     response = researcher_client.get(

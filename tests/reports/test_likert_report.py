@@ -117,6 +117,23 @@ def test_report_page_shows_the_likert_tables(likert, researcher_client):
     assert "Win / (win + loss)" not in html
 
 
+def test_without_resamples_the_means_stay_and_the_intervals_go(
+    likert, researcher_client
+):
+    url = reverse("reports:evaluation", args=[likert.pk])
+    page = researcher_client.get(url, {"resamples": 0})
+    assert page.status_code == 200
+    assert '<td class="num mean">5.00</td>' in page.content.decode()
+    body = researcher_client.get(
+        reverse("api-report", args=[likert.pk]), {"resamples": 0}
+    ).json()
+    alpaca = _by_model(body)["Alpaca"]
+    assert alpaca["mean"] == pytest.approx(5.0)
+    assert alpaca["low"] is None
+    assert alpaca["high"] is None
+    assert body["options"]["resamples"] == 0
+
+
 def test_the_ratings_links_carry_no_options(likert, researcher_client):
     """The ratings files ignore the options (every rating as collected), so their
     links leave them out, as on a pairwise report's page; the report's keep them."""

@@ -112,6 +112,13 @@ def test_bootstrap_of_two_one_rating_prompts_spans_them():
     assert (low, high) == (1.0, 7.0)
 
 
+def test_no_resamples_give_no_interval():
+    """The report's options allow ``resamples=0`` (it raised: nothing to concatenate)."""
+    low, high = bootstrap_mean(np.array([1, 2]), np.array([1, 7]), resamples=0)
+    assert math.isnan(low)
+    assert math.isnan(high)
+
+
 def test_repeating_every_rating_of_a_prompt_leaves_the_clustered_interval():
     rng = np.random.default_rng(3)
     prompts = np.arange(30)
