@@ -41,7 +41,7 @@ def test_annotator_flags_admin_excludes_report_says_so(live_server, browser):
     page.keyboard.press("f")
     # Typed only once the box has the focus: on a busy machine the keys would
     # otherwise reach the page as shortcuts (the "s" of "stops" skips the pair).
-    page.wait_for_function("document.activeElement?.id === 'flag-comment'")
+    page.wait_for_function("() => document.activeElement?.id === 'flag-comment'")
     page.keyboard.type("Model B stops mid-sentence")
     before = page.get_attribute("#pair", "data-assignment")
     page.keyboard.press("Enter")

@@ -47,7 +47,7 @@ def test_after_each_answer_focus_is_on_the_new_pair_and_a_live_region_says_so(
     page.keyboard.press("2")
     page.keyboard.press("Enter")
     _wait_for_next(page, before)
-    page.wait_for_function("window.__live[0].textContent.includes('Saved')")
+    page.wait_for_function("() => window.__live[0].textContent.includes('Saved')")
     said = page.evaluate("window.__live[0].textContent")
     assert "Saved: A is better" in said
     assert "Rated 1 · 1 left" in said
@@ -61,6 +61,6 @@ def test_after_each_answer_focus_is_on_the_new_pair_and_a_live_region_says_so(
     before = page.get_attribute("#pair", "data-assignment")
     page.keyboard.press("s")
     page.wait_for_selector("text=All done")
-    page.wait_for_function("window.__live[0].textContent.includes('Skipped')")
+    page.wait_for_function("() => window.__live[0].textContent.includes('Skipped')")
     assert "All done" in page.evaluate("window.__live[0].textContent")
     assert page.evaluate(FOCUSED) == "H1:All done"
