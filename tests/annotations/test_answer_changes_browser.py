@@ -189,3 +189,26 @@ def test_an_undo_after_the_session_expired_links_to_the_login(live_server, page)
     login.wait_for()
     assert "/accounts/login/?next=" in login.get_attribute("href")
     assert page.locator("#undo-form").count() == 1
+
+
+def test_enter_in_the_reason_saves_the_change_as_on_the_rating_page(live_server, page):
+    """On the rating page Enter in the reason sends the answer; on the edit page it
+    started a new line, and the change was saved only by a click."""
+    _open_first_pair(page, live_server, pairs=2)
+    first = page.get_attribute("#pair", "data-assignment")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    _wait_for_next(page, first)
+    rating = Rating.objects.get(assignment_id=int(first))
+    page.goto(f"{live_server.url}/ratings/{rating.pk}/edit/")
+    page.wait_for_selector("#edit-form")
+    page.wait_for_load_state("load")
+    page.click("#rationale")
+    page.keyboard.type("First line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messages")
+    rating.refresh_from_db()
+    # A form sends a text box's lines ended by CRLF.
+    assert rating.comment.splitlines() == ["First line", "second line"]

@@ -338,7 +338,13 @@
   function editKeys(event, editForm) {
     const target = event.target;
     if (target.tagName === "TEXTAREA") {
-      if (event.key === "Escape") target.blur();
+      if (event.key === "Enter" && !event.shiftKey) {
+        // As on the rating page: Enter saves, Shift+Enter starts a new line.
+        event.preventDefault();
+        editForm.requestSubmit();
+      } else if (event.key === "Escape") {
+        target.blur();
+      }
       return;
     }
     const key = event.key.length === 1 ? event.key.toLowerCase() : "";
