@@ -30,9 +30,8 @@ def _statistics(request: HttpRequest) -> BatchStatistics:
 
 
 def _filename(statistics: BatchStatistics, suffix: str) -> str:
-    names = "-".join(downloads.file_stem(name, "") for name in statistics.evaluations)[
-        :80
-    ]
+    stems = (downloads.file_stem(name, "") for name in statistics.evaluations)
+    names = "-".join(stems)[:80]
     return f"{names or 'evaluations'}-batches{suffix}"
 
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from evalsite.imports.fields import known_fields
 from evalsite.imports.limits import MAX_NAME_CHARS
 from evalsite.imports.lines import Source
+from evalsite.imports.options import name_option
 from evalsite.imports.reader import (
     FieldError,
     ImportConflictError,
@@ -55,10 +56,10 @@ def instructions_import(
 
     ImportFileError names the line and field of every bad record, or the form field
     (``chat_models``, ``annotators``, ``annotators_per_reply``) that is wrong; then
-    nothing is stored, the evaluation included. The name loses its surrounding
-    spaces, as the form and the API take it.
+    nothing is stored, the evaluation included. The name is checked first, as
+    every import's (it loses its surrounding spaces, as the form and API take it).
     """
-    evaluation_name = evaluation_name.strip()
+    evaluation_name = name_option(evaluation_name, "evaluation")
     records = read_records(
         file_name=file_name, data=data, csv_columns=CSV_COLUMNS, csv_known=FIELDS
     )
@@ -199,9 +200,6 @@ def _evaluation_create(
     created_by,
 ) -> ConsistencyEvaluation:
     errors = []
-    text_problem = _name_problem(name)
-    if text_problem:
-        errors.append(LineError(None, "evaluation", text_problem))
     models = list(ChatModel.objects.filter(name__in=chat_model_names))
     found = {m.name for m in models}
     for missing in sorted(set(chat_model_names) - found):
@@ -247,13 +245,3 @@ def _evaluation_create(
     evaluation.chat_models.set(models)
     evaluation.annotators.set(users)
     return evaluation
-
-
-def _name_problem(name: str) -> str | None:
-    if "\x00" in name:
-        return "contains a NUL character (\\u0000)"
-    if not name.strip():
-        return "must not be empty"
-    if len(name) > MAX_NAME_CHARS:
-        return f"longer than {MAX_NAME_CHARS} characters"
-    return None

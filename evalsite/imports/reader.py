@@ -162,9 +162,10 @@ def iter_records(
     so far, every PROGRESS_EVERY records and at the end. A CSV's empty cell is a
     value left out, except in the columns ``csv_empty`` names (an empty response,
     say, which JSONL writes as "") and the required ``csv_columns``, where it is ""
-    (so a check says the value is empty, not that the column is missing). A CSV header column not among
-    ``csv_known`` (when given) is an error of line 1: a format with a fixed set of
-    fields names a misspelt column where it is, not on every row.
+    (so a check says the value is empty, not that the column is missing). A CSV
+    header column not among ``csv_known`` (when given) is an error of line 1: a
+    format with a fixed set of fields names a misspelt column where it is, not on
+    every row.
     """
     try:
         stream = open_source(source)

@@ -399,3 +399,22 @@ def test_the_command_takes_the_evaluation_name_as_the_api_does(tmp_path, api):
     ]
     again = _post(api, _jsonl(*GOOD))
     assert (again.status_code, again.json()["unchanged"]) == (201, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("  ", "must not be empty"), ("x\x00", "NUL"), ("n" * 201, "longer than 200")],
+)
+def test_the_command_refuses_a_bad_evaluation_name_naming_it(tmp_path, name, says):
+    _served("m1")
+    path = tmp_path / "i.jsonl"
+    path.write_bytes(_jsonl(*GOOD))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command(
+            "import_instructions", str(path), "--evaluation", name,
+            "--chat-models", "m1", stdout=io.StringIO(), stderr=err,
+        )  # fmt: skip
+    assert "field 'evaluation'" in err.getvalue()
+    assert says in err.getvalue()
+    assert not ConsistencyEvaluation.objects.exists()
