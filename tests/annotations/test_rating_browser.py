@@ -206,6 +206,8 @@ def test_right_to_left_text_reads_from_the_right_paragraph_by_paragraph(
     browser_login(page, live_server, user.username)
     page.click("button.start")
     page.wait_for_selector("#answer-form")
+    # Measured once the stylesheet is in: before, every line lay as unstyled text.
+    page.wait_for_load_state("load")
 
     edges = {text: (left, right) for text, left, right in page.evaluate(EDGES)}
     for right_to_left in ("ما هي عاصمة أستراليا؟", "العاصمة هي كانبرا.", "שלום עולם."):
